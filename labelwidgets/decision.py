@@ -1,0 +1,47 @@
+"""A decision is an event in an append-only log: labeled, accepted, corrected, rejected, skipped, or undo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+#: What a person did with an item. ``undo`` reverts an earlier event and is never deleted itself.
+ACTIONS = ("labeled", "accepted", "corrected", "rejected", "skipped")
+UNDO = "undo"
+
+
+@dataclass(frozen=True)
+class Decision:
+    item_key: str
+    action: str
+    annotator: str
+    decided_at: dt.datetime
+    label: str | None = None
+    suggestion: str | None = None
+    confidence: float | None = None
+    suggestion_visible: bool | None = None
+    suggester: str | None = None
+    note: str | None = None
+    seconds: float | None = None
+    text_hash: str | None = None
+    undoes: int | None = None  # the id of the event an undo reverts
+    session_id: str | None = None
+    client_id: str | None = None  # which browser view sent it, with its sequence number,
+    client_seq: int | None = None  # so that a re-sent decision is applied once
+    id: int | None = None  # given by the store
+
+    def with_id(self, event_id: int) -> Decision:
+        return replace(self, id=event_id)
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def text_hash(text: str | None) -> str:
+    return hashlib.sha256((text or "").encode("utf-8", "surrogatepass")).hexdigest()[:16]

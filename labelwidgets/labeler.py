@@ -1,0 +1,184 @@
+"""`Labeler`: the user-facing API. Label a DataFrame in a notebook or from Python code."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from .decision import Decision
+from .keys import decode_key
+from .session import LabelingSession
+from .store import Store
+from .suggestion import Suggester, Suggestion
+
+
+class Labeler:
+    """Label the rows of ``df`` by their ``text`` column, with the keyboard, in the notebook.
+
+    >>> labeler = Labeler(df, text="text", labels=["ham", "spam"], store="spam-labels.db", annotator="ana")
+    >>> labeler            # shows the widget
+    >>> labeler.label("spam"); labeler.df.label.value_counts()
+
+    Decisions are written into ``df`` itself (columns ``label``, ``decision``, ``suggestion``,
+    ``confidence``, ``annotator``, ``decided_at``, ``seconds``; rename them with ``columns=``)
+    and appended to ``store`` before anything reports them saved. ``store=None`` keeps them in
+    memory only. Re-creating a Labeler on the same store restores them and resumes.
+    """
+
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        *,
+        text: str = "text",
+        labels: Iterable[str] | Mapping[str, str],
+        key: str | None = None,
+        store: str | os.PathLike[str] | Store | None = "labels.db",
+        annotator: str | None = None,
+        suggester: Suggester | None = None,
+        show: Sequence[str] = (),
+        columns: Mapping[str, str] | None = None,
+        guidelines: str | None = None,
+        order: str | Sequence[int] | None = None,
+        seed: int = 0,
+        prefetch: int = 8,
+        max_concurrency: int = 4,
+    ):
+        self.session = LabelingSession(
+            df,
+            text=text,
+            labels=labels,
+            key=key,
+            store=store,
+            annotator=annotator,
+            suggester=suggester,
+            show=show,
+            columns=columns,
+            guidelines=guidelines,
+            order=order,
+            seed=seed,
+            prefetch=prefetch,
+            max_concurrency=max_concurrency,
+        )
+        self._widget: Any = None
+
+    # ----- the widget ------------------------------------------------------------------
+    @property
+    def widget(self) -> Any:
+        if self._widget is None:
+            from .widget import LabelerWidget
+
+            self._widget = LabelerWidget(self.session)
+        return self._widget
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if isinstance(data, dict):
+            data["text/plain"] = repr(self)  # stable, so nbval can compare saved outputs
+        return bundle
+
+    def __repr__(self) -> str:
+        s = self.session
+        store = "memory only" if not s.store.durable else repr(s.store.description)
+        return (
+            f"Labeler({s.n} items, labels={s.labels.names}, decided={s.n_decided}, "
+            f"annotator={s.annotator!r}, store={store})"
+        )
+
+    # ----- actions: the same code path as the widget's keys and buttons ------------------------
+    def label(self, label: str) -> Decision:
+        """Give the current item ``label`` (a correction if a different suggestion was shown) and move on."""
+        return self.session.decide("label", label, wait_for_suggestion=self.session.prefetcher is not None)
+
+    def accept(self) -> Decision:
+        """Accept the current item's suggestion (waits for it if it is still being fetched)."""
+        return self.session.decide("accept", wait_for_suggestion=True)
+
+    def correct(self, label: str) -> Decision:
+        """Replace the current item's suggestion with ``label``."""
+        return self.session.decide("correct", label, wait_for_suggestion=True)
+
+    def reject(self) -> Decision:
+        """Say the current suggestion is wrong without giving the right label."""
+        return self.session.decide("reject", wait_for_suggestion=True)
+
+    def skip(self) -> Decision:
+        return self.session.decide("skip")
+
+    def undo(self) -> Decision | None:
+        """Revert the latest decision (an ``undo`` event in the log); returns None if there is none."""
+        return self.session.undo()
+
+    def goto(self, position: int) -> None:
+        """Show the item at ``position`` (0-based, in labeling order; negative counts from the end)."""
+        self.session.goto(position)
+        self._sync_position()
+
+    def on_decision(self, callback: Callable[[Decision], None]) -> Callable[[Decision], None]:
+        """Call ``callback(decision)`` after every decision and undo (usable as a decorator)."""
+        self.session.on_decision(callback)
+        return callback
+
+    def _sync_position(self) -> None:
+        if self._widget is not None and self._widget.position != self.session.cursor:
+            self._widget.position = self.session.cursor
+
+    # ----- what there is to read ---------------------------------------------------------
+    @property
+    def df(self) -> pd.DataFrame:
+        """The very DataFrame that was passed in, with the result columns filled in live."""
+        return self.session.df
+
+    @property
+    def position(self) -> int:
+        return self.session.cursor
+
+    @property
+    def current(self) -> pd.Series:
+        """The current row of the DataFrame."""
+        return self.session.df.iloc[self.session.row_at(self.session.cursor)]
+
+    @property
+    def suggestion(self) -> Suggestion | None:
+        """The current item's suggestion, if it has arrived."""
+        return self.session.suggestion_at(self.session.row_at(self.session.cursor))
+
+    @property
+    def decisions(self) -> pd.DataFrame:
+        """The whole append-only event log of the store, undos included, oldest first."""
+        events = self.session.store.events()
+        columns = [
+            "id", "key", "action", "label", "suggestion", "confidence", "suggestion_visible", "suggester",
+            "annotator", "decided_at", "seconds", "note", "undoes", "text_hash", "session_id",
+        ]  # fmt: skip
+        rows = [{**e.to_record(), "key": decode_key(e.item_key)} for e in events]
+        frame = pd.DataFrame(rows, columns=columns)
+        frame["decided_at"] = pd.to_datetime(frame["decided_at"], utc=True)
+        return frame
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        return self.session.stats()
+
+    @property
+    def errors(self) -> list[str]:
+        """Every distinct error seen (suggester failures, callbacks that raised), oldest first."""
+        return list(self.session.errors)
+
+    @property
+    def stale(self) -> pd.DataFrame:
+        """Items whose text changed since they were labeled: their old decisions, not trusted."""
+        rows = [
+            {"position": self.session.rank_of(row), "key": decode_key(e.item_key), "label": e.label,
+             "decision": e.action, "decided_at": e.decided_at}
+            for row, e in sorted(self.session.stale.items())
+        ]  # fmt: skip
+        return pd.DataFrame(rows, columns=["position", "key", "label", "decision", "decided_at"])
+
+    def close(self) -> None:
+        """Stop background suggestion fetching and close the store."""
+        self.session.close()
+        self.session.store.close()

@@ -1,0 +1,83 @@
+"""The label set of a task: names, optional descriptions and the keys that choose them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .errors import InputError
+
+# Letters taken by actions never become label keys.
+ACTION_KEYS = frozenset("axz")
+_LABEL_KEYS = "123456789" + "".join(c for c in "bcdefghijklmnopqrstuvwy" if c not in ACTION_KEYS)
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str
+    description: str = ""
+    key: str | None = None  # None: too many labels, reachable through the picker only
+
+
+@dataclass(frozen=True)
+class LabelSet:
+    labels: tuple[Label, ...]
+
+    @classmethod
+    def parse(cls, labels: Iterable[str] | Mapping[str, str] | LabelSet) -> LabelSet:
+        """Accept a list of names or a {name: description} mapping."""
+        if isinstance(labels, LabelSet):
+            return labels
+        if isinstance(labels, str):
+            raise InputError(
+                f"labels must be a list of label names, not the string {labels!r}; "
+                f"for example labels=['ham', 'spam']."
+            )
+        if isinstance(labels, Mapping):
+            pairs = [(name, "" if desc is None else str(desc)) for name, desc in labels.items()]
+        else:
+            try:
+                pairs = [(name, "") for name in labels]
+            except TypeError:
+                raise InputError(
+                    f"labels must be a list of names or a {{name: description}} dict, got {type(labels).__name__}."
+                ) from None
+        if not pairs:
+            raise InputError("labels is empty: give at least one label, for example labels=['ham', 'spam'].")
+        names = []
+        for name, _ in pairs:
+            if not isinstance(name, str) or not name.strip():
+                raise InputError(f"every label must be a non-empty string; got {name!r} in {[n for n, _ in pairs]!r}.")
+            names.append(name)
+        seen: set[str] = set()
+        repeated = sorted({n for n in names if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
+        if repeated:
+            raise InputError(f"labels must be unique; repeated: {repeated}. Remove the duplicates.")
+        keyed = [
+            Label(name, desc, _LABEL_KEYS[i] if i < len(_LABEL_KEYS) else None) for i, (name, desc) in enumerate(pairs)
+        ]
+        return cls(tuple(keyed))
+
+    @property
+    def names(self) -> list[str]:
+        return [label.name for label in self.labels]
+
+    def __contains__(self, name: object) -> bool:
+        return any(label.name == name for label in self.labels)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.labels)
+
+    def require(self, name: str) -> str:
+        if name not in self:
+            raise InputError(f"{name!r} is not one of the labels {self.names}.")
+        return name
+
+    def description_map(self) -> dict[str, str]:
+        return {label.name: label.description for label in self.labels}
+
+    def to_json(self) -> list[dict[str, str | None]]:
+        return [{"name": x.name, "description": x.description, "key": x.key} for x in self.labels]
