@@ -143,6 +143,7 @@ function render({ model, el }) {
   };
   const acceptButton = actionButton("Accept", "↵", () => act("accept"));
   const rejectButton = actionButton("Reject", "x", () => act("reject"));
+  acceptButton.hidden = rejectButton.hidden = !config.has_suggester;
   actionButton("Back", "←", () => move(rank - 1));
   actionButton("Skip", "space", () => act("skip"));
   actionButton("Undo", "z", () => undo());
@@ -295,7 +296,7 @@ function render({ model, el }) {
     }
     for (const [name, value] of Object.entries(item.fields)) {
       const field = h("span", "lw-field");
-      field.append(h("span", "lw-field-name", name), h("span", "lw-field-value", value));
+      field.append(h("span", "lw-field-name", `${name}: `), h("span", "lw-field-value", value));
       fields.append(field);
     }
     if (item.text === null || item.text === "") {
@@ -577,6 +578,7 @@ function render({ model, el }) {
   }, 1000);
 
   expander.addEventListener("click", () => model.send({ type: "text", rank }));
+  pickerInput.addEventListener("focus", () => renderPicker());
   pickerInput.addEventListener("input", () => {
     pickerIndex = 0;
     renderPicker();

@@ -124,7 +124,14 @@ class SQLStore:
                 ).scalar()
                 if stored is None:
                     conn.execute(self.meta_table.insert().values(key="schema_version", value=SCHEMA_VERSION))
-                elif stored != SCHEMA_VERSION:
+                elif stored == SCHEMA_VERSION:
+                    # A write that changes nothing: a read-only store fails here, before any labeling.
+                    conn.execute(
+                        self.meta_table.update()
+                        .where(self.meta_table.c.key == "schema_version")
+                        .values(value=SCHEMA_VERSION)
+                    )
+                else:
                     raise StoreError(
                         f"the store {description!r} has schema version {stored}; this labelwidgets writes "
                         f"version {SCHEMA_VERSION}. Upgrade labelwidgets or use a new store file."

@@ -1,0 +1,407 @@
+"""Is agreement or the label mix changing as the session goes on?
+
+``agreement_over_time`` follows human-vs-LLM agreement in decision order, with a Page-Hinkley change detector on
+the agree/disagree stream; ``label_drift`` compares the recent label mix with a baseline (Jensen-Shannon distance
+and population stability index). Pure functions, no widgets; SciPy is imported only where it is used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable
+from statistics import NormalDist
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .metrics import (
+    REVIEW_DECISIONS,
+    _check_ci,
+    _check_labels,
+    _kappa_from_margins,
+    _object_values,
+    _optional_column,
+    _pairs,
+    _require_columns,
+    _require_frame,
+    _resolve_columns,
+    _sorted_labels,
+    wilson_interval,
+)
+
+#: Added to an empty share before PSI takes its logarithm; the PSI of a label absent on one side depends on it.
+PSI_EPSILON = 1e-4
+PSI_MODERATE = 0.1
+PSI_LARGE = 0.25
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# change detection
+
+
+class PageHinkley:
+    """Page-Hinkley test for a shift in the mean of a stream (Page 1954, as used for drift by Gama et al. 2014).
+
+    Against the running mean x̄ₜ since the last alarm, it keeps two cumulative sums::
+
+        up_t   = Σ (x − x̄ₜ − delta)   alarm on a rise  when up_t − min(up)     > threshold
+        down_t = Σ (x − x̄ₜ + delta)   alarm on a drop  when max(down) − down_t > threshold
+
+    ``delta`` is the shift per item that is tolerated as noise, ``threshold`` the evidence needed for an alarm,
+    ``min_samples`` the items seen since the last alarm before a new one may fire. After an alarm the test starts
+    over, so it can find the next change. ``direction`` is ``"down"``, ``"up"`` or ``"both"``.
+
+    The defaults suit a 0/1 agree stream: on simulated streams a drop from 90% to 50% agreement is found after a
+    median of about 25 items, and a stationary 90% stream raises well under one false alarm per 1,000 items
+    (tests/test_drift.py checks both).
+    """
+
+    def __init__(
+        self,
+        delta: float = 0.05,
+        threshold: float = 10.0,
+        min_samples: int = 20,
+        direction: Literal["down", "up", "both"] = "both",
+    ):
+        if not delta >= 0:
+            raise InputError(f"delta must be >= 0, got {delta!r}.")
+        if not threshold > 0:
+            raise InputError(f"threshold must be > 0, got {threshold!r}.")
+        if min_samples < 1:
+            raise InputError(f"min_samples must be >= 1, got {min_samples!r}.")
+        if direction not in ("down", "up", "both"):
+            raise InputError(f"direction must be 'down', 'up' or 'both', got {direction!r}.")
+        self.delta = float(delta)
+        self.threshold = float(threshold)
+        self.min_samples = int(min_samples)
+        self.direction = direction
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything seen so far."""
+        self.n = 0
+        self.mean = 0.0
+        self._up = self._up_min = 0.0
+        self._down = self._down_max = 0.0
+
+    @property
+    def statistic(self) -> float:
+        """The larger of the two test statistics now; an alarm fires when it exceeds ``threshold``."""
+        up = self._up - self._up_min if self.direction != "down" else 0.0
+        down = self._down_max - self._down if self.direction != "up" else 0.0
+        return max(up, down)
+
+    def update(self, x: float) -> bool:
+        """Add one value; True when it completes evidence of a change (the test then starts over)."""
+        x = float(x)
+        if not math.isfinite(x):
+            raise InputError(f"PageHinkley.update() needs a finite number, got {x!r}.")
+        self.n += 1
+        self.mean += (x - self.mean) / self.n
+        self._up += x - self.mean - self.delta
+        self._up_min = min(self._up_min, self._up)
+        self._down += x - self.mean + self.delta
+        self._down_max = max(self._down_max, self._down)
+        if self.n >= self.min_samples and self.statistic > self.threshold:
+            self.reset()
+            return True
+        return False
+
+    def detect(self, stream: Iterable[float]) -> np.ndarray:
+        """Run a fresh test over ``stream``; a boolean array, True where a change was detected."""
+        self.reset()
+        return np.array([self.update(x) for x in stream], dtype=bool)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# agreement over time
+
+
+def _rolling_sums(events: np.ndarray, counts_so_far: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each output row: (sum of ``events`` over the last ``window`` events so far, number of those events).
+
+    ``events`` holds one value per event (axis 0, any trailing shape), ``counts_so_far[i]`` how many events
+    happened up to and including output row i.
+    """
+    cumulative = np.concatenate([np.zeros((1, *events.shape[1:])), np.cumsum(events, axis=0)])
+    start = np.maximum(counts_so_far - window, 0)
+    return cumulative[counts_so_far] - cumulative[start], counts_so_far - start
+
+
+def agreement_over_time(
+    df: pd.DataFrame,
+    *,
+    window: int = 50,
+    min_periods: int = 10,
+    label: str = "label",
+    suggestion: str = "suggestion",
+    decision: str | None = "decision",
+    decided_at: str = "decided_at",
+    ci: float = 0.95,
+    detector: PageHinkley | None = None,
+) -> pd.DataFrame:
+    """Rolling human-vs-LLM agreement in decision order, with change points.
+
+    One row per decided row (``decided_at`` set), sorted by ``decided_at``, indexed like ``df`` so the result
+    joins back onto it. Columns:
+
+    * ``decided_at``, ``decision``; ``agree``: 1.0 when the suggestion equals the final label, 0.0 when not,
+      NaN when the row is not a pair (no label, no suggestion, or skipped).
+    * ``n_compared``: pairs in the window (the last ``window`` pairs up to this row); ``accuracy`` with a Wilson
+      interval ``accuracy_low``/``accuracy_high``; ``kappa`` (Cohen's) with ``kappa_low``/``kappa_high`` from
+      Cohen's (1960) large-sample standard error, √(pₒ(1−pₒ)/n)/(1−pₑ), an approximation that is rough for small
+      windows. NaN while the window holds fewer than ``min_periods`` pairs, and kappa NaN when one side uses
+      a single class in the window.
+    * ``n_reviewed``, ``accept_rate`` (+ Wilson ``accept_rate_low``/``_high``): over the last ``window``
+      accepted/corrected/rejected decisions.
+    * ``change``: True where ``detector`` (default ``PageHinkley()``) finds a change in the agree stream.
+    """
+    func = "agreement_over_time"
+    _require_frame(df, func)
+    cols = _resolve_columns(df, func, label=label, suggestion=suggestion, decision=decision)
+    _require_columns(df, func, decided_at=decided_at)
+    _check_ci(ci)
+    if window < 1 or min_periods < 1:
+        raise InputError(f"window and min_periods must be >= 1, got window={window!r}, min_periods={min_periods!r}.")
+    min_periods = min(min_periods, window)
+    detector = detector if detector is not None else PageHinkley()
+
+    decided = df[df[decided_at].notna()].sort_values(decided_at, kind="stable")
+    labels = _sorted_labels([*_object_values(decided[cols.label]), *_object_values(decided[cols.suggestion])])
+    k = len(labels)
+    pairs = _pairs(decided, cols, labels, func)  # the same rows agreement() compares
+    is_pair = pairs.kept
+    decisions = _object_values(decided[cols.decision]) if cols.decision else np.full(len(decided), None, object)
+
+    agree_events = (pairs.human == pairs.suggested).astype(float)
+    pairs_so_far = np.cumsum(is_pair)
+    agree_in_window, n_compared = _rolling_sums(agree_events, pairs_so_far, window)
+    human_in_window, _ = _rolling_sums(np.eye(k)[pairs.human], pairs_so_far, window)
+    suggested_in_window, _ = _rolling_sums(np.eye(k)[pairs.suggested], pairs_so_far, window)
+
+    enough = n_compared >= min_periods
+    with np.errstate(divide="ignore", invalid="ignore"):
+        accuracy = np.where(enough, agree_in_window / n_compared, np.nan)
+    accuracy_low, accuracy_high = wilson_interval(agree_in_window, n_compared, ci)
+    kappa = np.where(enough, _kappa_from_margins(agree_in_window, human_in_window, suggested_in_window), np.nan)
+    kappa_low, kappa_high = _kappa_interval(kappa, agree_in_window, human_in_window, suggested_in_window, ci)
+
+    reviewed_events = np.array([d in REVIEW_DECISIONS for d in decisions], dtype=bool)
+    accepted_events = (decisions[reviewed_events] == "accepted").astype(float)
+    accepted_in_window, n_reviewed = _rolling_sums(accepted_events, np.cumsum(reviewed_events), window)
+    enough_reviewed = n_reviewed >= min_periods
+    with np.errstate(divide="ignore", invalid="ignore"):
+        accept_rate = np.where(enough_reviewed, accepted_in_window / n_reviewed, np.nan)
+    accept_low, accept_high = wilson_interval(accepted_in_window, n_reviewed, ci)
+
+    agree = np.full(len(decided), np.nan)
+    agree[is_pair] = agree_events
+    change = np.zeros(len(decided), dtype=bool)
+    change[is_pair] = detector.detect(agree_events)
+
+    result = pd.DataFrame(
+        {
+            "decision": decisions,
+            "agree": agree,
+            "n_compared": n_compared.astype(np.int64),
+            "accuracy": accuracy,
+            "accuracy_low": np.where(enough, accuracy_low, np.nan),
+            "accuracy_high": np.where(enough, accuracy_high, np.nan),
+            "kappa": kappa,
+            "kappa_low": kappa_low,
+            "kappa_high": kappa_high,
+            "n_reviewed": n_reviewed.astype(np.int64),
+            "accept_rate": accept_rate,
+            "accept_rate_low": np.where(enough_reviewed, accept_low, np.nan),
+            "accept_rate_high": np.where(enough_reviewed, accept_high, np.nan),
+            "change": change,
+        },
+        index=decided.index,
+    )
+    result.insert(0, "decided_at", decided[decided_at])
+    return result
+
+
+def _kappa_interval(
+    kappa: np.ndarray, agree: np.ndarray, true: np.ndarray, pred: np.ndarray, ci: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Normal interval from Cohen's (1960) standard error √(pₒ(1−pₒ)/n)/(1−pₑ), clipped to [−1, 1]."""
+    z = NormalDist().inv_cdf(1 - (1 - ci) / 2)
+    n = true.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        observed = agree / n
+        chance = (true * pred).sum(axis=-1) / (n * n)
+        se = np.sqrt(observed * (1 - observed) / n) / (1 - chance)
+    defined = np.isfinite(kappa)
+    return (
+        np.where(defined, np.clip(kappa - z * se, -1, 1), np.nan),
+        np.where(defined, np.clip(kappa + z * se, -1, 1), np.nan),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# label mix
+
+
+def _as_counts(values: Any, name: str) -> np.ndarray:
+    counts = np.asarray(values, dtype=float)
+    if counts.ndim != 1 or counts.size == 0:
+        raise InputError(f"{name} must be a non-empty 1-D sequence of counts or shares, got shape {counts.shape}.")
+    if not np.isfinite(counts).all() or (counts < 0).any():
+        raise InputError(f"{name} must hold finite, non-negative numbers.")
+    if counts.sum() == 0:
+        raise InputError(f"{name} is all zeros: there is no distribution to compare.")
+    return counts
+
+
+def psi(expected_counts: Any, actual_counts: Any, eps: float = PSI_EPSILON) -> float:
+    """Population stability index Σ (aᵢ − eᵢ)·ln(aᵢ / eᵢ) between two label distributions.
+
+    ``expected_counts`` (the baseline) and ``actual_counts`` (recent) are counts or shares per label, in the same
+    label order; each is divided by its total. A share of exactly 0 becomes ``eps`` first, since the logarithm of 0
+    is undefined; so a label missing on one side adds about share × ln(share / eps). Read with ``psi_reading``:
+    below 0.1 stable, 0.1 to 0.25 moderate, above 0.25 large.
+    """
+    expected = _as_counts(expected_counts, "expected_counts")
+    actual = _as_counts(actual_counts, "actual_counts")
+    if expected.shape != actual.shape:
+        raise InputError(f"expected_counts and actual_counts differ in length: {expected.size} vs {actual.size}.")
+    if not eps > 0:
+        raise InputError(f"eps must be > 0, got {eps!r}.")
+    return float(_psi_rows(expected[None, :], actual[None, :], eps)[0])
+
+
+def _psi_rows(expected: np.ndarray, actual: np.ndarray, eps: float) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = expected / expected.sum(axis=-1, keepdims=True)
+        a = actual / actual.sum(axis=-1, keepdims=True)
+    e = np.where(e == 0, eps, e)
+    a = np.where(a == 0, eps, a)
+    return ((a - e) * np.log(a / e)).sum(axis=-1)
+
+
+def psi_reading(value: float) -> str | None:
+    """The usual reading of a PSI value: "stable" (< 0.1), "moderate" (0.1-0.25), "large" (> 0.25); None for NaN."""
+    if not math.isfinite(value):
+        return None
+    if value < PSI_MODERATE:
+        return "stable"
+    return "moderate" if value <= PSI_LARGE else "large"
+
+
+def js_distance(p: Any, q: Any) -> float:
+    """Jensen-Shannon distance between two distributions (counts or shares, same order), base 2: 0 for the same
+    distribution, 1 for distributions with no label in common. ``scipy.spatial.distance.jensenshannon``."""
+    from scipy.spatial.distance import jensenshannon
+
+    first = _as_counts(p, "p")
+    second = _as_counts(q, "q")
+    if first.shape != second.shape:
+        raise InputError(f"p and q differ in length: {first.size} vs {second.size}.")
+    return float(jensenshannon(first, second, base=2))
+
+
+def label_drift(
+    df: pd.DataFrame,
+    *,
+    column: str = "label",
+    baseline: int | pd.DataFrame | pd.Series = 100,
+    window: int = 100,
+    min_periods: int | None = None,
+    decided_at: str | None = "decided_at",
+    labels: Iterable[Hashable] | None = None,
+    eps: float = PSI_EPSILON,
+) -> pd.DataFrame:
+    """How far the recent label mix has moved from a baseline, at every labeled row, in decision order.
+
+    ``baseline`` is either a number (the first ``baseline`` labels of ``df`` in decision order; the windows then
+    start after them and never overlap them) or reference labels: a Series, or a DataFrame with ``column``. Rows are
+    the labeled rows of ``df`` (``column`` set; with a ``decided_at`` column, only rows with a time, sorted by it),
+    indexed like ``df``; the last row is the current state. Columns:
+
+    * ``n_baseline``, ``n_recent``: labels in the baseline and in the recent window (the last ``window`` labels).
+    * ``js_distance``: Jensen-Shannon distance (base 2; 0 same mix, 1 nothing in common).
+    * ``psi``: population stability index, zero shares replaced by ``eps`` (default 1e-4).
+    * ``reading``: "stable" (PSI < 0.1), "moderate" (0.1-0.25) or "large" (> 0.25).
+
+    Values are NaN while the window holds fewer than ``min_periods`` labels (default: a full window) or while the
+    baseline is still filling, with ``reading`` "baseline" on the baseline's own rows.
+    """
+    from scipy.spatial.distance import jensenshannon
+
+    func = "label_drift"
+    _require_frame(df, func)
+    _require_columns(df, func, column=column)
+    time_column = _optional_column(df, func, "decided_at", decided_at, "decided_at")
+    if window < 1:
+        raise InputError(f"window must be >= 1, got {window!r}.")
+    min_periods = window if min_periods is None else min_periods
+    if not 1 <= min_periods <= window:
+        raise InputError(f"min_periods must be between 1 and window={window}, got {min_periods!r}.")
+    if not eps > 0:
+        raise InputError(f"eps must be > 0, got {eps!r}.")
+
+    rows = df[df[column].notna()]
+    if time_column is not None:
+        rows = rows[rows[time_column].notna()].sort_values(time_column, kind="stable")
+    stream = _object_values(rows[column])
+
+    if isinstance(baseline, (pd.DataFrame, pd.Series)):
+        if isinstance(baseline, pd.DataFrame):
+            _require_columns(baseline, func, column=column)
+            baseline = baseline[column]
+        reference = _object_values(baseline)
+        reference = reference[[v is not None for v in reference]]
+        n_in_baseline = 0  # every row of df is recent
+    elif isinstance(baseline, (int, np.integer)) and not isinstance(baseline, bool) and baseline >= 1:
+        n_in_baseline = min(int(baseline), len(stream))
+        reference = stream[:n_in_baseline]
+    else:
+        raise InputError(
+            f"baseline must be a number of first labels (>= 1), a Series of labels or a DataFrame with {column!r}; "
+            f"got {baseline!r}."
+        )
+
+    checked = _check_labels(labels)
+    label_list = checked if checked is not None else _sorted_labels([*reference, *stream])
+    index = pd.Index(list(label_list), dtype=object)
+    stream_codes = index.get_indexer(stream)
+    reference_codes = index.get_indexer(reference)
+    if (stream_codes < 0).any() or (reference_codes < 0).any():
+        unknown = sorted({str(v) for v in [*stream[stream_codes < 0], *reference[reference_codes < 0]]})[:10]
+        raise InputError(f"{func}(): labels {unknown} are not in labels={label_list}.")
+    k = len(label_list)
+
+    baseline_counts = np.bincount(reference_codes, minlength=k).astype(float)
+    recent_codes = stream_codes[n_in_baseline:]
+    seen = np.arange(1, len(recent_codes) + 1)
+    recent_counts, n_recent = _rolling_sums(np.eye(k)[recent_codes], seen, window)
+    baseline_complete = len(reference) >= 1 and (
+        not isinstance(baseline, (int, np.integer)) or n_in_baseline == int(baseline)
+    )
+    ready = (n_recent >= min_periods) & baseline_complete
+
+    js = np.full(len(recent_codes), np.nan)
+    population_stability = np.full(len(recent_codes), np.nan)
+    if ready.any():
+        expected = np.broadcast_to(baseline_counts, recent_counts[ready].shape)
+        js[ready] = jensenshannon(expected, recent_counts[ready], base=2, axis=1)
+        population_stability[ready] = _psi_rows(expected, recent_counts[ready], eps)
+
+    n_rows = len(stream)
+    result = pd.DataFrame(
+        {
+            "n_baseline": np.full(n_rows, len(reference), dtype=np.int64),
+            "n_recent": np.concatenate([np.zeros(n_in_baseline), n_recent]).astype(np.int64),
+            "js_distance": np.concatenate([np.full(n_in_baseline, np.nan), js]),
+            "psi": np.concatenate([np.full(n_in_baseline, np.nan), population_stability]),
+        },
+        index=rows.index,
+    )
+    readings = ["baseline"] * n_in_baseline + [psi_reading(v) for v in population_stability]
+    result["reading"] = pd.Series(readings, index=rows.index, dtype=object)
+    if time_column is not None:
+        result.insert(0, "decided_at", rows[time_column])
+    return result

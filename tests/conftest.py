@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# litellm must never reach for a remote price list in tests (it stalls offline).
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+
+@pytest.fixture(scope="session")
+def jupyter_server() -> Iterator[object]:
+    from jupyter_browser import JupyterServer
+
+    server = JupyterServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_context() -> Iterator[object]:
+    from jupyter_browser import chromium
+
+    with chromium() as context:
+        yield context
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "labels.db"

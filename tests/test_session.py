@@ -1,0 +1,201 @@
+"""The labeling session through the Python API: decisions, write-back, undo, navigation, restore."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import labelwidgets as lw
+from labelwidgets.results import RESULT_FIELDS
+
+
+def texts(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"text": [f"message {i}" for i in range(n)], "source": ["a", "b"] * (n // 2) + ["a"] * (n % 2)})
+
+
+def test_decisions_land_in_the_same_dataframe_with_all_result_columns(store_path):
+    df = texts(5)
+    labeler = lw.Labeler(df, labels=["ham", "spam"], store=store_path, annotator="ana")
+    assert labeler.df is df
+    assert all(df[c].isna().all() for c in RESULT_FIELDS)
+    event = labeler.label("spam")
+    assert event.action == "labeled" and event.label == "spam" and event.id == 1
+    labeler.skip()
+    row0, row1 = df.iloc[0], df.iloc[1]
+    assert row0["label"] == "spam" and row0["decision"] == "labeled" and row0["annotator"] == "ana"
+    assert isinstance(row0["decided_at"], pd.Timestamp) and row0["decided_at"].tz == dt.timezone.utc
+    assert row0["seconds"] >= 0
+    assert pd.isna(row1["label"]) and row1["decision"] == "skipped"
+    assert df.iloc[2:][list(RESULT_FIELDS)].isna().all().all()
+    assert labeler.position == 2
+
+
+def test_python_actions_follow_suggestions_from_a_column(store_path):
+    df = texts(6)
+    df["guess"] = ["spam", "ham", "spam", "ham", "nonsense", None]
+    df["guess_p"] = [0.9, 0.6, 0.8, 0.7, 0.5, np.nan]
+    labeler = lw.Labeler(
+        df, labels=["ham", "spam"], store=store_path, suggester=lw.FromColumn("guess", confidence="guess_p")
+    )
+    assert labeler.accept().action == "accepted"
+    assert labeler.correct("spam").action == "corrected"
+    assert labeler.reject().action == "rejected"
+    assert labeler.label("ham").action == "accepted"  # the same label as the suggestion is an accept
+    with pytest.raises(lw.InputError, match="no suggestion"):
+        labeler.accept()  # "nonsense" is outside the label set: an invalid suggestion, nothing to accept
+    assert labeler.label("spam").action == "labeled"
+    assert labeler.suggestion is None or not labeler.suggestion.valid
+    assert list(df["decision"][:5]) == ["accepted", "corrected", "rejected", "accepted", "labeled"]
+    assert list(df["suggestion"][:4]) == ["spam", "ham", "spam", "ham"]
+    assert df["confidence"].iloc[0] == pytest.approx(0.9)
+    assert pd.isna(df["label"].iloc[2])  # a rejection gives no label
+    assert any("nonsense" in e for e in labeler.errors)
+    labeler.close()
+
+
+def test_undo_is_an_event_and_restores_the_previous_state(store_path):
+    df = texts(4)
+    labeler = lw.Labeler(df, labels=["ham", "spam"], store=store_path)
+    labeler.label("ham")
+    labeler.goto(0)
+    labeler.label("spam")  # relabel item 0
+    assert df["label"].iloc[0] == "spam"
+    undo = labeler.undo()
+    assert undo is not None and undo.action == "undo" and undo.undoes == 2
+    assert df["label"].iloc[0] == "ham"  # back to the first decision, not to nothing
+    assert labeler.position == 0
+    labeler.undo()
+    assert pd.isna(df["label"].iloc[0]) and labeler.stats["decided"] == 0
+    assert labeler.undo() is None
+    log = labeler.decisions
+    assert list(log["action"]) == ["labeled", "labeled", "undo", "undo"]
+    assert list(log["undoes"].iloc[2:]) == [2, 1]
+
+
+def test_counts_follow_the_effective_decision_of_each_item(store_path):
+    labeler = lw.Labeler(texts(3), labels=["a", "b"], store=store_path)
+    labeler.label("a")
+    labeler.goto(0)
+    labeler.skip()
+    assert labeler.stats["decided"] == 1 and labeler.stats["skipped"] == 1 and labeler.stats["labeled"] == 0
+
+
+def test_navigation_and_the_next_undecided_item(store_path):
+    labeler = lw.Labeler(texts(6), labels=["a", "b"], store=store_path)
+    labeler.goto(3)
+    labeler.label("a")
+    assert labeler.position == 4
+    labeler.label("b")
+    labeler.label("b")
+    assert labeler.position == 0  # wraps to the first undecided item
+    assert labeler.current["text"] == "message 0"
+    labeler.goto(-1)
+    assert labeler.position == 5
+    with pytest.raises(lw.InputError, match="out of range"):
+        labeler.goto(6)
+
+
+def test_restart_restores_every_label_and_resumes(store_path):
+    df = texts(10)
+    first = lw.Labeler(df, labels=["ham", "spam"], store=store_path, annotator="ana")
+    for label in ["ham", "spam", "ham"]:
+        first.label(label)
+    first.undo()
+    first.label("spam")
+    first.close()
+
+    fresh = texts(10)
+    second = lw.Labeler(fresh, labels=["ham", "spam"], store=store_path, annotator="ana")
+    assert list(fresh["label"][:3]) == ["ham", "spam", "spam"]
+    assert second.position == 3
+    assert second.stats["decided"] == 3
+    assert fresh["decided_at"].iloc[0] == df["decided_at"].iloc[0]
+    second.undo()  # undo reaches back across the restart
+    assert pd.isna(fresh["label"].iloc[2])
+
+
+def test_each_annotator_resumes_their_own_work(store_path):
+    lw.Labeler(texts(4), labels=["a", "b"], store=store_path, annotator="ana").label("a")
+    df = texts(4)
+    bob = lw.Labeler(df, labels=["a", "b"], store=store_path, annotator="bob")
+    assert df["label"].isna().all() and bob.position == 0
+    bob.label("b")
+    assert set(bob.decisions["annotator"]) == {"ana", "bob"}
+
+
+def test_changed_text_flags_the_old_decision_instead_of_trusting_it(store_path):
+    lw.Labeler(texts(3), labels=["a", "b"], store=store_path).label("a")
+    df = texts(3)
+    df.loc[0, "text"] = "an edited message"
+    with pytest.warns(UserWarning, match="changed text"):
+        labeler = lw.Labeler(df, labels=["a", "b"], store=store_path)
+    assert pd.isna(df["label"].iloc[0])
+    assert labeler.position == 0
+    assert list(labeler.stale["label"]) == ["a"]
+
+
+def test_rows_removed_from_the_dataframe_are_reported_not_lost(store_path):
+    labeler = lw.Labeler(texts(3), labels=["a", "b"], store=store_path)
+    labeler.label("a")
+    with pytest.warns(UserWarning, match="not in this DataFrame"):
+        again = lw.Labeler(texts(3).drop(index=0), labels=["a", "b"], store=store_path)
+    assert again.stats["orphans"] == 1
+
+
+def test_a_key_column_identifies_items_across_reordering(store_path):
+    df = pd.DataFrame({"id": ["x", "y", "z"], "text": ["one", "two", "three"]})
+    lw.Labeler(df, labels=["a", "b"], key="id", store=store_path).label("b")
+    shuffled = df[["id", "text"]].iloc[[2, 0, 1]].reset_index(drop=True)
+    lw.Labeler(shuffled, labels=["a", "b"], key="id", store=store_path)
+    assert shuffled.set_index("id").loc["x", "label"] == "b"
+
+
+def test_memory_only_store_is_said_plainly():
+    labeler = lw.Labeler(texts(2), labels=["a", "b"], store=None)
+    labeler.label("a")
+    assert labeler.stats["durable"] is False
+    assert "memory only" in repr(labeler)
+    assert labeler.widget.status["durable"] is False
+
+
+def test_random_order_is_seeded_and_covers_every_item(store_path):
+    labeler = lw.Labeler(texts(20), labels=["a", "b"], store=store_path, order="random", seed=7)
+    seen = []
+    for _ in range(20):
+        seen.append(labeler.current["text"])
+        labeler.label("a")
+    assert sorted(seen) == sorted(f"message {i}" for i in range(20)) and seen != sorted(seen)
+
+
+def test_on_decision_callbacks_see_decisions_and_undos_and_cannot_break_labeling(store_path):
+    labeler = lw.Labeler(texts(3), labels=["a", "b"], store=store_path)
+    seen = []
+    labeler.on_decision(lambda d: seen.append(d.action))
+
+    @labeler.on_decision
+    def broken(_):
+        raise RuntimeError("boom")
+
+    labeler.label("a")
+    labeler.undo()
+    assert seen == ["labeled", "undo"]
+    assert any("boom" in e for e in labeler.errors)
+
+
+def test_rerunning_the_cell_on_the_same_dataframe_reuses_its_own_columns(store_path):
+    df = texts(3)
+    lw.Labeler(df, labels=["a", "b"], store=store_path).label("a")
+    again = lw.Labeler(df, labels=["a", "b"], store=store_path)  # no clash error with our own columns
+    assert df["label"].iloc[0] == "a" and again.position == 1
+
+
+def test_stable_repr_for_saved_notebooks(store_path):
+    labeler = lw.Labeler(texts(3), labels=["a", "b"], store=store_path, annotator="ana")
+    bundle = labeler._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert data["text/plain"] == repr(labeler)
+    assert "0x" not in repr(labeler) and "0x" not in repr(labeler.widget)
+    assert "application/vnd.jupyter.widget-view+json" in data
