@@ -125,7 +125,7 @@ def _rolling_sums(events: np.ndarray, counts_so_far: np.ndarray, window: int) ->
     ``events`` holds one value per event (axis 0, any trailing shape), ``counts_so_far[i]`` how many events
     happened up to and including output row i.
     """
-    cumulative = np.concatenate([np.zeros((1, *events.shape[1:])), np.cumsum(events, axis=0)])
+    cumulative = np.concatenate([np.zeros((1, *events.shape[1:]), events.dtype), np.cumsum(events, axis=0)])
     start = np.maximum(counts_so_far - window, 0)
     return cumulative[counts_so_far] - cumulative[start], counts_so_far - start
 
@@ -178,8 +178,8 @@ def agreement_over_time(
     agree_events = (pairs.human == pairs.suggested).astype(float)
     pairs_so_far = np.cumsum(is_pair)
     agree_in_window, n_compared = _rolling_sums(agree_events, pairs_so_far, window)
-    human_in_window, _ = _rolling_sums(np.eye(k)[pairs.human], pairs_so_far, window)
-    suggested_in_window, _ = _rolling_sums(np.eye(k)[pairs.suggested], pairs_so_far, window)
+    human_in_window, _ = _rolling_sums(np.eye(k, dtype=np.int64)[pairs.human], pairs_so_far, window)
+    suggested_in_window, _ = _rolling_sums(np.eye(k, dtype=np.int64)[pairs.suggested], pairs_so_far, window)
 
     enough = n_compared >= min_periods
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -354,6 +354,8 @@ def label_drift(
             baseline = baseline[column]
         reference = _object_values(baseline)
         reference = reference[[v is not None for v in reference]]
+        if reference.size == 0:
+            raise InputError(f"{func}(): the baseline holds no labels to compare with.")
         n_in_baseline = 0  # every row of df is recent
     elif isinstance(baseline, (int, np.integer)) and not isinstance(baseline, bool) and baseline >= 1:
         n_in_baseline = min(int(baseline), len(stream))
@@ -377,10 +379,8 @@ def label_drift(
     baseline_counts = np.bincount(reference_codes, minlength=k).astype(float)
     recent_codes = stream_codes[n_in_baseline:]
     seen = np.arange(1, len(recent_codes) + 1)
-    recent_counts, n_recent = _rolling_sums(np.eye(k)[recent_codes], seen, window)
-    baseline_complete = len(reference) >= 1 and (
-        not isinstance(baseline, (int, np.integer)) or n_in_baseline == int(baseline)
-    )
+    recent_counts, n_recent = _rolling_sums(np.eye(k, dtype=np.int64)[recent_codes], seen, window)
+    baseline_complete = not isinstance(baseline, (int, np.integer)) or n_in_baseline == int(baseline)
     ready = (n_recent >= min_periods) & baseline_complete
 
     js = np.full(len(recent_codes), np.nan)

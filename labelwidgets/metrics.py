@@ -108,8 +108,11 @@ def _object_values(series: pd.Series) -> np.ndarray:
 
 
 def _sorted_labels(values: Iterable[Hashable]) -> list[Hashable]:
-    # str() as the key: labels may mix types (0 and "0") and must still come out in a stable order
-    return sorted({v for v in values if v is not None}, key=lambda v: (str(type(v).__name__), str(v)))
+    distinct = {v for v in values if v is not None}
+    try:
+        return sorted(distinct)  # type: ignore[type-var]
+    except TypeError:  # mixed types (0 and "0") still need one stable order
+        return sorted(distinct, key=lambda v: (type(v).__name__, str(v)))
 
 
 def _encode(values: np.ndarray, labels: Sequence[Hashable]) -> np.ndarray:
@@ -161,7 +164,7 @@ class _Pairs:
     suggested: np.ndarray
     confidence: np.ndarray | None  # per pair, NaN where missing; None when there is no confidence column
     visible: np.ndarray | None  # per pair, True/False/None
-    exclusions: list[str]  # why rows were left out, for the notes
+    exclusions: list[str]  # how many rows were left out and why, e.g. "3 skipped"
     kept: np.ndarray  # boolean mask over the input rows: which rows are pairs
 
     @property
@@ -205,26 +208,29 @@ def _pairs(df: pd.DataFrame, cols: _Columns, labels: list[Hashable], func: str) 
     suggested_raw = _object_values(df[cols.suggestion])
     has_human = np.array([v is not None for v in human_raw], dtype=bool)
     has_suggestion = np.array([v is not None for v in suggested_raw], dtype=bool)
-    skipped = np.zeros(len(df), dtype=bool)
+    decisions = np.full(len(df), None, dtype=object)
     if cols.decision is not None:
         decisions = _object_values(df[cols.decision])
         _check_decisions(decisions, func, cols.decision)
-        skipped = decisions == "skipped"
+    skipped = decisions == "skipped"
     human = _encode(human_raw, labels)
     suggested = _encode(suggested_raw, labels)
     usable = has_human & has_suggestion & ~skipped
     unknown = usable & ((human < 0) | (suggested < 0))
     keep = usable & ~unknown
 
-    exclusions = []
-    no_human = int((~has_human | skipped).sum())
-    if no_human:
-        exclusions.append(f"{no_human} row(s) without a human label (skipped, rejected without a label, or not done)")
-    no_suggestion = int((has_human & ~skipped & ~has_suggestion).sum())
-    if no_suggestion:
-        exclusions.append(f"{no_suggestion} row(s) without a valid suggestion")
-    if unknown.any():
-        exclusions.append(f"{int(unknown.sum())} row(s) whose label or suggestion is not in labels=")
+    no_human = ~has_human | skipped
+    reasons = {
+        "not decided yet": no_human & (decisions == None),  # noqa: E711 (elementwise on an object array)
+        "skipped": skipped,
+        "rejected without a label": no_human & (decisions == "rejected"),
+    }
+    if cols.decision is None:
+        reasons = {"without a human label": no_human}
+    reasons["decided without a human label"] = no_human & ~np.logical_or.reduce(list(reasons.values()))
+    reasons["without a valid suggestion"] = has_human & ~skipped & ~has_suggestion
+    reasons["with a label or suggestion not in labels="] = unknown
+    exclusions = [f"{int(mask.sum())} {reason}" for reason, mask in reasons.items() if mask.any()]
 
     confidence = None
     if cols.confidence is not None:
@@ -239,7 +245,7 @@ def _pairs(df: pd.DataFrame, cols: _Columns, labels: list[Hashable], func: str) 
 # metrics from counts; every function takes a leading batch axis so that bootstrap replicates cost one call
 
 
-def _kappa_from_margins(agree: np.ndarray, true: np.ndarray, pred: np.ndarray) -> np.ndarray:
+def _kappa_from_margins(agree: Any, true: Any, pred: Any) -> np.ndarray:
     """Cohen's kappa from the number of agreeing pairs and the two label count vectors (last axis = labels).
 
     NaN where kappa cannot measure agreement: fewer than two pairs, or one side using a single class (kappa is then
@@ -256,7 +262,7 @@ def _kappa_from_margins(agree: np.ndarray, true: np.ndarray, pred: np.ndarray) -
     return np.where(undefined, np.nan, kappa)
 
 
-def _scott_pi_from_margins(agree: np.ndarray, true: np.ndarray, pred: np.ndarray) -> np.ndarray:
+def _scott_pi_from_margins(agree: Any, true: Any, pred: Any) -> np.ndarray:
     """Scott's pi: like kappa, but chance agreement from the pooled label distribution of both sides.
 
     NaN with fewer than two pairs or when both sides together use a single class (chance agreement 1).
@@ -347,8 +353,9 @@ def wilson_interval(successes: Any, trials: Any, ci: float = 0.95) -> tuple[np.n
         denominator = 1 + z * z / n
         center = (p + z * z / (2 * n)) / denominator
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-        low = np.where(n > 0, np.clip(center - half, 0.0, 1.0), np.nan)
-        high = np.where(n > 0, np.clip(center + half, 0.0, 1.0), np.nan)
+        # at k = 0 or k = n the bound is exactly 0 or 1; rounding would leave 1 − 1e-16 below the estimate
+        low = np.where(n > 0, np.where(k == 0, 0.0, np.clip(center - half, 0.0, 1.0)), np.nan)
+        high = np.where(n > 0, np.where(k == n, 1.0, np.clip(center + half, 0.0, 1.0)), np.nan)
     return low, high
 
 
@@ -479,7 +486,7 @@ def agreement(
     else:
         groups = [("all", df)]
 
-    seeds = np.random.SeedSequence(seed).spawn(max(len(groups), 1))
+    seeds = np.random.SeedSequence(seed).spawn(len(groups))
     rows: list[dict[str, Any]] = []
     for (key, frame), group_seed in zip(groups, seeds, strict=True):
         rng = np.random.default_rng(group_seed)
@@ -540,15 +547,18 @@ def _agreement_rows(
     hits, true, pred = counts
     rows = []
 
-    n_note = "; ".join(pairs.exclusions)
+    n_notes = [] if n else ["no pairs to compare"]
+    if pairs.exclusions:
+        n_notes.append("rows left out: " + ", ".join(pairs.exclusions))
     if pairs.visible is not None and n:
-        shown = int(sum(bool(v) for v in pairs.visible if v is not None))
+        # the column is boolean-ish: True/False, 1/0 or their strings after a round trip through CSV
+        shown = sum(str(v).strip().lower() in ("true", "1", "1.0", "yes") for v in pairs.visible)
         if shown:
-            n_note = "; ".join(
-                [*pairs.exclusions, f"{shown} of {n} pairs were decided with the suggestion on screen, where people "
-                 "tend to go along with it; compare by='suggestion_visible'"]
-            )  # fmt: skip
-    rows.append(_row("n", float(n), n, note=n_note if n else ("no pairs to compare; " + n_note).rstrip("; ")))
+            n_notes.append(
+                f"{shown} of {n} pairs were decided with the suggestion on screen, where people tend to go along "
+                "with it; compare by='suggestion_visible'"
+            )
+    rows.append(_row("n", float(n), n, note="; ".join(n_notes)))
 
     # accept rate: every reviewed decision counts, with or without a final label
     if cols.decision is None:
@@ -782,7 +792,7 @@ Level = Literal["nominal", "ordinal", "interval", "ratio"]
 _LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 
-def _alpha_with_reason(matrix: np.ndarray, level: str) -> tuple[float, str]:
+def _alpha_with_reason(matrix: np.ndarray, level: Level) -> tuple[float, str]:
     """Krippendorff's alpha of a float coders × units matrix (NaN = missing), with the reason when undefined."""
     import krippendorff
 
@@ -868,7 +878,12 @@ def annotator_agreement(
     without_key = frame[item].isna() | frame[annotator].isna()
     if without_key.any():
         raise InputError(f"{func}(): {int(without_key.sum())} row(s) have no {item!r} or no {annotator!r}.")
-    frame = frame[frame[label].notna()]
+    # every annotator and item counts, even one without a label: a pair with no overlap is worth a row
+    all_item_codes, items = pd.factorize(frame[item], sort=True)
+    all_annotator_codes, annotators = pd.factorize(frame[annotator], sort=True)
+    labelled = frame[label].notna().to_numpy()
+    item_codes, annotator_codes = all_item_codes[labelled], all_annotator_codes[labelled]
+    frame = frame[labelled]
     repeated = frame.duplicated([item, annotator], keep=False)
     if repeated.any():
         examples = frame.loc[repeated, [item, annotator]].drop_duplicates().head(3).to_records(index=False).tolist()
@@ -884,8 +899,6 @@ def annotator_agreement(
         raise InputError(f"{func}(): labels {unknown} are not in labels={label_list}.")
     k = len(label_list)
 
-    item_codes, items = pd.factorize(frame[item], sort=True)
-    annotator_codes, annotators = pd.factorize(frame[annotator], sort=True)
     matrix = np.full((len(annotators), len(items)), np.nan)  # coders × units, as krippendorff expects
     matrix[annotator_codes, item_codes] = codes
     counts = np.zeros((len(items), k), dtype=np.int64)  # items × categories, as Fleiss expects
