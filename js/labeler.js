@@ -64,6 +64,7 @@ function render({ model, el }) {
   let lastError = "";
   let notice = "";
   let expanded = false;
+  let firstWindow = true;
 
   // ----- layout -------------------------------------------------------------------
   const root = h("div", "lw-labeler");
@@ -256,6 +257,7 @@ function render({ model, el }) {
 
   /** @param {number} r */
   function move(r) {
+    if (!doneBox.hidden) r = rank; // from "all done", Back shows the last item again
     if (r < 0 || r >= n) return;
     show(r);
     tellPosition();
@@ -503,8 +505,9 @@ function render({ model, el }) {
         for (const item of message.items) remember(item);
         upcoming = message.upcoming;
         firstUndecided = message.first_undecided;
-        if (message.items.some((/** @type {Item} */ i) => i.rank === rank)) paint();
-        if (firstUndecided === null && !isDecided(rank) && !cache.has(rank)) showDone();
+        if (firstWindow && firstUndecided === null) showDone(); // everything was decided before this view opened
+        else if (doneBox.hidden && message.items.some((/** @type {Item} */ i) => i.rank === rank)) paint();
+        firstWindow = false;
         break;
       }
       case "item": {

@@ -26,6 +26,13 @@ _EXPORTS = {
     "StoreError": "labelwidgets.errors",
     "LabelwidgetsError": "labelwidgets.errors",
     "datasets": "labelwidgets.datasets",
+    "agreement": "labelwidgets.metrics",
+    "confusion": "labelwidgets.metrics",
+    "calibration": "labelwidgets.metrics",
+    "annotator_agreement": "labelwidgets.metrics",
+    "RunningAgreement": "labelwidgets.metrics",
+    "agreement_over_time": "labelwidgets.drift",
+    "label_drift": "labelwidgets.drift",
 }
 
 if TYPE_CHECKING:
@@ -33,7 +40,9 @@ if TYPE_CHECKING:
     from .decision import Decision
     from .errors import InputError, LabelwidgetsError, StoreError
     from .labeler import Labeler
+    from .drift import agreement_over_time, label_drift
     from .labels import LabelSet
+    from .metrics import RunningAgreement, agreement, annotator_agreement, calibration, confusion
     from .session import LabelingSession
     from .store import MemoryStore, SQLStore, open_store
     from .suggestion import FromColumn, Item, Suggester, Suggestion

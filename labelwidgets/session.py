@@ -110,7 +110,8 @@ class LabelingSession:
                 max_concurrency=max_concurrency,
             )
         self._restore()
-        self.cursor = self.first_undecided() if self.first_undecided() is not None else 0
+        first = self.first_undecided()
+        self.cursor = first if first is not None else 0
         self._shown_at = time.monotonic()
         self._prefetch_around(self.cursor)
 

@@ -295,3 +295,32 @@ def test_notebook_7_renders_and_labels(jupyter_server, browser_context):
         assert nb.evaluate_json("df['label'].head(2).tolist()") == ["spam", "ham"]
     finally:
         nb.close()
+
+
+def test_labeling_goes_on_while_the_kernel_is_busy_and_saves_after(jupyter_server, browser_context):
+    nb = open_labeler(browser_context, jupyter_server, "busy.ipynb", [SETUP.format(store="busy.db")])
+    try:
+        root = widget(nb)
+        focus(nb)
+        # Occupy the kernel for a few seconds without waiting for it, as a long cell would.
+        nb.page.evaluate(
+            """() => { const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+                       window.__busy = k.requestExecute({code: 'import time; time.sleep(6)'}).done; }"""
+        )
+        nb.page.wait_for_function(
+            "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'busy'"
+        )
+        for key in ["1", "2", "1"]:
+            nb.page.keyboard.press(key)
+        # The browser moved on by itself: the kernel has not even read these decisions yet.
+        expect(root.locator(".lw-position")).to_have_text("4 / 40", timeout=1500)
+        expect(root.locator(".lw-save")).to_have_text(re.compile(r"Saving 3"), timeout=1500)
+        assert nb.page.evaluate(
+            "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
+        ) == "busy"
+        nb.page.evaluate("() => window.__busy")
+        expect(root.locator(".lw-save")).to_have_text("Saved ✓", timeout=20_000)
+        assert nb.evaluate_json("df['label'].head(3).tolist()") == ["ham", "spam", "ham"]
+        assert nb.evaluate_json("len(labeler.decisions)") == 3  # re-sent messages were applied once
+    finally:
+        nb.close()
