@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import statistics
 import tempfile
+from functools import partial
 import time
 from pathlib import Path
 
@@ -46,17 +47,20 @@ def main() -> None:
                 labeler = lw.Labeler(df, labels=["a", "b"], store=store, annotator="bench")
                 widget = labeler.widget
                 open_ms = (time.perf_counter() - start) * 1000
-                early = time_calls(lambda: labeler.label("a"), 200)
+                label_once = partial(labeler.label, "a")
+                early = time_calls(label_once, 200)
                 if n >= 10_000:  # move far into the session: cost must not depend on how much is done
                     for _ in range(2000):
                         labeler.label("b")
-                late = time_calls(lambda: labeler.label("a"), 200)
-                window = time_calls(lambda: widget._send_window(labeler.position, None), 50)
+                late = time_calls(label_once, 200)
+                window = time_calls(partial(widget._send_window, 0, None), 50)
                 rows.append((n, store_kind, open_ms, statistics.median(early), np.percentile(early, 95),
                              statistics.median(late), statistics.median(window)))  # fmt: skip
                 labeler.close()
-    print("| rows | store | open Labeler + widget (ms) | label() median / p95 (ms), first 200 | "
-          "label() median (ms), after 2,400 | window of 24 items (ms) |")
+    print(
+        "| rows | store | open Labeler + widget (ms) | label() median / p95 (ms), first 200 | "
+        "label() median (ms), after 2,400 | window of 24 items (ms) |"
+    )
     print("|---|---|---|---|---|---|")
     for n, kind, open_ms, med, p95, late, window in rows:
         print(f"| {n:,} | {kind} | {open_ms:.1f} | {med:.2f} / {p95:.2f} | {late:.2f} | {window:.2f} |")

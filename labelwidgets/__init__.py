@@ -38,9 +38,9 @@ _EXPORTS = {
 if TYPE_CHECKING:
     from . import datasets
     from .decision import Decision
+    from .drift import agreement_over_time, label_drift
     from .errors import InputError, LabelwidgetsError, StoreError
     from .labeler import Labeler
-    from .drift import agreement_over_time, label_drift
     from .labels import LabelSet
     from .metrics import RunningAgreement, agreement, annotator_agreement, calibration, confusion
     from .session import LabelingSession

@@ -30,8 +30,7 @@ class LabelSet:
             return labels
         if isinstance(labels, str):
             raise InputError(
-                f"labels must be a list of label names, not the string {labels!r}; "
-                f"for example labels=['ham', 'spam']."
+                f"labels must be a list of label names, not the string {labels!r}; for example labels=['ham', 'spam']."
             )
         if isinstance(labels, Mapping):
             pairs = [(name, "" if desc is None else str(desc)) for name, desc in labels.items()]

@@ -57,12 +57,16 @@ class LabelingSession:
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}.")
         if len(df) == 0:
-            raise InputError("the DataFrame is empty: there is nothing to label. Pass a DataFrame with at least one row.")
+            raise InputError(
+                "the DataFrame is empty: there is nothing to label. Pass a DataFrame with at least one row."
+            )
         if text not in df.columns:
             raise InputError(f"there is no column {text!r} to label; the DataFrame has the columns {list(df.columns)}.")
         missing_show = [c for c in show if c not in df.columns]
         if missing_show:
-            raise InputError(f"show= names columns that do not exist: {missing_show}; the columns are {list(df.columns)}.")
+            raise InputError(
+                f"show= names columns that do not exist: {missing_show}; the columns are {list(df.columns)}."
+            )
         self.labels = LabelSet.parse(labels)
         self.keys = _item_keys(df, key)
         self.df = df
@@ -97,6 +101,8 @@ class LabelingSession:
         self._suggestion_listeners: list[Callable[[int, Suggestion], None]] = []
         self._error_listeners: list[Callable[[str], None]] = []
         self._lock = threading.RLock()
+        self.waits: list[float] = []  # seconds a Python caller waited for a suggestion, one entry per wait
+        self._totals_lock = threading.Lock()
         self._suggestion_totals = {"cost": 0.0, "input_tokens": 0, "output_tokens": 0, "count": 0, "invalid": 0}
         self.suggester = suggester
         self.prefetcher: SuggestionPrefetcher | None = None
@@ -107,7 +113,7 @@ class LabelingSession:
                 make_item=self.item_for_suggester,
                 on_ready=self._suggestion_ready,
                 on_error=self.report_error,
-                max_concurrency=max_concurrency,
+                max_concurrency=getattr(suggester, "max_concurrency", None) or max_concurrency,
             )
         self._restore()
         first = self.first_undecided()
@@ -219,6 +225,13 @@ class LabelingSession:
         """
         if intent not in INTENTS:
             raise InputError(f"unknown action {intent!r}; use one of {list(INTENTS)}.")
+        if wait_for_suggestion and self.prefetcher is not None:
+            # Outside the lock: the worker that delivers the suggestion takes it too.
+            target = self.cursor if rank is None else self._check_rank(rank)
+            if self.prefetcher.get(self.row_at(target)) is None:
+                started = time.monotonic()
+                self.prefetcher.wait(self.row_at(target), timeout=self.suggestion_timeout)
+                self.waits.append(time.monotonic() - started)
         with self._lock:
             if client_id is not None and client_seq is not None and (client_id, client_seq) in self._by_client:
                 return self._by_client[(client_id, client_seq)]  # a re-sent message: applied once already
@@ -227,8 +240,6 @@ class LabelingSession:
             if label is not None:
                 label = self.labels.require(label)
             suggestion = self.suggestion_at(row)
-            if suggestion is None and wait_for_suggestion and self.prefetcher is not None:
-                suggestion = self.prefetcher.wait(row, timeout=self.suggestion_timeout)
             usable = suggestion if suggestion is not None and suggestion.valid else None
             if suggestion_visible is None:
                 suggestion_visible = usable is not None
@@ -430,7 +441,7 @@ class LabelingSession:
             self.prefetcher.request(self.row_at(r) for r in ranks)
 
     def _suggestion_ready(self, row: int, suggestion: Suggestion) -> None:
-        with self._lock:
+        with self._totals_lock:
             totals = self._suggestion_totals
             totals["count"] += 1
             totals["invalid"] += 0 if suggestion.valid else 1
@@ -459,6 +470,7 @@ class LabelingSession:
                 "orphans": len(self.orphans),
                 "errors": len(self.errors),
                 "suggestions": dict(self._suggestion_totals),
+                "suggestion_waits": len(self.waits),
             }
 
     def close(self) -> None:

@@ -232,7 +232,9 @@ def open_store(store: str | os.PathLike[str] | Store | None) -> Store:
             f"Create it first (os.makedirs({str(folder)!r})) or choose another path."
         )
     if path.is_dir():
-        raise StoreError(f"the store path {str(path)!r} is a folder; give a file name such as {str(path / 'labels.db')!r}.")
+        raise StoreError(
+            f"the store path {str(path)!r} is a folder; give a file name such as {str(path / 'labels.db')!r}."
+        )
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise StoreError(
             f"cannot write the store {str(path)!r}: that location is read-only. "

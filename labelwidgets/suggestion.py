@@ -84,7 +84,9 @@ class FromColumn:
     >>> FromColumn("gpt4_label", confidence="gpt4_conf")
     """
 
-    def __init__(self, label: str, *, confidence: str | None = None, rationale: str | None = None, name: str | None = None):
+    def __init__(
+        self, label: str, *, confidence: str | None = None, rationale: str | None = None, name: str | None = None
+    ):
         self.label_column = label
         self.confidence_column = confidence
         self.rationale_column = rationale

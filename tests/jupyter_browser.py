@@ -66,19 +66,25 @@ class JupyterServer:
         notification.mkdir(parents=True)
         (notification / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
         env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
-        self.log = open(self.base / "server.log", "w")  # noqa: SIM115 - closed in stop()
+        self.log = open(self.base / "server.log", "w")
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "jupyterlab",
-                "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={self.port}",
-                "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--allow-root",
+                "--ip=127.0.0.1",
+                f"--port={self.port}",
+                "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={self.token}",
                 f"--ServerApp.root_dir={self.root}",
                 "--LabApp.news_url=None",
                 "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                 "--LabApp.extension_manager=readonly",
                 "--LabApp.expose_app_in_browser=True",
                 "--JupyterNotebookApp.expose_app_in_browser=True",
-            ],  # fmt: skip
+            ],
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -134,7 +140,11 @@ def chromium() -> Iterator[Any]:
     profile = tempfile.mkdtemp(prefix="lw-chromium-")
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 900}
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
         )
         try:
             yield context
@@ -177,7 +187,9 @@ async (code) => {
     const t = msg.header.msg_type;
     if (t === "stream") out += msg.content.text;
     else if (t === "execute_result") out += msg.content.data["text/plain"];
-    else if (t === "error") error = msg.content.ename + ": " + msg.content.evalue + "\\n" + msg.content.traceback.join("\\n");
+    else if (t === "error") {
+      error = msg.content.ename + ": " + msg.content.evalue + "\\n" + msg.content.traceback.join("\\n");
+    }
   };
   await future.done;
   return { out, error };
@@ -230,13 +242,23 @@ class NotebookPage:
         return str(result["out"])
 
     def evaluate_json(self, expression: str) -> Any:
-        return json.loads(self.execute(f"import json as _json; print(_json.dumps({expression}, default=str))"))
+        """The value of ``expression`` in the kernel; DataFrames and Series as lists with None for missing."""
+        code = (
+            "import json as _json, pandas as _pd\n"
+            "_value = " + expression + "\n"
+            "if isinstance(_value, (_pd.DataFrame, _pd.Series)):\n"
+            "    _value = _value.astype(object).where(_value.notna(), None).values.tolist()\n"
+            "print(_json.dumps(_value, default=str))"
+        )
+        return json.loads(self.execute(code))
 
     def cells(self) -> list[list[str]]:
         return list(self.page.evaluate(_CELLS_JS))
 
     def restart_kernel(self) -> None:
-        self.page.evaluate("async () => { await window.jupyterapp.shell.currentWidget.sessionContext.restartKernel(); }")
+        self.page.evaluate(
+            "async () => { await window.jupyterapp.shell.currentWidget.sessionContext.restartKernel(); }"
+        )
         self.page.evaluate(_WAIT_KERNEL_JS)
 
     def close(self) -> None:

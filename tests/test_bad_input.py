@@ -82,7 +82,7 @@ def test_more_labels_than_keys_fall_back_to_the_picker():
 
 
 def test_store_in_a_missing_folder(tmp_path):
-    with pytest.raises(lw.StoreError, match="does not exist.*makedirs"):
+    with pytest.raises(lw.StoreError, match=r"does not exist.*makedirs"):
         lw.Labeler(frame(), labels=["x"], store=tmp_path / "nope" / "labels.db")
 
 

@@ -199,3 +199,55 @@ def test_stable_repr_for_saved_notebooks(store_path):
     assert data["text/plain"] == repr(labeler)
     assert "0x" not in repr(labeler) and "0x" not in repr(labeler.widget)
     assert "application/vnd.jupyter.widget-view+json" in data
+
+
+class SlowSuggester:
+    """A suggester that takes a while, as a remote model does."""
+
+    name = "slow"
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.calls = 0
+
+    def suggest(self, items, labels):
+        import time
+
+        self.calls += len(items)
+        time.sleep(self.seconds)
+        return [lw.Suggestion(label=labels.names[len(item.text) % 2], confidence=0.7) for item in items]
+
+
+def test_python_accept_waits_for_a_slow_suggestion_without_deadlock(store_path):
+    labeler = lw.Labeler(texts(4), labels=["a", "b"], store=store_path, suggester=SlowSuggester(0.3), prefetch=0)
+    event = labeler.accept()  # nothing prefetched: must wait for this item's suggestion, then accept it
+    assert event.action == "accepted" and event.label in ("a", "b") and event.confidence == 0.7
+    assert labeler.stats["suggestion_waits"] == 1
+    labeler.close()
+
+
+def test_suggestions_are_fetched_ahead_so_a_slower_annotator_never_waits(store_path):
+    import time
+
+    suggester = SlowSuggester(0.05)
+    labeler = lw.Labeler(texts(12), labels=["a", "b"], store=store_path, suggester=suggester, prefetch=4)
+    for _ in range(10):
+        time.sleep(0.15)  # reading time, longer than the model takes
+        labeler.accept()
+    assert labeler.stats["suggestion_waits"] == 0
+    assert labeler.stats["accepted"] == 10
+    labeler.close()
+
+
+def test_a_suggester_that_raises_is_contained(store_path):
+    class Broken:
+        name = "broken"
+
+        def suggest(self, items, labels):
+            raise ConnectionError("model server is down")
+
+    labeler = lw.Labeler(texts(3), labels=["a", "b"], store=store_path, suggester=Broken())
+    event = labeler.label("a")  # labeling goes on without a suggestion
+    assert event.action == "labeled" and event.suggestion is None
+    assert labeler.errors == ["ConnectionError: model server is down"]  # reported once, not per item
+    labeler.close()

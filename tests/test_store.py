@@ -81,7 +81,9 @@ WRITER = textwrap.dedent(
 def test_concurrent_writers_on_one_sqlite_file(store_path):
     lw.Labeler(pd.DataFrame({"text": ["x"]}), labels=["a", "b"], store=store_path)  # create it once
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(store_path), f"w{i}", "60"], stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(store_path), f"w{i}", "60"], stdout=subprocess.PIPE, text=True
+        )
         for i in range(4)
     ]
     outputs = [p.communicate(timeout=120)[0] for p in procs]
