@@ -335,7 +335,7 @@ function render({ model, el }) {
     if (!config.has_suggester) return;
     const status = item?.suggestion_status ?? "none";
     const suggestion = item?.suggestion ?? null;
-    suggestionBox.classList.toggle("lw-waiting", status === "pending" || status === "none");
+    suggestionBox.classList.toggle("lw-waiting", status === "pending" || status === "none" || status === "hidden");
     suggestionBox.classList.toggle("lw-invalid", status === "invalid");
     rationale.textContent = "";
     confidence.hidden = true;
@@ -353,6 +353,9 @@ function render({ model, el }) {
       }
       if (suggestion.rationale) rationale.textContent = suggestion.rationale;
       suggestionHelp.hidden = false;
+    } else if (status === "hidden") {
+      suggestionLabel.textContent = "hidden for a blind check: label it yourself";
+      suggestionHelp.hidden = true;
     } else if (status === "invalid" && suggestion) {
       suggestionLabel.textContent = "invalid";
       rationale.textContent = (suggestion.error ?? "") + (suggestion.raw ? ` — model said: ${suggestion.raw}` : "");

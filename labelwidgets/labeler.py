@@ -26,6 +26,13 @@ class Labeler:
     ``confidence``, ``annotator``, ``decided_at``, ``seconds``; rename them with ``columns=``)
     and appended to ``store`` before anything reports them saved. ``store=None`` keeps them in
     memory only. Re-creating a Labeler on the same store restores them and resumes.
+
+    ``order`` puts human time where it counts: ``"index"`` (default), ``"random"`` (seeded),
+    ``"uncertain"`` (lowest suggestion confidence first; needs a FromColumn suggester with a
+    confidence column), ``"disagreement"`` (rows where the suggestion columns in ``order_by``
+    disagree first), ``"stratified"`` (take turns between the values of ``order_by``), or a list
+    of row positions. ``blind=0.1`` hides the suggestion on a seeded 10% of items, so agreement
+    with and without the suggestion on screen can be compared. Both are recorded in the store.
     """
 
     def __init__(
@@ -42,7 +49,9 @@ class Labeler:
         columns: Mapping[str, str] | None = None,
         guidelines: str | None = None,
         order: str | Sequence[int] | None = None,
+        order_by: str | Sequence[str] | None = None,
         seed: int = 0,
+        blind: float = 0.0,
         prefetch: int = 8,
         max_concurrency: int = 4,
     ):
@@ -58,7 +67,9 @@ class Labeler:
             columns=columns,
             guidelines=guidelines,
             order=order,
+            order_by=order_by,
             seed=seed,
+            blind=blind,
             prefetch=prefetch,
             max_concurrency=max_concurrency,
         )
@@ -158,6 +169,11 @@ class Labeler:
         frame = pd.DataFrame(rows, columns=columns)
         frame["decided_at"] = pd.to_datetime(frame["decided_at"], utc=True)
         return frame
+
+    @property
+    def order_info(self) -> dict[str, Any]:
+        """The order and blind share this session uses (also recorded in the store)."""
+        return dict(self.session.order_info)
 
     @property
     def stats(self) -> dict[str, Any]:

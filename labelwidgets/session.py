@@ -7,6 +7,7 @@ methods here, so a click and ``labeler.label("spam")`` take exactly one code pat
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
 import threading
 import time
@@ -22,10 +23,11 @@ from .decision import ACTIONS, UNDO, Decision, text_hash, utc_now
 from .errors import InputError
 from .keys import decode_key, encode_key
 from .labels import LabelSet
+from .ordering import make_order
 from .prefetch import SuggestionPrefetcher
 from .results import ResultColumns
 from .store import Store, open_store
-from .suggestion import Item, Suggester, Suggestion
+from .suggestion import FromColumn, Item, Suggester, Suggestion
 
 #: What a caller may ask for; the session turns "label" into labeled/accepted/corrected.
 INTENTS = ("label", "accept", "correct", "reject", "skip")
@@ -49,7 +51,9 @@ class LabelingSession:
         columns: Mapping[str, str] | None = None,
         guidelines: str | None = None,
         order: str | Sequence[int] | None = None,
+        order_by: str | Sequence[str] | None = None,
         seed: int = 0,
+        blind: float = 0.0,
         prefetch: int = 8,
         max_concurrency: int = 4,
         suggestion_timeout: float = 60.0,
@@ -82,8 +86,22 @@ class LabelingSession:
         self.store = open_store(store)
         self.store.check_labels(self.labels.names)
         self._results.attach()
+        if not 0.0 <= float(blind) < 1.0:
+            raise InputError(f"blind={blind!r} must be a share of items in [0, 1), for example blind=0.1.")
+        self.blind = float(blind)
+        self.seed = seed
         self.n = len(df)
-        self.order = _make_order(order, self.n, seed)
+        confidence = None
+        if isinstance(suggester, FromColumn) and suggester.confidence_column in df.columns:
+            confidence = df[suggester.confidence_column]
+        self.order = make_order(order, df, seed=seed, order_by=order_by, confidence=confidence)
+        self.order_info = {
+            "order": order if isinstance(order, str) or order is None else "custom",
+            "order_by": order_by,
+            "seed": seed,
+            "blind": self.blind,
+            "order_digest": None if self.order is None else hashlib.sha256(self.order.tobytes()).hexdigest()[:16],
+        }
         self._rank_of_row: np.ndarray | None = None
         if self.order is not None:
             self._rank_of_row = np.empty(self.n, dtype=np.int64)
@@ -116,6 +134,16 @@ class LabelingSession:
                 max_concurrency=getattr(suggester, "max_concurrency", None) or max_concurrency,
             )
         self._restore()
+        self.store.record_session(
+            {
+                "session_id": self.session_id,
+                "annotator": self.annotator,
+                "started_at": utc_now().isoformat(),
+                "items": self.n,
+                "suggester": getattr(suggester, "name", None),
+                **self.order_info,
+            }
+        )
         first = self.first_undecided()
         self.cursor = first if first is not None else 0
         self._shown_at = time.monotonic()
@@ -192,6 +220,16 @@ class LabelingSession:
     def suggestion_at(self, row: int) -> Suggestion | None:
         return None if self.prefetcher is None else self.prefetcher.get(row)
 
+    def is_blind(self, row: int) -> bool:
+        """Whether this item's suggestion is hidden from the person, to measure how much suggestions sway people.
+
+        Chosen from the item key and the seed, so the same items stay blind across restarts.
+        """
+        if self.blind == 0.0:
+            return False
+        digest = hashlib.sha256(f"{self.seed}:{self.key_at(row)}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64 < self.blind
+
     def suggestion_status(self, row: int) -> str:
         return "none" if self.prefetcher is None else self.prefetcher.status(row)
 
@@ -240,6 +278,12 @@ class LabelingSession:
             if label is not None:
                 label = self.labels.require(label)
             suggestion = self.suggestion_at(row)
+            if self.is_blind(row):
+                if intent in ("accept", "reject", "correct"):
+                    raise InputError(
+                        "this item's suggestion is hidden for a blind check (blind=...); use label('...') or skip()."
+                    )
+                suggestion_visible = False
             usable = suggestion if suggestion is not None and suggestion.valid else None
             if suggestion_visible is None:
                 suggestion_visible = usable is not None
@@ -495,19 +539,6 @@ def _item_keys(df: pd.DataFrame, key: str | None) -> pd.Index:
         repeated = keys[keys.duplicated()].unique()[:5].tolist()
         raise InputError(f"{where} has duplicate values (for example {repeated}); every item needs its own key: {fix}.")
     return keys
-
-
-def _make_order(order: str | Sequence[int] | None, n: int, seed: int) -> np.ndarray | None:
-    if order is None or order == "index":
-        return None
-    if isinstance(order, str):
-        if order == "random":
-            return np.random.default_rng(seed).permutation(n)
-        raise InputError(f"order={order!r} is not known; use 'index', 'random' or a list of row positions.")
-    positions = np.asarray(order, dtype=np.int64)
-    if positions.shape != (n,) or not np.array_equal(np.sort(positions), np.arange(n)):
-        raise InputError("order= must list every row position 0..n-1 exactly once.")
-    return positions
 
 
 def _default_annotator() -> str:

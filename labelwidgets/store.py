@@ -25,6 +25,8 @@ class Store(Protocol):
     durable: bool
 
     def check_labels(self, labels: list[str]) -> None: ...
+    def record_session(self, info: dict[str, Any]) -> None: ...
+    def sessions(self) -> list[dict[str, Any]]: ...
     def append(self, event: Decision) -> int: ...
     def events(self, annotator: str | None = None) -> list[Decision]: ...
     def find_client_event(self, client_id: str, client_seq: int) -> Decision | None: ...
@@ -41,9 +43,16 @@ class MemoryStore:
         self._events: list[Decision] = []
         self._lock = threading.Lock()
         self._labels: list[str] | None = None
+        self._sessions: list[dict[str, Any]] = []
 
     def check_labels(self, labels: list[str]) -> None:
         self._labels = list(labels)
+
+    def record_session(self, info: dict[str, Any]) -> None:
+        self._sessions.append(dict(info))
+
+    def sessions(self) -> list[dict[str, Any]]:
+        return [dict(x) for x in self._sessions]
 
     def append(self, event: Decision) -> int:
         with self._lock:
@@ -116,6 +125,14 @@ class SQLStore:
             sa.Column("client_seq", sa.Integer),
             sa.UniqueConstraint("client_id", "client_seq", name="lw_events_client_once"),
         )
+        # One row per labeling session: who, when, and the order and blind share used, so results can be audited.
+        self.sessions_table = sa.Table(
+            "lw_sessions",
+            self.metadata,
+            sa.Column("session_id", sa.String(64), primary_key=True),
+            sa.Column("annotator", sa.Text, nullable=False),
+            sa.Column("info", sa.Text, nullable=False),
+        )
         try:
             self.metadata.create_all(self.engine)
             with self.engine.begin() as conn:
@@ -170,6 +187,15 @@ class SQLStore:
                 f"Either pass labels={old!r} (you may add new labels at the end) to continue this store, "
                 f"or give a new store path, for example store='labels-v2.db'."
             )
+
+    def record_session(self, info: dict[str, Any]) -> None:
+        row = {"session_id": info["session_id"], "annotator": info["annotator"], "info": json.dumps(info, default=str)}
+        with self._lock, self.engine.begin() as conn:
+            conn.execute(self.sessions_table.insert().values(**row))
+
+    def sessions(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [json.loads(r.info) for r in conn.execute(self._sa.select(self.sessions_table.c.info))]
 
     def append(self, event: Decision) -> int:
         record = event.to_record()

@@ -149,8 +149,8 @@ class LabelerWidget(anywidget.AnyWidget):
             "fields": fields,
             "decision": _decision_json(decision),
             "stale": _decision_json(stale),
-            "suggestion_status": session.suggestion_status(row),
-            "suggestion": _suggestion_json(session.suggestion_at(row)),
+            "suggestion_status": "hidden" if session.is_blind(row) else session.suggestion_status(row),
+            "suggestion": None if session.is_blind(row) else _suggestion_json(session.suggestion_at(row)),
         }
 
     def _on_decision(self, event: Decision) -> None:
@@ -163,6 +163,8 @@ class LabelerWidget(anywidget.AnyWidget):
             self.position = session.cursor
 
     def _on_suggestion(self, row: int, suggestion: Suggestion) -> None:
+        if self._session.is_blind(row):
+            return  # a blind item's suggestion never reaches the browser
         rank = self._session.rank_of(row)
         self.send(
             {
