@@ -81,7 +81,8 @@ def make_order(
         if confidence is None:
             raise InputError(
                 "order='uncertain' needs a confidence for every item before labeling starts: run "
-                "lw.suggest(df, suggester, ...) first, or pass suggester=lw.FromColumn('label_col', confidence='conf_col')."
+                "lw.suggest(df, suggester, ...) first, or pass "
+                "suggester=lw.FromColumn('label_col', confidence='conf_col')."
             )
         return by_uncertainty(confidence, seed)
     columns = [order_by] if isinstance(order_by, str) else list(order_by or [])

@@ -45,7 +45,7 @@ def test_uncertain_order_puts_the_lowest_confidence_first(store_path):
 
 
 def test_uncertain_order_without_confidences_says_what_to_do():
-    with pytest.raises(lw.InputError, match="lw.suggest"):
+    with pytest.raises(lw.InputError, match=r"lw\.suggest"):
         lw.Labeler(frame(), labels=["a", "b"], store=None, order="uncertain")
 
 
