@@ -212,7 +212,7 @@ function render({ model, el }) {
   /** @param {string} intent @param {string} [label] */
   function act(intent, label) {
     const item = cache.get(rank);
-    if (!item) return;
+    if (!item || !doneBox.hidden) return; // nothing shown, or "all done": keys must not relabel the last item
     const suggestion = item.suggestion_status === "ready" ? item.suggestion : null;
     if ((intent === "accept" || intent === "reject") && !suggestion) {
       flash(config.has_suggester ? "No suggestion to " + intent + " yet: press a number key to label." :
@@ -569,6 +569,7 @@ function render({ model, el }) {
   const onStatus = () => {
     renderSave();
     renderProgress();
+    if (!doneBox.hidden) showDone(); // its counts come from Python and may have just arrived
   };
 
   // Re-send anything not acknowledged: covers a dropped connection; Python applies each (client, seq) once.

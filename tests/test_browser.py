@@ -329,3 +329,31 @@ def test_labeling_goes_on_while_the_kernel_is_busy_and_saves_after(jupyter_serve
         assert nb.evaluate_json("len(labeler.decisions)") == 3  # re-sent messages were applied once
     finally:
         nb.close()
+
+
+def test_all_done_screen_and_reopening_a_finished_store(jupyter_server, browser_context):
+    cell = textwrap.dedent(
+        """
+        import pandas as pd, labelwidgets as lw
+        df = pd.DataFrame({"text": ["one", "two", "three"]})
+        labeler = lw.Labeler(df, labels=["a", "b"], store="done.db")
+        labeler
+        """
+    )
+    nb = open_labeler(browser_context, jupyter_server, "done.ipynb", [cell])
+    try:
+        root = widget(nb)
+        focus(nb)
+        for key in ["1", " ", "2"]:
+            nb.page.keyboard.press(key)
+        expect(root.locator(".lw-done")).to_contain_text("All 3 items decided")
+        expect(root.locator(".lw-done")).to_contain_text("1 skipped")
+        nb.page.keyboard.press("1")  # nothing to label: must not relabel the last item
+        expect(root.locator(".lw-save")).to_have_text("Saved ✓")
+        assert nb.evaluate_json("labeler.decisions['action'].tolist()") == ["labeled", "skipped", "labeled"]
+        nb.page.keyboard.press("ArrowLeft")
+        expect(root.locator(".lw-text")).to_have_text("three")
+        nb.run_all()  # a fresh Labeler on the finished store opens on "all done"
+        expect(widget(nb).locator(".lw-done")).to_contain_text("All 3 items decided")
+    finally:
+        nb.close()

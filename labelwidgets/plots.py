@@ -1,0 +1,622 @@
+"""Static plotly figures of human-vs-LLM agreement and label drift, built from a results DataFrame after the fact.
+
+``plot_agreement(df)`` draws the same four panels as the live ``Dashboard``; ``plot_drift(df, by=...)`` follows
+agreement and the label mix over decisions, weeks or any column. Every number comes from ``labelwidgets.metrics``
+and ``labelwidgets.drift``; this module only lays them out. plotly is imported inside the functions, so
+``import labelwidgets`` stays light.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .drift import PSI_LARGE, PSI_MODERATE, agreement_over_time, js_distance, label_drift, psi, psi_reading
+from .errors import InputError
+from .metrics import _object_values, _sorted_labels, agreement, calibration, confusion
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+# Fixed trace and annotation positions of the four-panel figure: the Dashboard updates them in place by index.
+BAND_LOW, BAND_HIGH, ACCURACY, KAPPA, CHANGES, HEATMAP, HUMAN_BARS, LLM_BARS, DIAGONAL, RELIABILITY = range(10)
+TITLE_OVER_TIME, TITLE_CONFUSION, TITLE_MIX, TITLE_CALIBRATION = range(4)
+NOTE_OVER_TIME, NOTE_CONFUSION, NOTE_MIX, NOTE_CALIBRATION, MIX_SCORES = range(4, 9)
+
+PEOPLE_COLOR = "#1f77b4"
+LLM_COLOR = "#ff7f0e"
+KAPPA_COLOR = "#2ca02c"
+CHANGE_COLOR = "#d62728"
+NEEDS_SUGGESTIONS = "Agreement needs suggestions:<br>give the Labeler a suggester=…"
+PSI_SCALE = "PSI < 0.1 stable · 0.1–0.25 moderate · > 0.25 large"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# what the four-panel figure shows; filled from a DataFrame here and from running counts by the Dashboard
+
+
+@dataclass
+class AgreementPanels:
+    """Everything the four-panel agreement figure draws. Arrays are plain numbers; NaN leaves a gap."""
+
+    labels: list[str]
+    header: str
+    window: int
+    # agreement over time, one point per compared decision; x is the decision number (1 = first decision)
+    x: np.ndarray = field(default_factory=lambda: np.empty(0))
+    accuracy: np.ndarray = field(default_factory=lambda: np.empty(0))
+    accuracy_low: np.ndarray = field(default_factory=lambda: np.empty(0))
+    accuracy_high: np.ndarray = field(default_factory=lambda: np.empty(0))
+    kappa: np.ndarray = field(default_factory=lambda: np.empty(0))
+    change_x: np.ndarray = field(default_factory=lambda: np.empty(0))
+    change_y: np.ndarray = field(default_factory=lambda: np.empty(0))
+    # confusion counts, rows people's labels and columns suggestions, in ``labels`` order
+    confusion: np.ndarray | None = None
+    # label mix: how many decided items carry each label, from people and from the LLM
+    human_counts: np.ndarray | None = None
+    llm_counts: np.ndarray | None = None
+    mix_scores: str = ""
+    # reliability bins of the suggestion confidences (bins without pairs left out)
+    mean_confidence: np.ndarray = field(default_factory=lambda: np.empty(0))
+    share_right: np.ndarray = field(default_factory=lambda: np.empty(0))
+    bin_count: np.ndarray = field(default_factory=lambda: np.empty(0))
+    ece: float = math.nan
+    notes: dict[int, str] = field(default_factory=dict)  # annotation index -> message in an empty panel
+
+
+def _fmt(value: float, digits: int = 2) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def _percent(value: float) -> str:
+    return "n/a" if not math.isfinite(value) else f"{100 * value:.0f}%"
+
+
+def headline(
+    *,
+    n_decided: int,
+    n_items: int | None,
+    n_pairs: int,
+    has_suggestions: bool,
+    accept_rate: float,
+    accept_low: float,
+    accept_high: float,
+    n_reviewed: int,
+    kappa: float,
+    kappa_low: float,
+    kappa_high: float,
+    kappa_note: str,
+    interval_pairs: int | None,
+    ci: float,
+    counts: dict[str, int] | None = None,
+) -> str:
+    """The figure title: decided items, accept rate and Cohen's kappa with their intervals, in two lines."""
+    progress = f"<b>{n_decided:,} decided</b>"
+    if n_items:
+        progress = f"<b>{n_decided:,} of {n_items:,} decided ({100 * n_decided / n_items:.0f}%)</b>"
+    level = f"{100 * ci:.0f}%"
+    if not has_suggestions:
+        done = " · ".join(f"{name} {count:,}" for name, count in (counts or {}).items() if count)
+        return f"{progress}{' · ' + done if done else ''}<br>{NEEDS_SUGGESTIONS.replace('<br>', ' ')}"
+    accept = f"accept rate {_percent(accept_rate)}"
+    if n_reviewed and math.isfinite(accept_low):
+        accept += f" ({level} CI {_percent(accept_low)}–{_percent(accept_high)}, of {n_reviewed:,} reviewed)"
+    first = f"{progress} · {n_pairs:,} compared with the LLM · {accept}"
+    if not math.isfinite(kappa):
+        why = f": {kappa_note}" if kappa_note else ""
+        return f"{first}<br>Cohen's kappa (people vs LLM) n/a{why}"
+    interval = ""
+    if interval_pairs is not None and math.isfinite(kappa_low):
+        interval = f" ({level} CI {_fmt(kappa_low)} to {_fmt(kappa_high)}, bootstrap at {interval_pairs:,} pairs)"
+    elif interval_pairs is None:
+        interval = " (interval: on the next refresh)"
+    return f"{first}<br>Cohen's kappa (people vs LLM) {_fmt(kappa)}{interval}"
+
+
+def mix_scores_text(
+    human: np.ndarray,
+    llm: np.ndarray | None,
+    *,
+    drift_js: float,
+    drift_psi: float,
+    window: int,
+    baseline_size: int,
+    labeled: int,
+) -> str:
+    """Lines for the label-mix panel: people vs LLM, and people's recent labels vs their first ones (JS, PSI).
+
+    ``drift_js``/``drift_psi`` compare people's last ``window`` labels with their first ``baseline_size`` (NaN while
+    there are fewer than ``baseline_size + window`` labels; ``labeled`` says how many there are).
+    """
+    lines = []
+    if llm is not None and human.sum() > 0 and llm.sum() > 0:
+        value = psi(human, llm)
+        lines.append(
+            f"People vs LLM: JS distance {_fmt(js_distance(human, llm))}, PSI {_fmt(value, 3)} ({psi_reading(value)})"
+        )
+    if math.isfinite(drift_psi):
+        lines.append(
+            f"People, last {window} vs first {baseline_size}: JS distance {_fmt(drift_js)}, "
+            f"PSI {_fmt(drift_psi, 3)} ({psi_reading(drift_psi)})"
+        )
+    else:
+        lines.append(
+            f"People, last {window} vs first {baseline_size}: needs {baseline_size + window} labels (has {labeled})"
+        )
+    lines.append(PSI_SCALE)
+    return "<br>".join(lines)
+
+
+def agreement_skeleton(*, widget: bool, height: int = 720) -> Any:
+    """The empty four-panel figure (a ``FigureWidget`` when ``widget``), traces and annotations at fixed indexes."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    base = make_subplots(
+        rows=2,
+        cols=2,
+        subplot_titles=["Agreement with the LLM", "Confusion", "Label mix", "Calibration of LLM confidence"],
+        horizontal_spacing=0.12,
+        vertical_spacing=0.16,
+    )
+    fig = go.FigureWidget(base) if widget else base
+    empty: list[float] = []
+    fig.add_scatter(x=empty, y=empty, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip",
+                    name="interval low", row=1, col=1)  # fmt: skip
+    fig.add_scatter(x=empty, y=empty, mode="lines", line={"width": 0}, fill="tonexty",
+                    fillcolor="rgba(31, 119, 180, 0.2)", name="share agreeing, interval (Wilson)",
+                    hoverinfo="skip", row=1, col=1)  # fmt: skip
+    fig.add_scatter(x=empty, y=empty, mode="lines", line={"color": PEOPLE_COLOR}, name="share agreeing",
+                    hovertemplate="decision %{x}<br>share agreeing %{y:.2f}<extra></extra>", row=1, col=1)  # fmt: skip
+    fig.add_scatter(x=empty, y=empty, mode="lines", line={"color": KAPPA_COLOR, "dash": "dot"},
+                    name="Cohen's kappa", hovertemplate="decision %{x}<br>Cohen's kappa %{y:.2f}<extra></extra>",
+                    row=1, col=1)  # fmt: skip
+    fig.add_scatter(x=empty, y=empty, mode="markers", marker={"symbol": "x", "size": 11, "color": CHANGE_COLOR},
+                    name="change detected (Page-Hinkley)",
+                    hovertemplate="change detected at decision %{x}<extra></extra>", row=1, col=1)  # fmt: skip
+    fig.add_heatmap(z=[[0]], x=[""], y=[""], colorscale="Blues", showscale=False, texttemplate="%{z}",
+                    hovertemplate="people: %{y}<br>LLM: %{x}<br>%{z} items<extra></extra>", row=1, col=2)  # fmt: skip
+    fig.add_bar(x=empty, y=empty, name="people's labels", marker_color=PEOPLE_COLOR, row=2, col=1)
+    fig.add_bar(x=empty, y=empty, name="LLM's suggestions", marker_color=LLM_COLOR, row=2, col=1)
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"color": "gray", "dash": "dash"},
+                    name="perfect calibration", hoverinfo="skip", row=2, col=2)  # fmt: skip
+    fig.add_scatter(x=empty, y=empty, mode="lines+markers", line={"color": LLM_COLOR}, name="LLM: share right",
+                    customdata=empty,
+                    hovertemplate="confidence %{x:.2f}<br>share right %{y:.2f}<br>%{customdata} pairs<extra></extra>",
+                    row=2, col=2)  # fmt: skip
+    for row, col in ((1, 1), (1, 2), (2, 1), (2, 2)):
+        fig.add_annotation(text="", x=0.5, y=0.5, xref="x domain", yref="y domain", showarrow=False,
+                           font={"size": 13, "color": "gray"}, row=row, col=col)  # fmt: skip
+    fig.add_annotation(text="", x=0.99, y=0.99, xref="x domain", yref="y domain", xanchor="right", yanchor="top",
+                       align="right", showarrow=False, font={"size": 10}, bgcolor="rgba(255,255,255,0.7)",
+                       row=2, col=1)  # fmt: skip
+    fig.update_layout(
+        height=height,
+        margin={"t": 110, "l": 60, "r": 30, "b": 60},
+        title={"text": "", "x": 0.01, "xanchor": "left", "font": {"size": 14}},
+        legend={"orientation": "h", "y": -0.1, "x": 0, "traceorder": "normal"},
+        barmode="group",
+        template="plotly_white",
+    )
+    fig.update_xaxes(title_text="decision number", row=1, col=1)
+    fig.update_yaxes(title_text="share agreeing · Cohen's kappa", row=1, col=1)
+    fig.update_xaxes(title_text="LLM suggested", row=1, col=2)
+    fig.update_yaxes(title_text="people said", autorange="reversed", row=1, col=2)
+    fig.update_yaxes(title_text="decided items", row=2, col=1)
+    fig.update_xaxes(title_text="LLM confidence", range=[0, 1], row=2, col=2)
+    fig.update_yaxes(title_text="share of suggestions people kept", range=[0, 1.02], row=2, col=2)
+    return fig
+
+
+def draw_agreement(fig: Any, panels: AgreementPanels) -> None:
+    """Write ``panels`` into a figure made by ``agreement_skeleton`` (inside ``batch_update`` for a widget)."""
+    data = fig.data
+    labels = panels.labels
+    data[BAND_LOW].update(x=panels.x, y=panels.accuracy_low)
+    data[BAND_HIGH].update(x=panels.x, y=panels.accuracy_high)
+    data[ACCURACY].update(x=panels.x, y=panels.accuracy)
+    data[KAPPA].update(x=panels.x, y=panels.kappa)
+    data[CHANGES].update(x=panels.change_x, y=panels.change_y)
+    if panels.confusion is not None:
+        data[HEATMAP].update(z=panels.confusion, x=labels, y=labels, visible=True)
+    else:
+        data[HEATMAP].update(visible=False)
+    human = panels.human_counts if panels.human_counts is not None else np.zeros(len(labels), dtype=np.int64)
+    data[HUMAN_BARS].update(x=labels, y=human)
+    if panels.llm_counts is not None:
+        data[LLM_BARS].update(x=labels, y=panels.llm_counts, visible=True)
+    else:
+        data[LLM_BARS].update(x=labels, y=np.zeros(len(labels), dtype=np.int64), visible=False)
+    data[RELIABILITY].update(x=panels.mean_confidence, y=panels.share_right, customdata=panels.bin_count,
+                             marker={"size": _marker_sizes(panels.bin_count)})  # fmt: skip
+    annotations = fig.layout.annotations
+    annotations[TITLE_OVER_TIME].text = f"Agreement with the LLM, rolling over the last {panels.window} pairs"
+    annotations[TITLE_CONFUSION].text = "Confusion: people (rows) × LLM (columns)"
+    annotations[TITLE_MIX].text = "Label mix: people vs LLM"
+    ece = f" (ECE {panels.ece:.3f})" if math.isfinite(panels.ece) else ""
+    annotations[TITLE_CALIBRATION].text = f"Calibration of LLM confidence{ece}"
+    for index in (NOTE_OVER_TIME, NOTE_CONFUSION, NOTE_MIX, NOTE_CALIBRATION):
+        annotations[index].text = panels.notes.get(index, "")
+    annotations[MIX_SCORES].text = panels.mix_scores
+    fig.layout.title.text = panels.header
+
+
+def _marker_sizes(counts: np.ndarray) -> np.ndarray:
+    counts = np.asarray(counts, dtype=float)
+    if counts.size == 0:
+        return counts
+    return 6 + 14 * np.sqrt(counts / counts.max())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# from a DataFrame
+
+
+def _with_order(df: pd.DataFrame, decided_at: str | None, decision: str | None, label: str) -> tuple[pd.DataFrame, str]:
+    """``df`` and the name of a column giving decision order; without ``decided_at`` the row order is used."""
+    if decided_at is not None and decided_at in df.columns:
+        return df, decided_at
+    if decided_at is not None and decided_at != "decided_at":
+        raise InputError(f"there is no column {decided_at!r} (decided_at=); the columns are {list(df.columns)}.")
+    decided = df[decision].notna() if decision is not None and decision in df.columns else df[label].notna()
+    order = pd.Series(np.arange(len(df), dtype=float), index=df.index).where(decided)
+    return df.assign(_decision_order=order.to_numpy()), "_decision_order"
+
+
+def _label_names(df: pd.DataFrame, columns: Sequence[str], labels: Iterable[Hashable] | None) -> list[Hashable]:
+    if labels is not None:
+        return list(labels)
+    values: list[Any] = []
+    for column in columns:
+        if column in df.columns:
+            values.extend(_object_values(df[column]))
+    return _sorted_labels(values)
+
+
+def _counts(values: pd.Series, names: Sequence[Hashable]) -> np.ndarray:
+    counts = values.dropna().value_counts()
+    return np.array([int(counts.get(name, 0)) for name in names], dtype=np.int64)
+
+
+def _metric(table: pd.DataFrame, name: str) -> pd.Series:
+    return table.loc[table["metric"] == name].iloc[0]
+
+
+def plot_agreement(
+    df: pd.DataFrame,
+    *,
+    window: int = 50,
+    min_periods: int = 10,
+    labels: Iterable[Hashable] | None = None,
+    label: str = "label",
+    suggestion: str = "suggestion",
+    decision: str | None = "decision",
+    confidence: str | None = "confidence",
+    decided_at: str | None = "decided_at",
+    n_boot: int = 1000,
+    seed: int = 0,
+    ci: float = 0.95,
+    n_bins: int = 10,
+    height: int = 720,
+) -> go.Figure:
+    """The four panels of the live ``Dashboard`` as a static figure, from a results DataFrame (e.g. ``labeler.df``).
+
+    * title: decided rows, pairs compared, accept rate (Wilson interval) and Cohen's kappa (bootstrap interval), all
+      from ``lw.agreement``;
+    * agreement over time: the share of the last ``window`` pairs where the suggestion equals the human label, with
+      its Wilson interval, Cohen's kappa of the same window, and ✕ where the Page-Hinkley test finds a change
+      (``lw.agreement_over_time``), against the decision number in ``decided_at`` order (row order without it);
+    * confusion counts (``lw.confusion``); label mix of people and LLM over the decided rows, with the JS distance
+      and PSI between them and between people's last ``window`` labels and their first ``window``; calibration of
+      the suggestion confidences (``lw.calibration``) with the expected calibration error.
+    """
+    from .metrics import _require_columns, _require_frame
+
+    _require_frame(df, "plot_agreement")
+    _require_columns(df, "plot_agreement", label=label)
+    frame, order = _with_order(df, decided_at, decision, label)
+    has_suggestions = suggestion in frame.columns and frame[suggestion].notna().any()
+    names = _label_names(frame, [label, suggestion] if has_suggestions else [label], labels)
+    shown = [str(name) for name in names]
+    decided = frame[frame[order].notna()]
+    human_counts = _counts(decided[label], names)
+    panels = AgreementPanels(labels=shown, header="", window=window, human_counts=human_counts)
+    decision_counts = (
+        decided[decision].value_counts().to_dict() if decision is not None and decision in decided.columns else {}
+    )
+
+    if not has_suggestions:
+        panels.header = headline(
+            n_decided=len(decided), n_items=len(frame), n_pairs=0, has_suggestions=False, accept_rate=math.nan,
+            accept_low=math.nan, accept_high=math.nan, n_reviewed=0, kappa=math.nan, kappa_low=math.nan,
+            kappa_high=math.nan, kappa_note="", interval_pairs=None, ci=ci, counts=decision_counts,
+        )  # fmt: skip
+        for index in (NOTE_OVER_TIME, NOTE_CONFUSION, NOTE_CALIBRATION):
+            panels.notes[index] = NEEDS_SUGGESTIONS
+        panels.mix_scores = _drift_text_from_frame(decided, label, order, window, names, human_counts, None)
+        fig = agreement_skeleton(widget=False, height=height)
+        draw_agreement(fig, panels)
+        return fig
+
+    conf_column = confidence if confidence is not None and confidence in frame.columns else None
+    table = agreement(
+        frame, label=label, suggestion=suggestion, decision=decision, confidence=conf_column, labels=names,
+        n_boot=n_boot, seed=seed, ci=ci, n_bins=n_bins,
+    )  # fmt: skip
+    n_pairs = int(_metric(table, "n")["n"])
+    accept = _metric(table, "accept_rate")
+    kappa = _metric(table, "cohen_kappa")
+    panels.header = headline(
+        n_decided=len(decided), n_items=len(frame), n_pairs=n_pairs, has_suggestions=True,
+        accept_rate=float(accept["value"]), accept_low=float(accept["low"]), accept_high=float(accept["high"]),
+        n_reviewed=int(accept["n"]), kappa=float(kappa["value"]), kappa_low=float(kappa["low"]),
+        kappa_high=float(kappa["high"]), kappa_note=str(kappa["note"]) if not math.isfinite(kappa["value"]) else "",
+        interval_pairs=n_pairs if n_boot else None, ci=ci,
+    )  # fmt: skip
+
+    over_time = agreement_over_time(
+        frame, window=window, min_periods=min_periods, label=label, suggestion=suggestion, decision=decision,
+        decided_at=order, ci=ci,
+    )  # fmt: skip
+    number = np.arange(1, len(over_time) + 1, dtype=float)
+    compared = over_time["agree"].notna().to_numpy()
+    panels.x = number[compared]
+    for name in ("accuracy", "accuracy_low", "accuracy_high", "kappa"):
+        setattr(panels, name, over_time[name].to_numpy(dtype=float)[compared])
+    changed = over_time["change"].to_numpy(dtype=bool)
+    panels.change_x = number[changed]
+    panels.change_y = over_time["accuracy"].to_numpy(dtype=float)[changed]
+    if n_pairs == 0:
+        panels.notes[NOTE_OVER_TIME] = "No pairs of a human label and a suggestion yet"
+        panels.notes[NOTE_CONFUSION] = "No pairs yet"
+
+    panels.confusion = confusion(frame, label=label, suggestion=suggestion, decision=decision, labels=names).to_numpy()
+    panels.llm_counts = _counts(decided[suggestion], names)
+    panels.mix_scores = _drift_text_from_frame(decided, label, order, window, names, human_counts, panels.llm_counts)
+
+    if conf_column is not None and frame[conf_column].notna().any():
+        bins = calibration(frame, label=label, suggestion=suggestion, decision=decision, confidence=conf_column,
+                           n_bins=n_bins)  # fmt: skip
+        filled = bins[bins["count"] > 0]
+        panels.mean_confidence = filled["mean_confidence"].to_numpy(dtype=float)
+        panels.share_right = filled["accuracy"].to_numpy(dtype=float)
+        panels.bin_count = filled["count"].to_numpy(dtype=np.int64)
+        panels.ece = float(_metric(table, "ece")["value"])
+        if filled.empty:
+            panels.notes[NOTE_CALIBRATION] = "No pair has a confidence"
+    else:
+        panels.notes[NOTE_CALIBRATION] = "No confidences: the suggester gave none"
+    fig = agreement_skeleton(widget=False, height=height)
+    draw_agreement(fig, panels)
+    return fig
+
+
+def _drift_text_from_frame(
+    decided: pd.DataFrame, label: str, order: str, window: int, names: list[Hashable], human: np.ndarray,
+    llm: np.ndarray | None,
+) -> str:  # fmt: skip
+    labeled = int(decided[label].notna().sum())
+    drift_js = drift_psi = math.nan
+    if labeled:
+        drift = label_drift(decided, column=label, baseline=window, window=window, decided_at=order, labels=names)
+        drift_js, drift_psi = float(drift["js_distance"].iloc[-1]), float(drift["psi"].iloc[-1])
+    return mix_scores_text(human, llm, drift_js=drift_js, drift_psi=drift_psi, window=window, baseline_size=window,
+                           labeled=labeled)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# drift
+
+
+def _week_of(times: pd.Series) -> pd.Series:
+    """The Monday (00:00, same time zone) of each timestamp's week; NaT stays NaT."""
+    values = pd.to_datetime(times)
+    return (values - pd.to_timedelta(values.dt.weekday, unit="D")).dt.normalize()
+
+
+def _group_names(groups: pd.Series) -> list[Any]:
+    return sorted(groups.dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
+
+
+def _threshold_lines(fig: Any, row: int) -> None:
+    fig.add_hrect(y0=PSI_MODERATE, y1=PSI_LARGE, fillcolor="orange", opacity=0.08, line_width=0, row=row, col=1)
+    fig.add_hline(y=PSI_MODERATE, line={"color": "orange", "dash": "dot", "width": 1}, row=row, col=1,
+                  annotation_text="PSI 0.1: moderate", annotation_position="top left")  # fmt: skip
+    fig.add_hline(y=PSI_LARGE, line={"color": "red", "dash": "dot", "width": 1}, row=row, col=1,
+                  annotation_text="PSI 0.25: large", annotation_position="top left")  # fmt: skip
+
+
+def plot_drift(
+    df: pd.DataFrame,
+    *,
+    by: str | None = None,
+    window: int = 100,
+    min_periods: int = 10,
+    baseline: Any = None,
+    labels: Iterable[Hashable] | None = None,
+    label: str = "label",
+    suggestion: str = "suggestion",
+    decision: str | None = "decision",
+    decided_at: str | None = "decided_at",
+    n_boot: int = 1000,
+    seed: int = 0,
+    ci: float = 0.95,
+    height: int | None = None,
+) -> go.Figure:
+    """Is agreement or the label mix changing? A static figure from a results DataFrame.
+
+    ``by=None`` follows the session in decision order (``decided_at``; row order without it), x = decision number:
+
+    * top: the share of the last ``window`` pairs where the suggestion equals the human label, with its Wilson
+      interval, Cohen's kappa of the window, and ✕ where the Page-Hinkley test finds a change
+      (``lw.agreement_over_time``); left out when there are no suggestions;
+    * bottom: how far people's last ``window`` labels are from their first ``baseline`` labels (default
+      ``window``): Jensen-Shannon distance and PSI (``lw.label_drift``), with the PSI reading bands
+      (< 0.1 stable, 0.1-0.25 moderate, > 0.25 large).
+
+    ``by="week"`` groups the decisions by the week of ``decided_at``; any other column name groups by its values.
+    Panels: people's label shares per group; Cohen's kappa (bootstrap interval) and the share agreeing (Wilson)
+    per group from ``lw.agreement(df, by=...)``; and the JS distance and PSI of each group's label mix against the
+    ``baseline`` group (default: the first group).
+    """
+    from plotly.subplots import make_subplots
+
+    from .metrics import _require_columns, _require_frame
+
+    _require_frame(df, "plot_drift")
+    _require_columns(df, "plot_drift", label=label)
+    frame, order = _with_order(df, decided_at, decision, label)
+    has_suggestions = suggestion in frame.columns and frame[suggestion].notna().any()
+    names = _label_names(frame, [label, suggestion] if has_suggestions else [label], labels)
+
+    if by is None:
+        rows = 2 if has_suggestions else 1
+        titles = [f"Agreement with the LLM, rolling over the last {window} pairs"] if has_suggestions else []
+        titles.append(f"Drift of people's label mix: last {window} labels vs the first {baseline or window}")
+        fig = make_subplots(rows=rows, cols=1, subplot_titles=titles, vertical_spacing=0.14)
+        if has_suggestions:
+            _agreement_over_time_traces(fig, frame, order, window, min_periods, label, suggestion, decision, ci)
+        _label_drift_traces(fig, frame, order, window, baseline, names, label, row=rows)
+        fig.update_layout(height=height or 300 * rows + 120, template="plotly_white", legend_traceorder="normal",
+                          title="Agreement and label drift in decision order")  # fmt: skip
+        return fig
+
+    group_column = "_week" if by == "week" and "week" not in frame.columns else by
+    if group_column == "_week":
+        frame = frame.assign(_week=_week_of(frame[order]) if order == decided_at else pd.NaT)
+        if frame["_week"].isna().all():
+            raise InputError("plot_drift(by='week') needs a decided_at column with the decision times.")
+    _require_columns(frame, "plot_drift", by=group_column)
+    decided = frame[frame[order].notna()]
+    groups = _group_names(decided[group_column])
+    if not groups:
+        raise InputError(f"plot_drift(by={by!r}): no decided row has a value in {group_column!r}.")
+    shown_groups = [g.strftime("week of %Y-%m-%d") if isinstance(g, pd.Timestamp) else str(g) for g in groups]
+    reference = groups[0] if baseline is None else baseline
+    if reference not in groups:
+        raise InputError(f"plot_drift(): baseline={baseline!r} is not one of the groups {shown_groups}.")
+
+    rows = 3 if has_suggestions else 2
+    titles = [f"People's label shares by {by}"]
+    if has_suggestions:
+        titles.append(f"Agreement with the LLM by {by}")
+    shown_reference = shown_groups[groups.index(reference)]
+    titles.append(f"Drift of people's label mix vs {shown_reference}")
+    fig = make_subplots(rows=rows, cols=1, subplot_titles=titles, vertical_spacing=0.1, shared_xaxes=True)
+
+    counts = np.vstack([_counts(decided.loc[decided[group_column] == g, label], names) for g in groups])
+    totals = counts.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = np.where(totals > 0, counts / np.maximum(totals, 1), np.nan)
+    for j, name in enumerate(names):
+        fig.add_bar(x=shown_groups, y=shares[:, j], name=f"{name}", customdata=counts[:, j],
+                    hovertemplate=f"{name}: %{{y:.0%}} (%{{customdata}} labels)<extra></extra>",
+                    legendgroup="labels", row=1, col=1)  # fmt: skip
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text="share of labels", range=[0, 1], row=1, col=1)
+
+    if has_suggestions:
+        table = agreement(decided, label=label, suggestion=suggestion, decision=decision, by=group_column,
+                          labels=names, n_boot=n_boot, seed=seed, ci=ci)  # fmt: skip
+        for metric, title, color in (("cohen_kappa", "Cohen's kappa", KAPPA_COLOR),
+                                     ("accuracy", "share agreeing", PEOPLE_COLOR)):  # fmt: skip
+            rows_of = table[table["metric"] == metric].set_index("group").reindex(groups)
+            value = rows_of["value"].to_numpy(dtype=float)
+            fig.add_scatter(
+                x=shown_groups, y=value, mode="lines+markers", name=title, line={"color": color},
+                error_y={"type": "data", "symmetric": False,
+                         "array": rows_of["high"].to_numpy(dtype=float) - value,
+                         "arrayminus": value - rows_of["low"].to_numpy(dtype=float)},
+                customdata=rows_of["n"].to_numpy(), row=2, col=1,
+                hovertemplate=f"{title} %{{y:.2f}} (%{{customdata}} pairs)<extra></extra>",
+            )  # fmt: skip
+        fig.update_yaxes(title_text="Cohen's kappa · share agreeing", row=2, col=1)
+
+    base = counts[groups.index(reference)]
+    js_values, psi_values = [], []
+    for row_counts in counts:
+        usable = base.sum() > 0 and row_counts.sum() > 0
+        js_values.append(js_distance(base, row_counts) if usable else math.nan)
+        psi_values.append(psi(base, row_counts) if usable else math.nan)
+    readings = [psi_reading(v) or "n/a" for v in psi_values]
+    fig.add_scatter(x=shown_groups, y=psi_values, mode="lines+markers+text", name="PSI", text=readings,
+                    textposition="top center", line={"color": CHANGE_COLOR}, row=rows, col=1,
+                    hovertemplate="PSI %{y:.3f} (%{text})<extra></extra>")  # fmt: skip
+    fig.add_scatter(x=shown_groups, y=js_values, mode="lines+markers", name="JS distance",
+                    line={"color": "purple", "dash": "dot"}, row=rows, col=1,
+                    hovertemplate="JS distance %{y:.3f}<extra></extra>")  # fmt: skip
+    _threshold_lines(fig, rows)
+    fig.update_yaxes(title_text="PSI · JS distance", rangemode="tozero", row=rows, col=1)
+    fig.update_layout(height=height or 260 * rows + 120, template="plotly_white", legend_traceorder="normal",
+                      title=f"Agreement and label drift by {by}")  # fmt: skip
+    return fig
+
+
+def _agreement_over_time_traces(
+    fig: Any, frame: pd.DataFrame, order: str, window: int, min_periods: int, label: str, suggestion: str,
+    decision: str | None, ci: float,
+) -> None:  # fmt: skip
+    over_time = agreement_over_time(frame, window=window, min_periods=min_periods, label=label,
+                                    suggestion=suggestion, decision=decision, decided_at=order, ci=ci)  # fmt: skip
+    number = np.arange(1, len(over_time) + 1, dtype=float)
+    compared = over_time["agree"].notna().to_numpy()
+    x = number[compared]
+    column = {name: over_time[name].to_numpy(dtype=float)[compared] for name in
+              ("accuracy", "accuracy_low", "accuracy_high", "kappa")}  # fmt: skip
+    fig.add_scatter(x=x, y=column["accuracy_low"], mode="lines", line={"width": 0}, showlegend=False,
+                    hoverinfo="skip", row=1, col=1)  # fmt: skip
+    fig.add_scatter(x=x, y=column["accuracy_high"], mode="lines", line={"width": 0}, fill="tonexty",
+                    fillcolor="rgba(31, 119, 180, 0.2)", name="share agreeing, interval (Wilson)",
+                    hoverinfo="skip", row=1, col=1)  # fmt: skip
+    fig.add_scatter(x=x, y=column["accuracy"], mode="lines", name="share agreeing", line={"color": PEOPLE_COLOR},
+                    row=1, col=1)  # fmt: skip
+    fig.add_scatter(x=x, y=column["kappa"], mode="lines", name="Cohen's kappa",
+                    line={"color": KAPPA_COLOR, "dash": "dot"}, row=1, col=1)  # fmt: skip
+    changed = over_time["change"].to_numpy(dtype=bool)
+    fig.add_scatter(x=number[changed], y=over_time["accuracy"].to_numpy(dtype=float)[changed], mode="markers",
+                    marker={"symbol": "x", "size": 11, "color": CHANGE_COLOR},
+                    name="change detected (Page-Hinkley)", row=1, col=1)  # fmt: skip
+    fig.update_xaxes(title_text="decision number", row=1, col=1)
+    fig.update_yaxes(title_text="share agreeing · Cohen's kappa", row=1, col=1)
+
+
+def _label_drift_traces(
+    fig: Any, frame: pd.DataFrame, order: str, window: int, baseline: Any, names: list[Hashable], label: str,
+    row: int,
+) -> None:  # fmt: skip
+    if baseline is not None and not isinstance(baseline, (int, np.integer)):
+        raise InputError(f"with by=None, baseline is a number of first labels, got {baseline!r}.")
+    decided = frame[frame[order].notna()]
+    number = pd.Series(np.arange(1, len(decided) + 1, dtype=float),
+                       index=decided.sort_values(order, kind="stable").index)  # fmt: skip
+    if decided[label].notna().any():
+        drift = label_drift(decided, column=label, baseline=int(baseline or window), window=window,
+                            decided_at=order, labels=names)  # fmt: skip
+        x = number.loc[drift.index].to_numpy()
+        js_values = drift["js_distance"].to_numpy(dtype=float)
+        psi_values = drift["psi"].to_numpy(dtype=float)
+        readings = drift["reading"].fillna("").to_numpy(dtype=object)
+    else:
+        x = js_values = psi_values = np.empty(0)
+        readings = np.empty(0, dtype=object)
+    fig.add_scatter(x=x, y=psi_values, mode="lines", name="PSI", line={"color": CHANGE_COLOR}, customdata=readings,
+                    hovertemplate="decision %{x}<br>PSI %{y:.3f} (%{customdata})<extra></extra>",
+                    row=row, col=1)  # fmt: skip
+    fig.add_scatter(x=x, y=js_values, mode="lines", name="JS distance", line={"color": "purple", "dash": "dot"},
+                    hovertemplate="decision %{x}<br>JS distance %{y:.3f}<extra></extra>", row=row, col=1)  # fmt: skip
+    _threshold_lines(fig, row)
+    finite = np.flatnonzero(np.isfinite(psi_values))
+    if finite.size:
+        last = finite[-1]
+        fig.add_annotation(x=x[last], y=psi_values[last], text=f"now: PSI {psi_values[last]:.3f} ({readings[last]})",
+                           showarrow=True, arrowhead=2, ax=-60, ay=-30, row=row, col=1)  # fmt: skip
+    else:
+        fig.add_annotation(text=f"Label drift needs {int(baseline or window) + window} labels", x=0.5, y=0.5,
+                           xref="x domain", yref="y domain", showarrow=False, row=row, col=1)  # fmt: skip
+    fig.update_xaxes(title_text="decision number", row=row, col=1)
+    fig.update_yaxes(title_text="PSI · JS distance", rangemode="tozero", row=row, col=1)
