@@ -81,11 +81,6 @@ class LabelingSession:
         self.annotator = annotator or _default_annotator()
         self.suggestion_timeout = suggestion_timeout
         self.prefetch_count = max(0, int(prefetch))
-        self._results = ResultColumns.plan(df, columns)
-        # Everything that can fail on bad input has been checked; only now touch the store and the DataFrame.
-        self.store = open_store(store)
-        self.store.check_labels(self.labels.names)
-        self._results.attach()
         if not 0.0 <= float(blind) < 1.0:
             raise InputError(f"blind={blind!r} must be a share of items in [0, 1), for example blind=0.1.")
         self.blind = float(blind)
@@ -102,6 +97,11 @@ class LabelingSession:
             "blind": self.blind,
             "order_digest": None if self.order is None else hashlib.sha256(self.order.tobytes()).hexdigest()[:16],
         }
+        self._results = ResultColumns.plan(df, columns)
+        # Everything that can fail on bad input has been checked; only now touch the store and the DataFrame.
+        self.store = open_store(store)
+        self.store.check_labels(self.labels.names)
+        self._results.attach()
         self._rank_of_row: np.ndarray | None = None
         if self.order is not None:
             self._rank_of_row = np.empty(self.n, dtype=np.int64)

@@ -109,3 +109,11 @@ def test_blind_items_hide_the_suggestion_and_record_it(store_path):
     assert [r for r in range(200) if again.session.is_blind(r)] == blind_rows  # stable across restarts
     labeler.close()
     again.close()
+
+
+def test_a_bad_order_leaves_the_dataframe_and_store_untouched(tmp_path):
+    df = frame()
+    columns = list(df.columns)
+    with pytest.raises(lw.InputError):
+        lw.Labeler(df, labels=["a", "b"], store=tmp_path / "s.db", order="smart")
+    assert list(df.columns) == columns and not (tmp_path / "s.db").exists()
