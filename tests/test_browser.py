@@ -357,3 +357,27 @@ def test_all_done_screen_and_reopening_a_finished_store(jupyter_server, browser_
         expect(widget(nb).locator(".lw-done")).to_contain_text("All 3 items decided")
     finally:
         nb.close()
+
+
+def test_a_failing_store_is_shown_and_the_decision_is_not_counted(jupyter_server, browser_context):
+    nb = open_labeler(browser_context, jupyter_server, "store_fail.ipynb", [SETUP.format(store="store_fail.db")])
+    try:
+        root = widget(nb)
+        nb.execute(
+            "def _broken(event):\n"
+            "    raise lw.StoreError('could not save the decision: disk I/O error')\n"
+            "_saved_append = labeler.session.store.append\n"
+            "labeler.session.store.append = _broken"
+        )
+        focus(nb)
+        nb.page.keyboard.press("1")
+        expect(root.locator(".lw-save")).to_have_text(re.compile("Not saved: could not save the decision"))
+        assert nb.evaluate_json("[labeler.stats['decided'], len(labeler.decisions)]") == [0, 0]
+        nb.page.keyboard.press("ArrowLeft")
+        expect(root.locator(".lw-state")).not_to_contain_text("Decided")  # the item is still undecided
+        nb.execute("labeler.session.store.append = _saved_append")
+        nb.page.keyboard.press("2")
+        expect(root.locator(".lw-save")).to_have_text("Saved ✓")
+        assert nb.evaluate_json("df['label'].head(1)") == ["spam"]
+    finally:
+        nb.close()
