@@ -213,37 +213,80 @@ def agreement_skeleton(*, widget: bool, height: int = 720) -> Any:
     return fig
 
 
-def draw_agreement(fig: Any, panels: AgreementPanels) -> None:
-    """Write ``panels`` into a figure made by ``agreement_skeleton`` (inside ``batch_update`` for a widget)."""
-    data = fig.data
+def draw_agreement(fig: Any, panels: AgreementPanels, previous: AgreementPanels | None = None) -> None:
+    """Write ``panels`` into a figure made by ``agreement_skeleton``, in place.
+
+    With ``previous`` (what was drawn last), only what changed is sent. Changes go out as a few ``plotly_update``
+    calls, traces with the same properties together: on a ``FigureWidget`` every property set costs a validation
+    pass and a message to the browser, and grouping them halves the time of a redraw.
+    """
+
+    def changed(*names: str) -> bool:
+        return previous is None or any(not _same(getattr(panels, n), getattr(previous, n)) for n in names)
+
     labels = panels.labels
-    data[BAND_LOW].update(x=panels.x, y=panels.accuracy_low)
-    data[BAND_HIGH].update(x=panels.x, y=panels.accuracy_high)
-    data[ACCURACY].update(x=panels.x, y=panels.accuracy)
-    data[KAPPA].update(x=panels.x, y=panels.kappa)
-    data[CHANGES].update(x=panels.change_x, y=panels.change_y)
-    if panels.confusion is not None:
-        data[HEATMAP].update(z=panels.confusion, x=labels, y=labels, visible=True)
-    else:
-        data[HEATMAP].update(visible=False)
-    human = panels.human_counts if panels.human_counts is not None else np.zeros(len(labels), dtype=np.int64)
-    data[HUMAN_BARS].update(x=labels, y=human)
-    if panels.llm_counts is not None:
-        data[LLM_BARS].update(x=labels, y=panels.llm_counts, visible=True)
-    else:
-        data[LLM_BARS].update(x=labels, y=np.zeros(len(labels), dtype=np.int64), visible=False)
-    data[RELIABILITY].update(x=panels.mean_confidence, y=panels.share_right, customdata=panels.bin_count,
-                             marker={"size": _marker_sizes(panels.bin_count)})  # fmt: skip
-    annotations = fig.layout.annotations
-    annotations[TITLE_OVER_TIME].text = f"Agreement with the LLM, rolling over the last {panels.window} pairs"
-    annotations[TITLE_CONFUSION].text = "Confusion: people (rows) × LLM (columns)"
-    annotations[TITLE_MIX].text = "Label mix: people vs LLM"
-    ece = f" (ECE {panels.ece:.3f})" if math.isfinite(panels.ece) else ""
-    annotations[TITLE_CALIBRATION].text = f"Calibration of LLM confidence{ece}"
-    for index in (NOTE_OVER_TIME, NOTE_CONFUSION, NOTE_MIX, NOTE_CALIBRATION):
-        annotations[index].text = panels.notes.get(index, "")
-    annotations[MIX_SCORES].text = panels.mix_scores
-    fig.layout.title.text = panels.header
+    traces: dict[int, dict[str, Any]] = {}
+    layout: dict[str, Any] = {}
+    for index, name in ((BAND_LOW, "accuracy_low"), (BAND_HIGH, "accuracy_high"), (ACCURACY, "accuracy"),
+                        (KAPPA, "kappa")):  # fmt: skip
+        if changed("x", name):
+            traces[index] = {"x": panels.x, "y": getattr(panels, name)}
+    if changed("change_x", "change_y"):
+        traces[CHANGES] = {"x": panels.change_x, "y": panels.change_y}
+    if changed("labels", "confusion"):
+        if panels.confusion is not None:
+            traces[HEATMAP] = {"z": panels.confusion, "x": labels, "y": labels, "visible": True}
+        else:
+            traces[HEATMAP] = {"visible": False}
+    if changed("labels", "human_counts"):
+        human = panels.human_counts if panels.human_counts is not None else np.zeros(len(labels), dtype=np.int64)
+        traces[HUMAN_BARS] = {"x": labels, "y": human}
+    if changed("labels", "llm_counts"):
+        llm = panels.llm_counts if panels.llm_counts is not None else np.zeros(len(labels), dtype=np.int64)
+        traces[LLM_BARS] = {"x": labels, "y": llm, "visible": panels.llm_counts is not None}
+    if changed("mean_confidence", "share_right", "bin_count"):
+        traces[RELIABILITY] = {"x": panels.mean_confidence, "y": panels.share_right, "customdata": panels.bin_count,
+                               "marker.size": _marker_sizes(panels.bin_count)}  # fmt: skip
+    if changed("window"):
+        layout[f"annotations[{TITLE_OVER_TIME}].text"] = (
+            f"Agreement with the LLM, rolling over the last {panels.window} pairs"
+        )
+        layout[f"annotations[{TITLE_CONFUSION}].text"] = "Confusion: people (rows) × LLM (columns)"
+        layout[f"annotations[{TITLE_MIX}].text"] = "Label mix: people vs LLM"
+    if changed("ece"):
+        ece = f" (ECE {panels.ece:.3f})" if math.isfinite(panels.ece) else ""
+        layout[f"annotations[{TITLE_CALIBRATION}].text"] = f"Calibration of LLM confidence{ece}"
+    if changed("notes"):
+        for index in (NOTE_OVER_TIME, NOTE_CONFUSION, NOTE_MIX, NOTE_CALIBRATION):
+            layout[f"annotations[{index}].text"] = panels.notes.get(index, "")
+    if changed("mix_scores"):
+        layout[f"annotations[{MIX_SCORES}].text"] = panels.mix_scores
+    if changed("header"):
+        layout["title.text"] = panels.header
+
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for index, props in traces.items():
+        for key, value in props.items():
+            if isinstance(value, np.ndarray):
+                # a FigureWidget sends arrays to the browser as binary buffers, which must be contiguous
+                props[key] = np.ascontiguousarray(value)
+        groups.setdefault(tuple(props), []).append(index)
+    for keys, indexes in groups.items():
+        restyle = {key: [traces[i][key] for i in indexes] for key in keys}
+        fig.plotly_update(restyle_data=restyle, relayout_data=layout or None, trace_indexes=indexes)
+        layout = {}
+    if layout:
+        fig.plotly_relayout(layout)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if a is None or b is None or np.shape(a) != np.shape(b):
+            return False
+        return bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f" and b.dtype.kind == "f"))
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return bool(a == b)
 
 
 def _marker_sizes(counts: np.ndarray) -> np.ndarray:
@@ -416,7 +459,7 @@ def _drift_text_from_frame(
 def _week_of(times: pd.Series) -> pd.Series:
     """The Monday (00:00, same time zone) of each timestamp's week; NaT stays NaT."""
     values = pd.to_datetime(times)
-    return (values - pd.to_timedelta(values.dt.weekday, unit="D")).dt.normalize()
+    return (values - pd.to_timedelta(values.dt.day_of_week, unit="D")).dt.normalize()
 
 
 def _group_names(groups: pd.Series) -> list[Any]:

@@ -52,11 +52,12 @@ class ResultColumns:
         """Create the result columns, all missing (or reset an earlier labeler's columns)."""
         df = self.df
         n = len(df)
-        df[self.names["label"]] = _strings(n)
-        df[self.names["decision"]] = _strings(n)
-        df[self.names["suggestion"]] = _strings(n)
+        missing_strings = _strings(n)
+        df[self.names["label"]] = missing_strings
+        df[self.names["decision"]] = missing_strings.copy()
+        df[self.names["suggestion"]] = missing_strings.copy()
         df[self.names["confidence"]] = np.full(n, np.nan)
-        df[self.names["annotator"]] = _strings(n)
+        df[self.names["annotator"]] = missing_strings.copy()
         df[self.names["decided_at"]] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns, UTC]")
         df[self.names["seconds"]] = np.full(n, np.nan)
         df.attrs[_ATTRS_KEY] = list(self.names.values())
