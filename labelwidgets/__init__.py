@@ -33,10 +33,14 @@ _EXPORTS = {
     "RunningAgreement": "labelwidgets.metrics",
     "agreement_over_time": "labelwidgets.drift",
     "label_drift": "labelwidgets.drift",
+    "compare": "labelwidgets.comparison",
+    "Leaderboard": "labelwidgets.comparison",
+    "CostNotConfirmed": "labelwidgets.comparison",
 }
 
 if TYPE_CHECKING:
     from . import datasets
+    from .comparison import CostNotConfirmed, Leaderboard, compare
     from .decision import Decision
     from .drift import agreement_over_time, label_drift
     from .errors import InputError, LabelwidgetsError, StoreError

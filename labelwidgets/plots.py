@@ -95,7 +95,11 @@ def headline(
     ci: float,
     counts: dict[str, int] | None = None,
 ) -> str:
-    """The figure title: decided items, accept rate and Cohen's kappa with their intervals, in two lines."""
+    """The figure title: decided items, accept rate and Cohen's kappa with their intervals, in two lines.
+
+    ``kappa_low``/``kappa_high`` are a bootstrap interval computed on ``interval_pairs`` pairs (None: no interval);
+    ``counts`` (decisions per action) is shown instead of agreement when there are no suggestions.
+    """
     progress = f"<b>{n_decided:,} decided</b>"
     if n_items:
         progress = f"<b>{n_decided:,} of {n_items:,} decided ({100 * n_decided / n_items:.0f}%)</b>"
@@ -113,8 +117,6 @@ def headline(
     interval = ""
     if interval_pairs is not None and math.isfinite(kappa_low):
         interval = f" ({level} CI {_fmt(kappa_low)} to {_fmt(kappa_high)}, bootstrap at {interval_pairs:,} pairs)"
-    elif interval_pairs is None:
-        interval = " (interval: on the next refresh)"
     return f"{first}<br>Cohen's kappa (people vs LLM) {_fmt(kappa)}{interval}"
 
 
@@ -152,18 +154,30 @@ def mix_scores_text(
     return "<br>".join(lines)
 
 
+def _plotly() -> tuple[Any, Any]:
+    """plotly.graph_objects and make_subplots, or an error that says how to install plotly."""
+    try:
+        import plotly.graph_objects as go
+        from plotly.subplots import make_subplots
+    except ImportError as exc:
+        raise ImportError(
+            "the charts need plotly 6 or newer: pip install 'labelwidgets[plots]' (or pip install plotly)."
+        ) from exc
+    return go, make_subplots
+
+
 def agreement_skeleton(*, widget: bool, height: int = 720) -> Any:
     """The empty four-panel figure (a ``FigureWidget`` when ``widget``), traces and annotations at fixed indexes."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
+    go, make_subplots = _plotly()
     base = make_subplots(
         rows=2,
         cols=2,
-        subplot_titles=["Agreement with the LLM", "Confusion", "Label mix", "Calibration of LLM confidence"],
+        subplot_titles=["Agreement with the LLM", "Confusion: people × LLM", "Label mix: people vs LLM",
+                        "Calibration of LLM confidence"],
         horizontal_spacing=0.12,
         vertical_spacing=0.16,
     )
+    base.update_annotations(font_size=13)  # the subplot titles: two side by side must fit a notebook's width
     fig = go.FigureWidget(base) if widget else base
     empty: list[float] = []
     fig.add_scatter(x=empty, y=empty, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip",
@@ -244,14 +258,17 @@ def draw_agreement(fig: Any, panels: AgreementPanels, previous: AgreementPanels 
     if changed("labels", "llm_counts"):
         llm = panels.llm_counts if panels.llm_counts is not None else np.zeros(len(labels), dtype=np.int64)
         traces[LLM_BARS] = {"x": labels, "y": llm, "visible": panels.llm_counts is not None}
+    if changed("human_counts", "llm_counts"):
+        # headroom above the bars for the drift scores written at the top of the panel
+        shown = [c for c in (panels.human_counts, panels.llm_counts) if c is not None and c.size]
+        tallest = max([1, *(int(np.max(c)) for c in shown)])
+        layout["yaxis3.range"] = [0, tallest * 1.6]
     if changed("mean_confidence", "share_right", "bin_count"):
         traces[RELIABILITY] = {"x": panels.mean_confidence, "y": panels.share_right, "customdata": panels.bin_count,
                                "marker.size": _marker_sizes(panels.bin_count)}  # fmt: skip
     if changed("window"):
-        layout[f"annotations[{TITLE_OVER_TIME}].text"] = (
-            f"Agreement with the LLM, rolling over the last {panels.window} pairs"
-        )
-        layout[f"annotations[{TITLE_CONFUSION}].text"] = "Confusion: people (rows) × LLM (columns)"
+        layout[f"annotations[{TITLE_OVER_TIME}].text"] = f"Agreement with the LLM (last {panels.window} pairs)"
+        layout[f"annotations[{TITLE_CONFUSION}].text"] = "Confusion: people × LLM"
         layout[f"annotations[{TITLE_MIX}].text"] = "Label mix: people vs LLM"
     if changed("ece"):
         ece = f" (ECE {panels.ece:.3f})" if math.isfinite(panels.ece) else ""
@@ -507,10 +524,9 @@ def plot_drift(
     per group from ``lw.agreement(df, by=...)``; and the JS distance and PSI of each group's label mix against the
     ``baseline`` group (default: the first group).
     """
-    from plotly.subplots import make_subplots
-
     from .metrics import _require_columns, _require_frame
 
+    _, make_subplots = _plotly()
     _require_frame(df, "plot_drift")
     _require_columns(df, "plot_drift", label=label)
     frame, order = _with_order(df, decided_at, decision, label)

@@ -67,7 +67,7 @@ class PromptSpec:
     output: OutputFormat
 
     def render(self, text: str, labels: LabelSet) -> list[Message]:
-        for example_text, example_label in self.few_shot:
+        for _, example_label in self.few_shot:
             if example_label not in labels:
                 raise InputError(
                     f"few-shot example label {example_label!r} is not one of the labels {labels.names}; "
@@ -148,7 +148,7 @@ def few_shot_examples(
                 f"few_shot has no column {missing[0]!r}; its columns are {list(columns)}. "
                 f"Name the columns with few_shot_columns=(<text column>, <label column>)."
             )
-        pairs = zip(examples[text_column], examples[label_column])
+        pairs = zip(examples[text_column], examples[label_column], strict=True)
     elif isinstance(examples, Mapping):
         pairs = examples.items()
     else:
