@@ -33,6 +33,9 @@ _EXPORTS = {
     "RunningAgreement": "labelwidgets.metrics",
     "agreement_over_time": "labelwidgets.drift",
     "label_drift": "labelwidgets.drift",
+    "Dashboard": "labelwidgets.dashboard",
+    "plot_agreement": "labelwidgets.plots",
+    "plot_drift": "labelwidgets.plots",
     "compare": "labelwidgets.comparison",
     "Leaderboard": "labelwidgets.comparison",
     "CostNotConfirmed": "labelwidgets.comparison",
@@ -41,12 +44,14 @@ _EXPORTS = {
 if TYPE_CHECKING:
     from . import datasets
     from .comparison import CostNotConfirmed, Leaderboard, compare
+    from .dashboard import Dashboard
     from .decision import Decision
     from .drift import agreement_over_time, label_drift
     from .errors import InputError, LabelwidgetsError, StoreError
     from .labeler import Labeler
     from .labels import LabelSet
     from .metrics import RunningAgreement, agreement, annotator_agreement, calibration, confusion
+    from .plots import plot_agreement, plot_drift
     from .session import LabelingSession
     from .store import MemoryStore, SQLStore, open_store
     from .suggestion import FromColumn, Item, Suggester, Suggestion

@@ -172,8 +172,12 @@ def agreement_skeleton(*, widget: bool, height: int = 720) -> Any:
     base = make_subplots(
         rows=2,
         cols=2,
-        subplot_titles=["Agreement with the LLM", "Confusion: people × LLM", "Label mix: people vs LLM",
-                        "Calibration of LLM confidence"],
+        subplot_titles=[
+            "Agreement with the LLM",
+            "Confusion: people × LLM",
+            "Label mix: people vs LLM",
+            "Calibration of LLM confidence",
+        ],
         horizontal_spacing=0.12,
         vertical_spacing=0.16,
     )

@@ -17,6 +17,8 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 def test_notebook_outputs_match_under_nbval(name: str, tmp_path: Path) -> None:
     copy = tmp_path / name
     shutil.copy(NOTEBOOKS / name, copy)
+    if (NOTEBOOKS / "data").is_dir():
+        shutil.copytree(NOTEBOOKS / "data", tmp_path / "data")
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "LABELWIDGETS_CACHE_DIR": str(tmp_path / "cache")}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider", "-q", str(copy)],

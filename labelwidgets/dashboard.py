@@ -1,0 +1,589 @@
+"""`Dashboard`: live agreement and drift charts for a `Labeler`, updated in place on every decision.
+
+All panels live in ONE plotly ``FigureWidget`` (subplots): every FigureWidget carries plotly.js (~5 MB) to the
+browser, so four widgets would cost four times that. Each decision moves running counts in O(1) (O(window) at
+worst for the rolling window) and redraws a bounded number of points, so the cost of a decision does not grow with
+the number of decisions; the bootstrap interval of Cohen's kappa is recomputed every ``interval_every`` decisions
+or on ``refresh()``. plotly is imported when a Dashboard is made, never by ``import labelwidgets``.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .decision import ACTIONS, UNDO, Decision
+from .drift import PageHinkley, js_distance, psi, psi_reading
+from .errors import InputError
+from .metrics import (
+    REVIEW_DECISIONS,
+    RunningAgreement,
+    _bootstrap_counts,
+    _kappa_from_margins,
+    _percentile_interval,
+    _sorted_labels,
+    wilson_interval,
+)
+from .plots import (
+    NEEDS_SUGGESTIONS,
+    NOTE_CALIBRATION,
+    NOTE_CONFUSION,
+    NOTE_MIX,
+    NOTE_OVER_TIME,
+    AgreementPanels,
+    agreement_skeleton,
+    draw_agreement,
+    headline,
+    mix_scores_text,
+)
+
+if TYPE_CHECKING:
+    from .labeler import Labeler
+
+_MAX_CHANGES_SHOWN = 200
+
+
+class _Event(NamedTuple):
+    """What the dashboard keeps of a decision: enough to take it back out of the counts."""
+
+    id: int | None
+    action: str
+    human: str | None  # the final human label (None for skipped and rejected)
+    suggestion: str | None
+    confidence: float | None
+
+
+class _StreamEntry(NamedTuple):
+    """One decision in decision order, with what is needed to undo its effect on the rolling state."""
+
+    id: int | None
+    pair: tuple[str, str] | None  # (human, suggestion) when the decision compares the two
+    label: str | None  # the human label, for the label-mix windows
+    detector_before: PageHinkley | None  # Page-Hinkley state before this pair, restored on undo
+    change: bool  # the detector fired on this pair
+
+
+class Dashboard:
+    """Live charts of how people's decisions compare with the LLM's suggestions, next to a `Labeler`.
+
+    >>> dash = lw.Dashboard(labeler)
+    >>> dash                      # shows the charts; they follow every decision and undo
+
+    One plotly ``FigureWidget`` (``dash.figure``) with four panels and a header:
+
+    * header (the figure title): items decided; pairs compared (a human label and a suggestion, not skipped);
+      the accept rate (accepted / (accepted + corrected + rejected), Wilson interval); Cohen's kappa between the
+      human labels and the suggestions, with a bootstrap percentile interval recomputed every ``interval_every``
+      decisions and on ``refresh()`` (the header says at how many pairs).
+    * agreement over time: the share of the last ``window`` pairs where the suggestion equals the human label,
+      its Wilson interval (band), Cohen's kappa of the same window, and ✕ where the Page-Hinkley test
+      (``detector``) finds a change in the agree/disagree stream. x is the decision number. NaN (a gap) while the
+      window holds fewer than ``min_periods`` pairs. The same numbers as ``lw.agreement_over_time(labeler.df)``
+      for a session without relabels: the chart keeps history, so a later relabel of an item does not rewrite it.
+      At most about ``max_points`` points are drawn; older ones are thinned.
+    * confusion counts, rows people's labels, columns suggestions (``lw.confusion``).
+    * label mix: decided items per label from people and from the LLM, with the JS distance and PSI between the
+      two mixes, and between people's last ``window`` labels and their first ``baseline`` labels (the PSI reading:
+      < 0.1 stable, 0.1-0.25 moderate, > 0.25 large).
+    * calibration: per confidence bin, the mean stated confidence and the share of suggestions people kept,
+      and the expected calibration error (``lw.calibration``), when the suggester gives confidences.
+
+    Every count is the current state of each item, as in ``labeler.df``: a relabel replaces the item's decision
+    and an undo takes it back. Without a suggester, the dashboard shows progress and the label mix and says that
+    agreement needs suggestions. A failure inside the dashboard is recorded in ``dash.errors`` (and the labeler's
+    ``errors``) and never stops labeling.
+
+    Options: ``window``/``min_periods``, the rolling window of pairs and the fewest pairs it is drawn with;
+    ``baseline``, how many of people's first labels the label-mix drift compares with (default ``window``);
+    ``n_boot``/``seed``/``ci``, the bootstrap of Cohen's kappa, as in ``lw.agreement``; ``n_bins``, calibration
+    bins; ``max_points``, points drawn over time; ``undo_depth``, how far back an undo can rewind the rolling
+    window before the dashboard re-reads the labeler's log instead; ``detector``, a ``PageHinkley`` to copy.
+
+    ``dash.summary()`` gives the headline numbers as a table, ``dash.refresh()`` recomputes the interval now, and
+    ``with dash.hold():`` redraws once after a scripted block of decisions.
+    """
+
+    def __init__(
+        self,
+        labeler: Labeler,
+        *,
+        window: int = 50,
+        min_periods: int = 10,
+        baseline: int | None = None,
+        n_boot: int = 1000,
+        interval_every: int = 25,
+        seed: int = 0,
+        ci: float = 0.95,
+        n_bins: int = 10,
+        max_points: int = 500,
+        undo_depth: int = 10_000,
+        detector: PageHinkley | None = None,
+        height: int = 720,
+    ):
+        for name, value, least in (("window", window, 1), ("min_periods", min_periods, 1), ("n_boot", n_boot, 0),
+                                   ("interval_every", interval_every, 1), ("n_bins", n_bins, 1),
+                                   ("max_points", max_points, 2), ("undo_depth", undo_depth, 1)):  # fmt: skip
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+                raise InputError(f"{name} must be an integer >= {least}, got {value!r}.")
+        if baseline is not None and (not isinstance(baseline, (int, np.integer)) or baseline < 1):
+            raise InputError(f"baseline must be a number of first labels (>= 1) or None, got {baseline!r}.")
+        if not 0 < ci < 1:
+            raise InputError(f"ci must be between 0 and 1 (e.g. 0.95), got {ci!r}.")
+        self.labeler = labeler
+        self.window = int(window)
+        self.min_periods = min(int(min_periods), self.window)
+        self.baseline = int(baseline) if baseline is not None else self.window
+        self.n_boot = int(n_boot)
+        self.interval_every = int(interval_every)
+        self.seed = seed
+        self.ci = float(ci)
+        self.n_bins = int(n_bins)
+        self.max_points = int(max_points)
+        self.undo_depth = int(undo_depth)
+        self._detector_template = copy.deepcopy(detector) if detector is not None else PageHinkley()
+        self.errors: list[str] = []
+        self._lock = threading.RLock()
+        self._closed = False
+        self._needs_rebuild = False
+        self._held = 0
+        self._labels = list(labeler.session.labels.names)
+        self._index = {name: i for i, name in enumerate(self._labels)}
+        self._canonical = [self._index[name] for name in _sorted_labels(self._labels)]
+        self._reset()
+        self._replay_store()
+        self.figure = agreement_skeleton(widget=True, height=height)
+        self._drawn: AgreementPanels | None = None
+        self._refresh_interval()
+        self._draw()
+        labeler.on_decision(self._on_decision)
+
+    # ----- state ---------------------------------------------------------------------------------------------
+    def _reset(self) -> None:
+        k = len(self._labels)
+        self._items: dict[str, list[_Event]] = {}  # item key -> its decisions still in force, oldest first
+        self._running = RunningAgreement(self._labels, n_bins=self.n_bins)
+        self._actions = dict.fromkeys(ACTIONS, 0)
+        self._human_counts = [0] * k
+        self._llm_counts = [0] * k
+        # reliability bins of the pairs with a confidence (the bins of lw.calibration)
+        self._bin_count = [0] * self.n_bins
+        self._bin_confidence = [0.0] * self.n_bins
+        self._bin_right = [0] * self.n_bins
+        # decision order: the stream, and rolling windows that can be rewound by undo
+        self._stream: deque[_StreamEntry] = deque(maxlen=self.undo_depth)
+        self._n_decisions = 0  # decisions in the stream (the decision number of the latest)
+        self._window = RunningAgreement(self._labels)  # the last `window` pairs
+        self._window_pairs: deque[tuple[str, str]] = deque(maxlen=self.window + self.undo_depth)
+        self._n_pairs_seen = 0
+        self._detector = copy.deepcopy(self._detector_template)
+        self._baseline_counts = [0] * k  # people's first `baseline` labels
+        self._baseline_n = 0
+        self._recent_counts = [0] * k  # people's last `window` labels after the baseline
+        self._recent_labels: deque[str] = deque(maxlen=self.window + self.undo_depth)
+        self._n_recent_seen = 0
+        self._points: list[tuple[float, int, float, float, float, float]] = []  # (x, pair number, acc, lo, hi, κ)
+        self._stride = 1
+        self._changes: deque[tuple[float, float]] = deque(maxlen=_MAX_CHANGES_SHOWN)
+        self._kappa_interval = (math.nan, math.nan)
+        self._interval_pairs: int | None = None
+        self._since_interval = 0
+
+    def _replay_store(self) -> None:
+        """Fold in the decisions the labeler restored from its store (this annotator's, items in the DataFrame)."""
+        session = self.labeler.session
+        stale = {session.key_at(row) for row in session.stale}
+        known: dict[str, bool] = {}
+        for event in session.store.events(annotator=session.annotator):
+            if event.item_key not in known:
+                known[event.item_key] = event.item_key not in stale and session.row_of_key(event.item_key) is not None
+            if known[event.item_key]:
+                self._fold(event)
+
+    def _check(self, decision: Decision) -> None:
+        """Raise before touching any count, so that a bad decision leaves the dashboard as it was."""
+        if decision.action != UNDO and decision.action not in ACTIONS:
+            raise InputError(f"unknown action {decision.action!r}; expected one of {[*ACTIONS, UNDO]}.")
+        if decision.action == UNDO:
+            return
+        for value in (decision.label, decision.suggestion):
+            if value is not None and value not in self._index:
+                raise InputError(f"{value!r} is not one of the labels {self._labels}.")
+        if decision.confidence is not None and not 0 <= decision.confidence <= 1:
+            raise InputError(f"confidence must lie in [0, 1], got {decision.confidence!r}.")
+
+    def _fold(self, decision: Decision) -> None:
+        self._check(decision)
+        if decision.action == UNDO:
+            self._undo(decision)
+            return
+        event = _Event(
+            decision.id,
+            decision.action,
+            None if decision.action in ("skipped", "rejected") else decision.label,
+            decision.suggestion,
+            decision.confidence,
+        )
+        history = self._items.setdefault(decision.item_key, [])
+        if history:
+            self._count(history[-1], -1)  # a relabel replaces the item's decision
+        history.append(event)
+        self._count(event, +1)
+        self._push(event)
+
+    def _undo(self, decision: Decision) -> None:
+        history = self._items.get(decision.item_key, [])
+        position = next((i for i in range(len(history) - 1, -1, -1) if history[i].id == decision.undoes), None)
+        if position is None:
+            raise _OutOfStep(f"undo of event {decision.undoes}, which the dashboard never saw")
+        if position == len(history) - 1:
+            self._count(history[-1], -1)
+            history.pop()
+            if history:
+                self._count(history[-1], +1)
+        else:
+            del history[position]
+        if not history:
+            del self._items[decision.item_key]
+        if not self._stream or self._stream[-1].id != decision.undoes:
+            raise _OutOfStep(f"undo of event {decision.undoes}, which is not the latest decision in the stream")
+        self._pop()
+
+    def _count(self, event: _Event, step: int) -> None:
+        """Add (step=+1) or take back (-1) an item's decision in force."""
+        accepted = None
+        if event.action in REVIEW_DECISIONS:
+            accepted = event.action == "accepted"
+        if step > 0:
+            self._running.update(event.human, event.suggestion, event.confidence, accepted)
+        else:
+            self._running.remove(event.human, event.suggestion, event.confidence, accepted)
+        self._actions[event.action] += step
+        if event.human is not None:
+            self._human_counts[self._index[event.human]] += step
+        if event.suggestion is not None:
+            self._llm_counts[self._index[event.suggestion]] += step
+        if event.human is not None and event.suggestion is not None and event.confidence is not None:
+            confidence = float(event.confidence)
+            b = min(math.floor(confidence * self.n_bins), self.n_bins - 1)  # [b/n, (b+1)/n); 1.0 in the last bin
+            self._bin_count[b] += step
+            self._bin_confidence[b] += step * confidence
+            self._bin_right[b] += step * (event.human == event.suggestion)
+
+    # ----- the rolling state in decision order ----------------------------------------------------------------
+    def _push(self, event: _Event) -> None:
+        self._n_decisions += 1
+        pair = (event.human, event.suggestion) if event.human is not None and event.suggestion is not None else None
+        detector_before = None
+        change = False
+        if pair is not None:
+            self._window_pairs.append(pair)
+            self._window.update(*pair)
+            self._n_pairs_seen += 1
+            if self._n_pairs_seen > self.window:
+                self._window.remove(*self._window_pairs[-self.window - 1])
+            detector_before = copy.copy(self._detector)
+            change = self._detector.update(float(pair[0] == pair[1]))
+            self._add_point()
+            if change:
+                self._changes.append((float(self._n_decisions), self._window_values()[0]))
+        if event.human is not None:
+            if self._baseline_n < self.baseline:
+                self._baseline_counts[self._index[event.human]] += 1
+                self._baseline_n += 1
+            else:
+                self._recent_labels.append(event.human)
+                self._recent_counts[self._index[event.human]] += 1
+                self._n_recent_seen += 1
+                if self._n_recent_seen > self.window:
+                    self._recent_counts[self._index[self._recent_labels[-self.window - 1]]] -= 1
+        self._stream.append(_StreamEntry(event.id, pair, event.human, detector_before, change))
+
+    def _pop(self) -> None:
+        entry = self._stream.pop()
+        if entry.label is not None:
+            if self._n_recent_seen > 0:
+                self._recent_counts[self._index[self._recent_labels.pop()]] -= 1
+                self._n_recent_seen -= 1
+                if self._n_recent_seen >= self.window:
+                    if len(self._recent_labels) < self.window:
+                        raise _OutOfStep("undo reaches further back than the dashboard keeps (undo_depth)")
+                    self._recent_counts[self._index[self._recent_labels[-self.window]]] += 1
+            else:
+                self._baseline_counts[self._index[entry.label]] -= 1
+                self._baseline_n -= 1
+        if entry.pair is not None:
+            self._window.remove(*self._window_pairs.pop())
+            self._n_pairs_seen -= 1
+            if self._n_pairs_seen >= self.window:
+                if len(self._window_pairs) < self.window:
+                    raise _OutOfStep("undo reaches further back than the dashboard keeps (undo_depth)")
+                self._window.update(*self._window_pairs[-self.window])
+            assert entry.detector_before is not None
+            self._detector = entry.detector_before
+            if self._points and self._points[-1][0] == self._n_decisions:
+                self._points.pop()
+            if entry.change and self._changes and self._changes[-1][0] == self._n_decisions:
+                self._changes.pop()
+        self._n_decisions -= 1
+
+    def _window_values(self) -> tuple[float, float, float, float]:
+        """(share agreeing, its Wilson low and high, Cohen's kappa) of the rolling window; NaN below min_periods."""
+        n = self._window.n
+        if n < self.min_periods:
+            return math.nan, math.nan, math.nan, math.nan
+        agree = round(self._window.accuracy * n)
+        low, high = wilson_interval(agree, n, self.ci)
+        return agree / n, float(low), float(high), self._window.kappa
+
+    def _add_point(self) -> None:
+        if self._n_pairs_seen % self._stride:
+            return
+        self._points.append((float(self._n_decisions), self._n_pairs_seen, *self._window_values()))
+        if len(self._points) > self.max_points:
+            # thin the history to every other point: the drawn series stays bounded however long the session
+            self._stride *= 2
+            self._points = [p for p in self._points if p[1] % self._stride == 0]
+
+    # ----- updates -------------------------------------------------------------------------------------------
+    def update(self, decision: Decision, *, redraw: bool = True) -> None:
+        """Fold one decision (or undo) into the counts and, with ``redraw``, update the figure in place.
+
+        This is what the labeler calls after every decision. Raises ``InputError`` for a decision the labeler
+        could not have made (a label outside its label set); the dashboard is then unchanged.
+        """
+        with self._lock:
+            try:
+                self._fold(decision)
+            except _OutOfStep:
+                self.rebuild(redraw=False)  # the log is the truth: read it again
+            self._since_interval += 1
+            if self._since_interval >= self.interval_every:
+                self._refresh_interval()
+            if redraw and not self._held:
+                self._draw()
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Count the decisions made inside the block but redraw only once, at its end.
+
+        For scripted sessions: a loop of ``labeler.label(...)`` would otherwise send a redraw to the browser per
+        decision, faster than anyone can watch. A person labeling by hand needs no hold.
+        """
+        with self._lock:
+            self._held += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held -= 1
+                if not self._held:
+                    self._draw()
+
+    def refresh(self) -> None:
+        """Recompute the bootstrap interval of Cohen's kappa now and redraw."""
+        with self._lock:
+            self._refresh_interval()
+            self._draw()
+
+    def rebuild(self, *, redraw: bool = True) -> None:
+        """Forget every count and read the labeler's decision log again (also done by itself if out of step)."""
+        with self._lock:
+            self._reset()
+            self._replay_store()
+            self._refresh_interval()
+            if redraw:
+                self._draw()
+
+    def _on_decision(self, decision: Decision) -> None:
+        if self._closed:
+            return
+        try:
+            if self._needs_rebuild:
+                self.rebuild()  # the log already holds this decision
+            else:
+                self.update(decision)
+            self._needs_rebuild = False
+        except Exception as exc:  # the dashboard must never break labeling: note it, start over, go on
+            message = f"Dashboard could not show {decision.action} of item {decision.item_key!r}: {exc!r}"
+            self.errors.append(message)
+            self.labeler.session.report_error(message)
+            try:
+                self.rebuild()
+                self._needs_rebuild = False
+            except Exception as again:
+                self._needs_rebuild = True  # try again on the next decision
+                self.errors.append(f"Dashboard could not rebuild from the decision log: {again!r}")
+
+    def close(self) -> None:
+        """Stop following the labeler and close the figure widget."""
+        self._closed = True
+        self.figure.close()
+
+    def _refresh_interval(self) -> None:
+        """Bootstrap percentile interval of Cohen's kappa, the same resampling and seed as ``lw.agreement``."""
+        self._since_interval = 0
+        self._interval_pairs = self._running.n
+        self._kappa_interval = (math.nan, math.nan)
+        if self.n_boot == 0 or not math.isfinite(self._running.kappa):
+            return
+        # agreement() resamples pairs in sorted label order from SeedSequence(seed).spawn(1)[0]; doing the same on
+        # the running confusion counts gives its very interval. Unused labels leave the draws unchanged.
+        counts = self._running.confusion.to_numpy()[np.ix_(self._canonical, self._canonical)]
+        k = len(self._labels)
+        codes = np.repeat(np.arange(k * k), counts.ravel())
+        human, suggested = np.divmod(codes, k)
+        rng = np.random.default_rng(np.random.SeedSequence(self.seed).spawn(1)[0])
+        hits, true, pred = _bootstrap_counts(human, suggested, k, self.n_boot, rng)
+        low, high, _ = _percentile_interval(_kappa_from_margins(hits.sum(axis=1), true, pred), self.ci)
+        self._kappa_interval = (low, high)
+
+    # ----- what is shown -------------------------------------------------------------------------------------
+    @property
+    def has_suggestions(self) -> bool:
+        return self.labeler.session.suggester is not None or any(self._llm_counts)
+
+    @property
+    def n_decided(self) -> int:
+        """Items with a decision in force."""
+        return sum(self._actions.values())
+
+    @property
+    def changes(self) -> list[int]:
+        """Decision numbers where the Page-Hinkley test found a change in agreement (the latest 200)."""
+        return [int(x) for x, _ in self._changes]
+
+    def _drift_values(self) -> tuple[float, float]:
+        """JS distance and PSI of people's last ``window`` labels against their first ``baseline``; NaN before."""
+        if self._baseline_n < self.baseline or self._n_recent_seen < self.window:
+            return math.nan, math.nan
+        return js_distance(self._baseline_counts, self._recent_counts), psi(self._baseline_counts, self._recent_counts)
+
+    def _panels(self) -> AgreementPanels:
+        session = self.labeler.session
+        running = self._running
+        suggestions = self.has_suggestions
+        reviewed = sum(self._actions[a] for a in REVIEW_DECISIONS)
+        accept_low, accept_high = (math.nan, math.nan)
+        if reviewed:
+            low, high = wilson_interval(self._actions["accepted"], reviewed, self.ci)
+            accept_low, accept_high = float(low), float(high)
+        header = headline(
+            n_decided=self.n_decided, n_items=session.n, n_pairs=running.n, has_suggestions=suggestions,
+            accept_rate=running.accept_rate, accept_low=accept_low, accept_high=accept_high, n_reviewed=reviewed,
+            kappa=running.kappa, kappa_low=self._kappa_interval[0], kappa_high=self._kappa_interval[1],
+            kappa_note=running.notes.get("kappa", ""), interval_pairs=self._interval_pairs, ci=self.ci,
+            counts=self._actions,
+        )  # fmt: skip
+        panels = AgreementPanels(labels=self._labels, header=header, window=self.window)
+        points = list(self._points)
+        if self._n_pairs_seen and (not points or points[-1][1] != self._n_pairs_seen):
+            last_pair_x = self._last_pair_x()
+            points.append((last_pair_x, self._n_pairs_seen, *self._window_values()))
+        if points:
+            table = np.array([p[:1] + p[2:] for p in points], dtype=float)
+            panels.x, panels.accuracy, panels.accuracy_low, panels.accuracy_high, panels.kappa = table.T
+        if self._changes:
+            panels.change_x, panels.change_y = np.array(list(self._changes), dtype=float).T
+        human = np.array(self._human_counts, dtype=np.int64)
+        panels.human_counts = human
+        drift_js, drift_psi = self._drift_values()
+        if suggestions:
+            panels.confusion = running.confusion.to_numpy()
+            panels.llm_counts = np.array(self._llm_counts, dtype=np.int64)
+            if running.n == 0:
+                panels.notes[NOTE_OVER_TIME] = "No pairs of a human label and a suggestion yet"
+                panels.notes[NOTE_CONFUSION] = "No pairs yet"
+            filled = [b for b in range(self.n_bins) if self._bin_count[b] > 0]
+            if filled:
+                count = np.array([self._bin_count[b] for b in filled], dtype=np.int64)
+                panels.mean_confidence = np.array([self._bin_confidence[b] for b in filled]) / count
+                panels.share_right = np.array([self._bin_right[b] for b in filled]) / count
+                panels.bin_count = count
+                panels.ece = running.ece
+            else:
+                panels.notes[NOTE_CALIBRATION] = "No confidences yet" if running.n == 0 else "No confidences"
+        else:
+            for index in (NOTE_OVER_TIME, NOTE_CONFUSION, NOTE_CALIBRATION):
+                panels.notes[index] = NEEDS_SUGGESTIONS
+        if not human.any():
+            panels.notes[NOTE_MIX] = "No labels yet"
+        panels.mix_scores = mix_scores_text(
+            human, panels.llm_counts, drift_js=drift_js, drift_psi=drift_psi, window=self.window,
+            baseline_size=self.baseline, labeled=self._baseline_n + self._n_recent_seen,
+        )  # fmt: skip
+        return panels
+
+    def _last_pair_x(self) -> float:
+        for entry_back, entry in enumerate(reversed(self._stream)):
+            if entry.pair is not None:
+                return float(self._n_decisions - entry_back)
+        return float(self._n_decisions)
+
+    def _draw(self) -> None:
+        panels = self._panels()
+        with self.figure.batch_update():
+            draw_agreement(self.figure, panels, self._drawn)
+        self._drawn = panels
+
+    def summary(self) -> pd.DataFrame:
+        """The headline numbers as a table: ``metric``, ``value``, ``low``, ``high`` (intervals), ``n``, ``note``.
+
+        Rows: ``decided`` (items), ``pairs`` (compared with a suggestion), ``accept_rate`` (Wilson), ``accuracy``
+        (share of pairs agreeing, Wilson), ``cohen_kappa`` (bootstrap interval as of ``n``), ``ece`` (expected
+        calibration error), ``window_accuracy`` (the last ``window`` pairs, Wilson), ``changes`` (Page-Hinkley
+        alarms), ``psi_people_vs_llm`` and ``psi_drift`` (people's last ``window`` labels vs their first
+        ``baseline``) with the PSI reading as the note.
+        """
+        with self._lock:
+            running = self._running
+            reviewed = sum(self._actions[a] for a in REVIEW_DECISIONS)
+            rows: list[tuple[str, float, float, float, int, str]] = [
+                ("decided", float(self.n_decided), math.nan, math.nan, self.n_decided, f"of {self.labeler.session.n}"),
+                ("pairs", float(running.n), math.nan, math.nan, running.n, ""),
+            ]
+            low, high = wilson_interval(self._actions["accepted"], reviewed, self.ci) if reviewed else (math.nan,) * 2
+            rows.append(("accept_rate", running.accept_rate, float(low), float(high), reviewed,
+                         running.notes.get("accept_rate", "")))  # fmt: skip
+            agree = round(running.accuracy * running.n) if running.n else 0
+            low, high = wilson_interval(agree, running.n, self.ci) if running.n else (math.nan,) * 2
+            rows.append(("accuracy", running.accuracy, float(low), float(high), running.n,
+                         running.notes.get("accuracy", "")))  # fmt: skip
+            kappa_note = running.notes.get("kappa", "") or f"bootstrap interval at {self._interval_pairs} pairs"
+            rows.append(("cohen_kappa", running.kappa, *self._kappa_interval, running.n, kappa_note))
+            rows.append(("ece", running.ece, math.nan, math.nan, sum(self._bin_count), running.notes.get("ece", "")))
+            accuracy, low, high, _ = self._window_values()
+            rows.append(("window_accuracy", accuracy, low, high, self._window.n, f"last {self.window} pairs"))
+            rows.append(("changes", float(len(self._changes)), math.nan, math.nan, self._n_pairs_seen,
+                         ", ".join(f"at decision {x}" for x in self.changes)))  # fmt: skip
+            human = np.array(self._human_counts, dtype=float)
+            llm = np.array(self._llm_counts, dtype=float)
+            between = psi(human, llm) if human.sum() and llm.sum() else math.nan
+            rows.append(("psi_people_vs_llm", between, math.nan, math.nan, int(human.sum()),
+                         psi_reading(between) or ""))  # fmt: skip
+            _, drift = self._drift_values()
+            drift_note = f"last {self.window} vs first {self.baseline} labels: {psi_reading(drift) or 'not enough yet'}"
+            rows.append(("psi_drift", drift, math.nan, math.nan, self._n_recent_seen, drift_note))
+        return pd.DataFrame(rows, columns=["metric", "value", "low", "high", "n", "note"])
+
+    # ----- display -------------------------------------------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = self.figure._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if isinstance(data, dict):
+            data["text/plain"] = repr(self)  # stable, so nbval can compare saved outputs
+        return bundle
+
+    def __repr__(self) -> str:
+        return f"Dashboard(labeler with {self.labeler.session.n} items, {self.n_decided} decisions)"
+
+
+class _OutOfStep(Exception):
+    """The dashboard's running state no longer matches the decision log; it rebuilds from the log."""

@@ -1,0 +1,379 @@
+"""The live Dashboard: what its FigureWidget shows equals scikit-learn and lw.metrics on the labeler's DataFrame."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import cohen_kappa_score, confusion_matrix
+
+import labelwidgets as lw
+from labelwidgets.dashboard import Dashboard
+from labelwidgets.decision import Decision
+from labelwidgets.errors import InputError
+from labelwidgets.plots import (
+    ACCURACY,
+    BAND_HIGH,
+    BAND_LOW,
+    CHANGES,
+    HEATMAP,
+    HUMAN_BARS,
+    KAPPA,
+    LLM_BARS,
+    MIX_SCORES,
+    NOTE_CALIBRATION,
+    NOTE_CONFUSION,
+    NOTE_OVER_TIME,
+    RELIABILITY,
+    TITLE_CALIBRATION,
+)
+
+LABELS = ["ham", "spam", "unsure"]  # "unsure" is never used: unused labels must not change any number
+
+
+def sms_with_suggestions(n: int, *, agree_first: float = 0.9, agree_second: float | None = None, seed: int = 0):
+    """Real SMS messages with a synthetic LLM column that agrees with the gold label at a given rate."""
+    df = lw.datasets.sms_spam().head(n).copy()
+    rng = np.random.default_rng(seed)
+    rate = np.full(n, agree_first)
+    if agree_second is not None:
+        rate[n // 2 :] = agree_second
+    agree = rng.random(n) < rate
+    flipped = df["gold"].map({"ham": "spam", "spam": "ham"})
+    df["llm"] = np.where(agree, df["gold"], flipped)
+    df["p"] = np.round(rng.uniform(0.5, 1.0, n), 3)
+    return df
+
+
+def labeler_for(df: pd.DataFrame, **kwargs) -> lw.Labeler:
+    return lw.Labeler(df, labels=LABELS, store=None, suggester=lw.FromColumn("llm", confidence="p"), **kwargs)
+
+
+def drive(labeler: lw.Labeler, steps: int, seed: int = 1, undo: bool = True) -> None:
+    """A person at work: mostly labels (accepts or corrects the suggestion), sometimes skips, rejects or undoes."""
+    rng = np.random.default_rng(seed)
+    for _ in range(steps):
+        r = rng.random()
+        if r < 0.06:
+            labeler.skip()
+        elif r < 0.12:
+            labeler.reject()
+        elif r < 0.18 and undo and labeler.stats["decided"]:
+            labeler.undo()
+        else:
+            labeler.label(labeler.current["gold"])
+
+
+def pairs(df: pd.DataFrame) -> pd.DataFrame:
+    decided = df[df["decision"].notna()]
+    return decided[decided["label"].notna() & decided["suggestion"].notna() & (decided["decision"] != "skipped")]
+
+
+def counts(values: pd.Series) -> list[int]:
+    return values.dropna().value_counts().reindex(LABELS, fill_value=0).astype(int).tolist()
+
+
+def assert_counts_match(dash: Dashboard, labeler: lw.Labeler) -> None:
+    """Every per-item number in the figure against scikit-learn / pandas / lw.metrics on labeler.df."""
+    df = labeler.df
+    compared = pairs(df)
+    figure = dash.figure
+    expected = confusion_matrix(compared["label"], compared["suggestion"], labels=LABELS)
+    assert np.array_equal(np.asarray(figure.data[HEATMAP].z), expected)
+    assert list(figure.data[HEATMAP].x) == LABELS and list(figure.data[HEATMAP].y) == LABELS
+    assert list(figure.data[HUMAN_BARS].y) == counts(df["label"])
+    assert list(figure.data[LLM_BARS].y) == counts(df.loc[df["decision"].notna(), "suggestion"])
+    header = figure.layout.title.text
+    assert f"<b>{int(df['decision'].notna().sum())} of {len(df)} decided" in header
+    assert f"{len(compared)} compared with the LLM" in header
+    kappa = cohen_kappa_score(compared["label"], compared["suggestion"])
+    assert dash._running.kappa == pytest.approx(kappa, abs=1e-12)
+    assert f"Cohen's kappa (people vs LLM) {kappa:.2f}" in header
+    reviewed = df["decision"].isin(["accepted", "corrected", "rejected"]).sum()
+    accept_rate = (df["decision"] == "accepted").sum() / reviewed
+    assert f"accept rate {100 * accept_rate:.0f}%" in header
+    bins = lw.calibration(df)
+    filled = bins[bins["count"] > 0]
+    assert np.allclose(figure.data[RELIABILITY].x, filled["mean_confidence"])
+    assert np.allclose(figure.data[RELIABILITY].y, filled["accuracy"])
+    assert list(figure.data[RELIABILITY].customdata) == filled["count"].tolist()
+    ece = lw.metrics.expected_calibration_error(df)
+    assert figure.layout.annotations[TITLE_CALIBRATION].text == f"Calibration of LLM confidence (ECE {ece:.3f})"
+
+
+def assert_over_time_matches(dash: Dashboard, labeler: lw.Labeler) -> None:
+    """The rolling panel against lw.agreement_over_time on the same DataFrame (a session without relabels)."""
+    over_time = lw.agreement_over_time(labeler.df, window=dash.window, min_periods=dash.min_periods)
+    number = np.arange(1, len(over_time) + 1)
+    compared = over_time["agree"].notna().to_numpy()
+    data = dash.figure.data
+    assert np.array_equal(np.asarray(data[ACCURACY].x), number[compared])
+    for index, column in ((ACCURACY, "accuracy"), (BAND_LOW, "accuracy_low"), (BAND_HIGH, "accuracy_high"),
+                          (KAPPA, "kappa")):  # fmt: skip
+        np.testing.assert_allclose(np.asarray(data[index].y, dtype=float), over_time[column][compared], atol=1e-12)
+    assert list(np.asarray(data[CHANGES].x, dtype=int)) == list(number[over_time["change"].to_numpy()])
+
+
+def test_figure_shows_what_sklearn_and_metrics_compute_on_the_dataframe():
+    df = sms_with_suggestions(150)
+    labeler = labeler_for(df)
+    dash = Dashboard(labeler)
+    drive(labeler, 120, undo=False)
+    assert_counts_match(dash, labeler)
+    assert_over_time_matches(dash, labeler)
+    mix = dash.figure.layout.annotations[MIX_SCORES].text
+    human = np.array(counts(df["label"]))
+    llm = np.array(counts(df.loc[df["decision"].notna(), "suggestion"]))
+    js, psi = lw.drift.js_distance(human, llm), lw.drift.psi(human, llm)
+    assert f"People vs LLM: JS distance {js:.2f}, PSI {psi:.3f}" in mix
+    drift = lw.label_drift(df, baseline=dash.baseline, window=dash.window).iloc[-1]
+    assert f"last 50 vs first 50: JS distance {drift['js_distance']:.2f}, PSI {drift['psi']:.3f}" in mix
+    assert f"PSI {drift['psi']:.3f} ({drift['reading']})" in mix
+    assert "PSI < 0.1 stable · 0.1–0.25 moderate · > 0.25 large" in mix
+    assert labeler.errors == [] and dash.errors == []
+
+
+def test_undo_and_relabel_take_decisions_back_out_of_every_count():
+    df = sms_with_suggestions(120, agree_first=0.8)
+    labeler = labeler_for(df)
+    dash = Dashboard(labeler, interval_every=1)
+    drive(labeler, 90, seed=3)  # undoes about one decision in sixteen
+    assert (labeler.decisions["action"] == "undo").sum() >= 3
+    assert_counts_match(dash, labeler)
+    assert_over_time_matches(dash, labeler)
+    for _ in range(12):  # undo a run of decisions, back past several windows' worth of evictions
+        labeler.undo()
+    assert_counts_match(dash, labeler)
+    assert_over_time_matches(dash, labeler)
+    # relabel an earlier item: its old decision leaves the counts, the new one enters
+    labeler.goto(2)
+    before = df["label"].iloc[2]
+    labeler.label("spam" if before == "ham" else "ham")
+    assert_counts_match(dash, labeler)
+    labeler.undo()  # and back
+    assert df["label"].iloc[2] == before
+    assert_counts_match(dash, labeler)
+    assert dash.errors == [] and labeler.errors == []
+
+
+def test_kappa_interval_is_the_bootstrap_interval_of_lw_agreement_recomputed_on_a_schedule():
+    df = sms_with_suggestions(120, agree_first=0.75)
+    labeler = labeler_for(df)
+    dash = Dashboard(labeler, interval_every=20, n_boot=500, seed=7)
+    for _ in range(35):
+        labeler.label(labeler.current["gold"])
+    # recomputed at the 20th decision, not since: the header says as of how many pairs
+    assert dash._interval_pairs == 20
+    assert "bootstrap at 20 pairs" in dash.figure.layout.title.text
+    dash.refresh()
+    table = lw.agreement(df, n_boot=500, seed=7)
+    kappa = table.set_index("metric").loc["cohen_kappa"]
+    low, high = dash._kappa_interval
+    assert low == pytest.approx(kappa["low"], abs=1e-12) and high == pytest.approx(kappa["high"], abs=1e-12)
+    assert f"95% CI {kappa['low']:.2f} to {kappa['high']:.2f}, bootstrap at 35 pairs" in dash.figure.layout.title.text
+    summary = dash.summary().set_index("metric")
+    assert summary.loc["cohen_kappa", "value"] == pytest.approx(kappa["value"])
+    assert summary.loc["cohen_kappa", "low"] == pytest.approx(kappa["low"])
+    assert summary.loc["accept_rate", "value"] == pytest.approx(table.set_index("metric").loc["accept_rate", "value"])
+
+
+def test_a_suggester_that_gets_worse_is_flagged_by_page_hinkley():
+    df = sms_with_suggestions(300, agree_first=0.97, agree_second=0.55, seed=4)
+    labeler = labeler_for(df)
+    dash = Dashboard(labeler)
+    for _ in range(300):
+        labeler.label(labeler.current["gold"])
+    assert_over_time_matches(dash, labeler)
+    assert dash.changes, "the drop from 97% to 55% agreement went unnoticed"
+    assert 150 < dash.changes[0] <= 230
+    summary = dash.summary().set_index("metric")
+    assert summary.loc["changes", "value"] == len(dash.changes)
+    assert summary.loc["window_accuracy", "value"] < 0.8
+
+
+def test_without_a_suggester_it_shows_progress_and_the_label_mix_and_says_why_not_agreement():
+    df = lw.datasets.sms_spam().head(80).copy()
+    labeler = lw.Labeler(df, labels=LABELS, store=None)
+    dash = Dashboard(labeler)
+    for i in range(60):
+        if i % 10 == 9:
+            labeler.skip()
+        else:
+            labeler.label(labeler.current["gold"])
+    labeler.undo()
+    figure = dash.figure
+    assert figure.layout.title.text.startswith("<b>59 of 80 decided (74%)</b>")
+    assert "Agreement needs suggestions" in figure.layout.title.text
+    for index in (NOTE_OVER_TIME, NOTE_CONFUSION, NOTE_CALIBRATION):
+        assert "Agreement needs suggestions" in figure.layout.annotations[index].text
+    assert list(figure.data[HUMAN_BARS].y) == counts(df["label"])
+    assert figure.data[LLM_BARS].visible is False and figure.data[HEATMAP].visible is False
+    assert len(figure.data[ACCURACY].x) == 0
+    assert labeler.errors == [] and dash.errors == []
+
+
+def test_a_dashboard_on_a_resumed_session_starts_from_the_stored_decisions(tmp_path):
+    store = tmp_path / "labels.db"
+    first_df = sms_with_suggestions(60)
+    first = lw.Labeler(first_df, labels=LABELS, store=store, annotator="ana",
+                       suggester=lw.FromColumn("llm", confidence="p"))  # fmt: skip
+    drive(first, 30, seed=5)
+    first.close()
+    df = sms_with_suggestions(60)
+    labeler = lw.Labeler(df, labels=LABELS, store=store, annotator="ana",
+                         suggester=lw.FromColumn("llm", confidence="p"))  # fmt: skip
+    dash = Dashboard(labeler)
+    assert dash.n_decided == int(df["decision"].notna().sum()) > 0
+    assert_counts_match(dash, labeler)
+    assert_over_time_matches(dash, labeler)
+    drive(labeler, 20, seed=6)
+    assert_counts_match(dash, labeler)
+    assert_over_time_matches(dash, labeler)
+
+
+def synthetic(i: int, rng: np.random.Generator, start: dt.datetime, agree: float = 0.85) -> Decision:
+    human = ["ham", "spam"][int(rng.random() < 0.3)]
+    suggestion = human if rng.random() < agree else ("spam" if human == "ham" else "ham")
+    return Decision(item_key=f"item-{i}", action="accepted" if human == suggestion else "corrected", annotator="a",
+                    decided_at=start + dt.timedelta(seconds=i), label=human, suggestion=suggestion,
+                    confidence=float(rng.uniform(0.5, 1)), id=i + 1)  # fmt: skip
+
+
+def test_what_is_kept_and_drawn_stays_bounded_however_many_decisions():
+    labeler = labeler_for(sms_with_suggestions(10))
+    dash = Dashboard(labeler, window=40, max_points=100, undo_depth=500)
+    rng = np.random.default_rng(0)
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+    decisions = [synthetic(i, rng, start) for i in range(6001)]
+    for decision in decisions[:-1]:
+        dash.update(decision, redraw=False)
+    dash.update(decisions[-1])
+    assert len(dash.figure.data[ACCURACY].x) <= 101  # a thinned history plus the current point
+    assert len(dash._stream) == 500 and len(dash._window_pairs) == 540
+    # the rolling numbers still equal a recompute on the last 40 decisions
+    last = decisions[-40:]
+    human = [d.label for d in last]
+    suggested = [d.suggestion for d in last]
+    accuracy, _, _, kappa = dash._window_values()
+    assert accuracy == pytest.approx(np.mean(np.array(human) == np.array(suggested)))
+    assert kappa == pytest.approx(cohen_kappa_score(human, suggested))
+    assert dash._running.kappa == pytest.approx(
+        cohen_kappa_score([d.label for d in decisions], [d.suggestion for d in decisions])
+    )
+    for _ in range(450):  # undo far back, within undo_depth: the window is rewound exactly
+        undone = decisions.pop()
+        dash.update(Decision(item_key=undone.item_key, action="undo", annotator="a", decided_at=start,
+                             undoes=undone.id, id=10_000 + len(decisions)), redraw=False)  # fmt: skip
+    last = decisions[-40:]
+    accuracy, _, _, kappa = dash._window_values()
+    assert kappa == pytest.approx(cohen_kappa_score([d.label for d in last], [d.suggestion for d in last]))
+    assert dash.n_decided == 5551
+
+
+def test_a_bad_decision_leaves_the_dashboard_unchanged_and_labeling_goes_on():
+    df = sms_with_suggestions(40)
+    labeler = labeler_for(df)
+    dash = Dashboard(labeler)
+    for _ in range(5):
+        labeler.label(labeler.current["gold"])
+    before = dash.summary()[["metric", "value", "n"]]
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+    with pytest.raises(InputError, match="not one of the labels"):
+        dash.update(Decision(item_key="x", action="labeled", annotator="a", decided_at=start, label="maybe", id=99))
+    pd.testing.assert_frame_equal(dash.summary()[["metric", "value", "n"]], before)
+    # an undo the dashboard cannot place: it reads the log again instead of guessing
+    dash.update(Decision(item_key="x", action="undo", annotator="a", decided_at=start, undoes=12345, id=100))
+    pd.testing.assert_frame_equal(dash.summary()[["metric", "value", "n"]], before)
+
+    def broken(decision):
+        raise RuntimeError("boom")
+
+    dash._fold = broken  # a bug inside the dashboard must never stop labeling
+    labeler.label(labeler.current["gold"])
+    assert int(df["decision"].notna().sum()) == 6
+    assert any("Dashboard could not show" in e for e in labeler.errors)
+    assert dash.errors and "boom" in dash.errors[0]
+    del dash._fold
+    labeler.label(labeler.current["gold"])
+    assert_counts_match(dash, labeler)  # rebuilt from the log, then back in step
+
+
+def test_one_figure_widget_updated_in_place_with_a_stable_repr():
+    import plotly.graph_objects as go
+
+    df = sms_with_suggestions(40)
+    labeler = labeler_for(df)
+    dash = Dashboard(labeler)
+    figure = dash.figure
+    assert isinstance(figure, go.FigureWidget)
+    n_traces = len(figure.data)
+    for _ in range(3):
+        labeler.label(labeler.current["gold"])
+    assert dash.figure is figure and len(figure.data) == n_traces
+    for trace in figure.data:  # arrays travel to the browser as binary buffers, which must be contiguous
+        for name in ("x", "y", "z", "customdata"):
+            value = getattr(trace, name, None)
+            assert not isinstance(value, np.ndarray) or value.flags.c_contiguous, (trace.name, name)
+    assert figure.layout.title.text.startswith("<b>3 of 40 decided")
+    assert repr(dash) == "Dashboard(labeler with 40 items, 3 decisions)"
+    bundle = dash._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert data["text/plain"] == "Dashboard(labeler with 40 items, 3 decisions)"
+    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == figure.model_id
+    dash.close()
+    labeler.label(labeler.current["gold"])  # a closed dashboard no longer follows, and does not get in the way
+    assert repr(dash) == "Dashboard(labeler with 40 items, 3 decisions)"
+
+
+def test_hold_redraws_once_at_the_end_of_a_scripted_block():
+    labeler = labeler_for(sms_with_suggestions(40))
+    dash = Dashboard(labeler)
+    sent = []
+    for name in ("_send_update_msg", "_send_relayout_msg", "_send_restyle_msg"):  # what goes to the browser
+        original = getattr(dash.figure, name)
+        setattr(dash.figure, name, lambda *a, _send=original, **k: (sent.append(a), _send(*a, **k)))
+    with dash.hold():
+        for _ in range(10):
+            labeler.label(labeler.current["gold"])
+        assert dash.figure.layout.title.text.startswith("<b>0 of 40 decided") and sent == []
+    assert dash.figure.layout.title.text.startswith("<b>10 of 40 decided")
+    assert 0 < len(sent) <= 5  # one redraw: a few grouped plotly updates
+    sent.clear()
+    labeler.label(labeler.current["gold"])
+    assert 0 < len(sent) <= 5
+    assert_counts_match(dash, labeler)
+
+
+def test_arguments_are_checked():
+    labeler = labeler_for(sms_with_suggestions(10))
+    with pytest.raises(InputError, match="window must be an integer >= 1"):
+        Dashboard(labeler, window=0)
+    with pytest.raises(InputError, match="ci must be between 0 and 1"):
+        Dashboard(labeler, ci=95)
+    with pytest.raises(InputError, match="baseline must be"):
+        Dashboard(labeler, baseline=-3)
+
+
+def test_importing_labelwidgets_and_these_modules_does_not_import_plotly():
+    code = (
+        "import sys, labelwidgets, labelwidgets.dashboard, labelwidgets.plots; "
+        "assert 'plotly' not in sys.modules, sorted(m for m in sys.modules if 'plotly' in m)[:5]; print('ok')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_empty_dashboard_says_there_is_nothing_yet():
+    labeler = labeler_for(sms_with_suggestions(10))
+    dash = Dashboard(labeler)
+    figure = dash.figure
+    assert figure.layout.title.text.startswith("<b>0 of 10 decided (0%)</b> · 0 compared with the LLM")
+    assert "Cohen's kappa (people vs LLM) n/a" in figure.layout.title.text
+    assert figure.layout.annotations[NOTE_CONFUSION].text == "No pairs yet"
+    assert math.isnan(dash.summary().set_index("metric").loc["cohen_kappa", "value"])
