@@ -59,6 +59,7 @@ class _Event(NamedTuple):
     human: str | None  # the final human label (None for skipped and rejected)
     suggestion: str | None
     confidence: float | None
+    visible: bool | None = None  # was the suggestion on screen (False on blind-check items)
 
 
 class _StreamEntry(NamedTuple):
@@ -177,6 +178,8 @@ class Dashboard:
         self._bin_count = [0] * self.n_bins
         self._bin_confidence = [0.0] * self.n_bins
         self._bin_right = [0] * self.n_bins
+        # blind checks: pairs and agreements with the suggestion on screen (True) and hidden (False)
+        self._by_visibility = {True: [0, 0], False: [0, 0]}
         # decision order: the stream, and rolling windows that can be rewound by undo
         self._stream: deque[_StreamEntry] = deque(maxlen=self.undo_depth)
         self._n_decisions = 0  # decisions in the stream (the decision number of the latest)
@@ -230,6 +233,7 @@ class Dashboard:
             None if decision.action in ("skipped", "rejected") else decision.label,
             decision.suggestion,
             decision.confidence,
+            decision.suggestion_visible,
         )
         history = self._items.setdefault(decision.item_key, [])
         if history:
@@ -270,6 +274,10 @@ class Dashboard:
             self._human_counts[self._index[event.human]] += step
         if event.suggestion is not None:
             self._llm_counts[self._index[event.suggestion]] += step
+        if event.human is not None and event.suggestion is not None and event.visible is not None:
+            tally = self._by_visibility[bool(event.visible)]
+            tally[0] += step
+            tally[1] += step * (event.human == event.suggestion)
         if event.human is not None and event.suggestion is not None and event.confidence is not None:
             confidence = float(event.confidence)
             b = min(math.floor(confidence * self.n_bins), self.n_bins - 1)  # [b/n, (b+1)/n); 1.0 in the last bin
@@ -482,6 +490,9 @@ class Dashboard:
             kappa_note=running.notes.get("kappa", ""), interval_pairs=self._interval_pairs, ci=self.ci,
             counts=self._actions,
         )  # fmt: skip
+        blind = self._blind_text()
+        if blind:
+            header += f"<br>{blind}"
         panels = AgreementPanels(labels=self._labels, header=header, window=self.window)
         points = list(self._points)
         if self._n_pairs_seen and (not points or points[-1][1] != self._n_pairs_seen):
@@ -520,6 +531,18 @@ class Dashboard:
             baseline_size=self.baseline, labeled=self._baseline_n + self._n_recent_seen,
         )  # fmt: skip
         return panels
+
+    def _blind_text(self) -> str:
+        """Agreement with the suggestion shown versus hidden, once blind-check items exist: how much it sways people."""
+        (shown, shown_agree), (hidden, hidden_agree) = self._by_visibility[True], self._by_visibility[False]
+        if not hidden:
+            return ""
+        parts = []
+        for name, n, agree in (("shown", shown, shown_agree), ("hidden (blind check)", hidden, hidden_agree)):
+            low, high = wilson_interval(agree, n, self.ci) if n else (math.nan, math.nan)
+            share = f"{100 * agree / n:.0f}% ({100 * low:.0f}–{100 * high:.0f}%)" if n else "n/a"
+            parts.append(f"{name} {share} of {n:,}")
+        return "people agree with the suggestion when " + " vs ".join(parts)
 
     def _last_pair_x(self) -> float:
         for entry_back, entry in enumerate(reversed(self._stream)):
@@ -568,6 +591,11 @@ class Dashboard:
             between = psi(human, llm) if human.sum() and llm.sum() else math.nan
             rows.append(("psi_people_vs_llm", between, math.nan, math.nan, int(human.sum()),
                          psi_reading(between) or ""))  # fmt: skip
+            for visible, name in ((True, "agreement_shown"), (False, "agreement_hidden")):
+                n, agree = self._by_visibility[visible]
+                low, high = wilson_interval(agree, n, self.ci) if n else (math.nan, math.nan)
+                note = "suggestion on screen" if visible else "suggestion hidden for a blind check"
+                rows.append((name, agree / n if n else math.nan, float(low), float(high), n, note))
             _, drift = self._drift_values()
             drift_note = f"last {self.window} vs first {self.baseline} labels: {psi_reading(drift) or 'not enough yet'}"
             rows.append(("psi_drift", drift, math.nan, math.nan, self._n_recent_seen, drift_note))

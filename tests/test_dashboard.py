@@ -377,3 +377,26 @@ def test_empty_dashboard_says_there_is_nothing_yet():
     assert "Cohen's kappa (people vs LLM) n/a" in figure.layout.title.text
     assert figure.layout.annotations[NOTE_CONFUSION].text == "No pairs yet"
     assert math.isnan(dash.summary().set_index("metric").loc["cohen_kappa", "value"])
+
+
+def test_blind_checks_split_agreement_by_whether_the_suggestion_was_shown():
+    df = sms_with_suggestions(200, agree_first=0.8)
+    labeler = labeler_for(df, blind=0.3, seed=4)
+    dash = Dashboard(labeler)
+    with dash.hold():
+        for _ in range(200):
+            labeler.label(df["gold"].loc[labeler.current.name])
+    log = labeler.decisions
+    pairs = log[log["suggestion"].notna()]
+    summary = dash.summary().set_index("metric")
+    for visible, name in ((True, "agreement_shown"), (False, "agreement_hidden")):
+        rows = pairs[pairs["suggestion_visible"] == visible]
+        assert summary.loc[name, "n"] == len(rows) > 0
+        assert summary.loc[name, "value"] == pytest.approx((rows["label"] == rows["suggestion"]).mean())
+    assert "hidden (blind check)" in dash.figure.layout.title.text
+    labeler.undo()
+    assert (
+        dash.summary().set_index("metric").loc["agreement_shown", "n"]
+        + dash.summary().set_index("metric").loc["agreement_hidden", "n"]
+        == len(pairs) - 1
+    )
