@@ -12,6 +12,8 @@ from .errors import InputError
 
 RESULT_FIELDS = ("label", "decision", "suggestion", "confidence", "annotator", "decided_at", "seconds")
 _ATTRS_KEY = "labelwidgets_columns"
+#: df.attrs key under which lw.suggest() records the columns it wrote ({"suggestion": col, "confidence": col}).
+SUGGESTED_KEY = "labelwidgets_suggested"
 
 
 class ResultColumns:
@@ -21,9 +23,11 @@ class ResultColumns:
     for 100 rows and for 10 million. (Arrow-backed strings would copy the whole column.)
     """
 
-    def __init__(self, df: pd.DataFrame, names: dict[str, str]):
+    def __init__(self, df: pd.DataFrame, names: dict[str, str], shared: frozenset[str] = frozenset()):
         self.df = df
         self.names = names
+        # Fields whose column lw.suggest() already filled for every row: the labeler reads them, never resets them.
+        self.shared = shared
 
     @classmethod
     def plan(cls, df: pd.DataFrame, rename: Mapping[str, str] | None = None) -> ResultColumns:
@@ -37,7 +41,15 @@ class ResultColumns:
         if len(set(targets)) != len(targets):
             raise InputError(f"columns= maps two result fields to the same column: {names}.")
         ours = set(df.attrs.get(_ATTRS_KEY, ()))  # written by an earlier Labeler on this DataFrame
-        clashes = [(field, col) for field, col in names.items() if col in df.columns and col not in ours]
+        suggested = df.attrs.get(SUGGESTED_KEY, {})
+        shared = frozenset(
+            f for f in ("suggestion", "confidence") if suggested.get(f) == names[f] and names[f] in df.columns
+        )
+        clashes = [
+            (field, col)
+            for field, col in names.items()
+            if col in df.columns and col not in ours and field not in shared
+        ]
         if clashes:
             field, col = clashes[0]
             example = ", ".join(f"{f!r}: 'my_{f}'" for f, _ in clashes)
@@ -46,7 +58,7 @@ class ResultColumns:
                 f"its results; it never overwrites your data. Pass columns={{{example}}} to write the results "
                 f"under other names, or rename your column{'s' if len(clashes) > 1 else ''} first."
             )
-        return cls(df, names)
+        return cls(df, names, shared)
 
     def attach(self) -> None:
         """Create the result columns, all missing (or reset an earlier labeler's columns)."""
@@ -55,12 +67,14 @@ class ResultColumns:
         missing_strings = _strings(n)
         df[self.names["label"]] = missing_strings
         df[self.names["decision"]] = missing_strings.copy()
-        df[self.names["suggestion"]] = missing_strings.copy()
-        df[self.names["confidence"]] = np.full(n, np.nan)
+        if "suggestion" not in self.shared:
+            df[self.names["suggestion"]] = missing_strings.copy()
+        if "confidence" not in self.shared:
+            df[self.names["confidence"]] = np.full(n, np.nan)
         df[self.names["annotator"]] = missing_strings.copy()
         df[self.names["decided_at"]] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns, UTC]")
         df[self.names["seconds"]] = np.full(n, np.nan)
-        df.attrs[_ATTRS_KEY] = list(self.names.values())
+        df.attrs[_ATTRS_KEY] = [col for field, col in self.names.items() if field not in self.shared]
 
     def write(self, row: int, event: Decision | None) -> None:
         """Show ``event`` (or nothing, after an undo of the only decision) in row ``row``."""
@@ -78,6 +92,8 @@ class ResultColumns:
                 "seconds": event.seconds,
             }
         for field, value in values.items():
+            if field in self.shared:
+                continue
             if value is None:
                 value = pd.NaT if field == "decided_at" else (np.nan if field in ("confidence", "seconds") else pd.NA)
             # looked up on every write: the user may add or drop their own columns meanwhile

@@ -25,7 +25,7 @@ from .keys import decode_key, encode_key
 from .labels import LabelSet
 from .ordering import make_order
 from .prefetch import SuggestionPrefetcher
-from .results import ResultColumns
+from .results import SUGGESTED_KEY, ResultColumns
 from .store import Store, open_store
 from .suggestion import FromColumn, Item, Suggester, Suggestion
 
@@ -81,6 +81,15 @@ class LabelingSession:
         self.annotator = annotator or _default_annotator()
         self.suggestion_timeout = suggestion_timeout
         self.prefetch_count = max(0, int(prefetch))
+        suggested = df.attrs.get(SUGGESTED_KEY, {})
+        if suggester is None and suggested.get("suggestion") in df.columns:
+            # lw.suggest() filled these columns: show them as the suggestions
+            confidence_column = suggested.get("confidence")
+            suggester = FromColumn(
+                suggested["suggestion"],
+                confidence=confidence_column if confidence_column in df.columns else None,
+                name=suggested.get("suggester") or None,
+            )
         if not 0.0 <= float(blind) < 1.0:
             raise InputError(f"blind={blind!r} must be a share of items in [0, 1), for example blind=0.1.")
         self.blind = float(blind)

@@ -251,3 +251,23 @@ def test_a_suggester_that_raises_is_contained(store_path):
     assert event.action == "labeled" and event.suggestion is None
     assert labeler.errors == ["ConnectionError: model server is down"]  # reported once, not per item
     labeler.close()
+
+
+def test_columns_from_lw_suggest_become_the_suggestions_without_a_clash(store_path):
+    from labelwidgets.results import SUGGESTED_KEY
+
+    df = texts(4)
+    df["suggestion"] = ["a", "b", "a", None]
+    df["confidence"] = [0.9, 0.4, 0.7, np.nan]
+    df.attrs[SUGGESTED_KEY] = {"suggestion": "suggestion", "confidence": "confidence", "suggester": "gpt"}
+    labeler = lw.Labeler(df, labels=["a", "b"], store=store_path, order="uncertain")
+    assert labeler.current["text"] == "message 3"  # no confidence: the most uncertain first
+    labeler.label("b")
+    assert labeler.current["text"] == "message 1"  # then 0.4
+    assert labeler.accept().action == "accepted"
+    labeler.undo()
+    assert list(df["suggestion"].iloc[:3]) == ["a", "b", "a"] and pd.isna(
+        df["suggestion"].iloc[3]
+    )  # never reset or cleared: they belong to lw.suggest
+    assert df["confidence"].iloc[1] == 0.4
+    labeler.close()
