@@ -36,6 +36,9 @@ _EXPORTS = {
     "Dashboard": "labelwidgets.dashboard",
     "plot_agreement": "labelwidgets.plots",
     "plot_drift": "labelwidgets.plots",
+    "LLM": "labelwidgets.llm",
+    "LocalLLM": "labelwidgets.local_llm",
+    "suggest": "labelwidgets.batch",
     "compare": "labelwidgets.comparison",
     "Leaderboard": "labelwidgets.comparison",
     "CostNotConfirmed": "labelwidgets.comparison",
@@ -44,7 +47,10 @@ _EXPORTS = {
 if TYPE_CHECKING:
     from . import datasets
     from .comparison import CostNotConfirmed, Leaderboard, compare
+    from .batch import suggest
     from .dashboard import Dashboard
+    from .llm import LLM
+    from .local_llm import LocalLLM
     from .decision import Decision
     from .drift import agreement_over_time, label_drift
     from .errors import InputError, LabelwidgetsError, StoreError

@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .errors import InputError
 from .labels import LabelSet
+from .suggestion import Item
 
 Message = dict[str, str]
 OutputFormat = Literal["json", "label"]
@@ -90,8 +91,16 @@ class PromptSpec:
     def prompt_id(self, labels: LabelSet) -> str:
         """A short fingerprint of the prompt, so that suggestions can say which prompt made them."""
         data = json.dumps(
-            [self.template.system, self.template.user, self.instructions, self.guidelines, self.few_shot,
-             self.rationale, self.output, labels.to_json()],
+            [
+                self.template.system,
+                self.template.user,
+                self.instructions,
+                self.guidelines,
+                self.few_shot,
+                self.rationale,
+                self.output,
+                labels.to_json(),
+            ],
             ensure_ascii=False,
         )
         return "p-" + hashlib.sha256(data.encode()).hexdigest()[:10]
@@ -141,6 +150,7 @@ def few_shot_examples(
     if examples is None:
         return ()
     columns = getattr(examples, "columns", None)
+    pairs: Iterable[tuple[Any, Any]]
     if columns is not None:
         missing = [c for c in (text_column, label_column) if c not in columns]
         if missing:
@@ -159,6 +169,18 @@ def few_shot_examples(
             raise InputError("few_shot has an empty text or label; drop those rows first.")
         result.append((str(text), str(label)))
     return tuple(result)
+
+
+def item_text(item: Any, column: str = "text") -> str:
+    """The text of an Item, a row (a Series or a dict) or a plain string."""
+    if isinstance(item, Item):
+        return item.text
+    if isinstance(item, str):
+        return item
+    try:
+        return str(item[column])
+    except (KeyError, IndexError, TypeError):
+        raise InputError(f"the row has no {column!r} column; pass text=<column name>.") from None
 
 
 def _pair(example: Any, text_column: str, label_column: str) -> tuple[Any, Any]:

@@ -65,6 +65,10 @@ class JupyterServer:
         notification = self.base / "settings" / "@jupyterlab" / "apputils-extension"
         notification.mkdir(parents=True)
         (notification / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+        # Save widget state into notebooks, so tests can check what a saved notebook would carry.
+        widgets = self.base / "settings" / "@jupyter-widgets" / "jupyterlab-manager"
+        widgets.mkdir(parents=True)
+        (widgets / "plugin.jupyterlab-settings").write_text(json.dumps({"saveState": True}))
         env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
         self.log = open(self.base / "server.log", "w")
         self.process = subprocess.Popen(
@@ -254,6 +258,11 @@ class NotebookPage:
 
     def cells(self) -> list[list[str]]:
         return list(self.page.evaluate(_CELLS_JS))
+
+    def save(self) -> dict[str, Any]:
+        """Save the notebook from the browser, as a person would, and return the file's JSON."""
+        self.page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")
+        return dict(json.loads((self.server.root / self.name).read_text()))
 
     def restart_kernel(self) -> None:
         self.page.evaluate(

@@ -1,0 +1,772 @@
+"""Label suggestions from any chat model litellm can call: hosted, a local server, or a proxy.
+
+What the user gets: one request per item, structured output constrained to the label set
+where the provider allows it, a confidence that says where it came from (token logprobs or
+self-consistency, never invented), retries on rate limits and server errors, an on-disk cache,
+and an invalid suggestion with the raw answer, instead of an exception, when anything goes wrong.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import os
+import re
+import threading
+import time
+import warnings
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ._litellm import get_litellm
+from .errors import InputError
+from .labels import LabelSet
+from .prompt import (
+    DEFAULT_INSTRUCTIONS,
+    DEFAULT_TEMPLATE,
+    Message,
+    ParsedAnswer,
+    PromptSpec,
+    PromptTemplate,
+    few_shot_examples,
+    item_text,
+    label_json_schema,
+    parse_answer,
+)
+from .suggestion import Item, Suggestion
+
+# Structured output, most constrained first. "json_object+schema" is llama-cpp-python's way
+# of taking a schema; providers that refuse a step are moved down the ladder once, and that is remembered.
+STRUCTURED_OUTPUT_MODES = ("json_schema", "json_object+schema", "json_object", "text")
+
+CACHE_VERSION = 1
+_SECRET_NAMES = {"api_key", "key", "token", "headers", "extra_headers", "default_headers"}
+_SECRET_PARTS = ("secret", "password", "credential", "auth")
+
+
+def is_secret_param(name: str) -> bool:
+    """Whether a litellm keyword carries a credential, and so must stay out of repr, caches and suggestions."""
+    lowered = name.lower()
+    return (
+        lowered in _SECRET_NAMES
+        or lowered.endswith(("_key", "_token", "_key_id"))
+        or any(part in lowered for part in _SECRET_PARTS)
+    )
+
+
+@dataclass
+class _Capabilities:
+    """What one model at one address accepts, learnt from its answers."""
+
+    mode: str = STRUCTURED_OUTPUT_MODES[0]
+    logprobs: bool = True
+
+
+_capabilities: dict[tuple[str, str | None], _Capabilities] = {}
+_capabilities_lock = threading.Lock()
+
+
+def forget_capabilities() -> None:
+    """Forget what providers refused (say, after upgrading a local server), so the next call asks afresh."""
+    with _capabilities_lock:
+        _capabilities.clear()
+
+
+class LLM:
+    """Suggest labels with a chat model through litellm.
+
+    >>> llm = LLM("gpt-4o-mini", instructions="Is this SMS spam?", few_shot=examples_df)
+    >>> llm = LLM("openai/smollm2", api_base="http://127.0.0.1:8000/v1", api_key="sk-local")
+
+    Extra keyword arguments (``api_base``, ``api_key``, ``temperature``, ...) go to
+    ``litellm.completion`` as they are. Credentials are kept out of ``repr``, the cache and
+    every suggestion.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        instructions: str = DEFAULT_INSTRUCTIONS,
+        few_shot: Any = None,
+        few_shot_columns: tuple[str, str] = ("text", "label"),
+        guidelines: str | None = None,
+        rationale: bool = False,
+        max_concurrency: int = 8,
+        timeout: float = 30,
+        max_retries: int = 3,
+        n_samples: int = 1,
+        logprobs: bool = True,
+        cache: bool | str | os.PathLike[str] = True,
+        prompt_template: PromptTemplate = DEFAULT_TEMPLATE,
+        name: str | None = None,
+        **litellm_kwargs: Any,
+    ):
+        if not isinstance(model, str) or not model:
+            raise InputError(f"model must be a litellm model string such as 'gpt-4o-mini', got {model!r}.")
+        if max_concurrency < 1 or n_samples < 1 or max_retries < 0 or timeout <= 0:
+            raise InputError("max_concurrency and n_samples must be at least 1, max_retries at least 0, timeout > 0.")
+        # litellm's num_retries re-runs calls through tenacity, which retries errors that cannot
+        # heal (a wrong key); max_retries is the provider client's own backoff on 429, 5xx and timeouts.
+        if "num_retries" in litellm_kwargs:
+            max_retries = int(litellm_kwargs.pop("num_retries"))
+        self.model = model
+        self.name = name or model
+        self.instructions = instructions
+        self.few_shot = few_shot_examples(few_shot, text_column=few_shot_columns[0], label_column=few_shot_columns[1])
+        self.guidelines = guidelines
+        self.rationale = rationale
+        self.max_concurrency = max_concurrency
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.n_samples = n_samples
+        self.logprobs = logprobs
+        self.prompt_template = prompt_template
+        self._secrets = {k: v for k, v in litellm_kwargs.items() if is_secret_param(k)}
+        self.litellm_kwargs = {k: v for k, v in litellm_kwargs.items() if not is_secret_param(k)}
+        self._cache_setting = cache
+        self._init_runtime()
+
+    def _init_runtime(self) -> None:
+        self._slots = threading.BoundedSemaphore(self.max_concurrency)
+        self._lock = threading.Lock()
+        self._cache: Any = None
+        self._cache_failed = False
+        self._fatal_error: str | None = None
+
+    # -- prompt --
+
+    @property
+    def api_base(self) -> str | None:
+        return self.litellm_kwargs.get("api_base") or self.litellm_kwargs.get("base_url")
+
+    def prompt_spec(self) -> PromptSpec:
+        return PromptSpec(
+            template=self.prompt_template,
+            instructions=self.instructions,
+            guidelines=self.guidelines,
+            few_shot=self.few_shot,
+            rationale=self.rationale,
+            output="json",
+        )
+
+    def render_prompt(self, item: Item | str | Mapping[str, Any], labels: Any, *, text: str = "text") -> list[Message]:
+        """Exactly the messages that will be sent for this item (a row, an Item or a text)."""
+        return self.prompt_spec().render(item_text(item, text), LabelSet.parse(labels))
+
+    # -- suggesting --
+
+    def suggest(self, items: Sequence[Item], labels: LabelSet | Any) -> list[Suggestion]:
+        labels = LabelSet.parse(labels)
+        spec = self.prompt_spec()
+        try:
+            spec.render("", labels)  # a bad few-shot label is the same error for every item
+        except InputError as error:
+            return [Suggestion.invalid(str(error), model=self.name) for _ in items]
+        if len(items) <= 1:
+            return [self._suggest_one(item, labels, spec) for item in items]
+        with ThreadPoolExecutor(min(len(items), self.max_concurrency), thread_name_prefix="labelwidgets-llm") as pool:
+            return list(pool.map(lambda item: self._suggest_one(item, labels, spec), items))
+
+    def _suggest_one(self, item: Item, labels: LabelSet, spec: PromptSpec) -> Suggestion:
+        started = time.perf_counter()
+        prompt_id = spec.prompt_id(labels)
+        key = None
+        try:
+            messages = spec.render(item.text, labels)
+            key = self._cache_key(messages, labels)
+            cached = self._cache_get(key)
+            if cached is not None:
+                return replace(cached, cached=True, cost=0.0, latency=time.perf_counter() - started)
+            if self._fatal_error is not None:
+                return Suggestion.invalid(self._fatal_error, model=self.name, prompt_id=prompt_id)
+            suggestion = self._ask(messages, labels)
+        except Exception as error:  # one item's failure must not sink its batch
+            suggestion = Suggestion.invalid(self._describe_error(error))
+        suggestion = replace(suggestion, model=self.name, prompt_id=prompt_id, latency=time.perf_counter() - started)
+        if suggestion.valid and key is not None:
+            self._cache_set(key, suggestion)
+        return suggestion
+
+    def _ask(self, messages: list[Message], labels: LabelSet) -> Suggestion:
+        try:
+            first = self._complete(messages, labels, n=1)
+        except Exception as error:
+            return Suggestion.invalid(self._describe_error(error), raw=_unparsable_body(error))
+        if not first.choices:
+            return Suggestion.invalid("the provider returned no answer")
+        answers = [_read_choice(first.choices[0], labels)]
+        usage = _Usage.of(first, get_litellm())
+        if self.n_samples == 1 or answers[0].confidence is not None:
+            return answers[0].to_suggestion(usage)
+        # No logprobs from this provider: ask for more samples and let them vote.
+        temperature = self.litellm_kwargs.get("temperature") or 1.0
+        while len(answers) < self.n_samples:
+            try:
+                more = self._complete(messages, labels, n=self.n_samples - len(answers), temperature=temperature)
+            except Exception:
+                break  # vote with what came back
+            if not more.choices:
+                break
+            answers += [_read_choice(choice, labels) for choice in more.choices[: self.n_samples - len(answers)]]
+            usage = usage + _Usage.of(more, get_litellm())
+        if len(answers) == 1:  # one answer is no vote: no confidence rather than a made-up one
+            return answers[0].to_suggestion(usage)
+        return _vote(answers, labels, usage)
+
+    def _complete(self, messages: list[Message], labels: LabelSet, *, n: int, temperature: float | None = None) -> Any:
+        """One completion, moving down the structured-output ladder when the provider refuses a feature."""
+        litellm = get_litellm()
+        capabilities = self._capabilities()
+        for _ in range(len(STRUCTURED_OUTPUT_MODES) + 2):  # each refusal drops a feature; the ladder is short
+            mode, want_logprobs = capabilities.mode, capabilities.logprobs
+            params = self._request(messages, labels, mode=mode, logprobs=want_logprobs, n=n, temperature=temperature)
+            try:
+                return self._call_with_retries(litellm, params)
+            except Exception as error:
+                if not self._drop_refused_feature(capabilities, error, mode=mode, logprobs=want_logprobs):
+                    raise
+        raise RuntimeError("the provider refused every way of asking")  # unreachable: the ladder ends in plain text
+
+    def _call_with_retries(self, litellm: Any, params: dict[str, Any]) -> Any:
+        try:
+            import tenacity
+        except ImportError:  # the provider client's own backoff, which OpenAI-compatible providers have
+            return self._call(litellm, params, retries=self.max_retries)
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.max_retries + 1),
+            wait=_backoff,
+            retry=tenacity.retry_if_exception(_worth_retrying),
+            reraise=True,
+        )
+        return retrying(self._call, litellm, params, retries=0)
+
+    def _call(self, litellm: Any, params: dict[str, Any], *, retries: int) -> Any:
+        with self._slots:  # held for one attempt, not through the backoff sleeps
+            return litellm.completion(**params, max_retries=retries, **self._secrets)
+
+    def _request(
+        self, messages: list[Message], labels: LabelSet, *, mode: str, logprobs: bool, n: int, temperature: float | None
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"temperature": 0.0, "drop_params": True}
+        if not _reasons_before_answering(self.model):  # a token cap would cut a reasoning model's thinking short
+            params["max_tokens"] = 300 if self.rationale else 60
+        params.update(self.litellm_kwargs)
+        params.update(model=self.model, messages=messages, timeout=self.timeout)
+        schema = label_json_schema(labels, rationale=self.rationale)
+        if mode == "json_schema":
+            params["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "label", "schema": schema, "strict": True},
+            }
+        elif mode == "json_object+schema":
+            params["response_format"] = {"type": "json_object", "schema": schema}
+        elif mode == "json_object":
+            params["response_format"] = {"type": "json_object"}
+        if logprobs and self.logprobs:
+            params["logprobs"] = True
+            params["top_logprobs"] = _top_logprobs(labels)
+        if n > 1:
+            params["n"] = n
+        if temperature is not None:
+            params["temperature"] = temperature
+        return params
+
+    def _capabilities(self) -> _Capabilities:
+        with _capabilities_lock:
+            return _capabilities.setdefault((self.model, self.api_base), _Capabilities())
+
+    def _drop_refused_feature(
+        self, capabilities: _Capabilities, error: Exception, *, mode: str, logprobs: bool
+    ) -> bool:
+        """Whether the error refuses structured output or logprobs; if so, stop asking for it."""
+        refused = _refused_feature(error)
+        with _capabilities_lock:
+            if refused == "response_format" and mode != "text":
+                if capabilities.mode == mode:  # another thread may have stepped down already
+                    capabilities.mode = STRUCTURED_OUTPUT_MODES[STRUCTURED_OUTPUT_MODES.index(mode) + 1]
+                return True
+            if refused == "logprobs" and logprobs and self.logprobs:
+                capabilities.logprobs = False
+                return True
+        return False
+
+    @property
+    def structured_output(self) -> str:
+        """How answers are constrained for this model now: json_schema, json_object+schema, json_object or text."""
+        return self._capabilities().mode
+
+    # -- errors --
+
+    def _describe_error(self, error: Exception) -> str:
+        try:
+            litellm = get_litellm()
+            fatal_types = (litellm.AuthenticationError, litellm.PermissionDeniedError, litellm.NotFoundError)
+            fatal = isinstance(error, fatal_types)
+        except Exception:
+            litellm, fatal = None, False
+        message = self._redact(_short_message(error))
+        status = getattr(error, "status_code", None)
+        retries = f"after {self.max_retries} retries" if self.max_retries else "without retries"
+        if litellm is None:
+            text = f"{type(error).__name__}: {message}"
+        elif _unparsable_body(error) is not None:
+            text = "the provider's response is not JSON; its body is kept as the raw answer"
+        elif isinstance(error, litellm.Timeout):
+            text = f"no answer within {self.timeout:g} s ({retries}); the provider is slow or unreachable"
+        elif isinstance(error, litellm.AuthenticationError):
+            text = f"authentication failed for {self.model}: check api_key or the provider's key variable ({message})"
+        elif isinstance(error, litellm.PermissionDeniedError):
+            text = f"no permission to use {self.model}: {message}"
+        elif isinstance(error, litellm.NotFoundError):
+            text = f"model {self.model!r} was not found by the provider: {message}"
+        elif isinstance(error, litellm.RateLimitError):
+            text = f"rate limited (HTTP 429) {retries}: {message}"
+        elif isinstance(error, litellm.ContextWindowExceededError):
+            text = f"the prompt is too long for {self.model}: {message}"
+        elif _connection_failed(error) and not isinstance(error, litellm.Timeout):
+            where = self.api_base or "the provider"
+            text = f"cannot reach {where} ({retries}): {message}"
+        elif isinstance(status, int) and status >= 500:
+            text = f"provider error (HTTP {status}) {retries}: {message}"
+        elif isinstance(status, int):
+            text = f"request refused (HTTP {status}): {message}"
+        else:
+            text = f"{type(error).__name__}: {message}"
+        if fatal:  # a wrong key or model fails every item: say it once, send nothing more
+            with self._lock:
+                self._fatal_error = text
+        return text
+
+    def _redact(self, text: str) -> str:
+        for value in _secret_strings(self._secrets):
+            text = text.replace(value, "***")
+        return text
+
+    # -- cache --
+
+    def _cache_key(self, messages: list[Message], labels: LabelSet) -> str:
+        # Secrets, timeouts and retry counts do not change the answer, so they are not part of the key.
+        params = {k: v for k, v in self.litellm_kwargs.items() if k not in ("timeout", "max_retries")}
+        data = {
+            "v": CACHE_VERSION,
+            "model": self.model,
+            "messages": messages,
+            "params": params,
+            "labels": labels.names,
+            "n_samples": self.n_samples,
+            "logprobs": self.logprobs,
+            "rationale": self.rationale,
+        }
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=repr).encode()).hexdigest()
+
+    @property
+    def cache_dir(self) -> Path | None:
+        if self._cache_setting is False or self._cache_setting is None:
+            return None
+        if self._cache_setting is True:
+            return default_cache_dir()
+        return Path(self._cache_setting).expanduser()
+
+    def _open_cache(self) -> Any:
+        with self._lock:
+            if self._cache is None and not self._cache_failed and self.cache_dir is not None:
+                try:
+                    import diskcache
+
+                    self._cache = diskcache.Cache(str(self.cache_dir))
+                except Exception as error:  # a read-only home must not stop labeling
+                    self._cache_failed = True
+                    message = f"labelwidgets: LLM cache disabled, cannot open {self.cache_dir}: {error}"
+                    warnings.warn(message, stacklevel=4)
+            return self._cache
+
+    def _cache_get(self, key: str) -> Suggestion | None:
+        cache = self._open_cache()
+        if cache is None:
+            return None
+        try:
+            stored = cache.get(key)
+        except Exception:
+            return None
+        if not isinstance(stored, str):
+            return None
+        try:
+            return Suggestion(**json.loads(stored))
+        except (TypeError, ValueError):
+            return None
+
+    def _cache_set(self, key: str, suggestion: Suggestion) -> None:
+        cache = self._open_cache()
+        if cache is not None:
+            try:
+                cache.set(key, json.dumps(suggestion.to_json()))
+            except Exception:
+                pass  # the answer was still good; only its reuse is lost
+
+    def close(self) -> None:
+        with self._lock:
+            if self._cache is not None:
+                self._cache.close()
+                self._cache = None
+
+    # -- presentation --
+
+    def __repr__(self) -> str:
+        parts = [repr(self.model)]
+        if self.instructions != DEFAULT_INSTRUCTIONS:
+            parts.append(f"instructions={_clip(self.instructions)!r}")
+        if self.few_shot:
+            parts.append(f"few_shot=<{len(self.few_shot)} examples>")
+        if self.n_samples != 1:
+            parts.append(f"n_samples={self.n_samples}")
+        parts += [f"{k}={v!r}" for k, v in self.litellm_kwargs.items()]
+        parts += [f"{k}=***" for k in self._secrets]
+        return f"LLM({', '.join(parts)})"
+
+    def config(self) -> dict[str, Any]:
+        """A JSON-safe description of this suggester, without credentials, for stores and widget state."""
+        return {
+            "type": "LLM",
+            "model": self.model,
+            "name": self.name,
+            "instructions": self.instructions,
+            "guidelines": self.guidelines,
+            "few_shot": [list(pair) for pair in self.few_shot],
+            "rationale": self.rationale,
+            "n_samples": self.n_samples,
+            "params": json.loads(json.dumps(self.litellm_kwargs, default=repr)),
+        }
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickles (joblib, multiprocessing) must not carry the key; the process gets it from its environment.
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_slots", "_lock", "_cache", "_secrets")}
+        state["_secrets"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._init_runtime()
+
+
+def default_cache_dir() -> Path:
+    root = os.environ.get("LABELWIDGETS_CACHE_DIR")
+    if root:
+        return Path(root).expanduser() / "llm"
+    base = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
+    return Path(base).expanduser() / "labelwidgets" / "llm"
+
+
+# -- reading answers --
+
+
+@dataclass(frozen=True)
+class _Usage:
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost: float | None = None
+
+    @classmethod
+    def of(cls, response: Any, litellm: Any) -> _Usage:
+        usage = getattr(response, "usage", None)
+        try:
+            cost = float(litellm.completion_cost(completion_response=response))
+        except Exception:  # an unpriced model (a local server) has no cost, not a made-up one
+            cost = None
+        return cls(getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None), cost)
+
+    def fields(self) -> dict[str, Any]:
+        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens, "cost": self.cost}
+
+    def __add__(self, other: _Usage) -> _Usage:
+        return _Usage(
+            _plus(self.input_tokens, other.input_tokens),
+            _plus(self.output_tokens, other.output_tokens),
+            _plus(self.cost, other.cost),
+        )
+
+
+def _plus(a: Any, b: Any) -> Any:
+    return b if a is None else a if b is None else a + b
+
+
+@dataclass(frozen=True)
+class _Answer:
+    raw: str | None
+    parsed: ParsedAnswer
+    confidence: float | None = None
+    probabilities: dict[str, float] | None = None
+
+    def to_suggestion(self, usage: _Usage) -> Suggestion:
+        common = usage.fields()
+        if self.parsed.label is None:
+            return Suggestion.invalid(self.parsed.error or "no label in the answer", raw=self.raw, **common)
+        return Suggestion(
+            label=self.parsed.label,
+            confidence=self.confidence,
+            probabilities=self.probabilities,
+            confidence_source="logprobs" if self.confidence is not None else None,
+            rationale=self.parsed.rationale,
+            raw=self.raw,
+            **common,
+        )
+
+
+def _read_choice(choice: Any, labels: LabelSet) -> _Answer:
+    message = _get(choice, "message")
+    raw = _get(message, "content")
+    parsed = parse_answer(raw, labels)
+    if parsed.label is None or parsed.value_span is None:
+        return _Answer(raw, parsed)
+    tokens = _token_logprobs(_get(choice, "logprobs"))
+    top_k = _top_logprobs(labels)
+    result = label_confidence(tokens, raw or "", parsed.value_span, parsed.label, labels, top_k) if tokens else None
+    if result is None:
+        return _Answer(raw, parsed)
+    return _Answer(raw, parsed, confidence=result[0], probabilities=result[1])
+
+
+def _vote(answers: list[_Answer], labels: LabelSet, usage: _Usage) -> Suggestion:
+    votes = Counter(a.parsed.label for a in answers if a.parsed.label is not None)
+    common = usage.fields()
+    if not votes:
+        first = answers[0]
+        return Suggestion.invalid(first.parsed.error or "no label in any sample", raw=first.raw, **common)
+    label, count = votes.most_common(1)[0]
+    winner = next(a for a in answers if a.parsed.label == label)
+    # Shares of all samples: an invalid sample counts against every label, so the shares may sum below 1.
+    return Suggestion(
+        label=label,
+        confidence=count / len(answers),
+        probabilities={name: votes[name] / len(answers) for name in labels.names},
+        confidence_source="self-consistency",
+        rationale=winner.parsed.rationale,
+        raw=winner.raw,
+        **common,
+    )
+
+
+TokenLogprob = tuple[str, float, list[tuple[str, float]]]
+
+
+def _token_logprobs(logprobs: Any) -> list[TokenLogprob]:
+    content = _get(logprobs, "content") if logprobs is not None else None
+    if not content:
+        return []
+    tokens = []
+    for entry in content:
+        token, logprob = _get(entry, "token"), _get(entry, "logprob")
+        if not isinstance(token, str) or logprob is None:
+            return []
+        top = [(_get(t, "token"), float(_get(t, "logprob"))) for t in (_get(entry, "top_logprobs") or [])]
+        tokens.append((token, float(logprob), [(t, lp) for t, lp in top if isinstance(t, str)]))
+    return tokens
+
+
+def label_confidence(
+    tokens: list[TokenLogprob],
+    raw: str,
+    span: tuple[int, int],
+    label: str,
+    labels: LabelSet,
+    top_k: int | None = None,
+) -> tuple[float, dict[str, float] | None] | None:
+    """The chosen label's probability from token logprobs, and the distribution over labels if it can be had.
+
+    The distribution comes from the alternatives offered at the label's first token: each
+    alternative that starts exactly one label counts for that label. A label missing from a
+    full list of ``top_k`` alternatives gets the smallest listed probability, an upper bound on
+    its own, so the chosen label's confidence errs low. (Under constrained decoding the forced
+    label can sit far down the list.) When the chosen token could start several labels, only
+    the chosen label's probability is known.
+    """
+    offsets, position = [], 0
+    for token, _, _ in tokens:
+        offsets.append(position)
+        position += len(token)
+    if not "".join(t for t, _, _ in tokens).startswith(raw.rstrip()[: span[1]]):
+        return None  # the tokens do not spell the answer: do not guess which of them hold the label
+    start, end = span
+    inside = [i for i, (token, _, _) in enumerate(tokens) if offsets[i] < end and offsets[i] + len(token) > start]
+    if not inside:
+        return None
+    joint = math.exp(sum(tokens[i][1] for i in inside))
+    first = inside[0]
+    token, token_logprob, alternatives = tokens[first]
+    lead = raw[offsets[first] : start]  # e.g. the opening quote when it shares the label's first token
+    if token not in dict(alternatives):
+        alternatives = [*alternatives, (token, token_logprob)]
+    if len(_labels_started_by(token[len(lead) :], labels)) != 1:
+        return joint, None
+    mass = dict.fromkeys(labels.names, 0.0)
+    for alternative, logprob in alternatives:
+        if not alternative.startswith(lead):
+            continue  # e.g. an unquoted label where a JSON string was being written: not a well-formed answer
+        started = _labels_started_by(alternative[len(lead) :], labels)
+        if len(started) == 1:
+            mass[started[0]] += math.exp(logprob)
+    listed = tokens[first][2]
+    if top_k is not None and len(listed) >= top_k:
+        floor = min(math.exp(logprob) for _, logprob in listed)
+        mass = {name: value or floor for name, value in mass.items()}
+    total = sum(mass.values())
+    if total <= 0 or mass[label] <= 0:
+        return joint, None
+    probabilities = {name: value / total for name, value in mass.items()}
+    return probabilities[label], probabilities
+
+
+def _labels_started_by(piece: str, labels: LabelSet) -> list[str]:
+    """Labels this token could be the beginning of (or the whole of, followed by closing punctuation)."""
+    folded = piece.casefold()
+    if not folded.strip():
+        return []
+    found = []
+    for name in labels.names:
+        target = name.casefold()
+        if target.startswith(folded) or (folded.startswith(target) and not folded[len(target) :].strip("\"'.,}\n ")):
+            found.append(name)
+    return found
+
+
+def _top_logprobs(labels: LabelSet) -> int:
+    return min(20, len(labels) + 3)  # room for every label and a few other tokens; 20 is OpenAI's limit
+
+
+def _get(obj: Any, name: str) -> Any:
+    if obj is None:
+        return None
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+# -- helpers --
+
+
+def _refused_feature(error: BaseException) -> str | None:
+    """Which request feature a provider's error refuses, if it refuses one."""
+    status = getattr(error, "status_code", None)
+    name = type(error).__name__
+    if name in ("Timeout", "RateLimitError", "AuthenticationError", "NotFoundError", "APIConnectionError") and (
+        status not in (400, 422, 500)
+    ):
+        return None
+    if status not in (None, 400, 415, 422, 500, 501) and name != "UnsupportedParamsError":
+        return None
+    message = str(error).lower()
+    if any(word in message for word in ("response_format", "json_schema", "json_object", "structured output")):
+        return "response_format"
+    if "logprobs" in message:
+        return "logprobs"
+    return None
+
+
+def _worth_retrying(error: BaseException) -> bool:
+    """Timeouts, rate limits, lost connections and server errors heal; refusals and bad answers do not."""
+    litellm = get_litellm()
+    transient = (
+        litellm.Timeout,
+        litellm.RateLimitError,
+        litellm.APIConnectionError,
+        litellm.InternalServerError,
+        litellm.ServiceUnavailableError,
+        litellm.BadGatewayError,
+    )
+    status = getattr(error, "status_code", None)
+    if not (isinstance(error, transient) or (isinstance(status, int) and status >= 500)):
+        return False
+    return _refused_feature(error) is None and _unparsable_body(error) is None
+
+
+def _backoff(retry_state: Any) -> float:
+    """The provider's Retry-After when it gives a sane one, else exponential backoff with jitter."""
+    import tenacity
+
+    error = retry_state.outcome.exception() if retry_state.outcome else None
+    retry_after = _retry_after_seconds(error)
+    if retry_after is not None:
+        return retry_after
+    return float(tenacity.wait_random_exponential(multiplier=0.5, min=0.25, max=8)(retry_state))
+
+
+def _retry_after_seconds(error: BaseException | None) -> float | None:
+    headers = getattr(error, "litellm_response_headers", None) or getattr(
+        getattr(error, "response", None), "headers", None
+    )
+    if not headers:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            value = float(headers.get(name)) * scale
+        except (TypeError, ValueError):
+            continue
+        if 0 <= value <= 60:
+            return value
+    return None
+
+
+def _unparsable_body(error: BaseException) -> str | None:
+    """The body of a response that was not JSON at all (a proxy's HTML error page, say), if that was the error."""
+    cause = _cause(error, lambda e: isinstance(e, json.JSONDecodeError))
+    return cause.doc[:2000] if isinstance(cause, json.JSONDecodeError) else None
+
+
+def _connection_failed(error: BaseException) -> bool:
+    # litellm reports a refused connection as an HTTP 500; the cause underneath says what happened.
+    return (
+        _cause(error, lambda e: type(e).__name__ in ("APIConnectionError", "ConnectError", "ConnectTimeout"))
+        is not None
+    )
+
+
+def _cause(error: BaseException, wanted: Any) -> BaseException | None:
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if wanted(current):
+            return current
+        pending += [current.__cause__, current.__context__]
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _reasons_before_answering(model: str) -> bool:
+    try:
+        return bool(get_litellm().supports_reasoning(model=model))
+    except Exception:
+        return False
+
+
+_LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+Error:\s*)?(?:\w+Exception\s*-\s*)?")
+
+
+def _short_message(error: Exception, limit: int = 300) -> str:
+    text = _LITELLM_PREFIX.sub("", str(error).strip()).strip() or type(error).__name__
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _secret_strings(secrets: Mapping[str, Any]) -> list[str]:
+    values: list[str] = []
+    for value in secrets.values():
+        if isinstance(value, str) and len(value) >= 4:
+            values.append(value)
+        elif isinstance(value, Mapping):
+            values += _secret_strings(value)
+    return values
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
