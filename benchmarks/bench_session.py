@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import statistics
 import tempfile
-from functools import partial
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np

@@ -20,10 +20,10 @@ from pathlib import Path
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import pandas as pd  # noqa: E402
-from fault_server import FaultServer, Reply  # noqa: E402
+import pandas as pd
+from fault_server import FaultServer, Reply
 
-import labelwidgets as lw  # noqa: E402
+import labelwidgets as lw
 
 LATENCY = 0.2
 LABELS = ["ham", "spam"]

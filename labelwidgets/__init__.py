@@ -46,16 +46,16 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from . import datasets
-    from .comparison import CostNotConfirmed, Leaderboard, compare
     from .batch import suggest
+    from .comparison import CostNotConfirmed, Leaderboard, compare
     from .dashboard import Dashboard
-    from .llm import LLM
-    from .local_llm import LocalLLM
     from .decision import Decision
     from .drift import agreement_over_time, label_drift
     from .errors import InputError, LabelwidgetsError, StoreError
     from .labeler import Labeler
     from .labels import LabelSet
+    from .llm import LLM
+    from .local_llm import LocalLLM
     from .metrics import RunningAgreement, agreement, annotator_agreement, calibration, confusion
     from .plots import plot_agreement, plot_drift
     from .session import LabelingSession
