@@ -44,10 +44,10 @@ def test_every_row_gets_a_full_distribution_over_the_labels(local):
 
 @pytest.mark.slow
 def test_reusing_the_evaluated_prefix_scores_like_evaluating_from_scratch(local):
-    labels = LabelSet.parse(["positive", "negative", "very positive", "very negative"])  # shared first tokens
+    labels = LabelSet.parse(["positive", "very positive", "very negative"])  # shared first tokens
     spec = local.prompt_spec()
     model = local._load()
-    texts = ["I love this phone", "Worst service ever."]
+    texts = ["I love this phone"]
     with model.lock:
         fast = [local._score(model, spec, text, labels)[0] for text in texts]
         slow = [_score_from_scratch(local, model, spec, text, labels) for text in texts]
@@ -83,14 +83,14 @@ def _score_from_scratch(local, model, spec, text, labels):
 
 @pytest.mark.slow
 def test_beats_the_majority_baseline_on_a_balanced_sample():
-    # 8 few-shot examples: the first 4 rows of each label in the file, alternating. Scored: 40 spam
-    # and 40 ham of the other rows. On a balanced sample the majority baseline has accuracy 0.5 and
-    # macro-F1 0.33. (Across four random choices of examples and samples this setup averaged 0.76.)
+    # 8 few-shot examples: the first 4 rows of each label in the file, alternating. Scored: 30 spam
+    # and 30 ham of the other rows. On a balanced sample the majority baseline has accuracy 0.5 and
+    # macro-F1 0.33. (Across four random choices of examples and 80-row samples this setup averaged 0.76.)
     spam, ham = SMS[SMS.gold == "spam"], SMS[SMS.gold == "ham"]
     shots = pd.concat([pair for i in range(4) for pair in (ham.iloc[[i]], spam.iloc[[i]])])
     rest = SMS.drop(shots.index)
     sample = pd.concat(
-        [rest[rest.gold == "spam"].sample(40, random_state=7), rest[rest.gold == "ham"].sample(40, random_state=7)]
+        [rest[rest.gold == "spam"].sample(30, random_state=7), rest[rest.gold == "ham"].sample(30, random_state=7)]
     )
     model = LocalLLM(instructions="Is this SMS message spam?", few_shot=shots, few_shot_columns=("text", "gold"))
     predicted = [s.label for s in model.suggest(items(sample), SPAM_LABELS)]
@@ -120,7 +120,7 @@ def test_calibration_changes_probabilities_not_the_shape_of_the_answer(local):
 
 @pytest.mark.slow
 def test_concurrent_callers_take_turns_and_get_the_same_answers(local):
-    batch = items(SMS.iloc[20:26])
+    batch = items(SMS.iloc[20:23])
     expected = [s.probabilities for s in local.suggest(batch, SPAM_LABELS)]
     other = LocalLLM(instructions="Classify the message.")  # shares the model, not the prompt
     results: dict[int, list] = {}
