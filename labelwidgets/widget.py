@@ -7,13 +7,14 @@ synced traits stay small whatever the size of the DataFrame.
 from __future__ import annotations
 
 import math
+import threading
 from pathlib import Path
 from typing import Any
 
 import anywidget
 import traitlets
 
-from .decision import Decision
+from .decision import UNDO, Decision
 from .errors import LabelwidgetsError
 from .session import LabelingSession
 from .suggestion import Suggestion
@@ -57,6 +58,11 @@ class LabelerWidget(anywidget.AnyWidget):
             status=self._status(),
             **kwargs,
         )
+        # Decisions and undos from each browser view carry sequence numbers 1, 2, 3, ...; they are applied in
+        # that order even if they arrive out of order, and a message re-sent after a reconnect is applied once.
+        self._next_seq: dict[str, int] = {}
+        self._held: dict[str, dict[int, dict[str, Any]]] = {}
+        self._order_lock = threading.RLock()
         self.on_msg(self._on_message)
         self.observe(self._on_position, names="position")
         session.on_decision(self._on_decision)
@@ -68,6 +74,28 @@ class LabelerWidget(anywidget.AnyWidget):
 
     # ----- browser -> session ---------------------------------------------------------
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
+        if content.get("type") in ("decide", "undo") and "client" in content and "seq" in content:
+            self._in_sequence(content)
+        else:
+            self._handle(content)
+
+    def _in_sequence(self, content: dict[str, Any]) -> None:
+        client, seq = str(content["client"]), int(content["seq"])
+        with self._order_lock:
+            expected = self._next_seq.get(client, 1)
+            if seq > expected:
+                self._held.setdefault(client, {})[seq] = content  # wait for the ones before it
+                return
+            self._handle(content)  # seq < expected is a re-send: the session answers it from what it did
+            if seq == expected:
+                expected += 1
+                held = self._held.get(client, {})
+                while expected in held:
+                    self._handle(held.pop(expected))
+                    expected += 1
+                self._next_seq[client] = expected
+
+    def _handle(self, content: dict[str, Any]) -> None:
         kind = content.get("type")
         try:
             if kind == "window":
@@ -159,7 +187,9 @@ class LabelerWidget(anywidget.AnyWidget):
         if row is not None:
             self.send({"type": "item", "item": self.item_payload(session.rank_of(row))})
         self._push_status()
-        if self.position != session.cursor:
+        # A view that decided has moved on by itself and says where with `position`; pushing the cursor back to
+        # it could only send it to an older item. Python's own actions and every undo do move the views.
+        if (event.client_id is None or event.action == UNDO) and self.position != session.cursor:
             self.position = session.cursor
 
     def _on_suggestion(self, row: int, suggestion: Suggestion) -> None:

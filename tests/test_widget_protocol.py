@@ -65,10 +65,10 @@ def test_a_decision_without_the_suggestion_on_screen_is_labeled_not_accepted(wir
 
 def test_bad_messages_get_a_failed_ack_not_a_dead_comm(wired):
     labeler, widget, sent, browser = wired
-    browser(type="decide", intent="label", label="nope", rank=0, client="v", seq=9)
+    browser(type="decide", intent="label", label="nope", rank=0, client="v", seq=1)
     (ack,) = [m for m in sent if m["type"] == "ack"]
     assert ack["ok"] is False and "'nope' is not one of the labels" in ack["error"]
-    browser(type="decide", intent="label", label="a", rank=0, client="v", seq=10)
+    browser(type="decide", intent="label", label="a", rank=0, client="v", seq=2)
     assert labeler.stats["decided"] == 1
 
 
@@ -94,3 +94,28 @@ def test_suggestions_stream_to_the_browser(wired):
     arrived = [m for m in sent if m["type"] == "suggestion"]
     assert {m["rank"] for m in arrived} >= {0, 1, 2}
     assert all(m["status"] == "ready" for m in arrived)
+
+
+def test_decisions_that_arrive_out_of_order_are_applied_in_the_order_they_were_made(wired):
+    labeler, widget, sent, browser = wired
+    browser(type="decide", intent="label", label="a", rank=0, client="v", seq=1)
+    browser(type="decide", intent="label", label="b", rank=2, client="v", seq=3)  # early: held
+    assert labeler.stats["decided"] == 1
+    browser(type="undo", client="v", seq=4)  # also held: it must undo seq 3, not seq 1
+    browser(type="decide", intent="skip", rank=1, client="v", seq=2)  # the gap fills; 2, 3, 4 run in order
+    log = labeler.decisions
+    assert list(log["key"]) == [0, 1, 2, 2] and list(log["action"])[1::2] == ["skipped", "undo"]
+    assert log["undoes"].iloc[3] == log["id"].iloc[2]
+    assert [m["seq"] for m in sent if m["type"] == "ack"] == [1, 2, 3, 4]
+    browser(type="decide", intent="label", label="a", rank=0, client="v", seq=1)  # a late re-send
+    assert len(labeler.decisions) == 4
+
+
+def test_a_views_own_decision_never_pushes_its_position_back(wired):
+    labeler, widget, sent, browser = wired
+    browser(type="decide", intent="label", label="a", rank=0, client="v", seq=1)
+    widget.position = 1  # the view moved on
+    browser(type="decide", intent="label", label="a", rank=1, client="v", seq=2)
+    assert widget.position == 1  # not dragged back to where the session cursor was
+    labeler.label("b")  # Python's own action does move every view
+    assert widget.position == 2
