@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._display import mimebundle_with_text
 from .errors import InputError, LabelwidgetsError
 from .keys import encode_key
 from .labels import LabelSet
@@ -969,11 +970,7 @@ class Leaderboard:
         return self._widget
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        if isinstance(data, dict):
-            data["text/plain"] = repr(self)  # stable, so nbval can compare saved outputs
-        return bundle
+        return mimebundle_with_text(self.widget, repr(self), **kwargs)
 
     def __repr__(self) -> str:
         shown = pd.DataFrame(index=self.table.index)

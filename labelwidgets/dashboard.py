@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ._display import mimebundle_with_text
 from .decision import ACTIONS, UNDO, Decision
 from .drift import PageHinkley, js_distance, psi, psi_reading
 from .errors import InputError
@@ -603,11 +604,7 @@ class Dashboard:
 
     # ----- display -------------------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = self.figure._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        if isinstance(data, dict):
-            data["text/plain"] = repr(self)  # stable, so nbval can compare saved outputs
-        return bundle
+        return mimebundle_with_text(self.figure, repr(self), **kwargs)
 
     def __repr__(self) -> str:
         return f"Dashboard(labeler with {self.labeler.session.n} items, {self.n_decided} decisions)"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._display import mimebundle_with_text
 from .decision import Decision
 from .keys import decode_key
 from .session import LabelingSession
@@ -85,11 +86,7 @@ class Labeler:
         return self._widget
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        if isinstance(data, dict):
-            data["text/plain"] = repr(self)  # stable, so nbval can compare saved outputs
-        return bundle
+        return mimebundle_with_text(self.widget, repr(self), **kwargs)
 
     def __repr__(self) -> str:
         s = self.session

@@ -7,13 +7,13 @@ the items an entry disagrees on travel as custom messages, a window at a time, w
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anywidget
 import numpy as np
 import traitlets
 
+from ._display import asset
 from .errors import LabelwidgetsError
 
 if TYPE_CHECKING:
@@ -23,15 +23,9 @@ WINDOW = 20  # items sent per request while stepping through disagreements
 MAX_LISTS = 8  # disagreement lists kept per widget; the browser re-opens an older one if it needs it
 
 
-def _asset(name: str) -> Path:
-    # Installed wheels carry js/ as labelwidgets/_static; a source checkout has it at the top level.
-    packaged = Path(__file__).parent / "_static" / name
-    return packaged if packaged.exists() else Path(__file__).parent.parent / "js" / name
-
-
 class LeaderboardWidget(anywidget.AnyWidget):
-    _esm = _asset("leaderboard.js")
-    _css = _asset("leaderboard.css")
+    _esm = asset("leaderboard.js")
+    _css = asset("leaderboard.css")
 
     labels = traitlets.List(traitlets.Dict()).tag(sync=True)
     entries = traitlets.List(traitlets.Dict()).tag(sync=True)

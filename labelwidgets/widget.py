@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 import threading
-from pathlib import Path
 from typing import Any
 
 import anywidget
 import traitlets
 
+from ._display import asset
 from .decision import UNDO, Decision
 from .errors import LabelwidgetsError
 from .session import LabelingSession
@@ -25,15 +25,9 @@ WINDOW_AHEAD = 24
 FIELD_CHARS = 300
 
 
-def _asset(name: str) -> Path:
-    # Installed wheels carry js/ as labelwidgets/_static; a source checkout has it at the top level.
-    packaged = Path(__file__).parent / "_static" / name
-    return packaged if packaged.exists() else Path(__file__).parent.parent / "js" / name
-
-
 class LabelerWidget(anywidget.AnyWidget):
-    _esm = _asset("labeler.js")
-    _css = _asset("labeler.css")
+    _esm = asset("labeler.js")
+    _css = asset("labeler.css")
 
     labels = traitlets.List(traitlets.Dict()).tag(sync=True)
     n_items = traitlets.Int(0).tag(sync=True)
