@@ -160,6 +160,32 @@ class LLM:
         """Exactly the messages that will be sent for this item (a row, an Item or a text)."""
         return self.prompt_spec().render(item_text(item, text), LabelSet.parse(labels))
 
+    # -- money --
+
+    def estimate_cost(self, items: Sequence[Item], labels: LabelSet | Any) -> float | None:
+        """Dollars these items would cost uncached, from litellm's price list; None if the model has no price.
+
+        Input tokens are counted on the exact prompts; each answer is taken as a short JSON label (the longest
+        label plus a few tokens of JSON), times ``n_samples``. Cached requests are free and not counted out.
+        """
+        litellm = get_litellm()
+        labels = LabelSet.parse(labels)
+        spec = self.prompt_spec()
+        answer = json.dumps({"label": max(labels.names, key=len)})
+        try:
+            output_tokens = litellm.token_counter(model=self.model, text=answer)
+            total = 0.0
+            for item in items:
+                messages = spec.render(item.text, labels)
+                input_tokens = litellm.token_counter(model=self.model, messages=messages)
+                prompt_cost, answer_cost = litellm.cost_per_token(
+                    model=self.model, prompt_tokens=input_tokens, completion_tokens=output_tokens * self.n_samples
+                )
+                total += prompt_cost + answer_cost
+        except Exception:  # litellm knows no price for this model (a local server, a custom name)
+            return None
+        return total
+
     # -- suggesting --
 
     def suggest(self, items: Sequence[Item], labels: LabelSet | Any) -> list[Suggestion]:

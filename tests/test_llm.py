@@ -423,3 +423,25 @@ def test_end_to_end_against_llama_cpp_server(llama_server):
         assert 0 < suggestion.confidence <= 1
         assert set(suggestion.probabilities) == {"ham", "spam"}
         assert sum(suggestion.probabilities.values()) == pytest.approx(1)
+
+
+def test_cost_is_estimated_from_litellm_prices_before_spending():
+    from labelwidgets.suggestion import Item
+
+    items = [Item(key=str(i), text="WINNER!! Claim your prize now " * 5) for i in range(100)]
+    priced = LLM("gpt-4o-mini", instructions="Is this SMS spam?", cache=False)
+    estimate = priced.estimate_cost(items, ["ham", "spam"])
+    assert estimate is not None and 0.0005 < estimate < 0.05  # ~100 prompts of ~120 tokens at $0.15 per 1M
+    assert LLM("openai/my-own-model", cache=False).estimate_cost(items, ["ham", "spam"]) is None  # unknown price
+
+
+def test_compare_asks_before_spending_on_a_priced_model():
+    import pandas as pd
+
+    import labelwidgets as lw
+    from labelwidgets.comparison import CostNotConfirmed
+
+    df = pd.DataFrame({"text": ["free prize " * 200] * 400, "label": ["spam"] * 400})
+    with pytest.raises(CostNotConfirmed):
+        lw.compare(df, suggesters={"gpt": LLM("gpt-4o", cache=False)}, labels=["ham", "spam"], confirm_above=0.01,
+                   progress=False)  # fmt: skip
