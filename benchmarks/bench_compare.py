@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 import labelwidgets as lw
-from labelwidgets import comparison as compare_module
-from labelwidgets.comparison import compare
+from labelwidgets.compare import compare as compare_module
+from labelwidgets.compare.compare import compare
 
 LABELS = ["billing", "bug", "feature", "praise", "other"]
 

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 import labelwidgets as lw
-from labelwidgets.dashboard import Dashboard
 from labelwidgets.decision import Decision
+from labelwidgets.widgets.dashboard import Dashboard
 
 LABELS = ["billing", "bug", "other"]
 START = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)

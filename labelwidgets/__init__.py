@@ -12,12 +12,12 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Labeler": "labelwidgets.labeler",
-    "LabelingSession": "labelwidgets.session",
+    "LabelingSession": "labelwidgets.session.session",
     "Decision": "labelwidgets.decision",
-    "Suggestion": "labelwidgets.suggestion",
-    "Suggester": "labelwidgets.suggestion",
-    "Item": "labelwidgets.suggestion",
-    "FromColumn": "labelwidgets.suggestion",
+    "Suggestion": "labelwidgets.suggesters.base",
+    "Suggester": "labelwidgets.suggesters.base",
+    "Item": "labelwidgets.suggesters.base",
+    "FromColumn": "labelwidgets.suggesters.column",
     "LabelSet": "labelwidgets.labels",
     "MemoryStore": "labelwidgets.store",
     "SQLStore": "labelwidgets.store",
@@ -26,41 +26,48 @@ _EXPORTS = {
     "StoreError": "labelwidgets.errors",
     "LabelwidgetsError": "labelwidgets.errors",
     "datasets": "labelwidgets.datasets",
-    "agreement": "labelwidgets.metrics",
-    "confusion": "labelwidgets.metrics",
-    "calibration": "labelwidgets.metrics",
-    "annotator_agreement": "labelwidgets.metrics",
-    "RunningAgreement": "labelwidgets.metrics",
-    "agreement_over_time": "labelwidgets.drift",
-    "label_drift": "labelwidgets.drift",
-    "Dashboard": "labelwidgets.dashboard",
-    "plot_agreement": "labelwidgets.plots",
-    "plot_drift": "labelwidgets.plots",
-    "LLM": "labelwidgets.llm",
-    "LocalLLM": "labelwidgets.local_llm",
-    "suggest": "labelwidgets.batch",
-    "compare": "labelwidgets.comparison",
-    "Leaderboard": "labelwidgets.comparison",
-    "CostNotConfirmed": "labelwidgets.comparison",
+    "agreement": "labelwidgets.metrics.agreement",
+    "confusion": "labelwidgets.metrics.agreement",
+    "calibration": "labelwidgets.metrics.agreement",
+    "annotator_agreement": "labelwidgets.metrics.agreement",
+    "RunningAgreement": "labelwidgets.metrics.agreement",
+    "agreement_over_time": "labelwidgets.metrics.drift",
+    "label_drift": "labelwidgets.metrics.drift",
+    "Dashboard": "labelwidgets.widgets.dashboard",
+    "plot_agreement": "labelwidgets.widgets.plots",
+    "plot_drift": "labelwidgets.widgets.plots",
+    "LLM": "labelwidgets.suggesters.llm.llm",
+    "LocalLLM": "labelwidgets.suggesters.local",
+    "suggest": "labelwidgets.suggesters.batch",
+    "compare": "labelwidgets.compare.compare",
+    "Leaderboard": "labelwidgets.compare.compare",
+    "CostNotConfirmed": "labelwidgets.compare.compare",
 }
 
 if TYPE_CHECKING:
-    from . import datasets
-    from .batch import suggest
-    from .comparison import CostNotConfirmed, Leaderboard, compare
-    from .dashboard import Dashboard
-    from .decision import Decision
-    from .drift import agreement_over_time, label_drift
-    from .errors import InputError, LabelwidgetsError, StoreError
-    from .labeler import Labeler
-    from .labels import LabelSet
-    from .llm import LLM
-    from .local_llm import LocalLLM
-    from .metrics import RunningAgreement, agreement, annotator_agreement, calibration, confusion
-    from .plots import plot_agreement, plot_drift
-    from .session import LabelingSession
-    from .store import MemoryStore, SQLStore, open_store
-    from .suggestion import FromColumn, Item, Suggester, Suggestion
+    from labelwidgets import datasets
+    from labelwidgets.compare.compare import CostNotConfirmed, Leaderboard, compare
+    from labelwidgets.decision import Decision
+    from labelwidgets.errors import InputError, LabelwidgetsError, StoreError
+    from labelwidgets.labeler import Labeler
+    from labelwidgets.labels import LabelSet
+    from labelwidgets.metrics.agreement import (
+        RunningAgreement,
+        agreement,
+        annotator_agreement,
+        calibration,
+        confusion,
+    )
+    from labelwidgets.metrics.drift import agreement_over_time, label_drift
+    from labelwidgets.session.session import LabelingSession
+    from labelwidgets.store import MemoryStore, SQLStore, open_store
+    from labelwidgets.suggesters.base import Item, Suggester, Suggestion
+    from labelwidgets.suggesters.batch import suggest
+    from labelwidgets.suggesters.column import FromColumn
+    from labelwidgets.suggesters.llm.llm import LLM
+    from labelwidgets.suggesters.local import LocalLLM
+    from labelwidgets.widgets.dashboard import Dashboard
+    from labelwidgets.widgets.plots import plot_agreement, plot_drift
 
 __all__ = sorted(_EXPORTS)
 

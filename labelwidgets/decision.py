@@ -1,4 +1,4 @@
-"""A decision is an event in an append-only log: labeled, accepted, corrected, rejected, skipped, or undo."""
+"""A decision is an event in an append-only log: labeled, accepted, corrected, rejected, skipped, revised, or undo."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import hashlib
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-#: What a person did with an item. ``undo`` reverts an earlier event and is never deleted itself.
-ACTIONS = ("labeled", "accepted", "corrected", "rejected", "skipped")
+#: What a person did with an item. ``revised`` changes an item that was already decided (on review, in the
+#: disagreement explorer, in adjudication) and keeps the label it replaced in ``previous_label``; it is never an
+#: acceptance of the suggestion. ``undo`` reverts an earlier event and is never deleted itself.
+ACTIONS = ("labeled", "accepted", "corrected", "rejected", "skipped", "revised")
+REVISED = "revised"
 UNDO = "undo"
 
 
@@ -30,6 +33,7 @@ class Decision:
     session_id: str | None = None
     client_id: str | None = None  # which browser view sent it, with its sequence number,
     client_seq: int | None = None  # so that a re-sent decision is applied once
+    previous_label: str | None = None  # for a revision: the label it replaced
     id: int | None = None  # given by the store
 
     def with_id(self, event_id: int) -> Decision:

@@ -8,12 +8,12 @@ from typing import Any
 
 import pandas as pd
 
-from ._display import mimebundle_with_text
-from .decision import Decision
-from .keys import decode_key
-from .session import LabelingSession
-from .store import Store
-from .suggestion import Suggester, Suggestion
+from labelwidgets.decision import Decision
+from labelwidgets.keys import decode_key
+from labelwidgets.session.session import LabelingSession
+from labelwidgets.store import Store
+from labelwidgets.suggesters.base import Suggester, Suggestion
+from labelwidgets.widgets.display import mimebundle_with_text
 
 
 class Labeler:
@@ -80,7 +80,7 @@ class Labeler:
     @property
     def widget(self) -> Any:
         if self._widget is None:
-            from .widget import LabelerWidget
+            from labelwidgets.widgets.labeler import LabelerWidget
 
             self._widget = LabelerWidget(self.session)
         return self._widget

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .errors import InputError
+from labelwidgets.errors import InputError
 
 # Letters taken by actions never become label keys.
 ACTION_KEYS = frozenset("axz")
+# What a model or a rules function may wrap around a label: "Label: spam", '"Spam."', " HAM ".
+_LABEL_PREFIX = re.compile(r"^(?:label|answer|category|class)\s*[:=]\s*", re.IGNORECASE)
+EDGE_NOISE = " \t\r\n\"'`*.,;:!?"
 _LABEL_KEYS = "123456789" + "".join(c for c in "bcdefghijklmnopqrstuvwy" if c not in ACTION_KEYS)
 
 
@@ -70,6 +74,24 @@ class LabelSet:
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.labels)
 
+    def match(self, candidate: object) -> str | None:
+        """The label ``candidate`` names, forgiving case, quotes, whitespace, edge punctuation and a "Label:" prefix.
+
+        None when it names no label, or more than one (a near miss is never a guess).
+        """
+        if not isinstance(candidate, str):
+            return None
+        if candidate in self:
+            return candidate
+        cleaned = _LABEL_PREFIX.sub("", candidate.strip(EDGE_NOISE)).strip(EDGE_NOISE)
+        if cleaned in self:
+            return cleaned
+        key = _normal(cleaned)
+        if not key:
+            return None
+        matches = [name for name in self.names if _normal(name) == key]
+        return matches[0] if len(matches) == 1 else None
+
     def require(self, name: str) -> str:
         if name not in self:
             raise InputError(f"{name!r} is not one of the labels {self.names}.")
@@ -80,3 +102,7 @@ class LabelSet:
 
     def to_json(self) -> list[dict[str, str | None]]:
         return [{"name": x.name, "description": x.description, "key": x.key} for x in self.labels]
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.strip(EDGE_NOISE).split()).casefold()

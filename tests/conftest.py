@@ -31,5 +31,6 @@ def browser_context() -> Iterator[object]:
 def store_path(tmp_path: Path) -> Path:
     return tmp_path / "labels.db"
 
+
 # Suggester fixtures: a scriptable fault-injecting server, a real llama-cpp-python server, a private LLM cache.
 from llm_fixtures import fault_server, llama_server, llm_cache_dir  # noqa: E402, F401

@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 from fault_server import FaultServer
 
-from labelwidgets import llm as llm_module
-from labelwidgets.local_llm import bundled_model_path
+from labelwidgets.suggesters.llm import llm as llm_module
+from labelwidgets.suggesters.local import bundled_model_path
 
 
 @pytest.fixture

@@ -136,7 +136,7 @@ def test_show_names_a_missing_column():
 
 
 def test_very_long_text_is_sent_in_part_first():
-    from labelwidgets.widget import PREVIEW_CHARS
+    from labelwidgets.widgets.labeler import PREVIEW_CHARS
 
     df = pd.DataFrame({"text": ["word " * 400_000]})
     labeler = lw.Labeler(df, labels=["x"], store=None)

@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 from fault_server import FaultServer, Reply
 
-from labelwidgets.batch import DEFAULT_COLUMNS, suggest
 from labelwidgets.errors import InputError
-from labelwidgets.llm import LLM
-from labelwidgets.results import SUGGESTED_KEY
-from labelwidgets.suggestion import FromColumn, Suggestion
+from labelwidgets.session.results import SUGGESTED_KEY
+from labelwidgets.suggesters.base import Suggestion
+from labelwidgets.suggesters.batch import DEFAULT_COLUMNS, suggest
+from labelwidgets.suggesters.column import FromColumn
+from labelwidgets.suggesters.llm.llm import LLM
 
 TEXTS = ["WIN a prize", "see you at 6", "WIN cash now", "lunch?", "FREE WIN", "ok thanks"]
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 CELL = textwrap.dedent(
     """
     import labelwidgets as lw
-    from labelwidgets.dashboard import Dashboard
+    from labelwidgets.widgets.dashboard import Dashboard
     df = lw.datasets.sms_spam().head(40).copy()
     df["llm"] = df["gold"].where(df.index % 3 != 0, "spam")  # the LLM says spam too often
     df["p"] = 0.8

@@ -56,4 +56,3 @@ def test_llm_suggestions_arrive_and_enter_accepts_a_number_corrects_and_no_key_i
             assert SECRET in json.dumps(saved["cells"][0]["source"])
         finally:
             nb.close()
-

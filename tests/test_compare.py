@@ -16,11 +16,12 @@ from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score
 from statsmodels.stats.contingency_tables import mcnemar
 
 import labelwidgets as lw
-from labelwidgets import comparison as compare_module
-from labelwidgets.comparison import CostNotConfirmed, Leaderboard, compare
+from labelwidgets.compare import compare as compare_module
+from labelwidgets.compare.compare import CostNotConfirmed, Leaderboard, compare
 from labelwidgets.errors import InputError
 from labelwidgets.labels import LabelSet
-from labelwidgets.suggestion import FromColumn, Item, Suggestion
+from labelwidgets.suggesters.base import Item, Suggestion
+from labelwidgets.suggesters.column import FromColumn
 
 LABELS = ["billing", "bug", "praise"]
 

@@ -13,10 +13,10 @@ import pytest
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
 import labelwidgets as lw
-from labelwidgets.dashboard import Dashboard
 from labelwidgets.decision import Decision
 from labelwidgets.errors import InputError
-from labelwidgets.plots import (
+from labelwidgets.widgets.dashboard import Dashboard
+from labelwidgets.widgets.plots import (
     ACCURACY,
     BAND_HIGH,
     BAND_LOW,
@@ -361,7 +361,7 @@ def test_arguments_are_checked():
 
 def test_importing_labelwidgets_and_these_modules_does_not_import_plotly():
     code = (
-        "import sys, labelwidgets, labelwidgets.dashboard, labelwidgets.plots; "
+        "import sys, labelwidgets, labelwidgets.widgets.dashboard, labelwidgets.widgets.plots; "
         "assert 'plotly' not in sys.modules, sorted(m for m in sys.modules if 'plotly' in m)[:5]; print('ok')"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -10,8 +10,8 @@ import pytest
 from scipy.spatial.distance import jensenshannon
 from sklearn.metrics import cohen_kappa_score
 
-from labelwidgets.drift import PageHinkley, agreement_over_time, js_distance, label_drift, psi, psi_reading
 from labelwidgets.errors import InputError
+from labelwidgets.metrics.drift import PageHinkley, agreement_over_time, js_distance, label_drift, psi, psi_reading
 
 START = pd.Timestamp("2025-03-01 09:00", tz="UTC")
 

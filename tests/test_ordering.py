@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import labelwidgets as lw
-from labelwidgets.ordering import by_disagreement, by_uncertainty, stratified
+from labelwidgets.session.ordering import by_disagreement, by_uncertainty, stratified
 
 
 def frame(n: int = 40) -> pd.DataFrame:

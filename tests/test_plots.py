@@ -9,9 +9,9 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 import labelwidgets as lw
-from labelwidgets.drift import js_distance, psi
 from labelwidgets.errors import InputError
-from labelwidgets.plots import (
+from labelwidgets.metrics.drift import js_distance, psi
+from labelwidgets.widgets.plots import (
     ACCURACY,
     BAND_HIGH,
     BAND_LOW,

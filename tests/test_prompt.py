@@ -7,7 +7,7 @@ import pytest
 
 from labelwidgets.errors import InputError
 from labelwidgets.labels import LabelSet
-from labelwidgets.prompt import (
+from labelwidgets.suggesters.llm.prompt import (
     DEFAULT_TEMPLATE,
     PromptSpec,
     PromptTemplate,

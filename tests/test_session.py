@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import labelwidgets as lw
-from labelwidgets.results import RESULT_FIELDS
+from labelwidgets.session.results import RESULT_FIELDS
 
 
 def texts(n: int) -> pd.DataFrame:
@@ -254,7 +254,7 @@ def test_a_suggester_that_raises_is_contained(store_path):
 
 
 def test_columns_from_lw_suggest_become_the_suggestions_without_a_clash(store_path):
-    from labelwidgets.results import SUGGESTED_KEY
+    from labelwidgets.session.results import SUGGESTED_KEY
 
     df = texts(4)
     df["suggestion"] = ["a", "b", "a", None]

@@ -60,7 +60,7 @@ def test_session_applies_a_resent_decision_once(store_path):
 def test_password_in_url_is_not_shown(tmp_path):
     store = SQLStore(f"sqlite:///{tmp_path / 'p.db'}", description="x")
     assert "secret" not in repr(store)
-    from labelwidgets.store import _redact_url
+    from labelwidgets.store.sql import _redact_url
 
     assert "hunter2" not in _redact_url("postgresql://ana:hunter2@db.example/labels")
 

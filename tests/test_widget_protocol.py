@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import labelwidgets as lw
-from labelwidgets.widget import WINDOW_AHEAD
+from labelwidgets.widgets.labeler import WINDOW_AHEAD
 
 
 @pytest.fixture

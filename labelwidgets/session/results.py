@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .decision import Decision
-from .errors import InputError
+from labelwidgets.decision import Decision
+from labelwidgets.errors import InputError
 
 RESULT_FIELDS = ("label", "decision", "suggestion", "confidence", "annotator", "decided_at", "seconds")
 _ATTRS_KEY = "labelwidgets_columns"

@@ -11,7 +11,7 @@ import os
 import threading
 from types import ModuleType
 
-from .errors import LabelwidgetsError
+from labelwidgets.errors import LabelwidgetsError
 
 _import_lock = threading.Lock()
 

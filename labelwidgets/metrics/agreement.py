@@ -1,7 +1,7 @@
 """How far people agree with the LLM's suggestions, and with each other.
 
 Every function here is pure: DataFrames or arrays in, numbers out. scikit-learn, statsmodels and krippendorff
-are imported inside the functions that use them, so ``import labelwidgets.metrics`` stays cheap for the live
+are imported inside the functions that use them, so ``import labelwidgets.metrics.agreement`` stays cheap for the live
 dashboard.
 
 Conventions shared by every function:
@@ -24,8 +24,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .decision import ACTIONS
-from .errors import InputError
+from labelwidgets.decision import ACTIONS
+from labelwidgets.errors import InputError
 
 #: Decisions taken on a suggestion that was shown: the denominator of the accept rate.
 REVIEW_DECISIONS = ("accepted", "corrected", "rejected")

@@ -20,11 +20,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._display import mimebundle_with_text
-from .decision import ACTIONS, UNDO, Decision
-from .drift import PageHinkley, js_distance, psi, psi_reading
-from .errors import InputError
-from .metrics import (
+from labelwidgets.decision import ACTIONS, UNDO, Decision
+from labelwidgets.errors import InputError
+from labelwidgets.metrics.agreement import (
     REVIEW_DECISIONS,
     RunningAgreement,
     _bootstrap_counts,
@@ -33,7 +31,9 @@ from .metrics import (
     _sorted_labels,
     wilson_interval,
 )
-from .plots import (
+from labelwidgets.metrics.drift import PageHinkley, js_distance, psi, psi_reading
+from labelwidgets.widgets.display import mimebundle_with_text
+from labelwidgets.widgets.plots import (
     NEEDS_SUGGESTIONS,
     NOTE_CALIBRATION,
     NOTE_CONFUSION,
@@ -47,7 +47,7 @@ from .plots import (
 )
 
 if TYPE_CHECKING:
-    from .labeler import Labeler
+    from labelwidgets.labeler import Labeler
 
 _MAX_CHANGES_SHOWN = 200
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import InputError
-from .keys import encode_key
-from .labels import LabelSet
-from .results import SUGGESTED_KEY
-from .suggestion import Item, Suggester, Suggestion
+from labelwidgets.errors import InputError
+from labelwidgets.keys import encode_key
+from labelwidgets.labels import LabelSet
+from labelwidgets.session.results import SUGGESTED_KEY
+from labelwidgets.suggesters.base import Item, Suggester, Suggestion
 
 DEFAULT_COLUMNS = {
     "suggestion": "suggestion",

@@ -13,11 +13,11 @@ from typing import Any
 import anywidget
 import traitlets
 
-from ._display import asset
-from .decision import UNDO, Decision
-from .errors import LabelwidgetsError
-from .session import LabelingSession
-from .suggestion import Suggestion
+from labelwidgets.decision import UNDO, Decision
+from labelwidgets.errors import LabelwidgetsError
+from labelwidgets.session.session import LabelingSession
+from labelwidgets.suggesters.base import Suggestion
+from labelwidgets.widgets.display import asset
 
 PREVIEW_CHARS = 4000  # longer texts show this much first, with an expander
 FULL_TEXT_LIMIT = 2_000_000  # beyond this even "show all" stops, so the page never freezes

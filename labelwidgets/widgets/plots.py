@@ -1,8 +1,8 @@
 """Static plotly figures of human-vs-LLM agreement and label drift, built from a results DataFrame after the fact.
 
 ``plot_agreement(df)`` draws the same four panels as the live ``Dashboard``; ``plot_drift(df, by=...)`` follows
-agreement and the label mix over decisions, weeks or any column. Every number comes from ``labelwidgets.metrics``
-and ``labelwidgets.drift``; this module only lays them out. plotly is imported inside the functions, so
+agreement and the label mix over decisions, weeks or any column. Every number comes from
+``labelwidgets.metrics``; this module only lays them out. plotly is imported inside the functions, so
 ``import labelwidgets`` stays light.
 """
 
@@ -16,9 +16,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .drift import PSI_LARGE, PSI_MODERATE, agreement_over_time, js_distance, label_drift, psi, psi_reading
-from .errors import InputError
-from .metrics import _object_values, _sorted_labels, agreement, calibration, confusion
+from labelwidgets.errors import InputError
+from labelwidgets.metrics.agreement import _object_values, _sorted_labels, agreement, calibration, confusion
+from labelwidgets.metrics.drift import (
+    PSI_LARGE,
+    PSI_MODERATE,
+    agreement_over_time,
+    js_distance,
+    label_drift,
+    psi,
+    psi_reading,
+)
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -379,7 +387,7 @@ def plot_agreement(
       and PSI between them and between people's last ``window`` labels and their first ``window``; calibration of
       the suggestion confidences (``lw.calibration``) with the expected calibration error.
     """
-    from .metrics import _require_columns, _require_frame
+    from labelwidgets.metrics.agreement import _require_columns, _require_frame
 
     _require_frame(df, "plot_agreement")
     _require_columns(df, "plot_agreement", label=label)
@@ -528,7 +536,7 @@ def plot_drift(
     per group from ``lw.agreement(df, by=...)``; and the JS distance and PSI of each group's label mix against the
     ``baseline`` group (default: the first group).
     """
-    from .metrics import _require_columns, _require_frame
+    from labelwidgets.metrics.agreement import _require_columns, _require_frame
 
     _, make_subplots = _plotly()
     _require_frame(df, "plot_drift")

@@ -24,10 +24,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ._litellm import get_litellm
-from .errors import InputError
-from .labels import LabelSet
-from .prompt import (
+from labelwidgets.errors import InputError
+from labelwidgets.labels import LabelSet
+from labelwidgets.suggesters.base import Item, Suggestion
+from labelwidgets.suggesters.llm._litellm import get_litellm
+from labelwidgets.suggesters.llm.prompt import (
     DEFAULT_INSTRUCTIONS,
     DEFAULT_TEMPLATE,
     Message,
@@ -39,7 +40,6 @@ from .prompt import (
     label_json_schema,
     parse_answer,
 )
-from .suggestion import Item, Suggestion
 
 # Structured output, most constrained first. "json_object+schema" is llama-cpp-python's way
 # of taking a schema; providers that refuse a step are moved down the ladder once, and that is remembered.

@@ -19,10 +19,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from .errors import InputError, LabelwidgetsError
-from .labels import LabelSet
-from .prompt import Message, PromptSpec, PromptTemplate, few_shot_examples, item_text
-from .suggestion import Item, Suggestion
+from labelwidgets.errors import InputError, LabelwidgetsError
+from labelwidgets.labels import LabelSet
+from labelwidgets.suggesters.base import Item, Suggestion
+from labelwidgets.suggesters.llm.prompt import Message, PromptSpec, PromptTemplate, few_shot_examples, item_text
 
 LOCAL_INSTRUCTIONS = "Read the text and choose the label that fits it best."
 

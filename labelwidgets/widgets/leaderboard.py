@@ -13,11 +13,11 @@ import anywidget
 import numpy as np
 import traitlets
 
-from ._display import asset
-from .errors import LabelwidgetsError
+from labelwidgets.errors import LabelwidgetsError
+from labelwidgets.widgets.display import asset
 
 if TYPE_CHECKING:
-    from .comparison import Leaderboard
+    from labelwidgets.compare.compare import Leaderboard
 
 WINDOW = 20  # items sent per request while stepping through disagreements
 MAX_LISTS = 8  # disagreement lists kept per widget; the browser re-opens an older one if it needs it

@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from .labels import LabelSet
-from .suggestion import Item, Suggester, Suggestion
+from labelwidgets.labels import LabelSet
+from labelwidgets.suggesters.base import Item, Suggester, Suggestion
 
 
 class SuggestionPrefetcher:

@@ -19,15 +19,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .decision import ACTIONS, UNDO, Decision, text_hash, utc_now
-from .errors import InputError
-from .keys import decode_key, encode_key
-from .labels import LabelSet
-from .ordering import make_order
-from .prefetch import SuggestionPrefetcher
-from .results import SUGGESTED_KEY, ResultColumns
-from .store import Store, open_store
-from .suggestion import FromColumn, Item, Suggester, Suggestion
+from labelwidgets.decision import ACTIONS, UNDO, Decision, text_hash, utc_now
+from labelwidgets.errors import InputError
+from labelwidgets.keys import decode_key, encode_key
+from labelwidgets.labels import LabelSet
+from labelwidgets.session.ordering import make_order
+from labelwidgets.session.results import SUGGESTED_KEY, ResultColumns
+from labelwidgets.store import Store, open_store
+from labelwidgets.suggesters.base import Item, Suggester, Suggestion
+from labelwidgets.suggesters.column import FromColumn
+from labelwidgets.suggesters.prefetch import SuggestionPrefetcher
 
 #: What a caller may ask for; the session turns "label" into labeled/accepted/corrected.
 INTENTS = ("label", "accept", "correct", "reject", "skip")
@@ -359,6 +360,14 @@ class LabelingSession:
             self._move(self.rank_of(row))
         self._notify(event)
         return event
+
+    def undo_target(self) -> int | None:
+        """The position an undo would revert now (this annotator's latest decision), or None.
+
+        The one definition of what undo means: a key, a button, Python and every view of this session agree.
+        """
+        with self._lock:
+            return self.rank_of(self._undo_stack[-1][0]) if self._undo_stack else None
 
     def goto(self, rank: int) -> None:
         with self._lock:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from labelwidgets.errors import InputError
 
 ORDERS = ("index", "random", "uncertain", "disagreement", "stratified")
 

@@ -15,8 +15,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .metrics import (
+from labelwidgets.errors import InputError
+from labelwidgets.metrics.agreement import (
     REVIEW_DECISIONS,
     _check_ci,
     _check_labels,

@@ -8,8 +8,9 @@ from typing import Any
 
 def asset(name: str) -> Path:
     """A front-end file: installed wheels carry js/ as labelwidgets/_static; a source checkout has it at the top."""
-    packaged = Path(__file__).parent / "_static" / name
-    return packaged if packaged.exists() else Path(__file__).parent.parent / "js" / name
+    package = Path(__file__).parent.parent
+    packaged = package / "_static" / name
+    return packaged if packaged.exists() else package.parent / "js" / name
 
 
 def mimebundle_with_text(widget: Any, text: str, **kwargs: Any) -> Any:

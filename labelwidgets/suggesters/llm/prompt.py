@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from .errors import InputError
-from .labels import LabelSet
-from .suggestion import Item
+from labelwidgets.errors import InputError
+from labelwidgets.labels import EDGE_NOISE, LabelSet
+from labelwidgets.suggesters.base import Item
 
 Message = dict[str, str]
 OutputFormat = Literal["json", "label"]
@@ -200,8 +200,6 @@ class ParsedAnswer:
 
 
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*(.*?)\s*```$", re.DOTALL)
-_LABEL_PREFIX = re.compile(r"^(?:label|answer|category|class)\s*[:=]\s*", re.IGNORECASE)
-_EDGE_NOISE = " \t\r\n\"'`*.,;:!?"
 
 
 def parse_answer(raw: str | None, labels: LabelSet) -> ParsedAnswer:
@@ -222,7 +220,7 @@ def parse_answer(raw: str | None, labels: LabelSet) -> ParsedAnswer:
     candidate = text if value is None else value
     if not isinstance(candidate, str):
         return ParsedAnswer(None, error=f"the label must be a string, got {json.dumps(candidate)}")
-    label = match_label(candidate, labels)
+    label = labels.match(candidate)
     if label is None:
         shown = candidate if len(candidate) <= 80 else candidate[:77] + "..."
         return ParsedAnswer(None, rationale=rationale, error=f"{shown!r} is not one of the labels {labels.names}")
@@ -257,21 +255,6 @@ def _loads(text: str) -> Any:
         return None
 
 
-def match_label(candidate: str, labels: LabelSet) -> str | None:
-    if candidate in labels:
-        return candidate
-    cleaned = _LABEL_PREFIX.sub("", candidate.strip(_EDGE_NOISE)).strip(_EDGE_NOISE)
-    if cleaned in labels:
-        return cleaned
-    key = _normal(cleaned)
-    matches = [name for name in labels.names if _normal(name) == key]
-    return matches[0] if len(matches) == 1 else None
-
-
-def _normal(text: str) -> str:
-    return " ".join(text.strip(_EDGE_NOISE).split()).casefold()
-
-
 def _value_span(raw: str, value: str) -> tuple[int, int] | None:
     """The characters of the label's value in the raw answer, to find its tokens' logprobs."""
     keyed = re.search(r'"(?:label|category|class|answer)"\s*:\s*"', raw, re.IGNORECASE)
@@ -282,6 +265,6 @@ def _value_span(raw: str, value: str) -> tuple[int, int] | None:
     start = raw.find(value)
     if start >= 0:
         return start, start + len(value)
-    stripped = raw.strip(_EDGE_NOISE)
+    stripped = raw.strip(EDGE_NOISE)
     start = raw.find(stripped)
     return (start, start + len(stripped)) if stripped and start >= 0 else None

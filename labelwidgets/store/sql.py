@@ -7,75 +7,21 @@ event survives a killed process and a power cut.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
-import os
+import logging
 import threading
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from .decision import Decision
-from .errors import StoreError
+from labelwidgets.decision import Decision
+from labelwidgets.errors import StoreError
+from labelwidgets.store.migrations import SCHEMA_VERSION, pending
 
-SCHEMA_VERSION = "1"
+log = logging.getLogger("labelwidgets")
 
-
-class Store(Protocol):
-    description: str
-    durable: bool
-
-    def check_labels(self, labels: list[str]) -> None: ...
-    def record_session(self, info: dict[str, Any]) -> None: ...
-    def sessions(self) -> list[dict[str, Any]]: ...
-    def append(self, event: Decision) -> int: ...
-    def events(self, annotator: str | None = None) -> list[Decision]: ...
-    def find_client_event(self, client_id: str, client_seq: int) -> Decision | None: ...
-    def close(self) -> None: ...
-
-
-class MemoryStore:
-    """Keeps decisions in this process only. Everything is lost when the kernel stops."""
-
-    description = "memory only"
-    durable = False
-
-    def __init__(self) -> None:
-        self._events: list[Decision] = []
-        self._lock = threading.Lock()
-        self._labels: list[str] | None = None
-        self._sessions: list[dict[str, Any]] = []
-
-    def check_labels(self, labels: list[str]) -> None:
-        self._labels = list(labels)
-
-    def record_session(self, info: dict[str, Any]) -> None:
-        self._sessions.append(dict(info))
-
-    def sessions(self) -> list[dict[str, Any]]:
-        return [dict(x) for x in self._sessions]
-
-    def append(self, event: Decision) -> int:
-        with self._lock:
-            event_id = len(self._events) + 1
-            self._events.append(event.with_id(event_id))
-        return event_id
-
-    def events(self, annotator: str | None = None) -> list[Decision]:
-        with self._lock:
-            return [e for e in self._events if annotator is None or e.annotator == annotator]
-
-    def find_client_event(self, client_id: str, client_seq: int) -> Decision | None:
-        with self._lock:
-            for event in reversed(self._events):
-                if event.client_id == client_id and event.client_seq == client_seq:
-                    return event
-        return None
-
-    def close(self) -> None:
-        pass
-
-    def __repr__(self) -> str:
-        return "MemoryStore()"
+#: The columns of an event, in the order `events_frame` returns them.
+EVENT_COLUMNS = tuple(f.name for f in dataclasses.fields(Decision))
 
 
 class SQLStore:
@@ -123,6 +69,7 @@ class SQLStore:
             sa.Column("session_id", sa.String(64)),
             sa.Column("client_id", sa.String(64)),
             sa.Column("client_seq", sa.Integer),
+            sa.Column("previous_label", sa.Text),
             sa.UniqueConstraint("client_id", "client_seq", name="lw_events_client_once"),
         )
         # One row per labeling session: who, when, and the order and blind share used, so results can be audited.
@@ -134,29 +81,51 @@ class SQLStore:
             sa.Column("info", sa.Text, nullable=False),
         )
         try:
-            self.metadata.create_all(self.engine)
-            with self.engine.begin() as conn:
-                stored = conn.execute(
-                    sa.select(self.meta_table.c.value).where(self.meta_table.c.key == "schema_version")
-                ).scalar()
-                if stored is None:
-                    conn.execute(self.meta_table.insert().values(key="schema_version", value=SCHEMA_VERSION))
-                elif stored == SCHEMA_VERSION:
-                    # A write that changes nothing: a read-only store fails here, before any labeling.
-                    conn.execute(
-                        self.meta_table.update()
-                        .where(self.meta_table.c.key == "schema_version")
-                        .values(value=SCHEMA_VERSION)
-                    )
-                else:
-                    raise StoreError(
-                        f"the store {description!r} has schema version {stored}; this labelwidgets writes "
-                        f"version {SCHEMA_VERSION}. Upgrade labelwidgets or use a new store file."
-                    )
+            self._prepare_schema()
         except StoreError:
             raise
-        except Exception as exc:
-            raise StoreError(_explain_open_failure(description, exc)) from exc
+        except Exception as first:
+            # Two processes opening a fresh database at once can race on CREATE TABLE; the loser retries
+            # once, when the winner's tables are there.
+            log.debug("creating the schema of %s failed once (%s); retrying", description, first)
+            try:
+                self._prepare_schema()
+            except StoreError:
+                raise
+            except Exception as exc:
+                raise StoreError(_explain_open_failure(description, exc)) from exc
+
+    def _prepare_schema(self) -> None:
+        """Create the tables, or bring an older store up to date, in one transaction."""
+        sa = self._sa
+        meta = self.meta_table
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                # Serialises schema creation between processes; released when this transaction ends.
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7274620153)"))
+            self.metadata.create_all(conn)
+            stored = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+            if stored is None:
+                conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+                return
+            try:
+                version = int(stored)
+            except ValueError:
+                raise StoreError(
+                    f"the store {self.description!r} has an unreadable schema version {stored!r}; "
+                    f"it was not written by labelwidgets. Use a new store path."
+                ) from None
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the store {self.description!r} has schema version {version}, newer than this labelwidgets "
+                    f"(version {SCHEMA_VERSION}). Upgrade labelwidgets (pip install -U labelwidgets) to open it; "
+                    f"it was left unchanged."
+                )
+            for step_version, what, step in pending(version):
+                log.info("upgrading the store %s to schema version %d: %s", self.description, step_version, what)
+                step(conn)
+            # Also a write when nothing changes: a read-only store fails here, before any labeling.
+            conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
 
     def check_labels(self, labels: list[str]) -> None:
         """Record the label set on first use; refuse a different one later.
@@ -224,6 +193,22 @@ class SQLStore:
         with self.engine.connect() as conn:
             return [_row_to_event(row._mapping) for row in conn.execute(query)]
 
+    def events_frame(self, annotator: str | None = None) -> Any:
+        """Every event (of ``annotator``) as a pandas DataFrame with the Decision fields as columns, oldest first.
+
+        One query and no per-event objects: reopening a store with hundreds of thousands of decisions
+        costs one read, not a Python object per event.
+        """
+        import pandas as pd
+
+        table = self.events_table
+        query = self._sa.select(*[table.c[name] for name in EVENT_COLUMNS]).order_by(table.c.id)
+        if annotator is not None:
+            query = query.where(table.c.annotator == annotator)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).fetchall()
+        return pd.DataFrame.from_records(rows, columns=list(EVENT_COLUMNS), coerce_float=False)
+
     def find_client_event(self, client_id: str, client_seq: int) -> Decision | None:
         table = self.events_table
         query = self._sa.select(table).where(table.c.client_id == client_id, table.c.client_seq == client_seq)
@@ -236,37 +221,6 @@ class SQLStore:
 
     def __repr__(self) -> str:
         return f"SQLStore({self.description!r})"
-
-
-def open_store(store: str | os.PathLike[str] | Store | None) -> Store:
-    """A path (SQLite file), an SQLAlchemy URL, a ready store object, or None for memory only."""
-    if store is None:
-        return MemoryStore()
-    if hasattr(store, "append") and hasattr(store, "events"):
-        return store  # type: ignore[return-value]
-    if isinstance(store, str) and "://" in store:
-        return SQLStore(store, description=_redact_url(store))
-    if not isinstance(store, (str, os.PathLike)):
-        raise StoreError(f"store must be a file path, an SQLAlchemy URL or None, not {type(store).__name__}.")
-    path = Path(store).expanduser()
-    if str(store).strip() == "":
-        raise StoreError("store is an empty string; give a file path such as store='labels.db', or store=None.")
-    folder = path.parent.resolve()
-    if not folder.is_dir():
-        raise StoreError(
-            f"cannot create the store {str(path)!r}: the folder {str(folder)!r} does not exist. "
-            f"Create it first (os.makedirs({str(folder)!r})) or choose another path."
-        )
-    if path.is_dir():
-        raise StoreError(
-            f"the store path {str(path)!r} is a folder; give a file name such as {str(path / 'labels.db')!r}."
-        )
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise StoreError(
-            f"cannot write the store {str(path)!r}: that location is read-only. "
-            f"Choose a writable path, for example in your home folder."
-        )
-    return SQLStore(f"sqlite:///{path.resolve()}", description=str(store))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

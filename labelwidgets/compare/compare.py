@@ -33,15 +33,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._display import mimebundle_with_text
-from .errors import InputError, LabelwidgetsError
-from .keys import encode_key
-from .labels import LabelSet
-from .suggestion import Item, Suggester, Suggestion
+from labelwidgets.errors import InputError, LabelwidgetsError
+from labelwidgets.keys import encode_key
+from labelwidgets.labels import LabelSet
+from labelwidgets.suggesters.base import Item, Suggester, Suggestion
+from labelwidgets.widgets.display import mimebundle_with_text
 
 if TYPE_CHECKING:
-    from .labeler import Labeler
-    from .leaderboard import LeaderboardWidget
+    from labelwidgets.labeler import Labeler
+    from labelwidgets.widgets.leaderboard import LeaderboardWidget
 
 #: sort_by= names and the table column each sorts on; quality metrics sort high to low, the others low to high.
 SORT_KEYS: dict[str, tuple[str, bool]] = {
@@ -624,7 +624,7 @@ def _score(
 ) -> _Scores:  # fmt: skip
     from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score
 
-    from .metrics import wilson_interval
+    from labelwidgets.metrics.agreement import wilson_interval
 
     n = len(human)
     notes: list[str] = []
@@ -964,7 +964,7 @@ class Leaderboard:
     @property
     def widget(self) -> LeaderboardWidget:
         if self._widget is None:
-            from .leaderboard import LeaderboardWidget
+            from labelwidgets.widgets.leaderboard import LeaderboardWidget
 
             self._widget = LeaderboardWidget(self)
         return self._widget

@@ -1,0 +1,1 @@
+"""`lw.compare`: which suggester agrees with people, with intervals and ties."""

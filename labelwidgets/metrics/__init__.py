@@ -1,0 +1,1 @@
+"""Agreement and drift metrics: pure functions, one definition of each number."""

@@ -1,0 +1,43 @@
+"""The one place where a suggester's answer is checked against the label set.
+
+Every path that takes suggestions (prefetch in the Labeler, `lw.suggest`, `lw.compare`) passes
+them through `validate`, so a label outside the set can never be accepted, written or scored as
+a label: near misses map onto the label, anything else becomes an invalid suggestion that keeps
+what the suggester said in ``raw``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from labelwidgets.labels import LabelSet
+from labelwidgets.suggesters.base import Suggestion
+
+
+def validate(answer: Any, labels: LabelSet, *, name: str | None = None) -> Suggestion:
+    """``answer`` as a Suggestion whose label is in ``labels``, or an invalid one saying why."""
+    if not isinstance(answer, Suggestion):
+        return Suggestion.invalid(
+            f"the suggester returned {type(answer).__name__}, not a Suggestion", raw=_raw(answer), model=name
+        )
+    if answer.model is None and name is not None:
+        answer = dataclasses.replace(answer, model=name)
+    if not answer.valid:
+        return answer
+    label = answer.label
+    if not isinstance(label, str):
+        return dataclasses.replace(
+            answer, label=None, raw=answer.raw or _raw(label),
+            error=f"the suggested label {label!r} is a {type(label).__name__}, not one of the labels {labels.names}",
+        )  # fmt: skip
+    matched = labels.match(label)
+    if matched is None:
+        return dataclasses.replace(
+            answer, label=None, raw=answer.raw or label, error=f"{label!r} is not one of the labels {labels.names}"
+        )
+    return answer if matched == label else dataclasses.replace(answer, label=matched, raw=answer.raw or label)
+
+
+def _raw(value: Any) -> str | None:
+    return None if value is None else repr(value)[:500]

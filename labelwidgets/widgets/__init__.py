@@ -1,0 +1,1 @@
+"""The notebook views: thin anywidgets and plotly figures over the public APIs."""
