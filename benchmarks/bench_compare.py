@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 import labelwidgets as lw
-from labelwidgets.compare import compare as compare_module
 from labelwidgets.compare.compare import compare
+from labelwidgets.compare.inputs import prepare
+from labelwidgets.suggesters.runner import run_suggesters
 
 LABELS = ["billing", "bug", "feature", "praise", "other"]
 
@@ -55,11 +56,11 @@ def main() -> None:
             return compare(df, labels=LABELS, suggesters=suggesters, progress=False)
 
         total = median_ms(whole, repeat)
-        prepared = compare_module._prepare(df, human="label", text="text", labels=LABELS, item=None, annotator=None)
+        prepared = prepare(df, human="label", text="text", labels=LABELS, item=None, annotator=None)
         items_ms = median_ms(prepared.items, repeat)
         items = prepared.items()
         run_ms = median_ms(
-            lambda items=items, prepared=prepared, suggesters=suggesters: compare_module._run_all(
+            lambda items=items, prepared=prepared, suggesters=suggesters: run_suggesters(
                 suggesters, items, prepared.labels, max_workers=8, batch_size=16, progress=False
             ),
             repeat,

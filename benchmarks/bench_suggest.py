@@ -41,10 +41,14 @@ def throughput() -> None:
     print("|---|---|---|---|---|---|")
     for concurrency, n in ((1, 20), (8, 160), (32, 640)):
         with FaultServer(latency=LATENCY, default=Reply.label("spam")) as server:
-            llm = lw.LLM("openai/fake", api_base=server.url, api_key="sk-bench", cache=False)
+            # the LLM's own max_concurrency caps what lw.suggest may ask of it, so both are set
+            llm = lw.LLM("openai/fake", api_base=server.url, api_key="sk-bench", cache=False,
+                         max_concurrency=concurrency)  # fmt: skip
             df = pd.DataFrame({"text": [f"message {i}" for i in range(n)]})
             start = time.perf_counter()
-            lw.suggest(df, llm, text="text", labels=LABELS, max_concurrency=concurrency, progress=False)
+            # a local fake model has no price: confirm_above=None accepts the (zero) cost without asking
+            lw.suggest(df, llm, text="text", labels=LABELS, max_concurrency=concurrency, progress=False,
+                       confirm_above=None)  # fmt: skip
             seconds = time.perf_counter() - start
             rate, limit = n / seconds, concurrency / LATENCY
             print(f"| {concurrency} | {n} | {seconds:.2f} | {rate:.1f} | {limit:.0f} | {rate / limit:.0%} |")

@@ -4,6 +4,13 @@
  * local window at once, then tells Python. Python answers with acknowledgements, item
  * updates and suggestions as custom messages; only a window of items is ever held here.
  *
+ * What the view knows about which items are decided is one array, `known`, fed by every window,
+ * item update and acknowledgement, with this view's unconfirmed actions on top (`overlay`). The next
+ * item shown is always the first open one after the current position, so no item is ever skipped.
+ * Undo means what the session means (this annotator's latest decision): the kernel tells every view
+ * its undo target, this view's unconfirmed actions are newer than that, and the acknowledgement of an
+ * undo says which item it reverted.
+ *
  * Item text and every label, field and note are set with textContent, never as HTML.
  */
 
@@ -15,7 +22,13 @@
  * @typedef {{rank: number, key: string, text: string | null, length: number, fields: Record<string, string>,
  *   decision: DecisionView | null, stale: DecisionView | null, suggestion_status: string,
  *   suggestion: SuggestionView | null}} Item
- * @typedef {{seq: number, message: Record<string, any>, sentAt: number, rank: number | null}} Pending
+ * @typedef {{type: string, client: string | null, request: number | null, anchor: number, items: Item[],
+ *   upcoming: number[], through: number, first_undecided: number | null, undo_target: number | null,
+ *   version: number}} Window
+ * @typedef {"decide" | "undo"} OpKind
+ * @typedef {{seq: number, message: Record<string, any>, sentAt: number, kind: OpKind, rank: number | null}} Pending
+ * @typedef {{client: string, seq: number, kind: OpKind, rank: number | null}} Op
+ * @typedef {{ops: Op[], applied: Map<string, number>, undoTarget: number | null, views: number}} SharedLog
  * @typedef {{
  *   get: (name: string) => any, set: (name: string, value: any) => void, save_changes: () => void,
  *   send: (content: any) => void, on: (event: string, cb: (...args: any[]) => void) => void,
@@ -25,6 +38,17 @@
 
 const RESEND_AFTER_MS = 2500;
 const CACHE_LIMIT = 600;
+const UNKNOWN = 0;
+const OPEN = 1;
+const DECIDED = 2;
+const RAW_CHARS = 300;
+
+/**
+ * What the views of one widget in this page share: the actions they sent that the kernel has not applied
+ * yet, in the order sent (which is the order the kernel applies them), and the kernel's undo target.
+ * @type {Map<string, SharedLog>}
+ */
+const logs = new Map();
 
 /** @param {string} tag @param {string} [cls] @param {string} [text] */
 function h(tag, cls, text) {
@@ -32,6 +56,11 @@ function h(tag, cls, text) {
   if (cls) node.className = cls;
   if (text !== undefined) node.textContent = text;
   return node;
+}
+
+/** @param {string} text @param {number} limit */
+function clip(text, limit) {
+  return text.length > limit ? text.slice(0, limit) + "…" : text;
 }
 
 /** @param {{model: Model, el: HTMLElement}} ctx */
@@ -42,24 +71,33 @@ function render({ model, el }) {
   const config = model.get("config");
   const n = model.get("n_items");
   const keyToLabel = new Map(labels.filter((l) => l.key).map((l) => [/** @type {string} */ (l.key), l.name]));
+  const logId = String(config.id ?? "");
+  /** @type {SharedLog} */
+  const log = logs.get(logId) ?? { ops: [], applied: new Map(), undoTarget: null, views: 0 };
+  logs.set(logId, log);
+  log.views += 1;
+  log.undoTarget = model.get("status").undo_target ?? null;
 
   /** @type {Map<number, Item>} */
   const cache = new Map();
-  /** rank -> decision shown before Python confirmed it */
-  /** @type {Map<number, DecisionView>} */
+  /** rank -> UNKNOWN, OPEN or DECIDED, as far as this view knows (its own unconfirmed actions included) */
+  const known = new Uint8Array(n);
+  /** rank -> what this view did and the kernel has not confirmed: a decision, or null for an undo */
+  /** @type {Map<number, DecisionView | null>} */
   const overlay = new Map();
   /** @type {Map<number, Pending>} */
   const pending = new Map();
-  /** ranks decided in this view, newest last, for an undo that shows at once */
-  /** @type {number[]} */
-  const decidedHere = [];
-  /** @type {number[]} */
-  let upcoming = [];
-  /** @type {number | null} */
-  let firstUndecided = null;
   let rank = model.get("position");
   let seq = 0;
   let requestId = 0;
+  /** the request id of the one top-up window on its way, and when it was asked for */
+  /** @type {{id: number, at: number} | null} */
+  let topUpRequest = null;
+  /** the last item asked for because it was to be shown and not cached */
+  let asked = { rank: -1, at: 0 };
+  /** when the next open item lies beyond what this view knows: the rank to continue after, once a window says */
+  /** @type {number | null} */
+  let resolving = null;
   let shownAt = performance.now();
   let lastError = "";
   let notice = "";
@@ -86,15 +124,19 @@ function render({ model, el }) {
 
   const guidelines = /** @type {HTMLDetailsElement} */ (h("details", "lw-guidelines"));
   if (config.guidelines) {
-    guidelines.append(h("summary", "", "Guidelines"), h("div", "lw-guidelines-text", config.guidelines));
+    const text = h("div", "lw-guidelines-text", config.guidelines);
+    text.dir = "auto";
+    guidelines.append(h("summary", "", "Guidelines"), text);
   } else {
     guidelines.hidden = true;
   }
 
   const banner = h("div", "lw-banner");
+  banner.setAttribute("role", "status");
   const fields = h("div", "lw-fields");
   const textBox = h("div", "lw-text");
   textBox.setAttribute("data-testid", "lw-text");
+  textBox.dir = "auto"; // right-to-left text lays out right to left
   const expander = /** @type {HTMLButtonElement} */ (h("button", "lw-btn lw-expand"));
   expander.type = "button";
   const state = h("div", "lw-state");
@@ -102,14 +144,18 @@ function render({ model, el }) {
   const suggestionBox = h("div", "lw-suggestion");
   suggestionBox.hidden = !config.has_suggester;
   const suggestionLabel = h("span", "lw-suggestion-label");
+  suggestionLabel.dir = "auto";
+  const invalidTag = h("span", "lw-invalid-tag", "not one of the labels");
   const confidence = h("span", "lw-confidence");
   const confidenceBar = h("span", "lw-confidence-bar");
   confidence.append(confidenceBar);
   const confidenceText = h("span", "lw-confidence-text");
   const suggestionHelp = h("span", "lw-suggestion-help", "Enter accept · x reject · number correct");
+  const suggestionError = h("div", "lw-suggestion-error");
   const rationale = h("div", "lw-rationale");
-  suggestionBox.append(h("span", "lw-suggestion-title", "Suggested"), suggestionLabel, confidence, confidenceText,
-    suggestionHelp, rationale);
+  rationale.dir = "auto";
+  suggestionBox.append(h("span", "lw-suggestion-title", "Suggested"), suggestionLabel, invalidTag, confidence,
+    confidenceText, suggestionHelp, suggestionError, rationale);
 
   const buttons = h("div", "lw-labels");
   /** @type {Map<string, HTMLButtonElement>} */
@@ -117,7 +163,9 @@ function render({ model, el }) {
   for (const label of labels.filter((l) => l.key)) {
     const button = /** @type {HTMLButtonElement} */ (h("button", "lw-btn lw-label"));
     button.type = "button";
-    button.append(h("kbd", "lw-key", /** @type {string} */ (label.key)), h("span", "lw-label-name", label.name));
+    const name = h("span", "lw-label-name", label.name);
+    name.dir = "auto";
+    button.append(h("kbd", "lw-key", /** @type {string} */ (label.key)), name);
     if (label.description) button.title = label.description;
     button.addEventListener("click", () => chooseLabel(label.name));
     labelButtons.set(label.name, button);
@@ -151,6 +199,7 @@ function render({ model, el }) {
   actionButton("Forward", "→", () => move(rank + 1));
   const note = /** @type {HTMLInputElement} */ (h("input", "lw-note"));
   note.placeholder = "Note (optional)";
+  note.dir = "auto";
   note.setAttribute("aria-label", "Note for this item");
   actions.append(note);
 
@@ -162,45 +211,130 @@ function render({ model, el }) {
     doneBox, footer);
   el.append(root);
 
-  // ----- state helpers ----------------------------------------------------------------
+  // ----- what this view knows ---------------------------------------------------------
   /** @param {number} r */
-  const decisionOf = (r) => overlay.get(r) ?? cache.get(r)?.decision ?? null;
-  /** @param {number} r */
-  const isDecided = (r) => decisionOf(r) !== null;
+  const decisionOf = (r) => (overlay.has(r) ? overlay.get(r) ?? null : cache.get(r)?.decision ?? null);
 
-  /** @param {number} after */
-  function nextRank(after) {
-    for (const r of upcoming) if (r > after && !isDecided(r)) return r;
-    if (firstUndecided !== null && firstUndecided !== after && !isDecided(firstUndecided)) return firstUndecided;
-    if (upcoming.length && upcoming[upcoming.length - 1] < n - 1) return after + 1 < n ? after + 1 : null;
-    return null;
+  /** The kernel says whether `r` is decided; this view's own unconfirmed action on it still stands.
+   * @param {number} r @param {boolean} decided */
+  function learn(r, decided) {
+    if (!overlay.has(r)) known[r] = decided ? DECIDED : OPEN;
   }
+
+  /** No action of this view on `r` awaits the kernel any more: the kernel's word on it stands.
+   * @param {number} r @param {number} fallback what to assume when the item is not in the cache */
+  function settle(r, fallback) {
+    for (const p of pending.values()) if (p.rank === r) return;
+    overlay.delete(r);
+    const item = cache.get(r);
+    known[r] = item ? (item.decision ? DECIDED : OPEN) : fallback;
+  }
+
+  /** The first rank in [start, stop) that is open or not known yet, or null.
+   * @param {number} start @param {number} stop */
+  function firstOpen(start, stop) {
+    if (start >= stop) return null;
+    const unknownAt = known.indexOf(UNKNOWN, start);
+    const end = unknownAt < 0 || unknownAt > stop ? stop : unknownAt;
+    const openAt = known.subarray(start, end).indexOf(OPEN);
+    if (openAt >= 0) return start + openAt;
+    return unknownAt >= 0 && unknownAt < stop ? unknownAt : null;
+  }
+
+  /** The first open (or not yet known) item after `after`, then from the start. @param {number} after */
+  const nextOpen = (after) => firstOpen(after + 1, n) ?? firstOpen(0, after);
 
   /** @param {Item} item */
   function remember(item) {
     cache.set(item.rank, item);
+    learn(item.rank, item.decision !== null);
     if (cache.size > CACHE_LIMIT) {
       for (const r of cache.keys()) {
-        if (Math.abs(r - rank) > CACHE_LIMIT / 2) cache.delete(r);
+        if (Math.abs(r - rank) > CACHE_LIMIT / 2 && !overlay.has(r)) cache.delete(r); // `known` keeps what it knew
         if (cache.size <= CACHE_LIMIT * 0.8) break;
       }
     }
   }
 
+  /** @param {Window} w */
+  function applyWindow(w) {
+    if (w.first_undecided === null) known.fill(DECIDED);
+    else known.fill(DECIDED, 0, w.first_undecided);
+    known.fill(DECIDED, w.anchor + 1, w.through + 1); // every rank in (anchor, through] not in upcoming
+    for (const item of w.items) remember(/** @type {Item} */ (item));
+    for (const r of w.upcoming) known[r] = OPEN;
+    if (w.first_undecided !== null) known[w.first_undecided] = OPEN;
+    for (const [r, view] of overlay) known[r] = view ? DECIDED : OPEN;
+    log.undoTarget = w.undo_target;
+  }
+
+  /**
+   * The rank an undo from this view reverts: the kernel's undo target, with the actions sent from this page
+   * that the kernel has not applied yet on top (they are newer). Undefined when that goes deeper than this
+   * page knows: then the acknowledgement says.
+   * @returns {number | null | undefined}
+   */
+  function undoTarget() {
+    /** @type {(number | null)[]} */
+    const stack = [];
+    let deeper = 0;
+    for (const op of log.ops) {
+      if (op.seq <= (log.applied.get(op.client) ?? 0)) continue; // applied: in the kernel's target already
+      if (op.kind === "decide") stack.push(op.rank);
+      else if (stack.length) stack.pop();
+      else deeper += 1;
+    }
+    if (stack.length) return stack[stack.length - 1];
+    return deeper ? undefined : log.undoTarget;
+  }
+
+  /** Ask for the window around `r` unless it is cached or was just asked for. @param {number} r */
+  function ask(r) {
+    if (cache.has(r)) return;
+    if (asked.rank === r && performance.now() - asked.at < RESEND_AFTER_MS) return;
+    asked = { rank: r, at: performance.now() };
+    requestWindow(r);
+  }
+
   /** @param {number} r */
   function requestWindow(r) {
     requestId += 1;
-    model.send({ type: "window", rank: r, request: requestId });
+    model.send({ type: "window", rank: r, request: requestId, client: clientId });
+    return requestId;
   }
 
-  /** @param {Record<string, any>} message */
-  function sendTracked(message) {
+  /** Keep the next open items known ahead of the current one: one window request on its way at a time. */
+  function topUp() {
+    if (resolving !== null) return;
+    if (topUpRequest && performance.now() - topUpRequest.at < RESEND_AFTER_MS) return;
+    const want = config.window_ahead / 2;
+    let count = 0;
+    let from = rank + 1;
+    while (count < want) {
+      const r = firstOpen(from, n);
+      if (r === null) return; // everything after this item is known
+      if (known[r] === UNKNOWN) break;
+      count += 1;
+      from = r + 1;
+    }
+    if (count < want) topUpRequest = { id: requestWindow(rank), at: performance.now() };
+  }
+
+  /** @param {Record<string, any>} message @param {OpKind} kind @param {number | null} target */
+  function sendTracked(message, kind, target) {
     seq += 1;
     const full = { ...message, seq, client: clientId };
-    pending.set(seq, { seq, message: full, sentAt: performance.now(), rank: message.rank ?? null });
+    pending.set(seq, { seq, message: full, sentAt: performance.now(), kind, rank: target });
+    log.ops.push({ client: clientId, seq, kind, rank: target });
     model.send(full);
     renderSave();
     return seq;
+  }
+
+  /** @param {number} s */
+  function forgetOp(s) {
+    const i = log.ops.findIndex((op) => op.client === clientId && op.seq === s);
+    if (i >= 0) log.ops.splice(i, 1);
   }
 
   // ----- actions --------------------------------------------------------------------
@@ -215,8 +349,7 @@ function render({ model, el }) {
     if (!item || !doneBox.hidden) return; // nothing shown, or "all done": keys must not relabel the last item
     const suggestion = item.suggestion_status === "ready" ? item.suggestion : null;
     if ((intent === "accept" || intent === "reject") && !suggestion) {
-      flash(config.has_suggester ? "No suggestion to " + intent + " yet: press a number key to label." :
-        "No suggester attached: press a number key to label.");
+      flash(whyNoSuggestion(item, intent));
       return;
     }
     /** @type {DecisionView} */
@@ -226,31 +359,52 @@ function render({ model, el }) {
     else if (intent === "accept") view = { action: "accepted", label: suggestion?.label ?? null };
     else view = { action: !suggestion ? "labeled" : label === suggestion.label ? "accepted" : "corrected", label: label ?? null };
     const seconds = (performance.now() - shownAt) / 1000;
-    overlay.set(rank, view);
-    decidedHere.push(rank);
+    const decided = rank;
+    overlay.set(decided, view);
+    known[decided] = DECIDED;
     sendTracked({
-      type: "decide", intent, label: label ?? null, rank, seconds, note: note.value || null,
+      type: "decide", intent, label: label ?? null, rank: decided, seconds, note: note.value || null,
       suggestion_visible: !!suggestion,
-    });
+    }, "decide", decided);
     note.value = "";
-    const next = nextRank(rank);
-    if (next === null) {
-      showDone();
-    } else {
-      show(next);
-    }
-    if (upcoming.filter((r) => r > rank && !isDecided(r)).length < config.window_ahead / 2) requestWindow(rank);
+    advance(decided);
     tellPosition();
+    topUp();
+  }
+
+  /** @param {Item} item @param {string} intent */
+  function whyNoSuggestion(item, intent) {
+    if (!config.has_suggester) return "No suggester attached: press a number key to label.";
+    if (item.suggestion_status === "invalid" && item.suggestion) {
+      const raw = item.suggestion.raw;
+      return raw ? `The suggestion “${clip(raw, 60)}” is not one of the labels: press a number key to label.` :
+        "There is no usable suggestion for this item: press a number key to label.";
+    }
+    if (item.suggestion_status === "hidden") return "The suggestion is hidden for a blind check: press a number key to label.";
+    return "No suggestion to " + intent + " yet: press a number key to label.";
+  }
+
+  /** Show the first open item after `after`; when that is beyond what this view knows, ask and continue then.
+   * @param {number} after */
+  function advance(after) {
+    const r = nextOpen(after);
+    if (r === null) {
+      resolving = null;
+      showDone();
+      return;
+    }
+    resolving = known[r] === OPEN ? null : after;
+    show(r); // an item not known yet shows "Loading…" and asks for its window
   }
 
   function undo() {
-    const last = decidedHere.pop();
-    sendTracked({ type: "undo" });
-    if (last !== undefined) {
-      overlay.delete(last);
-      const item = cache.get(last);
-      if (item) item.decision = null;
-      show(last);
+    const target = undoTarget();
+    sendTracked({ type: "undo" }, "undo", typeof target === "number" ? target : null);
+    if (typeof target === "number") {
+      overlay.set(target, null);
+      known[target] = OPEN;
+      resolving = null;
+      show(target);
       tellPosition();
     }
   }
@@ -259,12 +413,15 @@ function render({ model, el }) {
   function move(r) {
     if (!doneBox.hidden) r = rank; // from "all done", Back shows the last item again
     if (r < 0 || r >= n) return;
+    resolving = null;
     show(r);
     tellPosition();
-    if (!cache.has(r + 1) || !cache.has(r - 1)) requestWindow(r);
+    const near = [r - 1, r + 1].filter((x) => x >= 0 && x < n);
+    if (cache.has(r) && near.some((x) => !cache.has(x))) requestWindow(r);
   }
 
   function tellPosition() {
+    if (model.get("position") === rank) return;
     model.set("position", rank);
     model.save_changes();
   }
@@ -280,7 +437,7 @@ function render({ model, el }) {
     doneBox.hidden = true;
     textBox.hidden = false;
     paint();
-    if (!cache.has(r)) requestWindow(r);
+    ask(r);
   }
 
   function paint() {
@@ -298,7 +455,9 @@ function render({ model, el }) {
     }
     for (const [name, value] of Object.entries(item.fields)) {
       const field = h("span", "lw-field");
-      field.append(h("span", "lw-field-name", `${name}: `), h("span", "lw-field-value", value));
+      const shown = h("span", "lw-field-value", value);
+      shown.dir = "auto";
+      field.append(h("span", "lw-field-name", `${name}: `), shown);
       fields.append(field);
     }
     if (item.text === null || item.text === "") {
@@ -318,7 +477,7 @@ function render({ model, el }) {
     if (decision) {
       const what = decision.label ? `${decision.label} (${decision.action})` : decision.action;
       state.append(h("span", "lw-decided", `Decided: ${what}`));
-      if (pending.size && overlay.has(rank)) state.append(h("span", "lw-unsaved", " · saving"));
+      if (overlay.has(rank)) state.append(h("span", "lw-unsaved", " · saving"));
     }
     if (item.stale && !decision) {
       state.append(h("span", "lw-stale",
@@ -338,9 +497,11 @@ function render({ model, el }) {
     suggestionBox.classList.toggle("lw-waiting", status === "pending" || status === "none" || status === "hidden");
     suggestionBox.classList.toggle("lw-invalid", status === "invalid");
     rationale.textContent = "";
+    suggestionError.textContent = "";
+    invalidTag.hidden = true;
     confidence.hidden = true;
     confidenceText.textContent = "";
-    for (const [name, button] of labelButtons) button.classList.toggle("lw-suggested", false);
+    for (const [, button] of labelButtons) button.classList.toggle("lw-suggested", false);
     acceptButton.disabled = rejectButton.disabled = status !== "ready";
     if (status === "ready" && suggestion) {
       suggestionLabel.textContent = suggestion.label ?? "";
@@ -357,8 +518,14 @@ function render({ model, el }) {
       suggestionLabel.textContent = "hidden for a blind check: label it yourself";
       suggestionHelp.hidden = true;
     } else if (status === "invalid" && suggestion) {
-      suggestionLabel.textContent = "invalid";
-      rationale.textContent = (suggestion.error ?? "") + (suggestion.raw ? ` — model said: ${suggestion.raw}` : "");
+      // What the suggester said, as text; it is not a label, so it cannot be accepted.
+      if (suggestion.raw) {
+        suggestionLabel.textContent = clip(suggestion.raw, RAW_CHARS);
+        invalidTag.hidden = false;
+      } else {
+        suggestionLabel.textContent = "no suggestion";
+      }
+      suggestionError.textContent = (suggestion.error ?? "") + " · press a number key to label";
       suggestionHelp.hidden = true;
     } else {
       suggestionLabel.textContent = "waiting…";
@@ -368,9 +535,13 @@ function render({ model, el }) {
 
   function renderProgress() {
     const status = model.get("status");
-    let newlyDecided = 0;
-    for (const [r] of overlay) if (!cache.get(r)?.decision) newlyDecided += 1;
-    const decided = Math.min(n, status.decided + newlyDecided);
+    let change = 0;
+    for (const [r, view] of overlay) {
+      const confirmed = !!cache.get(r)?.decision;
+      if (view && !confirmed) change += 1;
+      else if (!view && confirmed) change -= 1;
+    }
+    const decided = Math.max(0, Math.min(n, status.decided + change));
     progressBar.style.width = `${(100 * decided) / n}%`;
     progress.title = `${decided.toLocaleString()} of ${n.toLocaleString()} decided`;
   }
@@ -388,13 +559,14 @@ function render({ model, el }) {
       "store=None: decisions live in this kernel only and are lost when it stops";
     const counts = status.counts ?? {};
     const parts = [`${status.decided.toLocaleString()} decided`];
-    for (const name of ["labeled", "accepted", "corrected", "rejected", "skipped"]) {
-      if (counts[name]) parts.push(`${counts[name]} ${name}`);
+    for (const [name, count] of Object.entries(counts)) {
+      if (count) parts.push(`${count} ${name}`);
     }
     parts.push(`annotator ${status.annotator}`, status.durable ? `store ${status.store}` : "memory only");
     if (status.tokens) parts.push(`${status.tokens.toLocaleString()} tokens`);
     if (status.cost) parts.push(`$${status.cost.toFixed(4)}`);
     footer.textContent = parts.join(" · ");
+    // Only what concerns the whole session: one item's invalid suggestion is shown with that item.
     const errors = status.errors ?? [];
     banner.replaceChildren();
     if (notice) banner.append(h("div", "lw-notice", notice));
@@ -500,38 +672,63 @@ function render({ model, el }) {
   /** @param {FocusEvent} _event */
   const onFocusChange = (_event) => root.classList.toggle("lw-focused", root.contains(document.activeElement));
 
+  /** A click on any of the widget's buttons leaves the keyboard with the widget, so the next key works.
+   * @param {MouseEvent} event */
+  const onClick = (event) => {
+    const target = /** @type {HTMLElement} */ (event.target);
+    if (target.closest("button")) root.focus({ preventScroll: true });
+  };
+
   // ----- messages from Python -----------------------------------------------------------
   /** @param {any} message */
   function onMessage(message) {
     switch (message.type) {
       case "window": {
-        for (const item of message.items) remember(item);
-        upcoming = message.upcoming;
-        firstUndecided = message.first_undecided;
-        if (firstWindow && firstUndecided === null) showDone(); // everything was decided before this view opened
-        else if (doneBox.hidden && message.items.some((/** @type {Item} */ i) => i.rank === rank)) paint();
-        firstWindow = false;
+        const w = /** @type {Window} */ (message);
+        applyWindow(w);
+        const mine = w.client === clientId;
+        if (mine && topUpRequest?.id === w.request) topUpRequest = null;
+        if (resolving !== null) {
+          advance(resolving);
+        } else if (mine && firstWindow && w.first_undecided === null) {
+          showDone(); // everything was decided before this view opened
+        } else if (doneBox.hidden && w.items.some((i) => i.rank === rank)) {
+          paint();
+        }
+        if (mine) firstWindow = false;
+        topUp();
         break;
       }
       case "item": {
         const item = /** @type {Item} */ (message.item);
+        if (message.client) {
+          log.applied.set(message.client, Math.max(log.applied.get(message.client) ?? 0, message.seq ?? 0));
+        }
+        if ("undo_target" in message) log.undoTarget = message.undo_target;
         remember(item);
         if (item.rank === rank && doneBox.hidden) paint();
         break;
       }
       case "ack": {
+        if ("undo_target" in message) log.undoTarget = message.undo_target;
+        if (message.client !== clientId) break;
         const entry = pending.get(message.seq);
+        if (!entry) break;
         pending.delete(message.seq);
-        if (entry?.rank !== null && entry?.rank !== undefined) {
-          const hasOther = [...pending.values()].some((p) => p.rank === entry.rank);
-          if (!hasOther) overlay.delete(entry.rank);
-        }
-        if (message.ok) {
-          lastError = pending.size ? lastError : "";
-        } else {
-          lastError = message.error;
-          const idx = entry ? decidedHere.lastIndexOf(/** @type {number} */ (entry.rank)) : -1;
-          if (idx >= 0) decidedHere.splice(idx, 1);
+        forgetOp(message.seq);
+        if (message.ok) lastError = pending.size ? lastError : "";
+        else lastError = message.error;
+        if (entry.kind === "undo") {
+          const undone = message.ok ? message.undone ?? null : null;
+          if (entry.rank !== null) settle(entry.rank, DECIDED);
+          if (undone !== null) settle(undone, OPEN);
+          if (undone !== null && undone !== entry.rank) {
+            resolving = null;
+            show(undone); // the kernel reverted another item than this view expected: show that one
+            tellPosition();
+          }
+        } else if (entry.rank !== null) {
+          settle(entry.rank, message.ok ? DECIDED : UNKNOWN);
         }
         renderSave();
         if (doneBox.hidden) paint();
@@ -547,6 +744,7 @@ function render({ model, el }) {
         break;
       }
       case "text": {
+        if (message.client && message.client !== clientId) break;
         const item = cache.get(message.rank);
         if (item && message.rank === rank) {
           expanded = true;
@@ -557,6 +755,7 @@ function render({ model, el }) {
         break;
       }
       case "notice":
+        if (message.client && message.client !== clientId) break;
         flash(message.message);
         break;
     }
@@ -564,9 +763,13 @@ function render({ model, el }) {
 
   const onPosition = () => {
     const r = model.get("position");
-    if (r !== rank) show(r);
+    if (r !== rank) {
+      resolving = null;
+      show(r);
+    }
   };
   const onStatus = () => {
+    log.undoTarget = model.get("status").undo_target ?? null;
     renderSave();
     renderProgress();
     if (!doneBox.hidden) showDone(); // its counts come from Python and may have just arrived
@@ -584,7 +787,7 @@ function render({ model, el }) {
     if (pending.size) renderSave();
   }, 1000);
 
-  expander.addEventListener("click", () => model.send({ type: "text", rank }));
+  expander.addEventListener("click", () => model.send({ type: "text", rank, client: clientId }));
   pickerInput.addEventListener("focus", () => renderPicker());
   pickerInput.addEventListener("input", () => {
     pickerIndex = 0;
@@ -593,23 +796,38 @@ function render({ model, el }) {
   root.addEventListener("keydown", onKeydown);
   root.addEventListener("focusin", onFocusChange);
   root.addEventListener("focusout", onFocusChange);
+  root.addEventListener("click", onClick);
   model.on("msg:custom", onMessage);
   model.on("change:position", onPosition);
   model.on("change:status", onStatus);
 
+  // The first window comes with the widget's state: paint from it at once, unless something was decided since.
+  /** @type {Window | null} */
+  const initial = model.get("window");
   renderSave();
-  paint();
-  requestWindow(rank);
+  if (initial && initial.items && initial.version === model.get("status").version) {
+    applyWindow(initial);
+    firstWindow = false;
+    if (initial.first_undecided === null) showDone();
+    else paint();
+  } else {
+    paint();
+  }
+  requestWindow(rank); // fresh suggestions and decisions, whatever the state said
   requestAnimationFrame(() => root.focus({ preventScroll: true }));
 
   return () => {
     clearInterval(resendTimer);
+    for (const s of pending.keys()) forgetOp(s);
+    log.views -= 1;
+    if (log.views <= 0) logs.delete(logId);
     model.off("msg:custom", onMessage);
     model.off("change:position", onPosition);
     model.off("change:status", onStatus);
     root.removeEventListener("keydown", onKeydown);
     root.removeEventListener("focusin", onFocusChange);
     root.removeEventListener("focusout", onFocusChange);
+    root.removeEventListener("click", onClick);
   };
 }
 

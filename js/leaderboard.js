@@ -314,7 +314,7 @@ function render({ model, el }) {
     item.human = label; // shown at once; Python's answer confirms or reverts it
     item.corrected = true;
     pendingRelabels.set(seq, { position: item.position, before });
-    setStatus(`Saving: ${before} → ${label}…`, false);
+    setStatus(`Relabeling: ${before} → ${label}…`, false);
     model.send({ type: "relabel", client: clientId, seq, position: item.position, label });
     paint();
   }
@@ -460,14 +460,15 @@ function render({ model, el }) {
         const pending = pendingRelabels.get(message.seq);
         pendingRelabels.delete(message.seq);
         if (message.ok) {
-          setStatus("Saved: recorded as a correction.", false);
+          // Python says where the change went; only a durable store is "saved"
+          setStatus(typeof message.status === "string" ? message.status : "Recorded.", false);
         } else {
           if (pending && list) {
             for (const cached of list.items.values()) {
               if (cached.position === pending.position) cached.human = pending.before;
             }
           }
-          setStatus(`Not saved: ${message.error}`, true);
+          setStatus(`Not changed: ${message.error}`, true);
         }
         paint();
         break;

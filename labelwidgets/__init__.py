@@ -28,9 +28,9 @@ _EXPORTS = {
     "datasets": "labelwidgets.datasets",
     "agreement": "labelwidgets.metrics.agreement",
     "confusion": "labelwidgets.metrics.agreement",
-    "calibration": "labelwidgets.metrics.agreement",
-    "annotator_agreement": "labelwidgets.metrics.agreement",
-    "RunningAgreement": "labelwidgets.metrics.agreement",
+    "calibration": "labelwidgets.metrics.calibration",
+    "annotator_agreement": "labelwidgets.metrics.annotators",
+    "RunningAgreement": "labelwidgets.metrics.running",
     "agreement_over_time": "labelwidgets.metrics.drift",
     "label_drift": "labelwidgets.metrics.drift",
     "Dashboard": "labelwidgets.widgets.dashboard",
@@ -39,31 +39,30 @@ _EXPORTS = {
     "LLM": "labelwidgets.suggesters.llm.llm",
     "LocalLLM": "labelwidgets.suggesters.local",
     "suggest": "labelwidgets.suggesters.batch",
-    "compare": "labelwidgets.compare.compare",
-    "Leaderboard": "labelwidgets.compare.compare",
-    "CostNotConfirmed": "labelwidgets.compare.compare",
+    "compare": "labelwidgets.compare",  # the package, which is callable: see labelwidgets/compare/__init__.py
+    "Leaderboard": "labelwidgets.compare.leaderboard",
+    "CostNotConfirmed": "labelwidgets.suggesters.cost",
 }
 
 if TYPE_CHECKING:
     from labelwidgets import datasets
-    from labelwidgets.compare.compare import CostNotConfirmed, Leaderboard, compare
+    from labelwidgets.compare.compare import compare
+    from labelwidgets.compare.leaderboard import Leaderboard
     from labelwidgets.decision import Decision
     from labelwidgets.errors import InputError, LabelwidgetsError, StoreError
     from labelwidgets.labeler import Labeler
     from labelwidgets.labels import LabelSet
-    from labelwidgets.metrics.agreement import (
-        RunningAgreement,
-        agreement,
-        annotator_agreement,
-        calibration,
-        confusion,
-    )
+    from labelwidgets.metrics.agreement import agreement, confusion
+    from labelwidgets.metrics.annotators import annotator_agreement
+    from labelwidgets.metrics.calibration import calibration
     from labelwidgets.metrics.drift import agreement_over_time, label_drift
+    from labelwidgets.metrics.running import RunningAgreement
     from labelwidgets.session.session import LabelingSession
     from labelwidgets.store import MemoryStore, SQLStore, open_store
     from labelwidgets.suggesters.base import Item, Suggester, Suggestion
     from labelwidgets.suggesters.batch import suggest
     from labelwidgets.suggesters.column import FromColumn
+    from labelwidgets.suggesters.cost import CostNotConfirmed
     from labelwidgets.suggesters.llm.llm import LLM
     from labelwidgets.suggesters.local import LocalLLM
     from labelwidgets.widgets.dashboard import Dashboard
@@ -77,7 +76,7 @@ def __getattr__(name: str) -> Any:
     if module_name is None:
         raise AttributeError(f"module 'labelwidgets' has no attribute {name!r}")
     module = importlib.import_module(module_name)
-    value = module if module_name.endswith("." + name) else getattr(module, name)
+    value = module if module_name == f"{__name__}.{name}" else getattr(module, name)
     globals()[name] = value
     return value
 

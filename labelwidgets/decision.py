@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import asdict, dataclass, replace
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 #: What a person did with an item. ``revised`` changes an item that was already decided (on review, in the
@@ -41,6 +43,40 @@ class Decision:
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Decision:
+        """The event a stored row describes: ``decided_at`` as ISO text or a datetime; NaN and NA read as None.
+
+        A columnar read (`Store.events_frame`) turns missing numbers into NaN and booleans into 0/1; this undoes both.
+        """
+        data = {name: _none_if_missing(record.get(name)) for name in FIELDS}
+        when = data["decided_at"]
+        if isinstance(when, str):
+            data["decided_at"] = dt.datetime.fromisoformat(when)
+        elif when is not None and not isinstance(when, dt.datetime):  # a pandas Timestamp is a datetime already
+            raise TypeError(f"decided_at must be ISO text or a datetime, got {when!r}")
+        if data["suggestion_visible"] is not None:
+            data["suggestion_visible"] = bool(data["suggestion_visible"])
+        for name in ("undoes", "client_seq", "id"):
+            if data[name] is not None:
+                data[name] = int(data[name])
+        for name in ("confidence", "seconds"):
+            if data[name] is not None:
+                data[name] = float(data[name])
+        return cls(**data)
+
+
+#: The fields of an event, in the order stores keep them.
+FIELDS = tuple(f.name for f in fields(Decision))
+
+
+def _none_if_missing(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if type(value).__name__ in ("NAType", "NaTType"):  # pandas' missing markers, without importing pandas
+        return None
+    return value
 
 
 def utc_now() -> dt.datetime:

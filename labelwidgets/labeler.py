@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from labelwidgets.decision import Decision
@@ -34,6 +35,16 @@ class Labeler:
     disagree first), ``"stratified"`` (take turns between the values of ``order_by``), or a list
     of row positions. ``blind=0.1`` hides the suggestion on a seeded 10% of items, so agreement
     with and without the suggestion on screen can be compared. Both are recorded in the store.
+
+    Suggestions already in the DataFrame are shown only when asked for:
+    ``suggester=lw.FromColumn("suggestion", confidence="confidence")`` (after ``lw.suggest``, those columns
+    are shared: read, never reset). ``suggestion_timeout`` is how long ``accept()`` and ``label()`` wait for a
+    suggestion still being fetched.
+
+    One DataFrame has one live Labeler, and one store has one per annotator: creating a new one closes the
+    old one (its widget then refuses decisions), so re-running a cell never leaves two writing. Result columns
+    that a Labeler with another store or annotator filled are kept, with a warning; ``replace_results=True``
+    clears them. ``close()`` releases the widget, the suggestion threads and the store.
     """
 
     def __init__(
@@ -55,6 +66,8 @@ class Labeler:
         blind: float = 0.0,
         prefetch: int = 8,
         max_concurrency: int = 4,
+        suggestion_timeout: float = 60.0,
+        replace_results: bool = False,
     ):
         self.session = LabelingSession(
             df,
@@ -73,6 +86,8 @@ class Labeler:
             blind=blind,
             prefetch=prefetch,
             max_concurrency=max_concurrency,
+            suggestion_timeout=suggestion_timeout,
+            replace_results=replace_results,
         )
         self._widget: Any = None
 
@@ -120,6 +135,15 @@ class Labeler:
         """Revert the latest decision (an ``undo`` event in the log); returns None if there is none."""
         return self.session.undo()
 
+    def relabel(self, key: Any, label: str, note: str | None = None) -> Decision:
+        """Change the label of the already-decided item ``key`` (its index value, or its ``key=`` column value).
+
+        Recorded as a ``revised`` decision that keeps the label it replaced (``previous_label``), never as an
+        acceptance; the item need not be the current one and the position does not move. ``undo()`` reverts it.
+        An item with no decision yet raises InputError: label it instead.
+        """
+        return self.session.relabel(key, label, note=note)
+
     def goto(self, position: int) -> None:
         """Show the item at ``position`` (0-based, in labeling order; negative counts from the end)."""
         self.session.goto(position)
@@ -157,15 +181,18 @@ class Labeler:
     @property
     def decisions(self) -> pd.DataFrame:
         """The whole append-only event log of the store, undos included, oldest first."""
-        events = self.session.store.events()
+        events = self.session.store.events_frame()
         columns = [
-            "id", "key", "action", "label", "suggestion", "confidence", "suggestion_visible", "suggester",
-            "annotator", "decided_at", "seconds", "note", "undoes", "text_hash", "session_id",
+            "id", "key", "action", "label", "previous_label", "suggestion", "confidence", "suggestion_visible",
+            "suggester", "annotator", "decided_at", "seconds", "note", "undoes", "text_hash", "session_id",
         ]  # fmt: skip
-        rows = [{**e.to_record(), "key": decode_key(e.item_key)} for e in events]
-        frame = pd.DataFrame(rows, columns=columns)
-        frame["decided_at"] = pd.to_datetime(frame["decided_at"], utc=True)
-        return frame
+        codes, uniques = pd.factorize(events["item_key"])
+        keys = np.empty(len(uniques), dtype=object)
+        keys[:] = [decode_key(k) for k in uniques]  # element-wise: a tuple key stays one value
+        frame = events.assign(key=keys[codes] if len(events) else [])[columns]
+        frame["confidence"] = pd.to_numeric(frame["confidence"], errors="coerce").astype(float)
+        frame["decided_at"] = pd.to_datetime(frame["decided_at"], utc=True, format="ISO8601")
+        return frame.reset_index(drop=True)
 
     @property
     def order_info(self) -> dict[str, Any]:
@@ -191,7 +218,15 @@ class Labeler:
         ]  # fmt: skip
         return pd.DataFrame(rows, columns=["position", "key", "label", "decision", "decided_at"])
 
+    @property
+    def closed(self) -> bool:
+        return self.session.closed
+
     def close(self) -> None:
-        """Stop background suggestion fetching and close the store."""
+        """Release everything: the widget, the suggestion threads and the store; decisions after this raise.
+
+        Safe to call twice. The DataFrame keeps every result; a new Labeler on the same store resumes.
+        """
         self.session.close()
-        self.session.store.close()
+        if self._widget is not None:
+            self._widget.close()  # idempotent: a closed widget has no comm left to close

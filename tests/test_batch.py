@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import time
+import threading
 
 import numpy as np
 import pandas as pd
 import pytest
 from fault_server import FaultServer, Reply
 
+import labelwidgets as lw
 from labelwidgets.errors import InputError
-from labelwidgets.session.results import SUGGESTED_KEY
 from labelwidgets.suggesters.base import Suggestion
-from labelwidgets.suggesters.batch import DEFAULT_COLUMNS, suggest
+from labelwidgets.suggesters.batch import suggest
 from labelwidgets.suggesters.column import FromColumn
 from labelwidgets.suggesters.llm.llm import LLM
 
@@ -35,10 +35,15 @@ def make_llm(server: FaultServer, **kwargs) -> LLM:
     return LLM("openai/fake", api_base=server.url, **options)
 
 
+def run(df: pd.DataFrame, suggester, **kwargs) -> pd.DataFrame:
+    """lw.suggest with a local fake model: litellm knows no price for it, so the cost is accepted explicitly."""
+    return suggest(df, suggester, **{"labels": ["ham", "spam"], "progress": False, "confirm_above": None, **kwargs})
+
+
 def test_writes_the_suggestion_columns_in_place_and_returns_the_frame(fault_server, llm_cache_dir):
     fault_server.default = by_text
     df = frame()
-    result = suggest(df, make_llm(fault_server), labels=["ham", "spam"], progress=False)
+    result = run(df, make_llm(fault_server))
     assert result is df
     assert df["suggestion"].tolist() == ["spam", "ham", "spam", "ham", "spam", "ham"]
     assert df["confidence"].dtype == np.float64
@@ -46,12 +51,12 @@ def test_writes_the_suggestion_columns_in_place_and_returns_the_frame(fault_serv
     assert df["confidence_source"].tolist() == ["logprobs"] * 6
     assert df["suggestion_error"].isna().all()
     assert list(df.index) == list(range(100, 106))
-    assert df.attrs[SUGGESTED_KEY] == {**DEFAULT_COLUMNS, "suggester": "openai/fake"}  # for a Labeler opened on df
+    assert df.attrs == {}  # no hidden channel to a Labeler: it takes the columns when told (FromColumn)
 
 
 def test_with_a_progress_bar(fault_server, llm_cache_dir, capsys):
     fault_server.default = by_text
-    df = suggest(frame(), make_llm(fault_server), labels=["ham", "spam"], progress=True)
+    df = run(frame(), make_llm(fault_server), progress=True)
     assert df["suggestion"].notna().all()
     assert "6/6" in capsys.readouterr().err
 
@@ -59,17 +64,16 @@ def test_with_a_progress_bar(fault_server, llm_cache_dir, capsys):
 def test_columns_can_be_renamed_or_left_out(fault_server, llm_cache_dir):
     df = frame(2)
     columns = {"suggestion": "gpt_label", "confidence": "gpt_conf", "confidence_source": None}
-    suggest(df, make_llm(fault_server), labels=["ham", "spam"], columns=columns, progress=False)
+    run(df, make_llm(fault_server), columns=columns)
     assert list(df.columns) == ["text", "id", "gpt_label", "gpt_conf", "suggestion_error"]
-    assert df.attrs[SUGGESTED_KEY]["suggestion"] == "gpt_label" and "confidence_source" not in df.attrs[SUGGESTED_KEY]
 
 
 def test_existing_columns_are_never_overwritten_silently(fault_server, llm_cache_dir):
     df = frame(2).assign(suggestion="mine")
     with pytest.raises(InputError, match=r"already has column\(s\) \['suggestion'\]"):
-        suggest(df, make_llm(fault_server), labels=["ham", "spam"], progress=False)
+        run(df, make_llm(fault_server))
     assert df["suggestion"].tolist() == ["mine", "mine"] and fault_server.request_count == 0
-    suggest(df, make_llm(fault_server), labels=["ham", "spam"], progress=False, overwrite=True)
+    run(df, make_llm(fault_server), overwrite=True)
     assert df["suggestion"].tolist() == ["ham", "ham"]
 
 
@@ -86,17 +90,13 @@ def test_bad_arguments_are_clear_errors(fault_server):
 def test_concurrency_is_bounded_and_used(llm_cache_dir):
     with FaultServer(latency=0.2) as server:
         server.default = by_text
-        llm = make_llm(server, max_concurrency=8)
-        started = time.perf_counter()
-        suggest(frame(12), llm, labels=["ham", "spam"], max_concurrency=3, progress=False)
-        elapsed = time.perf_counter() - started
-    assert server.max_in_flight == 3
-    assert elapsed < 12 * 0.2 * 0.75  # sequential would take 2.4 s; four waves of three take 0.8 s
+        run(frame(12), make_llm(server, max_concurrency=8), max_concurrency=3)
+    assert server.max_in_flight == 3  # used (more than one at a time) and bounded (never more than asked)
 
 
 def test_the_suggesters_own_max_concurrency_is_the_default(llm_cache_dir):
     with FaultServer(latency=0.1) as server:
-        suggest(frame(8), make_llm(server, max_concurrency=2), labels=["ham", "spam"], progress=False)
+        run(frame(8), make_llm(server, max_concurrency=2))
     assert server.max_in_flight == 2
 
 
@@ -117,12 +117,12 @@ def test_an_interrupted_run_leaves_the_frame_alone_and_resumes_from_the_cache(fa
     fault_server.default = by_text
     df = frame(10)
     with pytest.raises(KeyboardInterrupt):
-        suggest(df, Interrupting(make_llm(fault_server), after=4), labels=["ham", "spam"], progress=False)
+        run(df, Interrupting(make_llm(fault_server), after=4))
     assert "suggestion" not in df.columns and fault_server.request_count == 4
-    suggest(df, make_llm(fault_server), labels=["ham", "spam"], progress=False)
+    run(df, make_llm(fault_server))
     assert fault_server.request_count == 10  # only the 6 rows not done before
     assert df["suggestion"].tolist() == ["spam", "ham", "spam", "ham", "spam", "ham", "spam", "ham", "spam", "ham"]
-    suggest(df, make_llm(fault_server), labels=["ham", "spam"], columns={"suggestion": "again"}, overwrite=True)
+    run(df, make_llm(fault_server), columns={"suggestion": "again"}, overwrite=True)
     assert fault_server.request_count == 10 and df["again"].tolist() == df["suggestion"].tolist()
 
 
@@ -143,9 +143,9 @@ class Miscounting:
 def test_a_failing_suggester_costs_its_rows_not_the_run():
     df = suggest(frame(3), Failing(), labels=["ham", "spam"], progress=False)
     assert df["suggestion"].isna().all()
-    assert df["suggestion_error"].tolist() == ["failing failed: ValueError: the model file is corrupt"] * 3
+    assert df["suggestion_error"].tolist() == ["ValueError: the model file is corrupt"] * 3
     df = suggest(frame(2), Miscounting(), labels=["ham", "spam"], progress=False)
-    assert df["suggestion_error"].tolist() == ["miscounting returned 0 answers for 1 items"] * 2
+    assert df["suggestion_error"].tolist() == ["suggest() returned 0 answers for 1 items"] * 2
 
 
 def test_any_suggester_works_for_example_a_column_of_labels_and_rows_without_text():
@@ -168,3 +168,112 @@ def test_batches_go_to_the_suggester_in_the_size_asked(llm_cache_dir):
 
     suggest(frame(7), Recording(), labels=["ham", "spam"], batch_size=3, progress=False)
     assert seen == [3, 3, 1]
+
+
+# ----- one runner, one money guard, one explicit channel ------------------------------------------------------------
+
+
+class Shouting:
+    """A rules function that writes labels its own way: 'SPAM.' and 'Label: ham' are near misses, 'eggs' is not."""
+
+    name = "shouting"
+
+    def suggest(self, items, labels):
+        said = ["SPAM." if "WIN" in i.text else "eggs" if "lunch" in i.text else "Label: ham" for i in items]
+        return [Suggestion(label) for label in said]
+
+
+def test_answers_pass_through_validate_so_near_misses_map_onto_a_label_and_others_are_invalid():
+    df = suggest(frame(4), Shouting(), labels=["ham", "spam"], progress=False)
+    assert df["suggestion"].tolist()[:3] == ["spam", "ham", "spam"]  # never 'SPAM.' in the DataFrame
+    assert pd.isna(df["suggestion"].iloc[3]) and "'eggs' is not one of the labels" in df["suggestion_error"].iloc[3]
+
+
+class FailsOnBoom:
+    name = "fails-on-boom"
+
+    def suggest(self, items, labels):
+        if any("boom" in item.text for item in items):
+            raise RuntimeError("cannot parse")
+        return [Suggestion("ham") for _ in items]
+
+
+def test_a_batch_that_raises_is_retried_item_by_item_so_only_the_bad_row_is_lost():
+    df = pd.DataFrame({"text": ["a", "boom", "c", "d"]})
+    suggest(df, FailsOnBoom(), labels=["ham", "spam"], batch_size=4, progress=False)
+    assert df["suggestion"].tolist()[0::2] == ["ham", "ham"] and df["suggestion"].iloc[3] == "ham"
+    assert df["suggestion_error"].tolist() == [None, "RuntimeError: cannot parse", None, None]
+
+
+def test_an_llm_without_a_price_asks_first_and_spends_nothing_without_a_yes(fault_server, llm_cache_dir):
+    df = frame(3)
+    with pytest.raises(lw.CostNotConfirmed, match=r"openai/fake: no price is known for it.*confirm_above=None"):
+        suggest(df, make_llm(fault_server), labels=["ham", "spam"], progress=False, confirm_above=1_000)
+    assert fault_server.request_count == 0 and "suggestion" not in df.columns
+
+
+def test_a_priced_run_above_confirm_above_asks_and_a_free_one_never_does(monkeypatch):
+    from labelwidgets.suggesters import cost
+
+    class Priced(FailsOnBoom):
+        name = "priced"
+
+        def estimate_cost(self, items, labels):
+            return 0.5 * len(items)
+
+    questions: list[str] = []
+    monkeypatch.setattr(cost, "ask", lambda question: questions.append(question) or False)
+    with pytest.raises(lw.CostNotConfirmed, match=r"estimated cost \$3\.00 \(priced \$3\.00\), above confirm_above"):
+        suggest(frame(6), Priced(), labels=["ham", "spam"], progress=False, confirm_above=2.0)
+    assert "suggest() would run 1 suggester on 6 items" in questions[0]
+    suggest(frame(6), Priced(), labels=["ham", "spam"], progress=False, confirm_above=5.0)  # under: no question
+    suggest(frame(6), FailsOnBoom(), labels=["ham", "spam"], progress=False, confirm_above=0.0)  # free
+    assert len(questions) == 1
+    with pytest.raises(InputError, match="confirm_above must be a number of dollars or None"):
+        suggest(frame(1), FailsOnBoom(), labels=["ham", "spam"], confirm_above="lots")
+
+
+def test_progress_can_be_a_callback():
+    seen: list[tuple[int, int]] = []
+    suggest(frame(5), FailsOnBoom(), labels=["ham", "spam"], batch_size=2,
+            progress=lambda done, total: seen.append((done, total)))  # fmt: skip
+    assert seen == [(2, 5), (4, 5), (5, 5)]
+
+
+def test_a_labeler_takes_the_suggestions_only_when_told(store_path):
+    df = run(frame(4), Shouting())
+    renamed = {"suggestion": "shown", "confidence": "shown_confidence"}
+    plain = lw.Labeler(df.copy(), labels=["ham", "spam"], store=None, columns=renamed)
+    assert plain.suggestion is None  # nothing implicit: lw.suggest left no note for it
+    plain.close()
+    told = lw.Labeler(df, labels=["ham", "spam"], store=store_path,
+                      suggester=lw.FromColumn("suggestion", confidence="confidence"))  # fmt: skip
+    first = told.accept()
+    assert first.action == "accepted" and first.label == df["suggestion"].iloc[0] == "spam"
+    told.close()
+
+
+def test_one_suggester_runs_at_most_its_max_concurrency_even_when_asked_for_more():
+    class Counting:
+        name = "counting"
+        max_concurrency = 2
+
+        def __init__(self):
+            self.active = self.peak = 0
+            self.lock = threading.Lock()
+            self.release = threading.Event()
+
+        def suggest(self, items, labels):
+            with self.lock:
+                self.active += 1
+                self.peak = max(self.peak, self.active)
+                if self.active == 2:
+                    self.release.set()
+            self.release.wait(5)  # the first call waits for a second one, so concurrency is seen, not timed
+            with self.lock:
+                self.active -= 1
+            return [Suggestion("ham") for _ in items]
+
+    counting = Counting()
+    suggest(frame(8), counting, labels=["ham", "spam"], max_concurrency=6, progress=False)
+    assert counting.peak == 2

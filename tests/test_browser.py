@@ -404,3 +404,284 @@ def test_the_widget_says_saving_until_the_store_has_the_decision(jupyter_server,
         assert nb.evaluate_json("df['label'].head(2)") == ["ham", "spam"]
     finally:
         nb.close()
+
+
+# ----- trust at the edges: no item skipped, one meaning of undo, invalid suggestions, focus, direction ----------
+
+
+class LabelingModel:
+    """What the widget must do, as plain Python: the first open item after the current one comes next, and undo
+    reverts the annotator's latest decision still in force, wherever it was made."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.history: dict[int, list[int]] = {}  # rank -> event ids in force
+        self.stack: list[tuple[int, int]] = []  # (event id, rank), newest last
+        self.cursor = 0
+        self.done = False
+        self._ids = 0
+
+    def decided(self, rank: int) -> bool:
+        return bool(self.history.get(rank))
+
+    def decide(self, rank: int | None = None, *, move: bool = True) -> None:
+        rank = self.cursor if rank is None else rank
+        self._ids += 1
+        self.history.setdefault(rank, []).append(self._ids)
+        self.stack.append((self._ids, rank))
+        if move:
+            order = list(range(rank + 1, self.n)) + list(range(0, rank))
+            following = next((r for r in order if not self.decided(r)), None)
+            self.done = following is None
+            if following is not None:
+                self.cursor = following
+
+    def undo(self) -> None:
+        if self.stack:
+            event, rank = self.stack.pop()
+            self.history[rank].remove(event)
+            self.cursor, self.done = rank, False
+
+    def key(self, key: str) -> None:
+        if key in ("1", "2", " "):
+            if not self.done:
+                self.decide()
+        elif key in ("z", "Backspace"):
+            self.undo()
+        elif key == "ArrowLeft":
+            self.cursor, self.done = (self.cursor if self.done else max(0, self.cursor - 1)), False
+        elif key == "ArrowRight":
+            self.cursor, self.done = (self.cursor if self.done else min(self.n - 1, self.cursor + 1)), False
+
+    def shown(self) -> str:
+        return f"{self.cursor + 1} / {self.n}"
+
+
+def press_and_check(nb: NotebookPage, model: LabelingModel, keys: list[str], root=None) -> None:
+    root = root if root is not None else widget(nb)
+    for key in keys:
+        nb.page.keyboard.press(key)
+        model.key(key)
+        if model.done:
+            expect(root.locator(".lw-done")).to_be_visible()
+        else:
+            expect(root.locator(".lw-position")).to_have_text(model.shown())
+
+
+def kernel_agrees(nb: NotebookPage, model: LabelingModel) -> None:
+    """The kernel has exactly the model's decisions, and the view stands where the model says."""
+    expect(widget(nb).locator(".lw-save")).to_have_text("Saved ✓")
+    decided = nb.evaluate_json("[bool(x) for x in df['decision'].notna()]")
+    assert decided == [model.decided(r) for r in range(model.n)]
+    assert nb.evaluate_json("labeler.position") == model.cursor
+
+
+def test_no_item_is_skipped_after_an_undo(jupyter_server, browser_context):
+    nb = open_labeler(browser_context, jupyter_server, "skip_undo.ipynb", [SETUP.format(store="skip_undo.db")])
+    try:
+        root = widget(nb)
+        focus(nb)
+        model = LabelingModel(40)
+        # The reported case: thirteen labels move the view's window past item 13; an undo and a label must not
+        # jump over it.
+        press_and_check(nb, model, ["1"] * 13 + ["z", "2"])
+        expect(root.locator(".lw-position")).to_have_text("14 / 40")
+        kernel_agrees(nb, model)
+        assert nb.evaluate_json("[labeler.position, labeler.session.first_undecided()]") == [13, 13]
+        # More mixes of decisions, undos, back and forward across window refreshes, checked key by key.
+        press_and_check(nb, model, ["z", "z", "z", "1", "1", "1", "2"])
+        press_and_check(nb, model, ["ArrowLeft", "ArrowLeft", "ArrowLeft", "2", "1"])  # relabel, then go on
+        press_and_check(nb, model, ["1"] * 12 + ["Backspace"] * 4 + [" ", "2", "1"])
+        press_and_check(nb, model, ["ArrowRight"] * 5 + ["1", "z", "z", "1", "2"])
+        kernel_agrees(nb, model)
+        # No item before the cursor is undecided, whatever the path.
+        position = nb.evaluate_json("labeler.position")
+        assert nb.evaluate_json(f"bool(df['decision'].iloc[:{position}].notna().all())") is True
+    finally:
+        nb.close()
+
+
+def test_undo_after_a_python_decision_reverts_that_one(jupyter_server, browser_context):
+    nb = open_labeler(browser_context, jupyter_server, "undo_python.ipynb", [SETUP.format(store="undo_python.db")])
+    try:
+        root = widget(nb)
+        focus(nb)
+        nb.page.keyboard.press("1")  # the view labels item 1
+        expect(root.locator(".lw-save")).to_have_text("Saved ✓")
+        nb.execute("labeler.label('spam')")  # Python labels item 2: now the latest decision
+        expect(root.locator(".lw-position")).to_have_text("3 / 40")
+        focus(nb)
+        nb.page.keyboard.press("z")  # the same undo as labeler.undo(): item 2, not the view's own item 1
+        expect(root.locator(".lw-position")).to_have_text("2 / 40")
+        expect(root.locator(".lw-state")).not_to_contain_text("Decided")
+        expect(root.locator(".lw-save")).to_have_text("Saved ✓")
+        assert nb.evaluate_json("df['label'].head(3)") == ["ham", None, None]
+        nb.page.keyboard.press("ArrowLeft")  # item 1 is still decided, in the view as in the kernel
+        expect(root.locator(".lw-state")).to_contain_text("Decided: ham (labeled)")
+        nb.page.keyboard.press("z")
+        expect(root.locator(".lw-position")).to_have_text("1 / 40")
+        expect(root.locator(".lw-state")).not_to_contain_text("Decided")
+        expect(root.locator(".lw-save")).to_have_text("Saved ✓")
+        assert nb.evaluate_json("int(df['label'].notna().sum())") == 0
+        nb.page.keyboard.press("z")  # nothing left to undo: said so, nothing moves
+        expect(root.locator(".lw-banner")).to_contain_text("Nothing to undo.")
+        expect(root.locator(".lw-position")).to_have_text("1 / 40")
+    finally:
+        nb.close()
+
+
+def test_undo_across_two_views_of_one_labeler(jupyter_server, browser_context):
+    nb = open_labeler(browser_context, jupyter_server, "two_views.ipynb", [SETUP.format(store="two_views.db"), "labeler"])
+    try:
+        first, second = nb.page.locator(".lw-labeler").nth(0), nb.page.locator(".lw-labeler").nth(1)
+        expect(second.locator(".lw-text")).to_have_text("message number 0")
+        second.locator(".lw-text").click()
+        nb.page.keyboard.press("1")  # view 2 labels item 1
+        first.locator(".lw-text").click()
+        expect(first.locator(".lw-position")).to_have_text("2 / 40")
+        nb.page.keyboard.press("2")  # view 1 labels item 2: the latest decision
+        expect(first.locator(".lw-position")).to_have_text("3 / 40")
+        expect(second.locator(".lw-position")).to_have_text("3 / 40")
+        second.locator(".lw-text").click()
+        nb.page.keyboard.press("z")  # undo in view 2 reverts view 1's decision, as labeler.undo() would
+        expect(second.locator(".lw-position")).to_have_text("2 / 40")
+        expect(second.locator(".lw-state")).not_to_contain_text("Decided")
+        expect(first.locator(".lw-position")).to_have_text("2 / 40")
+        expect(second.locator(".lw-save")).to_have_text("Saved ✓")
+        assert nb.evaluate_json("df['label'].head(3)") == ["ham", None, None]
+        nb.page.keyboard.press("ArrowLeft")  # view 2's own item 1 is still decided, in the view as in the kernel
+        expect(second.locator(".lw-state")).to_contain_text("Decided: ham (labeled)")
+        nb.page.keyboard.press("ArrowRight")
+        nb.page.keyboard.press("1")  # label item 2 again; the next one shown is item 3, in both views
+        expect(second.locator(".lw-position")).to_have_text("3 / 40")
+        expect(first.locator(".lw-position")).to_have_text("3 / 40")
+        first.locator(".lw-text").click()
+        nb.page.keyboard.press("z")  # and undo in view 1 reverts what view 2 just did
+        expect(first.locator(".lw-position")).to_have_text("2 / 40")
+        expect(first.locator(".lw-save")).to_have_text("Saved ✓")
+        assert nb.evaluate_json("df['label'].head(3)") == ["ham", None, None]
+        assert nb.evaluate_json("labeler.decisions['action'].tolist()") == ["labeled", "labeled", "undo", "labeled", "undo"]
+    finally:
+        nb.close()
+
+
+def test_undo_after_a_kernel_restart_reverts_the_latest_stored_decision(jupyter_server, browser_context):
+    nb = open_labeler(browser_context, jupyter_server, "undo_restart.ipynb", [SETUP.format(store="undo_restart.db")])
+    try:
+        focus(nb)
+        for key in ["2", "1", "2"]:
+            nb.page.keyboard.press(key)
+        nb.page.keyboard.press("ArrowLeft")
+        nb.page.keyboard.press("ArrowLeft")
+        expect(widget(nb).locator(".lw-save")).to_have_text("Saved ✓")
+        nb.restart_kernel()
+        nb.run_all()
+        root = widget(nb)
+        expect(root.locator(".lw-position")).to_have_text("4 / 40", timeout=60_000)
+        focus(nb)
+        nb.page.keyboard.press("z")
+        expect(root.locator(".lw-position")).to_have_text("3 / 40")
+        expect(root.locator(".lw-state")).not_to_contain_text("Decided")
+        expect(root.locator(".lw-save")).to_have_text("Saved ✓")
+        assert nb.evaluate_json("df['label'].head(4)") == ["spam", "ham", None, None]
+        nb.page.keyboard.press("1")  # and the next item is the first open one
+        expect(root.locator(".lw-position")).to_have_text("4 / 40")
+    finally:
+        nb.close()
+
+
+def test_an_invalid_suggestion_shows_what_was_said_and_cannot_be_accepted(jupyter_server, browser_context):
+    cell = textwrap.dedent(
+        """
+        import pandas as pd, labelwidgets as lw
+        class Rules:
+            name = "rules"
+            def suggest(self, items, labels):
+                answers = {"win a prize": "spam", "see you at 6": "probably ham?", "free entry": "unsure",
+                           "ok": "ham"}
+                if any(item.text == "broken" for item in items):
+                    raise RuntimeError("the rules service is down")
+                return [lw.Suggestion(label=answers[item.text]) for item in items]
+        df = pd.DataFrame({"text": ["win a prize", "see you at 6", "free entry", "ok", "broken"]})
+        labeler = lw.Labeler(df, labels=["ham", "spam"], store="invalid.db", suggester=Rules())
+        labeler
+        """
+    )
+    nb = open_labeler(browser_context, jupyter_server, "invalid.ipynb", [cell])
+    try:
+        root = widget(nb)
+        suggestion = root.locator(".lw-suggestion")
+        expect(suggestion.locator(".lw-suggestion-label")).to_have_text("spam")
+        focus(nb)
+        nb.page.keyboard.press("Enter")  # accept "spam"
+        expect(root.locator(".lw-position")).to_have_text("2 / 5")
+        # "probably ham?" is not a label: shown as said, with why, and it cannot be accepted
+        expect(suggestion.locator(".lw-suggestion-label")).to_have_text("probably ham?")
+        expect(suggestion.locator(".lw-invalid-tag")).to_be_visible()
+        expect(suggestion).to_contain_text("not one of the labels")
+        expect(root.locator(".lw-action", has_text="Accept")).to_be_disabled()
+        expect(root.locator(".lw-action", has_text="Reject")).to_be_disabled()
+        nb.page.keyboard.press("Enter")
+        expect(root.locator(".lw-banner .lw-notice")).to_contain_text(
+            "The suggestion “probably ham?” is not one of the labels: press a number key to label."
+        )
+        nb.page.keyboard.press("a")
+        nb.page.keyboard.press("x")
+        expect(root.locator(".lw-position")).to_have_text("2 / 5")  # nothing accepted or rejected
+        # A failing suggester concerns the whole session: that is what the red banner is for (all five items were
+        # fetched ahead, the broken one too). One item's odd answer is not: it is shown with its item only.
+        errors = root.locator(".lw-banner .lw-error")
+        expect(errors).to_have_text(["RuntimeError: the rules service is down"])
+        nb.page.keyboard.press("1")  # label it ham
+        expect(root.locator(".lw-position")).to_have_text("3 / 5")
+        expect(suggestion.locator(".lw-suggestion-label")).to_have_text("unsure")
+        expect(errors).to_have_text(["RuntimeError: the rules service is down"])
+        nb.page.keyboard.press("2")
+        expect(suggestion.locator(".lw-suggestion-label")).to_have_text("ham")
+        expect(suggestion.locator(".lw-invalid-tag")).to_be_hidden()
+        nb.page.keyboard.press("Enter")
+        expect(root.locator(".lw-position")).to_have_text("5 / 5")
+        expect(suggestion).to_contain_text("no suggestion")
+        expect(suggestion.locator(".lw-suggestion-error")).to_contain_text("the rules service is down")
+        expect(errors).to_have_text(["RuntimeError: the rules service is down"])
+        expect(root.locator(".lw-save")).to_have_text("Saved ✓")
+        rows = nb.evaluate_json("df[['label', 'decision', 'suggestion']].head(4)")
+        assert rows == [
+            ["spam", "accepted", "spam"],
+            ["ham", "labeled", None],
+            ["spam", "labeled", None],
+            ["ham", "accepted", "ham"],
+        ]
+    finally:
+        nb.close()
+
+
+def test_show_all_keeps_the_keyboard_and_text_follows_its_direction(jupyter_server, browser_context):
+    cell = textwrap.dedent(
+        """
+        import pandas as pd, labelwidgets as lw
+        df = pd.DataFrame({"text": ["start " + "lorem ipsum " * 1_000 + " the end", "שלום עולם, מה שלומך?",
+                                    "مرحبا بالعالم", "plain left to right"]})
+        labeler = lw.Labeler(df, labels=["a", "b"], store=None)
+        labeler
+        """
+    )
+    nb = open_labeler(browser_context, jupyter_server, "show_all.ipynb", [cell])
+    try:
+        root = widget(nb)
+        root.locator(".lw-expand").click()
+        expect(root.locator(".lw-text")).to_contain_text("the end")
+        nb.page.keyboard.press("1")  # no click needed: the keyboard stayed with the widget
+        expect(root.locator(".lw-position")).to_have_text("2 / 4")
+        text = root.locator(".lw-text")
+        expect(text).to_have_attribute("dir", "auto")
+        assert text.evaluate("el => el.matches(':dir(rtl)')")  # Hebrew lays out right to left
+        root.locator(".lw-action", has_text="Skip").click()  # any button leaves the keyboard with the widget
+        expect(root.locator(".lw-position")).to_have_text("3 / 4")
+        assert text.evaluate("el => el.matches(':dir(rtl)')")  # Arabic too
+        nb.page.keyboard.press("2")
+        expect(text).to_have_text("plain left to right")
+        assert text.evaluate("el => el.matches(':dir(ltr)')")
+        assert nb.evaluate_json("df['decision'].head(3).tolist()") == ["labeled", "skipped", "labeled"]
+    finally:
+        nb.close()

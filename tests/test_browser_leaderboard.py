@@ -68,11 +68,12 @@ def test_click_an_entry_step_and_relabel_with_a_number_key_records_an_event(jupy
         expect(explorer.locator(".lw-lb-ex-position")).to_have_text("2 / 2 disagreements")
         expect(explorer.locator(".lw-lb-text")).to_have_text("message 7")
         nb.page.keyboard.press("1")  # the human was wrong: item 7 is ham
-        expect(explorer.locator(".lw-lb-status")).to_have_text("Saved: recorded as a correction.")
+        expect(explorer.locator(".lw-lb-status")).to_have_text("Saved: a revised decision in the labeler's store.")
         expect(explorer.locator(".lw-lb-out.lw-lb-human")).to_contain_text("corrected")
         expect(rows.nth(0)).to_contain_text("0.917")  # the table re-scored: 11/12
 
-        assert nb.evaluate_json("labeler.decisions[['key', 'action', 'label']].tail(1)") == [[7, "labeled", "ham"]]
+        last = "labeler.decisions[['key', 'action', 'label', 'previous_label']].tail(1)"
+        assert nb.evaluate_json(last) == [[7, "revised", "ham", "spam"]]  # a revision, never an acceptance
         assert nb.evaluate_json("board.corrections[['key', 'old', 'new']]") == [[7, "spam", "ham"]]
         assert nb.evaluate_json("df.loc[7, 'label']") == "ham"
         assert nb.cells() == before, "a key pressed in the leaderboard changed the notebook"
@@ -105,7 +106,11 @@ def test_a_pair_shows_where_two_entries_disagree_and_a_click_relabels_a_datafram
         expect(explorer.locator(".lw-lb-ex-position")).to_have_text("1 / 3 disagreements")  # items 1, 5, 9
         expect(explorer.locator(".lw-lb-text")).to_have_text("message 1")
         explorer.locator(".lw-lb-label", has_text="ham").click()
-        expect(explorer.locator(".lw-lb-status")).to_have_text("Saved: recorded as a correction.")
+        # a DataFrame column changed in memory is not "saved": the widget says where the change went
+        expect(explorer.locator(".lw-lb-status")).to_have_text(
+            "Changed in the DataFrame's 'label' column (in memory; save the DataFrame to keep it). "
+            "Logged in board.corrections."
+        )
         assert nb.evaluate_json("board.corrections[['key', 'old', 'new']]") == [[1, "spam", "ham"]]
         assert nb.evaluate_json("df.loc[1, 'label']") == "ham"
 

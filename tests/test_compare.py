@@ -16,10 +16,10 @@ from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score
 from statsmodels.stats.contingency_tables import mcnemar
 
 import labelwidgets as lw
-from labelwidgets.compare import compare as compare_module
 from labelwidgets.compare.compare import CostNotConfirmed, Leaderboard, compare
 from labelwidgets.errors import InputError
 from labelwidgets.labels import LabelSet
+from labelwidgets.suggesters import cost as cost_module
 from labelwidgets.suggesters.base import Item, Suggestion
 from labelwidgets.suggesters.column import FromColumn
 
@@ -73,26 +73,6 @@ def test_numbers_equal_scikit_learn_on_the_same_columns(frame: pd.DataFrame) -> 
         assert row["invalid"] == (predicted == "<invalid>").sum()
     assert board.table.loc["fair", "invalid"] == 10
     assert board.table.loc["fair", "invalid_share"] == pytest.approx(10 / 300)
-
-
-def test_count_formulas_used_for_the_bootstrap_equal_scikit_learn() -> None:
-    """The resamples use closed forms on label counts; on the full sample they must give scikit-learn's numbers."""
-    rng = np.random.default_rng(3)
-    k = 4
-    for _ in range(20):
-        n = int(rng.integers(5, 60))
-        human = rng.integers(0, k, n)
-        predicted = np.where(rng.random(n) < 0.6, human, rng.integers(0, k + 1, n))  # k = invalid
-        if np.unique(human).size < 2:
-            continue
-        true = np.bincount(human, minlength=k).astype(float)
-        pred = np.bincount(predicted, minlength=k + 1).astype(float)
-        hits = np.bincount(human[human == predicted], minlength=k).astype(float)
-        kappa = compare_module._kappa_from_counts(hits.sum(), true, pred, n)
-        macro = compare_module._macro_f1_from_counts(hits, true, pred)
-        assert kappa == pytest.approx(cohen_kappa_score(human, predicted), abs=1e-12)
-        expected = f1_score(human, predicted, labels=np.arange(k), average="macro", zero_division=np.nan)
-        assert macro == pytest.approx(expected, abs=1e-12)
 
 
 def test_intervals_are_wilson_for_accuracy_and_bootstrap_for_kappa(frame: pd.DataFrame) -> None:
@@ -181,11 +161,13 @@ def test_without_resamples_ties_come_from_mcnemar(frame: pd.DataFrame) -> None:
     assert board.pairwise["distinguishable"].tolist() == (board.pairwise["mcnemar_p"] < 0.05).tolist()
 
 
-def test_when_the_people_used_one_label_kappa_is_nan_and_ties_use_mcnemar() -> None:
+def test_when_the_people_used_one_label_kappa_cannot_rank_and_ties_use_mcnemar() -> None:
     df = pd.DataFrame({"text": ["x"] * 30, "label": ["ham"] * 30, "a": ["ham"] * 30, "b": ["ham", "spam"] * 15})
     board = compare(df, labels=["ham", "spam"], suggesters={"a": FromColumn("a"), "b": FromColumn("b")},
                     progress=False)  # fmt: skip
-    assert board.table["kappa"].isna().all()
+    # chance agreement is 1 for "a" (0/0: NaN); "b" gets scikit-learn's 0.0
+    assert np.isnan(board.table.loc["a", "kappa"]) and board.table.loc["b", "kappa"] == 0.0
+    assert board.table.loc["b", "kappa"] == cohen_kappa_score(df["label"], df["b"])
     assert board.table.loc["a", "accuracy"] == 1.0 and board.table.loc["b", "accuracy"] == 0.5
     assert board.tie_metric == "accuracy"
     assert board.pairwise.loc[0, "distinguishable"]  # 15 discordant items, all one way: p = 6e-5
@@ -273,7 +255,7 @@ def test_a_suggester_that_fails_on_some_rows_gives_invalid_outputs_not_a_crash(f
     assert list(flaky_errors["key"]) == [5, 50, 51]
     assert set(flaky_errors["error"]) == {"RuntimeError: the model server hung up"}
     assert board.table.loc["miscounting", "invalid"] == 300
-    assert "returned 1 suggestions for 16 items" in errors[errors["suggester"] == "miscounting"]["error"].iloc[0]
+    assert errors[errors["suggester"] == "miscounting"]["error"].iloc[0] == "suggest() returned 1 answers for 16 items"
     assert board.predictions.loc[5, "flaky"] is pd.NA and board.predictions.loc[6, "flaky"] == "bug"
 
 
@@ -367,24 +349,149 @@ def test_an_expensive_run_needs_a_yes(monkeypatch: pytest.MonkeyPatch) -> None:
         compare(df, suggesters=[paid], progress=False)  # pytest's stdin is no terminal: nobody can answer
     assert not paid.ran
     questions: list[str] = []
-    monkeypatch.setattr(compare_module, "_confirm", lambda q: questions.append(q) or False)
-    with pytest.raises(CostNotConfirmed, match="not confirmed"):
+    monkeypatch.setattr(cost_module, "ask", lambda q: questions.append(q) or False)
+    with pytest.raises(CostNotConfirmed, match="Not confirmed"):
         compare(df, suggesters=[paid], progress=False)
-    assert not paid.ran and "paid $5.00" in questions[0]
-    monkeypatch.setattr(compare_module, "_confirm", lambda q: True)
+    assert not paid.ran and "paid $5.00" in questions[0] and "above confirm_above=$1.00" in questions[0]
+    monkeypatch.setattr(cost_module, "ask", lambda q: True)
     compare(df, suggesters=[paid], progress=False)
     assert paid.ran
 
 
-def test_cheap_unknown_or_unchecked_costs_run_without_asking(monkeypatch: pytest.MonkeyPatch) -> None:
+class EstimateFails(Paid):
+    def estimate_cost(self, items: Sequence[Item], labels: LabelSet) -> float | None:
+        raise ConnectionError("price list unreachable")
+
+
+class SaysItCosts:
+    name = "hosted"
+    costs_money = True
+
+    def suggest(self, items: Sequence[Item], labels: LabelSet) -> list[Suggestion]:
+        return [Suggestion(label="ham") for _ in items]
+
+
+@pytest.mark.parametrize(
+    ("suggester", "why"),
+    [
+        (Paid(None), "no price is known for it"),
+        (EstimateFails(1.0), r"its estimate failed \(ConnectionError: price list unreachable\)"),
+        (Paid(float("nan")), "its estimate is nan, not a number of dollars"),
+        (SaysItCosts(), r"it costs money and has no estimate_cost\(\)"),
+    ],
+)
+def test_an_unknown_cost_asks_whatever_confirm_above_is(suggester: object, why: str) -> None:
+    """Fails closed: a run whose cost nobody can estimate could cost anything, so it is asked about like an
+    expensive one, even under a generous confirm_above."""
+    df = pd.DataFrame({"text": ["a"] * 10, "label": ["ham", "spam"] * 5, "vendor": ["ham"] * 10})
+    with pytest.raises(CostNotConfirmed, match=r"cannot be estimated \(x: " + why + r"\).*confirm_above=None"):
+        compare(df, suggesters={"x": suggester, "vendor": FromColumn("vendor")}, progress=False,
+                confirm_above=1_000_000)  # fmt: skip
+    assert not getattr(suggester, "ran", False)
+
+
+def test_an_llm_without_a_price_asks_before_compare_runs(fault_server) -> None:  # type: ignore[no-untyped-def]
+    df = pd.DataFrame({"text": ["a", "b"], "label": ["ham", "spam"]})
+    unpriced = lw.LLM("openai/my-own-model", api_base=fault_server.url, api_key="sk-x", cache=False)
+    with pytest.raises(CostNotConfirmed, match="openai/my-own-model: no price is known for it"):
+        compare(df, suggesters=[unpriced], progress=False)
+    assert fault_server.request_count == 0
+    board = compare(df, suggesters=[unpriced], progress=False, confirm_above=None)  # None: never ask
+    assert board.n == 2 and fault_server.request_count == 2
+
+
+def test_free_cheap_or_unchecked_runs_do_not_ask(monkeypatch: pytest.MonkeyPatch) -> None:
     def never(question: str) -> bool:
         raise AssertionError("asked")
 
-    monkeypatch.setattr(compare_module, "_confirm", never)
-    df = pd.DataFrame({"text": ["a"] * 10, "label": ["ham", "spam"] * 5})
-    for paid, limit in ((Paid(0.05), 1.0), (Paid(None), 1.0), (Paid(10.0), None)):
-        compare(df, suggesters=[paid], progress=False, confirm_above=limit)
-        assert paid.ran
+    monkeypatch.setattr(cost_module, "ask", never)
+    df = pd.DataFrame({"text": ["a"] * 10, "label": ["ham", "spam"] * 5, "vendor": ["ham"] * 10})
+    for paid, limit in ((Paid(0.05), 1.0), (Paid(0.0), 0.0), (Paid(None), None), (SaysItCosts(), None)):
+        compare(df, suggesters={"x": paid, "vendor": FromColumn("vendor")}, progress=False, confirm_above=limit)
+        assert getattr(paid, "ran", True)
+
+
+# ----- suggesters see only inputs -------------------------------------------------------------------------------
+
+
+class Cheater:
+    """Copies the answer from a field that holds one, and records every field name it was shown."""
+
+    name = "cheater"
+    answers = ("label", "gold", "decision")
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def suggest(self, items: Sequence[Item], labels: LabelSet) -> list[Suggestion]:
+        out = []
+        for item in items:
+            self.seen.update(item.fields)
+            copied = next((item.fields[f] for f in self.answers if f in item.fields), None)
+            out.append(Suggestion(label=copied) if isinstance(copied, str) else Suggestion.invalid("nothing to copy"))
+        return out
+
+
+def test_a_suggester_cannot_read_the_human_label_or_a_gold_column(frame: pd.DataFrame) -> None:
+    frame["gold"] = frame["label"]
+    cheater = Cheater()
+    board = compare(frame, labels=LABELS, suggesters={"cheater": cheater, "good": FromColumn("good")},
+                    exclude=["gold", "fair", "poor"], progress=False)  # fmt: skip
+    assert cheater.seen == {"good"}  # neither the human label, nor the excluded columns
+    assert list(board.table.index) == ["good", "cheater"] and board.table.loc["cheater", "invalid_share"] == 1.0
+    with pytest.raises(InputError, match=r"reads column 'gold'"):
+        compare(frame, labels=LABELS, suggesters=[FromColumn("gold")], exclude="gold", progress=False)
+
+
+def test_from_column_on_the_human_labels_is_refused(frame: pd.DataFrame) -> None:
+    with pytest.raises(InputError, match=r"suggesters\['copy'\] reads column 'label', which holds the human labels"):
+        compare(frame, labels=LABELS, suggesters={"copy": FromColumn("label")}, progress=False)
+    with pytest.raises(InputError, match=r"exclude\[0\]='nope'"):
+        compare(frame, labels=LABELS, suggesters=[FromColumn("good")], exclude=["nope"], progress=False)
+
+
+def test_a_long_table_hides_its_label_item_and_annotator_columns() -> None:
+    long = pd.DataFrame({"item": [1, 1, 2, 2], "annotator": ["ana", "bo"] * 2, "label": ["spam"] * 2 + ["ham"] * 2,
+                         "text": ["t1", "t1", "t2", "t2"], "source": ["sms", "sms", "web", "web"]})  # fmt: skip
+    cheater = Cheater()
+    board = compare(long, item="item", annotator="annotator", suggesters=[cheater], progress=False)
+    assert cheater.seen == {"source"}
+    assert board.table.loc["cheater", "invalid"] == 2
+
+
+def test_a_labeler_hides_what_its_people_decided(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    df = pd.DataFrame({"text": [f"message {i}" for i in range(4)], "source": ["a", "b", "a", "b"]})
+    labeler = lw.Labeler(df, text="text", labels=["ham", "spam"], store=str(tmp_path / "l.db"), annotator="ana")
+    for label in ["ham", "spam", "spam"]:
+        labeler.label(label)
+    cheater = Cheater()
+    board = compare(labeler, suggesters=[cheater], progress=False)
+    # label, decision, annotator, decided_at and seconds say what the person chose; the suggestion shown does not
+    assert cheater.seen == {"source", "suggestion", "confidence"}
+    assert board.table.loc["cheater", "invalid"] == 3
+    labeler.close()
+
+
+# ----- one definition of each number ------------------------------------------------------------------------------
+
+
+def test_compare_and_agreement_give_the_same_point_estimates_including_a_constant_suggester() -> None:
+    rng = np.random.default_rng(5)
+    human = rng.choice(["ham", "spam", "eggs"], size=200, p=[0.5, 0.3, 0.2])
+    df = pd.DataFrame({"text": [f"t{i}" for i in range(200)], "label": human,
+                       "fair": noisy(human, 0.3, rng, ["ham", "spam", "eggs"]), "constant": ["ham"] * 200})  # fmt: skip
+    board = compare(df, labels=["ham", "spam", "eggs"], progress=False,
+                    suggesters={"fair": FromColumn("fair"), "constant": FromColumn("constant")})  # fmt: skip
+    for name in ("fair", "constant"):
+        tidy = lw.agreement(df.assign(suggestion=df[name]), decision=None, confidence=None, n_boot=0)
+        value = tidy.set_index("metric")["value"]
+        row = board.table.loc[name]
+        assert row["accuracy"] == value["accuracy"]
+        assert row["kappa"] == pytest.approx(value["cohen_kappa"], abs=1e-12)
+        assert row["macro_f1"] == pytest.approx(value["macro_f1"], abs=1e-12)
+    assert board.table.loc["constant", "kappa"] == 0.0 == cohen_kappa_score(df["label"], df["constant"])
+    assert "constant always says 'ham': kappa 0 = no better than chance" in board.notes
+    assert not any(note.startswith("fair") for note in board.notes)
 
 
 # ----- multi-annotator ------------------------------------------------------------------------------------------
@@ -440,7 +547,7 @@ def test_relabel_a_dataframe_updates_it_and_logs_the_correction(frame: pd.DataFr
         board.relabel(10_000, "bug")
 
 
-def test_relabel_a_labeler_appends_an_event_to_its_store(tmp_path) -> None:
+def test_relabel_a_labeler_appends_a_revised_event_to_its_store(tmp_path) -> None:
     df = pd.DataFrame({"text": [f"message {i}" for i in range(6)], "llm": ["ham", "spam", "ham", "spam", "ham", "ham"]})
     labeler = lw.Labeler(df, text="text", labels=["ham", "spam"], store=str(tmp_path / "l.db"), annotator="ana")
     for label in ["ham", "spam", "spam", "spam"]:
@@ -451,8 +558,9 @@ def test_relabel_a_labeler_appends_an_event_to_its_store(tmp_path) -> None:
     board.relabel(2, "ham")
     assert df.loc[2, "label"] == "ham"  # through the session, as every decision
     events = labeler.decisions
-    assert events["action"].tolist() == ["labeled"] * 5
+    assert events["action"].tolist() == ["labeled"] * 4 + ["revised"]  # a revision, never an acceptance
     assert events["label"].tolist() == ["ham", "spam", "spam", "spam", "ham"]
+    assert events["previous_label"].iloc[-1] == "spam"
     assert "compare()" in events["note"].iloc[-1] and "'spam'" in events["note"].iloc[-1]
     assert board.corrections["event"].tolist() == [events["id"].iloc[-1]]
     assert board.table.loc["llm", "accuracy"] == 1.0
@@ -513,7 +621,9 @@ def test_widget_messages_open_step_and_relabel(frame: pd.DataFrame) -> None:
     new = next(label for label in LABELS if label != target["human"])
     widget._on_message(widget, {"type": "relabel", "client": "c", "seq": 1, "position": target["position"],
                                 "label": new}, [])  # fmt: skip
-    assert sent[3] == {"type": "ack", "client": "c", "seq": 1, "ok": True}
+    assert sent[3]["ok"] is True and (sent[3]["client"], sent[3]["seq"]) == ("c", 1)
+    assert sent[3]["status"] == board.relabel_status
+    assert not sent[3]["status"].startswith("Saved") and "in memory" in sent[3]["status"]  # a DataFrame is not saved
     assert sent[4]["item"]["human"] == new and sent[4]["item"]["corrected"]
     assert widget.summary["corrections"] == 1
     widget._on_message(widget, {"type": "relabel", "client": "c", "seq": 2, "position": 0, "label": "nope"}, [])
@@ -529,9 +639,20 @@ def test_importing_compare_stays_light() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_lw_compare_is_callable_whatever_was_imported_first() -> None:
+    """``labelwidgets.compare`` is also a package: importing one of its modules sets the attribute to the package."""
+    code = (
+        "import pandas as pd, labelwidgets as lw; lw.Leaderboard; import labelwidgets.compare.scores; "
+        "df = pd.DataFrame({'text': ['a', 'b'], 'label': ['x', 'y'], 'm': ['x', 'y']}); "
+        "print(lw.compare(df, suggesters=[lw.FromColumn('m')], progress=False).table['accuracy'].iloc[0])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1.0"
+
+
 def test_lw_compare_is_the_function() -> None:
     import labelwidgets as lw
 
-    df = pd.DataFrame({"text": ["a", "b"], "label": ["x", "y"]})
-    board = lw.compare(df, suggesters=[lw.FromColumn("label")], progress=False)
+    df = pd.DataFrame({"text": ["a", "b"], "label": ["x", "y"], "model": ["x", "y"]})
+    board = lw.compare(df, suggesters=[lw.FromColumn("model")], progress=False)
     assert type(board).__name__ == "Leaderboard" and board.table["accuracy"].iloc[0] == 1.0

@@ -17,21 +17,11 @@ from sklearn.metrics import cohen_kappa_score, confusion_matrix, f1_score, preci
 from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_fleiss_kappa
 
 from labelwidgets.errors import InputError
-from labelwidgets.metrics.agreement import (
-    Level,
-    RunningAgreement,
-    _f1_from_counts,
-    _kappa_from_margins,
-    _scott_pi_from_margins,
-    agreement,
-    annotator_agreement,
-    calibration,
-    confusion,
-    expected_calibration_error,
-    fleiss_kappa,
-    krippendorff_alpha,
-    wilson_interval,
-)
+from labelwidgets.metrics.agreement import agreement, confusion
+from labelwidgets.metrics.annotators import Level, annotator_agreement, fleiss_kappa, krippendorff_alpha
+from labelwidgets.metrics.calibration import calibration, expected_calibration_error
+from labelwidgets.metrics.counts import kappa_from_counts, wilson_interval
+from labelwidgets.metrics.running import RunningAgreement
 
 DATA = Path(__file__).parent / "data"
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
@@ -180,31 +170,6 @@ def test_scott_pi_is_fleiss_kappa_for_two_raters_and_differs_from_cohen_under_sk
     assert value(table, "scott_pi") < value(table, "cohen_kappa") - 0.05
 
 
-@given(
-    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), min_size=2, max_size=40),
-)
-@SETTINGS
-def test_count_formulas_used_by_the_bootstrap_equal_the_libraries(pairs: list[tuple[int, int]]) -> None:
-    human = np.array([h for h, _ in pairs])
-    suggested = np.array([s for _, s in pairs])
-    true, pred = np.bincount(human, minlength=4), np.bincount(suggested, minlength=4)
-    hits = np.bincount(human[human == suggested], minlength=4)
-    kappa = float(_kappa_from_margins(hits.sum(), true, pred))
-    if (true > 0).sum() >= 2 and (pred > 0).sum() >= 2:
-        assert kappa == pytest.approx(cohen_kappa_score(human, suggested), abs=1e-9)
-    else:
-        assert math.isnan(kappa)
-    pi = float(_scott_pi_from_margins(hits.sum(), true, pred))
-    pooled = np.stack([np.bincount([h, s], minlength=4) for h, s in pairs])
-    if ((true + pred) > 0).sum() >= 2:
-        assert pi == pytest.approx(statsmodels_fleiss_kappa(pooled), abs=1e-9)
-    else:
-        assert math.isnan(pi)
-    f1 = _f1_from_counts(hits, true, pred)
-    reference = precision_recall_fscore_support(human, suggested, labels=range(4), zero_division=np.nan)[2]
-    np.testing.assert_allclose(f1, reference, atol=1e-12, equal_nan=True)
-
-
 def test_bootstrap_interval_matches_a_plain_row_bootstrap() -> None:
     # the cells are drawn as multinomial counts; that must give the same distribution as resampling rows
     frame = random_session(7, n=400)
@@ -218,7 +183,7 @@ def test_bootstrap_interval_matches_a_plain_row_bootstrap() -> None:
     agree = (h[rows] == s[rows]).sum(axis=1)
     true = np.stack([np.bincount(r, minlength=3) for r in h[rows]])
     pred = np.stack([np.bincount(r, minlength=3) for r in s[rows]])
-    low, high = np.quantile(_kappa_from_margins(agree, true, pred), [0.025, 0.975])
+    low, high = np.quantile(kappa_from_counts(agree, true, pred), [0.025, 0.975])
     kappa_row = table[table["metric"] == "cohen_kappa"].iloc[0]
     assert kappa_row["low"] == pytest.approx(low, abs=0.015)
     assert kappa_row["high"] == pytest.approx(high, abs=0.015)
@@ -351,7 +316,7 @@ def test_suggestion_visible_is_pointed_out() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# degenerate cases: NaN with a reason, never a silent 1.0 or 0.0
+# degenerate cases: NaN with a reason where a metric is undefined; a note where a defined value says little
 
 
 def assert_every_nan_is_explained(table: pd.DataFrame) -> None:
@@ -370,10 +335,12 @@ def test_empty_input() -> None:
 def test_one_human_class_only() -> None:
     human = ["ham"] * 10
     suggested = ["ham"] * 8 + ["spam"] * 2
-    assert cohen_kappa_score(human, suggested) == 0.0  # what scikit-learn would say, by construction
+    assert cohen_kappa_score(human, suggested) == 0.0  # defined: chance agreement 0.8 < 1
     table = agreement(session_frame(human, suggested), n_boot=100)
-    assert math.isnan(value(table, "cohen_kappa"))
-    assert "every human label is 'ham'" in note(table, "cohen_kappa")
+    assert value(table, "cohen_kappa") == 0.0
+    assert note(table, "cohen_kappa").startswith(
+        "people only ever said 'ham': kappa is 0 whatever the suggester says; see accuracy"
+    )
     assert value(table, "accuracy") == pytest.approx(0.8)
     assert_every_nan_is_explained(table)
 
@@ -394,11 +361,14 @@ def test_perfect_agreement_over_two_classes_is_a_real_one_with_a_note() -> None:
 
 def test_a_single_item() -> None:
     table = agreement(session_frame(["ham"], ["spam"]), n_boot=100)
-    assert cohen_kappa_score(["ham"], ["spam"]) == 0.0  # scikit-learn's silent zero
+    assert value(table, "cohen_kappa") == cohen_kappa_score(["ham"], ["spam"]) == 0.0  # chance agreement 0
+    assert note(table, "cohen_kappa") == "the suggester always says 'spam': kappa 0 = no better than chance"
+    agreeing = agreement(session_frame(["ham"], ["ham"]), n_boot=100)
     for metric in ("cohen_kappa", "scott_pi"):
-        assert math.isnan(value(table, metric))
-        assert "only one pair" in note(table, metric)
+        assert math.isnan(value(agreeing, metric))
+        assert "all say 'ham'" in note(agreeing, metric)
     assert_every_nan_is_explained(table)
+    assert_every_nan_is_explained(agreeing)
 
 
 def test_no_decision_or_confidence_column() -> None:
@@ -500,9 +470,9 @@ def test_annotator_agreement_equals_the_reference_libraries(matrix: np.ndarray) 
         both = ~np.isnan(a) & ~np.isnan(b)
         assert row.annotator_a in annotators and row.n == both.sum()
         x, y = a[both], b[both]
-        if both.sum() >= 2 and np.unique(x).size >= 2 and np.unique(y).size >= 2:
-            assert row.value == pytest.approx(cohen_kappa_score(x, y), abs=1e-9)
-        else:
+        if both.sum() and (np.unique(x).size >= 2 or np.unique(y).size >= 2 or x[0] != y[0]):
+            assert row.value == pytest.approx(cohen_kappa_score(x, y, labels=range(4)), abs=1e-9)
+        else:  # no overlap, or one and the same label from both: chance agreement 1
             assert math.isnan(row.value) and row.note
 
 
@@ -616,9 +586,9 @@ def test_running_agreement_equals_sklearn_after_any_add_remove_sequence(steps: l
         assert running.accuracy == pytest.approx(np.mean(np.array(human) == np.array(suggested)), abs=1e-12)
     else:
         assert math.isnan(running.accuracy) and "accuracy" in running.notes
-    if len(pairs) >= 2 and len(set(human)) >= 2 and len(set(suggested)) >= 2:
+    if pairs and (len(set(human)) >= 2 or len(set(suggested)) >= 2 or human[0] != suggested[0]):
         assert running.kappa == pytest.approx(cohen_kappa_score(human, suggested), abs=1e-9)
-    else:
+    else:  # no pairs, or one and the same label on both sides: chance agreement 1
         assert math.isnan(running.kappa) and running.notes["kappa"]
     reviewed = [e[3] for e in kept if e[3] is not None]
     if reviewed:

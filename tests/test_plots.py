@@ -10,7 +10,7 @@ from sklearn.metrics import cohen_kappa_score
 
 import labelwidgets as lw
 from labelwidgets.errors import InputError
-from labelwidgets.metrics.drift import js_distance, psi
+from labelwidgets.metrics.drift import js_distance, psi, psi_reading
 from labelwidgets.widgets.plots import (
     ACCURACY,
     BAND_HIGH,
@@ -65,7 +65,7 @@ def test_plot_agreement_draws_the_numbers_of_lw_metrics():
     header = fig.layout.title.text
     kappa = table.loc["cohen_kappa"]
     interval = f"(95% CI {kappa['low']:.2f} to {kappa['high']:.2f}, bootstrap"
-    assert f"Cohen's kappa (people vs LLM) {kappa['value']:.2f} {interval}" in header
+    assert f"Cohen's kappa {kappa['value']:.2f} {interval}" in header
     decided = df[df["decided_at"].notna()]
     pairs = decided[decided["label"].notna() & (decided["decision"] != "skipped")]
     assert kappa["value"] == pytest.approx(cohen_kappa_score(pairs["label"], pairs["suggestion"]))
@@ -93,14 +93,14 @@ def test_plot_agreement_draws_the_numbers_of_lw_metrics():
     np.testing.assert_allclose(np.asarray(fig.data[RELIABILITY].x), filled["mean_confidence"])
     np.testing.assert_allclose(np.asarray(fig.data[RELIABILITY].y), filled["accuracy"])
     ece = table.loc["ece", "value"]
-    assert fig.layout.annotations[TITLE_CALIBRATION].text == f"Calibration of LLM confidence (ECE {ece:.3f})"
+    assert fig.layout.annotations[TITLE_CALIBRATION].text == f"Calibration (ECE {ece:.3f})"
 
     mix = fig.layout.annotations[MIX_SCORES].text
     human = decided["label"].value_counts().reindex(LABELS).to_numpy()
     llm = decided["suggestion"].value_counts().reindex(LABELS).to_numpy()
-    assert f"People vs LLM: JS distance {js_distance(human, llm):.2f}, PSI {psi(human, llm):.3f}" in mix
+    assert f"People vs LLM:<br>JS {js_distance(human, llm):.2f} · PSI {psi(human, llm):.3f}" in mix
     drift = lw.label_drift(df, baseline=50, window=50).iloc[-1]
-    assert f"People, last 50 vs first 50: JS distance {drift['js_distance']:.2f}, PSI {drift['psi']:.3f}" in mix
+    assert f"People, last 50 vs first 50:<br>JS {drift['js_distance']:.2f} · PSI {drift['psi']:.3f}" in mix
 
 
 def test_plot_agreement_without_suggestions_or_times_still_draws_what_there_is():
@@ -162,7 +162,7 @@ def test_plot_drift_by_week_groups_decisions_by_the_week_of_decided_at():
     expected = [psi(counts.iloc[0], counts.iloc[i]) for i in range(len(weeks))]
     psi_trace = next(t for t in fig.data if t.name == "PSI")
     np.testing.assert_allclose(np.asarray(psi_trace.y, dtype=float), expected)
-    assert list(psi_trace.text) == [lw.drift.psi_reading(v) for v in expected]
+    assert list(psi_trace.text) == [psi_reading(v) for v in expected]
     js_trace = next(t for t in fig.data if t.name == "JS distance")
     np.testing.assert_allclose(
         np.asarray(js_trace.y, dtype=float), [js_distance(counts.iloc[0], counts.iloc[i]) for i in range(len(weeks))]

@@ -44,7 +44,7 @@ def test_python_actions_follow_suggestions_from_a_column(store_path):
     assert labeler.correct("spam").action == "corrected"
     assert labeler.reject().action == "rejected"
     assert labeler.label("ham").action == "accepted"  # the same label as the suggestion is an accept
-    with pytest.raises(lw.InputError, match="no suggestion"):
+    with pytest.raises(lw.InputError, match=r"invalid \(the suggester said 'nonsense'\).*label\('...'\)"):
         labeler.accept()  # "nonsense" is outside the label set: an invalid suggestion, nothing to accept
     assert labeler.label("spam").action == "labeled"
     assert labeler.suggestion is None or not labeler.suggestion.valid
@@ -253,14 +253,12 @@ def test_a_suggester_that_raises_is_contained(store_path):
     labeler.close()
 
 
-def test_columns_from_lw_suggest_become_the_suggestions_without_a_clash(store_path):
-    from labelwidgets.session.results import SUGGESTED_KEY
-
+def test_columns_from_lw_suggest_are_shown_when_named_with_from_column(store_path):
     df = texts(4)
     df["suggestion"] = ["a", "b", "a", None]
     df["confidence"] = [0.9, 0.4, 0.7, np.nan]
-    df.attrs[SUGGESTED_KEY] = {"suggestion": "suggestion", "confidence": "confidence", "suggester": "gpt"}
-    labeler = lw.Labeler(df, labels=["a", "b"], store=store_path, order="uncertain")
+    suggester = lw.FromColumn("suggestion", confidence="confidence")
+    labeler = lw.Labeler(df, labels=["a", "b"], store=store_path, order="uncertain", suggester=suggester)
     assert labeler.current["text"] == "message 3"  # no confidence: the most uncertain first
     labeler.label("b")
     assert labeler.current["text"] == "message 1"  # then 0.4
@@ -271,3 +269,25 @@ def test_columns_from_lw_suggest_become_the_suggestions_without_a_clash(store_pa
     )  # never reset or cleared: they belong to lw.suggest
     assert df["confidence"].iloc[1] == 0.4
     labeler.close()
+
+
+def test_df_attrs_no_longer_pick_suggestions_silently(store_path):
+    """The old channel: lw.suggest left a note in df.attrs and the Labeler quietly used those columns."""
+    from labelwidgets.session.results import SUGGESTED_KEY
+
+    df = texts(3)
+    df["suggestion"] = ["a", "b", "a"]
+    df["confidence"] = [0.9, 0.4, 0.7]
+    df.attrs[SUGGESTED_KEY] = {"suggestion": "suggestion", "confidence": "confidence", "suggester": "gpt"}
+    with pytest.raises(lw.InputError, match=r"FromColumn\('suggestion', confidence='confidence'\)"):
+        lw.Labeler(df, labels=["a", "b"], store=store_path)
+    assert list(df.columns) == ["text", "source", "suggestion", "confidence"]
+
+
+def test_a_from_column_reading_a_result_column_is_refused(store_path):
+    df = texts(3)
+    df["label"] = ["a", "b", "a"]
+    with pytest.raises(lw.InputError, match=r"reads its suggestion from the column 'label'.*columns=\{'label'"):
+        lw.Labeler(df, labels=["a", "b"], store=store_path, suggester=lw.FromColumn("label"))
+    with pytest.raises(lw.InputError, match=r"FromColumn\('nope'.*does not have"):
+        lw.Labeler(df, labels=["a", "b"], store=store_path, suggester=lw.FromColumn("nope"))

@@ -73,20 +73,70 @@ def test_bad_messages_get_a_failed_ack_not_a_dead_comm(wired):
     assert labeler.stats["decided"] == 1
 
 
-def test_undo_from_the_browser_moves_every_view(wired):
+def test_undo_from_the_browser_says_which_item_it_reverted(wired):
     labeler, widget, sent, browser = wired
     browser(type="decide", intent="skip", rank=5, client="v", seq=1)
     widget.position = 6
     browser(type="undo", client="v", seq=2)
-    assert widget.position == 5 and labeler.stats["decided"] == 0
+    ack = [m for m in sent if m["type"] == "ack"][-1]
+    assert ack["client"] == "v" and ack["seq"] == 2 and ack["undone"] == 5 and ack["undo_target"] is None
+    assert labeler.position == 5 and labeler.stats["decided"] == 0
+    # The view that undid moves itself (it may have moved on already): the kernel does not push it back.
+    assert widget.position == 6
     browser(type="undo", client="v", seq=3)
-    assert any(m.get("message") == "Nothing to undo." for m in sent)
+    assert sent[-1] == {"type": "notice", "client": "v", "message": "Nothing to undo."}
+    assert [m for m in sent if m["type"] == "ack"][-1]["undone"] is None
+
+
+def test_undo_means_the_sessions_latest_decision_from_python_or_any_view(wired):
+    labeler, widget, sent, browser = wired
+    browser(type="decide", intent="label", label="a", rank=0, client="view1", seq=1)
+    widget.position = 1
+    labeler.label("b")  # Python decides rank 1: it is now what undo reverts, for every view
+    assert widget.status["undo_target"] == 1 == labeler.session.undo_target()
+    item = [m for m in sent if m["type"] == "item"][-1]
+    assert item["item"]["rank"] == 1 and item["client"] is None and item["undo_target"] == 1
+    browser(type="undo", client="view2", seq=1)  # another view of the same widget undoes
+    ack = [m for m in sent if m["type"] == "ack"][-1]
+    assert ack["client"] == "view2" and ack["undone"] == 1 and ack["undo_target"] == 0
+    assert labeler.df["label"].iloc[:2].tolist()[0] == "a" and labeler.df["label"].isna().iloc[1]
+    item = [m for m in sent if m["type"] == "item"][-1]
+    assert (item["item"]["rank"], item["client"], item["seq"], item["undo_target"]) == (1, "view2", 1, 0)
+    assert widget.status["undo_target"] == 0
+    labeler.undo()  # and Python's undo reverts what the views would: view1's decision
+    assert widget.status["undo_target"] is None and labeler.stats["decided"] == 0
+
+
+def test_the_first_window_travels_with_the_initial_state(wired):
+    labeler, widget, sent, browser = wired
+    state = widget.get_state()
+    first = state["window"]
+    assert first["anchor"] == 0 and first["upcoming"] == list(range(1, WINDOW_AHEAD + 1))
+    assert first["through"] == WINDOW_AHEAD and first["first_undecided"] == 0
+    assert [item["rank"] for item in first["items"]] == list(range(0, WINDOW_AHEAD + 1))
+    assert first["version"] == state["status"]["version"] == 0
+    browser(type="decide", intent="skip", rank=0, client="v", seq=1)
+    assert widget.status["version"] == 1  # a view opened from now on must not trust the first window
+
+
+def test_a_window_says_which_items_after_it_are_decided(wired):
+    labeler, widget, sent, browser = wired
+    for seq, rank in enumerate([3, 4, 5, 9], start=1):
+        browser(type="decide", intent="skip", rank=rank, client="v", seq=seq)
+    browser(type="window", rank=2, request=7, client="v")
+    reply = sent[-1]
+    assert reply["type"] == "window" and reply["client"] == "v" and reply["request"] == 7
+    assert reply["upcoming"][:4] == [6, 7, 8, 10]
+    assert reply["through"] == reply["upcoming"][-1] == 2 + WINDOW_AHEAD + 4
+    assert reply["first_undecided"] == 0
+    browser(type="window", rank=90, request=8, client="v")
+    assert sent[-1]["upcoming"] == list(range(91, 100)) and sent[-1]["through"] == 99  # to the end
 
 
 def test_full_text_on_request(wired):
     labeler, widget, sent, browser = wired
-    browser(type="text", rank=3)
-    assert sent[-1] == {"type": "text", "rank": 3, "text": "t3", "length": 2}
+    browser(type="text", rank=3, client="v")
+    assert sent[-1] == {"type": "text", "client": "v", "rank": 3, "text": "t3", "length": 2}
 
 
 def test_suggestions_stream_to_the_browser(wired):

@@ -9,27 +9,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable
-from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError
-from labelwidgets.metrics.agreement import (
-    REVIEW_DECISIONS,
-    _check_ci,
-    _check_labels,
-    _kappa_from_margins,
-    _object_values,
-    _optional_column,
-    _pairs,
-    _require_columns,
-    _require_frame,
-    _resolve_columns,
-    _sorted_labels,
-    wilson_interval,
+from labelwidgets.metrics._checks import (
+    check_labels,
+    object_values,
+    optional_column,
+    require_columns,
+    require_frame,
+    sorted_labels,
 )
+from labelwidgets.metrics.counts import check_ci, kappa_from_counts, kappa_normal_interval, wilson_interval
+from labelwidgets.metrics.pairs import REVIEW_DECISIONS, find_pairs, resolve_columns
 
 #: Added to an empty share before PSI takes its logarithm; the PSI of a label absent on one side depends on it.
 PSI_EPSILON = 1e-4
@@ -152,28 +147,28 @@ def agreement_over_time(
     * ``n_compared``: pairs in the window (the last ``window`` pairs up to this row); ``accuracy`` with a Wilson
       interval ``accuracy_low``/``accuracy_high``; ``kappa`` (Cohen's) with ``kappa_low``/``kappa_high`` from
       Cohen's (1960) large-sample standard error, √(pₒ(1−pₒ)/n)/(1−pₑ), an approximation that is rough for small
-      windows. NaN while the window holds fewer than ``min_periods`` pairs, and kappa NaN when one side uses
-      a single class in the window.
+      windows. NaN while the window holds fewer than ``min_periods`` pairs, and kappa NaN when people and the
+      suggester all gave the same single label in the window (kappa 0 when only the suggester did).
     * ``n_reviewed``, ``accept_rate`` (+ Wilson ``accept_rate_low``/``_high``): over the last ``window``
       accepted/corrected/rejected decisions.
     * ``change``: True where ``detector`` (default ``PageHinkley()``) finds a change in the agree stream.
     """
     func = "agreement_over_time"
-    _require_frame(df, func)
-    cols = _resolve_columns(df, func, label=label, suggestion=suggestion, decision=decision)
-    _require_columns(df, func, decided_at=decided_at)
-    _check_ci(ci)
+    require_frame(df, func)
+    cols = resolve_columns(df, func, label=label, suggestion=suggestion, decision=decision)
+    require_columns(df, func, decided_at=decided_at)
+    check_ci(ci)
     if window < 1 or min_periods < 1:
         raise InputError(f"window and min_periods must be >= 1, got window={window!r}, min_periods={min_periods!r}.")
     min_periods = min(min_periods, window)
     detector = detector if detector is not None else PageHinkley()
 
     decided = df[df[decided_at].notna()].sort_values(decided_at, kind="stable")
-    labels = _sorted_labels([*_object_values(decided[cols.label]), *_object_values(decided[cols.suggestion])])
+    labels = sorted_labels([*object_values(decided[cols.label]), *object_values(decided[cols.suggestion])])
     k = len(labels)
-    pairs = _pairs(decided, cols, labels, func)  # the same rows agreement() compares
+    pairs = find_pairs(decided, cols, labels, func)  # the same rows agreement() compares
     is_pair = pairs.kept
-    decisions = _object_values(decided[cols.decision]) if cols.decision else np.full(len(decided), None, object)
+    decisions = object_values(decided[cols.decision]) if cols.decision else np.full(len(decided), None, object)
 
     agree_events = (pairs.human == pairs.suggested).astype(float)
     pairs_so_far = np.cumsum(is_pair)
@@ -185,8 +180,8 @@ def agreement_over_time(
     with np.errstate(divide="ignore", invalid="ignore"):
         accuracy = np.where(enough, agree_in_window / n_compared, np.nan)
     accuracy_low, accuracy_high = wilson_interval(agree_in_window, n_compared, ci)
-    kappa = np.where(enough, _kappa_from_margins(agree_in_window, human_in_window, suggested_in_window), np.nan)
-    kappa_low, kappa_high = _kappa_interval(kappa, agree_in_window, human_in_window, suggested_in_window, ci)
+    kappa = np.where(enough, kappa_from_counts(agree_in_window, human_in_window, suggested_in_window), np.nan)
+    kappa_low, kappa_high = kappa_normal_interval(kappa, agree_in_window, human_in_window, suggested_in_window, ci)
 
     reviewed_events = np.array([d in REVIEW_DECISIONS for d in decisions], dtype=bool)
     accepted_events = (decisions[reviewed_events] == "accepted").astype(float)
@@ -222,23 +217,6 @@ def agreement_over_time(
     )
     result.insert(0, "decided_at", decided[decided_at])
     return result
-
-
-def _kappa_interval(
-    kappa: np.ndarray, agree: np.ndarray, true: np.ndarray, pred: np.ndarray, ci: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Normal interval from Cohen's (1960) standard error √(pₒ(1−pₒ)/n)/(1−pₑ), clipped to [−1, 1]."""
-    z = NormalDist().inv_cdf(1 - (1 - ci) / 2)
-    n = true.sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        observed = agree / n
-        chance = (true * pred).sum(axis=-1) / (n * n)
-        se = np.sqrt(observed * (1 - observed) / n) / (1 - chance)
-    defined = np.isfinite(kappa)
-    return (
-        np.where(defined, np.clip(kappa - z * se, -1, 1), np.nan),
-        np.where(defined, np.clip(kappa + z * se, -1, 1), np.nan),
-    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -332,9 +310,9 @@ def label_drift(
     from scipy.spatial.distance import jensenshannon
 
     func = "label_drift"
-    _require_frame(df, func)
-    _require_columns(df, func, column=column)
-    time_column = _optional_column(df, func, "decided_at", decided_at, "decided_at")
+    require_frame(df, func)
+    require_columns(df, func, column=column)
+    time_column = optional_column(df, func, "decided_at", decided_at, "decided_at")
     if window < 1:
         raise InputError(f"window must be >= 1, got {window!r}.")
     min_periods = window if min_periods is None else min_periods
@@ -346,13 +324,13 @@ def label_drift(
     rows = df[df[column].notna()]
     if time_column is not None:
         rows = rows[rows[time_column].notna()].sort_values(time_column, kind="stable")
-    stream = _object_values(rows[column])
+    stream = object_values(rows[column])
 
     if isinstance(baseline, (pd.DataFrame, pd.Series)):
         if isinstance(baseline, pd.DataFrame):
-            _require_columns(baseline, func, column=column)
+            require_columns(baseline, func, column=column)
             baseline = baseline[column]
-        reference = _object_values(baseline)
+        reference = object_values(baseline)
         reference = reference[[v is not None for v in reference]]
         if reference.size == 0:
             raise InputError(f"{func}(): the baseline holds no labels to compare with.")
@@ -366,8 +344,8 @@ def label_drift(
             f"got {baseline!r}."
         )
 
-    checked = _check_labels(labels)
-    label_list = checked if checked is not None else _sorted_labels([*reference, *stream])
+    checked = check_labels(labels)
+    label_list = checked if checked is not None else sorted_labels([*reference, *stream])
     index = pd.Index(list(label_list), dtype=object)
     stream_codes = index.get_indexer(stream)
     reference_codes = index.get_indexer(reference)

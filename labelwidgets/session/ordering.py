@@ -21,9 +21,11 @@ def random_order(n: int, seed: int = 0) -> np.ndarray:
 
 def by_uncertainty(confidence: pd.Series | np.ndarray, seed: int = 0) -> np.ndarray:
     """Lowest confidence first; rows without a confidence count as the most uncertain. Ties in random order."""
-    values = pd.to_numeric(pd.Series(np.asarray(confidence, dtype=object)), errors="coerce").to_numpy(dtype=float)
-    tiebreak = np.random.default_rng(seed).random(len(values))
-    filled = np.where(np.isnan(values), -np.inf, values)
+    series = confidence if isinstance(confidence, pd.Series) else pd.Series(np.asarray(confidence, dtype=object))
+    values = pd.to_numeric(series.astype(object) if series.dtype.kind not in "biuf" else series, errors="coerce")
+    numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    tiebreak = np.random.default_rng(seed).random(len(numbers))
+    filled = np.where(np.isnan(numbers), -np.inf, numbers)
     return np.lexsort((tiebreak, filled))
 
 
@@ -35,13 +37,18 @@ def by_disagreement(suggestions: pd.DataFrame, seed: int = 0) -> np.ndarray:
     """
     if suggestions.shape[1] < 2:
         raise InputError("order='disagreement' needs at least two suggestion columns in order_by=[...].")
-    values = suggestions.astype(object).to_numpy()
-    n = len(values)
-    spread = np.ones(n)
-    for i, row in enumerate(values):
-        present = [v for v in row if not pd.isna(v)]
-        if present:
-            spread[i] = 1 - pd.Series(present).value_counts().iloc[0] / len(present)
+    n, k = suggestions.shape
+    # One code space for all columns, so that equal values in different columns compare equal; -1 is missing.
+    stacked = np.concatenate([suggestions.iloc[:, j].to_numpy(dtype=object) for j in range(k)])
+    codes = pd.factorize(stacked, use_na_sentinel=True)[0].reshape(k, n)
+    present = codes >= 0
+    # With a handful of columns, comparing every pair of columns is cheaper than any per-row counting.
+    modal = np.zeros(n, dtype=np.int64)
+    for j in range(k):
+        votes = ((codes == codes[j]) & present).sum(axis=0)
+        modal = np.maximum(modal, np.where(present[j], votes, 0))
+    voters = present.sum(axis=0)
+    spread = np.where(voters > 0, 1.0 - modal / np.maximum(voters, 1), 1.0)
     tiebreak = np.random.default_rng(seed).random(n)
     return np.lexsort((tiebreak, -spread))
 
@@ -49,13 +56,16 @@ def by_disagreement(suggestions: pd.DataFrame, seed: int = 0) -> np.ndarray:
 def stratified(groups: pd.Series, seed: int = 0) -> np.ndarray:
     """Take turns between the values of ``groups`` (random within each), so every stratum shows up early."""
     rng = np.random.default_rng(seed)
-    codes, _ = pd.factorize(pd.Series(groups).astype(object), use_na_sentinel=False)
-    buckets = [rng.permutation(np.flatnonzero(codes == code)) for code in range(codes.max() + 1)]
+    codes, uniques = pd.factorize(pd.Series(groups).astype(object), use_na_sentinel=False)
+    n, m = len(codes), len(uniques)
+    sizes = np.bincount(codes, minlength=m)
+    # A random rank within each stratum: sort by (stratum, random), then count from each stratum's start.
+    members = np.lexsort((rng.random(n), codes))
+    rank = np.empty(n, dtype=np.int64)
+    rank[members] = np.arange(n) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     # Interleave by relative position so that small strata are spread evenly through the order.
-    keys = np.empty(len(codes))
-    for bucket in buckets:
-        keys[bucket] = (np.arange(len(bucket)) + rng.random()) / len(bucket)
-    return np.lexsort((rng.random(len(codes)), keys))
+    keys = (rank + rng.random(m)[codes]) / sizes[codes]
+    return np.lexsort((rng.random(n), keys))
 
 
 def make_order(
@@ -72,7 +82,7 @@ def make_order(
         return None
     if not isinstance(order, str):
         positions = np.asarray(order, dtype=np.int64)
-        if positions.shape != (n,) or not np.array_equal(np.sort(positions), np.arange(n)):
+        if positions.shape != (n,) or np.bincount(positions.clip(0, n), minlength=n + 1)[:n].min(initial=1) != 1:
             raise InputError("order= must list every row position 0..n-1 exactly once.")
         return positions
     if order == "random":

@@ -8,31 +8,49 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import json
+import logging
 import os
 import threading
 import time
 import uuid
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from labelwidgets.decision import ACTIONS, UNDO, Decision, text_hash, utc_now
-from labelwidgets.errors import InputError
+from labelwidgets.decision import REVISED, UNDO, Decision, text_hash, utc_now
+from labelwidgets.errors import InputError, LabelwidgetsError
 from labelwidgets.keys import decode_key, encode_key
 from labelwidgets.labels import LabelSet
+from labelwidgets.missing import is_missing
+from labelwidgets.session.fold import RESTORE_FIELDS, EventFold, FrameDecisions
 from labelwidgets.session.ordering import make_order
-from labelwidgets.session.results import SUGGESTED_KEY, ResultColumns
+from labelwidgets.session.results import ResultColumns
 from labelwidgets.store import Store, open_store
 from labelwidgets.suggesters.base import Item, Suggester, Suggestion
 from labelwidgets.suggesters.column import FromColumn
 from labelwidgets.suggesters.prefetch import SuggestionPrefetcher
 
+log = logging.getLogger("labelwidgets")
+
 #: What a caller may ask for; the session turns "label" into labeled/accepted/corrected.
 INTENTS = ("label", "accept", "correct", "reject", "skip")
 _SCAN_CHUNK = 4096
+
+
+class ClosedError(LabelwidgetsError, RuntimeError):
+    """The labeling session was closed; it records no more decisions."""
+
+
+# The one live session per DataFrame, and per (store, annotator), in this kernel. Weak, so that a Labeler
+# nobody holds any more is not kept alive by being registered.
+_registry_lock = threading.Lock()
+_live_by_frame: dict[int, weakref.ref[LabelingSession]] = {}
+_live_by_store: dict[tuple[str, str], weakref.ref[LabelingSession]] = {}
 
 
 class LabelingSession:
@@ -58,7 +76,10 @@ class LabelingSession:
         prefetch: int = 8,
         max_concurrency: int = 4,
         suggestion_timeout: float = 60.0,
+        replace_results: bool = False,
     ):
+        self._closed = False
+        self._close_reason = ""
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}.")
         if len(df) == 0:
@@ -72,6 +93,8 @@ class LabelingSession:
             raise InputError(
                 f"show= names columns that do not exist: {missing_show}; the columns are {list(df.columns)}."
             )
+        if suggestion_timeout is None or not float(suggestion_timeout) >= 0:
+            raise InputError(f"suggestion_timeout={suggestion_timeout!r} must be a number of seconds, 0 or more.")
         self.labels = LabelSet.parse(labels)
         self.keys = _item_keys(df, key)
         self.df = df
@@ -80,17 +103,21 @@ class LabelingSession:
         self.show = list(show)
         self.guidelines = guidelines
         self.annotator = annotator or _default_annotator()
-        self.suggestion_timeout = suggestion_timeout
+        self.suggestion_timeout = float(suggestion_timeout)
         self.prefetch_count = max(0, int(prefetch))
-        suggested = df.attrs.get(SUGGESTED_KEY, {})
-        if suggester is None and suggested.get("suggestion") in df.columns:
-            # lw.suggest() filled these columns: show them as the suggestions
-            confidence_column = suggested.get("confidence")
-            suggester = FromColumn(
-                suggested["suggestion"],
-                confidence=confidence_column if confidence_column in df.columns else None,
-                name=suggested.get("suggester") or None,
-            )
+        inputs: dict[str, str | None] = {}
+        if isinstance(suggester, FromColumn):
+            absent = [c for c in suggester.columns() if c not in df.columns]
+            if absent:
+                raise InputError(
+                    f"{suggester!r} reads the column(s) {absent}, which the DataFrame does not have; "
+                    f"the columns are {list(df.columns)}."
+                )
+            inputs = {
+                "suggestion": suggester.label_column,
+                "confidence": suggester.confidence_column,
+                "rationale": suggester.rationale_column,
+            }
         if not 0.0 <= float(blind) < 1.0:
             raise InputError(f"blind={blind!r} must be a share of items in [0, 1), for example blind=0.1.")
         self.blind = float(blind)
@@ -107,32 +134,37 @@ class LabelingSession:
             "blind": self.blind,
             "order_digest": None if self.order is None else hashlib.sha256(self.order.tobytes()).hexdigest()[:16],
         }
-        self._results = ResultColumns.plan(df, columns)
+        self._results = ResultColumns.plan(df, columns, inputs)
+        # Suggesters see the item's inputs, never the answers the labeler writes next to them.
+        self._hidden_fields = frozenset(self._results.written)
         # Everything that can fail on bad input has been checked; only now touch the store and the DataFrame.
+        self._owns_store = store is None or isinstance(store, (str, os.PathLike))
         self.store = open_store(store)
         self.store.check_labels(self.labels.names)
-        self._results.attach()
+        self._store_id = _store_identity(self.store)
+        self._take_over()
         self._rank_of_row: np.ndarray | None = None
         if self.order is not None:
             self._rank_of_row = np.empty(self.n, dtype=np.int64)
             self._rank_of_row[self.order] = np.arange(self.n)
         self.session_id = uuid.uuid4().hex
         self._decided = np.zeros(self.n, dtype=bool)
-        self._history: dict[int, list[Decision]] = {}
-        self._undo_stack: list[tuple[int, Decision]] = []
+        self._fold = EventFold()
         self._by_client: dict[tuple[str, int], Decision] = {}
-        self.stale: dict[int, Decision] = {}
-        self.orphans: list[Decision] = []
+        self.stale: Mapping[int, Decision] = {}
+        self._orphans = pd.DataFrame()
         self.errors: list[str] = []
-        self.counts = dict.fromkeys(ACTIONS, 0)
         self._listeners: list[Callable[[Decision], None]] = []
         self._suggestion_listeners: list[Callable[[int, Suggestion], None]] = []
         self._error_listeners: list[Callable[[str], None]] = []
+        self._close_listeners: list[Callable[[str], None]] = []
         self._lock = threading.RLock()
         self.waits: list[float] = []  # seconds a Python caller waited for a suggestion, one entry per wait
         self._totals_lock = threading.Lock()
         self._suggestion_totals = {"cost": 0.0, "input_tokens": 0, "output_tokens": 0, "count": 0, "invalid": 0}
         self.suggester = suggester
+        self._restore(replace_results)
+        self._register()
         self.prefetcher: SuggestionPrefetcher | None = None
         if suggester is not None:
             self.prefetcher = SuggestionPrefetcher(
@@ -143,7 +175,6 @@ class LabelingSession:
                 on_error=self.report_error,
                 max_concurrency=getattr(suggester, "max_concurrency", None) or max_concurrency,
             )
-        self._restore()
         self.store.record_session(
             {
                 "session_id": self.session_id,
@@ -211,21 +242,16 @@ class LabelingSession:
         return encode_key(self.keys[row])
 
     def text_at(self, row: int) -> str | None:
-        value = self.df[self.text_column].iat[row]
-        if isinstance(value, str):
-            return value
-        if _is_missing(value):
-            return None
-        return str(value)
+        return _as_text(self.df[self.text_column].iat[row])
 
     def item_for_suggester(self, row: int) -> Item:
+        """Row ``row`` as a suggester sees it: its text and its input columns, without the labeler's results."""
         text = self.text_at(row)
-        fields = {str(k): v for k, v in self.df.iloc[row].items()}
+        fields = {str(k): v for k, v in self.df.iloc[row].items() if k not in self._hidden_fields}
         return Item(key=self.key_at(row), text=text or "", fields=fields)
 
     def decision_at(self, row: int) -> Decision | None:
-        history = self._history.get(row)
-        return history[-1] if history else None
+        return self._fold.effective(self.key_at(row))
 
     def suggestion_at(self, row: int) -> Suggestion | None:
         return None if self.prefetcher is None else self.prefetcher.get(row)
@@ -253,6 +279,10 @@ class LabelingSession:
     def on_error(self, callback: Callable[[str], None]) -> None:
         self._error_listeners.append(callback)
 
+    def on_close(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(reason)`` once when this session closes (a view can then say why it stopped)."""
+        self._close_listeners.append(callback)
+
     def decide(
         self,
         intent: str,
@@ -271,16 +301,19 @@ class LabelingSession:
 
         Returns only after the decision is in the store.
         """
+        self._check_open()
         if intent not in INTENTS:
             raise InputError(f"unknown action {intent!r}; use one of {list(INTENTS)}.")
         if wait_for_suggestion and self.prefetcher is not None:
             # Outside the lock: the worker that delivers the suggestion takes it too.
-            target = self.cursor if rank is None else self._check_rank(rank)
-            if self.prefetcher.get(self.row_at(target)) is None:
+            target = self.row_at(self.cursor if rank is None else self._check_rank(rank))
+            # A blind item's suggestion is never shown, so nobody waits for it (it may still arrive, for the record).
+            if not self.is_blind(target) and self.prefetcher.get(target) is None:
                 started = time.monotonic()
-                self.prefetcher.wait(self.row_at(target), timeout=self.suggestion_timeout)
+                self.prefetcher.wait(target, timeout=self.suggestion_timeout)
                 self.waits.append(time.monotonic() - started)
         with self._lock:
+            self._check_open()
             if client_id is not None and client_seq is not None and (client_id, client_seq) in self._by_client:
                 return self._by_client[(client_id, client_seq)]  # a re-sent message: applied once already
             rank = self.cursor if rank is None else self._check_rank(rank)
@@ -294,6 +327,12 @@ class LabelingSession:
                         "this item's suggestion is hidden for a blind check (blind=...); use label('...') or skip()."
                     )
                 suggestion_visible = False
+            if intent in ("accept", "reject", "correct") and suggestion is not None and not suggestion.valid:
+                said = "" if suggestion.raw is None else f" (the suggester said {suggestion.raw[:80]!r})"
+                raise InputError(
+                    f"this item's suggestion is invalid{said}: {suggestion.error or 'it names no label'}. "
+                    f"There is nothing to {intent}; give the right label with label('...'), or skip()."
+                )
             usable = suggestion if suggestion is not None and suggestion.valid else None
             if suggestion_visible is None:
                 suggestion_visible = usable is not None
@@ -321,25 +360,83 @@ class LabelingSession:
                 client_id=client_id,
                 client_seq=client_seq,
             )
-            event = event.with_id(self.store.append(event))
-            self._apply(row, event)
-            self._results.write(row, event)
-            if client_id is not None and client_seq is not None:
-                self._by_client[(client_id, client_seq)] = event
+            event = self._record(row, event)
             if advance and rank == self.cursor:
                 following = self.next_undecided(rank)
                 self._move(following if following is not None else rank)
         self._notify(event)
         return event
 
-    def undo(self, *, client_id: str | None = None, client_seq: int | None = None) -> Decision | None:
-        """Revert this annotator's latest decision with an ``undo`` event; returns it, or None if nothing to undo."""
+    def relabel(
+        self,
+        key: Any,
+        label: str,
+        *,
+        note: str | None = None,
+        client_id: str | None = None,
+        client_seq: int | None = None,
+    ) -> Decision:
+        """Change the label of an item that already has a decision: a ``revised`` event keeping ``previous_label``.
+
+        ``key`` is the item's index value (or its value in the ``key=`` column); the item need not be the current
+        one, and the cursor stays where it is. The revision keeps the suggestion the item had, so agreement with
+        the suggester is measured against the corrected label; it is never counted as an acceptance. Undo reverts
+        it like any decision. Returns the new event, or the item's decision unchanged if it already has ``label``.
+        """
+        self._check_open()
+        label = self.labels.require(label)
+        row = self._row_of_item(key)
         with self._lock:
+            self._check_open()
             if client_id is not None and client_seq is not None and (client_id, client_seq) in self._by_client:
                 return self._by_client[(client_id, client_seq)]
-            if not self._undo_stack:
+            before = self.decision_at(row)
+            if before is None:
+                why = (
+                    " its text changed since it was labeled, so that decision is not trusted (see labeler.stale)"
+                    if row in self.stale
+                    else " it has not been decided yet"
+                )
+                raise InputError(
+                    f"item {key!r} has no decision to revise:{why}. Label it instead: "
+                    f"labeler.goto({self.rank_of(row)}), then labeler.label({label!r})."
+                )
+            if before.label == label:
+                return before
+            event = Decision(
+                item_key=before.item_key,
+                action=REVISED,
+                annotator=self.annotator,
+                decided_at=utc_now(),
+                label=label,
+                previous_label=before.label,
+                suggestion=before.suggestion,
+                confidence=before.confidence,
+                suggestion_visible=before.suggestion_visible,
+                suggester=before.suggester,
+                note=note or None,
+                text_hash=text_hash(self.text_at(row)),
+                session_id=self.session_id,
+                client_id=client_id,
+                client_seq=client_seq,
+            )
+            event = self._record(row, event)
+        self._notify(event)
+        return event
+
+    def undo(self, *, client_id: str | None = None, client_seq: int | None = None) -> Decision | None:
+        """Revert this annotator's latest decision with an ``undo`` event; returns it, or None if nothing to undo."""
+        self._check_open()
+        with self._lock:
+            self._check_open()
+            if client_id is not None and client_seq is not None and (client_id, client_seq) in self._by_client:
+                return self._by_client[(client_id, client_seq)]
+            target = self._fold.latest()
+            if target is None:
                 return None
-            row, target = self._undo_stack[-1]
+            row = self.row_of_key(target.item_key)
+            if row is None:  # never: events of items not in the DataFrame are not folded in
+                raise LabelwidgetsError(f"the latest decision is for item {target.item_key}, not in this DataFrame.")
             event = Decision(
                 item_key=target.item_key,
                 action=UNDO,
@@ -352,11 +449,7 @@ class LabelingSession:
                 client_id=client_id,
                 client_seq=client_seq,
             )
-            event = event.with_id(self.store.append(event))
-            self._apply(row, event)
-            self._results.write(row, self.decision_at(row))
-            if client_id is not None and client_seq is not None:
-                self._by_client[(client_id, client_seq)] = event
+            event = self._record(row, event)
             self._move(self.rank_of(row))
         self._notify(event)
         return event
@@ -367,7 +460,23 @@ class LabelingSession:
         The one definition of what undo means: a key, a button, Python and every view of this session agree.
         """
         with self._lock:
-            return self.rank_of(self._undo_stack[-1][0]) if self._undo_stack else None
+            target = self._fold.latest()
+            row = None if target is None else self.row_of_key(target.item_key)
+            return None if row is None else self.rank_of(row)
+
+    def _record(self, row: int, event: Decision) -> Decision:
+        """Store ``event``, then fold it in and show the item's effective decision in the DataFrame."""
+        try:
+            event = event.with_id(self.store.append(event))
+        except Exception:
+            log.exception("could not save a %s decision to %s", event.action, self.store.description)
+            raise
+        _, after = self._fold.apply(event)
+        self._decided[row] = after is not None
+        self._results.write(row, after)
+        if event.client_id is not None and event.client_seq is not None:
+            self._by_client[(event.client_id, event.client_seq)] = event
+        return event
 
     def goto(self, rank: int) -> None:
         with self._lock:
@@ -389,6 +498,16 @@ class LabelingSession:
             raise InputError(f"position {rank} is out of range; there are {self.n} items (0 to {self.n - 1}).")
         return rank
 
+    def _row_of_item(self, key: Any) -> int:
+        try:
+            location = self.keys.get_loc(key)
+        except (KeyError, TypeError, pd.errors.InvalidIndexError):
+            location = None
+        if not isinstance(location, (int, np.integer)):
+            where = "index" if self.key_column is None else f"key column {self.key_column!r}"
+            raise InputError(f"{key!r} is not an item of this labeler: no row has that value in the {where}.")
+        return int(location)
+
     def _action_for(self, intent: str, label: str | None, suggestion: Suggestion | None, visible: bool) -> str:
         if intent == "skip":
             return "skipped"
@@ -408,32 +527,6 @@ class LabelingSession:
             return "labeled"
         return "accepted" if label == suggestion.label else "corrected"
 
-    def _apply(self, row: int, event: Decision) -> None:
-        """Fold one event into the in-memory state (used for new events and for restore)."""
-        before = self.decision_at(row)
-        if event.action == UNDO:
-            history = self._history.get(row, [])
-            for i in range(len(history) - 1, -1, -1):
-                if history[i].id == event.undoes:
-                    del history[i]
-                    break
-            for i in range(len(self._undo_stack) - 1, -1, -1):
-                if self._undo_stack[i][1].id == event.undoes:
-                    del self._undo_stack[i]
-                    break
-            if not history:
-                self._history.pop(row, None)
-        else:
-            self._history.setdefault(row, []).append(event)
-            self._undo_stack.append((row, event))
-        after = self.decision_at(row)
-        # counts describe each item's effective decision, so a relabel replaces, never adds
-        if before is not None:
-            self.counts[before.action] -= 1
-        if after is not None:
-            self.counts[after.action] += 1
-        self._decided[row] = after is not None
-
     def _notify(self, event: Decision) -> None:
         for callback in list(self._listeners):
             try:
@@ -445,62 +538,143 @@ class LabelingSession:
         if message in self.errors:
             return
         self.errors.append(message)
+        log.warning("%s", message)
         for callback in list(self._error_listeners):
             callback(message)
 
     # ----- restore ---------------------------------------------------------------------
-    def _restore(self) -> None:
-        rows: dict[str, int | None] = {}
-        for event in self.store.events(annotator=self.annotator):
-            if event.item_key not in rows:
-                rows[event.item_key] = self.row_of_key(event.item_key)
-            row = rows[event.item_key]
-            if row is None:
-                self.orphans.append(event)
-                continue
-            self._apply(row, event)
-        for row in list(self._history):
-            effective = self._history[row][-1]
-            if effective.text_hash is not None and effective.text_hash != text_hash(self.text_at(row)):
+    def _restore(self, replace_results: bool) -> None:
+        """Fold this annotator's stored events and write the effective decisions into the DataFrame, vectorised."""
+        started = time.perf_counter()
+        # Only what the fold and the result columns need, for every event; the rest is read for the few events
+        # that become Decision objects (a window of items, an undo, a revision).
+        events = self.store.events_frame(annotator=self.annotator, columns=RESTORE_FIELDS)
+        rows = np.zeros(0, dtype=np.int64)
+        effective = None
+        if len(events):
+            self._fold = EventFold.from_frame(events, complete=self._read_events)
+            keys = self._fold.item_keys
+            row_of_code = self.rows_of_keys(keys.to_numpy(dtype=object))
+            orphan_keys = keys[row_of_code < 0]
+            if len(orphan_keys):
+                self._orphans = events[events["item_key"].isin(orphan_keys)]
+                self._fold.drop(orphan_keys)
+            effective = self._fold.effective_frame().assign(annotator=self.annotator)
+            rows = row_of_code[keys.get_indexer(effective["item_key"])]
+            stale = self._stale_mask(rows, effective["text_hash"].to_numpy(dtype=object))
+            if stale.any():
                 # The text changed since this decision: do not trust it; show the item again.
-                self.stale[row] = effective
-                self.counts[effective.action] -= 1
-                del self._history[row]
-                self._undo_stack = [(r, e) for r, e in self._undo_stack if r != row]
-                self._decided[row] = False
-                continue
-            self._results.write(row, effective)
+                self.stale = FrameDecisions(effective[stale], rows[stale], complete=self._read_events)
+                self._fold.drop(effective["item_key"][stale])
+                effective, rows = effective[~stale], rows[~stale]
+        self._decided[rows] = True
+        self._attach_results(rows, effective, replace_results)
+        seconds = time.perf_counter() - started
+        if len(events):
+            log.info(
+                "restored %d decisions (%d events) of %r from %s in %.2f s",
+                len(rows), len(events), self.annotator, self.store.description, seconds,
+            )  # fmt: skip
         if self.stale:
             warnings.warn(
                 f"{len(self.stale)} item(s) changed text since they were labeled; their old decisions are not "
                 f"restored and they are shown again for review (see labeler.stale).",
                 stacklevel=4,
             )
-        if self.orphans:
-            keys = sorted({e.item_key for e in self.orphans})
+        if len(self._orphans):
+            orphan_list = sorted(set(self._orphans["item_key"]))
             warnings.warn(
-                f"the store holds decisions for {len(keys)} item key(s) that are not in this DataFrame "
-                f"(for example {keys[:3]}); they are kept in the store and ignored here.",
+                f"the store holds decisions for {len(orphan_list)} item key(s) that are not in this DataFrame "
+                f"(for example {orphan_list[:3]}); they are kept in the store and ignored here.",
                 stacklevel=4,
             )
+
+    def _read_events(self, ids: Sequence[int]) -> pd.DataFrame:
+        return self.store.events_frame(ids=ids)
+
+    def _stale_mask(self, rows: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+        texts = self.df[self.text_column].to_numpy(dtype=object)[rows]
+        # The one Python loop of a restore (about 1 µs a text): SHA-256 has no vectorised form in NumPy.
+        current = [text_hash(t if type(t) is str else _as_text(t)) for t in texts]
+        stored = pd.Series(hashes, dtype=object)
+        return (stored.notna() & (stored != pd.Series(current, dtype=object))).to_numpy(dtype=bool)
+
+    def _attach_results(self, rows: np.ndarray, effective: pd.DataFrame | None, replace_results: bool) -> None:
+        """Create the result columns; keep values an earlier Labeler with another store or annotator wrote."""
+        source = {"store": self._store_id, "annotator": self.annotator, "durable": bool(self.store.durable)}
+        previous = self._results.previous_source()
+        existing = self._results.existing()
+        restored = np.zeros(self.n, dtype=bool)
+        restored[rows] = True
+        others = existing & ~restored
+        keep = False
+        if others.any() and previous is not None and previous != source:
+            count = int(others.sum())
+            if replace_results:
+                log.info("replace_results=True: cleared %d earlier result(s) in the DataFrame", count)
+            elif not previous.get("durable", True) and not self.store.durable:
+                warnings.warn(
+                    f"the {count} decision(s) in this DataFrame's result columns were kept in memory only "
+                    f"(store=None) by an earlier Labeler; this Labeler starts a new memory store and replaces them. "
+                    f"Pass store='labels.db' to keep decisions across re-runs.",
+                    stacklevel=5,
+                )
+            else:
+                keep = True
+                who = f"annotator {previous.get('annotator')!r}" if previous.get("store") == source["store"] else (
+                    "another store" + ("" if previous.get("annotator") == self.annotator else " and annotator")
+                )  # fmt: skip
+                warnings.warn(
+                    f"this DataFrame's result columns hold {count} decision(s) written by {who}; they are kept "
+                    f"(rows you decide now are overwritten). Pass replace_results=True to clear them.",
+                    stacklevel=5,
+                )
+        self._results.attach(rows, effective, keep=keep, source=source)
+
+    def rows_of_keys(self, encoded: np.ndarray) -> np.ndarray:
+        """The row of each encoded item key, -1 for a key not in the DataFrame; one JSON parse for all keys."""
+
+        def one_by_one() -> np.ndarray:
+            return np.array([-1 if (r := self.row_of_key(k)) is None else r for k in encoded], dtype=np.int64)
+
+        if len(encoded) == 0 or isinstance(self.keys, pd.MultiIndex):
+            return one_by_one()
+        try:
+            values = json.loads("[" + ",".join(encoded) + "]")
+        except (TypeError, ValueError):
+            values = None
+        if values is None or len(values) != len(encoded):  # a key that is not one JSON value: look each one up
+            return one_by_one()
+        # Tuples, timestamps and dates are JSON objects; decode_key knows them.
+        values = [decode_key(k) if isinstance(v, dict) else v for k, v in zip(encoded, values, strict=True)]
+        try:
+            return np.asarray(self.keys.get_indexer(pd.Index(values, dtype=object, tupleize_cols=False)), np.int64)
+        except (TypeError, ValueError):
+            return one_by_one()
 
     def row_of_key(self, encoded: str) -> int | None:
         try:
             location = self.keys.get_loc(decode_key(encoded))
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, pd.errors.InvalidIndexError):
             return None
-        return location if isinstance(location, (int, np.integer)) else None
+        return int(location) if isinstance(location, (int, np.integer)) else None
+
+    @property
+    def orphans(self) -> list[Decision]:
+        """Stored decisions of this annotator for items that are not in this DataFrame (kept, ignored here)."""
+        return FrameDecisions(self._orphans, range(len(self._orphans)), complete=self._read_events).values_list()
 
     # ----- suggestions -----------------------------------------------------------------
     def _prefetch_around(self, rank: int) -> None:
         if self.prefetcher is None or self.prefetch_count == 0:
             return
         ranks = [rank, *self.upcoming(rank, self.prefetch_count)]
-        self.prefetcher.request(self.row_at(r) for r in ranks)
+        self.prefetcher.request((self.row_at(r) for r in ranks), follow=True)
 
     def prefetch_ranks(self, ranks: Iterable[int]) -> None:
+        """Fetch the suggestions of these ranks now; queued requests for other items are dropped."""
         if self.prefetcher is not None:
-            self.prefetcher.request(self.row_at(r) for r in ranks)
+            self.prefetcher.request((self.row_at(r) for r in ranks), follow=True)
 
     def _suggestion_ready(self, row: int, suggestion: Suggestion) -> None:
         with self._totals_lock:
@@ -515,8 +689,13 @@ class LabelingSession:
 
     # ----- summaries -------------------------------------------------------------------
     @property
+    def counts(self) -> dict[str, int]:
+        """How many items have each action as their effective decision (a revision replaces, never adds)."""
+        return self._fold.counts
+
+    @property
     def n_decided(self) -> int:
-        return int(sum(self.counts.values()))
+        return len(self._fold)
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
@@ -524,20 +703,113 @@ class LabelingSession:
                 "items": self.n,
                 "decided": self.n_decided,
                 "remaining": self.n - self.n_decided,
-                **{k: v for k, v in self.counts.items()},
+                **dict(self.counts),
                 "annotator": self.annotator,
                 "store": self.store.description,
                 "durable": self.store.durable,
                 "stale": len(self.stale),
-                "orphans": len(self.orphans),
+                "orphans": len(self._orphans),
                 "errors": len(self.errors),
                 "suggestions": dict(self._suggestion_totals),
                 "suggestion_waits": len(self.waits),
+                "closed": self._closed,
             }
 
-    def close(self) -> None:
+    # ----- lifecycle -------------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self, reason: str = "closed with close()") -> None:
+        """Stop suggestion threads, release the store (if this session opened it) and refuse further decisions.
+
+        Safe to call more than once. The DataFrame keeps every result written so far.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._close_reason = reason
         if self.prefetcher is not None:
             self.prefetcher.close()
+        with _registry_lock:
+            if _alive_or_none(_live_by_frame.get(id(self.df))) is self:
+                del _live_by_frame[id(self.df)]
+            store_key = (self._store_id, self.annotator)
+            if _alive_or_none(_live_by_store.get(store_key)) is self:
+                del _live_by_store[store_key]
+        if self._owns_store:
+            try:
+                self.store.close()
+            except Exception:
+                log.exception("closing the store %s failed", self.store.description)
+        for callback in list(self._close_listeners):
+            try:
+                callback(reason)
+            except Exception:
+                log.exception("an on_close callback failed")
+        self._listeners.clear()
+        self._suggestion_listeners.clear()
+        self._error_listeners.clear()
+        self._close_listeners.clear()
+        log.info("closed the labeling session of %r on %s: %s", self.annotator, self.store.description, reason)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ClosedError(
+                f"this labeler is closed ({self._close_reason}) and records no more decisions; "
+                f"use the newest Labeler, or create a new one."
+            )
+
+    def _take_over(self) -> None:
+        """Close the live session on the same DataFrame (with a warning) and on the same store and annotator."""
+        with _registry_lock:
+            by_frame = _alive(_live_by_frame.get(id(self.df)))
+            by_store = _alive(_live_by_store.get((self._store_id, self.annotator)))
+        if by_frame is not None:
+            warnings.warn(
+                "another Labeler was live on this DataFrame; it has been closed, so that only one labeler writes "
+                "into it (its widget now refuses decisions). Keep using this new one.",
+                stacklevel=4,
+            )
+            by_frame.close("a newer Labeler was created on the same DataFrame")
+        if by_store is not None and by_store is not by_frame:
+            by_store.close(f"a newer Labeler was created on the same store for annotator {self.annotator!r}")
+
+    def _register(self) -> None:
+        with _registry_lock:
+            _live_by_frame[id(self.df)] = weakref.ref(self)
+            _live_by_store[(self._store_id, self.annotator)] = weakref.ref(self)
+
+
+def _alive_or_none(ref: weakref.ref[LabelingSession] | None) -> LabelingSession | None:
+    return None if ref is None else ref()
+
+
+def _alive(ref: weakref.ref[LabelingSession] | None) -> LabelingSession | None:
+    session = _alive_or_none(ref)
+    return None if session is None or session.closed else session
+
+
+def _store_identity(store: Store) -> str:
+    """Which store this is, so that two Labelers on one file or database are known to be on the same store."""
+    url = getattr(store, "url", None)
+    if isinstance(url, str):
+        try:
+            import sqlalchemy as sa
+
+            return "url:" + sa.engine.make_url(url).render_as_string(hide_password=False)
+        except Exception:
+            return "url:" + url
+    return f"object:{id(store)}"
+
+
+def _as_text(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
+    if is_missing(value):
+        return None
+    return str(value)
 
 
 def _item_keys(df: pd.DataFrame, key: str | None) -> pd.Index:
@@ -564,10 +836,3 @@ def _default_annotator() -> str:
         return getpass.getuser()
     except Exception:  # no user database in some containers
         return "annotator"
-
-
-def _is_missing(value: object) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False

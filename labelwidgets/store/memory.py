@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from typing import Any
 
 from labelwidgets.decision import Decision
@@ -39,14 +40,26 @@ class MemoryStore:
         with self._lock:
             return [e for e in self._events if annotator is None or e.annotator == annotator]
 
-    def events_frame(self, annotator: str | None = None) -> Any:
+    def events_frame(
+        self,
+        annotator: str | None = None,
+        *,
+        columns: Collection[str] | None = None,
+        ids: Collection[int] | None = None,
+    ) -> Any:
         """The same columns as `SQLStore.events_frame`, ``decided_at`` as ISO text."""
         import pandas as pd
 
-        from labelwidgets.store.sql import EVENT_COLUMNS, _iso
+        from labelwidgets.store.sql import _iso, frame_columns
 
-        records = [{**e.to_record(), "decided_at": _iso(e.decided_at)} for e in self.events(annotator)]
-        return pd.DataFrame.from_records(records, columns=list(EVENT_COLUMNS))
+        names = frame_columns(columns)
+        wanted = None if ids is None else set(ids)
+        records = [
+            {**e.to_record(), "decided_at": _iso(e.decided_at)}
+            for e in self.events(annotator)
+            if wanted is None or e.id in wanted
+        ]
+        return pd.DataFrame.from_records(records, columns=names)
 
     def find_client_event(self, client_id: str, client_seq: int) -> Decision | None:
         with self._lock:

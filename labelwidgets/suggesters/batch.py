@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+import numbers
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -12,8 +11,10 @@ import pandas as pd
 from labelwidgets.errors import InputError
 from labelwidgets.keys import encode_key
 from labelwidgets.labels import LabelSet
-from labelwidgets.session.results import SUGGESTED_KEY
+from labelwidgets.missing import is_missing
 from labelwidgets.suggesters.base import Item, Suggester, Suggestion
+from labelwidgets.suggesters.cost import check_confirm_above, confirm_cost
+from labelwidgets.suggesters.runner import ProgressCallback, run_suggester, suggester_name
 
 DEFAULT_COLUMNS = {
     "suggestion": "suggestion",
@@ -32,19 +33,30 @@ def suggest(
     columns: Mapping[str, str | None] | None = None,
     max_concurrency: int | None = None,
     batch_size: int | None = None,
-    progress: bool = True,
+    progress: bool | ProgressCallback = True,
     overwrite: bool = False,
+    confirm_above: float | None = 1.0,
 ) -> pd.DataFrame:
     """Ask ``suggester`` for a label for every row and add the answers to ``df`` as columns.
 
     Writes ``suggestion``, ``confidence``, ``confidence_source`` and ``suggestion_error``
     (rename with ``columns={"suggestion": "gpt_label"}``, leave one out with ``None``) in place
-    and returns ``df``. Existing columns are never overwritten unless ``overwrite=True``.
+    and returns ``df``. Existing columns are never overwritten unless ``overwrite=True``. To label
+    with these suggestions, say so: ``lw.Labeler(df, ..., suggester=lw.FromColumn("suggestion",
+    confidence="confidence"))``.
 
     At most ``max_concurrency`` calls run at once (default: the suggester's own
-    ``max_concurrency``, else 1). Columns are written only when every row has an answer, so an
-    interrupted run leaves ``df`` as it was; run it again and an LLM's cache answers the rows it
+    ``max_concurrency``, else 1; never more than the suggester's own), ``batch_size`` rows per
+    call (default: the suggester's own ``batch_size``, else 1). A call that raises costs its rows, not the run (see
+    `labelwidgets.suggesters.runner`). Columns are written only when every row has an answer, so
+    an interrupted run leaves ``df`` as it was; run it again and an LLM's cache answers the rows it
     already did.
+
+    Money: before anything runs, a suggester that costs money is asked what this will cost. Above
+    ``confirm_above`` dollars, or when the cost cannot be estimated (an ``lw.LLM`` model litellm has
+    no price for), ``suggest`` asks for a yes, and raises ``CostNotConfirmed`` where nobody can
+    answer. ``confirm_above=None`` never asks. Free suggesters (``FromColumn``, ``LocalLLM``, rules)
+    are never asked about (see `labelwidgets.suggesters.cost`).
     """
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"suggest() needs a pandas DataFrame, got {type(df).__name__}.")
@@ -60,49 +72,28 @@ def suggest(
             f"the DataFrame already has column(s) {taken}; suggest() will not overwrite them. "
             f"Choose other names with columns={{'suggestion': 'suggestion_2', ...}} or pass overwrite=True."
         )
-    workers = max_concurrency or getattr(suggester, "max_concurrency", None) or 1
-    size = batch_size or getattr(suggester, "batch_size", None) or 1
-    if workers < 1 or size < 1:
-        raise InputError("max_concurrency and batch_size must be at least 1.")
+    for option, value in (("max_concurrency", max_concurrency), ("batch_size", batch_size)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1):
+            raise InputError(f"{option} must be a positive integer, got {value!r}.")
+    limit = check_confirm_above(confirm_above)
 
     items = _items(df, text)
-    results: list[Suggestion | None] = [None] * len(items)
-    batches: list[tuple[list[int], list[Item]]] = []
-    for position, item in enumerate(items):
-        if item is None:
-            results[position] = Suggestion.invalid(f"no text in column {text!r}")
-        elif batches and len(batches[-1][0]) < size:
-            batches[-1][0].append(position)
-            batches[-1][1].append(item)
-        else:
-            batches.append(([position], [item]))
-
-    bar = _progress_bar(len(items), getattr(suggester, "name", type(suggester).__name__), enabled=progress)
-    try:
-        bar.update(sum(r is not None for r in results))
-        invalid = 0
-        for positions, suggestions in _run(suggester, batches, label_set, workers):
-            for position, suggestion in zip(positions, suggestions, strict=True):
-                results[position] = suggestion
-                invalid += not suggestion.valid
-            bar.update(len(positions))
-            if invalid:
-                bar.set_postfix(invalid=invalid, refresh=False)
-    finally:
-        bar.close()
-
-    done = [r if r is not None else Suggestion.invalid("no answer") for r in results]
+    asked = [item for item in items if item is not None]
+    name = suggester_name(suggester)
+    confirm_cost({name: suggester}, asked, label_set, limit, caller="suggest()")
+    run = run_suggester(suggester, asked, label_set, max_concurrency=max_concurrency, batch_size=batch_size,
+                        progress=progress)  # fmt: skip
+    answers = iter(run.suggestions)
+    done = [Suggestion.invalid(f"no text in column {text!r}") if item is None else next(answers) for item in items]
     values = {
         "suggestion": [s.label for s in done],
         "confidence": [s.confidence for s in done],
         "confidence_source": [s.confidence_source for s in done],
         "suggestion_error": [s.error for s in done],
     }
-    for key, name in names.items():
+    for key, column in names.items():
         # NumPy-backed object columns: the labeler later reads and writes single cells in them cheaply.
-        df[name] = pd.Series(values[key], index=df.index, dtype="float64" if key == "confidence" else object)
-    # Tells a Labeler opened on this DataFrame where the suggestions are (see results.SUGGESTED_KEY).
-    df.attrs[SUGGESTED_KEY] = {**names, "suggester": getattr(suggester, "name", type(suggester).__name__)}
+        df[column] = pd.Series(values[key], index=df.index, dtype="float64" if key == "confidence" else object)
     return df
 
 
@@ -123,7 +114,7 @@ def _items(df: pd.DataFrame, text: str) -> list[Item | None]:
     records = df[others].to_dict("records") if others else [{} for _ in range(len(df))]
     items: list[Item | None] = []
     for position, (index_value, value, fields) in enumerate(zip(df.index, df[text], records, strict=True)):
-        if _missing(value):
+        if is_missing(value):
             items.append(None)
             continue
         try:
@@ -132,78 +123,3 @@ def _items(df: pd.DataFrame, text: str) -> list[Item | None]:
             key = encode_key(position)
         items.append(Item(key=key, text=str(value), fields=fields))
     return items
-
-
-def _missing(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # list-like cells are values
-        return False
-
-
-Batch = tuple[list[int], list[Item]]
-
-
-def _run(
-    suggester: Suggester, batches: list[Batch], labels: LabelSet, workers: int
-) -> Iterator[tuple[list[int], list[Suggestion]]]:
-    """Yield (positions, suggestions) as batches finish, keeping at most ``workers`` batches in flight."""
-    if workers == 1:
-        for positions, batch in batches:
-            yield positions, _call(suggester, batch, labels)
-        return
-    pool = ThreadPoolExecutor(workers, thread_name_prefix="labelwidgets-suggest")
-    pending: dict[Future[list[Suggestion]], list[int]] = {}
-    queue = iter(batches)
-
-    def submit_next() -> None:
-        following = next(queue, None)
-        if following is not None:
-            pending[pool.submit(_call, suggester, following[1], labels)] = following[0]
-
-    try:
-        for _ in range(workers):
-            submit_next()
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                positions = pending.pop(future)
-                submit_next()
-                yield positions, future.result()
-    finally:
-        # On Ctrl-C, drop what has not started; calls under way end by their own timeouts.
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _call(suggester: Suggester, items: list[Item], labels: LabelSet) -> list[Suggestion]:
-    name = getattr(suggester, "name", type(suggester).__name__)
-    try:
-        suggestions = list(suggester.suggest(items, labels))
-    except Exception as error:  # a failing suggester costs its rows, not the run
-        message = " ".join(str(error).split())[:300]
-        return [Suggestion.invalid(f"{name} failed: {type(error).__name__}: {message}") for _ in items]
-    if len(suggestions) != len(items) or not all(isinstance(s, Suggestion) for s in suggestions):
-        return [Suggestion.invalid(f"{name} returned {len(suggestions)} answers for {len(items)} items") for _ in items]
-    return suggestions
-
-
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def set_postfix(self, **kwargs: Any) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress_bar(total: int, name: str, *, enabled: bool) -> Any:
-    if not enabled:
-        return _NoBar()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        warnings.warn('no progress bar without tqdm: pip install "labelwidgets[llm]"', stacklevel=3)
-        return _NoBar()
-    return tqdm(total=total, desc=f"suggest ({name})", unit="row")

@@ -5,18 +5,28 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Item, Suggester, Suggestion
+from labelwidgets.suggesters.validate import validate
+
+THREAD_PREFIX = "labelwidgets-suggest"
 
 
 class SuggestionPrefetcher:
     """Keeps suggestions for the rows asked for in flight and remembers the answers.
 
-    ``on_ready(row, suggestion)`` is called from a worker thread as each answer arrives.
-    A suggester that raises produces invalid suggestions; the error is passed to
-    ``on_error`` once per distinct message so that a bad API key is reported once, not per item.
+    ``on_ready(row, suggestion)`` is called from a worker thread as each answer arrives. Every answer
+    passes through `validate`, so a label outside the set arrives as an invalid suggestion keeping
+    what the suggester said, never as a label. A suggester that raises produces invalid suggestions;
+    the error is passed to ``on_error`` once per distinct message so that a bad API key is reported
+    once, not per item.
+
+    ``request(rows, follow=True)`` says "these rows are what matters now": requests for other rows that
+    have not started yet are cancelled, so someone jumping through the items never leaves a queue of
+    far-away requests behind them (at most the window asked for plus the ones already running).
     """
 
     def __init__(
@@ -33,21 +43,35 @@ class SuggestionPrefetcher:
         self._make_item = make_item
         self._on_ready = on_ready
         self._on_error = on_error
-        self._pool = ThreadPoolExecutor(max_workers=max(1, max_concurrency), thread_name_prefix="labelwidgets-suggest")
+        self.max_concurrency = max(1, max_concurrency)
+        self._pool = ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix=THREAD_PREFIX)
         self._lock = threading.Lock()
         self._ready: dict[int, Suggestion] = {}
         self._pending: dict[int, Future[None]] = {}
         self._reported: set[str] = set()
         self._closed = False
 
-    def request(self, rows: Iterable[int]) -> None:
+    def request(self, rows: Iterable[int], *, follow: bool = False) -> None:
+        """Fetch the suggestions of ``rows`` (in that order); with ``follow``, drop queued requests for other rows."""
+        wanted = list(dict.fromkeys(rows))
         with self._lock:
             if self._closed:
                 return
-            for row in rows:
+            if follow:
+                keep = set(wanted)
+                for row, future in list(self._pending.items()):
+                    if row not in keep and future.cancel():  # cancel() fails, harmlessly, once a request has started
+                        del self._pending[row]
+            for row in wanted:
                 if row in self._ready or row in self._pending:
                     continue
                 self._pending[row] = self._pool.submit(self._fetch, row)
+
+    @property
+    def in_flight(self) -> int:
+        """Requests queued or running now."""
+        with self._lock:
+            return len(self._pending)
 
     def get(self, row: int) -> Suggestion | None:
         with self._lock:
@@ -73,8 +97,9 @@ class SuggestionPrefetcher:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
                 future.result(timeout=remaining)
-            except TimeoutError:
-                return None
+            except (FutureTimeout, TimeoutError, CancelledError):  # cancelled: the person moved on meanwhile
+                with self._lock:
+                    return self._ready.get(row)
 
     def forget(self, rows: Iterable[int] | None = None) -> None:
         with self._lock:
@@ -84,29 +109,42 @@ class SuggestionPrefetcher:
                 for row in rows:
                     self._ready.pop(row, None)
 
-    def close(self) -> None:
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self, *, wait: bool = False) -> None:
+        """Stop: queued requests are cancelled; one already running finishes (in the background, unless ``wait``)."""
         with self._lock:
             self._closed = True
-        self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pending.clear()
+        self._pool.shutdown(wait=wait, cancel_futures=True)
 
     def _fetch(self, row: int) -> None:
         started = time.perf_counter()
+        name = getattr(self.suggester, "name", None)
         try:
             item = self._make_item(row)
-            (suggestion,) = self.suggester.suggest([item], self.labels)
+            answers = self.suggester.suggest([item], self.labels)
+            if len(answers) != 1:
+                raise ValueError(f"suggest() returned {len(answers)} suggestions for 1 item; it must return one per item")
+            suggestion = validate(answers[0], self.labels, name=name)
         except Exception as exc:  # a user's suggester must never take the labeler down
             message = f"{type(exc).__name__}: {exc}"
-            suggestion = Suggestion.invalid(message, model=getattr(self.suggester, "name", None))
+            suggestion = Suggestion.invalid(message, model=name)
         if suggestion.latency is None:
             suggestion = _with_latency(suggestion, time.perf_counter() - started)
         with self._lock:
+            if self._closed:
+                return  # nobody is listening any more
             self._ready[row] = suggestion
             self._pending.pop(row, None)
-        if suggestion.error:
-            first_time = suggestion.error not in self._reported
-            self._reported.add(suggestion.error)
-            if first_time:
-                self._on_error(suggestion.error)
+            error = suggestion.error
+            report = error is not None and error not in self._reported
+            if error is not None:
+                self._reported.add(error)
+        if report and error is not None:
+            self._on_error(error)
         self._on_ready(row, suggestion)
 
 

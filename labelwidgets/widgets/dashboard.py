@@ -22,16 +22,11 @@ import pandas as pd
 
 from labelwidgets.decision import ACTIONS, UNDO, Decision
 from labelwidgets.errors import InputError
-from labelwidgets.metrics.agreement import (
-    REVIEW_DECISIONS,
-    RunningAgreement,
-    _bootstrap_counts,
-    _kappa_from_margins,
-    _percentile_interval,
-    _sorted_labels,
-    wilson_interval,
-)
+from labelwidgets.metrics._checks import sorted_labels
+from labelwidgets.metrics.counts import bootstrap_confusion, kappa_from_counts, percentile_interval, wilson_interval
 from labelwidgets.metrics.drift import PageHinkley, js_distance, psi, psi_reading
+from labelwidgets.metrics.pairs import REVIEW_DECISIONS
+from labelwidgets.metrics.running import RunningAgreement
 from labelwidgets.widgets.display import mimebundle_with_text
 from labelwidgets.widgets.plots import (
     NEEDS_SUGGESTIONS,
@@ -39,9 +34,11 @@ from labelwidgets.widgets.plots import (
     NOTE_CONFUSION,
     NOTE_MIX,
     NOTE_OVER_TIME,
+    NO_PAIRS_YET,
     AgreementPanels,
     agreement_skeleton,
     draw_agreement,
+    first_point_note,
     headline,
     mix_scores_text,
 )
@@ -158,7 +155,7 @@ class Dashboard:
         self._held = 0
         self._labels = list(labeler.session.labels.names)
         self._index = {name: i for i, name in enumerate(self._labels)}
-        self._canonical = [self._index[name] for name in _sorted_labels(self._labels)]
+        self._canonical = [self._index[name] for name in sorted_labels(self._labels)]
         self._reset()
         self._replay_store()
         self.figure = agreement_skeleton(widget=True, height=height)
@@ -175,10 +172,6 @@ class Dashboard:
         self._actions = dict.fromkeys(ACTIONS, 0)
         self._human_counts = [0] * k
         self._llm_counts = [0] * k
-        # reliability bins of the pairs with a confidence (the bins of lw.calibration)
-        self._bin_count = [0] * self.n_bins
-        self._bin_confidence = [0.0] * self.n_bins
-        self._bin_right = [0] * self.n_bins
         # blind checks: pairs and agreements with the suggestion on screen (True) and hidden (False)
         self._by_visibility = {True: [0, 0], False: [0, 0]}
         # decision order: the stream, and rolling windows that can be rewound by undo
@@ -279,12 +272,6 @@ class Dashboard:
             tally = self._by_visibility[bool(event.visible)]
             tally[0] += step
             tally[1] += step * (event.human == event.suggestion)
-        if event.human is not None and event.suggestion is not None and event.confidence is not None:
-            confidence = float(event.confidence)
-            b = min(math.floor(confidence * self.n_bins), self.n_bins - 1)  # [b/n, (b+1)/n); 1.0 in the last bin
-            self._bin_count[b] += step
-            self._bin_confidence[b] += step * confidence
-            self._bin_right[b] += step * (event.human == event.suggestion)
 
     # ----- the rolling state in decision order ----------------------------------------------------------------
     def _push(self, event: _Event) -> None:
@@ -348,7 +335,7 @@ class Dashboard:
         n = self._window.n
         if n < self.min_periods:
             return math.nan, math.nan, math.nan, math.nan
-        agree = round(self._window.accuracy * n)
+        agree = self._window.agree
         low, high = wilson_interval(agree, n, self.ci)
         return agree / n, float(low), float(high), self._window.kappa
 
@@ -444,15 +431,13 @@ class Dashboard:
         if self.n_boot == 0 or not math.isfinite(self._running.kappa):
             return
         # agreement() resamples pairs in sorted label order from SeedSequence(seed).spawn(1)[0]; doing the same on
-        # the running confusion counts gives its very interval. Unused labels leave the draws unchanged.
+        # the running confusion counts gives its very interval, at a cost that does not grow with the pairs.
         counts = self._running.confusion.to_numpy()[np.ix_(self._canonical, self._canonical)]
-        k = len(self._labels)
-        codes = np.repeat(np.arange(k * k), counts.ravel())
-        human, suggested = np.divmod(codes, k)
         rng = np.random.default_rng(np.random.SeedSequence(self.seed).spawn(1)[0])
-        hits, true, pred = _bootstrap_counts(human, suggested, k, self.n_boot, rng)
-        low, high, _ = _percentile_interval(_kappa_from_margins(hits.sum(axis=1), true, pred), self.ci)
-        self._kappa_interval = (low, high)
+        drawn = bootstrap_confusion(counts, self.n_boot, rng)
+        replicates = kappa_from_counts(drawn.agree, drawn.true_counts, drawn.pred_counts)
+        low, high, _ = percentile_interval(replicates, self.ci)
+        self._kappa_interval = (float(low), float(high))
 
     # ----- what is shown -------------------------------------------------------------------------------------
     @property
@@ -489,11 +474,8 @@ class Dashboard:
             accept_rate=running.accept_rate, accept_low=accept_low, accept_high=accept_high, n_reviewed=reviewed,
             kappa=running.kappa, kappa_low=self._kappa_interval[0], kappa_high=self._kappa_interval[1],
             kappa_note=running.notes.get("kappa", ""), interval_pairs=self._interval_pairs, ci=self.ci,
-            counts=self._actions,
+            counts=self._actions, extra=self._blind_parts(),
         )  # fmt: skip
-        blind = self._blind_text()
-        if blind:
-            header += f"<br>{blind}"
         panels = AgreementPanels(labels=self._labels, header=header, window=self.window)
         points = list(self._points)
         if self._n_pairs_seen and (not points or points[-1][1] != self._n_pairs_seen):
@@ -511,14 +493,16 @@ class Dashboard:
             panels.confusion = running.confusion.to_numpy()
             panels.llm_counts = np.array(self._llm_counts, dtype=np.int64)
             if running.n == 0:
-                panels.notes[NOTE_OVER_TIME] = "No pairs of a human label and a suggestion yet"
-                panels.notes[NOTE_CONFUSION] = "No pairs yet"
-            filled = [b for b in range(self.n_bins) if self._bin_count[b] > 0]
-            if filled:
-                count = np.array([self._bin_count[b] for b in filled], dtype=np.int64)
-                panels.mean_confidence = np.array([self._bin_confidence[b] for b in filled]) / count
-                panels.share_right = np.array([self._bin_right[b] for b in filled]) / count
-                panels.bin_count = count
+                panels.notes[NOTE_OVER_TIME] = NO_PAIRS_YET
+                panels.notes[NOTE_CONFUSION] = NO_PAIRS_YET
+            elif self._n_pairs_seen < self.min_periods:
+                panels.notes[NOTE_OVER_TIME] = first_point_note(self.min_periods, self._n_pairs_seen)
+            bins = running.reliability
+            filled = bins[bins["count"] > 0]
+            if not filled.empty:
+                panels.mean_confidence = filled["mean_confidence"].to_numpy(dtype=float)
+                panels.share_right = filled["accuracy"].to_numpy(dtype=float)
+                panels.bin_count = filled["count"].to_numpy(dtype=np.int64)
                 panels.ece = running.ece
             else:
                 panels.notes[NOTE_CALIBRATION] = "No confidences yet" if running.n == 0 else "No confidences"
@@ -533,17 +517,17 @@ class Dashboard:
         )  # fmt: skip
         return panels
 
-    def _blind_text(self) -> str:
+    def _blind_parts(self) -> list[str]:
         """Agreement with the suggestion shown versus hidden, once blind-check items exist: how much it sways people."""
         (shown, shown_agree), (hidden, hidden_agree) = self._by_visibility[True], self._by_visibility[False]
         if not hidden:
-            return ""
+            return []
         parts = []
         for name, n, agree in (("shown", shown, shown_agree), ("hidden (blind check)", hidden, hidden_agree)):
             low, high = wilson_interval(agree, n, self.ci) if n else (math.nan, math.nan)
             share = f"{100 * agree / n:.0f}% ({100 * low:.0f}–{100 * high:.0f}%)" if n else "n/a"
             parts.append(f"{name} {share} of {n:,}")
-        return "people agree with the suggestion when " + " vs ".join(parts)
+        return [f"people agree with the suggestion {parts[0]}", parts[1]]
 
     def _last_pair_x(self) -> float:
         for entry_back, entry in enumerate(reversed(self._stream)):
@@ -576,13 +560,13 @@ class Dashboard:
             low, high = wilson_interval(self._actions["accepted"], reviewed, self.ci) if reviewed else (math.nan,) * 2
             rows.append(("accept_rate", running.accept_rate, float(low), float(high), reviewed,
                          running.notes.get("accept_rate", "")))  # fmt: skip
-            agree = round(running.accuracy * running.n) if running.n else 0
-            low, high = wilson_interval(agree, running.n, self.ci) if running.n else (math.nan,) * 2
+            low, high = wilson_interval(running.agree, running.n, self.ci) if running.n else (math.nan,) * 2
             rows.append(("accuracy", running.accuracy, float(low), float(high), running.n,
                          running.notes.get("accuracy", "")))  # fmt: skip
             kappa_note = running.notes.get("kappa", "") or f"bootstrap interval at {self._interval_pairs} pairs"
             rows.append(("cohen_kappa", running.kappa, *self._kappa_interval, running.n, kappa_note))
-            rows.append(("ece", running.ece, math.nan, math.nan, sum(self._bin_count), running.notes.get("ece", "")))
+            with_confidence = int(running.reliability["count"].sum())
+            rows.append(("ece", running.ece, math.nan, math.nan, with_confidence, running.notes.get("ece", "")))
             accuracy, low, high, _ = self._window_values()
             rows.append(("window_accuracy", accuracy, low, high, self._window.n, f"last {self.window} pairs"))
             rows.append(("changes", float(len(self._changes)), math.nan, math.nan, self._n_pairs_seen,

@@ -1,19 +1,25 @@
 """The anywidget view of a labeling session. Thin: it translates messages to session calls.
 
-Only a window of items travels to the browser, on request, as custom messages; the
+Only a window of items travels to the browser: the first one with the widget's initial state
+(so the first item paints without a round trip), later ones on request as custom messages; the
 synced traits stay small whatever the size of the DataFrame.
+
+Every message and trait change leaves from the kernel's own thread: suggestions arrive on worker
+threads, and what they change is handed to the kernel's event loop (`OnKernelThread`).
 """
 
 from __future__ import annotations
 
 import math
 import threading
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 import anywidget
 import traitlets
 
-from labelwidgets.decision import UNDO, Decision
+from labelwidgets.decision import ACTIONS, Decision
 from labelwidgets.errors import LabelwidgetsError
 from labelwidgets.session.session import LabelingSession
 from labelwidgets.suggesters.base import Suggestion
@@ -25,6 +31,35 @@ WINDOW_AHEAD = 24
 FIELD_CHARS = 300
 
 
+class OnKernelThread:
+    """Run a callable on the kernel's thread: at once when already there, else through the kernel's event loop.
+
+    ipykernel's comms and traitlets expect to be used from the thread that runs the kernel; a suggestion that
+    arrives on a worker thread is handed over with ``io_loop.add_callback``. Without a kernel (plain Python,
+    tests) there is no loop to hand over to and the call happens where it is made.
+    """
+
+    def __init__(self, loop: Any = None, thread: int | None = None):
+        self.loop = loop if loop is not None else _kernel_loop()
+        self.thread = threading.get_ident() if thread is None else thread
+
+    def __call__(self, fn: Callable[..., Any], *args: Any) -> None:
+        if self.loop is None or threading.get_ident() == self.thread:
+            fn(*args)
+        else:
+            self.loop.add_callback(fn, *args)
+
+
+def _kernel_loop() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return None
+    kernel = getattr(get_ipython(), "kernel", None)
+    loop = getattr(kernel, "io_loop", None)
+    return loop if callable(getattr(loop, "add_callback", None)) else None
+
+
 class LabelerWidget(anywidget.AnyWidget):
     _esm = asset("labeler.js")
     _css = asset("labeler.css")
@@ -34,14 +69,25 @@ class LabelerWidget(anywidget.AnyWidget):
     position = traitlets.Int(0).tag(sync=True)
     status = traitlets.Dict().tag(sync=True)
     config = traitlets.Dict().tag(sync=True)
+    # The window around the first item, sent with the initial state; a view uses it only while its
+    # `version` equals the status' (no decision since), and asks for a fresh window either way.
+    window = traitlets.Dict().tag(sync=True)
 
     def __init__(self, session: LabelingSession, **kwargs: Any):
         self._session = session
+        self._version = 0  # decisions and undos seen; the status carries it
+        self._item_errors: set[str] = set()  # errors about one item's suggestion, shown with that item
+        self._on_kernel = OnKernelThread()
+        self._status_queued = False
+        window = self._window(session.cursor)
+        for item in window["items"]:  # suggestions that arrived before this widget listened
+            self._classify(session.suggestion_at(session.row_at(item["rank"])))
         super().__init__(
             labels=session.labels.to_json(),
             n_items=session.n,
             position=session.cursor,
             config={
+                "id": uuid.uuid4().hex,
                 "show": session.show,
                 "guidelines": session.guidelines or "",
                 "has_suggester": session.suggester is not None,
@@ -50,6 +96,7 @@ class LabelerWidget(anywidget.AnyWidget):
                 "window_ahead": WINDOW_AHEAD,
             },
             status=self._status(),
+            window=window,
             **kwargs,
         )
         # Decisions and undos from each browser view carry sequence numbers 1, 2, 3, ...; they are applied in
@@ -59,9 +106,9 @@ class LabelerWidget(anywidget.AnyWidget):
         self._order_lock = threading.RLock()
         self.on_msg(self._on_message)
         self.observe(self._on_position, names="position")
-        session.on_decision(self._on_decision)
+        session.on_decision(lambda event: self._on_kernel(self._on_decision, event))
         session.on_suggestion(self._on_suggestion)
-        session.on_error(lambda message: self._push_status())
+        session.on_error(lambda message: self._queue_status())
 
     def __repr__(self) -> str:
         return f"LabelerWidget(n_items={self.n_items}, labels={[x['name'] for x in self.labels]})"
@@ -91,18 +138,19 @@ class LabelerWidget(anywidget.AnyWidget):
 
     def _handle(self, content: dict[str, Any]) -> None:
         kind = content.get("type")
+        client = content.get("client")
         try:
             if kind == "window":
-                self._send_window(int(content["rank"]), content.get("request"))
+                self._send_window(int(content["rank"]), content.get("request"), client)
             elif kind == "decide":
                 self._decide(content)
             elif kind == "undo":
                 self._undo(content)
             elif kind == "text":
-                self._send_full_text(int(content["rank"]))
+                self._send_full_text(int(content["rank"]), client)
         except Exception as exc:  # never let one bad message kill the comm
             message = str(exc) if isinstance(exc, LabelwidgetsError) else f"{type(exc).__name__}: {exc}"
-            self.send({"type": "ack", "seq": content.get("seq"), "ok": False, "error": message})
+            self.send({"type": "ack", "client": client, "seq": content.get("seq"), "ok": False, "error": message})
             if not isinstance(exc, LabelwidgetsError):
                 self._session.report_error(message)
 
@@ -118,41 +166,76 @@ class LabelerWidget(anywidget.AnyWidget):
             client_seq=int(content["seq"]),
             advance=False,  # the browser has moved on already and says where with `position`
         )
-        self.send({"type": "ack", "seq": content["seq"], "ok": True, "event": event.id, "action": event.action})
+        self.send(
+            {
+                "type": "ack",
+                "client": content["client"],
+                "seq": content["seq"],
+                "ok": True,
+                "event": event.id,
+                "action": event.action,
+                "undo_target": self._session.undo_target(),
+            }
+        )
 
     def _undo(self, content: dict[str, Any]) -> None:
-        event = self._session.undo(client_id=str(content["client"]), client_seq=int(content["seq"]))
-        self.send({"type": "ack", "seq": content["seq"], "ok": True, "event": event.id if event else None})
+        session = self._session
+        event = session.undo(client_id=str(content["client"]), client_seq=int(content["seq"]))
+        row = None if event is None else session.row_of_key(event.item_key)
+        self.send(
+            {
+                "type": "ack",
+                "client": content["client"],
+                "seq": content["seq"],
+                "ok": True,
+                "event": event.id if event else None,
+                # which item this undo reverted: the view shows that one, whatever it expected
+                "undone": None if row is None else session.rank_of(row),
+                "undo_target": session.undo_target(),
+            }
+        )
         if event is None:
-            self.send({"type": "notice", "message": "Nothing to undo."})
+            self.send({"type": "notice", "client": content["client"], "message": "Nothing to undo."})
 
     def _on_position(self, change: dict[str, Any]) -> None:
         if change["new"] != self._session.cursor:
             self._session.goto(change["new"])
 
-    def _send_window(self, rank: int, request: Any) -> None:
+    def _window(self, rank: int, request: Any = None, client: Any = None) -> dict[str, Any]:
+        """Items around ``rank`` and the next undecided ones after it.
+
+        Every rank in ``(anchor, through]`` that is not in ``upcoming`` was decided when this was made, and so
+        was every rank before ``first_undecided``: the view knows which items are open without asking again.
+        """
         session = self._session
         rank = max(0, min(session.n - 1, rank))
         upcoming = session.upcoming(rank, WINDOW_AHEAD)
         neighbours = [r for r in range(rank - 2, rank + 3) if 0 <= r < session.n]
         ranks = sorted(set(neighbours) | set(upcoming))
         session.prefetch_ranks([rank, *upcoming[: session.prefetch_count]])
+        return {
+            "type": "window",
+            "client": client,
+            "request": request,
+            "anchor": rank,
+            "items": [self.item_payload(r) for r in ranks],
+            "upcoming": upcoming,
+            "through": upcoming[-1] if len(upcoming) == WINDOW_AHEAD else session.n - 1,
+            "first_undecided": session.first_undecided(),
+            "undo_target": session.undo_target(),
+            "version": self._version,
+        }
+
+    def _send_window(self, rank: int, request: Any, client: Any) -> None:
+        self.send(self._window(rank, request, client))
+
+    def _send_full_text(self, rank: int, client: Any) -> None:
+        text = self._session.text_at(self._session.row_at(rank)) or ""
         self.send(
-            {
-                "type": "window",
-                "request": request,
-                "anchor": rank,
-                "items": [self.item_payload(r) for r in ranks],
-                "upcoming": upcoming,
-                "first_undecided": session.first_undecided(),
-            }
+            {"type": "text", "client": client, "rank": rank, "text": text[:FULL_TEXT_LIMIT], "length": len(text)}
         )
 
-    def _send_full_text(self, rank: int) -> None:
-        text = self._session.text_at(self._session.row_at(rank)) or ""
-        self.send({"type": "text", "rank": rank, "text": text[:FULL_TEXT_LIMIT], "length": len(text)})
-
-    # ----- session -> browser ---------------------------------------------------------
+    # ----- session -> browser (always on the kernel's thread) ---------------------------
     def item_payload(self, rank: int) -> dict[str, Any]:
         session = self._session
         row = session.row_at(rank)
@@ -177,44 +260,78 @@ class LabelerWidget(anywidget.AnyWidget):
 
     def _on_decision(self, event: Decision) -> None:
         session = self._session
+        self._version += 1
         row = session.row_of_key(event.item_key)
         if row is not None:
-            self.send({"type": "item", "item": self.item_payload(session.rank_of(row))})
+            # Every view hears about every decision and undo, with what undo would revert now and which
+            # view's message (client, seq) it answers, so each can tell its own unconfirmed actions apart.
+            self.send(
+                {
+                    "type": "item",
+                    "item": self.item_payload(session.rank_of(row)),
+                    "client": event.client_id,
+                    "seq": event.client_seq,
+                    "undo_target": session.undo_target(),
+                }
+            )
         self._push_status()
-        # A view that decided has moved on by itself and says where with `position`; pushing the cursor back to
-        # it could only send it to an older item. Python's own actions and every undo do move the views.
-        if (event.client_id is None or event.action == UNDO) and self.position != session.cursor:
+        # A view that decided or undid has moved by itself and says where with `position`; pushing the cursor
+        # back to it could only send it to an older item. Python's own actions do move the views.
+        if event.client_id is None and self.position != session.cursor:
             self.position = session.cursor
 
     def _on_suggestion(self, row: int, suggestion: Suggestion) -> None:
+        # Called on a prefetch worker thread.
+        if self._classify(suggestion) and suggestion.error in self._session.errors:
+            self._queue_status()  # take it out of the banner
         if self._session.is_blind(row):
             return  # a blind item's suggestion never reaches the browser
-        rank = self._session.rank_of(row)
-        self.send(
-            {
-                "type": "suggestion",
-                "rank": rank,
-                "status": "ready" if suggestion.valid else "invalid",
-                "suggestion": _suggestion_json(suggestion),
-            }
-        )
+        message = {
+            "type": "suggestion",
+            "rank": self._session.rank_of(row),
+            "status": "ready" if suggestion.valid else "invalid",
+            "suggestion": _suggestion_json(suggestion),
+        }
+        self._on_kernel(self.send, message)
+
+    def _classify(self, suggestion: Suggestion | None) -> bool:
+        """Note an error that is about one item's suggestion (the suggester answered, not with a label)."""
+        if suggestion is None or suggestion.valid or suggestion.raw is None or not suggestion.error:
+            return False
+        self._item_errors.add(suggestion.error)
+        return True
+
+    def _queue_status(self) -> None:
+        """Push the status from the kernel's thread, once for any number of calls queued meanwhile."""
+        if self._on_kernel.loop is None or threading.get_ident() == self._on_kernel.thread:
+            self._push_status()
+        elif not self._status_queued:
+            self._status_queued = True
+            self._on_kernel(self._push_status)
 
     def _push_status(self) -> None:
+        self._status_queued = False
         self.status = self._status()
 
     def _status(self) -> dict[str, Any]:
-        stats = self._session.stats()
+        session = self._session
+        stats = session.stats()
+        # The banner is for what concerns the whole session (the store, a wrong key or model); an invalid
+        # suggestion for one item is shown with that item.
+        errors = [e for e in session.errors if e not in self._item_errors]
         return {
             "decided": stats["decided"],
-            "counts": {k: stats[k] for k in ("labeled", "accepted", "corrected", "rejected", "skipped")},
+            "counts": {k: stats.get(k, 0) for k in ACTIONS},
             "store": stats["store"],
             "durable": stats["durable"],
             "annotator": stats["annotator"],
             "stale": stats["stale"],
-            "errors": self._session.errors[-3:],
-            "n_errors": len(self._session.errors),
+            "errors": errors[-3:],
+            "n_errors": len(errors),
             "cost": stats["suggestions"]["cost"],
             "tokens": stats["suggestions"]["input_tokens"] + stats["suggestions"]["output_tokens"],
+            "undo_target": session.undo_target(),
+            "version": self._version,
         }
 
 

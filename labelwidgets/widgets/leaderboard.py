@@ -17,7 +17,7 @@ from labelwidgets.errors import LabelwidgetsError
 from labelwidgets.widgets.display import asset
 
 if TYPE_CHECKING:
-    from labelwidgets.compare.compare import Leaderboard
+    from labelwidgets.compare.leaderboard import Leaderboard
 
 WINDOW = 20  # items sent per request while stepping through disagreements
 MAX_LISTS = 8  # disagreement lists kept per widget; the browser re-opens an older one if it needs it
@@ -114,7 +114,9 @@ class LeaderboardWidget(anywidget.AnyWidget):
     def _relabel(self, content: dict[str, Any]) -> None:
         position = int(content["position"])
         self._board.relabel_at(position, str(content["label"]))
-        self.send({"type": "ack", "client": content.get("client"), "seq": content.get("seq"), "ok": True})
+        # Python words the outcome: only a change in a durable store may be called saved
+        self.send({"type": "ack", "client": content.get("client"), "seq": content.get("seq"), "ok": True,
+                   "status": self._board.relabel_status})  # fmt: skip
         # every view may show this item: they all hear about it
         self.send({"type": "item", "item": self._board.item_payload(position)})
 

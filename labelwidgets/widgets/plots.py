@@ -9,6 +9,8 @@ agreement and the label mix over decisions, weeks or any column. Every number co
 from __future__ import annotations
 
 import math
+import re
+import textwrap
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,7 +19,10 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError
-from labelwidgets.metrics.agreement import _object_values, _sorted_labels, agreement, calibration, confusion
+from labelwidgets.metrics._checks import object_values, require_columns, require_frame, sorted_labels
+from labelwidgets.metrics.agreement import agreement, confusion
+from labelwidgets.metrics.calibration import calibration
+from labelwidgets.metrics.counts import kappa_note
 from labelwidgets.metrics.drift import (
     PSI_LARGE,
     PSI_MODERATE,
@@ -41,7 +46,20 @@ LLM_COLOR = "#ff7f0e"
 KAPPA_COLOR = "#2ca02c"
 CHANGE_COLOR = "#d62728"
 NEEDS_SUGGESTIONS = "Agreement needs suggestions:<br>give the Labeler a suggester=…"
-PSI_SCALE = "PSI < 0.1 stable · 0.1–0.25 moderate · > 0.25 large"
+NO_PAIRS_YET = "No pairs yet"
+PSI_SCALE = "PSI < 0.1 stable, > 0.25 large"
+MIX_SCORES_HOVER = (
+    "JS: Jensen-Shannon distance of the two label mixes (0 the same, 1 nothing in common)<br>"
+    "PSI: population stability index; < 0.1 stable, 0.1–0.25 moderate, > 0.25 large"
+)
+
+# The header is a plotly title, which is cut off rather than wrapped: lines of at most this many characters of
+# 13-px text fit a 500-px-wide cell with room to spare (Open Sans averages about 6.5 px a character).
+HEADER_LINE_CHARS = 66
+HEADER_FONT_PX = 13
+HEADER_LINE_PX = 18
+HEADER_TOP = 10
+SUBPLOT_TITLE_PX = 32
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -85,6 +103,40 @@ def _percent(value: float) -> str:
     return "n/a" if not math.isfinite(value) else f"{100 * value:.0f}%"
 
 
+def _visible_length(text: str) -> int:
+    return len(re.sub(r"<[^>]+>", "", text))
+
+
+def header_lines(parts: Sequence[str], *, limit: int = HEADER_LINE_CHARS) -> list[str]:
+    """``parts`` joined with " · " into lines of at most ``limit`` visible characters; a longer part is wrapped.
+
+    A plotly title never wraps by itself and is cut off at the figure's edge, so the header is laid out for the
+    narrowest notebook cell (about 500 px) and stays a few short lines in a wide one.
+    """
+    lines: list[str] = []
+    current = ""
+    for part in parts:
+        pieces = [part] if _visible_length(part) <= limit else textwrap.wrap(part, limit, break_on_hyphens=False)
+        for piece in pieces:
+            joined = f"{current} · {piece}" if current else piece
+            if current and _visible_length(joined) > limit:
+                lines.append(current)
+                current = piece
+            else:
+                current = joined
+        if len(pieces) > 1:  # a wrapped part ends its own line
+            lines.append(current)
+            current = ""
+    if current:
+        lines.append(current)
+    return lines
+
+
+def header_margin(header: str) -> int:
+    """Top margin in px that fits ``header`` (lines of 13-px text) above the subplot titles."""
+    return HEADER_TOP + HEADER_LINE_PX * (header.count("<br>") + 1) + SUBPLOT_TITLE_PX
+
+
 def headline(
     *,
     n_decided: int,
@@ -102,30 +154,37 @@ def headline(
     interval_pairs: int | None,
     ci: float,
     counts: dict[str, int] | None = None,
+    extra: Sequence[str] = (),
 ) -> str:
-    """The figure title: decided items, accept rate and Cohen's kappa with their intervals, in two lines.
+    """The figure title: decided items, accept rate and Cohen's kappa with their intervals, in short lines.
 
     ``kappa_low``/``kappa_high`` are a bootstrap interval computed on ``interval_pairs`` pairs (None: no interval);
-    ``counts`` (decisions per action) is shown instead of agreement when there are no suggestions.
+    ``kappa_note`` says why kappa is n/a, or what its value means (a constant suggester). ``counts`` (decisions per
+    action) is shown instead of agreement when there are no suggestions; ``extra`` parts end the header.
     """
     progress = f"<b>{n_decided:,} decided</b>"
     if n_items:
         progress = f"<b>{n_decided:,} of {n_items:,} decided ({100 * n_decided / n_items:.0f}%)</b>"
     level = f"{100 * ci:.0f}%"
     if not has_suggestions:
-        done = " · ".join(f"{name} {count:,}" for name, count in (counts or {}).items() if count)
-        return f"{progress}{' · ' + done if done else ''}<br>{NEEDS_SUGGESTIONS.replace('<br>', ' ')}"
+        done = [f"{name} {count:,}" for name, count in (counts or {}).items() if count]
+        lines = header_lines([progress, *done]) + header_lines([NEEDS_SUGGESTIONS.replace("<br>", " ")])
+        return "<br>".join(lines + header_lines(extra))
     accept = f"accept rate {_percent(accept_rate)}"
     if n_reviewed and math.isfinite(accept_low):
         accept += f" ({level} CI {_percent(accept_low)}–{_percent(accept_high)}, of {n_reviewed:,} reviewed)"
-    first = f"{progress} · {n_pairs:,} compared with the LLM · {accept}"
-    if not math.isfinite(kappa):
-        why = f": {kappa_note}" if kappa_note else ""
-        return f"{first}<br>Cohen's kappa (people vs LLM) n/a{why}"
-    interval = ""
-    if interval_pairs is not None and math.isfinite(kappa_low):
-        interval = f" ({level} CI {_fmt(kappa_low)} to {_fmt(kappa_high)}, bootstrap at {interval_pairs:,} pairs)"
-    return f"{first}<br>Cohen's kappa (people vs LLM) {_fmt(kappa)}{interval}"
+    kappa_text = f"Cohen's kappa {_fmt(kappa)}"
+    if math.isfinite(kappa) and interval_pairs is not None and math.isfinite(kappa_low):
+        kappa_text += f" ({level} CI {_fmt(kappa_low)} to {_fmt(kappa_high)}, bootstrap at {interval_pairs:,} pairs)"
+    lines = header_lines([progress, f"{n_pairs:,} compared with the LLM"])
+    lines += header_lines([accept])
+    lines += header_lines([f"{kappa_text}: {kappa_note}" if kappa_note else kappa_text])
+    return "<br>".join(lines + header_lines(extra))
+
+
+def first_point_note(min_periods: int, n_pairs: int) -> str:
+    """The agreement-over-time panel's message while its window holds too few pairs for a first point."""
+    return f"The first point comes at {min_periods} pairs (has {n_pairs})"
 
 
 def mix_scores_text(
@@ -143,21 +202,16 @@ def mix_scores_text(
     ``drift_js``/``drift_psi`` compare people's last ``window`` labels with their first ``baseline_size`` (NaN while
     there are fewer than ``baseline_size + window`` labels; ``labeled`` says how many there are).
     """
+    # short lines: the text sits inside a panel that is under 200 px wide in a narrow cell
     lines = []
     if llm is not None and human.sum() > 0 and llm.sum() > 0:
         value = psi(human, llm)
-        lines.append(
-            f"People vs LLM: JS distance {_fmt(js_distance(human, llm))}, PSI {_fmt(value, 3)} ({psi_reading(value)})"
-        )
+        lines += ["People vs LLM:", f"JS {_fmt(js_distance(human, llm))} · PSI {_fmt(value, 3)} ({psi_reading(value)})"]
+    lines.append(f"People, last {window} vs first {baseline_size}:")
     if math.isfinite(drift_psi):
-        lines.append(
-            f"People, last {window} vs first {baseline_size}: JS distance {_fmt(drift_js)}, "
-            f"PSI {_fmt(drift_psi, 3)} ({psi_reading(drift_psi)})"
-        )
+        lines.append(f"JS {_fmt(drift_js)} · PSI {_fmt(drift_psi, 3)} ({psi_reading(drift_psi)})")
     else:
-        lines.append(
-            f"People, last {window} vs first {baseline_size}: needs {baseline_size + window} labels (has {labeled})"
-        )
+        lines.append(f"needs {baseline_size + window} labels (has {labeled})")
     lines.append(PSI_SCALE)
     return "<br>".join(lines)
 
@@ -184,10 +238,10 @@ def agreement_skeleton(*, widget: bool, height: int = 720) -> Any:
             "Agreement with the LLM",
             "Confusion: people × LLM",
             "Label mix: people vs LLM",
-            "Calibration of LLM confidence",
+            "Calibration",
         ],
-        horizontal_spacing=0.12,
-        vertical_spacing=0.16,
+        horizontal_spacing=0.15,  # room for the right panels' tick labels and axis titles in a narrow cell
+        vertical_spacing=0.2,
     )
     base.update_annotations(font_size=13)  # the subplot titles: two side by side must fit a notebook's width
     fig = go.FigureWidget(base) if widget else base
@@ -205,7 +259,7 @@ def agreement_skeleton(*, widget: bool, height: int = 720) -> Any:
     fig.add_scatter(x=empty, y=empty, mode="markers", marker={"symbol": "x", "size": 11, "color": CHANGE_COLOR},
                     name="change detected (Page-Hinkley)",
                     hovertemplate="change detected at decision %{x}<extra></extra>", row=1, col=1)  # fmt: skip
-    fig.add_heatmap(z=[[0]], x=[""], y=[""], colorscale="Blues", showscale=False, texttemplate="%{z}",
+    fig.add_heatmap(z=[[0]], x=[""], y=[""], colorscale="Blues", showscale=False, texttemplate="%{z}", zmin=0,
                     hovertemplate="people: %{y}<br>LLM: %{x}<br>%{z} items<extra></extra>", row=1, col=2)  # fmt: skip
     fig.add_bar(x=empty, y=empty, name="people's labels", marker_color=PEOPLE_COLOR, row=2, col=1)
     fig.add_bar(x=empty, y=empty, name="LLM's suggestions", marker_color=LLM_COLOR, row=2, col=1)
@@ -220,11 +274,12 @@ def agreement_skeleton(*, widget: bool, height: int = 720) -> Any:
                            font={"size": 13, "color": "gray"}, row=row, col=col)  # fmt: skip
     fig.add_annotation(text="", x=0.99, y=0.99, xref="x domain", yref="y domain", xanchor="right", yanchor="top",
                        align="right", showarrow=False, font={"size": 10}, bgcolor="rgba(255,255,255,0.7)",
-                       row=2, col=1)  # fmt: skip
+                       hovertext=MIX_SCORES_HOVER, row=2, col=1)  # fmt: skip
     fig.update_layout(
         height=height,
-        margin={"t": 110, "l": 60, "r": 30, "b": 60},
-        title={"text": "", "x": 0.01, "xanchor": "left", "font": {"size": 14}},
+        margin={"t": header_margin(""), "l": 60, "r": 30, "b": 60},
+        title={"text": "", "x": 0.01, "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top",
+               "pad": {"t": HEADER_TOP}, "font": {"size": HEADER_FONT_PX}},  # fmt: skip
         legend={"orientation": "h", "y": -0.1, "x": 0, "traceorder": "normal"},
         barmode="group",
         template="plotly_white",
@@ -232,10 +287,10 @@ def agreement_skeleton(*, widget: bool, height: int = 720) -> Any:
     fig.update_xaxes(title_text="decision number", row=1, col=1)
     fig.update_yaxes(title_text="share agreeing · Cohen's kappa", row=1, col=1)
     fig.update_xaxes(title_text="LLM suggested", row=1, col=2)
-    fig.update_yaxes(title_text="people said", autorange="reversed", row=1, col=2)
+    fig.update_yaxes(title_text="people said", title_standoff=2, autorange="reversed", row=1, col=2)
     fig.update_yaxes(title_text="decided items", row=2, col=1)
     fig.update_xaxes(title_text="LLM confidence", range=[0, 1], row=2, col=2)
-    fig.update_yaxes(title_text="share of suggestions people kept", range=[0, 1.02], row=2, col=2)
+    fig.update_yaxes(title_text="share people kept", title_standoff=2, range=[0, 1.02], row=2, col=2)
     return fig
 
 
@@ -261,9 +316,15 @@ def draw_agreement(fig: Any, panels: AgreementPanels, previous: AgreementPanels 
         traces[CHANGES] = {"x": panels.change_x, "y": panels.change_y}
     if changed("labels", "confusion"):
         if panels.confusion is not None:
-            traces[HEATMAP] = {"z": panels.confusion, "x": labels, "y": labels, "visible": True}
+            # before the first pair, an all-white grid of the labels (no counts) under the panel's note
+            empty = not panels.confusion.any()
+            traces[HEATMAP] = {"z": panels.confusion, "x": labels, "y": labels, "visible": True,
+                               "zmax": 1 if empty else None, "zauto": False if empty else None,
+                               "texttemplate": "" if empty else "%{z}"}  # fmt: skip
         else:
             traces[HEATMAP] = {"visible": False}
+    if previous is None or (panels.confusion is None) != (previous.confusion is None):
+        layout["xaxis2.visible"] = layout["yaxis2.visible"] = panels.confusion is not None
     if changed("labels", "human_counts"):
         human = panels.human_counts if panels.human_counts is not None else np.zeros(len(labels), dtype=np.int64)
         traces[HUMAN_BARS] = {"x": labels, "y": human}
@@ -273,8 +334,16 @@ def draw_agreement(fig: Any, panels: AgreementPanels, previous: AgreementPanels 
     if changed("human_counts", "llm_counts"):
         # headroom above the bars for the drift scores written at the top of the panel
         shown = [c for c in (panels.human_counts, panels.llm_counts) if c is not None and c.size]
-        tallest = max([1, *(int(np.max(c)) for c in shown)])
-        layout["yaxis3.range"] = [0, tallest * 1.6]
+        tallest = max([0, *(int(np.max(c)) for c in shown)])
+        layout["yaxis3.range"] = [0, max(tallest, 1) * 1.9]
+        layout["yaxis3.showticklabels"] = tallest > 0  # no 0.5-item ticks before the first label
+    drawn = _has_points(panels)
+    if previous is None or drawn != _has_points(previous):
+        # until the first point, a blank panel with its note rather than an axis autoscaled to nothing
+        for axis in ("xaxis", "yaxis"):
+            layout[f"{axis}.showticklabels"] = drawn
+            layout[f"{axis}.autorange"] = True if drawn else None
+            layout[f"{axis}.range"] = None if drawn else [0, 1]
     if changed("mean_confidence", "share_right", "bin_count"):
         traces[RELIABILITY] = {"x": panels.mean_confidence, "y": panels.share_right, "customdata": panels.bin_count,
                                "marker.size": _marker_sizes(panels.bin_count)}  # fmt: skip
@@ -284,7 +353,7 @@ def draw_agreement(fig: Any, panels: AgreementPanels, previous: AgreementPanels 
         layout[f"annotations[{TITLE_MIX}].text"] = "Label mix: people vs LLM"
     if changed("ece"):
         ece = f" (ECE {panels.ece:.3f})" if math.isfinite(panels.ece) else ""
-        layout[f"annotations[{TITLE_CALIBRATION}].text"] = f"Calibration of LLM confidence{ece}"
+        layout[f"annotations[{TITLE_CALIBRATION}].text"] = f"Calibration{ece}"
     if changed("notes"):
         for index in (NOTE_OVER_TIME, NOTE_CONFUSION, NOTE_MIX, NOTE_CALIBRATION):
             layout[f"annotations[{index}].text"] = panels.notes.get(index, "")
@@ -292,6 +361,7 @@ def draw_agreement(fig: Any, panels: AgreementPanels, previous: AgreementPanels 
         layout[f"annotations[{MIX_SCORES}].text"] = panels.mix_scores
     if changed("header"):
         layout["title.text"] = panels.header
+        layout["margin.t"] = header_margin(panels.header)
 
     groups: dict[tuple[str, ...], list[int]] = {}
     for index, props in traces.items():
@@ -306,6 +376,10 @@ def draw_agreement(fig: Any, panels: AgreementPanels, previous: AgreementPanels 
         layout = {}
     if layout:
         fig.plotly_relayout(layout)
+
+
+def _has_points(panels: AgreementPanels) -> bool:
+    return bool(np.isfinite(panels.accuracy).any() or np.isfinite(panels.kappa).any())
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -346,8 +420,8 @@ def _label_names(df: pd.DataFrame, columns: Sequence[str], labels: Iterable[Hash
     values: list[Any] = []
     for column in columns:
         if column in df.columns:
-            values.extend(_object_values(df[column]))
-    return _sorted_labels(values)
+            values.extend(object_values(df[column]))
+    return sorted_labels(values)
 
 
 def _counts(values: pd.Series, names: Sequence[Hashable]) -> np.ndarray:
@@ -387,10 +461,8 @@ def plot_agreement(
       and PSI between them and between people's last ``window`` labels and their first ``window``; calibration of
       the suggestion confidences (``lw.calibration``) with the expected calibration error.
     """
-    from labelwidgets.metrics.agreement import _require_columns, _require_frame
-
-    _require_frame(df, "plot_agreement")
-    _require_columns(df, "plot_agreement", label=label)
+    require_frame(df, "plot_agreement")
+    require_columns(df, "plot_agreement", label=label)
     frame, order = _with_order(df, decided_at, decision, label)
     has_suggestions = suggestion in frame.columns and frame[suggestion].notna().any()
     names = _label_names(frame, [label, suggestion] if has_suggestions else [label], labels)
@@ -421,13 +493,14 @@ def plot_agreement(
         n_boot=n_boot, seed=seed, ci=ci, n_bins=n_bins,
     )  # fmt: skip
     n_pairs = int(_metric(table, "n")["n"])
+    confusion_counts = confusion(frame, label=label, suggestion=suggestion, decision=decision, labels=names).to_numpy()
     accept = _metric(table, "accept_rate")
     kappa = _metric(table, "cohen_kappa")
     panels.header = headline(
         n_decided=len(decided), n_items=len(frame), n_pairs=n_pairs, has_suggestions=True,
         accept_rate=float(accept["value"]), accept_low=float(accept["low"]), accept_high=float(accept["high"]),
         n_reviewed=int(accept["n"]), kappa=float(kappa["value"]), kappa_low=float(kappa["low"]),
-        kappa_high=float(kappa["high"]), kappa_note=str(kappa["note"]) if not math.isfinite(kappa["value"]) else "",
+        kappa_high=float(kappa["high"]), kappa_note=kappa_note(confusion_counts.sum(axis=1), confusion_counts.sum(axis=0), names),
         interval_pairs=n_pairs if n_boot else None, ci=ci,
     )  # fmt: skip
 
@@ -444,10 +517,12 @@ def plot_agreement(
     panels.change_x = number[changed]
     panels.change_y = over_time["accuracy"].to_numpy(dtype=float)[changed]
     if n_pairs == 0:
-        panels.notes[NOTE_OVER_TIME] = "No pairs of a human label and a suggestion yet"
-        panels.notes[NOTE_CONFUSION] = "No pairs yet"
+        panels.notes[NOTE_OVER_TIME] = NO_PAIRS_YET
+        panels.notes[NOTE_CONFUSION] = NO_PAIRS_YET
+    elif n_pairs < min(min_periods, window):
+        panels.notes[NOTE_OVER_TIME] = first_point_note(min(min_periods, window), n_pairs)
 
-    panels.confusion = confusion(frame, label=label, suggestion=suggestion, decision=decision, labels=names).to_numpy()
+    panels.confusion = confusion_counts
     panels.llm_counts = _counts(decided[suggestion], names)
     panels.mix_scores = _drift_text_from_frame(decided, label, order, window, names, human_counts, panels.llm_counts)
 
@@ -536,11 +611,9 @@ def plot_drift(
     per group from ``lw.agreement(df, by=...)``; and the JS distance and PSI of each group's label mix against the
     ``baseline`` group (default: the first group).
     """
-    from labelwidgets.metrics.agreement import _require_columns, _require_frame
-
     _, make_subplots = _plotly()
-    _require_frame(df, "plot_drift")
-    _require_columns(df, "plot_drift", label=label)
+    require_frame(df, "plot_drift")
+    require_columns(df, "plot_drift", label=label)
     frame, order = _with_order(df, decided_at, decision, label)
     has_suggestions = suggestion in frame.columns and frame[suggestion].notna().any()
     names = _label_names(frame, [label, suggestion] if has_suggestions else [label], labels)
@@ -559,10 +632,11 @@ def plot_drift(
 
     group_column = "_week" if by == "week" and "week" not in frame.columns else by
     if group_column == "_week":
-        frame = frame.assign(_week=_week_of(frame[order]) if order == decided_at else pd.NaT)
+        no_times = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+        frame = frame.assign(_week=_week_of(frame[order]) if order == decided_at else no_times)
         if frame["_week"].isna().all():
             raise InputError("plot_drift(by='week') needs a decided_at column with the decision times.")
-    _require_columns(frame, "plot_drift", by=group_column)
+    require_columns(frame, "plot_drift", by=group_column)
     decided = frame[frame[order].notna()]
     groups = _group_names(decided[group_column])
     if not groups:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import math
 import os
 import re
@@ -40,6 +41,8 @@ from labelwidgets.suggesters.llm.prompt import (
     label_json_schema,
     parse_answer,
 )
+
+log = logging.getLogger("labelwidgets")
 
 # Structured output, most constrained first. "json_object+schema" is llama-cpp-python's way
 # of taking a schema; providers that refuse a step are moved down the ladder once, and that is remembered.
@@ -269,9 +272,21 @@ class LLM:
             stop=tenacity.stop_after_attempt(self.max_retries + 1),
             wait=_backoff,
             retry=tenacity.retry_if_exception(_worth_retrying),
+            before_sleep=self._log_retry,
             reraise=True,
         )
         return retrying(self._call, litellm, params, retries=0)
+
+    def _log_retry(self, retry_state: Any) -> None:
+        error = retry_state.outcome.exception() if retry_state.outcome else None
+        log.warning(
+            "%s: %s; retrying in %.1f s (attempt %d of %d)",
+            self.name,
+            self._redact(_short_message(error)) if isinstance(error, Exception) else error,
+            retry_state.upcoming_sleep,
+            retry_state.attempt_number + 1,
+            self.max_retries + 1,
+        )
 
     def _call(self, litellm: Any, params: dict[str, Any], *, retries: int) -> Any:
         with self._slots:  # held for one attempt, not through the backoff sleeps

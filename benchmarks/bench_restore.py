@@ -1,0 +1,97 @@
+"""Restore time vs the number of stored decisions: re-opening a Labeler on a store that already has them.
+
+    python benchmarks/bench_restore.py            # prints a Markdown table
+
+Each store holds one decision per row of a DataFrame of the same size, plus a relabel on every tenth row
+and an undo on every twentieth (so the fold has work to do), written in bulk. Timed: `lw.Labeler(...)` on it,
+which reads the events in one query (`store.events_frame`), folds them (`session/fold.py`), checks every text
+against its stored hash and writes the result columns into the DataFrame. Then one `label()` after the restore,
+to show the cost per decision stays flat. Not a test: numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import labelwidgets as lw
+from labelwidgets.decision import FIELDS, text_hash
+from labelwidgets.keys import encode_key
+from labelwidgets.store import open_store
+
+
+EMPTY = dict.fromkeys(name for name in FIELDS if name != "id")
+
+
+def frame(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"text": np.char.add("message ", np.arange(n).astype(str)).astype(object)})
+
+
+def fill(path: str, df: pd.DataFrame, decisions: int) -> int:
+    """Write ``decisions`` labels (and some revisions and undos) straight into a fresh store; returns the events."""
+    store = open_store(path)
+    store.check_labels(["a", "b"])
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    records = []
+    next_id = 1
+    for row in range(decisions):
+        key, digest = encode_key(df.index[row]), text_hash(df["text"].iat[row])
+        base = {**EMPTY, "item_key": key, "annotator": "bench", "text_hash": digest, "session_id": "bench"}
+        when = (start + dt.timedelta(seconds=row)).isoformat(timespec="microseconds")
+        records.append({**base, "id": next_id, "action": "labeled", "label": "ab"[row % 2], "decided_at": when})
+        next_id += 1
+        if row % 10 == 0:
+            records.append({**base, "id": next_id, "action": "revised", "label": "ab"[(row + 1) % 2],
+                            "previous_label": "ab"[row % 2], "decided_at": when})  # fmt: skip
+            next_id += 1
+        if row % 20 == 0:
+            records.append({**base, "id": next_id, "action": "undo", "undoes": next_id - 1, "decided_at": when})
+            next_id += 1
+    with store.engine.begin() as conn:  # type: ignore[attr-defined]
+        conn.execute(store.events_table.insert(), records)  # type: ignore[attr-defined]
+    store.close()
+    return len(records)
+
+
+def main() -> None:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:  # warm up imports outside the timings
+        lw.Labeler(frame(10), labels=["a", "b"], store=str(Path(tmp) / "warm.db")).close()
+    for decisions in (1_000, 10_000, 100_000, 200_000):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = str(Path(tmp) / "r.db")
+            n = decisions + 1_000  # a few rows left to label
+            events = fill(path, frame(n), decisions)
+            samples = []
+            for _ in range(3):
+                df = frame(n)
+                start = time.perf_counter()
+                labeler = lw.Labeler(df, labels=["a", "b"], store=path, annotator="bench")
+                samples.append(time.perf_counter() - start)
+                assert labeler.stats["decided"] == decisions and labeler.position == decisions
+                labeler.close()
+            labeler = lw.Labeler(frame(n), labels=["a", "b"], store=path, annotator="bench")
+            start = time.perf_counter()
+            labeler.label("a")
+            first_label = (time.perf_counter() - start) * 1000
+            undo_start = time.perf_counter()
+            labeler.undo()
+            labeler.undo()  # reaches back into the restored events
+            undo_ms = (time.perf_counter() - undo_start) * 1000 / 2
+            labeler.close()
+            rows.append((decisions, events, statistics.median(samples), min(samples), first_label, undo_ms))
+    print("| stored decisions | events (with revisions and undos) | restore median / best (s) | "
+          "label() after restore (ms) | undo() into restored (ms) |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|")
+    for decisions, events, median, best, first_label, undo_ms in rows:
+        print(f"| {decisions:,} | {events:,} | {median:.2f} / {best:.2f} | {first_label:.1f} | {undo_ms:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

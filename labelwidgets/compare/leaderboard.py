@@ -1,0 +1,317 @@
+"""`Leaderboard`: what compare() found, the relabels made while exploring it, and its widget."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from labelwidgets.compare.inputs import Prepared, as_text
+from labelwidgets.compare.scores import score, usage
+from labelwidgets.errors import InputError
+from labelwidgets.keys import encode_key
+from labelwidgets.labels import LabelSet
+from labelwidgets.suggesters.base import Suggestion
+from labelwidgets.suggesters.runner import Run
+from labelwidgets.widgets.display import mimebundle_with_text
+
+if TYPE_CHECKING:
+    from labelwidgets.widgets.leaderboard import LeaderboardWidget
+
+CORRECTION_COLUMNS = ["key", "old", "new", "at", "event"]
+_LABELER_COLUMNS = "labelwidgets_columns"  # df.attrs key under which a Labeler lists the columns it writes
+
+
+class Leaderboard:
+    """What ``compare`` found: the ranking, the pairwise tests, every output, and the disagreement explorer.
+
+    * ``table``: one row per suggester (index ``suggester``), best first by ``sort_by``; columns ``rank``,
+      ``kappa``/``accuracy``/``macro_f1`` each with ``_low``/``_high`` (see ``method``), ``n`` (items compared),
+      ``invalid`` and ``invalid_share``, ``cost`` (dollars spent in this run), ``cost_per_item``,
+      ``tokens_per_item``, ``latency_per_item`` (seconds), and ``tied_with`` (the entries this sample cannot tell
+      apart from this one, comma-separated).
+    * ``pairwise``: one row per pair (``a`` ranked above ``b``): items where they disagree, McNemar's exact test
+      on who is right (``a_only_correct``, ``b_only_correct``, ``mcnemar_p``), paired-bootstrap differences of
+      kappa and macro-F1 with intervals, and ``distinguishable``.
+    * ``predictions``: per item (index: the item keys) the human label and each suggester's label (missing when
+      invalid); ``suggestions``: each suggester's ``Suggestion`` objects in the same order; ``errors``: the
+      invalid outputs with why.
+    * ``excluded``: rows left out and why; ``corrections``: relabels made through ``relabel`` or the widget.
+
+    Shown in a notebook it is a widget: the table, then a disagreement explorer (click an entry or a pair).
+    """
+
+    def __init__(self, prepared: Prepared, runs: Mapping[str, Run], *, sort_by: str, ci: float, n_boot: int,
+                 seed: int):  # fmt: skip
+        self._prepared = prepared
+        self.labels: LabelSet = prepared.labels
+        self.sort_by = sort_by
+        self.ci = ci
+        self.n_boot = n_boot
+        self.seed = seed
+        self.excluded: dict[str, int] = dict(prepared.excluded)
+        self.suggestions: dict[str, list[Suggestion]] = {name: run.suggestions for name, run in runs.items()}
+        self._usage = {name: usage(run.suggestions) for name, run in runs.items()}
+        k = len(self.labels)
+        index = pd.Index(self.labels.names, dtype=object)
+        self._predicted: dict[str, np.ndarray] = {}
+        for name, suggestions in self.suggestions.items():
+            chosen = np.array([s.label if s.valid else None for s in suggestions], dtype=object)
+            codes = index.get_indexer(chosen)
+            self._predicted[name] = np.where(codes < 0, k, codes).astype(np.int64)
+        self._human = prepared.human.copy()
+        self._position = {key: i for i, key in enumerate(prepared.keys)}
+        self._corrections: list[dict[str, Any]] = []
+        self._corrected: set[int] = set()
+        self._listeners: list[Callable[[], None]] = []
+        self._widget: LeaderboardWidget | None = None
+        self._rescore()
+
+    # ----- numbers ----------------------------------------------------------------------
+    def _rescore(self) -> None:
+        scores = score(self._human, self._predicted, self._usage, len(self.labels), sort_by=self.sort_by,
+                       ci=self.ci, n_boot=self.n_boot, seed=self.seed, labels=self.labels)  # fmt: skip
+        self.table: pd.DataFrame = scores.table
+        self.pairwise: pd.DataFrame = scores.pairwise
+        self.notes: list[str] = scores.notes
+        self.tie_metric: str = scores.tie_metric
+
+    @property
+    def n(self) -> int:
+        """Items compared: every suggester is scored on all of them."""
+        return len(self._human)
+
+    @property
+    def method(self) -> str:
+        """How the intervals and ties were computed, in one sentence each."""
+        level = f"{self.ci:.0%}"
+        boot = f"percentile bootstrap over {self.n_boot:,} resamples of the items (seed {self.seed})"
+        tie = (
+            f"exact McNemar test on the same items, p < {1 - self.ci:.2g}"
+            if self.tie_metric == "accuracy"
+            else f"paired bootstrap of the {self.tie_metric} difference on the same resamples, {level} interval "
+            "excludes 0"
+        )
+        return (
+            f"{level} intervals: accuracy Wilson; kappa and macro-F1 {boot if self.n_boot else 'none (n_boot=0)'}. "
+            f"Invalid outputs count as disagreements. Distinguishable: {tie} (per pair, no multiplicity correction)."
+        )
+
+    @property
+    def predictions(self) -> pd.DataFrame:
+        names = np.array([*self.labels.names, None], dtype=object)
+        data = {"human": names[self._human]}
+        for name, codes in self._predicted.items():
+            data[name] = names[codes]
+        frame = pd.DataFrame(data, index=self._prepared.frame.index.copy())
+        return frame.astype("string")
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        """Every invalid output: suggester, item key, why, and what the model said."""
+        keys = self._prepared.frame.index
+        rows = [
+            {"suggester": name, "key": keys[i], "error": s.error or "no label", "raw": s.raw}
+            for name, suggestions in self.suggestions.items()
+            for i, s in enumerate(suggestions)
+            if not s.valid
+        ]
+        return pd.DataFrame(rows, columns=["suggester", "key", "error", "raw"])
+
+    @property
+    def corrections(self) -> pd.DataFrame:
+        """Relabels made here, oldest first: ``key``, ``old`` and ``new`` human label, ``at`` (UTC), and ``event``
+        (the id of the event in the Labeler's store; missing for a DataFrame input)."""
+        frame = pd.DataFrame(self._corrections, columns=CORRECTION_COLUMNS)
+        frame["at"] = pd.to_datetime(frame["at"], utc=True)
+        return frame.astype({"event": "Int64"})
+
+    def disagreements(self, name: str, other: str | None = None) -> pd.DataFrame:
+        """The items where suggester ``name`` disagrees with the human label (or with suggester ``other``):
+        their text, the human label and every suggester's label."""
+        positions = self.disagreement_positions(name, other)
+        frame = self.predictions.iloc[positions]
+        text = self._prepared.frame[self._prepared.text_column].iloc[positions]
+        frame.insert(0, "text", text.to_numpy())
+        return frame
+
+    def disagreement_positions(self, name: str, other: str | None = None) -> np.ndarray:
+        """Positions (0-based, in item order) where ``name`` disagrees with the human label, or with ``other``."""
+        for entry in (name, other):
+            if entry is not None and entry not in self._predicted:
+                raise InputError(f"{entry!r} is not one of the suggesters {list(self._predicted)}.")
+        reference = self._human if other is None else self._predicted[other]
+        return np.flatnonzero(self._predicted[name] != reference)
+
+    # ----- relabel ----------------------------------------------------------------------
+    def relabel(self, key: Any, label: str) -> dict[str, Any] | None:
+        """Say the human label of item ``key`` (an index value, or its encoded key) was wrong: it is ``label``.
+
+        Never a silent overwrite. With a ``Labeler`` input the change goes through ``labeler.relabel``: a
+        ``revised`` decision in the labeler's store that keeps the label it replaced (``labeler.df`` follows), with
+        a note saying it came from here. With a DataFrame input the human column of that DataFrame is changed in
+        place, in memory only, and the change is recorded in ``board.corrections``: save the DataFrame if it
+        matters. With a long table (``item=``) only the board's majority label changes, recorded in
+        ``board.corrections``; the annotations are left as they are. In every case the numbers are recomputed and
+        ``relabel_status`` says where the change went. Returns the correction, or None when the label was already
+        ``label``.
+        """
+        position = self._position_of(key)
+        return self.relabel_at(position, label)
+
+    def relabel_at(self, position: int, label: str) -> dict[str, Any] | None:
+        """``relabel`` by the item's position in ``predictions`` (what the widget sends)."""
+        label = self.labels.require(label)
+        if not 0 <= position < self.n:
+            raise InputError(f"position {position} is out of range; there are {self.n} items.")
+        new = self.labels.names.index(label)
+        old = int(self._human[position])
+        if old == new:
+            return None
+        prepared = self._prepared
+        key = prepared.frame.index[position]
+        old_label = self.labels.names[old]
+        event_id = None
+        if prepared.source == "labeler":
+            event = prepared.target.relabel(
+                key, label, note=f"relabeled in the compare() disagreement explorer (was {old_label!r})"
+            )
+            event_id = getattr(event, "id", None)
+        elif prepared.source == "dataframe":
+            if prepared.human_column in prepared.target.attrs.get(_LABELER_COLUMNS, ()):
+                warnings.warn(
+                    f"this DataFrame's {prepared.human_column!r} column is written by a Labeler: the correction is "
+                    "made here and logged in board.corrections, but the labeler's store does not know, and restores "
+                    "the old label when the labeler is re-created. Pass the Labeler itself to compare() so that "
+                    "relabels are stored as decision events.",
+                    stacklevel=3,
+                )
+            _write_cell(prepared.target, int(prepared.rows[position]), prepared.human_column, label)
+        self._human[position] = new
+        self._corrected.add(position)
+        correction = {"key": key, "old": old_label, "new": label, "at": pd.Timestamp.now(tz="UTC"), "event": event_id}
+        self._corrections.append(correction)
+        self._rescore()
+        for callback in list(self._listeners):
+            callback()
+        return correction
+
+    @property
+    def relabel_status(self) -> str:
+        """Where a relabel goes, in the words the widget shows after one: saved only when it is in a durable store."""
+        prepared = self._prepared
+        if prepared.source == "labeler":
+            store = getattr(getattr(prepared.target, "session", None), "store", None)
+            if getattr(store, "durable", False):
+                return "Saved: a revised decision in the labeler's store."
+            return "Recorded as a revised decision in the labeler (store=None: in memory only)."
+        if prepared.source == "dataframe":
+            return (
+                f"Changed in the DataFrame's {prepared.human_column!r} column (in memory; save the DataFrame to "
+                "keep it). Logged in board.corrections."
+            )
+        return "Changed on this board only (board.corrections); the annotations are left as they are."
+
+    def _position_of(self, key: Any) -> int:
+        try:
+            encoded = encode_key(key)
+        except TypeError:
+            encoded = None
+        for candidate in (encoded, key if isinstance(key, str) else None):
+            if candidate is not None and candidate in self._position:
+                return self._position[candidate]
+        raise InputError(f"{key!r} is not one of the compared items (rows with a human label).")
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` after every relabel (the widget uses it to refresh)."""
+        self._listeners.append(callback)
+
+    # ----- what the widget shows ----------------------------------------------------------
+    def item_payload(self, position: int, *, text_chars: int = 4000, other_chars: int = 600) -> dict[str, Any]:
+        prepared = self._prepared
+        text = as_text(prepared.frame[prepared.text_column].iat[position])
+        human = self.labels.names[int(self._human[position])]
+        outputs = []
+        for name, suggestions in self.suggestions.items():
+            s = suggestions[position]
+            outputs.append({
+                "name": name,
+                "label": s.label if s.valid else None,
+                "confidence": s.confidence if s.confidence is not None and math.isfinite(s.confidence) else None,
+                "error": None if s.valid else (s.error or "no label"),
+                "raw": None if s.raw is None else s.raw[:other_chars],
+                "rationale": None if s.rationale is None else s.rationale[:other_chars],
+            })  # fmt: skip
+        return {
+            "position": position,
+            "key": str(prepared.frame.index[position]),
+            "text": text[:text_chars],
+            "length": len(text),
+            "human": human,
+            "votes": None if prepared.votes is None else prepared.votes[position],
+            "corrected": position in self._corrected,
+            "outputs": outputs,
+        }
+
+    @property
+    def widget(self) -> LeaderboardWidget:
+        if self._widget is None:
+            from labelwidgets.widgets.leaderboard import LeaderboardWidget
+
+            self._widget = LeaderboardWidget(self)
+        return self._widget
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return mimebundle_with_text(self.widget, repr(self), **kwargs)
+
+    def __repr__(self) -> str:
+        shown = pd.DataFrame(index=self.table.index)
+        shown["rank"] = self.table["rank"]
+        for metric in ("kappa", "accuracy", "macro_f1"):
+            shown[metric] = [
+                _with_interval(v, lo, hi)
+                for v, lo, hi in self.table[[metric, f"{metric}_low", f"{metric}_high"]].itertuples(index=False)
+            ]
+        shown["invalid"] = [f"{share:.0%}" for share in self.table["invalid_share"]]
+        shown["$/item"] = [_money(v) for v in self.table["cost_per_item"]]
+        shown["tied_with"] = self.table["tied_with"]
+        left_out = "; ".join(f"{count} {reason}" for reason, count in self.excluded.items())
+        lines = [
+            f"Leaderboard: {len(self.table)} suggesters vs human labels on {self.n} items, ranked by {self.sort_by}",
+            shown.to_string(),
+            self.method,
+        ]
+        if left_out:
+            lines.append(f"Left out: {left_out}.")
+        if self._corrections:
+            lines.append(f"{len(self._corrections)} human label(s) corrected here (board.corrections).")
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+
+def _with_interval(value: float, low: float, high: float) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return f"{value:.3f}"
+    return f"{value:.3f} [{low:.2f}, {high:.2f}]"
+
+
+def _money(value: float) -> str:
+    if not math.isfinite(value):
+        return "-"
+    return f"${value:.5f}" if value < 0.01 else f"${value:.3f}"
+
+
+def _write_cell(df: pd.DataFrame, row: int, column: str, label: str) -> None:
+    series = df[column]
+    if isinstance(series.dtype, pd.CategoricalDtype) and label not in series.cat.categories:
+        df[column] = series.cat.add_categories([label])
+    position = df.columns.get_loc(column)
+    if not isinstance(position, int):  # a slice or a mask: the name is on more than one column
+        raise InputError(f"the DataFrame has more than one column named {column!r}; rename them to relabel.")
+    df.iat[row, position] = label
