@@ -347,6 +347,7 @@ function render({ model, el }) {
   function act(intent, label) {
     const item = cache.get(rank);
     if (!item || !doneBox.hidden) return; // nothing shown, or "all done": keys must not relabel the last item
+    if (isClosed()) return;
     const suggestion = item.suggestion_status === "ready" ? item.suggestion : null;
     if ((intent === "accept" || intent === "reject") && !suggestion) {
       flash(whyNoSuggestion(item, intent));
@@ -397,7 +398,15 @@ function render({ model, el }) {
     show(r); // an item not known yet shows "Loading…" and asks for its window
   }
 
+  /** A closed session records nothing more: say so instead of pretending. */
+  function isClosed() {
+    const closed = model.get("status").closed;
+    if (closed) flash(`This labeler is closed (${closed}): nothing more is recorded here.`);
+    return !!closed;
+  }
+
   function undo() {
+    if (isClosed()) return;
     const target = undoTarget();
     sendTracked({ type: "undo" }, "undo", typeof target === "number" ? target : null);
     if (typeof target === "number") {
@@ -569,6 +578,10 @@ function render({ model, el }) {
     // Only what concerns the whole session: one item's invalid suggestion is shown with that item.
     const errors = status.errors ?? [];
     banner.replaceChildren();
+    if (status.closed) {
+      banner.append(h("div", "lw-error", `Closed: ${status.closed}. This view records no more decisions; ` +
+        "use the newest labeler."));
+    }
     if (notice) banner.append(h("div", "lw-notice", notice));
     for (const error of errors) banner.append(h("div", "lw-error", error));
   }

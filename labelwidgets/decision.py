@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -85,3 +85,9 @@ def utc_now() -> dt.datetime:
 
 def text_hash(text: str | None) -> str:
     return hashlib.sha256((text or "").encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def text_hashes(texts: Iterable[str | None]) -> list[str]:
+    """`text_hash` of each text, in one loop with no call per text (restoring checks every decided text)."""
+    sha256 = hashlib.sha256
+    return [sha256((t or "").encode("utf-8", "surrogatepass")).hexdigest()[:16] for t in texts]

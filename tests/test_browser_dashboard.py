@@ -34,6 +34,24 @@ PLOT_STATE_JS = """() => {
 }"""
 
 
+# Where the header and the panels end, against the chart's own width: a plotly title is cut, not wrapped.
+LAYOUT_JS = """() => {
+  const gd = document.querySelector('.js-plotly-plot');
+  const chart = gd.querySelector('.main-svg').getBoundingClientRect();
+  const title = gd.querySelector('.gtitle').getBoundingClientRect();
+  return { chartLeft: chart.left, chartRight: chart.right, titleLeft: title.left, titleRight: title.right };
+}"""
+CHART_WIDTH_BELOW_JS = (
+    "(width) => document.querySelector('.js-plotly-plot .main-svg').getBoundingClientRect().width < width"
+)
+
+
+def assert_header_fits(page) -> dict:
+    box = page.evaluate(LAYOUT_JS)
+    assert box["chartLeft"] <= box["titleLeft"] and box["titleRight"] <= box["chartRight"], box
+    return box
+
+
 def test_pressing_label_keys_redraws_the_dashboard_chart(jupyter_server, browser_context):
     nb = NotebookPage.open(browser_context, jupyter_server, "dashboard.ipynb", [CELL])
     try:
@@ -68,5 +86,12 @@ def test_pressing_label_keys_redraws_the_dashboard_chart(jupyter_server, browser
         page.keyboard.press("z")  # undo in the widget: the chart follows
         expect(chart_title).to_contain_text("4 of 40 decided", timeout=20_000)
         assert nb.evaluate_json("dash.errors + labeler.errors") == []
+
+        # the header fits the chart, at JupyterLab's width and at the width of a narrow (500 px) cell
+        assert_header_fits(page)
+        nb.execute("dash.figure.layout.width = 500")
+        page.wait_for_function(CHART_WIDTH_BELOW_JS, arg=501)
+        narrow = assert_header_fits(page)
+        assert narrow["chartRight"] - narrow["chartLeft"] == 500
     finally:
         nb.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import subprocess
 import sys
 
@@ -23,6 +24,7 @@ from labelwidgets.widgets.plots import (
     BAND_HIGH,
     BAND_LOW,
     CHANGES,
+    HEADER_LINE_CHARS,
     HEATMAP,
     HUMAN_BARS,
     KAPPA,
@@ -33,6 +35,7 @@ from labelwidgets.widgets.plots import (
     NOTE_OVER_TIME,
     RELIABILITY,
     TITLE_CALIBRATION,
+    headline,
 )
 
 LABELS = ["ham", "spam", "unsure"]  # "unsure" is never used: unused labels must not change any number
@@ -372,13 +375,77 @@ def test_importing_labelwidgets_and_these_modules_does_not_import_plotly():
 
 
 def test_empty_dashboard_says_there_is_nothing_yet():
-    labeler = labeler_for(sms_with_suggestions(10))
-    dash = Dashboard(labeler)
+    labeler = labeler_for(sms_with_suggestions(20))
+    dash = Dashboard(labeler, min_periods=5)
     figure = dash.figure
-    assert figure.layout.title.text.startswith("<b>0 of 10 decided (0%)</b> · 0 compared with the LLM")
+    assert figure.layout.title.text.startswith("<b>0 of 20 decided (0%)</b> · 0 compared with the LLM")
     assert "Cohen's kappa n/a" in figure.layout.title.text
     assert figure.layout.annotations[NOTE_CONFUSION].text == "No pairs yet"
+    assert figure.layout.annotations[NOTE_OVER_TIME].text == "No pairs yet"
     assert math.isnan(dash.summary().set_index("metric").loc["cohen_kappa", "value"])
+    # blank, labelled panels: no axis autoscaled to nothing (it showed -1 to 4) and no block of zero counts
+    for axis in (figure.layout.xaxis, figure.layout.yaxis):
+        assert axis.showticklabels is False and tuple(axis.range) == (0, 1)
+        assert axis.title.text
+    heatmap = figure.data[HEATMAP]
+    assert heatmap.texttemplate == "" and heatmap.zmin == 0 and heatmap.zmax == 1
+    assert figure.layout.yaxis3.showticklabels is False
+
+    for _ in range(3):
+        labeler.label(labeler.current["gold"])
+    assert figure.layout.annotations[NOTE_OVER_TIME].text == "The first point comes at 5 pairs (has 3)"
+    assert figure.layout.xaxis.showticklabels is False
+    assert figure.data[HEATMAP].texttemplate == "%{z}" and figure.data[HEATMAP].zmax is None
+    assert figure.layout.yaxis3.showticklabels is True
+
+    for _ in range(2):
+        labeler.label(labeler.current["gold"])
+    assert figure.layout.annotations[NOTE_OVER_TIME].text == ""
+    for axis in (figure.layout.xaxis, figure.layout.yaxis):
+        assert axis.showticklabels is True and axis.autorange is True and axis.range is None
+
+
+def test_the_header_fits_a_narrow_cell_with_the_largest_numbers():
+    header = headline(
+        n_decided=1_000_000, n_items=1_000_000, n_pairs=1_000_000, has_suggestions=True, accept_rate=0.781,
+        accept_low=0.7803, accept_high=0.7827, n_reviewed=1_000_000, kappa=-0.123, kappa_low=-0.127,
+        kappa_high=-0.119, kappa_note="", interval_pairs=1_000_000, ci=0.95,
+        extra=["people agree with the suggestion shown 78% (77–79%) of 900,000", "hidden (blind check) 80% (79–81%) "
+               "of 100,000"],
+    )  # fmt: skip
+    lines = header.split("<br>")
+    assert lines[:2] == ["<b>1,000,000 of 1,000,000 decided (100%)</b>", "1,000,000 compared with the LLM"]
+    assert "accept rate 78% (95% CI 78%–78%, of 1,000,000 reviewed)" in lines
+    assert "Cohen's kappa -0.12 (95% CI -0.13 to -0.12, bootstrap at" in header
+    for line in lines:
+        assert len(re.sub("<[^>]+>", "", line)) <= HEADER_LINE_CHARS, line
+    # a long note is wrapped into lines of the same width, never cut
+    noted = headline(
+        n_decided=5, n_items=10, n_pairs=5, has_suggestions=True, accept_rate=0.2, accept_low=0.04,
+        accept_high=0.6, n_reviewed=5, kappa=math.nan, kappa_low=math.nan, kappa_high=math.nan,
+        kappa_note="people and the suggester all say 'a label with a rather long name': chance agreement is 1, so "
+        "kappa is 0/0", interval_pairs=None, ci=0.95,
+    )  # fmt: skip
+    assert all(len(line) <= HEADER_LINE_CHARS for line in noted.split("<br>")[1:])
+    assert " ".join(noted.split("<br>")[2:]).endswith("chance agreement is 1, so kappa is 0/0")
+
+
+def test_a_constant_suggester_shows_the_kappa_and_note_of_lw_agreement():
+    df = sms_with_suggestions(30)
+    df["llm"] = "spam"
+    labeler = labeler_for(df)
+    dash = Dashboard(labeler, n_boot=200)
+    for _ in range(25):
+        labeler.label(labeler.current["gold"])
+    table = lw.agreement(df, labels=LABELS, n_boot=200).set_index("metric")
+    note = "the suggester always says 'spam': kappa 0 = no better than chance"
+    assert table.loc["cohen_kappa", "value"] == 0.0 and table.loc["cohen_kappa", "note"] == note
+    summary = dash.summary().set_index("metric")
+    assert summary.loc["cohen_kappa", "value"] == 0.0 and summary.loc["cohen_kappa", "note"] == note
+    assert (summary.loc["cohen_kappa", "low"], summary.loc["cohen_kappa", "high"]) == (0.0, 0.0)
+    assert "Cohen's kappa 0.00 (95% CI 0.00 to 0.00, bootstrap at 25 pairs): the suggester always says" in (
+        dash.figure.layout.title.text.replace("<br>", " ")
+    )
 
 
 def test_blind_checks_split_agreement_by_whether_the_suggestion_was_shown():

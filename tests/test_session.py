@@ -291,3 +291,137 @@ def test_a_from_column_reading_a_result_column_is_refused(store_path):
         lw.Labeler(df, labels=["a", "b"], store=store_path, suggester=lw.FromColumn("label"))
     with pytest.raises(lw.InputError, match=r"FromColumn\('nope'.*does not have"):
         lw.Labeler(df, labels=["a", "b"], store=store_path, suggester=lw.FromColumn("nope"))
+
+
+class Rules:
+    """A rules suggester that answers whatever it is told to, in or out of the label set."""
+
+    name = "rules"
+
+    def __init__(self, answers):
+        self.answers = answers
+
+    def suggest(self, items, labels):
+        return [lw.Suggestion(label=self.answers[int(item.key)], confidence=0.5) for item in items]
+
+
+def test_every_suggestion_is_checked_against_the_label_set(store_path):
+    answers = ["Spam", " HAM ", "maybe", "eggs", "", None, 3]
+    df = texts(len(answers))
+    labeler = lw.Labeler(df, labels=["ham", "spam"], store=store_path, suggester=Rules(answers), prefetch=0)
+    prefetcher = labeler.session.prefetcher
+    got = [prefetcher.wait(row, timeout=30) for row in range(len(answers))]
+    assert [s.label for s in got] == ["spam", "ham", None, None, None, None, None]  # near misses map to the label
+    assert [s.raw for s in got[:5]] == ["Spam", " HAM ", "maybe", "eggs", ""]  # what was said is kept
+    assert got[6].raw == "3" and not any(s.valid for s in got[2:])
+    assert labeler.accept().label == "spam"
+    assert labeler.correct("spam").action == "corrected"  # suggested "ham"
+    for position in range(2, len(answers)):
+        labeler.goto(position)
+        for action in (labeler.accept, labeler.reject, lambda: labeler.correct("ham")):
+            with pytest.raises(lw.InputError, match=r"suggestion is invalid.*label\('...'\)"):
+                action()
+        event = labeler.label("ham")
+        assert event.action == "labeled" and event.suggestion is None
+    assert set(df["label"]) == {"ham", "spam"} and set(df["suggestion"].dropna()) == {"ham", "spam"}
+    log = labeler.decisions
+    assert set(log["label"]) <= {"ham", "spam"} and set(log["suggestion"].dropna()) <= {"ham", "spam"}
+    assert any("'maybe' is not one of the labels" in e for e in labeler.errors)
+    labeler.close()
+
+
+class Peeker:
+    """A suggester that tries to copy the answer from the row's other columns."""
+
+    name = "peeker"
+
+    def __init__(self):
+        self.seen: list[set[str]] = []
+
+    def suggest(self, items, labels):
+        out = []
+        for item in items:
+            self.seen.append(set(item.fields))
+            copied = next((item.fields[c] for c in ("label", "my_label") if c in item.fields), None)
+            out.append(lw.Suggestion(label=copied if isinstance(copied, str) else "a"))
+        return out
+
+
+@pytest.mark.parametrize("columns", [None, {"label": "my_label", "decision": "my_decision"}])
+def test_suggesters_see_only_the_inputs_never_the_labelers_results(store_path, columns):
+    df = texts(4)
+    first = lw.Labeler(df, labels=["a", "b"], store=store_path, columns=columns)
+    for label in ["b", "b", "b", "b"]:
+        first.label(label)
+    peeker = Peeker()
+    again = lw.Labeler(df, labels=["a", "b"], store=store_path, columns=columns, suggester=peeker, prefetch=0)
+    again.goto(0)
+    suggestion = again.session.prefetcher.wait(0, timeout=30)
+    assert suggestion.label == "a"  # it could not copy "b"
+    results = set(again.session._results.names.values())
+    assert peeker.seen and all(not (seen & results) for seen in peeker.seen)
+    assert all({"text", "source"} <= seen for seen in peeker.seen)  # the inputs are all there
+    again.close()
+
+
+class Gated:
+    """A suggester whose answers wait until the test opens the gate; counts its calls."""
+
+    name = "gated"
+
+    def __init__(self):
+        import threading
+
+        self.gate = threading.Event()
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def suggest(self, items, labels):
+        with self._lock:
+            self.calls += len(items)
+        self.gate.wait(30)
+        return [lw.Suggestion(label="a", confidence=0.9) for _ in items]
+
+
+def test_prefetch_follows_the_cursor_instead_of_queueing_every_item_passed(store_path):
+    suggester = Gated()
+    labeler = lw.Labeler(texts(2000), labels=["a", "b"], store=None, suggester=suggester, prefetch=8,
+                         max_concurrency=4)  # fmt: skip
+    prefetcher = labeler.session.prefetcher
+    for position in range(1991):  # paging through while every request is held: the worst case for a queue
+        labeler.goto(position)
+        assert prefetcher.in_flight <= 9 + 4  # the window (the item and 8 ahead) plus the ones already running
+    suggester.gate.set()
+    window = [1990 + i for i in range(9)]
+    assert all(prefetcher.wait(row, timeout=30) is not None for row in window)
+    prefetcher.close(wait=True)
+    # Started before the gate opened: at most one per worker; after: only the window where the person is.
+    # (The old prefetcher queued all 2,000 and made every one of those calls.)
+    assert suggester.calls <= 4 + len(window)
+    assert labeler.suggestion is not None and labeler.suggestion.label == "a"
+    labeler.close()
+
+
+def test_blind_items_never_wait_for_a_suggestion(store_path):
+    suggester = Gated()
+    df = texts(40)
+    labeler = lw.Labeler(df, labels=["a", "b"], store=store_path, suggester=suggester, blind=0.5,
+                         suggestion_timeout=30)  # fmt: skip
+    blind = next(r for r in range(40) if labeler.session.is_blind(r))
+    labeler.goto(blind)
+    event = labeler.label("b")  # the gate is shut: waiting for the suggestion would hang for 30 s
+    assert event.suggestion_visible is False and labeler.stats["suggestion_waits"] == 0
+    suggester.gate.set()
+    labeler.close()
+
+
+def test_suggestion_timeout_is_how_long_label_waits(store_path):
+    suggester = Gated()
+    labeler = lw.Labeler(texts(3), labels=["a", "b"], store=store_path, suggester=suggester, suggestion_timeout=0.05)
+    event = labeler.label("b")  # no suggestion within the time-out: labeled without one
+    assert event.action == "labeled" and event.suggestion is None
+    assert labeler.stats["suggestion_waits"] == 1
+    suggester.gate.set()
+    labeler.close()
+    with pytest.raises(lw.InputError, match="suggestion_timeout"):
+        lw.Labeler(texts(3), labels=["a", "b"], store=None, suggestion_timeout=-1)

@@ -173,3 +173,13 @@ def test_a_views_own_decision_never_pushes_its_position_back(wired):
     assert widget.position == 1  # not dragged back to where the session cursor was
     labeler.label("b")  # Python's own action does move every view
     assert widget.position == 2
+
+
+def test_a_closed_session_tells_its_views_and_refuses_their_decisions(wired):
+    labeler, widget, sent, browser = wired
+    assert widget.status["closed"] is None
+    labeler.close()
+    assert widget.status["closed"]  # the view says why it stopped
+    browser(type="decide", intent="label", label="a", rank=0, client="v", seq=1)
+    ack = [m for m in sent if m["type"] == "ack"][-1]
+    assert ack["ok"] is False and "closed" in ack["error"]

@@ -109,19 +109,24 @@ class EventFold:
         """How many items have an effective decision."""
         return sum(self.counts.values())
 
-    def effective_frame(self) -> pd.DataFrame:
-        """Every item's effective decision as one frame (the columns of `EVENT_FIELDS`), one row per item.
+    def effective_frame(self, *, with_codes: bool = False) -> pd.DataFrame:
+        """Every item's effective decision as one frame (the columns of the folded frame), one row per item.
 
         Vectorised over the items that have not changed since the frame was folded, which on restore is all.
+        ``with_codes`` adds ``item_code``, the item's position in `item_keys`, to save looking each key up again.
         """
         has = self._stop > self._start
         untouched = has & ~self._keys.isin(list(self._items)) if self._items else has
-        rows = self._history_rows[self._stop[untouched] - 1]
-        part = self._frame.iloc[np.sort(rows)]
+        rows = np.sort(self._history_rows[self._stop[untouched] - 1])
+        part = self._frame.iloc[rows]
+        if with_codes:
+            part = part.assign(item_code=self._codes[rows])
         changed = [h[-1][1].to_record() for h in self._items.values() if h]
         if not changed:
             return part.reset_index(drop=True)
         extra = pd.DataFrame.from_records(changed, columns=list(EVENT_FIELDS))
+        if with_codes:
+            extra["item_code"] = self._keys.get_indexer(extra["item_key"])
         return pd.concat([part, extra], ignore_index=True)
 
     # ----- changing --------------------------------------------------------------------------------------------

@@ -145,12 +145,14 @@ class ResultColumns:
                     base[rows] = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
                 df[name] = base
             else:
-                base = df[name].to_numpy(dtype=object, na_value=pd.NA) if keep_old else np.full(n, pd.NA, dtype=object)
+                base = np.full(n, pd.NA, dtype=object)
+                if keep_old:
+                    base = df[name].to_numpy(dtype=object, na_value=pd.NA, copy=True)
+                    base[pd.isna(base)] = pd.NA
                 if values is not None and len(rows):
                     cells = values.to_numpy(dtype=object, copy=True)
                     cells[pd.isna(cells)] = pd.NA
                     base[rows] = cells
-                base[pd.isna(base)] = pd.NA
                 df[name] = _strings(base)
         df.attrs[_ATTRS_KEY] = self.written
         if source is not None:

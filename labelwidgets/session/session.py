@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labelwidgets.decision import REVISED, UNDO, Decision, text_hash, utc_now
+from labelwidgets.decision import REVISED, UNDO, Decision, text_hash, text_hashes, utc_now
 from labelwidgets.errors import InputError, LabelwidgetsError
 from labelwidgets.keys import decode_key, encode_key
 from labelwidgets.labels import LabelSet
@@ -559,8 +559,8 @@ class LabelingSession:
             if len(orphan_keys):
                 self._orphans = events[events["item_key"].isin(orphan_keys)]
                 self._fold.drop(orphan_keys)
-            effective = self._fold.effective_frame().assign(annotator=self.annotator)
-            rows = row_of_code[keys.get_indexer(effective["item_key"])]
+            effective = self._fold.effective_frame(with_codes=True).assign(annotator=self.annotator)
+            rows = row_of_code[effective["item_code"].to_numpy()]
             stale = self._stale_mask(rows, effective["text_hash"].to_numpy(dtype=object))
             if stale.any():
                 # The text changed since this decision: do not trust it; show the item again.
@@ -595,7 +595,7 @@ class LabelingSession:
     def _stale_mask(self, rows: np.ndarray, hashes: np.ndarray) -> np.ndarray:
         texts = self.df[self.text_column].to_numpy(dtype=object)[rows]
         # The one Python loop of a restore (about 1 µs a text): SHA-256 has no vectorised form in NumPy.
-        current = [text_hash(t if type(t) is str else _as_text(t)) for t in texts]
+        current = text_hashes([t if type(t) is str else _as_text(t) for t in texts])
         stored = pd.Series(hashes, dtype=object)
         return (stored.notna() & (stored != pd.Series(current, dtype=object))).to_numpy(dtype=bool)
 

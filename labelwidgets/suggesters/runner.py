@@ -168,11 +168,12 @@ def _schedule(
         hand_out()
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            done = []
             for future in finished:
                 in_flight[pending.pop(future)] -= 1
+                done.append(future.result())  # a Ctrl-C in a call re-raises here, before more work is handed out
             hand_out()  # before yielding, so that the pool stays busy while the caller records the answers
-            for future in finished:
-                yield future.result()
+            yield from done
     finally:
         # On Ctrl-C or a bug: drop what has not started; calls under way end by their own timeouts.
         pool.shutdown(wait=False, cancel_futures=True)

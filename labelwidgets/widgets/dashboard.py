@@ -30,11 +30,11 @@ from labelwidgets.metrics.running import RunningAgreement
 from labelwidgets.widgets.display import mimebundle_with_text
 from labelwidgets.widgets.plots import (
     NEEDS_SUGGESTIONS,
+    NO_PAIRS_YET,
     NOTE_CALIBRATION,
     NOTE_CONFUSION,
     NOTE_MIX,
     NOTE_OVER_TIME,
-    NO_PAIRS_YET,
     AgreementPanels,
     agreement_skeleton,
     draw_agreement,

@@ -79,6 +79,9 @@ class LabelerWidget(anywidget.AnyWidget):
         self._item_errors: set[str] = set()  # errors about one item's suggestion, shown with that item
         self._on_kernel = OnKernelThread()
         self._status_queued = False
+        self._closed: str | None = None  # why the session closed, once it has
+        self._live = False  # until the comm is open, suggestions are only noted (the view asks for them anyway)
+        session.on_suggestion(self._on_suggestion)
         window = self._window(session.cursor)
         for item in window["items"]:  # suggestions that arrived before this widget listened
             self._classify(session.suggestion_at(session.row_at(item["rank"])))
@@ -107,8 +110,12 @@ class LabelerWidget(anywidget.AnyWidget):
         self.on_msg(self._on_message)
         self.observe(self._on_position, names="position")
         session.on_decision(lambda event: self._on_kernel(self._on_decision, event))
-        session.on_suggestion(self._on_suggestion)
         session.on_error(lambda message: self._queue_status())
+        if hasattr(session, "on_close"):
+            session.on_close(self._on_close)
+        self._live = True
+        if self._status() != self.status:  # an error or a suggestion arrived while this widget was being made
+            self._queue_status()
 
     def __repr__(self) -> str:
         return f"LabelerWidget(n_items={self.n_items}, labels={[x['name'] for x in self.labels]})"
@@ -282,9 +289,9 @@ class LabelerWidget(anywidget.AnyWidget):
 
     def _on_suggestion(self, row: int, suggestion: Suggestion) -> None:
         # Called on a prefetch worker thread.
-        if self._classify(suggestion) and suggestion.error in self._session.errors:
+        if self._classify(suggestion) and self._live and suggestion.error in self._session.errors:
             self._queue_status()  # take it out of the banner
-        if self._session.is_blind(row):
+        if not self._live or self._session.is_blind(row):
             return  # a blind item's suggestion never reaches the browser
         message = {
             "type": "suggestion",
@@ -293,6 +300,10 @@ class LabelerWidget(anywidget.AnyWidget):
             "suggestion": _suggestion_json(suggestion),
         }
         self._on_kernel(self.send, message)
+
+    def _on_close(self, reason: str) -> None:
+        self._closed = reason or "closed"
+        self._on_kernel(self._push_status)
 
     def _classify(self, suggestion: Suggestion | None) -> bool:
         """Note an error that is about one item's suggestion (the suggester answered, not with a label)."""
@@ -332,6 +343,7 @@ class LabelerWidget(anywidget.AnyWidget):
             "tokens": stats["suggestions"]["input_tokens"] + stats["suggestions"]["output_tokens"],
             "undo_target": session.undo_target(),
             "version": self._version,
+            "closed": self._closed,
         }
 
 

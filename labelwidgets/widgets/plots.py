@@ -278,12 +278,13 @@ def agreement_skeleton(*, widget: bool, height: int = 720) -> Any:
     fig.update_layout(
         height=height,
         margin={"t": header_margin(""), "l": 60, "r": 30, "b": 60},
+        # pinned to the top of the figure, so that the margin below it can grow with the header's lines
         title={"text": "", "x": 0.01, "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top",
-               "pad": {"t": HEADER_TOP}, "font": {"size": HEADER_FONT_PX}},  # fmt: skip
+               "pad": {"t": HEADER_TOP}, "font": {"size": HEADER_FONT_PX}},
         legend={"orientation": "h", "y": -0.1, "x": 0, "traceorder": "normal"},
         barmode="group",
         template="plotly_white",
-    )
+    )  # fmt: skip
     fig.update_xaxes(title_text="decision number", row=1, col=1)
     fig.update_yaxes(title_text="share agreeing · Cohen's kappa", row=1, col=1)
     fig.update_xaxes(title_text="LLM suggested", row=1, col=2)
@@ -500,8 +501,8 @@ def plot_agreement(
         n_decided=len(decided), n_items=len(frame), n_pairs=n_pairs, has_suggestions=True,
         accept_rate=float(accept["value"]), accept_low=float(accept["low"]), accept_high=float(accept["high"]),
         n_reviewed=int(accept["n"]), kappa=float(kappa["value"]), kappa_low=float(kappa["low"]),
-        kappa_high=float(kappa["high"]), kappa_note=kappa_note(confusion_counts.sum(axis=1), confusion_counts.sum(axis=0), names),
-        interval_pairs=n_pairs if n_boot else None, ci=ci,
+        kappa_high=float(kappa["high"]), interval_pairs=n_pairs if n_boot else None, ci=ci,
+        kappa_note=kappa_note(confusion_counts.sum(axis=1), confusion_counts.sum(axis=0), names),
     )  # fmt: skip
 
     over_time = agreement_over_time(
