@@ -25,7 +25,6 @@ from labelwidgets.decision import FIELDS, text_hash
 from labelwidgets.keys import encode_key
 from labelwidgets.store import open_store
 
-
 EMPTY = dict.fromkeys(name for name in FIELDS if name != "id")
 
 

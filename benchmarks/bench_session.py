@@ -53,7 +53,7 @@ def main() -> None:
                     for _ in range(2000):
                         labeler.label("b")
                 late = time_calls(label_once, 200)
-                window = time_calls(partial(widget._send_window, 0, None), 50)
+                window = time_calls(partial(widget._send_window, 0, None, None), 50)
                 rows.append((n, store_kind, open_ms, statistics.median(early), np.percentile(early, 95),
                              statistics.median(late), statistics.median(window)))  # fmt: skip
                 labeler.close()

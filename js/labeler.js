@@ -443,8 +443,7 @@ function render({ model, el }) {
       expanded = false;
     }
     rank = r;
-    doneBox.hidden = true;
-    textBox.hidden = false;
+    setDone(false);
     paint();
     ask(r);
   }
@@ -529,12 +528,14 @@ function render({ model, el }) {
     } else if (status === "invalid" && suggestion) {
       // What the suggester said, as text; it is not a label, so it cannot be accepted.
       if (suggestion.raw) {
-        suggestionLabel.textContent = clip(suggestion.raw, RAW_CHARS);
+        suggestionLabel.textContent = `“${clip(suggestion.raw, RAW_CHARS)}”`;
         invalidTag.hidden = false;
+        invalidTag.title = suggestion.error ?? "";
+        suggestionError.textContent = "It cannot be accepted: press a number key to label.";
       } else {
         suggestionLabel.textContent = "no suggestion";
+        suggestionError.textContent = `${suggestion.error ?? "the suggester gave no label"} · press a number key to label.`;
       }
-      suggestionError.textContent = (suggestion.error ?? "") + " · press a number key to label";
       suggestionHelp.hidden = true;
     } else {
       suggestionLabel.textContent = "waiting…";
@@ -586,14 +587,24 @@ function render({ model, el }) {
     for (const error of errors) banner.append(h("div", "lw-error", error));
   }
 
+  /** "All done" hides what belongs to an item (its text, suggestion and label buttons); Back and Undo stay.
+   * @param {boolean} done */
+  function setDone(done) {
+    doneBox.hidden = !done;
+    textBox.hidden = done;
+    buttons.hidden = done;
+    suggestionBox.hidden = done || !config.has_suggester;
+    acceptButton.disabled = rejectButton.disabled = done || acceptButton.disabled;
+    if (done) picker.hidden = true;
+    else picker.hidden = labels.every((l) => l.key);
+  }
+
   function showDone() {
     const status = model.get("status");
-    textBox.hidden = true;
+    setDone(true);
     expander.hidden = true;
     fields.replaceChildren();
     state.replaceChildren();
-    paintSuggestion(null);
-    doneBox.hidden = false;
     const skipped = status.counts?.skipped ?? 0;
     doneBox.replaceChildren(h("div", "lw-done-title", `All ${n.toLocaleString()} items decided.`));
     if (skipped) doneBox.append(h("div", "", `${skipped} skipped: use ← or Back to review them.`));

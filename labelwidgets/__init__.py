@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Labeler": "labelwidgets.labeler",
     "LabelingSession": "labelwidgets.session.session",
+    "ClosedError": "labelwidgets.session.session",
     "Decision": "labelwidgets.decision",
     "Suggestion": "labelwidgets.suggesters.base",
     "Suggester": "labelwidgets.suggesters.base",
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
     from labelwidgets.metrics.calibration import calibration
     from labelwidgets.metrics.drift import agreement_over_time, label_drift
     from labelwidgets.metrics.running import RunningAgreement
-    from labelwidgets.session.session import LabelingSession
+    from labelwidgets.session.session import ClosedError, LabelingSession
     from labelwidgets.store import MemoryStore, SQLStore, open_store
     from labelwidgets.suggesters.base import Item, Suggester, Suggestion
     from labelwidgets.suggesters.batch import suggest

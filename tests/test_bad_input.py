@@ -142,3 +142,81 @@ def test_very_long_text_is_sent_in_part_first():
     labeler = lw.Labeler(df, labels=["x"], store=None)
     item = labeler.widget.item_payload(0)
     assert len(item["text"]) == PREVIEW_CHARS and item["length"] == 2_000_000
+
+
+V1_SCHEMA = """
+CREATE TABLE lw_meta (key VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE lw_events (
+    id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, item_key TEXT NOT NULL, action VARCHAR(16) NOT NULL,
+    annotator TEXT NOT NULL, decided_at TEXT NOT NULL, label TEXT, suggestion TEXT, confidence FLOAT,
+    suggestion_visible BOOLEAN, suggester TEXT, note TEXT, seconds FLOAT, text_hash VARCHAR(32), undoes INTEGER,
+    session_id VARCHAR(64), client_id VARCHAR(64), client_seq INTEGER,
+    CONSTRAINT lw_events_client_once UNIQUE (client_id, client_seq)
+);
+CREATE TABLE lw_sessions (session_id VARCHAR(64) NOT NULL PRIMARY KEY, annotator TEXT NOT NULL, info TEXT NOT NULL);
+"""
+
+
+def version_1_store(path, version: str = "1") -> None:
+    """A store as labelwidgets wrote it before schema version 2: no previous_label column."""
+    import sqlite3
+
+    from labelwidgets.decision import text_hash
+
+    with sqlite3.connect(path) as conn:
+        conn.executescript(V1_SCHEMA)
+        conn.execute("INSERT INTO lw_meta VALUES ('schema_version', ?), ('labels', '[\"x\", \"y\"]')", (version,))
+        rows = [
+            ("0", "accepted", "x", "x", 0.9, 1, None, text_hash("a")),
+            ("1", "labeled", "y", None, None, None, None, text_hash("b")),
+            ("2", "labeled", "x", None, None, None, None, text_hash("c")),
+            ("2", "undo", "x", None, None, None, 3, text_hash("c")),
+        ]
+        conn.executemany(
+            "INSERT INTO lw_events (item_key, action, annotator, decided_at, label, suggestion, confidence, "
+            "suggestion_visible, undoes, text_hash) VALUES (?, ?, 'ana', '2024-05-01T10:00:00.000000+00:00', "
+            "?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+def test_a_store_written_by_an_older_version_is_migrated(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    version_1_store(path)
+    df = frame()
+    labeler = lw.Labeler(df, labels=["x", "y"], store=path, annotator="ana")
+    assert list(df["label"].iloc[:2]) == ["x", "y"] and pd.isna(df["label"].iloc[2])  # every decision intact
+    assert list(df["decision"].iloc[:2]) == ["accepted", "labeled"] and df["confidence"].iloc[0] == 0.9
+    assert labeler.position == 2 and labeler.stats["decided"] == 2
+    assert labeler.relabel(1, "x").previous_label == "y"  # the new column is there and written
+    labeler.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT value FROM lw_meta WHERE key='schema_version'").fetchone() == ("2",)
+        assert conn.execute("SELECT count(*) FROM lw_events").fetchone() == (5,)
+
+
+def test_a_store_from_a_newer_version_is_refused_and_left_alone(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "new.db"
+    version_1_store(path, version="99")
+    df = frame()
+    with pytest.raises(lw.StoreError, match=r"schema version 99, newer than this labelwidgets.*pip install -U"):
+        lw.Labeler(df, labels=["x", "y"], store=path)
+    assert "label" not in df.columns
+    with sqlite3.connect(path) as conn:  # not migrated, not written
+        assert conn.execute("SELECT value FROM lw_meta WHERE key='schema_version'").fetchone() == ("99",)
+        assert "previous_label" not in {row[1] for row in conn.execute("PRAGMA table_info(lw_events)")}
+        assert conn.execute("SELECT count(*) FROM lw_sessions").fetchone() == (0,)
+
+
+def test_relabel_of_a_never_decided_item_and_close_twice():
+    labeler = lw.Labeler(frame(), labels=["x"], store=None)
+    with pytest.raises(lw.InputError, match="has no decision to revise"):
+        labeler.relabel(0, "x")
+    labeler.close()
+    labeler.close()
+    with pytest.raises(lw.LabelwidgetsError, match="closed"):
+        labeler.relabel(0, "x")

@@ -616,7 +616,7 @@ def test_an_invalid_suggestion_shows_what_was_said_and_cannot_be_accepted(jupyte
         nb.page.keyboard.press("Enter")  # accept "spam"
         expect(root.locator(".lw-position")).to_have_text("2 / 5")
         # "probably ham?" is not a label: shown as said, with why, and it cannot be accepted
-        expect(suggestion.locator(".lw-suggestion-label")).to_have_text("probably ham?")
+        expect(suggestion.locator(".lw-suggestion-label")).to_have_text("“probably ham?”")
         expect(suggestion.locator(".lw-invalid-tag")).to_be_visible()
         expect(suggestion).to_contain_text("not one of the labels")
         expect(root.locator(".lw-action", has_text="Accept")).to_be_disabled()
@@ -634,7 +634,7 @@ def test_an_invalid_suggestion_shows_what_was_said_and_cannot_be_accepted(jupyte
         expect(errors).to_have_text(["RuntimeError: the rules service is down"])
         nb.page.keyboard.press("1")  # label it ham
         expect(root.locator(".lw-position")).to_have_text("3 / 5")
-        expect(suggestion.locator(".lw-suggestion-label")).to_have_text("unsure")
+        expect(suggestion.locator(".lw-suggestion-label")).to_have_text("“unsure”")
         expect(errors).to_have_text(["RuntimeError: the rules service is down"])
         nb.page.keyboard.press("2")
         expect(suggestion.locator(".lw-suggestion-label")).to_have_text("ham")

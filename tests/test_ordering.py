@@ -117,3 +117,41 @@ def test_a_bad_order_leaves_the_dataframe_and_store_untouched(tmp_path):
     with pytest.raises(lw.InputError):
         lw.Labeler(df, labels=["a", "b"], store=tmp_path / "s.db", order="smart")
     assert list(df.columns) == columns and not (tmp_path / "s.db").exists()
+
+
+def spread_one_row_at_a_time(values: pd.DataFrame) -> np.ndarray:
+    """The definition, row by row: 1 - share of the most common suggestion; no suggestion at all counts as 1."""
+    out = np.ones(len(values))
+    for i, row in enumerate(values.astype(object).to_numpy()):
+        present = [v for v in row if not pd.isna(v)]
+        if present:
+            out[i] = 1 - pd.Series(present).value_counts().iloc[0] / len(present)
+    return out
+
+
+@pytest.mark.parametrize("columns", [2, 3, 5])
+def test_disagreement_order_matches_its_definition_row_by_row(columns):
+    rng = np.random.default_rng(columns)
+    values = pd.DataFrame(
+        {f"m{j}": rng.choice(np.array(["a", "b", "c", None], dtype=object), 300, p=[0.4, 0.3, 0.2, 0.1])
+         for j in range(columns)}
+    )  # fmt: skip
+    values.iloc[:5] = None  # rows with no suggestion at all
+    order = by_disagreement(values, seed=2)
+    assert sorted(order) == list(range(300))
+    spread = spread_one_row_at_a_time(values)
+    assert np.all(np.diff(spread[order]) <= 1e-12)  # most disagreement first, every row in its place
+    assert np.allclose(np.sort(spread)[::-1], spread[order])
+
+
+def test_stratified_order_with_many_strata_covers_every_row_once():
+    groups = pd.Series(np.arange(5000) % 1700)  # many small strata, the case a loop per stratum is slow for
+    order = stratified(groups, seed=3)
+    assert sorted(order) == list(range(5000))
+    first_round = order[:1700]
+    assert len(set(groups.iloc[first_round])) > 1000  # the strata take turns
+
+
+def test_uncertain_order_reads_numbers_given_as_text():
+    order = by_uncertainty(pd.Series(["0.9", "0.2", None, "x"], dtype=object))
+    assert set(order[:2]) == {2, 3} and list(order[2:]) == [1, 0]

@@ -187,8 +187,10 @@ def test_on_decision_callbacks_see_decisions_and_undos_and_cannot_break_labeling
 
 def test_rerunning_the_cell_on_the_same_dataframe_reuses_its_own_columns(store_path):
     df = texts(3)
-    lw.Labeler(df, labels=["a", "b"], store=store_path).label("a")
-    again = lw.Labeler(df, labels=["a", "b"], store=store_path)  # no clash error with our own columns
+    first = lw.Labeler(df, labels=["a", "b"], store=store_path)
+    first.label("a")
+    with pytest.warns(UserWarning, match="has been closed"):
+        again = lw.Labeler(df, labels=["a", "b"], store=store_path)  # no clash error with our own columns
     assert df["label"].iloc[0] == "a" and again.position == 1
 
 
@@ -354,7 +356,8 @@ def test_suggesters_see_only_the_inputs_never_the_labelers_results(store_path, c
     for label in ["b", "b", "b", "b"]:
         first.label(label)
     peeker = Peeker()
-    again = lw.Labeler(df, labels=["a", "b"], store=store_path, columns=columns, suggester=peeker, prefetch=0)
+    with pytest.warns(UserWarning, match="another Labeler was live on this DataFrame"):
+        again = lw.Labeler(df, labels=["a", "b"], store=store_path, columns=columns, suggester=peeker, prefetch=0)
     again.goto(0)
     suggestion = again.session.prefetcher.wait(0, timeout=30)
     assert suggestion.label == "a"  # it could not copy "b"
@@ -410,7 +413,7 @@ def test_blind_items_never_wait_for_a_suggestion(store_path):
     blind = next(r for r in range(40) if labeler.session.is_blind(r))
     labeler.goto(blind)
     event = labeler.label("b")  # the gate is shut: waiting for the suggestion would hang for 30 s
-    assert event.suggestion_visible is False and labeler.stats["suggestion_waits"] == 0
+    assert event.suggestion is None and labeler.stats["suggestion_waits"] == 0  # not arrived, not waited for
     suggester.gate.set()
     labeler.close()
 

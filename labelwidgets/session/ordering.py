@@ -56,16 +56,20 @@ def by_disagreement(suggestions: pd.DataFrame, seed: int = 0) -> np.ndarray:
 def stratified(groups: pd.Series, seed: int = 0) -> np.ndarray:
     """Take turns between the values of ``groups`` (random within each), so every stratum shows up early."""
     rng = np.random.default_rng(seed)
-    codes, uniques = pd.factorize(pd.Series(groups).astype(object), use_na_sentinel=False)
+    series = pd.Series(groups)
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
     n, m = len(codes), len(uniques)
     sizes = np.bincount(codes, minlength=m)
-    # A random rank within each stratum: sort by (stratum, random), then count from each stratum's start.
-    members = np.lexsort((rng.random(n), codes))
+    # A random rank within each stratum: shuffle, then a stable sort by stratum (a radix sort on integer codes).
+    shuffled = rng.permutation(n)
+    members = shuffled[np.argsort(codes[shuffled], kind="stable")]
     rank = np.empty(n, dtype=np.int64)
     rank[members] = np.arange(n) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    # Interleave by relative position so that small strata are spread evenly through the order.
+    # Interleave by relative position so that small strata are spread evenly through the order; exact ties
+    # (strata of one size) are broken at random by sorting a shuffled copy stably.
     keys = (rank + rng.random(m)[codes]) / sizes[codes]
-    return np.lexsort((rng.random(n), keys))
+    shuffled = rng.permutation(n)
+    return shuffled[np.argsort(keys[shuffled], kind="stable")]
 
 
 def make_order(

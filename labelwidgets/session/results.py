@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -59,10 +60,12 @@ class ResultColumns:
         targets = list(names.values())
         if len(set(targets)) != len(targets):
             raise InputError(f"columns= maps two result fields to the same column: {names}.")
-        inputs = {role: col for role, col in (inputs or {}).items() if col}
-        shared = frozenset(f for f in ("suggestion", "confidence") if inputs.get(f) == names[f] and names[f] in df.columns)
+        read: dict[str, str] = {role: col for role, col in (inputs or {}).items() if col}
+        shared = frozenset(
+            f for f in ("suggestion", "confidence") if read.get(f) == names[f] and names[f] in df.columns
+        )
         by_column = {col: field for field, col in names.items()}
-        for role, col in inputs.items():
+        for role, col in read.items():
             field = by_column.get(col)
             if field is not None and field not in shared:
                 raise InputError(
@@ -147,7 +150,7 @@ class ResultColumns:
             else:
                 base = np.full(n, pd.NA, dtype=object)
                 if keep_old:
-                    base = df[name].to_numpy(dtype=object, na_value=pd.NA, copy=True)
+                    base = df[name].to_numpy(dtype=object, copy=True)
                     base[pd.isna(base)] = pd.NA
                 if values is not None and len(rows):
                     cells = values.to_numpy(dtype=object, copy=True)
@@ -161,8 +164,9 @@ class ResultColumns:
     def write(self, row: int, event: Decision | None) -> None:
         """Show ``event`` (or nothing, after an undo of the only decision) in row ``row``."""
         df = self.df
+        values: dict[str, Any]
         if event is None:
-            values: dict[str, object] = {f: None for f in RESULT_FIELDS}
+            values = {f: None for f in RESULT_FIELDS}
         else:
             values = {
                 "label": event.label,
@@ -179,7 +183,7 @@ class ResultColumns:
             if value is None:
                 value = pd.NaT if field == "decided_at" else (np.nan if field in ("confidence", "seconds") else pd.NA)
             # looked up on every write: the user may add or drop their own columns meanwhile
-            df.iat[row, df.columns.get_loc(self.names[field])] = value
+            df.iat[row, cast(int, df.columns.get_loc(self.names[field]))] = value
 
 
 def _strings(cells: np.ndarray) -> pd.arrays.StringArray:
@@ -188,5 +192,6 @@ def _strings(cells: np.ndarray) -> pd.arrays.StringArray:
     try:
         return pd.arrays.StringArray(cells)
     except ValueError:
-        return pd.arrays.StringArray(np.array([v if v is pd.NA or isinstance(v, str) else str(v) for v in cells],
-                                              dtype=object))
+        return pd.arrays.StringArray(
+            np.array([v if v is pd.NA or isinstance(v, str) else str(v) for v in cells], dtype=object)
+        )

@@ -548,11 +548,15 @@ class LabelingSession:
         started = time.perf_counter()
         # Only what the fold and the result columns need, for every event; the rest is read for the few events
         # that become Decision objects (a window of items, an undo, a revision).
-        events = self.store.events_frame(annotator=self.annotator, columns=RESTORE_FIELDS)
+        complete: Callable[[Sequence[int]], pd.DataFrame] | None = self._read_events
+        try:
+            events = self.store.events_frame(annotator=self.annotator, columns=RESTORE_FIELDS)
+        except TypeError:  # a store of the older protocol: every column, read once
+            events, complete = self.store.events_frame(annotator=self.annotator), None
         rows = np.zeros(0, dtype=np.int64)
         effective = None
         if len(events):
-            self._fold = EventFold.from_frame(events, complete=self._read_events)
+            self._fold = EventFold.from_frame(events, complete=complete)
             keys = self._fold.item_keys
             row_of_code = self.rows_of_keys(keys.to_numpy(dtype=object))
             orphan_keys = keys[row_of_code < 0]
@@ -564,7 +568,7 @@ class LabelingSession:
             stale = self._stale_mask(rows, effective["text_hash"].to_numpy(dtype=object))
             if stale.any():
                 # The text changed since this decision: do not trust it; show the item again.
-                self.stale = FrameDecisions(effective[stale], rows[stale], complete=self._read_events)
+                self.stale = FrameDecisions(effective[stale], rows[stale], complete=complete)
                 self._fold.drop(effective["item_key"][stale])
                 effective, rows = effective[~stale], rows[~stale]
         self._decided[rows] = True

@@ -176,7 +176,10 @@ class SQLStore:
             try:
                 with self.engine.begin() as conn:
                     result = conn.execute(self.events_table.insert().values(**record))
-                    (event_id,) = result.inserted_primary_key
+                    inserted = result.inserted_primary_key
+                    if inserted is None:  # never for an autoincrement key; says so rather than guess an id
+                        raise StoreError(f"{self.description!r} did not return the id of the saved decision.")
+                    (event_id,) = inserted
             except self._sa.exc.IntegrityError:
                 if event.client_id is not None and event.client_seq is not None:
                     existing = self.find_client_event(event.client_id, event.client_seq)

@@ -127,7 +127,9 @@ class SuggestionPrefetcher:
             item = self._make_item(row)
             answers = self.suggester.suggest([item], self.labels)
             if len(answers) != 1:
-                raise ValueError(f"suggest() returned {len(answers)} suggestions for 1 item; it must return one per item")
+                raise ValueError(
+                    f"suggest() returned {len(answers)} suggestions for 1 item; it must return one per item"
+                )
             suggestion = validate(answers[0], self.labels, name=name)
         except Exception as exc:  # a user's suggester must never take the labeler down
             message = f"{type(exc).__name__}: {exc}"
