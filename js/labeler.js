@@ -28,7 +28,8 @@
  * @typedef {"decide" | "undo"} OpKind
  * @typedef {{seq: number, message: Record<string, any>, sentAt: number, kind: OpKind, rank: number | null}} Pending
  * @typedef {{client: string, seq: number, kind: OpKind, rank: number | null}} Op
- * @typedef {{ops: Op[], applied: Map<string, number>, undoTarget: number | null, views: number}} SharedLog
+ * @typedef {{ops: Op[], applied: Map<string, number>, stack: number[], complete: boolean, lastEvent: number,
+ *   views: number}} SharedLog
  * @typedef {{
  *   get: (name: string) => any, set: (name: string, value: any) => void, save_changes: () => void,
  *   send: (content: any) => void, on: (event: string, cb: (...args: any[]) => void) => void,
@@ -45,10 +46,40 @@ const RAW_CHARS = 300;
 
 /**
  * What the views of one widget in this page share: the actions they sent that the kernel has not applied
- * yet, in the order sent (which is the order the kernel applies them), and the kernel's undo target.
+ * yet, in the order sent (which is the order the kernel applies them), and what the kernel's undo would
+ * revert: `stack` holds the ranks of the decisions in force, newest last, as far as this page has seen them
+ * (the kernel's undo target, then every decision and undo it reported since); `complete` says there is
+ * nothing under it.
  * @type {Map<string, SharedLog>}
  */
 const logs = new Map();
+
+const STACK_LIMIT = 10000;
+
+/** The kernel says what its undo reverts now: keep what this page knows if it agrees, else start from that.
+ * @param {SharedLog} log @param {number | null} target */
+function agreeWith(log, target) {
+  const top = log.stack.length ? log.stack[log.stack.length - 1] : null;
+  if (target === null) {
+    log.stack = [];
+    log.complete = true;
+  } else if (top !== target) {
+    log.stack = [target];
+    log.complete = false;
+  }
+}
+
+/** A decision or undo the kernel applied (every view hears of it once per page).
+ * @param {SharedLog} log @param {number} rank @param {string} action @param {number | null} target */
+function followEvent(log, rank, action, target) {
+  if (action === "undo") log.stack.pop();
+  else log.stack.push(rank);
+  if (log.stack.length > STACK_LIMIT) {
+    log.stack.splice(0, log.stack.length - STACK_LIMIT);
+    log.complete = false;
+  }
+  agreeWith(log, target);
+}
 
 /** @param {string} tag @param {string} [cls] @param {string} [text] */
 function h(tag, cls, text) {
@@ -73,10 +104,10 @@ function render({ model, el }) {
   const keyToLabel = new Map(labels.filter((l) => l.key).map((l) => [/** @type {string} */ (l.key), l.name]));
   const logId = String(config.id ?? "");
   /** @type {SharedLog} */
-  const log = logs.get(logId) ?? { ops: [], applied: new Map(), undoTarget: null, views: 0 };
+  const log = logs.get(logId) ?? { ops: [], applied: new Map(), stack: [], complete: false, lastEvent: 0, views: 0 };
   logs.set(logId, log);
   log.views += 1;
-  log.undoTarget = model.get("status").undo_target ?? null;
+  if (log.views === 1) agreeUndo(model.get("status").undo_target ?? null);
 
   /** @type {Map<number, Item>} */
   const cache = new Map();
@@ -265,27 +296,33 @@ function render({ model, el }) {
     for (const r of w.upcoming) known[r] = OPEN;
     if (w.first_undecided !== null) known[w.first_undecided] = OPEN;
     for (const [r, view] of overlay) known[r] = view ? DECIDED : OPEN;
-    log.undoTarget = w.undo_target;
+    agreeUndo(w.undo_target);
+  }
+
+  /** @param {number | null} target */
+  function agreeUndo(target) {
+    agreeWith(log, target);
   }
 
   /**
-   * The rank an undo from this view reverts: the kernel's undo target, with the actions sent from this page
-   * that the kernel has not applied yet on top (they are newer). Undefined when that goes deeper than this
-   * page knows: then the acknowledgement says.
+   * The rank an undo from this view reverts: the top of the kernel's stack of decisions in force as this page
+   * knows it, with the actions sent from this page that the kernel has not applied yet on top (they are newer).
+   * Null when there is nothing to undo; undefined when that goes deeper than this page knows: then the
+   * acknowledgement says.
    * @returns {number | null | undefined}
    */
   function undoTarget() {
-    /** @type {(number | null)[]} */
-    const stack = [];
-    let deeper = 0;
+    const stack = log.stack.slice();
     for (const op of log.ops) {
-      if (op.seq <= (log.applied.get(op.client) ?? 0)) continue; // applied: in the kernel's target already
-      if (op.kind === "decide") stack.push(op.rank);
-      else if (stack.length) stack.pop();
-      else deeper += 1;
+      if (op.seq <= (log.applied.get(op.client) ?? 0)) continue; // applied: in the stack already
+      if (op.kind === "decide" && op.rank !== null) stack.push(op.rank);
+      else if (op.kind === "undo") {
+        if (stack.length) stack.pop();
+        else if (!log.complete) return undefined;
+      }
     }
     if (stack.length) return stack[stack.length - 1];
-    return deeper ? undefined : log.undoTarget;
+    return log.complete ? null : undefined;
   }
 
   /** Ask for the window around `r` unless it is cached or was just asked for. @param {number} r */
@@ -725,17 +762,20 @@ function render({ model, el }) {
       }
       case "item": {
         const item = /** @type {Item} */ (message.item);
-        if (message.client) {
-          log.applied.set(message.client, Math.max(log.applied.get(message.client) ?? 0, message.seq ?? 0));
+        if (typeof message.event === "number" && message.event > log.lastEvent) {
+          log.lastEvent = message.event; // the first view of this page to hear of it keeps the stack
+          followEvent(log, item.rank, message.action, message.undo_target ?? null);
+          if (message.client) {
+            log.applied.set(message.client, Math.max(log.applied.get(message.client) ?? 0, message.seq ?? 0));
+          }
         }
-        if ("undo_target" in message) log.undoTarget = message.undo_target;
         remember(item);
         if (item.rank === rank && doneBox.hidden) paint();
         break;
       }
       case "ack": {
-        if ("undo_target" in message) log.undoTarget = message.undo_target;
         if (message.client !== clientId) break;
+        if ("undo_target" in message) agreeUndo(message.undo_target);
         const entry = pending.get(message.seq);
         if (!entry) break;
         pending.delete(message.seq);
@@ -793,7 +833,7 @@ function render({ model, el }) {
     }
   };
   const onStatus = () => {
-    log.undoTarget = model.get("status").undo_target ?? null;
+    agreeUndo(model.get("status").undo_target ?? null);
     renderSave();
     renderProgress();
     if (!doneBox.hidden) showDone(); // its counts come from Python and may have just arrived

@@ -79,6 +79,13 @@ def _none_if_missing(value: Any) -> Any:
     return value
 
 
+def iso_utc(value: dt.datetime) -> str:
+    """A time as stores keep it: ISO 8601 in UTC to the microsecond (a naive time is taken as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import textwrap
 
@@ -497,6 +498,24 @@ def test_no_item_is_skipped_after_an_undo(jupyter_server, browser_context):
         # No item before the cursor is undecided, whatever the path.
         position = nb.evaluate_json("labeler.position")
         assert nb.evaluate_json(f"bool(df['decision'].iloc[:{position}].notna().all())") is True
+    finally:
+        nb.close()
+
+
+def test_no_item_is_skipped_when_keys_come_faster_than_the_kernel_answers(jupyter_server, browser_context):
+    nb = open_labeler(browser_context, jupyter_server, "skip_fast.ipynb", [SETUP.format(store="skip_fast.db")])
+    try:
+        root = widget(nb)
+        focus(nb)
+        model = LabelingModel(40)
+        rng = random.Random(8)
+        keys = ["1"] * 13 + ["z", "2", "z", "z", "1", "1"]
+        keys += rng.choices(["1", "2", " ", "z", "Backspace", "ArrowLeft", "ArrowRight"], [4, 4, 1, 3, 1, 1, 1], k=40)
+        for key in keys:  # no waiting between keys: undos land while decisions are still on their way
+            nb.page.keyboard.press(key)
+            model.key(key)
+        expect(root.locator(".lw-position")).to_have_text(model.shown())
+        kernel_agrees(nb, model)
     finally:
         nb.close()
 

@@ -140,6 +140,10 @@ def test_effective_frame_is_one_row_per_item_with_its_decision_in_force():
     assert sorted(table["item_key"]) == sorted(k for k in KEYS if fold.effective(k) is not None)
     for key, event_id in zip(table["item_key"], table["id"], strict=True):
         assert fold.effective(key).id == event_id
+    assert all(isinstance(when, str) for when in table["decided_at"])  # ISO text, as the store's own rows
+    codes = dict(zip(table["item_key"], table["item_code"], strict=True))
+    assert codes.pop('"d"') == -1  # decided after the frame was folded: not one of its item_keys
+    assert all(fold.item_keys[code] == key for key, code in codes.items())
 
 
 def test_a_session_restores_exactly_what_it_had(store_path):

@@ -102,6 +102,7 @@ def test_undo_means_the_sessions_latest_decision_from_python_or_any_view(wired):
     assert labeler.df["label"].iloc[:2].tolist()[0] == "a" and labeler.df["label"].isna().iloc[1]
     item = [m for m in sent if m["type"] == "item"][-1]
     assert (item["item"]["rank"], item["client"], item["seq"], item["undo_target"]) == (1, "view2", 1, 0)
+    assert item["action"] == "undo" and item["event"] == ack["event"]  # views follow the stack of decisions
     assert widget.status["undo_target"] == 0
     labeler.undo()  # and Python's undo reverts what the views would: view1's decision
     assert widget.status["undo_target"] is None and labeler.stats["decided"] == 0

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labelwidgets.decision import ACTIONS, UNDO, Decision
+from labelwidgets.decision import ACTIONS, UNDO, Decision, iso_utc
 from labelwidgets.decision import FIELDS as EVENT_FIELDS
 
 #: What folding and restoring read of every event; the rest is read for the events that become objects.
@@ -49,6 +49,9 @@ class EventFold:
         self._objects = _Objects(frame, complete)
         codes, uniques = pd.factorize(frame["item_key"]) if n else (np.zeros(0, np.int64), np.array([], object))
         self._keys = pd.Index(uniques, dtype=object)
+        if len(self._keys):
+            # Build the key lookup table now, as part of the fold, not on the first decision after it.
+            self._keys.get_loc(self._keys[0])
         self._codes = codes
         actions = frame["action"].to_numpy(dtype=object)
         is_undo = actions == UNDO
@@ -113,7 +116,8 @@ class EventFold:
         """Every item's effective decision as one frame (the columns of the folded frame), one row per item.
 
         Vectorised over the items that have not changed since the frame was folded, which on restore is all.
-        ``with_codes`` adds ``item_code``, the item's position in `item_keys`, to save looking each key up again.
+        ``with_codes`` adds ``item_code``, the item's position in `item_keys` (-1 for an item the folded frame
+        never mentioned), to save looking each key up again.
         """
         has = self._stop > self._start
         untouched = has & ~self._keys.isin(list(self._items)) if self._items else has
@@ -121,7 +125,9 @@ class EventFold:
         part = self._frame.iloc[rows]
         if with_codes:
             part = part.assign(item_code=self._codes[rows])
-        changed = [h[-1][1].to_record() for h in self._items.values() if h]
+        changed = [
+            {**h[-1][1].to_record(), "decided_at": iso_utc(h[-1][1].decided_at)} for h in self._items.values() if h
+        ]
         if not changed:
             return part.reset_index(drop=True)
         extra = pd.DataFrame.from_records(changed, columns=list(EVENT_FIELDS))

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Collection
 from typing import Any
 
-from labelwidgets.decision import Decision
+from labelwidgets.decision import Decision, iso_utc
 from labelwidgets.errors import StoreError
 from labelwidgets.store.migrations import SCHEMA_VERSION, pending
 
@@ -286,9 +286,7 @@ def _redact_url(url: str) -> str:
 
 
 def _iso(value: dt.datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+    return iso_utc(value)
 
 
 def frame_columns(columns: Collection[str] | None) -> list[str]:

@@ -278,6 +278,8 @@ class LabelerWidget(anywidget.AnyWidget):
                     "item": self.item_payload(session.rank_of(row)),
                     "client": event.client_id,
                     "seq": event.client_seq,
+                    "event": event.id,
+                    "action": event.action,
                     "undo_target": session.undo_target(),
                 }
             )
