@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 import labelwidgets as lw
-from labelwidgets.compare.compare import compare
-from labelwidgets.compare.inputs import prepare
+from labelwidgets.comparison.compare import compare
+from labelwidgets.comparison.inputs import prepare
 from labelwidgets.suggesters.runner import run_suggesters
 
 LABELS = ["billing", "bug", "feature", "praise", "other"]

@@ -40,15 +40,15 @@ _EXPORTS = {
     "LLM": "labelwidgets.suggesters.llm.llm",
     "LocalLLM": "labelwidgets.suggesters.local",
     "suggest": "labelwidgets.suggesters.batch",
-    "compare": "labelwidgets.compare",  # the package, which is callable: see labelwidgets/compare/__init__.py
-    "Leaderboard": "labelwidgets.compare.leaderboard",
+    "compare": "labelwidgets.comparison.compare",
+    "Leaderboard": "labelwidgets.comparison.leaderboard",
     "CostNotConfirmed": "labelwidgets.suggesters.cost",
 }
 
 if TYPE_CHECKING:
     from labelwidgets import datasets
-    from labelwidgets.compare.compare import compare
-    from labelwidgets.compare.leaderboard import Leaderboard
+    from labelwidgets.comparison.compare import compare
+    from labelwidgets.comparison.leaderboard import Leaderboard
     from labelwidgets.decision import Decision
     from labelwidgets.errors import InputError, LabelwidgetsError, StoreError
     from labelwidgets.labeler import Labeler

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 DATA = textwrap.dedent(
     """
     import pandas as pd, labelwidgets as lw
-    from labelwidgets.compare.compare import compare
+    from labelwidgets.comparison.compare import compare
     human = ["ham", "spam"] * 6
     flip = {"ham": "spam", "spam": "ham"}
     df = pd.DataFrame({

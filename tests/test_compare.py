@@ -16,7 +16,7 @@ from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score
 from statsmodels.stats.contingency_tables import mcnemar
 
 import labelwidgets as lw
-from labelwidgets.compare.compare import CostNotConfirmed, Leaderboard, compare
+from labelwidgets.comparison.compare import CostNotConfirmed, Leaderboard, compare
 from labelwidgets.errors import InputError
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters import cost as cost_module
@@ -640,9 +640,9 @@ def test_importing_compare_stays_light() -> None:
 
 
 def test_lw_compare_is_callable_whatever_was_imported_first() -> None:
-    """``labelwidgets.compare`` is also a package: importing one of its modules sets the attribute to the package."""
+    """Importing a module of the comparison package never shadows the function ``lw.compare``."""
     code = (
-        "import pandas as pd, labelwidgets as lw; lw.Leaderboard; import labelwidgets.compare.scores; "
+        "import pandas as pd, labelwidgets as lw; lw.Leaderboard; import labelwidgets.comparison.scores; "
         "df = pd.DataFrame({'text': ['a', 'b'], 'label': ['x', 'y'], 'm': ['x', 'y']}); "
         "print(lw.compare(df, suggesters=[lw.FromColumn('m')], progress=False).table['accuracy'].iloc[0])"
     )

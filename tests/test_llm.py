@@ -440,7 +440,7 @@ def test_compare_asks_before_spending_on_a_priced_model():
     import pandas as pd
 
     import labelwidgets as lw
-    from labelwidgets.compare.compare import CostNotConfirmed
+    from labelwidgets.comparison.compare import CostNotConfirmed
 
     df = pd.DataFrame({"text": ["free prize " * 200] * 400, "label": ["spam"] * 400})
     with pytest.raises(CostNotConfirmed):

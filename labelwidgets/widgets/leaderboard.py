@@ -17,7 +17,7 @@ from labelwidgets.errors import LabelwidgetsError
 from labelwidgets.widgets.display import asset
 
 if TYPE_CHECKING:
-    from labelwidgets.compare.leaderboard import Leaderboard
+    from labelwidgets.comparison.leaderboard import Leaderboard
 
 WINDOW = 20  # items sent per request while stepping through disagreements
 MAX_LISTS = 8  # disagreement lists kept per widget; the browser re-opens an older one if it needs it

@@ -7,15 +7,15 @@
 
 How it works, one concept per module:
 
-* `labelwidgets.compare.inputs`: the items with a human label, and the columns suggesters must not see.
+* `labelwidgets.comparison.inputs`: the items with a human label, and the columns suggesters must not see.
 * `labelwidgets.suggesters.cost`: the money guard, asked before anything runs.
 * `labelwidgets.suggesters.runner`: every suggester over every item, in one bounded pool (the runner
   ``lw.suggest`` uses too, with the same failure semantics).
-* `labelwidgets.compare.scores`: the numbers. Every suggester is scored on the same items; an invalid output
+* `labelwidgets.comparison.scores`: the numbers. Every suggester is scored on the same items; an invalid output
   counts as a disagreement, so no entry climbs by refusing hard items. Point estimates are scikit-learn's; accuracy
   has a Wilson interval, kappa and macro-F1 a percentile bootstrap over resampled items. Two entries are *tied*
   when this sample cannot tell them apart (exact McNemar test, or a paired bootstrap of the difference).
-* `labelwidgets.compare.leaderboard`: the result, its relabels, and its widget.
+* `labelwidgets.comparison.leaderboard`: the result, its relabels, and its widget.
 
 scikit-learn, statsmodels and tqdm are imported on first use.
 """
@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from labelwidgets.compare.inputs import check_inputs_only, named_suggesters, prepare
-from labelwidgets.compare.leaderboard import Leaderboard
-from labelwidgets.compare.scores import SORT_KEYS
+from labelwidgets.comparison.inputs import check_inputs_only, named_suggesters, prepare
+from labelwidgets.comparison.leaderboard import Leaderboard
+from labelwidgets.comparison.scores import SORT_KEYS
 from labelwidgets.errors import InputError
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Suggester

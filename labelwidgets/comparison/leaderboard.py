@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from labelwidgets.compare.inputs import Prepared, as_text
-from labelwidgets.compare.scores import score, usage
+from labelwidgets.comparison.inputs import Prepared, as_text
+from labelwidgets.comparison.scores import score, usage
 from labelwidgets.errors import InputError
 from labelwidgets.keys import encode_key
 from labelwidgets.labels import LabelSet
