@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from peer_latency import load_harness  # noqa: E402
+from peer_latency import load_harness
 
 ITEM = r"^item \d+ some text$"
 
@@ -87,13 +87,27 @@ def variants(bench, root: Path) -> dict[str, tuple[str, str, str]]:
         "labelwidgets": (SETUP_LW, MAKE + "w\n", ".lw-text"),
         "labelwidgets-warm": (SETUP_LW + WARM, MAKE + "w\n", ".lw-text"),
         "labelwidgets-view": (SETUP_LW + WARM + MAKE, "w\n", ".lw-text"),
-        "floor": ("items = [f'item {{i}} some text' for i in range({N})]\n" + floor_setup,
-                  textwrap.dedent(floor.display_src), floor.item_selector),
+        "floor": (
+            "items = [f'item {{i}} some text' for i in range({N})]\n" + floor_setup,
+            textwrap.dedent(floor.display_src),
+            floor.item_selector,
+        ),
     }
 
 
-def run_one(bench, page_ctx, base: str, token: str, root: Path, name: str, n: int, k: int,
-            setup: str, display: str, selector: str) -> dict:
+def run_one(
+    bench,
+    page_ctx,
+    base: str,
+    token: str,
+    root: Path,
+    name: str,
+    n: int,
+    k: int,
+    setup: str,
+    display: str,
+    selector: str,
+) -> dict:
     import nbformat
 
     slug = re.sub(r"[^A-Za-z0-9]+", "_", f"fs_{name}_{n}_{k}")
@@ -108,7 +122,9 @@ def run_one(bench, page_ctx, base: str, token: str, root: Path, name: str, n: in
         page.goto(f"{base}/lab/workspaces/{slug}/tree/{slug}.ipynb?reset&token={token}", wait_until="domcontentloaded")
         page.wait_for_function(
             "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-            " && window.jupyterapp.shell.currentWidget.sessionContext", timeout=90_000)
+            " && window.jupyterapp.shell.currentWidget.sessionContext",
+            timeout=90_000,
+        )
         page.evaluate(bench.JS_WAIT_KERNEL)
         r = page.evaluate(bench.JS_RUN_CELL, 0)
         if r["errs"]:
@@ -120,7 +136,7 @@ def run_one(bench, page_ctx, base: str, token: str, root: Path, name: str, n: in
         out["first_item_ms"] = fs["tRaf"] - fs["t0"]
         out["view_ms"] = None if fs.get("tView") is None else fs["tView"] - fs["t0"]
         out["exec_done_ms"] = None if fs.get("tExecDone") is None else fs["tExecDone"] - fs["t0"]
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         out["error"] = f"{type(exc).__name__}: {exc}"
     finally:
         page.close()
@@ -144,8 +160,12 @@ def main(argv: list[str] | None = None) -> int:
     results: list[dict] = []
     with bench.jupyter_lab(root) as (base, token), sync_playwright() as pw:
         ctx = pw.chromium.launch_persistent_context(
-            tempfile.mkdtemp(prefix="first-show-chromium-"), executable_path=bench.CHROMIUM, headless=True,
-            args=bench.CHROMIUM_ARGS, viewport={"width": 1280, "height": 900})
+            tempfile.mkdtemp(prefix="first-show-chromium-"),
+            executable_path=bench.CHROMIUM,
+            headless=True,
+            args=bench.CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
         table = variants(bench, root)
         try:
             for k in range(args.repeat):
@@ -163,20 +183,30 @@ def main(argv: list[str] | None = None) -> int:
             xs = [r["first_item_ms"] for r in results if r["name"] == name and r["N"] == n and "first_item_ms" in r]
             ex = [r["exec_done_ms"] for r in results if r["name"] == name and r["N"] == n and r.get("exec_done_ms")]
             if xs:
-                summary[f"{name} {n}"] = {"median_ms": statistics.median(xs), "min_ms": min(xs), "max_ms": max(xs),
-                                          "runs": len(xs), "cell_done_median_ms": statistics.median(ex) if ex else None}
-    lines = ["| variant | rows | first item painted, median [min–max] (ms) | cell finished, median (ms) | runs |",
-             "|---|---|---|---|---|"]
+                summary[f"{name} {n}"] = {
+                    "median_ms": statistics.median(xs),
+                    "min_ms": min(xs),
+                    "max_ms": max(xs),
+                    "runs": len(xs),
+                    "cell_done_median_ms": statistics.median(ex) if ex else None,
+                }
+    lines = [
+        "| variant | rows | first item painted, median [min–max] (ms) | cell finished, median (ms) | runs |",
+        "|---|---|---|---|---|",
+    ]
     for key, s in summary.items():
         name, n = key.rsplit(" ", 1)
-        lines.append(f"| {name} | {int(n):,} | {s['median_ms']:.0f} [{s['min_ms']:.0f}–{s['max_ms']:.0f}] | "
-                     f"{s['cell_done_median_ms'] or float('nan'):.0f} | {s['runs']} |")
+        lines.append(
+            f"| {name} | {int(n):,} | {s['median_ms']:.0f} [{s['min_ms']:.0f}–{s['max_ms']:.0f}] | "
+            f"{s['cell_done_median_ms'] or float('nan'):.0f} | {s['runs']} |"
+        )
     table_md = "\n".join(lines)
     print(table_md)
     env = bench._env_info()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"env": env, "args": vars(args), "summary": summary, "runs": results},
-                                         indent=1, default=str))
+    Path(args.out).write_text(
+        json.dumps({"env": env, "args": vars(args), "summary": summary, "runs": results}, indent=1, default=str)
+    )
     Path(args.out).with_suffix(".md").write_text(table_md + "\n")
     return 0
 

@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Labeler": "labelwidgets.labeler",
     "LabelingSession": "labelwidgets.session.session",
-    "ClosedError": "labelwidgets.session.session",
+    "ClosedError": "labelwidgets.errors",
     "Decision": "labelwidgets.decision",
     "Suggestion": "labelwidgets.suggesters.base",
     "Suggester": "labelwidgets.suggesters.base",
@@ -42,7 +42,7 @@ _EXPORTS = {
     "suggest": "labelwidgets.suggesters.batch",
     "compare": "labelwidgets.comparison.compare",
     "Leaderboard": "labelwidgets.comparison.leaderboard",
-    "CostNotConfirmed": "labelwidgets.suggesters.cost",
+    "CostNotConfirmed": "labelwidgets.errors",
 }
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from labelwidgets.comparison.compare import compare
     from labelwidgets.comparison.leaderboard import Leaderboard
     from labelwidgets.decision import Decision
-    from labelwidgets.errors import InputError, LabelwidgetsError, StoreError
+    from labelwidgets.errors import ClosedError, CostNotConfirmed, InputError, LabelwidgetsError, StoreError
     from labelwidgets.labeler import Labeler
     from labelwidgets.labels import LabelSet
     from labelwidgets.metrics.agreement import agreement, confusion
@@ -58,12 +58,11 @@ if TYPE_CHECKING:
     from labelwidgets.metrics.calibration import calibration
     from labelwidgets.metrics.drift import agreement_over_time, label_drift
     from labelwidgets.metrics.running import RunningAgreement
-    from labelwidgets.session.session import ClosedError, LabelingSession
+    from labelwidgets.session.session import LabelingSession
     from labelwidgets.store import MemoryStore, SQLStore, open_store
     from labelwidgets.suggesters.base import Item, Suggester, Suggestion
     from labelwidgets.suggesters.batch import suggest
     from labelwidgets.suggesters.column import FromColumn
-    from labelwidgets.suggesters.cost import CostNotConfirmed
     from labelwidgets.suggesters.llm.llm import LLM
     from labelwidgets.suggesters.local import LocalLLM
     from labelwidgets.widgets.dashboard import Dashboard

@@ -13,3 +13,11 @@ class InputError(LabelwidgetsError, ValueError):
 
 class StoreError(LabelwidgetsError):
     """The decision store cannot be opened, written or reconciled with this session."""
+
+
+class ClosedError(LabelwidgetsError, RuntimeError):
+    """The labeling session was closed; it records no more decisions."""
+
+
+class CostNotConfirmed(LabelwidgetsError):
+    """A run would spend more than ``confirm_above`` dollars, or an unknown amount, and nobody said yes."""

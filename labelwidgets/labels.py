@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from labelwidgets.errors import InputError
@@ -71,7 +71,7 @@ class LabelSet:
     def __len__(self) -> int:
         return len(self.labels)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Label]:
         return iter(self.labels)
 
     def match(self, candidate: object) -> str | None:

@@ -550,7 +550,9 @@ def test_undo_after_a_python_decision_reverts_that_one(jupyter_server, browser_c
 
 
 def test_undo_across_two_views_of_one_labeler(jupyter_server, browser_context):
-    nb = open_labeler(browser_context, jupyter_server, "two_views.ipynb", [SETUP.format(store="two_views.db"), "labeler"])
+    nb = open_labeler(
+        browser_context, jupyter_server, "two_views.ipynb", [SETUP.format(store="two_views.db"), "labeler"]
+    )
     try:
         first, second = nb.page.locator(".lw-labeler").nth(0), nb.page.locator(".lw-labeler").nth(1)
         expect(second.locator(".lw-text")).to_have_text("message number 0")
@@ -579,7 +581,13 @@ def test_undo_across_two_views_of_one_labeler(jupyter_server, browser_context):
         expect(first.locator(".lw-position")).to_have_text("2 / 40")
         expect(first.locator(".lw-save")).to_have_text("Saved ✓")
         assert nb.evaluate_json("df['label'].head(3)") == ["ham", None, None]
-        assert nb.evaluate_json("labeler.decisions['action'].tolist()") == ["labeled", "labeled", "undo", "labeled", "undo"]
+        assert nb.evaluate_json("labeler.decisions['action'].tolist()") == [
+            "labeled",
+            "labeled",
+            "undo",
+            "labeled",
+            "undo",
+        ]
     finally:
         nb.close()
 
@@ -702,5 +710,50 @@ def test_show_all_keeps_the_keyboard_and_text_follows_its_direction(jupyter_serv
         expect(text).to_have_text("plain left to right")
         assert text.evaluate("el => el.matches(':dir(ltr)')")
         assert nb.evaluate_json("df['decision'].head(3).tolist()") == ["labeled", "skipped", "labeled"]
+    finally:
+        nb.close()
+
+
+def test_the_kernel_talks_to_the_widget_from_the_thread_that_serves_it(jupyter_server, browser_context):
+    cell = textwrap.dedent(
+        """
+        import threading, time, pandas as pd, labelwidgets as lw
+        class Slow:
+            name = "slow"
+            def suggest(self, items, labels):
+                time.sleep(0.05)  # answers arrive on the prefetch worker threads
+                return [lw.Suggestion(label="ham") for _ in items]
+        df = pd.DataFrame({"text": [f"message number {i}" for i in range(40)]})
+        labeler = lw.Labeler(df, labels=["ham", "spam"], store=None, suggester=Slow())
+        widget = labeler.widget
+        handled, sent, synced = set(), [], []
+        widget.on_msg(lambda _w, content, _b: handled.add(threading.current_thread().name))
+        _send = widget.send
+        def send(content, buffers=None):
+            sent.append((threading.current_thread().name, content["type"]))
+            return _send(content, buffers)
+        widget.send = send
+        widget.observe(lambda change: synced.append(threading.current_thread().name), names=["status", "position"])
+        labeler
+        """
+    )
+    nb = open_labeler(browser_context, jupyter_server, "threads.ipynb", [cell])
+    try:
+        root = widget(nb)
+        expect(root.locator(".lw-suggestion-label")).to_have_text("ham", timeout=20_000)
+        focus(nb)
+        for key in ["Enter", "Enter", "2", "z", "Enter"]:
+            nb.page.keyboard.press(key)
+        expect(root.locator(".lw-position")).to_have_text("4 / 40")
+        nb.execute("labeler.label('spam')")  # from the main thread, while another thread may serve the widget
+        expect(root.locator(".lw-position")).to_have_text("5 / 40")
+        expect(root.locator(".lw-suggestion-label")).to_have_text("ham")
+        handled, sent, synced = nb.evaluate_json("[sorted(handled), sent, synced]")
+        kinds = {kind for _, kind in sent}
+        assert {"suggestion", "item", "ack", "window"} <= kinds
+        # Every message and trait change left from a thread that delivers this widget's messages: never from a
+        # suggestion worker, never from a second thread at the same time.
+        assert {thread for thread, _ in sent} <= set(handled), (handled, sent)
+        assert set(synced) <= set(handled), (handled, synced)
     finally:
         nb.close()

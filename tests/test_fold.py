@@ -11,16 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import labelwidgets as lw
-from labelwidgets.decision import ACTIONS, UNDO, Decision
+from labelwidgets.decision import ACTIONS, UNDO, Decision, iso_utc
 from labelwidgets.session.fold import EVENT_FIELDS, RESTORE_FIELDS, EventFold
-from labelwidgets.store.sql import _iso
 
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 KEYS = ['"a"', '"b"', '"c"', '"d"']
 
 
 def frame_of(events: list[Decision]) -> pd.DataFrame:
-    records = [{**e.to_record(), "decided_at": _iso(e.decided_at)} for e in events]
+    records = [{**e.to_record(), "decided_at": iso_utc(e.decided_at)} for e in events]
     return pd.DataFrame.from_records(records, columns=list(EVENT_FIELDS))
 
 

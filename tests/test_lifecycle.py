@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import labelwidgets as lw
-from labelwidgets.session.session import ClosedError
+from labelwidgets.errors import ClosedError
 from labelwidgets.suggesters.prefetch import THREAD_PREFIX
 
 

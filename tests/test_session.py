@@ -275,12 +275,10 @@ def test_columns_from_lw_suggest_are_shown_when_named_with_from_column(store_pat
 
 def test_df_attrs_no_longer_pick_suggestions_silently(store_path):
     """The old channel: lw.suggest left a note in df.attrs and the Labeler quietly used those columns."""
-    from labelwidgets.session.results import SUGGESTED_KEY
-
     df = texts(3)
     df["suggestion"] = ["a", "b", "a"]
     df["confidence"] = [0.9, 0.4, 0.7]
-    df.attrs[SUGGESTED_KEY] = {"suggestion": "suggestion", "confidence": "confidence", "suggester": "gpt"}
+    df.attrs["labelwidgets_suggested"] = {"suggestion": "suggestion", "confidence": "confidence", "suggester": "gpt"}
     with pytest.raises(lw.InputError, match=r"FromColumn\('suggestion', confidence='confidence'\)"):
         lw.Labeler(df, labels=["a", "b"], store=store_path)
     assert list(df.columns) == ["text", "source", "suggestion", "confidence"]

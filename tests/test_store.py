@@ -60,9 +60,9 @@ def test_session_applies_a_resent_decision_once(store_path):
 def test_password_in_url_is_not_shown(tmp_path):
     store = SQLStore(f"sqlite:///{tmp_path / 'p.db'}", description="x")
     assert "secret" not in repr(store)
-    from labelwidgets.store.sql import _redact_url
+    from labelwidgets.store.sql import redact_url
 
-    assert "hunter2" not in _redact_url("postgresql://ana:hunter2@db.example/labels")
+    assert "hunter2" not in redact_url("postgresql://ana:hunter2@db.example/labels")
 
 
 WRITER = textwrap.dedent(

@@ -90,6 +90,31 @@ def test_suggestions_and_status_reach_the_browser_from_the_kernels_thread_only(s
         labeler.close()
 
 
+def test_calls_follow_the_thread_that_delivers_the_widgets_messages() -> None:
+    """JupyterLab 4 opens a subshell for widget traffic: its thread, not the main one, is where calls must run."""
+    import asyncio
+
+    on_kernel = OnKernelThread(loop=FakeKernelLoop(), thread=threading.get_ident())
+    ran: list[str] = []
+
+    def subshell() -> None:
+        async def serve() -> None:
+            arrived = asyncio.Event()
+            on_kernel.follow()  # a message of the widget is delivered on this thread
+            worker = threading.Thread(target=on_kernel, args=(lambda: (ran.append(threading.current_thread().name),
+                                                                       arrived.set()),), name="worker")  # fmt: skip
+            worker.start()
+            await asyncio.wait_for(arrived.wait(), 10)
+            worker.join()
+
+        asyncio.run(serve())
+
+    thread = threading.Thread(target=subshell, name="subshell-1")
+    thread.start()
+    thread.join()
+    assert ran == ["subshell-1"]
+
+
 def test_without_a_kernel_calls_happen_where_they_are_made() -> None:
     on_kernel = OnKernelThread()
     assert on_kernel.loop is None  # plain Python: no io_loop to hand over to

@@ -31,10 +31,10 @@ import pandas as pd
 from labelwidgets.comparison.inputs import check_inputs_only, named_suggesters, prepare
 from labelwidgets.comparison.leaderboard import Leaderboard
 from labelwidgets.comparison.scores import SORT_KEYS
-from labelwidgets.errors import InputError
+from labelwidgets.errors import CostNotConfirmed, InputError
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Suggester
-from labelwidgets.suggesters.cost import CostNotConfirmed, check_confirm_above, confirm_cost
+from labelwidgets.suggesters.cost import check_confirm_above, confirm_cost
 from labelwidgets.suggesters.runner import ProgressCallback, run_suggesters
 
 if TYPE_CHECKING:

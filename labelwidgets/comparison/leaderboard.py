@@ -15,6 +15,7 @@ from labelwidgets.comparison.scores import score, usage
 from labelwidgets.errors import InputError
 from labelwidgets.keys import encode_key
 from labelwidgets.labels import LabelSet
+from labelwidgets.session.results import written_by_labeler
 from labelwidgets.suggesters.base import Suggestion
 from labelwidgets.suggesters.runner import Run
 from labelwidgets.widgets.display import mimebundle_with_text
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from labelwidgets.widgets.leaderboard import LeaderboardWidget
 
 CORRECTION_COLUMNS = ["key", "old", "new", "at", "event"]
-_LABELER_COLUMNS = "labelwidgets_columns"  # df.attrs key under which a Labeler lists the columns it writes
 
 
 class Leaderboard:
@@ -182,7 +182,7 @@ class Leaderboard:
             )
             event_id = getattr(event, "id", None)
         elif prepared.source == "dataframe":
-            if prepared.human_column in prepared.target.attrs.get(_LABELER_COLUMNS, ()):
+            if prepared.human_column in written_by_labeler(prepared.target):
                 warnings.warn(
                     f"this DataFrame's {prepared.human_column!r} column is written by a Labeler: the correction is "
                     "made here and logged in board.corrections, but the labeler's store does not know, and restores "

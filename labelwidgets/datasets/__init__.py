@@ -14,5 +14,7 @@ def sms_spam() -> pd.DataFrame:
     number in the original collection. Attribution: SMS_SPAM_LICENSE.txt beside this file.
     """
     with resources.files(__package__).joinpath("sms_spam_500.tsv").open("r", encoding="utf-8") as handle:
-        frame = pd.read_csv(handle, sep="\t", keep_default_na=False, dtype={"id": "int64", "gold": str, "text": str})
+        frame = pd.read_csv(
+            handle, sep="\t", keep_default_na=False, dtype={"id": "int64", "gold": "str", "text": "str"}
+        )
     return frame.set_index("id")[["text", "gold"]]

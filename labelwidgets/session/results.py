@@ -19,9 +19,11 @@ _NUMBERS = ("confidence", "seconds")
 _ATTRS_KEY = "labelwidgets_columns"
 #: df.attrs key naming the store and annotator whose decisions the result columns hold.
 _SOURCE_KEY = "labelwidgets_source"
-#: Still written by ``lw.suggest`` (suggesters/batch.py); nothing reads it: suggestions in a DataFrame are used
-#: only when the Labeler is told, with ``suggester=lw.FromColumn(...)``.
-SUGGESTED_KEY = "labelwidgets_suggested"
+
+
+def written_by_labeler(df: pd.DataFrame) -> frozenset[str]:
+    """The columns of ``df`` that a Labeler writes its results into (empty when none ever did)."""
+    return frozenset(df.attrs.get(_ATTRS_KEY, ()))
 
 
 class ResultColumns:

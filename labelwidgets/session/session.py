@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.decision import REVISED, UNDO, Decision, text_hash, text_hashes, utc_now
-from labelwidgets.errors import InputError, LabelwidgetsError
+from labelwidgets.errors import ClosedError, InputError, LabelwidgetsError
 from labelwidgets.keys import decode_key, encode_key
 from labelwidgets.labels import LabelSet
 from labelwidgets.missing import is_missing
@@ -40,10 +40,6 @@ log = logging.getLogger("labelwidgets")
 #: What a caller may ask for; the session turns "label" into labeled/accepted/corrected.
 INTENTS = ("label", "accept", "correct", "reject", "skip")
 _SCAN_CHUNK = 4096
-
-
-class ClosedError(LabelwidgetsError, RuntimeError):
-    """The labeling session was closed; it records no more decisions."""
 
 
 # The one live session per DataFrame, and per (store, annotator), in this kernel. Weak, so that a Labeler

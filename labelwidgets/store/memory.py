@@ -50,12 +50,12 @@ class MemoryStore:
         """The same columns as `SQLStore.events_frame`, ``decided_at`` as ISO text."""
         import pandas as pd
 
-        from labelwidgets.store.sql import _iso, frame_columns
+        from labelwidgets.store.sql import frame_columns, iso_utc
 
         names = frame_columns(columns)
         wanted = None if ids is None else set(ids)
         records = [
-            {**e.to_record(), "decided_at": _iso(e.decided_at)}
+            {**e.to_record(), "decided_at": iso_utc(e.decided_at)}
             for e in self.events(annotator)
             if wanted is None or e.id in wanted
         ]

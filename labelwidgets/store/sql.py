@@ -8,7 +8,6 @@ event survives a killed process and a power cut.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import logging
 import threading
@@ -171,7 +170,7 @@ class SQLStore:
     def append(self, event: Decision) -> int:
         record = event.to_record()
         record.pop("id")
-        record["decided_at"] = _iso(event.decided_at)
+        record["decided_at"] = iso_utc(event.decided_at)
         with self._lock:
             try:
                 with self.engine.begin() as conn:
@@ -276,17 +275,13 @@ def _explain_open_failure(description: str, exc: Exception) -> str:
     return f"cannot open the store {description!r}: {text.splitlines()[0]}"
 
 
-def _redact_url(url: str) -> str:
+def redact_url(url: str) -> str:
     try:
         import sqlalchemy as sa
 
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except Exception:
         return url.split("@")[-1]
-
-
-def _iso(value: dt.datetime) -> str:
-    return iso_utc(value)
 
 
 def frame_columns(columns: Collection[str] | None) -> list[str]:

@@ -76,12 +76,3 @@ class Suggester(Protocol):
     name: str
 
     def suggest(self, items: Sequence[Item], labels: LabelSet) -> list[Suggestion]: ...
-
-
-def _is_missing(value: object) -> bool:
-    import pandas as pd
-
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # list-like cells are values, not missing
-        return False

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from labelwidgets.labels import LabelSet
-from labelwidgets.suggesters.base import Item, Suggestion, _is_missing
+from labelwidgets.missing import is_missing
+from labelwidgets.suggesters.base import Item, Suggestion
 
 
 class FromColumn:
@@ -33,15 +34,15 @@ class FromColumn:
         if missing:
             return Suggestion.invalid(f"column {missing[0]!r} is not in the DataFrame", model=self.name)
         value = item.fields[self.label_column]
-        if _is_missing(value):
+        if is_missing(value):
             return Suggestion.invalid("no value in this row", model=self.name)
         label = str(value)
         confidence = None
         if self.confidence_column:
             raw_conf = item.fields[self.confidence_column]
-            confidence = None if _is_missing(raw_conf) else float(raw_conf)
+            confidence = None if is_missing(raw_conf) else float(raw_conf)
         rationale = None
-        if self.rationale_column and not _is_missing(item.fields[self.rationale_column]):
+        if self.rationale_column and not is_missing(item.fields[self.rationale_column]):
             rationale = str(item.fields[self.rationale_column])
         if label not in labels:
             return Suggestion.invalid(f"{label!r} is not one of the labels {labels.names}", raw=label, model=self.name)

@@ -24,13 +24,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from labelwidgets.errors import InputError, LabelwidgetsError
+from labelwidgets.errors import CostNotConfirmed, InputError
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Item, Suggester
-
-
-class CostNotConfirmed(LabelwidgetsError):
-    """A run would spend more than ``confirm_above`` dollars, or an unknown amount, and nobody said yes."""
 
 
 @dataclass(frozen=True)

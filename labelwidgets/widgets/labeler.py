@@ -32,22 +32,60 @@ FIELD_CHARS = 300
 
 
 class OnKernelThread:
-    """Run a callable on the kernel's thread: at once when already there, else through the kernel's event loop.
+    """Run callables on the kernel thread that talks to the browser for this widget, one at a time, in order.
 
-    ipykernel's comms and traitlets expect to be used from the thread that runs the kernel; a suggestion that
-    arrives on a worker thread is handed over with ``io_loop.add_callback``. Without a kernel (plain Python,
-    tests) there is no loop to hand over to and the call happens where it is made.
+    ipykernel delivers a widget's messages on one thread: the main one, or (JupyterLab 4 with ipykernel 7)
+    the thread of a subshell the front end opens for widget traffic, so that widgets answer while a cell
+    runs. Traitlets and ipywidgets are not safe to use from two threads at once, so everything the widget
+    sends or syncs goes through that same thread: a call made there runs at once; one made elsewhere (a
+    suggestion arriving on a prefetch worker, Python code in a cell while a subshell serves the widget) is
+    handed to that thread's event loop. `follow` is called with each message, so the widget always uses the
+    thread that delivered the latest one. Without a kernel (plain Python, tests) calls run where they are made.
     """
 
     def __init__(self, loop: Any = None, thread: int | None = None):
-        self.loop = loop if loop is not None else _kernel_loop()
+        self.fallback = _kernel_loop()  # the main thread's io_loop: always there while the kernel lives
+        if loop is None and self.fallback is not None:
+            loop = _running_loop() or self.fallback
+        self.loop = loop
         self.thread = threading.get_ident() if thread is None else thread
+
+    def follow(self) -> None:
+        """Make the calling thread (which is delivering a message of this widget) the one calls are run on."""
+        if self.loop is None:
+            return
+        loop = _running_loop()
+        if loop is not None:
+            self.loop, self.thread = loop, threading.get_ident()
 
     def __call__(self, fn: Callable[..., Any], *args: Any) -> None:
         if self.loop is None or threading.get_ident() == self.thread:
             fn(*args)
         else:
-            self.loop.add_callback(fn, *args)
+            self._hand_over(fn, args)
+
+    def _hand_over(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        loop = self.loop
+        if hasattr(loop, "is_running") and not loop.is_running() and self.fallback is not None:
+            loop = self.fallback  # that thread's loop has stopped (its subshell was closed)
+            self.loop, self.thread = loop, threading.main_thread().ident
+        schedule = getattr(loop, "call_soon_threadsafe", None) or loop.add_callback
+        schedule(self._arrive, fn, args)
+
+    def _arrive(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        if threading.get_ident() == self.thread:
+            fn(*args)
+        else:  # the widget moved to another thread meanwhile: follow it
+            self._hand_over(fn, args)
+
+
+def _running_loop() -> Any:
+    import asyncio
+
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _kernel_loop() -> Any:
@@ -122,6 +160,7 @@ class LabelerWidget(anywidget.AnyWidget):
 
     # ----- browser -> session ---------------------------------------------------------
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
+        self._on_kernel.follow()
         if content.get("type") in ("decide", "undo") and "client" in content and "seq" in content:
             self._in_sequence(content)
         else:
@@ -238,9 +277,7 @@ class LabelerWidget(anywidget.AnyWidget):
 
     def _send_full_text(self, rank: int, client: Any) -> None:
         text = self._session.text_at(self._session.row_at(rank)) or ""
-        self.send(
-            {"type": "text", "client": client, "rank": rank, "text": text[:FULL_TEXT_LIMIT], "length": len(text)}
-        )
+        self.send({"type": "text", "client": client, "rank": rank, "text": text[:FULL_TEXT_LIMIT], "length": len(text)})
 
     # ----- session -> browser (always on the kernel's thread) ---------------------------
     def item_payload(self, rank: int) -> dict[str, Any]:
@@ -286,8 +323,16 @@ class LabelerWidget(anywidget.AnyWidget):
         self._push_status()
         # A view that decided or undid has moved by itself and says where with `position`; pushing the cursor
         # back to it could only send it to an older item. Python's own actions do move the views.
-        if event.client_id is None and self.position != session.cursor:
-            self.position = session.cursor
+        if event.client_id is None:
+            self._follow_cursor()
+
+    def sync_position(self) -> None:
+        """Move the views to the session's cursor (after Python's ``goto``); safe to call from any thread."""
+        self._on_kernel(self._follow_cursor)
+
+    def _follow_cursor(self) -> None:
+        if self.position != self._session.cursor:
+            self.position = self._session.cursor
 
     def _on_suggestion(self, row: int, suggestion: Suggestion) -> None:
         # Called on a prefetch worker thread.
