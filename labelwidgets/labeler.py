@@ -190,6 +190,7 @@ class Labeler:
         keys = np.empty(len(uniques), dtype=object)
         keys[:] = [decode_key(k) for k in uniques]  # element-wise: a tuple key stays one value
         frame = events.assign(key=keys[codes] if len(events) else [])[columns]
+        frame["key"] = frame["key"].infer_objects()  # integer keys stay integers, as in the DataFrame's index
         frame["confidence"] = pd.to_numeric(frame["confidence"], errors="coerce").astype(float)
         frame["decided_at"] = pd.to_datetime(frame["decided_at"], utc=True, format="ISO8601")
         return frame.reset_index(drop=True)
