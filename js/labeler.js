@@ -383,7 +383,11 @@ function render({ model, el }) {
   /** @param {string} intent @param {string} [label] */
   function act(intent, label) {
     const item = cache.get(rank);
-    if (!item || !doneBox.hidden) return; // nothing shown, or "all done": keys must not relabel the last item
+    if (!doneBox.hidden) return; // "all done": keys must not relabel the last item
+    if (!item) {
+      flash("The item is still loading: nothing was decided; press the key again once it shows.");
+      return; // nobody decides on an item they have not seen
+    }
     if (isClosed()) return;
     const suggestion = item.suggestion_status === "ready" ? item.suggestion : null;
     if ((intent === "accept" || intent === "reject") && !suggestion) {

@@ -146,3 +146,11 @@ def test_describe_error_is_one_clipped_line() -> None:
     assert describe_error(RuntimeError("a\n  b")) == "RuntimeError: a b"
     assert describe_error(KeyError()) == "KeyError"
     assert len(describe_error(ValueError("x" * 1000))) == len("ValueError: ") + 300
+
+
+def test_a_run_with_invalid_answers_is_logged_once_with_its_counts(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="labelwidgets"):
+        run_suggester(Odd(), items(6), LABELS, batch_size=6, progress=False)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "labelwidgets" and r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("odd: 4 of 6 suggestions invalid; most common: ")

@@ -25,9 +25,10 @@ What every caller gets, whatever the suggester does:
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 import warnings
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from typing import Any
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Item, Suggester, Suggestion
 from labelwidgets.suggesters.validate import validate
+
+log = logging.getLogger("labelwidgets")
 
 #: ``progress=`` may be a callable; it is called with (items answered so far, items in the run) after every batch.
 ProgressCallback = Callable[[int, int], None]
@@ -112,6 +115,10 @@ def run_suggesters(
     for name in names:
         answered = [s if s is not None else Suggestion.invalid("no answer") for s in outputs[name]]
         runs[name] = Run(name, answered, seconds[name], calls[name])
+        if runs[name].invalid:
+            errors = Counter(s.error for s in answered if not s.valid)
+            log.warning("%s: %d of %d suggestions invalid; most common: %s (%d)", name, runs[name].invalid,
+                        len(answered), *errors.most_common(1)[0])  # fmt: skip
     return runs
 
 
@@ -203,11 +210,13 @@ def _call(
                 took += seconds
                 calls += made
             return answered, took, calls
+        log.debug("%s failed on item %s: %s", name, batch[0].key, describe_error(error))
         return [Suggestion.invalid(describe_error(error), model=name, latency=took)], took, 1
     took = time.perf_counter() - began
     if not isinstance(result, Sequence) or isinstance(result, str) or len(result) != len(batch):
         count = len(result) if isinstance(result, Sequence) and not isinstance(result, str) else type(result).__name__
         why = f"suggest() returned {count} answers for {len(batch)} items"
+        log.debug("%s: %s", name, why)
         return [Suggestion.invalid(why, model=name) for _ in batch], took, 1
     share = took / len(batch)
     answered = []
