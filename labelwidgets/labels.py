@@ -36,6 +36,12 @@ class LabelSet:
             raise InputError(
                 f"labels must be a list of label names, not the string {labels!r}; for example labels=['ham', 'spam']."
             )
+        if isinstance(labels, (set, frozenset)):
+            raise InputError(
+                f"labels is a set, which has no order, but the order decides which key means which label (1 is the "
+                f"first) and must stay the same from one session to the next; pass a list, for example "
+                f"labels={sorted(map(str, labels))!r}."
+            )
         if isinstance(labels, Mapping):
             pairs = [(name, "" if desc is None else str(desc)) for name, desc in labels.items()]
         else:

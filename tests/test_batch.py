@@ -83,8 +83,10 @@ def test_bad_arguments_are_clear_errors(fault_server):
         suggest(frame(1), llm, text="body", labels=["ham", "spam"])
     with pytest.raises(InputError, match="columns to rename are"):
         suggest(frame(1), llm, labels=["ham", "spam"], columns={"label": "x"})
-    with pytest.raises(InputError, match="not a suggester"):
+    with pytest.raises(InputError, match=r"suggester='gpt-4o-mini' is a string.*lw.LLM\('gpt-4o-mini'\)"):
         suggest(frame(1), "gpt-4o-mini", labels=["ham", "spam"])  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="not a suggester: it needs a suggest"):
+        suggest(frame(1), object(), labels=["ham", "spam"])  # type: ignore[arg-type]
 
 
 def test_concurrency_is_bounded_and_used(llm_cache_dir):

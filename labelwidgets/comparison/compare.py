@@ -22,6 +22,7 @@ scikit-learn, statsmodels and tqdm are imported on first use.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,7 @@ from labelwidgets.comparison.scores import SORT_KEYS
 from labelwidgets.errors import CostNotConfirmed, InputError
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Suggester
+from labelwidgets.suggesters.check import check_suggester, na_like_label_warning
 from labelwidgets.suggesters.cost import check_confirm_above, confirm_cost
 from labelwidgets.suggesters.runner import ProgressCallback, run_suggesters
 
@@ -108,6 +110,13 @@ def compare(
     named = named_suggesters(suggesters)
     prepared = prepare(data, human=human, text=text, labels=labels, item=item, annotator=annotator, exclude=exclude)
     check_inputs_only(named, prepared)
+    for name, suggester in named.items():
+        check_suggester(suggester, prepared.frame, prepared.labels, argument=f"suggesters[{name!r}]")
+    if isinstance(data, pd.DataFrame) and prepared.human_column in data.columns:
+        note = na_like_label_warning(data[prepared.human_column], prepared.labels,
+                                     what=f"the human column {prepared.human_column!r}")  # fmt: skip
+        if note:
+            warnings.warn(note + " Those rows are left out of the comparison.", UserWarning, stacklevel=2)
     items = prepared.items()
     confirm_cost(named, items, prepared.labels, limit, caller="compare()")
     runs = run_suggesters(named, items, prepared.labels, max_workers=int(max_workers), batch_size=int(batch_size),

@@ -67,12 +67,6 @@ def named_suggesters(suggesters: Any) -> dict[str, Suggester]:
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise InputError(f"two suggesters share the name(s) {repeated}; pass a dict to name each one.")
-    for name, suggester in pairs:
-        if not callable(getattr(suggester, "suggest", None)):
-            raise InputError(
-                f"suggesters[{name!r}] is a {type(suggester).__name__}, not a suggester: it needs a "
-                "suggest(items, labels) method (see lw.Suggester)."
-            )
     return dict(pairs)
 
 

@@ -13,6 +13,7 @@ from labelwidgets.keys import encode_key
 from labelwidgets.labels import LabelSet
 from labelwidgets.missing import is_missing
 from labelwidgets.suggesters.base import Item, Suggester, Suggestion
+from labelwidgets.suggesters.check import check_suggester
 from labelwidgets.suggesters.cost import check_confirm_above, confirm_cost
 from labelwidgets.suggesters.runner import ProgressCallback, run_suggester, suggester_name
 
@@ -60,11 +61,10 @@ def suggest(
     """
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"suggest() needs a pandas DataFrame, got {type(df).__name__}.")
-    if not callable(getattr(suggester, "suggest", None)):
-        raise InputError(f"{suggester!r} is not a suggester: it needs a suggest(items, labels) method.")
     label_set = LabelSet.parse(labels)
     if text not in df.columns:
         raise InputError(f"the DataFrame has no column {text!r}; its columns are {list(df.columns)}. Pass text=...")
+    check_suggester(suggester, df, label_set)
     names = _column_names(columns)
     taken = [name for name in names.values() if name in df.columns]
     if taken and not overwrite:

@@ -44,8 +44,8 @@ class FromColumn:
         rationale = None
         if self.rationale_column and not is_missing(item.fields[self.rationale_column]):
             rationale = str(item.fields[self.rationale_column])
-        if label not in labels:
-            return Suggestion.invalid(f"{label!r} is not one of the labels {labels.names}", raw=label, model=self.name)
+        # Near misses ("Favor" for "favor") are mapped, and anything else made invalid, by suggesters.validate,
+        # the one place every suggestion is checked.
         return Suggestion(
             label=label,
             confidence=confidence,

@@ -1,0 +1,120 @@
+"""Check a suggester before labeling starts, so a mistake fails at once and not on every item later.
+
+`check_suggester` is called by the Labeler, `lw.suggest` and `lw.compare` when they are created:
+
+* the object must have the `Suggester` protocol (a ``suggest`` method); a string such as ``"chatgpt"`` is
+  refused with what to pass instead;
+* a `FromColumn` must name columns that exist (close matches are offered for a typo), and its values are read
+  against the label set: values that differ from a label only in case, quotes or whitespace are mapped (the same
+  forgiveness as every suggestion gets, `LabelSet.match`) with a note; values that name no label are warned about
+  with their counts, since every such row would become an invalid suggestion.
+
+`na_like_label_warning` catches the other silent failure: a label name that pandas reads as missing ("None",
+"NA", "null", ...) in a file read with a plain `pd.read_csv`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from labelwidgets.errors import InputError
+from labelwidgets.labels import LabelSet
+from labelwidgets.suggesters.column import FromColumn
+
+#: The strings `pd.read_csv` turns into missing values unless told ``keep_default_na=False``.
+PANDAS_NA_STRINGS = frozenset(
+    ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
+     "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+)  # fmt: skip
+
+
+def check_suggester(suggester: Any, df: pd.DataFrame | None, labels: LabelSet, *, argument: str = "suggester") -> None:
+    """Raise `InputError` for something that is not a suggester or a `FromColumn` on a missing column; warn about
+    column values outside the label set."""
+    if isinstance(suggester, str):
+        raise InputError(
+            f"{argument}={suggester!r} is a string; pass a suggester object instead, for example "
+            f"{argument}=lw.LLM({suggester!r}) for a model litellm knows, or {argument}=lw.FromColumn({suggester!r}) "
+            f"for labels already in a column."
+        )
+    if not callable(getattr(suggester, "suggest", None)):
+        raise InputError(
+            f"{argument}={suggester!r} is not a suggester: it needs a suggest(items, labels) method that returns one "
+            f"lw.Suggestion per item (lw.LLM, lw.LocalLLM and lw.FromColumn are suggesters)."
+        )
+    if isinstance(suggester, FromColumn) and df is not None:
+        _check_columns(suggester, df)
+        column = df[suggester.label_column]
+        warning = column_label_warning(column, labels, what=f"{suggester!r}")
+        if warning:
+            warnings.warn(warning, UserWarning, stacklevel=_caller_level())
+
+
+def _check_columns(suggester: FromColumn, df: pd.DataFrame) -> None:
+    for column in suggester.columns():
+        if column in df.columns:
+            continue
+        names = [str(c) for c in df.columns]
+        close = difflib.get_close_matches(str(column), names, n=3, cutoff=0.6)
+        close += [c for c in names if c.casefold() == str(column).casefold() and c not in close]
+        hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise InputError(
+            f"{suggester!r} reads the column {column!r}, which the DataFrame does not have.{hint} "
+            f"The columns are {names}."
+        )
+
+
+def column_label_warning(values: pd.Series, labels: LabelSet, *, what: str) -> str | None:
+    """What is wrong with a column of labels against ``labels``, in one message, or None when nothing is."""
+    present = values[values.notna()]
+    counts = present.astype(str).value_counts()
+    mapped = {value: labels.match(value) for value in counts.index if value not in labels}
+    near = {value: label for value, label in mapped.items() if label is not None}
+    unknown = {value: int(counts[value]) for value, label in mapped.items() if label is None}
+    parts = []
+    if unknown:
+        shown = ", ".join(f"{value!r} ×{count}" for value, count in sorted(unknown.items(), key=lambda x: -x[1])[:5])
+        total = sum(unknown.values())
+        parts.append(
+            f"{total} of {len(values)} values of {what} are not labels ({shown}"
+            f"{', …' if len(unknown) > 5 else ''}): those rows will be invalid suggestions. The labels are "
+            f"{labels.names}; pass labels that match the column, or fix the column."
+        )
+    if near:
+        shown = ", ".join(f"{value!r} → {label!r}" for value, label in list(near.items())[:5])
+        parts.append(f"{what}: values that differ from a label only in case, quotes or spacing are mapped ({shown}).")
+    na_note = na_like_label_warning(values, labels, what=what)
+    if na_note:
+        parts.append(na_note)
+    return " ".join(parts) or None
+
+
+def na_like_label_warning(values: pd.Series, labels: Iterable[Any] | LabelSet, *, what: str) -> str | None:
+    """A warning when a label is a name pandas reads as missing and ``values`` has missing cells, else None."""
+    names = labels.names if isinstance(labels, LabelSet) else [str(x) for x in labels]
+    na_like = [name for name in names if name in PANDAS_NA_STRINGS]
+    missing = int(values.isna().sum())
+    if not na_like or not missing:
+        return None
+    return (
+        f"{what} has {missing} missing value(s), and the label {na_like[0]!r} is a name pandas reads as missing: "
+        f"if those rows mean {na_like[0]!r}, read the file with pd.read_csv(..., keep_default_na=False) "
+        f"(or fill them: df[col] = df[col].fillna({na_like[0]!r}))."
+    )
+
+
+def _caller_level() -> int:
+    """The stack level of the first frame outside labelwidgets, so a warning points at the user's own line."""
+    import sys
+
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("labelwidgets"):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
