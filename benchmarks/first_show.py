@@ -57,8 +57,9 @@ async ([cellIndex, sel, pattern, timeoutMs]) => {
     };
     const mo = new MutationObserver(check);
     mo.observe(cellNode, {subtree: true, childList: true, characterData: true});
-    const to = setTimeout(() => { if (!done) { done = true; mo.disconnect(); resolve({how: 'timeout', text: read()}); } },
-                          timeoutMs);
+    const to = setTimeout(() => {
+      if (!done) { done = true; mo.disconnect(); resolve({how: 'timeout', text: read()}); }
+    }, timeoutMs);
   });
   app.shell.activateById(nb.id); nb.content.activeCellIndex = cellIndex; nb.content.deselectAll();
   const t0 = performance.now();

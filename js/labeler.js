@@ -406,7 +406,7 @@ function render({ model, el }) {
     known[decided] = DECIDED;
     sendTracked({
       type: "decide", intent, label: label ?? null, rank: decided, seconds, note: note.value || null,
-      suggestion_visible: !!suggestion,
+      suggestion_visible: !!suggestion, then: nextOpen(decided) ?? decided, // where this view goes next
     }, "decide", decided);
     note.value = "";
     advance(decided);

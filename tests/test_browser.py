@@ -748,6 +748,7 @@ def test_the_kernel_talks_to_the_widget_from_the_thread_that_serves_it(jupyter_s
         for key in ["Enter", "Enter", "2", "z", "Enter"]:
             nb.page.keyboard.press(key)
         expect(root.locator(".lw-position")).to_have_text("4 / 40")
+        expect(root.locator(".lw-save")).to_have_text("Memory only: not saved to disk")  # all acknowledged
         nb.execute("labeler.label('spam')")  # from the main thread, while another thread may serve the widget
         expect(root.locator(".lw-position")).to_have_text("5 / 40")
         expect(root.locator(".lw-suggestion-label")).to_have_text("ham")

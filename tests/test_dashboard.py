@@ -256,8 +256,8 @@ def test_what_is_kept_and_drawn_stays_bounded_however_many_decisions():
     start = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
     decisions = [synthetic(i, rng, start) for i in range(6001)]
     for decision in decisions[:-1]:
-        dash.update(decision, redraw=False)
-    dash.update(decisions[-1])
+        dash.update(decision, None, decision, redraw=False)  # a new item each: no decision in force before
+    dash.update(decisions[-1], None, decisions[-1])
     assert len(dash.figure.data[ACCURACY].x) <= 101  # a thinned history plus the current point
     assert len(dash._stream) == 500 and len(dash._window_pairs) == 540
     # the rolling numbers still equal a recompute on the last 40 decisions
@@ -272,8 +272,9 @@ def test_what_is_kept_and_drawn_stays_bounded_however_many_decisions():
     )
     for _ in range(450):  # undo far back, within undo_depth: the window is rewound exactly
         undone = decisions.pop()
-        dash.update(Decision(item_key=undone.item_key, action="undo", annotator="a", decided_at=start,
-                             undoes=undone.id, id=10_000 + len(decisions)), redraw=False)  # fmt: skip
+        undo = Decision(item_key=undone.item_key, action="undo", annotator="a", decided_at=start, undoes=undone.id,
+                        id=10_000 + len(decisions))  # fmt: skip
+        dash.update(undo, undone, None, redraw=False)
     last = decisions[-40:]
     accuracy, _, _, kappa = dash._window_values()
     assert kappa == pytest.approx(cohen_kappa_score([d.label for d in last], [d.suggestion for d in last]))
@@ -288,22 +289,24 @@ def test_a_bad_decision_leaves_the_dashboard_unchanged_and_labeling_goes_on():
         labeler.label(labeler.current["gold"])
     before = dash.summary()[["metric", "value", "n"]]
     start = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+    bad = Decision(item_key="x", action="labeled", annotator="a", decided_at=start, label="maybe", id=99)
     with pytest.raises(InputError, match="not one of the labels"):
-        dash.update(Decision(item_key="x", action="labeled", annotator="a", decided_at=start, label="maybe", id=99))
+        dash.update(bad, None, bad)
     pd.testing.assert_frame_equal(dash.summary()[["metric", "value", "n"]], before)
-    # an undo the dashboard cannot place: it reads the log again instead of guessing
-    dash.update(Decision(item_key="x", action="undo", annotator="a", decided_at=start, undoes=12345, id=100))
+    # an undo the dashboard cannot place: it starts over from the session's decisions instead of guessing
+    stray = Decision(item_key="x", action="undo", annotator="a", decided_at=start, undoes=12345, id=100)
+    dash.update(stray, None, None)
     pd.testing.assert_frame_equal(dash.summary()[["metric", "value", "n"]], before)
 
-    def broken(decision):
+    def broken(event, before, after):
         raise RuntimeError("boom")
 
-    dash._fold = broken  # a bug inside the dashboard must never stop labeling
+    dash._apply = broken  # a bug inside the dashboard must never stop labeling
     labeler.label(labeler.current["gold"])
     assert int(df["decision"].notna().sum()) == 6
     assert any("Dashboard could not show" in e for e in labeler.errors)
     assert dash.errors and "boom" in dash.errors[0]
-    del dash._fold
+    del dash._apply
     labeler.label(labeler.current["gold"])
     assert_counts_match(dash, labeler)  # rebuilt from the log, then back in step
 
@@ -469,3 +472,219 @@ def test_blind_checks_split_agreement_by_whether_the_suggestion_was_shown():
         + dash.summary().set_index("metric").loc["agreement_hidden", "n"]
         == len(pairs) - 1
     )
+
+
+# ----- one fold: the dashboard follows the session's decisions in force -----------------------------------------
+
+
+def work_with_relabels(labeler: lw.Labeler, steps: int, seed: int) -> None:
+    """Labels, accepts, corrections, rejects, skips, undos, relabels and labels of earlier items, in random turn."""
+    rng = np.random.default_rng(seed)
+    df = labeler.df
+    for _ in range(steps):
+        r = rng.random()
+        decided = df.index[df["decision"].notna()]
+        other = str(rng.choice(["ham", "spam"]))
+        if r < 0.12:
+            labeler.undo()
+        elif r < 0.24 and len(decided):
+            labeler.relabel(decided[rng.integers(len(decided))], other)  # a no-op when it already has that label
+        elif r < 0.30:
+            labeler.goto(int(rng.integers(len(df))))  # maybe a decided item: a new decision replaces its old one
+            labeler.label(other)
+        elif r < 0.36:
+            labeler.skip()
+        elif r < 0.50:
+            try:
+                labeler.reject() if r < 0.42 else labeler.accept()
+            except InputError:  # a blind-check item: its suggestion is hidden, so it can only be labeled
+                labeler.label(other)
+        else:
+            labeler.label(labeler.current["gold"] if rng.random() < 0.8 else other)
+
+
+def assert_same_as_the_session(dash: Dashboard, labeler: lw.Labeler) -> None:
+    """Every per-item count of the dashboard equals the session's fold and lw.agreement on labeler.df, exactly."""
+    df = labeler.df
+    session = labeler.session
+    assert dash._actions == session.counts  # the session's fold counts each item's decision in force
+    assert dash.n_decided == session.n_decided == int(df["decision"].notna().sum())
+    decided = df["decision"].dropna().value_counts()
+    assert {a: n for a, n in dash._actions.items() if n} == {str(a): int(n) for a, n in decided.items()}
+    table = lw.agreement(df, labels=LABELS, n_boot=20).set_index("metric")["value"]
+    summary = dash.summary().set_index("metric")["value"]
+    assert summary["pairs"] == table["n"]
+    for dashboard_name, table_name in (("accept_rate", "accept_rate"), ("accuracy", "accuracy"),
+                                       ("cohen_kappa", "cohen_kappa")):  # fmt: skip
+        assert summary[dashboard_name] == table[table_name] or (
+            math.isnan(summary[dashboard_name]) and math.isnan(table[table_name])
+        ), dashboard_name
+    assert summary["ece"] == pytest.approx(table["ece"], abs=1e-12, nan_ok=True)  # sums in another order
+    compared = pairs(df)
+    assert np.array_equal(dash._running.confusion.to_numpy(),
+                          confusion_matrix(compared["label"], compared["suggestion"], labels=LABELS))  # fmt: skip
+    assert dash._human_counts == counts(df["label"])
+    assert dash._llm_counts == counts(df.loc[df["decision"].notna(), "suggestion"])
+
+
+def blind_split(dash: Dashboard) -> dict[bool, list[int]]:
+    return {flag: list(tally) for flag, tally in dash._by_visibility.items()}
+
+
+def test_dashboard_and_session_agree_on_every_item_through_undo_relabel_and_restore(tmp_path):
+    store = tmp_path / "labels.db"
+
+    def open_labeler(df: pd.DataFrame) -> lw.Labeler:
+        return lw.Labeler(df, labels=LABELS, store=store, annotator="ana", blind=0.2, seed=3,
+                          suggester=lw.FromColumn("llm", confidence="p"))  # fmt: skip
+
+    df = sms_with_suggestions(90, agree_first=0.8)
+    labeler = open_labeler(df)
+    dash = Dashboard(labeler, n_boot=20, undo_depth=15)
+    work_with_relabels(labeler, 150, seed=11)
+    actions = labeler.decisions["action"].value_counts()
+    assert actions["revised"] >= 5 and actions["undo"] >= 5  # the mix this test is about happened
+    assert_same_as_the_session(dash, labeler)
+    assert dash.errors == [] and labeler.errors == []
+    # a dashboard opened now reads the same numbers from the session's decisions in force at once
+    fresh = Dashboard(labeler, n_boot=20)
+    assert_same_as_the_session(fresh, labeler)
+    assert blind_split(fresh) == blind_split(dash) and blind_split(dash)[False][0] > 0
+    assert_over_time_matches(fresh, labeler)  # on opening: each item's decision in force, in decision order
+    live_summary = dash.summary()[["metric", "value", "n"]].set_index("metric")
+    labeler.close()
+
+    restored_df = sms_with_suggestions(90, agree_first=0.8)
+    restored = open_labeler(restored_df)
+    reopened = Dashboard(restored, n_boot=20, undo_depth=15)
+    assert_same_as_the_session(reopened, restored)
+    assert blind_split(reopened) == blind_split(dash)  # suggestion_visible read back from the store
+    assert_over_time_matches(reopened, restored)
+    summary = reopened.summary()[["metric", "value", "n"]].set_index("metric")
+    per_item = ["decided", "pairs", "accept_rate", "accuracy", "cohen_kappa", "agreement_shown", "agreement_hidden"]
+    pd.testing.assert_frame_equal(summary.loc[per_item], live_summary.loc[per_item])
+    # undos reach back into the restored decisions, past what the dashboard can rewind: it starts over, exactly
+    for _ in range(25):
+        restored.undo()
+    assert_same_as_the_session(reopened, restored)
+    work_with_relabels(restored, 60, seed=12)
+    assert_same_as_the_session(reopened, restored)
+    assert reopened.errors == [] and restored.errors == []
+
+
+def test_opening_on_what_pushing_one_by_one_reaches():
+    """The vectorised opening leaves the rolling state (window, Page-Hinkley, thinned points, label-mix windows,
+    the stream undo rewinds) exactly where following every decision live left it."""
+    df = sms_with_suggestions(400, agree_first=0.97, agree_second=0.5, seed=4)
+    labeler = labeler_for(df)
+    options = {"window": 20, "min_periods": 5, "baseline": 30, "max_points": 16, "undo_depth": 40, "n_boot": 20}
+    live = Dashboard(labeler, **options)
+    with live.hold():
+        for i in range(380):
+            labeler.skip() if i % 13 == 0 else labeler.label(labeler.current["gold"])
+
+    def rolling_state(dash: Dashboard) -> dict[str, object]:
+        return {
+            "points": dash._points, "stride": dash._stride, "changes": list(dash._changes),
+            "n": (dash._n_decisions, dash._n_pairs_seen, dash._n_recent_seen, dash._baseline_n),
+            "window": (dash._window.confusion.to_numpy().tolist(), list(dash._window_pairs)),
+            "mix": (dash._baseline_counts, dash._recent_counts, list(dash._recent_labels)),
+            "detector": (dash._detector.n, dash._detector.mean, dash._detector.statistic),
+            "stream": [(e.id, e.pair, e.label, e.change, None if e.detector_before is None else
+                        (e.detector_before.n, e.detector_before.statistic)) for e in dash._stream],
+        }  # fmt: skip
+
+    opened = Dashboard(labeler, **options)
+    assert live.changes and live._stride > 1  # the state this test is about: alarms and thinned points
+    assert rolling_state(opened) == rolling_state(live)
+    for _ in range(50):  # rewinds both alike, past undo_depth (then both start over from the session)
+        labeler.undo()
+    assert rolling_state(opened) == rolling_state(live)
+    assert_same_as_the_session(opened, labeler)
+
+
+def fill_store(path: str, df: pd.DataFrame, n: int) -> int:
+    """``n`` decisions with suggestions, a revision on every seventh and an undo on every eleventh, written in bulk."""
+    from labelwidgets.decision import FIELDS, text_hash
+    from labelwidgets.keys import encode_key
+    from labelwidgets.store import open_store
+
+    store = open_store(path)
+    store.check_labels(LABELS)
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+    empty = dict.fromkeys(name for name in FIELDS if name != "id")
+    records = []
+    for row in range(n):
+        human, suggestion = df["gold"].iat[row], df["llm"].iat[row]
+        when = (start + dt.timedelta(seconds=row)).isoformat(timespec="microseconds")
+        base = {**empty, "item_key": encode_key(df.index[row]), "annotator": "ana", "decided_at": when,
+                "text_hash": text_hash(df["text"].iat[row]), "suggestion": suggestion,
+                "confidence": float(df["p"].iat[row]), "suggestion_visible": row % 5 != 0}  # fmt: skip
+        action = "labeled" if row % 5 == 0 else ("accepted" if human == suggestion else "corrected")
+        records.append({**base, "id": len(records) + 1, "action": action, "label": human})
+        if row % 7 == 0:
+            records.append({**base, "id": len(records) + 1, "action": "revised", "previous_label": human,
+                            "label": "spam" if human == "ham" else "ham"})  # fmt: skip
+        if row % 11 == 0:
+            records.append({**base, "id": len(records) + 1, "action": "undo", "undoes": len(records)})
+    with store.engine.begin() as conn:  # type: ignore[attr-defined]
+        conn.execute(store.events_table.insert(), records)  # type: ignore[attr-defined]
+    store.close()
+    return len(records)
+
+
+def test_opening_on_a_restored_session_makes_no_decision_objects(tmp_path, monkeypatch):
+    path = str(tmp_path / "labels.db")
+    df = sms_with_suggestions(500)
+    events = fill_store(path, df, 480)
+    labeler = lw.Labeler(df, labels=LABELS, store=path, annotator="ana", suggester=lw.FromColumn("llm", confidence="p"))
+    undone = {row for row in range(480) if row % 11 == 0 and row % 7 != 0}  # an undo of a revision leaves a label
+    assert labeler.stats["decided"] == 480 - len(undone)
+    made: list[object] = []
+    original = Decision.__init__
+
+    def counted(self: Decision, *args: object, **kwargs: object) -> None:
+        made.append(args or kwargs)
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the dashboard read the store one event object at a time")
+
+    monkeypatch.setattr(Decision, "__init__", counted)
+    monkeypatch.setattr(labeler.session.store, "events", refuse)
+    dash = Dashboard(labeler, n_boot=20)
+    assert made == [], f"{len(made)} Decision objects made for {events} stored events"
+    monkeypatch.undo()
+    assert_same_as_the_session(dash, labeler)
+    hidden = dash.summary().set_index("metric").loc["agreement_hidden", "n"]
+    assert hidden == len([row for row in range(0, 480, 5) if row not in undone])  # labeled with it hidden
+    labeler.undo()  # reaches into the restored decisions
+    assert_same_as_the_session(dash, labeler)
+
+
+def test_running_agreement_from_pairs_is_exactly_one_update_after_another():
+    rng = np.random.default_rng(5)
+    n = 3_000
+    human = rng.choice(np.array(["a", "b", "c", None], dtype=object), n)
+    suggested = rng.choice(np.array(["a", "b", None], dtype=object), n)
+    confidence = np.where(rng.random(n) < 0.2, None, rng.random(n)).astype(object)
+    confidence[:3] = [1.0, 0.0, 0.1]  # the edges of the bins
+    accepted = rng.choice(np.array([True, False, None], dtype=object), n)
+    for labels in (None, ["c", "b", "a"]):
+        one_by_one = lw.RunningAgreement(labels, n_bins=7)
+        for row in zip(human, suggested, confidence, accepted, strict=True):
+            one_by_one.update(*row)
+        at_once = lw.RunningAgreement.from_pairs(human, suggested, confidence, accepted, labels=labels, n_bins=7)
+        assert at_once.labels == one_by_one.labels
+        pd.testing.assert_frame_equal(at_once.confusion, one_by_one.confusion)
+        pd.testing.assert_frame_equal(at_once.reliability, one_by_one.reliability)  # the same sums, in order
+        for name in ("n", "agree", "kappa", "accept_rate", "n_reviewed", "ece", "notes"):
+            assert getattr(at_once, name) == getattr(one_by_one, name), name
+    with pytest.raises(InputError, match="'d' is not one of the labels"):
+        lw.RunningAgreement.from_pairs(["a", "d"], ["a", "a"], labels=["a", "b"])
+    with pytest.raises(InputError, match=r"confidence must lie in \[0, 1\], got 1.5"):
+        lw.RunningAgreement.from_pairs(["a"], ["a"], [1.5])
+    with pytest.raises(InputError, match="one entry per decision"):
+        lw.RunningAgreement.from_pairs(["a", "b"], ["a"])
+    empty = lw.RunningAgreement.from_pairs([], [], labels=["a", "b"])
+    assert empty.n == 0 and math.isnan(empty.kappa) and empty.notes == lw.RunningAgreement(["a", "b"]).notes

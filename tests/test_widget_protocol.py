@@ -184,3 +184,13 @@ def test_a_closed_session_tells_its_views_and_refuses_their_decisions(wired):
     browser(type="decide", intent="label", label="a", rank=0, client="v", seq=1)
     ack = [m for m in sent if m["type"] == "ack"][-1]
     assert ack["ok"] is False and "closed" in ack["error"]
+
+
+def test_the_cursor_moves_with_the_decision_and_a_re_send_does_not_move_it_back(wired):
+    labeler, widget, sent, browser = wired
+    browser(type="decide", intent="label", label="a", rank=0, then=1, client="v", seq=1)
+    assert labeler.position == 1  # before any `position` message: Python's next action starts where the view is
+    browser(type="decide", intent="skip", rank=1, then=2, client="v", seq=2)
+    widget.position = 7  # the view jumped ahead
+    browser(type="decide", intent="label", label="a", rank=0, then=1, client="v", seq=1)  # a late re-send
+    assert labeler.position == 7 and len(labeler.decisions) == 2

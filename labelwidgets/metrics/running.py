@@ -1,4 +1,8 @@
-"""``RunningAgreement``: human-vs-LLM agreement kept up to date one decision at a time, for the live Dashboard."""
+"""``RunningAgreement``: human-vs-LLM agreement kept up to date one decision at a time, for the live Dashboard.
+
+``RunningAgreement.from_pairs`` reaches the same state for many decisions at once, vectorised, so a dashboard opened
+on a session with hundreds of thousands of decisions does not add them one by one.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError
-from labelwidgets.metrics._checks import check_bins, check_labels
+from labelwidgets.metrics._checks import check_bins, check_labels, encode, object_values
 from labelwidgets.metrics.calibration import ece, reliability_table
 from labelwidgets.metrics.counts import NO_PAIRS, kappa_from_counts, kappa_note
 from labelwidgets.missing import is_missing
@@ -22,7 +26,7 @@ class RunningAgreement:
     ``update`` adds a decision and ``remove`` takes it back (undo); both cost O(1): they move running confusion
     counts and calibration sums, never rescanning. The properties compute through ``metrics.counts`` and
     ``metrics.calibration`` from those counts (O(number of labels)), so they read the same numbers and notes as
-    ``lw.agreement`` on the same pairs.
+    ``lw.agreement`` on the same pairs. ``from_pairs`` adds many decisions at once.
     """
 
     def __init__(self, labels: Iterable[Hashable] | None = None, *, n_bins: int = 10):
@@ -41,6 +45,70 @@ class RunningAgreement:
         self._bin_counts = np.zeros(n_bins, dtype=np.int64)
         self._bin_confidence = np.zeros(n_bins)
         self._bin_correct = np.zeros(n_bins, dtype=np.int64)
+
+    @classmethod
+    def from_pairs(
+        cls,
+        human_labels: Iterable[Any],
+        suggestions: Iterable[Any],
+        confidences: Iterable[Any] | None = None,
+        accepted: Iterable[Any] | None = None,
+        *,
+        labels: Iterable[Hashable] | None = None,
+        n_bins: int = 10,
+    ) -> RunningAgreement:
+        """The state that ``update`` reaches after adding each decision in turn, in one vectorised pass.
+
+        One entry per decision, as ``update`` takes them: ``human_labels`` and ``suggestions`` (missing where there
+        is none), ``confidences`` (None: no confidences), ``accepted`` (True/False for reviewed decisions, missing
+        for the others; None: none reviewed). The same checks and errors as ``update``, and the same numbers: the
+        calibration sums are added in the given order, as one ``update`` after another would.
+        """
+        running = cls(labels, n_bins=n_bins)
+        human = _values(human_labels)
+        suggested = _values(suggestions)
+        n = len(human)
+        confidence = _values(confidences) if confidences is not None else np.full(n, None, dtype=object)
+        reviewed_as = _values(accepted) if accepted is not None else np.full(n, None, dtype=object)
+        if not len(suggested) == len(confidence) == len(reviewed_as) == n:
+            raise InputError(
+                f"from_pairs() needs one entry per decision in each argument; got {n} human labels, "
+                f"{len(suggested)} suggestions, {len(confidence)} confidences and {len(reviewed_as)} accepted."
+            )
+        reviewed = reviewed_as != None  # noqa: E711 (elementwise on an object array)
+        running._reviewed = int(reviewed.sum())
+        running._accepted = int(reviewed_as[reviewed].astype(bool).sum())
+        is_pair = (human != None) & (suggested != None)  # noqa: E711
+        human, suggested, confidence = human[is_pair], suggested[is_pair], confidence[is_pair]
+        if running._fixed_labels:
+            for values in (human, suggested):
+                unknown = encode(values, running._labels) < 0
+                if unknown.any():
+                    running._check_label(values[unknown][0])
+        else:
+            # the order `update` would first see them in: each pair's human label, then its suggestion
+            running._labels = list(pd.unique(np.column_stack([human, suggested]).ravel()))
+        k = len(running._labels)
+        human_codes, suggested_codes = encode(human, running._labels), encode(suggested, running._labels)
+        scores = _confidences(confidence)
+        true_counts = np.bincount(human_codes, minlength=k)
+        pred_counts = np.bincount(suggested_codes, minlength=k)
+        cells = np.bincount(human_codes * k + suggested_codes, minlength=k * k).reshape(k, k)
+        running._true = {label: int(c) for label, c in zip(running._labels, true_counts, strict=True) if c}
+        running._pred = {label: int(c) for label, c in zip(running._labels, pred_counts, strict=True) if c}
+        names = running._labels
+        running._cells = {(names[i], names[j]): int(cells[i, j]) for i, j in np.argwhere(cells)}
+        agree = human_codes == suggested_codes
+        running._n = int(is_pair.sum())
+        running._agree = int(agree.sum())
+        scored = ~np.isnan(scores)
+        if scored.any():
+            # the bins of lw.calibration: [b/n_bins, (b+1)/n_bins), 1.0 in the last
+            bins = np.minimum(np.floor(scores[scored] * n_bins).astype(np.int64), n_bins - 1)
+            running._bin_counts = np.bincount(bins, minlength=n_bins).astype(np.int64)
+            running._bin_confidence = np.bincount(bins, weights=scores[scored], minlength=n_bins).astype(float)
+            running._bin_correct = np.bincount(bins, weights=agree[scored], minlength=n_bins).astype(np.int64)
+        return running
 
     def _check_label(self, value: Hashable) -> None:
         if self._fixed_labels and value not in self._labels:
@@ -172,3 +240,24 @@ class RunningAgreement:
         if not self._bin_counts.sum():
             notes["ece"] = "no pair has a confidence"
         return notes
+
+
+def _values(values: Iterable[Any]) -> np.ndarray:
+    """An object array with every kind of missing value as None."""
+    if isinstance(values, pd.Series):
+        series = values
+    else:
+        series = pd.Series(values if isinstance(values, np.ndarray) else list(values), dtype=object)
+    return object_values(series)
+
+
+def _confidences(values: np.ndarray) -> np.ndarray:
+    """Confidences of pairs as floats, NaN where missing; the error ``update`` gives for one outside [0, 1]."""
+    try:
+        scores = np.where(values == None, np.nan, values).astype(float)  # noqa: E711 (elementwise)
+    except (TypeError, ValueError):
+        raise InputError("confidences must be numbers in [0, 1] or missing.") from None
+    outside = ~np.isnan(scores) & ~((scores >= 0) & (scores <= 1))
+    if outside.any():
+        raise InputError(f"confidence must lie in [0, 1], got {values[outside][0]!r}.")
+    return scores

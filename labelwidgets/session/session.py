@@ -151,6 +151,7 @@ class LabelingSession:
         self._orphans = pd.DataFrame()
         self.errors: list[str] = []
         self._listeners: list[Callable[[Decision], None]] = []
+        self._change_listeners: list[Callable[[Decision, Decision | None, Decision | None], None]] = []
         self._suggestion_listeners: list[Callable[[int, Suggestion], None]] = []
         self._error_listeners: list[Callable[[str], None]] = []
         self._close_listeners: list[Callable[[str], None]] = []
@@ -268,6 +269,27 @@ class LabelingSession:
     # ----- decisions -----------------------------------------------------------------
     def on_decision(self, callback: Callable[[Decision], None]) -> None:
         self._listeners.append(callback)
+
+    def on_change(self, callback: Callable[[Decision, Decision | None, Decision | None], None]) -> None:
+        """Call ``callback(event, before, after)`` for each event this session folds in, undo included.
+
+        ``before`` and ``after`` are the item's effective decision before and after ``event`` (`EventFold.apply`):
+        a view that moves its counts by them follows the session's own resolution of undo and revision, never a
+        copy of it. Called in the order the events were applied, inside the session's lock (a later event waits for
+        it), after the event is stored and in the DataFrame; keep it quick. A callback that raises is reported in
+        ``errors`` and does not stop the decision.
+        """
+        self._change_listeners.append(callback)
+
+    def effective_frame(self) -> pd.DataFrame:
+        """Each decided item's decision in force, one row per item, as ``on_change`` listeners have followed them.
+
+        Columns are `Decision` fields; items whose text changed (``stale``) and keys not in the DataFrame are left
+        out, as in the DataFrame. Decisions restored from a store hold only the fields a restore reads
+        (`fold.RESTORE_FIELDS`); the others are missing there. Vectorised: no object per decision.
+        """
+        with self._lock:
+            return self._fold.effective_frame()
 
     def on_suggestion(self, callback: Callable[[int, Suggestion], None]) -> None:
         self._suggestion_listeners.append(callback)
@@ -467,11 +489,16 @@ class LabelingSession:
         except Exception:
             log.exception("could not save a %s decision to %s", event.action, self.store.description)
             raise
-        _, after = self._fold.apply(event)
+        before, after = self._fold.apply(event)
         self._decided[row] = after is not None
         self._results.write(row, after)
         if event.client_id is not None and event.client_seq is not None:
             self._by_client[(event.client_id, event.client_seq)] = event
+        for callback in list(self._change_listeners):
+            try:
+                callback(event, before, after)
+            except Exception as exc:
+                self.report_error(f"on_change callback {getattr(callback, '__name__', callback)!r} failed: {exc!r}")
         return event
 
     def goto(self, rank: int) -> None:
@@ -749,6 +776,7 @@ class LabelingSession:
             except Exception:
                 log.exception("an on_close callback failed")
         self._listeners.clear()
+        self._change_listeners.clear()
         self._suggestion_listeners.clear()
         self._error_listeners.clear()
         self._close_listeners.clear()

@@ -5,6 +5,11 @@ browser, so four widgets would cost four times that. Each decision moves running
 worst for the rolling window) and redraws a bounded number of points, so the cost of a decision does not grow with
 the number of decisions; the bootstrap interval of Cohen's kappa is recomputed every ``interval_every`` decisions
 or on ``refresh()``. plotly is imported when a Dashboard is made, never by ``import labelwidgets``.
+
+The dashboard keeps no decisions of its own. What an undo, a relabel or a changed text means for an item is
+decided once, by the session's event fold (`session/fold.py`): the dashboard opens on the session's decisions in
+force (`LabelingSession.effective_frame`, vectorised) and then moves its counts by each change the session reports
+(`LabelingSession.on_change`: the item's decision in force before and after the event).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import pandas as pd
 
 from labelwidgets.decision import ACTIONS, UNDO, Decision
 from labelwidgets.errors import InputError
-from labelwidgets.metrics._checks import sorted_labels
+from labelwidgets.metrics._checks import object_values, sorted_labels
 from labelwidgets.metrics.counts import bootstrap_confusion, kappa_from_counts, percentile_interval, wilson_interval
 from labelwidgets.metrics.drift import PageHinkley, js_distance, psi, psi_reading
 from labelwidgets.metrics.pairs import REVIEW_DECISIONS
@@ -47,17 +52,6 @@ if TYPE_CHECKING:
     from labelwidgets.labeler import Labeler
 
 _MAX_CHANGES_SHOWN = 200
-
-
-class _Event(NamedTuple):
-    """What the dashboard keeps of a decision: enough to take it back out of the counts."""
-
-    id: int | None
-    action: str
-    human: str | None  # the final human label (None for skipped and rejected)
-    suggestion: str | None
-    confidence: float | None
-    visible: bool | None = None  # was the suggestion on screen (False on blind-check items)
 
 
 class _StreamEntry(NamedTuple):
@@ -85,9 +79,10 @@ class Dashboard:
     * agreement over time: the share of the last ``window`` pairs where the suggestion equals the human label,
       its Wilson interval (band), Cohen's kappa of the same window, and ✕ where the Page-Hinkley test
       (``detector``) finds a change in the agree/disagree stream. x is the decision number. NaN (a gap) while the
-      window holds fewer than ``min_periods`` pairs. The same numbers as ``lw.agreement_over_time(labeler.df)``
-      for a session without relabels: the chart keeps history, so a later relabel of an item does not rewrite it.
-      At most about ``max_points`` points are drawn; older ones are thinned.
+      window holds fewer than ``min_periods`` pairs. On opening it is ``lw.agreement_over_time(labeler.df)``: each
+      item's decision in force, in decision order. From then on it follows every decision as it comes and keeps
+      that history, so a later relabel adds a point rather than rewriting an old one (and an undo takes the
+      latest point back out). At most about ``max_points`` points are drawn; older ones are thinned.
     * confusion counts, rows people's labels, columns suggestions (``lw.confusion``).
     * label mix: decided items per label from people and from the LLM, with the JS distance and PSI between the
       two mixes, and between people's last ``window`` labels and their first ``baseline`` labels (the PSI reading:
@@ -95,16 +90,24 @@ class Dashboard:
     * calibration: per confidence bin, the mean stated confidence and the share of suggestions people kept,
       and the expected calibration error (``lw.calibration``), when the suggester gives confidences.
 
-    Every count is the current state of each item, as in ``labeler.df``: a relabel replaces the item's decision
-    and an undo takes it back. Without a suggester, the dashboard shows progress and the label mix and says that
-    agreement needs suggestions. A failure inside the dashboard is recorded in ``dash.errors`` (and the labeler's
-    ``errors``) and never stops labeling.
+    Every count is the current state of each item, as in ``labeler.df`` and ``lw.agreement(labeler.df)``: the
+    dashboard holds no decisions of its own but moves its counts by the labeling session's own changes
+    (``LabelingSession.on_change``: an item's decision in force before and after each event), so undo, relabel
+    and text that changed since labeling (``labeler.stale``) resolve exactly as in the session. A ``revised``
+    decision (``labeler.relabel``) counts in label agreement with its new label against the suggestion the item
+    had, and not in the accept rate: revising a label is not accepting a suggestion. Without a suggester, the
+    dashboard shows progress and the label mix and says that agreement needs suggestions. A failure inside the
+    dashboard is recorded in ``dash.errors`` (and the labeler's ``errors``) and never stops labeling.
+
+    Opening on a session with many decisions (restored from a store) is vectorised over the session's effective
+    decisions; no decision becomes an object. After that a decision costs the same however many came before.
 
     Options: ``window``/``min_periods``, the rolling window of pairs and the fewest pairs it is drawn with;
     ``baseline``, how many of people's first labels the label-mix drift compares with (default ``window``);
     ``n_boot``/``seed``/``ci``, the bootstrap of Cohen's kappa, as in ``lw.agreement``; ``n_bins``, calibration
     bins; ``max_points``, points drawn over time; ``undo_depth``, how far back an undo can rewind the rolling
-    window before the dashboard re-reads the labeler's log instead; ``detector``, a ``PageHinkley`` to copy.
+    window before the dashboard starts over from the session's decisions instead; ``detector``, a
+    ``PageHinkley`` whose settings it copies.
 
     ``dash.summary()`` gives the headline numbers as a table, ``dash.refresh()`` recomputes the interval now, and
     ``with dash.hold():`` redraws once after a scripted block of decisions.
@@ -147,27 +150,30 @@ class Dashboard:
         self.n_bins = int(n_bins)
         self.max_points = int(max_points)
         self.undo_depth = int(undo_depth)
+        # its settings, not its state: the test runs over the decisions from the first, as agreement_over_time's
         self._detector_template = copy.deepcopy(detector) if detector is not None else PageHinkley()
+        self._detector_template.reset()
         self.errors: list[str] = []
         self._lock = threading.RLock()
         self._closed = False
         self._needs_rebuild = False
         self._held = 0
+        self._n_changes = 0  # changes received from the session, to notice one that arrives during a _load
         self._labels = list(labeler.session.labels.names)
         self._index = {name: i for i, name in enumerate(self._labels)}
         self._canonical = [self._index[name] for name in sorted_labels(self._labels)]
         self._reset()
-        self._replay_store()
         self.figure = agreement_skeleton(widget=True, height=height)
         self._drawn: AgreementPanels | None = None
+        # listen first, then read: a change that comes in between is noticed by _load, not lost
+        labeler.session.on_change(self._on_change)
+        self._load()
         self._refresh_interval()
         self._draw()
-        labeler.on_decision(self._on_decision)
 
     # ----- state ---------------------------------------------------------------------------------------------
     def _reset(self) -> None:
         k = len(self._labels)
-        self._items: dict[str, list[_Event]] = {}  # item key -> its decisions still in force, oldest first
         self._running = RunningAgreement(self._labels, n_bins=self.n_bins)
         self._actions = dict.fromkeys(ACTIONS, 0)
         self._human_counts = [0] * k
@@ -193,17 +199,176 @@ class Dashboard:
         self._interval_pairs: int | None = None
         self._since_interval = 0
 
-    def _replay_store(self) -> None:
-        """Fold in the decisions the labeler restored from its store (this annotator's, items in the DataFrame)."""
+    def _load(self) -> None:
+        """Start over from the session's decisions in force (on opening, and whenever out of step)."""
         session = self.labeler.session
-        stale = {session.key_at(row) for row in session.stale}
-        known: dict[str, bool] = {}
-        for event in session.store.events(annotator=session.annotator):
-            if event.item_key not in known:
-                known[event.item_key] = event.item_key not in stale and session.row_of_key(event.item_key) is not None
-            if known[event.item_key]:
-                self._fold(event)
+        while True:
+            seen = self._n_changes
+            # Read outside this dashboard's lock: the session calls in here holding its own lock.
+            frame = self._with_visibility(session.effective_frame())
+            with self._lock:
+                if self._n_changes == seen:  # else a change came in meanwhile, maybe in the frame or not: again
+                    self._reset()
+                    self._build(frame)
+                    return
 
+    def _with_visibility(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The frame with ``suggestion_visible`` for every pair, for the blind-check split.
+
+        A restore reads only what the fold and the DataFrame need; whether the suggestion was on screen is read
+        here, for all the annotator's events in one query of two columns.
+        """
+        pairs = frame["label"].notna() & frame["suggestion"].notna()
+        if "suggestion_visible" in frame.columns:
+            unknown = pairs & frame["suggestion_visible"].isna()
+        else:
+            unknown = pairs
+        if not unknown.any():
+            return frame
+        session = self.labeler.session
+        try:
+            stored = session.store.events_frame(annotator=session.annotator, columns=("suggestion_visible",))
+        except TypeError:  # a store of the older protocol: every column
+            stored = session.store.events_frame(annotator=session.annotator)
+        by_id = pd.Series(stored["suggestion_visible"].to_numpy(dtype=object), index=stored["id"].to_numpy())
+        visible = (
+            frame["suggestion_visible"].to_numpy(dtype=object, copy=True)
+            if "suggestion_visible" in frame.columns
+            else np.full(len(frame), None, dtype=object)
+        )
+        mask = unknown.to_numpy(dtype=bool)
+        visible[mask] = by_id.reindex(frame["id"].to_numpy()[mask]).to_numpy(dtype=object)
+        return frame.assign(suggestion_visible=visible)
+
+    def _build(self, frame: pd.DataFrame) -> None:
+        """Every count and the rolling state from the decisions in force, vectorised; O(undo_depth) objects."""
+        if not len(frame):
+            return
+        frame = frame.iloc[np.argsort(pd.to_numeric(frame["id"]).to_numpy(dtype=float), kind="stable")]
+        actions = object_values(frame["action"])
+        unknown = sorted({str(a) for a in pd.unique(actions) if a not in ACTIONS})
+        if unknown:
+            raise InputError(f"unknown actions {unknown}; expected one of {list(ACTIONS)}.")
+        label = object_values(frame["label"])
+        human = label.copy()
+        human[np.isin(actions, ("skipped", "rejected"))] = None  # what _human_label gives, for every row
+        suggestion = object_values(frame["suggestion"])
+        confidence = object_values(frame["confidence"]) if "confidence" in frame.columns else None
+        visible = object_values(frame["suggestion_visible"]) if "suggestion_visible" in frame.columns else None
+        accepted = np.where(np.isin(actions, REVIEW_DECISIONS), actions == "accepted", None)
+        k = len(self._labels)
+        human_codes = self._codes(human)
+        suggestion_codes = self._codes(suggestion)
+        self._running = RunningAgreement.from_pairs(
+            human, suggestion, confidence, accepted, labels=self._labels, n_bins=self.n_bins
+        )
+        tally = pd.Series(actions).value_counts()
+        self._actions = {action: int(tally.get(action, 0)) for action in ACTIONS}
+        self._human_counts = np.bincount(human_codes[human_codes >= 0], minlength=k).tolist()
+        self._llm_counts = np.bincount(suggestion_codes[suggestion_codes >= 0], minlength=k).tolist()
+        is_pair = (human_codes >= 0) & (suggestion_codes >= 0)
+        agrees = human_codes == suggestion_codes
+        if visible is not None:
+            known = is_pair & (visible != None)  # noqa: E711 (elementwise on an object array)
+            shown = np.where(known, visible, False).astype(bool)
+            for flag, rows in ((True, known & shown), (False, known & ~shown)):
+                self._by_visibility[flag] = [int(rows.sum()), int((rows & agrees).sum())]
+        self._build_stream(frame["id"].to_numpy(), human_codes, suggestion_codes, is_pair)
+
+    def _build_stream(self, ids: np.ndarray, human: np.ndarray, suggested: np.ndarray, is_pair: np.ndarray) -> None:
+        """The decision-order state (rolling window, Page-Hinkley, label-mix windows, points) after these
+        decisions, as pushing them one by one would leave it; only the last ``undo_depth`` become objects."""
+        n = len(ids)
+        labels = self._labels
+        k = len(labels)
+        self._n_decisions = n
+        pair_x = np.flatnonzero(is_pair) + 1  # the decision number of each pair
+        h, s = human[is_pair], suggested[is_pair]
+        agree = (h == s).astype(float)
+        n_pairs = self._n_pairs_seen = len(h)
+        # The change detector is the one Page-Hinkley test, run over the stream; the states before each pair of
+        # the last undo_depth decisions are kept, so that undo can rewind it.
+        tail_start = max(0, n - self.undo_depth)
+        tail_pairs = int(is_pair[tail_start:].sum())
+        head = n_pairs - tail_pairs
+        detector = copy.deepcopy(self._detector_template)
+        alarms = detector.detect(agree[:head]) if head else np.zeros(0, dtype=bool)
+        befores = []
+        tail_alarms = []
+        for x in agree[head:].tolist():
+            befores.append(copy.copy(detector))
+            tail_alarms.append(detector.update(x))
+        self._detector = detector
+        alarms = np.concatenate([alarms, np.array(tail_alarms, dtype=bool)])
+        # the rolling window's values after any pair, computed only where they are needed (drawn points, alarms)
+        cum_agree = np.concatenate([[0.0], np.cumsum(agree)])
+
+        def values_at(numbers: np.ndarray) -> tuple[np.ndarray, ...]:
+            start = np.maximum(numbers - self.window, 0)
+            in_window = numbers - start
+            agreeing = cum_agree[numbers] - cum_agree[start]
+            # per-label counts of each window: (windows × window) positions, not (pairs × labels) running sums
+            at = start[:, None] + np.arange(self.window)[None, :]
+            inside = at < numbers[:, None]
+            which = np.broadcast_to(np.arange(len(numbers))[:, None], at.shape)[inside] * k
+            human_counts, suggested_counts = (
+                np.bincount(which + codes[at[inside]], minlength=len(numbers) * k).reshape(-1, k) for codes in (h, s)
+            )
+            kappa = kappa_from_counts(agreeing, human_counts, suggested_counts)
+            low, high = wilson_interval(agreeing, in_window, self.ci)
+            enough = in_window >= self.min_periods
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = agreeing / in_window
+            return tuple(np.where(enough, v, np.nan) for v in (share, low, high, kappa))
+
+        while n_pairs // self._stride > self.max_points:  # the thinning _add_point would have reached
+            self._stride *= 2
+        drawn = np.arange(self._stride, n_pairs + 1, self._stride)
+        if len(drawn):
+            share, low, high, kappa = values_at(drawn)
+            self._points = list(
+                zip(pair_x[drawn - 1].astype(float).tolist(), drawn.tolist(), share.tolist(), low.tolist(),
+                    high.tolist(), kappa.tolist(), strict=True)
+            )  # fmt: skip
+        fired = (np.flatnonzero(alarms) + 1)[-_MAX_CHANGES_SHOWN:]
+        if len(fired):
+            share = values_at(fired)[0]
+            self._changes.extend(zip(pair_x[fired - 1].astype(float).tolist(), share.tolist(), strict=True))
+        kept = self.window + self.undo_depth
+        window_pairs = list(zip([labels[i] for i in h[-kept:]], [labels[i] for i in s[-kept:]], strict=True))
+        self._window_pairs.extend(window_pairs)
+        recent_pairs = window_pairs[-self.window :]
+        self._window = RunningAgreement.from_pairs(
+            [a for a, _ in recent_pairs], [b for _, b in recent_pairs], labels=labels
+        )
+        # the label mix: people's first `baseline` labels, then a rolling window of the ones after
+        said = human[human >= 0]
+        self._baseline_n = min(self.baseline, len(said))
+        self._baseline_counts = np.bincount(said[: self._baseline_n], minlength=k).tolist()
+        recent = said[self._baseline_n :]
+        self._n_recent_seen = len(recent)
+        self._recent_counts = np.bincount(recent[len(recent) - min(len(recent), self.window) :], minlength=k).tolist()
+        self._recent_labels.extend(labels[i] for i in recent[-kept:])
+        # the stream itself, as far back as undo can reach
+        pair_number = np.cumsum(is_pair)
+        for row in range(tail_start, n):
+            j = int(pair_number[row]) - head - 1  # index of this decision's pair among the tail's, if one
+            said_label = labels[human[row]] if human[row] >= 0 else None
+            if is_pair[row]:
+                pair = (labels[human[row]], labels[suggested[row]])
+                self._stream.append(_StreamEntry(int(ids[row]), pair, said_label, befores[j], bool(tail_alarms[j])))
+            else:
+                self._stream.append(_StreamEntry(int(ids[row]), None, said_label, None, False))
+
+    def _codes(self, values: np.ndarray) -> np.ndarray:
+        """Each value's position in the label set, -1 where missing; an error for a label not in the set."""
+        codes = pd.Index(self._labels, dtype=object).get_indexer(values)
+        stray = (codes < 0) & (values != None)  # noqa: E711 (elementwise on an object array)
+        if stray.any():
+            raise InputError(f"{values[stray][0]!r} is not one of the labels {self._labels}.")
+        return np.asarray(codes, dtype=np.int64)
+
+    # ----- one change at a time ------------------------------------------------------------------------------
     def _check(self, decision: Decision) -> None:
         """Raise before touching any count, so that a bad decision leaves the dashboard as it was."""
         if decision.action != UNDO and decision.action not in ACTIONS:
@@ -216,67 +381,50 @@ class Dashboard:
         if decision.confidence is not None and not 0 <= decision.confidence <= 1:
             raise InputError(f"confidence must lie in [0, 1], got {decision.confidence!r}.")
 
-    def _fold(self, decision: Decision) -> None:
-        self._check(decision)
-        if decision.action == UNDO:
-            self._undo(decision)
-            return
-        event = _Event(
-            decision.id,
-            decision.action,
-            None if decision.action in ("skipped", "rejected") else decision.label,
-            decision.suggestion,
-            decision.confidence,
-            decision.suggestion_visible,
-        )
-        history = self._items.setdefault(decision.item_key, [])
-        if history:
-            self._count(history[-1], -1)  # a relabel replaces the item's decision
-        history.append(event)
-        self._count(event, +1)
-        self._push(event)
-
-    def _undo(self, decision: Decision) -> None:
-        history = self._items.get(decision.item_key, [])
-        position = next((i for i in range(len(history) - 1, -1, -1) if history[i].id == decision.undoes), None)
-        if position is None:
-            raise _OutOfStep(f"undo of event {decision.undoes}, which the dashboard never saw")
-        if position == len(history) - 1:
-            self._count(history[-1], -1)
-            history.pop()
-            if history:
-                self._count(history[-1], +1)
+    def _apply(self, event: Decision, before: Decision | None, after: Decision | None) -> None:
+        self._check(event)
+        if after is not None:
+            self._check(after)
+        if before is not after:  # the item's decision in force changed: the old one leaves every count
+            if before is not None:
+                self._count(before, -1)
+            if after is not None:
+                self._count(after, +1)
+        if event.action == UNDO:
+            if not self._stream or self._stream[-1].id != event.undoes:
+                raise _OutOfStep(f"undo of event {event.undoes}, which is not the latest decision in the stream")
+            self._pop()
         else:
-            del history[position]
-        if not history:
-            del self._items[decision.item_key]
-        if not self._stream or self._stream[-1].id != decision.undoes:
-            raise _OutOfStep(f"undo of event {decision.undoes}, which is not the latest decision in the stream")
-        self._pop()
+            self._push(event)
 
-    def _count(self, event: _Event, step: int) -> None:
+    def _count(self, decision: Decision, step: int) -> None:
         """Add (step=+1) or take back (-1) an item's decision in force."""
-        accepted = None
-        if event.action in REVIEW_DECISIONS:
-            accepted = event.action == "accepted"
+        human = _human_label(decision)
+        accepted = decision.action == "accepted" if decision.action in REVIEW_DECISIONS else None
         if step > 0:
-            self._running.update(event.human, event.suggestion, event.confidence, accepted)
+            self._running.update(human, decision.suggestion, decision.confidence, accepted)
         else:
-            self._running.remove(event.human, event.suggestion, event.confidence, accepted)
-        self._actions[event.action] += step
-        if event.human is not None:
-            self._human_counts[self._index[event.human]] += step
-        if event.suggestion is not None:
-            self._llm_counts[self._index[event.suggestion]] += step
-        if event.human is not None and event.suggestion is not None and event.visible is not None:
-            tally = self._by_visibility[bool(event.visible)]
+            if self._actions[decision.action] < 1:
+                raise _OutOfStep(f"a {decision.action} decision leaves the counts, which hold none")
+            try:
+                self._running.remove(human, decision.suggestion, decision.confidence, accepted)
+            except InputError as exc:
+                raise _OutOfStep(str(exc)) from exc
+        self._actions[decision.action] += step
+        if human is not None:
+            self._human_counts[self._index[human]] += step
+        if decision.suggestion is not None:
+            self._llm_counts[self._index[decision.suggestion]] += step
+        if human is not None and decision.suggestion is not None and decision.suggestion_visible is not None:
+            tally = self._by_visibility[bool(decision.suggestion_visible)]
             tally[0] += step
-            tally[1] += step * (event.human == event.suggestion)
+            tally[1] += step * (human == decision.suggestion)
 
     # ----- the rolling state in decision order ----------------------------------------------------------------
-    def _push(self, event: _Event) -> None:
+    def _push(self, decision: Decision) -> None:
         self._n_decisions += 1
-        pair = (event.human, event.suggestion) if event.human is not None and event.suggestion is not None else None
+        human = _human_label(decision)
+        pair = (human, decision.suggestion) if human is not None and decision.suggestion is not None else None
         detector_before = None
         change = False
         if pair is not None:
@@ -290,17 +438,17 @@ class Dashboard:
             self._add_point()
             if change:
                 self._changes.append((float(self._n_decisions), self._window_values()[0]))
-        if event.human is not None:
+        if human is not None:
             if self._baseline_n < self.baseline:
-                self._baseline_counts[self._index[event.human]] += 1
+                self._baseline_counts[self._index[human]] += 1
                 self._baseline_n += 1
             else:
-                self._recent_labels.append(event.human)
-                self._recent_counts[self._index[event.human]] += 1
+                self._recent_labels.append(human)
+                self._recent_counts[self._index[human]] += 1
                 self._n_recent_seen += 1
                 if self._n_recent_seen > self.window:
                     self._recent_counts[self._index[self._recent_labels[-self.window - 1]]] -= 1
-        self._stream.append(_StreamEntry(event.id, pair, event.human, detector_before, change))
+        self._stream.append(_StreamEntry(decision.id, pair, human, detector_before, change))
 
     def _pop(self) -> None:
         entry = self._stream.pop()
@@ -349,17 +497,21 @@ class Dashboard:
             self._points = [p for p in self._points if p[1] % self._stride == 0]
 
     # ----- updates -------------------------------------------------------------------------------------------
-    def update(self, decision: Decision, *, redraw: bool = True) -> None:
-        """Fold one decision (or undo) into the counts and, with ``redraw``, update the figure in place.
+    def update(self, event: Decision, before: Decision | None, after: Decision | None, *, redraw: bool = True) -> None:
+        """Move the counts by one change and, with ``redraw``, update the figure in place.
 
-        This is what the labeler calls after every decision. Raises ``InputError`` for a decision the labeler
-        could not have made (a label outside its label set); the dashboard is then unchanged.
+        The arguments of ``LabelingSession.on_change``: ``event`` (a decision, a revision or an undo) and its
+        item's decision in force ``before`` and ``after`` it. The dashboard follows its labeler by itself; call
+        this only to feed it by hand. Raises ``InputError`` for a decision the labeler could not have made (a
+        label outside its label set); the dashboard is then unchanged. A change that does not fit the counts
+        (an undo of a decision it never saw) makes it start over from the session's decisions.
         """
         with self._lock:
+            self._n_changes += 1
             try:
-                self._fold(decision)
+                self._apply(event, before, after)
             except _OutOfStep:
-                self.rebuild(redraw=False)  # the log is the truth: read it again
+                self._load()  # the session's fold is the truth: read it again
             self._since_interval += 1
             if self._since_interval >= self.interval_every:
                 self._refresh_interval()
@@ -390,25 +542,25 @@ class Dashboard:
             self._draw()
 
     def rebuild(self, *, redraw: bool = True) -> None:
-        """Forget every count and read the labeler's decision log again (also done by itself if out of step)."""
+        """Forget every count and start over from the session's decisions in force (also done by itself if out
+        of step). Vectorised, like opening."""
+        self._load()
         with self._lock:
-            self._reset()
-            self._replay_store()
             self._refresh_interval()
             if redraw:
                 self._draw()
 
-    def _on_decision(self, decision: Decision) -> None:
+    def _on_change(self, event: Decision, before: Decision | None, after: Decision | None) -> None:
         if self._closed:
             return
         try:
             if self._needs_rebuild:
-                self.rebuild()  # the log already holds this decision
+                self.rebuild()  # the session's decisions already include this one
             else:
-                self.update(decision)
+                self.update(event, before, after)
             self._needs_rebuild = False
         except Exception as exc:  # the dashboard must never break labeling: note it, start over, go on
-            message = f"Dashboard could not show {decision.action} of item {decision.item_key!r}: {exc!r}"
+            message = f"Dashboard could not show {event.action} of item {event.item_key!r}: {exc!r}"
             self.errors.append(message)
             self.labeler.session.report_error(message)
             try:
@@ -594,5 +746,10 @@ class Dashboard:
         return f"Dashboard(labeler with {self.labeler.session.n} items, {self.n_decided} decisions)"
 
 
+def _human_label(decision: Decision) -> str | None:
+    """The final human label a decision gives (none for skipped and rejected): what is compared and counted."""
+    return None if decision.action in ("skipped", "rejected") else decision.label
+
+
 class _OutOfStep(Exception):
-    """The dashboard's running state no longer matches the decision log; it rebuilds from the log."""
+    """The dashboard's running state no longer matches the session's decisions; it starts over from them."""

@@ -4,8 +4,21 @@ Only a window of items travels to the browser: the first one with the widget's i
 (so the first item paints without a round trip), later ones on request as custom messages; the
 synced traits stay small whatever the size of the DataFrame.
 
-Every message and trait change leaves from the kernel's own thread: suggestions arrive on worker
-threads, and what they change is handed to the kernel's event loop (`OnKernelThread`).
+Every message and trait change leaves from the kernel thread that serves the widget: suggestions arrive
+on worker threads, and what they change is handed to that thread's event loop (`OnKernelThread`).
+
+Messages (custom, JSON). Browser -> kernel:
+  window {rank, request, client}                         items around ``rank`` and the next open ones
+  decide {client, seq, rank, intent, label, then, ...}   ``then``: where the view went next (the cursor follows)
+  undo   {client, seq}                                   reverts the session's latest decision, like Python's
+  text   {client, rank}                                  the whole text of a long item
+Kernel -> browser:
+  window {client, request, anchor, items, upcoming, through, first_undecided, undo_target, version}
+  item   {item, client, seq, event, action, undo_target} after every decision and undo, whoever made it
+  ack    {client, seq, ok, event, action | undone, undo_target, error}
+  suggestion {rank, status, suggestion};  text {client, rank, text, length};  notice {client, message}
+Traits: labels, n_items, position, config (with a per-widget ``id``), status (counts, session errors,
+``undo_target``, ``version``, ``closed``) and ``window``, the first window, sent with the initial state.
 """
 
 from __future__ import annotations
@@ -173,7 +186,8 @@ class LabelerWidget(anywidget.AnyWidget):
             if seq > expected:
                 self._held.setdefault(client, {})[seq] = content  # wait for the ones before it
                 return
-            self._handle(content)  # seq < expected is a re-send: the session answers it from what it did
+            # seq < expected is a re-send: the session answers it from what it did, and the view has moved on
+            self._handle(content, resent=seq < expected)
             if seq == expected:
                 expected += 1
                 held = self._held.get(client, {})
@@ -182,14 +196,14 @@ class LabelerWidget(anywidget.AnyWidget):
                     expected += 1
                 self._next_seq[client] = expected
 
-    def _handle(self, content: dict[str, Any]) -> None:
+    def _handle(self, content: dict[str, Any], *, resent: bool = False) -> None:
         kind = content.get("type")
         client = content.get("client")
         try:
             if kind == "window":
                 self._send_window(int(content["rank"]), content.get("request"), client)
             elif kind == "decide":
-                self._decide(content)
+                self._decide(content, resent=resent)
             elif kind == "undo":
                 self._undo(content)
             elif kind == "text":
@@ -200,8 +214,9 @@ class LabelerWidget(anywidget.AnyWidget):
             if not isinstance(exc, LabelwidgetsError):
                 self._session.report_error(message)
 
-    def _decide(self, content: dict[str, Any]) -> None:
-        event = self._session.decide(
+    def _decide(self, content: dict[str, Any], *, resent: bool = False) -> None:
+        session = self._session
+        event = session.decide(
             content["intent"],
             content.get("label"),
             rank=int(content["rank"]),
@@ -210,8 +225,13 @@ class LabelerWidget(anywidget.AnyWidget):
             suggestion_visible=content.get("suggestion_visible"),
             client_id=str(content["client"]),
             client_seq=int(content["seq"]),
-            advance=False,  # the browser has moved on already and says where with `position`
+            advance=False,  # the browser has moved on already and says where: `then`
         )
+        then = content.get("then")
+        if not resent and isinstance(then, int) and 0 <= then < session.n and then != session.cursor:
+            # The cursor moves with the decision, not with the `position` message after it, which may be handled
+            # later: once the view shows "Saved", Python's own actions start where the view is.
+            session.goto(then)
         self.send(
             {
                 "type": "ack",
@@ -220,7 +240,7 @@ class LabelerWidget(anywidget.AnyWidget):
                 "ok": True,
                 "event": event.id,
                 "action": event.action,
-                "undo_target": self._session.undo_target(),
+                "undo_target": session.undo_target(),
             }
         )
 

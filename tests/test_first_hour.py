@@ -1,0 +1,81 @@
+"""A new user's first hour: mistakes caught when a Labeler, lw.suggest or lw.compare is created, not item by item."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import pandas as pd
+import pytest
+
+import labelwidgets as lw
+
+STANCE_CSV = """text,gold,chatgpt
+we must act on climate now,favor,Favor
+this policy is a disaster,against,Against
+the meeting is at noon,None,None
+i love the new plan,favor,Favor
+taxes again? no thanks,against,against
+weather report for tuesday,None,Favor
+"""
+STANCE_LABELS = ["against", "favor", "None"]
+
+
+def stance(**read_csv) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(STANCE_CSV), **read_csv)
+
+
+def test_a_string_instead_of_a_suggester_is_refused_by_suggest_and_compare() -> None:
+    df = stance(keep_default_na=False)
+    with pytest.raises(lw.InputError, match=r"suggester='chatgpt' is a string.*lw.FromColumn\('chatgpt'\)"):
+        lw.suggest(df, "chatgpt", labels=STANCE_LABELS, progress=False)  # type: ignore[arg-type]
+    with pytest.raises(lw.InputError, match=r"suggesters\['chatgpt'\]='chatgpt' is a string"):
+        lw.compare(df, human="gold", labels=STANCE_LABELS, suggesters={"chatgpt": "chatgpt"}, progress=False)
+
+
+def test_a_typo_in_a_from_column_name_offers_the_close_match() -> None:
+    df = stance(keep_default_na=False)
+    with pytest.raises(lw.InputError, match=r"FromColumn\('chatGPT'.*does not have\. Did you mean 'chatgpt'\?"):
+        lw.compare(df, human="gold", labels=STANCE_LABELS, suggesters=[lw.FromColumn("chatGPT")], progress=False)
+
+
+def test_values_differing_only_in_case_are_mapped_with_a_note_not_scored_as_invalid() -> None:
+    df = stance(keep_default_na=False)
+    with pytest.warns(UserWarning, match=r"differ from a label only in case.*'Favor' → 'favor'"):
+        board = lw.compare(df, human="gold", labels=STANCE_LABELS, suggesters=[lw.FromColumn("chatgpt")],
+                           progress=False, n_boot=0)  # fmt: skip
+    row = board.table.iloc[0]
+    assert row["invalid"] == 0.0  # before: every 'Favor' and 'Against' was an invalid suggestion
+    assert row["accuracy"] == pytest.approx(5 / 6)
+
+
+def test_values_outside_the_label_set_are_warned_about_with_counts() -> None:
+    df = stance(keep_default_na=False)
+    df["chatgpt"] = ["favour", "favour", "None", "maybe", "against", "None"]
+    with pytest.warns(UserWarning, match=r"3 of 6 values of FromColumn\('chatgpt'.*are not labels \('favour' ×2, "
+                                         r"'maybe' ×1\): those rows will be invalid suggestions"):  # fmt: skip
+        lw.suggest(df, lw.FromColumn("chatgpt"), labels=STANCE_LABELS, progress=False,
+                   columns={"suggestion": "s", "confidence": "c", "confidence_source": None,
+                            "suggestion_error": None})  # fmt: skip
+
+
+def test_a_label_pandas_reads_as_missing_is_flagged_at_once_with_how_to_read_the_file() -> None:
+    df = stance()  # a plain read_csv: the label "None" became NaN
+    assert df["gold"].isna().sum() == 2
+    with pytest.warns(UserWarning, match=r"the label 'None' is a name pandas reads as missing.*keep_default_na=False"):
+        lw.compare(df, human="gold", labels=STANCE_LABELS, suggesters=[lw.FromColumn("chatgpt")], progress=False,
+                   n_boot=0)  # fmt: skip
+
+
+def test_read_correctly_nothing_is_flagged() -> None:
+    df = stance(keep_default_na=False)
+    df["chatgpt"] = df["chatgpt"].str.lower().replace({"none": "None"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lw.compare(df, human="gold", labels=STANCE_LABELS, suggesters=[lw.FromColumn("chatgpt")], progress=False,
+                   n_boot=0)  # fmt: skip
+
+
+def test_labels_given_as_a_set_are_refused_because_order_decides_the_keys() -> None:
+    with pytest.raises(lw.InputError, match=r"labels is a set.*labels=\['ham', 'spam'\]"):
+        lw.LabelSet.parse({"spam", "ham"})
