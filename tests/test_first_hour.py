@@ -79,3 +79,26 @@ def test_read_correctly_nothing_is_flagged() -> None:
 def test_labels_given_as_a_set_are_refused_because_order_decides_the_keys() -> None:
     with pytest.raises(lw.InputError, match=r"labels is a set.*labels=\['ham', 'spam'\]"):
         lw.LabelSet.parse({"spam", "ham"})
+
+
+def test_a_missing_api_key_is_named_as_such_and_not_retried(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from labelwidgets.suggesters.base import Item
+    from labelwidgets.suggesters.llm._litellm import get_litellm
+
+    for name in ("OPENAI_API_KEY", "OPENAI_ADMIN_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    litellm = get_litellm()
+    calls = []
+    original = litellm.completion
+
+    def counted(**kwargs):
+        calls.append(kwargs.get("model"))
+        return original(**kwargs)
+
+    monkeypatch.setattr(litellm, "completion", counted)
+    llm = lw.LLM("gpt-4o-mini", instructions="Stance?", cache=False, max_retries=3)
+    (suggestion,) = llm.suggest([Item(key="1", text="we must act now")], lw.LabelSet.parse(STANCE_LABELS))
+    assert suggestion.error is not None
+    assert suggestion.error.startswith("no API key for gpt-4o-mini: set the provider's key variable")
+    assert "HTTP 500" not in suggestion.error
+    assert len(calls) == 1  # before: the "HTTP 500" was retried max_retries times with backoff

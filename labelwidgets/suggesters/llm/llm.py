@@ -361,6 +361,12 @@ class LLM:
             text = "the provider's response is not JSON; its body is kept as the raw answer"
         elif isinstance(error, litellm.Timeout):
             text = f"no answer within {self.timeout:g} s ({retries}); the provider is slow or unreachable"
+        elif _credentials_missing(error):
+            fatal = True
+            text = (
+                f"no API key for {self.model}: set the provider's key variable (for example OPENAI_API_KEY) or pass "
+                f"api_key=... to lw.LLM; not retried ({message})"
+            )
         elif isinstance(error, litellm.AuthenticationError):
             text = f"authentication failed for {self.model}: check api_key or the provider's key variable ({message})"
         elif isinstance(error, litellm.PermissionDeniedError):
@@ -709,8 +715,22 @@ def _refused_feature(error: BaseException) -> str | None:
     return None
 
 
+_MISSING_CREDENTIALS = re.compile(
+    r"missing credentials|api_key client option must be set|missing api key|no api key|api key (?:is )?(?:not|missing)",
+    re.IGNORECASE,
+)
+
+
+def _credentials_missing(error: BaseException) -> bool:
+    """A key that was never given: litellm reports it as an HTTP 500 from the client, but it is configuration."""
+    return bool(_MISSING_CREDENTIALS.search(str(error)))
+
+
 def _worth_retrying(error: BaseException) -> bool:
-    """Timeouts, rate limits, lost connections and server errors heal; refusals and bad answers do not."""
+    """Timeouts, rate limits, lost connections and server errors heal; refusals, bad answers and a missing key
+    do not."""
+    if _credentials_missing(error):
+        return False
     litellm = get_litellm()
     transient = (
         litellm.Timeout,
