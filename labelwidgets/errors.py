@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
 
 class LabelwidgetsError(Exception):
     """Base class for every error this package raises on purpose."""
@@ -21,3 +28,20 @@ class ClosedError(LabelwidgetsError, RuntimeError):
 
 class CostNotConfirmed(LabelwidgetsError):
     """A run would spend more than ``confirm_above`` dollars, or an unknown amount, and nobody said yes."""
+
+
+def public(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Raise this package's own errors from the public call the user made, without the frames inside the package.
+
+    The message already says what went wrong and what to do; forty lines of labelwidgets internals above it only
+    hide it. The chained cause (a database error, say) is kept.
+    """
+
+    @functools.wraps(func)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return func(*args, **kwargs)
+        except LabelwidgetsError as error:
+            raise error.with_traceback(None)  # noqa: B904 - the error keeps its own __cause__
+
+    return call

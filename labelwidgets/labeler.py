@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.decision import Decision
+from labelwidgets.errors import public
 from labelwidgets.keys import decode_key
 from labelwidgets.session.session import LabelingSession
 from labelwidgets.store import Store
@@ -47,6 +48,7 @@ class Labeler:
     clears them. ``close()`` releases the widget, the suggestion threads and the store.
     """
 
+    @public
     def __init__(
         self,
         df: pd.DataFrame,
@@ -112,29 +114,36 @@ class Labeler:
         )
 
     # ----- actions: the same code path as the widget's keys and buttons ------------------------
+    @public
     def label(self, label: str) -> Decision:
         """Give the current item ``label`` (a correction if a different suggestion was shown) and move on."""
         return self.session.decide("label", label, wait_for_suggestion=self.session.prefetcher is not None)
 
+    @public
     def accept(self) -> Decision:
         """Accept the current item's suggestion (waits for it if it is still being fetched)."""
         return self.session.decide("accept", wait_for_suggestion=True)
 
+    @public
     def correct(self, label: str) -> Decision:
         """Replace the current item's suggestion with ``label``."""
         return self.session.decide("correct", label, wait_for_suggestion=True)
 
+    @public
     def reject(self) -> Decision:
         """Say the current suggestion is wrong without giving the right label."""
         return self.session.decide("reject", wait_for_suggestion=True)
 
+    @public
     def skip(self) -> Decision:
         return self.session.decide("skip")
 
+    @public
     def undo(self) -> Decision | None:
         """Revert the latest decision (an ``undo`` event in the log); returns None if there is none."""
         return self.session.undo()
 
+    @public
     def relabel(self, key: Any, label: str, note: str | None = None) -> Decision:
         """Change the label of the already-decided item ``key`` (its index value, or its ``key=`` column value).
 
@@ -144,6 +153,7 @@ class Labeler:
         """
         return self.session.relabel(key, label, note=note)
 
+    @public
     def goto(self, position: int) -> None:
         """Show the item at ``position`` (0-based, in labeling order; negative counts from the end)."""
         self.session.goto(position)

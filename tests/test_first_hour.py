@@ -102,3 +102,31 @@ def test_a_missing_api_key_is_named_as_such_and_not_retried(monkeypatch: pytest.
     assert suggestion.error.startswith("no API key for gpt-4o-mini: set the provider's key variable")
     assert "HTTP 500" not in suggestion.error
     assert len(calls) == 1  # before: the "HTTP 500" was retried max_retries times with backoff
+
+
+def _frames(error: BaseException) -> list[str]:
+    import traceback
+
+    return [frame.name for frame in traceback.extract_tb(error.__traceback__)]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda df: lw.Labeler(df, text="txt", labels=["a", "b"], store=None),
+        lambda df: lw.Labeler(df, text="text", labels="ab", store=None),
+        lambda df: lw.Labeler(df, text="text", labels=["a", "b"], store=None).relabel(0, "a"),
+        lambda df: lw.Labeler(df, text="text", labels=["a", "b"], store=None).label("c"),
+        lambda df: lw.suggest(df, lw.FromColumn("nope"), labels=["a", "b"], progress=False),
+        lambda df: lw.compare(df, human="nope", labels=["a", "b"], suggesters=[lw.FromColumn("text")], progress=False),
+        lambda df: lw.agreement(df, label="nope"),
+    ],
+)
+def test_an_input_error_comes_from_the_public_call_without_the_package_frames(call) -> None:
+    df = pd.DataFrame({"text": ["x", "y"]})
+    with pytest.raises(lw.LabelwidgetsError) as caught:
+        call(df)
+    frames = _frames(caught.value)
+    # this test's lambda, then the public entry point; before, 5 to 15 frames inside the package followed
+    assert len(frames) <= 3, frames
+    assert not any(name.startswith("_") and name != "__init__" for name in frames[2:]), frames

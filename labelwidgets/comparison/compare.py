@@ -32,7 +32,7 @@ import pandas as pd
 from labelwidgets.comparison.inputs import check_inputs_only, named_suggesters, prepare
 from labelwidgets.comparison.leaderboard import Leaderboard
 from labelwidgets.comparison.scores import SORT_KEYS
-from labelwidgets.errors import CostNotConfirmed, InputError
+from labelwidgets.errors import CostNotConfirmed, InputError, public
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Suggester
 from labelwidgets.suggesters.check import check_suggester, na_like_label_warning
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["SORT_KEYS", "CostNotConfirmed", "Leaderboard", "compare"]
 
 
+@public
 def compare(
     data: pd.DataFrame | Labeler,
     *,

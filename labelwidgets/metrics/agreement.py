@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labelwidgets.errors import public
 from labelwidgets.metrics._checks import check_bins, check_labels, object_values, require_columns, sorted_labels
 from labelwidgets.metrics.calibration import bin_sums, bootstrap_ece, ece
 from labelwidgets.metrics.counts import (
@@ -51,6 +52,7 @@ __all__ = ["REVIEW_DECISIONS", "agreement", "confusion", "wilson_interval"]  # w
 _TIDY_COLUMNS = ["group", "metric", "value", "low", "high", "n", "interval", "note"]
 
 
+@public
 def agreement(
     df: pd.DataFrame,
     *,
@@ -258,6 +260,7 @@ def _ece_row(pairs: Pairs, n_bins: int, n_boot: int, rng: np.random.Generator, c
     return _row("ece", value, n, float(low), float(high), BOOTSTRAP, "; ".join(notes))
 
 
+@public
 def confusion(
     df: pd.DataFrame,
     *,

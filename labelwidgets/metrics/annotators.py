@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from labelwidgets.errors import InputError
+from labelwidgets.errors import InputError, public
 from labelwidgets.metrics._checks import (
     check_labels,
     encode,
@@ -116,6 +116,7 @@ def krippendorff_alpha(reliability_data: Any, level: Level = "nominal") -> float
     return _alpha_with_reason(matrix, level)[0]
 
 
+@public
 def annotator_agreement(
     long_df: pd.DataFrame,
     *,

@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from labelwidgets.errors import public
 from labelwidgets.metrics._checks import check_bins, require_columns
 from labelwidgets.metrics.counts import bootstrap_items, sum_by_code
 from labelwidgets.metrics.pairs import Columns, find_pairs, label_list, resolve_columns
@@ -93,6 +94,7 @@ def _calibration_pairs(
     return pairs.confidence[known], pairs.correct[known]
 
 
+@public
 def calibration(
     df: pd.DataFrame,
     *,

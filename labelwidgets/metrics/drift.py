@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from labelwidgets.errors import InputError
+from labelwidgets.errors import InputError, public
 from labelwidgets.metrics._checks import (
     check_labels,
     object_values,
@@ -125,6 +125,7 @@ def _rolling_sums(events: np.ndarray, counts_so_far: np.ndarray, window: int) ->
     return cumulative[counts_so_far] - cumulative[start], counts_so_far - start
 
 
+@public
 def agreement_over_time(
     df: pd.DataFrame,
     *,
@@ -281,6 +282,7 @@ def js_distance(p: Any, q: Any) -> float:
     return float(jensenshannon(first, second, base=2))
 
 
+@public
 def label_drift(
     df: pd.DataFrame,
     *,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from labelwidgets.errors import InputError
+from labelwidgets.errors import InputError, public
 from labelwidgets.keys import encode_key
 from labelwidgets.labels import LabelSet
 from labelwidgets.missing import is_missing
@@ -25,6 +25,7 @@ DEFAULT_COLUMNS = {
 }
 
 
+@public
 def suggest(
     df: pd.DataFrame,
     suggester: Suggester,

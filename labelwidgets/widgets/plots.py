@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from labelwidgets.errors import InputError
+from labelwidgets.errors import InputError, public
 from labelwidgets.metrics._checks import object_values, require_columns, require_frame, sorted_labels
 from labelwidgets.metrics.agreement import agreement, confusion
 from labelwidgets.metrics.calibration import calibration
@@ -434,6 +434,7 @@ def _metric(table: pd.DataFrame, name: str) -> pd.Series:
     return table.loc[table["metric"] == name].iloc[0]
 
 
+@public
 def plot_agreement(
     df: pd.DataFrame,
     *,
@@ -579,6 +580,7 @@ def _threshold_lines(fig: Any, row: int) -> None:
                   annotation_text="PSI 0.25: large", annotation_position="top left")  # fmt: skip
 
 
+@public
 def plot_drift(
     df: pd.DataFrame,
     *,
