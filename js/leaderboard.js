@@ -197,7 +197,9 @@ function render({ model, el }) {
     title.textContent = `${entries.length} suggesters vs human labels · ${summary.n.toLocaleString()} items · ` +
       `ranked by ${summary.sort_by}`;
     notes.replaceChildren();
-    if (summary.excluded.length) notes.append(h("div", "", `Left out: ${summary.excluded.join("; ")}.`));
+    if (summary.excluded.length) {
+      notes.append(h("div", "lw-lb-warning", `Left out of the comparison: ${summary.excluded.join("; ")}.`));
+    }
     if (summary.corrections) notes.append(h("div", "lw-lb-corrected", `${summary.corrections} human label(s) corrected here.`));
     for (const note of summary.notes) notes.append(h("div", "lw-lb-warning", note));
     // cost and tokens only where some entry reports them (a column of dashes says nothing)

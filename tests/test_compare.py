@@ -182,7 +182,7 @@ def test_rows_without_a_human_label_are_left_out_and_counted(frame: pd.DataFrame
     board = columns_board(frame)
     assert board.n == 288
     assert board.excluded == {"without a human label": 12}
-    assert "Left out: 12 without a human label." in repr(board)
+    assert "Left out of the comparison: 12 without a human label." in repr(board)
 
 
 def test_human_labels_outside_the_label_set_are_an_error_listing_them(frame: pd.DataFrame) -> None:

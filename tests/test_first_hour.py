@@ -130,3 +130,14 @@ def test_an_input_error_comes_from_the_public_call_without_the_package_frames(ca
     # this test's lambda, then the public entry point; before, 5 to 15 frames inside the package followed
     assert len(frames) <= 3, frames
     assert not any(name.startswith("_") and name != "__init__" for name in frames[2:]), frames
+
+
+def test_a_mostly_invalid_entry_says_why_on_the_board() -> None:
+    df = stance(keep_default_na=False)
+    df["yesno"] = ["yes", "no", "yes", "yes", "no", "against"]
+    with pytest.warns(UserWarning, match="are not labels"):
+        board = lw.compare(df, human="gold", labels=STANCE_LABELS, suggesters=[lw.FromColumn("yesno")],
+                           progress=False, n_boot=0)  # fmt: skip
+    note = board.notes[0]
+    assert note.startswith("column:yesno: 5 of 6 outputs are invalid, 3 of them because 'yes' is not one of")
+    assert note in board.widget.summary["notes"]  # shown on the board, not only in Python

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -77,8 +78,24 @@ class Leaderboard:
                        ci=self.ci, n_boot=self.n_boot, seed=self.seed, labels=self.labels)  # fmt: skip
         self.table: pd.DataFrame = scores.table
         self.pairwise: pd.DataFrame = scores.pairwise
-        self.notes: list[str] = scores.notes
+        self.notes: list[str] = [*self._mostly_invalid_notes(), *scores.notes]
         self.tie_metric: str = scores.tie_metric
+
+    def _mostly_invalid_notes(self, share: float = 0.5) -> list[str]:
+        """Why an entry has no usable label on most items, so a 0.000 at the bottom of the board explains itself."""
+        notes = []
+        for name, suggestions in self.suggestions.items():
+            invalid = [s for s in suggestions if not s.valid]
+            if not suggestions or len(invalid) < share * len(suggestions):
+                continue
+            (why, count), *_ = Counter(s.error or "no label" for s in invalid).most_common(1)
+            example = next((s.raw for s in invalid if (s.error or "no label") == why and s.raw), None)
+            said = f" (it said {example!r})" if example else ""
+            notes.append(
+                f"{name}: {len(invalid)} of {len(suggestions)} outputs are invalid, {count} of them because {why}"
+                f"{said}. See board.errors."
+            )
+        return notes
 
     @property
     def n(self) -> int:
@@ -286,7 +303,7 @@ class Leaderboard:
             self.method,
         ]
         if left_out:
-            lines.append(f"Left out: {left_out}.")
+            lines.append(f"Left out of the comparison: {left_out}.")
         if self._corrections:
             lines.append(f"{len(self._corrections)} human label(s) corrected here (board.corrections).")
         lines.extend(self.notes)
