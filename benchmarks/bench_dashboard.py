@@ -34,7 +34,8 @@ import datetime as dt
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +75,14 @@ def decisions(start: int, count: int, rng: np.random.Generator) -> list[Decision
 def new(dash: Dashboard, decision: Decision, *, redraw: bool = True) -> None:
     """Feed a decision on an item that had none, as the session reports it (nothing in force before)."""
     dash.update(decision, None, decision, redraw=redraw)
+
+
+def feed(dash: Dashboard, probes: Iterator[Decision], *, redraw: bool = True) -> None:
+    new(dash, next(probes), redraw=redraw)
+
+
+def label_as_suggested(labeler: lw.Labeler) -> None:
+    labeler.label(str(labeler.current["llm"]))
 
 
 def milliseconds(fn: Callable[[], object], repeat: int) -> list[float]:
@@ -122,8 +131,8 @@ def per_decision(sizes: tuple[int, ...]) -> None:
             fed += len(chunk)
         probes = decisions(fed, 400, rng)
         probe = iter(probes)
-        with_redraw = milliseconds(lambda probe=probe: new(dash, next(probe)), 200)
-        counts_only = milliseconds(lambda probe=probe: new(dash, next(probe), redraw=False), 200)
+        with_redraw = milliseconds(partial(feed, dash, probe), 200)
+        counts_only = milliseconds(partial(feed, dash, probe, redraw=False), 200)
         fed += len(probes)
         human.extend(d.label for d in probes)  # type: ignore[misc]
         suggested.extend(d.suggestion for d in probes)  # type: ignore[misc]
@@ -197,8 +206,9 @@ def opening(sizes: tuple[int, ...]) -> None:
                 cpu.append(time.process_time() - start_cpu)
                 assert dash.n_decided == labeler.stats["decided"]
                 dash.close()
-            dash = Dashboard(labeler)
-            label_ms = milliseconds(lambda: labeler.label(str(labeler.current["llm"])), 20)
+            following = Dashboard(labeler)
+            label_ms = milliseconds(partial(label_as_suggested, labeler), 20)
+            assert following.n_decided == labeler.stats["decided"]
             labeler.close()
             rows.append((n, labeler.stats["decided"], restore, wall, cpu, label_ms))
     print("Opening a Dashboard on a restored session (one query for the store, the rest vectorised)")

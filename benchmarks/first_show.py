@@ -10,7 +10,8 @@ Variants (the setup cell is untimed, as in the harness):
 
 * ``labelwidgets``       -- setup imports labelwidgets; the timed cell creates the Labeler and shows it
                             (so it pays the first import of SQLAlchemy and anywidget in that kernel)
-* ``labelwidgets-warm``  -- the same, with SQLAlchemy and anywidget already imported by the setup cell
+* ``labelwidgets-warm``  -- the same, with SQLAlchemy, anywidget and the labeler's modules already imported
+                            (what a warm-up after ``import labelwidgets`` would leave behind)
 * ``labelwidgets-view``  -- the Labeler is made in the setup cell; the timed cell only shows it
 * ``floor``              -- the harness's client-side anywidget (`baseline-anywidget-clientside`)
 
@@ -76,7 +77,7 @@ import pandas as pd, labelwidgets as lw
 items = [f"item {{i}} some text" for i in range({N})]
 df = pd.DataFrame({{"text": items}})
 """
-WARM = "import sqlalchemy, anywidget\n"
+WARM = "import sqlalchemy, anywidget, labelwidgets.labeler, labelwidgets.widgets.labeler  # as a warm-up would\n"
 MAKE = 'w = lw.Labeler(df, text="text", labels=["pos", "neg"], store={db!r}, annotator="bench")\n'
 
 

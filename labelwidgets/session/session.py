@@ -282,7 +282,7 @@ class LabelingSession:
         self._change_listeners.append(callback)
 
     def effective_frame(self) -> pd.DataFrame:
-        """Each decided item's decision in force, one row per item, as ``on_change`` listeners have followed them.
+        """Each decided item's decision in force, one row per item: what the changes ``on_change`` reports add up to.
 
         Columns are `Decision` fields; items whose text changed (``stale``) and keys not in the DataFrame are left
         out, as in the DataFrame. Decisions restored from a store hold only the fields a restore reads

@@ -99,8 +99,9 @@ class Dashboard:
     dashboard shows progress and the label mix and says that agreement needs suggestions. A failure inside the
     dashboard is recorded in ``dash.errors`` (and the labeler's ``errors``) and never stops labeling.
 
-    Opening on a session with many decisions (restored from a store) is vectorised over the session's effective
-    decisions; no decision becomes an object. After that a decision costs the same however many came before.
+    Opening on a session with many decisions (restored from a store) is vectorised over the session's decisions
+    in force: no stored event becomes a `Decision`, and only the last ``undo_depth`` get an entry that undo can
+    rewind. After that a decision costs the same however many came before.
 
     Options: ``window``/``min_periods``, the rolling window of pairs and the fewest pairs it is drawn with;
     ``baseline``, how many of people's first labels the label-mix drift compares with (default ``window``);
