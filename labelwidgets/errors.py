@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -45,3 +46,16 @@ def public(func: Callable[_P, _R]) -> Callable[_P, _R]:
             raise error.with_traceback(None)  # noqa: B904 - the error keeps its own __cause__
 
     return call
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` for `warnings.warn` that points at the first line outside labelwidgets: the user's own.
+
+    Call it as the argument of ``warnings.warn`` in the function that warns.
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("labelwidgets"):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level

@@ -108,10 +108,8 @@ class Labeler:
     def __repr__(self) -> str:
         s = self.session
         store = "memory only" if not s.store.durable else repr(s.store.description)
-        return (
-            f"Labeler({s.n} items, labels={s.labels.names}, decided={s.n_decided}, "
-            f"annotator={s.annotator!r}, store={store})"
-        )
+        who = f"{s.annotator!r}" + (" (the OS user: pass annotator=...)" if s.annotator_is_default else "")
+        return f"Labeler({s.n} items, labels={s.labels.names}, decided={s.n_decided}, annotator={who}, store={store})"
 
     # ----- actions: the same code path as the widget's keys and buttons ------------------------
     @public

@@ -111,7 +111,9 @@ def test_a_file_that_is_not_a_database(tmp_path):
 def test_store_for_a_different_label_set(tmp_path):
     path = tmp_path / "s.db"
     lw.Labeler(frame(), labels=["ham", "spam"], store=path)
-    with pytest.raises(lw.StoreError, match=r"created for the labels \['ham', 'spam'\].*labels-v2.db"):
+    with pytest.raises(
+        lw.StoreError, match=r"created for the labels \['ham', 'spam'\].*its own store, for example store='my-task.db'"
+    ):
         lw.Labeler(frame(), labels=["pos", "neg"], store=path)
     lw.Labeler(frame(), labels=["ham", "spam", "unsure"], store=path)  # adding at the end is fine
     lw.Labeler(frame(), labels=["spam", "ham", "unsure"], store=path)  # so is another order

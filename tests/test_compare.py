@@ -205,7 +205,10 @@ def test_no_human_labels_at_all_is_a_clear_error(frame: pd.DataFrame) -> None:
         ({"text": "body"}, r"column\(s\) \['body'\] not found \(text='body'\)"),
         ({"sort_by": "speed"}, r"sort_by='speed' is not known"),
         ({"suggesters": {}}, r"suggesters is empty"),
-        ({"suggesters": {"x": "gpt"}}, r"suggesters\['x'\]='gpt' is a string; pass a suggester object instead, for example .*lw.LLM\('gpt'\)"),
+        (
+            {"suggesters": {"x": "gpt"}},
+            r"suggesters\['x'\]='gpt' is a string; pass a suggester object instead, for example .*lw.LLM\('gpt'\)",
+        ),
         ({"ci": 95}, r"ci must be between 0 and 1"),
         ({"annotator": "who"}, r"annotator= needs item="),
     ],

@@ -141,3 +141,64 @@ def test_a_mostly_invalid_entry_says_why_on_the_board() -> None:
     note = board.notes[0]
     assert note.startswith("column:yesno: 5 of 6 outputs are invalid, 3 of them because 'yes' is not one of")
     assert note in board.widget.summary["notes"]  # shown on the board, not only in Python
+
+
+def _sms(n: int) -> pd.DataFrame:
+    return lw.datasets.sms_spam().head(n).reset_index(drop=True)
+
+
+def test_a_labeler_checks_its_suggester_up_front(tmp_path) -> None:
+    df = _sms(4)
+    df["chatgpt"] = ["Ham", " SPAM ", "ham", "maybe"]
+    with pytest.raises(lw.InputError, match=r"suggester='chatgpt' is a string"):
+        lw.Labeler(df, labels=["ham", "spam"], store=None, suggester="chatgpt")  # type: ignore[arg-type]
+    with pytest.raises(lw.InputError, match=r"Did you mean 'chatgpt'\?"):
+        lw.Labeler(df, labels=["ham", "spam"], store=None, suggester=lw.FromColumn("chatGPT"))
+    with pytest.warns(UserWarning, match=r"1 of 4 values .* \('maybe' ×1\).*'Ham' → 'ham'"):
+        labeler = lw.Labeler(df, labels=["ham", "spam"], store=None, suggester=lw.FromColumn("chatgpt"))
+    labeler.accept()
+    assert labeler.df["label"].iloc[0] == "ham"  # 'Ham' was mapped, and only the label itself is written
+    labeler.close()
+
+
+def test_show_as_a_string_is_one_column() -> None:
+    df = _sms(2)
+    labeler = lw.Labeler(df, labels=["ham", "spam"], store=None, show="gold")
+    assert labeler.session.show == ["gold"]
+    labeler.close()
+
+
+def test_another_annotator_in_the_store_is_named_with_counts(tmp_path) -> None:
+    store = tmp_path / "labels.db"
+    df = _sms(5)
+    first = lw.Labeler(df, labels=["ham", "spam"], store=store)  # the default annotator: the OS user
+    for _ in range(5):
+        first.label("ham")
+    who = first.session.annotator
+    first.close()
+    with pytest.warns(UserWarning, match=rf"holds decisions \(5 by '{who}'\) but none by 'ana'.*annotator='{who}'"):
+        second = lw.Labeler(_sms(5), labels=["ham", "spam"], store=store, annotator="ana")
+    assert "(the OS user" not in repr(second) and "annotator='ana'" in repr(second)
+    second.close()
+
+
+def test_a_second_dataset_in_the_same_store_is_called_that_not_changed_text(tmp_path) -> None:
+    store = tmp_path / "labels.db"
+    first = lw.Labeler(_sms(5), labels=["ham", "spam"], store=store, annotator="ana")
+    for _ in range(5):
+        first.label("spam")
+    first.close()
+    other = pd.DataFrame({"text": [f"a completely different text {i}" for i in range(5)]})
+    with pytest.warns(
+        UserWarning, match=r"looks like another dataset labeled into the same store.*store='my-dataset.db'"
+    ):
+        labeler = lw.Labeler(other, labels=["ham", "spam"], store=store, annotator="ana")
+    assert labeler.stats["decided"] == 0
+    labeler.close()
+
+
+def test_a_second_task_with_other_labels_in_the_default_store_says_to_give_it_its_own(tmp_path) -> None:
+    store = tmp_path / "labels.db"
+    lw.Labeler(_sms(2), labels=["ham", "spam"], store=store, annotator="ana").close()
+    with pytest.raises(lw.StoreError, match=r"another labeling task, give it its own store"):
+        lw.Labeler(_sms(2), labels=["against", "favor", "None"], store=store, annotator="ana")

@@ -32,7 +32,7 @@ import pandas as pd
 from labelwidgets.comparison.inputs import check_inputs_only, named_suggesters, prepare
 from labelwidgets.comparison.leaderboard import Leaderboard
 from labelwidgets.comparison.scores import SORT_KEYS
-from labelwidgets.errors import CostNotConfirmed, InputError, public
+from labelwidgets.errors import CostNotConfirmed, InputError, public, user_stacklevel
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Suggester
 from labelwidgets.suggesters.check import check_suggester, na_like_label_warning
@@ -117,7 +117,9 @@ def compare(
         note = na_like_label_warning(data[prepared.human_column], prepared.labels,
                                      what=f"the human column {prepared.human_column!r}")  # fmt: skip
         if note:
-            warnings.warn(note + " Those rows are left out of the comparison.", UserWarning, stacklevel=2)
+            warnings.warn(
+                note + " Those rows are left out of the comparison.", UserWarning, stacklevel=user_stacklevel()
+            )
     items = prepared.items()
     confirm_cost(named, items, prepared.labels, limit, caller="compare()")
     runs = run_suggesters(named, items, prepared.labels, max_workers=int(max_workers), batch_size=int(batch_size),

@@ -13,7 +13,7 @@ import pandas as pd
 
 from labelwidgets.comparison.inputs import Prepared, as_text
 from labelwidgets.comparison.scores import score, usage
-from labelwidgets.errors import InputError
+from labelwidgets.errors import InputError, user_stacklevel
 from labelwidgets.keys import encode_key
 from labelwidgets.labels import LabelSet
 from labelwidgets.session.results import written_by_labeler
@@ -205,7 +205,7 @@ class Leaderboard:
                     "made here and logged in board.corrections, but the labeler's store does not know, and restores "
                     "the old label when the labeler is re-created. Pass the Labeler itself to compare() so that "
                     "relabels are stored as decision events.",
-                    stacklevel=3,
+                    stacklevel=user_stacklevel(),
                 )
             _write_cell(prepared.target, int(prepared.rows[position]), prepared.human_column, label)
         self._human[position] = new

@@ -28,6 +28,7 @@ from labelwidgets.decision import FIELDS as EVENT_FIELDS
 #: What folding and restoring read of every event; the rest is read for the events that become objects.
 RESTORE_FIELDS = (
     "item_key", "action", "id", "undoes", "text_hash", "label", "suggestion", "confidence", "decided_at", "seconds",
+    "suggestion_visible",
 )  # fmt: skip
 
 _Ref = tuple[int, Decision]  # (position in the stream, event)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.decision import REVISED, UNDO, Decision, text_hash, text_hashes, utc_now
-from labelwidgets.errors import ClosedError, InputError, LabelwidgetsError
+from labelwidgets.errors import ClosedError, InputError, LabelwidgetsError, user_stacklevel
 from labelwidgets.keys import decode_key, encode_key
 from labelwidgets.labels import LabelSet
 from labelwidgets.missing import is_missing
@@ -32,6 +32,7 @@ from labelwidgets.session.ordering import make_order
 from labelwidgets.session.results import ResultColumns
 from labelwidgets.store import Store, open_store
 from labelwidgets.suggesters.base import Item, Suggester, Suggestion
+from labelwidgets.suggesters.check import check_suggester
 from labelwidgets.suggesters.column import FromColumn
 from labelwidgets.suggesters.prefetch import SuggestionPrefetcher
 
@@ -84,6 +85,8 @@ class LabelingSession:
             )
         if text not in df.columns:
             raise InputError(f"there is no column {text!r} to label; the DataFrame has the columns {list(df.columns)}.")
+        if isinstance(show, str):  # show="gold" means the column "gold", not the columns g, o, l, d
+            show = [show]
         missing_show = [c for c in show if c not in df.columns]
         if missing_show:
             raise InputError(
@@ -98,17 +101,14 @@ class LabelingSession:
         self.key_column = key
         self.show = list(show)
         self.guidelines = guidelines
+        self.annotator_is_default = not annotator
         self.annotator = annotator or _default_annotator()
         self.suggestion_timeout = float(suggestion_timeout)
         self.prefetch_count = max(0, int(prefetch))
         inputs: dict[str, str | None] = {}
+        if suggester is not None:
+            check_suggester(suggester, df, self.labels)
         if isinstance(suggester, FromColumn):
-            absent = [c for c in suggester.columns() if c not in df.columns]
-            if absent:
-                raise InputError(
-                    f"{suggester!r} reads the column(s) {absent}, which the DataFrame does not have; "
-                    f"the columns are {list(df.columns)}."
-                )
             inputs = {
                 "suggestion": suggester.label_column,
                 "confidence": suggester.confidence_column,
@@ -602,18 +602,51 @@ class LabelingSession:
                 "restored %d decisions (%d events) of %r from %s in %.2f s",
                 len(rows), len(events), self.annotator, self.store.description, seconds,
             )  # fmt: skip
-        if self.stale:
+        self._explain_restore(len(rows))
+
+    def _explain_restore(self, restored: int) -> None:
+        """Say what the store holds that this session did not take, in the terms a person would use."""
+        where = self.store.description
+        n_stale, n_orphans = len(self.stale), len(set(self._orphans["item_key"])) if len(self._orphans) else 0
+        elsewhere = n_stale + n_orphans
+        if elsewhere and elsewhere >= max(3, restored):
+            # Most of what this annotator labeled in the store does not match this DataFrame: another dataset
+            # labeled into the same (default) store, not a few edited texts.
             warnings.warn(
-                f"{len(self.stale)} item(s) changed text since they were labeled; their old decisions are not "
-                f"restored and they are shown again for review (see labeler.stale).",
-                stacklevel=4,
+                f"the store {where!r} holds decisions by {self.annotator!r} for {elsewhere + restored} item(s), and "
+                f"{elsewhere} of them do not match this DataFrame ({n_stale} with other text under the same key, "
+                f"{n_orphans} with keys not in it): this looks like another dataset labeled into the same store. "
+                f"Give each dataset its own store, for example store='my-dataset.db'. Nothing was restored for "
+                f"those items; they stay in the store (see labeler.stale).",
+                stacklevel=user_stacklevel(),
             )
-        if len(self._orphans):
-            orphan_list = sorted(set(self._orphans["item_key"]))
+        else:
+            if n_stale:
+                warnings.warn(
+                    f"{n_stale} item(s) changed text since they were labeled; their old decisions are not "
+                    f"restored and they are shown again for review (see labeler.stale).",
+                    stacklevel=user_stacklevel(),
+                )
+            if n_orphans:
+                orphan_list = sorted(set(self._orphans["item_key"]))
+                warnings.warn(
+                    f"the store holds decisions for {n_orphans} item key(s) that are not in this DataFrame "
+                    f"(for example {orphan_list[:3]}); they are kept in the store and ignored here.",
+                    stacklevel=user_stacklevel(),
+                )
+        if restored or elsewhere:
+            return
+        by_annotator = getattr(self.store, "decisions_by_annotator", None)
+        others = {a: n for a, n in (by_annotator() if callable(by_annotator) else {}).items() if a != self.annotator}
+        if others:
+            shown = ", ".join(f"{n} by {a!r}" for a, n in sorted(others.items(), key=lambda x: -x[1])[:4])
+            first = max(others, key=lambda a: others[a])
             warnings.warn(
-                f"the store holds decisions for {len(orphan_list)} item key(s) that are not in this DataFrame "
-                f"(for example {orphan_list[:3]}); they are kept in the store and ignored here.",
-                stacklevel=4,
+                f"the store {where!r} holds decisions ({shown}) but none by {self.annotator!r}"
+                f"{' (your OS user name, the default annotator)' if self.annotator_is_default else ''}, so none "
+                f"were restored: decisions are kept per annotator. Pass annotator={first!r} to continue that "
+                f"work, or keep {self.annotator!r} to label on your own.",
+                stacklevel=user_stacklevel(),
             )
 
     def _read_events(self, ids: Sequence[int]) -> pd.DataFrame:
@@ -644,7 +677,7 @@ class LabelingSession:
                     f"the {count} decision(s) in this DataFrame's result columns were kept in memory only "
                     f"(store=None) by an earlier Labeler; this Labeler starts a new memory store and replaces them. "
                     f"Pass store='labels.db' to keep decisions across re-runs.",
-                    stacklevel=5,
+                    stacklevel=user_stacklevel(),
                 )
             else:
                 keep = True
@@ -654,7 +687,7 @@ class LabelingSession:
                 warnings.warn(
                     f"this DataFrame's result columns hold {count} decision(s) written by {who}; they are kept "
                     f"(rows you decide now are overwritten). Pass replace_results=True to clear them.",
-                    stacklevel=5,
+                    stacklevel=user_stacklevel(),
                 )
         self._results.attach(rows, effective, keep=keep, source=source)
 
@@ -798,7 +831,7 @@ class LabelingSession:
             warnings.warn(
                 "another Labeler was live on this DataFrame; it has been closed, so that only one labeler writes "
                 "into it (its widget now refuses decisions). Keep using this new one.",
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
             by_frame.close("a newer Labeler was created on the same DataFrame")
         if by_store is not None and by_store is not by_frame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Collection
 from typing import Any
 
@@ -26,6 +27,10 @@ class MemoryStore:
 
     def record_session(self, info: dict[str, Any]) -> None:
         self._sessions.append(dict(info))
+
+    def decisions_by_annotator(self) -> dict[str, int]:
+        with self._lock:
+            return dict(Counter(e.annotator for e in self._events))
 
     def sessions(self) -> list[dict[str, Any]]:
         return [dict(x) for x in self._sessions]

@@ -154,14 +154,22 @@ class SQLStore:
             raise StoreError(
                 f"the store {self.description!r} was created for the labels {old}, but this labeler uses "
                 f"{labels}" + (f" (missing: {removed})" if removed else "") + ". "
-                f"Either pass labels={old!r} (you may add new labels at the end) to continue this store, "
-                f"or give a new store path, for example store='labels-v2.db'."
+                f"If this is another labeling task, give it its own store, for example store='my-task.db' (every "
+                f"task in one folder otherwise shares the default 'labels.db'); to continue this store, pass "
+                f"labels={old!r} (you may add new labels at the end)."
             )
 
     def record_session(self, info: dict[str, Any]) -> None:
         row = {"session_id": info["session_id"], "annotator": info["annotator"], "info": json.dumps(info, default=str)}
         with self._lock, self.engine.begin() as conn:
             conn.execute(self.sessions_table.insert().values(**row))
+
+    def decisions_by_annotator(self) -> dict[str, int]:
+        """How many events each annotator has in this store (one grouped query on an indexed column)."""
+        table = self.events_table
+        query = self._sa.select(table.c.annotator, self._sa.func.count()).group_by(table.c.annotator)
+        with self.engine.connect() as conn:
+            return {str(annotator): int(count) for annotator, count in conn.execute(query)}
 
     def sessions(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

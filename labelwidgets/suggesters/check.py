@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from labelwidgets.errors import InputError
+from labelwidgets.errors import InputError, user_stacklevel
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.column import FromColumn
 
@@ -52,7 +52,7 @@ def check_suggester(suggester: Any, df: pd.DataFrame | None, labels: LabelSet, *
         column = df[suggester.label_column]
         warning = column_label_warning(column, labels, what=f"{suggester!r}")
         if warning:
-            warnings.warn(warning, UserWarning, stacklevel=_caller_level())
+            warnings.warn(warning, UserWarning, stacklevel=user_stacklevel())
 
 
 def _check_columns(suggester: FromColumn, df: pd.DataFrame) -> None:
@@ -106,15 +106,3 @@ def na_like_label_warning(values: pd.Series, labels: Iterable[Any] | LabelSet, *
         f"if those rows mean {na_like[0]!r}, read the file with pd.read_csv(..., keep_default_na=False) "
         f"(or fill them: df[col] = df[col].fillna({na_like[0]!r}))."
     )
-
-
-def _caller_level() -> int:
-    """The stack level of the first frame outside labelwidgets, so a warning points at the user's own line."""
-    import sys
-
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("labelwidgets"):
-        frame = frame.f_back  # type: ignore[assignment]
-        level += 1
-    return level

@@ -34,6 +34,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
+from labelwidgets.errors import user_stacklevel
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Item, Suggester, Suggestion
 from labelwidgets.suggesters.validate import validate
@@ -249,7 +250,9 @@ class _Progress:
             try:
                 from tqdm.auto import tqdm
             except ImportError:
-                warnings.warn('no progress bar without tqdm: pip install "labelwidgets[llm]"', stacklevel=4)
+                warnings.warn(
+                    'no progress bar without tqdm: pip install "labelwidgets[llm]"', stacklevel=user_stacklevel()
+                )
             else:
                 self.bar = tqdm(total=total, desc=desc, unit="item")
 

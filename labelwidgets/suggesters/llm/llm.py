@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from labelwidgets.errors import InputError
+from labelwidgets.errors import InputError, user_stacklevel
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Item, Suggestion
 from labelwidgets.suggesters.llm._litellm import get_litellm
@@ -431,7 +431,7 @@ class LLM:
                 except Exception as error:  # a read-only home must not stop labeling
                     self._cache_failed = True
                     message = f"labelwidgets: LLM cache disabled, cannot open {self.cache_dir}: {error}"
-                    warnings.warn(message, stacklevel=4)
+                    warnings.warn(message, stacklevel=user_stacklevel())
             return self._cache
 
     def _cache_get(self, key: str) -> Suggestion | None:
