@@ -163,8 +163,8 @@ class Labeler:
         return callback
 
     def _sync_position(self) -> None:
-        if self._widget is not None and self._widget.position != self.session.cursor:
-            self._widget.position = self.session.cursor
+        if self._widget is not None:
+            self._widget.sync_position()  # from the thread that serves the widget, whichever thread calls this
 
     # ----- what there is to read ---------------------------------------------------------
     @property

@@ -124,6 +124,7 @@ class ResultColumns:
         df = self.df
         n = len(df)
         rows = np.zeros(0, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+        all_missing: pd.arrays.StringArray | None = None  # checked once, then copied: a million cells cost 20 ms
         for field in RESULT_FIELDS:
             if field in self.shared:
                 continue
@@ -149,6 +150,10 @@ class ResultColumns:
                 if values is not None and len(rows):
                     base[rows] = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
                 df[name] = base
+            elif not keep_old and (values is None or not len(rows)):
+                if all_missing is None:
+                    all_missing = _strings(np.full(n, pd.NA, dtype=object))
+                df[name] = all_missing.copy()
             else:
                 base = np.full(n, pd.NA, dtype=object)
                 if keep_old:
