@@ -6,6 +6,7 @@ Importing this package is light: the widget, litellm, llama.cpp and plotly load 
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -69,6 +70,11 @@ if TYPE_CHECKING:
     from labelwidgets.widgets.plots import plot_agreement, plot_drift
 
 __all__ = sorted(_EXPORTS)
+
+# A library logs; the application decides what is shown: without this, Python's last-resort handler would print
+# every warning to stderr (into notebook outputs). `logging.getLogger("labelwidgets").setLevel("INFO")` and a
+# handler (or logging.basicConfig()) show them.
+logging.getLogger("labelwidgets").addHandler(logging.NullHandler())
 
 
 def __getattr__(name: str) -> Any:

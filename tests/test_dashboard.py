@@ -688,3 +688,19 @@ def test_running_agreement_from_pairs_is_exactly_one_update_after_another():
         lw.RunningAgreement.from_pairs(["a", "b"], ["a"])
     empty = lw.RunningAgreement.from_pairs([], [], labels=["a", "b"])
     assert empty.n == 0 and math.isnan(empty.kappa) and empty.notes == lw.RunningAgreement(["a", "b"]).notes
+
+
+def test_a_rerun_dashboard_replaces_the_previous_one_and_close_lets_go_of_the_session() -> None:
+    df = pd.DataFrame({"text": [f"t{i}" for i in range(6)], "model": ["a", "b"] * 3})
+    labeler = lw.Labeler(df, labels=["a", "b"], store=None, suggester=lw.FromColumn("model"))
+    first = lw.Dashboard(labeler)
+    listeners = len(labeler.session._change_listeners)
+    second = lw.Dashboard(labeler)  # the same cell run again
+    assert first._closed and not second._closed
+    assert len(labeler.session._change_listeners) == listeners  # the first stopped following
+    labeler.label("a")
+    assert second.n_decided == 1 and first.n_decided == 0
+    second.close()
+    second.close()  # twice is fine
+    assert len(labeler.session._change_listeners) == listeners - 1
+    labeler.close()

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import public
-from labelwidgets.metrics._checks import check_bins, check_labels, object_values, require_columns, sorted_labels
 from labelwidgets.metrics.calibration import bin_sums, bootstrap_ece, ece
+from labelwidgets.metrics.checks import check_bins, check_labels, object_values, require_columns, sorted_labels
 from labelwidgets.metrics.counts import (
     BOOTSTRAP,
     NO_PAIRS,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
-from labelwidgets.metrics._checks import (
+from labelwidgets.metrics.checks import (
     check_labels,
     encode,
     object_values,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import public
-from labelwidgets.metrics._checks import check_bins, require_columns
+from labelwidgets.metrics.checks import check_bins, require_columns
 from labelwidgets.metrics.counts import bootstrap_items, sum_by_code
 from labelwidgets.metrics.pairs import Columns, find_pairs, label_list, resolve_columns
 

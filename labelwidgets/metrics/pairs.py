@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from labelwidgets.metrics._checks import (
+from labelwidgets.metrics.checks import (
     check_confidence,
     check_decisions,
     encode,

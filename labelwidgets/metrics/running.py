@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError
-from labelwidgets.metrics._checks import check_bins, check_labels, encode, object_values
 from labelwidgets.metrics.calibration import ece, reliability_table
+from labelwidgets.metrics.checks import check_bins, check_labels, encode, object_values
 from labelwidgets.metrics.counts import NO_PAIRS, kappa_from_counts, kappa_note
 from labelwidgets.missing import is_missing
 

@@ -281,6 +281,11 @@ class LabelingSession:
         """
         self._change_listeners.append(callback)
 
+    def off_change(self, callback: Callable[[Decision, Decision | None, Decision | None], None]) -> None:
+        """Stop calling ``callback`` (a view that closes lets go of the session, and the session of it)."""
+        with self._lock:
+            self._change_listeners = [c for c in self._change_listeners if c != callback]
+
     def effective_frame(self) -> pd.DataFrame:
         """Each decided item's decision in force, one row per item: what the changes ``on_change`` reports add up to.
 

@@ -69,7 +69,7 @@ _SIGNAL_CAUSES = {
 
 
 class WorkerCrashed(LabelwidgetsError):
-    """The local model's worker process died, or crashed too often to be started again."""
+    """The local model's worker process died, crashed too often to be started again, or was closed."""
 
 
 class WorkerError(RuntimeError):
@@ -105,6 +105,7 @@ class _Worker:
         self.load_error: LabelwidgetsError | None = None  # a file that did not load will not load next time
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
         self.start_seconds: float | None = None
+        self.closed = False  # stopped by close(): LocalLLMs asking later get a new _Worker
 
     @property
     def pid(self) -> int | None:
@@ -112,6 +113,8 @@ class _Worker:
 
     def request(self, message: Mapping[str, Any], *, since: int) -> dict[str, Any]:
         with self.lock:
+            if self.closed:
+                raise WorkerCrashed("the LocalLLM was closed while this request waited; ask again")
             if self.crashes > since:
                 raise WorkerCrashed(f"{self.cause}; this request was waiting for it")
             if self.load_error is not None:
@@ -144,13 +147,15 @@ class _Worker:
                 self.cause,
             )
         started = time.perf_counter()
-        root = str(Path(__file__).resolve().parents[2])  # so the worker imports this labelwidgets, wherever it is
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), root) if p)
-        command = [sys.executable, "-m", "labelwidgets.suggesters.local_worker", str(self.path)]
-        command += [str(self.n_ctx), str(self.n_threads)]
+        # This very labelwidgets, even where only the kernel's sys.path finds it; appended, so it shadows nothing.
+        root = str(Path(__file__).resolve().parents[2])
+        bootstrap = (
+            f"import sys; sys.path.append({root!r}); from labelwidgets.suggesters.local_worker import main; "
+            f"sys.exit(main(sys.argv[1:]))"
+        )
+        command = [sys.executable, "-c", bootstrap, str(self.path), str(self.n_ctx), str(self.n_threads)]
         process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, close_fds=True
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True
         )
         self.stderr_tail.clear()
         threading.Thread(
@@ -222,6 +227,7 @@ class _Worker:
 
     def stop(self) -> None:
         with self.lock:
+            self.closed = True
             self._stop()
 
 
@@ -387,8 +393,8 @@ class LocalLLM:
             return [Suggestion.invalid(str(error), model=self.name, prompt_id=prompt_id) for _ in items]
         worker = self.worker()
         since = worker.crashes
-        request = {"op": "distribution", "spec": spec_to_json(spec), "labels": labels.to_json()}
-        request["calibrate"] = self.calibrate
+        request: dict[str, Any] = {"op": "distribution", "spec": spec_to_json(spec), "labels": labels.to_json()}
+        request.update(calibrate=self.calibrate)
         results: list[Suggestion] = []
         for item in items:
             started = time.perf_counter()
@@ -427,8 +433,8 @@ class LocalLLM:
         spec = self.prompt_spec()
         spec.render("", labels)
         worker = self.worker()
-        message = {"op": "distribution", "spec": spec_to_json(spec), "labels": labels.to_json(), "text": text}
-        message["calibrate"] = self.calibrate
+        message: dict[str, Any] = {"op": "distribution", "spec": spec_to_json(spec), "labels": labels.to_json()}
+        message.update(text=text, calibrate=self.calibrate)
         return dict(worker.request(message, since=worker.crashes)["probabilities"])
 
     # -- the worker --

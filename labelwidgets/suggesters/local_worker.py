@@ -96,7 +96,8 @@ class Engine:
         return "\n\n".join(turns) + "\n\nAssistant:"
 
     def tokens(self, text: str, *, special: bool) -> list[int]:
-        return cast(list[int], self.llama.tokenize(text.encode(), add_bos=False, special=special))
+        tokens: list[int] = self.llama.tokenize(text.encode(), add_bos=False, special=special)
+        return tokens
 
     def score(self, spec: PromptSpec, text: str, labels: LabelSet) -> tuple[dict[str, float], int]:
         """Log-likelihood of answering with each label (and then ending the answer), and the prompt's length."""
@@ -144,7 +145,10 @@ def _evaluate_prompt(llama: Any, prompt: list[int]) -> None:
         if a != b:
             break
         shared += 1
-    llama.n_tokens = min(shared, len(prompt) - 1)  # the last token is evaluated again for its logits
+    # The last tokens are evaluated again for their logits, always two or more: llama.cpp computes a batch of one
+    # token with other kernels, whose logits differ enough (0.1 and more) to change the answer for a prompt
+    # scored twice in a row.
+    llama.n_tokens = max(0, min(shared, len(prompt) - 2))
     llama.eval(prompt[llama.n_tokens :])
 
 

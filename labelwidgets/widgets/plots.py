@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
-from labelwidgets.metrics._checks import object_values, require_columns, require_frame, sorted_labels
 from labelwidgets.metrics.agreement import agreement, confusion
 from labelwidgets.metrics.calibration import calibration
+from labelwidgets.metrics.checks import object_values, require_columns, require_frame, sorted_labels
 from labelwidgets.metrics.counts import kappa_note
 from labelwidgets.metrics.drift import (
     PSI_LARGE,
