@@ -690,17 +690,17 @@ def test_running_agreement_from_pairs_is_exactly_one_update_after_another():
     assert empty.n == 0 and math.isnan(empty.kappa) and empty.notes == lw.RunningAgreement(["a", "b"]).notes
 
 
-def test_a_rerun_dashboard_replaces_the_previous_one_and_close_lets_go_of_the_session() -> None:
+def test_close_lets_go_of_the_session_and_twice_is_fine() -> None:
     df = pd.DataFrame({"text": [f"t{i}" for i in range(6)], "model": ["a", "b"] * 3})
     labeler = lw.Labeler(df, labels=["a", "b"], store=None, suggester=lw.FromColumn("model"))
-    first = lw.Dashboard(labeler)
     listeners = len(labeler.session._change_listeners)
-    second = lw.Dashboard(labeler)  # the same cell run again
-    assert first._closed and not second._closed
-    assert len(labeler.session._change_listeners) == listeners  # the first stopped following
+    first, second = lw.Dashboard(labeler), lw.Dashboard(labeler)  # two views of one labeler both follow it
+    assert len(labeler.session._change_listeners) == listeners + 2
+    first.close()
+    first.close()
     labeler.label("a")
-    assert second.n_decided == 1 and first.n_decided == 0
+    assert second.n_decided == 1 and first.n_decided == 0  # the closed one stopped following
+    assert len(labeler.session._change_listeners) == listeners + 1
     second.close()
-    second.close()  # twice is fine
-    assert len(labeler.session._change_listeners) == listeners - 1
+    assert len(labeler.session._change_listeners) == listeners
     labeler.close()

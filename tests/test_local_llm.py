@@ -272,8 +272,11 @@ def test_sigill_says_to_reinstall_llama_cpp_portably_and_restarts_are_bounded(ca
         local.label_probabilities("hello", SPAM_LABELS)
     assert caplog.text.count("started the local model's worker process") == 2
     assert "giving up on the local model after 2 crashes" in caplog.text
+    fresh = LocalLLM(n_ctx=768, max_restarts=1)  # after the cause is fixed, a new LocalLLM tries afresh
+    assert fresh.label_probabilities("hello", SPAM_LABELS).keys() == {"ham", "spam"}
+    assert "gave up" in local.suggest(batch[:1], SPAM_LABELS)[0].error  # the old one stays given up
+    fresh.close()
     local.close()
-    assert LocalLLM(n_ctx=768, max_restarts=1).label_probabilities("hello", SPAM_LABELS)  # a new one starts afresh
 
 
 def test_a_missing_or_invalid_model_file_is_a_clear_input_error(tmp_path):
@@ -339,3 +342,11 @@ def test_the_worker_exits_when_its_parent_dies_and_the_parent_never_imports_llam
     parent.kill()  # SIGKILL: no atexit, no close(); only the closed pipe tells the worker
     parent.wait()
     assert process_gone(int(worker_pid))
+
+
+def test_a_text_scored_twice_in_a_row_gets_the_same_distribution(local):
+    # From the second time on the whole prompt is already evaluated; it must not be re-read by a different kernel.
+    # (The first call may also score the calibration texts, so three calls make at least one repeat in a row.)
+    text = SMS.text.iloc[22]
+    first, second, third = (local.label_probabilities(text, SPAM_LABELS) for _ in range(3))
+    assert second == pytest.approx(first, abs=1e-9) and third == pytest.approx(first, abs=1e-9)

@@ -106,6 +106,11 @@ class _Worker:
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
         self.start_seconds: float | None = None
         self.closed = False  # stopped by close(): LocalLLMs asking later get a new _Worker
+        self.users = 0  # LocalLLMs holding it; guarded by _workers_lock
+
+    @property
+    def gave_up(self) -> bool:
+        return self.crashes > self.max_restarts
 
     @property
     def pid(self) -> int | None:
@@ -116,10 +121,10 @@ class _Worker:
             if self.closed:
                 raise WorkerCrashed("the LocalLLM was closed while this request waited; ask again")
             if self.crashes > since:
-                raise WorkerCrashed(f"{self.cause}; this request was waiting for it")
+                raise WorkerCrashed(f"{self.cause} (before it answered this request)")
             if self.load_error is not None:
                 raise self.load_error
-            if self.crashes > self.max_restarts:
+            if self.gave_up:
                 raise WorkerCrashed(
                     f"gave up on the local model after {self.crashes} crashes of its worker process (the last: "
                     f"{self.cause}); labeling goes on without suggestions. Fix the cause, then make a new LocalLLM."
@@ -199,12 +204,15 @@ class _Worker:
         self.process = None
         for stream in (process.stdin, process.stdout):
             if stream is not None:
-                stream.close()
+                try:
+                    stream.close()
+                except OSError:  # a request still buffered for the dead worker cannot be flushed
+                    pass
         self.crashes += 1
         self.cause = describe_exit(returncode)
         tail = " | ".join(self.stderr_tail)
         log.error("%s (crash %d; its last output: %s)", self.cause, self.crashes, tail or "none")
-        if self.crashes > self.max_restarts:
+        if self.gave_up:
             log.error("giving up on the local model after %d crashes of its worker process", self.crashes)
         return WorkerCrashed(self.cause)
 
@@ -244,33 +252,34 @@ def _drain(stream: IO[bytes] | None, tail: collections.deque[str]) -> None:
 
 
 _WorkerKey = tuple[str, int, int, int]
-_workers: dict[_WorkerKey, tuple[_Worker, int]] = {}  # the worker and how many LocalLLMs hold it
+_workers: dict[_WorkerKey, _Worker] = {}
 _workers_lock = threading.Lock()
 
 
 def _acquire(key: _WorkerKey) -> _Worker:
     with _workers_lock:
-        worker, users = _workers.get(key) or (_Worker(Path(key[0]), key[1], key[2], key[3]), 0)
-        _workers[key] = (worker, users + 1)
+        worker = _workers.get(key)
+        # One that gave up or could not load the file stays so for those holding it; a new LocalLLM tries afresh.
+        if worker is None or worker.gave_up or worker.load_error is not None:
+            worker = _workers[key] = _Worker(Path(key[0]), key[1], key[2], key[3])
+        worker.users += 1
         return worker
 
 
-def _release(key: _WorkerKey) -> None:
+def _release(key: _WorkerKey, worker: _Worker) -> None:
     with _workers_lock:
-        worker, users = _workers.get(key) or (None, 0)
-        if worker is None:
+        worker.users -= 1
+        if worker.users > 0:
             return
-        if users > 1:
-            _workers[key] = (worker, users - 1)
-            return
-        del _workers[key]
+        if _workers.get(key) is worker:
+            del _workers[key]
     worker.stop()
 
 
 @atexit.register
 def _stop_all() -> None:
     with _workers_lock:
-        workers = [worker for worker, _ in _workers.values()]
+        workers = list(_workers.values())
         _workers.clear()
     for worker in workers:
         worker.stop()
@@ -444,7 +453,7 @@ class LocalLLM:
         with self._holding:
             if self._worker is None:
                 self._worker = _acquire(self._key)
-                self._finalizer = weakref.finalize(self, _release, self._key)
+                self._finalizer = weakref.finalize(self, _release, self._key, self._worker)
             return self._worker
 
     @property

@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import math
 import threading
-import weakref
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,11 +62,6 @@ class _StreamEntry(NamedTuple):
     label: str | None  # the human label, for the label-mix windows
     detector_before: PageHinkley | None  # Page-Hinkley state before this pair, restored on undo
     change: bool  # the detector fired on this pair
-
-
-# The Dashboard that follows each session now; weak on the session, so a closed labeler takes its entry along.
-_live: weakref.WeakKeyDictionary[Any, Dashboard] = weakref.WeakKeyDictionary()
-_live_lock = threading.Lock()
 
 
 class Dashboard:
@@ -172,12 +166,6 @@ class Dashboard:
         self._reset()
         self.figure = agreement_skeleton(widget=True, height=height)
         self._drawn: AgreementPanels | None = None
-        # Re-running the cell that makes a Dashboard replaces the one it made before: one figure follows a labeler.
-        with _live_lock:
-            previous = _live.get(labeler.session)
-            _live[labeler.session] = self
-        if previous is not None:
-            previous.close()
         # listen first, then read: a change that comes in between is noticed by _load, not lost
         labeler.session.on_change(self._on_change)
         self._load()
@@ -589,9 +577,6 @@ class Dashboard:
             return
         self._closed = True
         self.labeler.session.off_change(self._on_change)
-        with _live_lock:
-            if _live.get(self.labeler.session) is self:
-                del _live[self.labeler.session]
         self.figure.close()
 
     def _refresh_interval(self) -> None:
