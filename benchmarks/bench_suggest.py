@@ -6,7 +6,7 @@
    (concurrency / latency), through litellm to tests/fault_server.py answering after 200 ms.
 2. A scripted annotator who reads each item for a fixed time: on what share of decisions did
    they wait for the suggestion, with suggestions fetched ahead (prefetch 8, concurrency 4)?
-3. LocalLLM (the bundled SmolLM2-135M, llama.cpp in process): milliseconds per item.
+3. LocalLLM (the bundled SmolLM2-135M, llama.cpp in its worker process): milliseconds per item.
 """
 
 from __future__ import annotations
