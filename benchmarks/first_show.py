@@ -8,14 +8,19 @@ busy moment on the shared machine hits all variants alike; medians are reported.
 
 Variants (the setup cell is untimed, as in the harness):
 
-* ``labelwidgets``       -- setup imports labelwidgets; the timed cell creates the Labeler and shows it
-                            (so it pays the first import of SQLAlchemy and anywidget in that kernel)
-* ``labelwidgets-warm``  -- the same, with SQLAlchemy, anywidget and the labeler's modules already imported
-                            (what a warm-up after ``import labelwidgets`` would leave behind)
+* ``labelwidgets``       -- setup imports labelwidgets (which, in a kernel, starts importing SQLAlchemy, anywidget
+                            and the labeler's modules in a background thread, `labelwidgets/warm_up.py`); the
+                            timed cell creates the Labeler and shows it
+* ``labelwidgets-cold``  -- the same with the warm-up turned off (``LABELWIDGETS_WARM_UP=0``): the timed cell pays
+                            the first import of SQLAlchemy, anywidget and the labeler's modules
+* ``labelwidgets-warm``  -- those modules imported explicitly in the setup cell
 * ``labelwidgets-view``  -- the Labeler is made in the setup cell; the timed cell only shows it
 * ``floor``              -- the harness's client-side anywidget (`baseline-anywidget-clientside`)
 
     python benchmarks/first_show.py --sizes 200,1000000 --repeat 5 --out benchmarks/results/first_show.json
+
+Between the setup cell finishing and the timed cell starting, ``--pause`` seconds pass (default 1.5: a person
+reads the output and types the next cell; the floor gets the same pause).
 
 Run it with the project's venv (JupyterLab, Playwright, labelwidgets); Chromium is /usr/bin/chromium.
 """
@@ -78,6 +83,7 @@ items = [f"item {{i}} some text" for i in range({N})]
 df = pd.DataFrame({{"text": items}})
 """
 WARM = "import sqlalchemy, anywidget, labelwidgets.labeler, labelwidgets.widgets.labeler  # as a warm-up would\n"
+COLD = "import os; os.environ['LABELWIDGETS_WARM_UP'] = '0'\n"
 MAKE = 'w = lw.Labeler(df, text="text", labels=["pos", "neg"], store={db!r}, annotator="bench")\n'
 
 
@@ -87,6 +93,7 @@ def variants(bench, root: Path) -> dict[str, tuple[str, str, str]]:
     floor_setup = textwrap.dedent(floor.setup_src)  # a format template, as the harness uses it
     return {
         "labelwidgets": (SETUP_LW, MAKE + "w\n", ".lw-text"),
+        "labelwidgets-cold": (COLD + SETUP_LW, MAKE + "w\n", ".lw-text"),
         "labelwidgets-warm": (SETUP_LW + WARM, MAKE + "w\n", ".lw-text"),
         "labelwidgets-view": (SETUP_LW + WARM + MAKE, "w\n", ".lw-text"),
         "floor": (
@@ -109,6 +116,7 @@ def run_one(
     setup: str,
     display: str,
     selector: str,
+    pause: float = 1.5,
 ) -> dict:
     import nbformat
 
@@ -131,7 +139,7 @@ def run_one(
         r = page.evaluate(bench.JS_RUN_CELL, 0)
         if r["errs"]:
             raise RuntimeError(f"setup cell failed: {r['errs']}")
-        time.sleep(0.5)
+        time.sleep(pause)
         fs = page.evaluate(JS_FIRST_ITEM, [1, selector, ITEM, 60_000])
         if fs["how"] != "item":
             raise RuntimeError(f"no item shown: {fs}")
@@ -150,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="200,1000000")
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--variants", default="labelwidgets,labelwidgets-warm,labelwidgets-view,floor")
+    ap.add_argument("--pause", type=float, default=1.5, help="seconds between the setup cell and the timed cell")
+    ap.add_argument("--variants", default="labelwidgets,labelwidgets-cold,labelwidgets-view,floor")
     ap.add_argument("--out", default="benchmarks/results/first_show.json")
     args = ap.parse_args(argv)
     bench = load_harness()
@@ -174,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
                 for n in sizes:
                     for name in chosen:
                         setup, display, selector = table[name]
-                        r = run_one(bench, ctx, base, token, root, name, n, k, setup, display, selector)
+                        r = run_one(bench, ctx, base, token, root, name, n, k, setup, display, selector, args.pause)
                         print(json.dumps(r), flush=True)
                         results.append(r)
         finally:

@@ -185,8 +185,11 @@ function render({ model, el }) {
   const suggestionError = h("div", "lw-suggestion-error");
   const rationale = h("div", "lw-rationale");
   rationale.dir = "auto";
+  // Which suggester this suggestion came from (a learner with a prior switches), and what a learner says of itself.
+  const suggestionSource = h("span", "lw-suggestion-source");
+  const suggesterStatus = h("div", "lw-suggester-status");
   suggestionBox.append(h("span", "lw-suggestion-title", "Suggested"), suggestionLabel, invalidTag, confidence,
-    confidenceText, suggestionHelp, suggestionError, rationale);
+    confidenceText, suggestionSource, suggestionHelp, suggestionError, rationale, suggesterStatus);
 
   const buttons = h("div", "lw-labels");
   /** @type {Map<string, HTMLButtonElement>} */
@@ -407,6 +410,8 @@ function render({ model, el }) {
     sendTracked({
       type: "decide", intent, label: label ?? null, rank: decided, seconds, note: note.value || null,
       suggestion_visible: !!suggestion, then: nextOpen(decided) ?? decided, // where this view goes next
+      // what was on the screen: a learner may have sent Python a newer suggestion for this item meanwhile
+      shown: suggestion ? { label: suggestion.label, model: suggestion.model ?? null } : null,
     }, "decide", decided);
     note.value = "";
     advance(decided);
@@ -550,6 +555,7 @@ function render({ model, el }) {
     invalidTag.hidden = true;
     confidence.hidden = true;
     confidenceText.textContent = "";
+    suggestionSource.textContent = "";
     for (const [, button] of labelButtons) button.classList.toggle("lw-suggested", false);
     acceptButton.disabled = rejectButton.disabled = status !== "ready";
     if (status === "ready" && suggestion) {
@@ -562,6 +568,7 @@ function render({ model, el }) {
           (suggestion.confidence_source ? ` (${suggestion.confidence_source})` : "");
       }
       if (suggestion.rationale) rationale.textContent = suggestion.rationale;
+      if (suggestion.model) suggestionSource.textContent = `from ${suggestion.model}`;
       suggestionHelp.hidden = false;
     } else if (status === "hidden") {
       suggestionLabel.textContent = "hidden for a blind check: label it yourself";
@@ -836,8 +843,12 @@ function render({ model, el }) {
       show(r);
     }
   };
+  const renderSuggesterStatus = () => {
+    suggesterStatus.textContent = model.get("status").suggester_status ?? "";
+  };
   const onStatus = () => {
     agreeUndo(model.get("status").undo_target ?? null);
+    renderSuggesterStatus();
     renderSave();
     renderProgress();
     if (!doneBox.hidden) showDone(); // its counts come from Python and may have just arrived
@@ -873,6 +884,7 @@ function render({ model, el }) {
   /** @type {Window | null} */
   const initial = model.get("window");
   renderSave();
+  renderSuggesterStatus();
   if (initial && initial.items && initial.version === model.get("status").version) {
     applyWindow(initial);
     firstWindow = false;

@@ -9,6 +9,8 @@ import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
+from labelwidgets import warm_up
+
 __version__ = "0.1.0"
 
 _EXPORTS = {
@@ -76,11 +78,14 @@ __all__ = sorted(_EXPORTS)
 # handler (or logging.basicConfig()) show them.
 logging.getLogger("labelwidgets").addHandler(logging.NullHandler())
 
+warm_up.start()
+
 
 def __getattr__(name: str) -> Any:
     module_name = _EXPORTS.get(name)
     if module_name is None:
         raise AttributeError(f"module 'labelwidgets' has no attribute {name!r}")
+    warm_up.wait()
     module = importlib.import_module(module_name)
     value = module if module_name == f"{__name__}.{name}" else getattr(module, name)
     globals()[name] = value

@@ -8,7 +8,7 @@ and `lw.compare` only ever talk to this protocol.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -76,3 +76,41 @@ class Suggester(Protocol):
     name: str
 
     def suggest(self, items: Sequence[Item], labels: LabelSet) -> list[Suggestion]: ...
+
+
+@dataclass(frozen=True)
+class Example:
+    """A label a person gave an item: what a suggester that learns from the session is taught.
+
+    ``label=None`` withdraws the item's label (the person undid it or skipped the item).
+    """
+
+    key: str  # the item's key, encoded as in `Item.key`
+    text: str
+    label: str | None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class LearnsFromLabels(Protocol):
+    """A suggester that gets better as the person labels (`lw.Learner`, an LLM with ``few_shot="session"``).
+
+    The session calls ``learn`` once with the labels it starts from (decisions restored from the store, and
+    the rows of ``label_column`` if the suggester names one) and then with each change as it happens, in order,
+    from the thread that made the decision; ``learn`` must return quickly (train in the background).
+    A suggester must never use an item's own label to suggest for that item.
+    """
+
+    def learn(self, examples: Sequence[Example]) -> None: ...
+
+
+@runtime_checkable
+class Updates(Protocol):
+    """A suggester whose earlier suggestions go stale (a learner that retrained): the session re-asks for the
+    undecided items ahead of the cursor when ``callback`` is called, and shows ``status`` (e.g. "learned from
+    12 labels") beside the suggestion."""
+
+    @property
+    def status(self) -> str: ...
+
+    def on_update(self, callback: Callable[[], None]) -> None: ...

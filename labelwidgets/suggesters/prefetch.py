@@ -47,6 +47,9 @@ class SuggestionPrefetcher:
         self._pool = ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix=THREAD_PREFIX)
         self._lock = threading.Lock()
         self._ready: dict[int, Suggestion] = {}
+        # Suggestions replaced by `refresh`, newest last: a view may still be showing one of them, and what the
+        # person accepted must be the suggestion they saw (`shown`).
+        self._replaced: dict[int, list[Suggestion]] = {}
         self._pending: dict[int, Future[None]] = {}
         self._reported: set[str] = set()
         self._closed = False
@@ -63,7 +66,7 @@ class SuggestionPrefetcher:
                     if row not in keep and future.cancel():  # cancel() fails, harmlessly, once a request has started
                         del self._pending[row]
             for row in wanted:
-                if row in self._ready or row in self._pending:
+                if row in self._ready or row in self._pending or row in self._replaced:
                     continue
                 self._pending[row] = self._pool.submit(self._fetch, row)
 
@@ -74,13 +77,55 @@ class SuggestionPrefetcher:
             return len(self._pending)
 
     def get(self, row: int) -> Suggestion | None:
+        """The row's suggestion: the newest, or while a refresh is under way the one it replaces."""
         with self._lock:
-            return self._ready.get(row)
+            return self._current(row)
+
+    def _current(self, row: int) -> Suggestion | None:
+        if row in self._ready:
+            return self._ready[row]
+        replaced = self._replaced.get(row)
+        return replaced[-1] if replaced else None
+
+    def shown(self, row: int, label: str | None, model: str | None) -> Suggestion | None:
+        """The suggestion of ``row`` a view showed as ``label`` from ``model`` (newest first), else the current one.
+
+        A suggester that learns re-suggests the items ahead; a person who accepted what was on the screen accepted
+        that suggestion, even if a newer one arrived in Python meanwhile.
+        """
+        with self._lock:
+            current = self._current(row)
+            candidates = [current, *reversed(self._replaced.get(row, []))]
+            for suggestion in candidates:
+                if suggestion is not None and suggestion.label == label and suggestion.model == model:
+                    return suggestion
+            return current
+
+    def refresh(self, rows: Iterable[int]) -> list[int]:
+        """Ask again for ``rows`` that have an answer (the suggester learned since): the old answer stays in use
+        until the new one arrives. Returns the rows asked again."""
+        asked = []
+        with self._lock:
+            if self._closed:
+                return []
+            for row in dict.fromkeys(rows):
+                if row in self._pending:
+                    continue
+                if row in self._ready:
+                    history = self._replaced.setdefault(row, [])
+                    history.append(self._ready.pop(row))
+                    del history[:-3]  # a view shows one of the last few at most
+                elif row not in self._replaced:
+                    continue  # never asked for: nothing is stale
+                self._pending[row] = self._pool.submit(self._fetch, row)
+                asked.append(row)
+        return asked
 
     def status(self, row: int) -> str:
         with self._lock:
-            if row in self._ready:
-                return "ready" if self._ready[row].valid else "invalid"
+            current = self._current(row)
+            if current is not None:
+                return "ready" if current.valid else "invalid"
             return "pending" if row in self._pending else "none"
 
     def wait(self, row: int, timeout: float | None = None) -> Suggestion | None:
@@ -92,6 +137,8 @@ class SuggestionPrefetcher:
                 if row in self._ready:
                     return self._ready[row]
                 future = self._pending.get(row)
+                if future is None and row in self._replaced:
+                    return self._current(row)
             if future is None:
                 return None
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
@@ -105,9 +152,11 @@ class SuggestionPrefetcher:
         with self._lock:
             if rows is None:
                 self._ready.clear()
+                self._replaced.clear()
             else:
                 for row in rows:
                     self._ready.pop(row, None)
+                    self._replaced.pop(row, None)
 
     @property
     def closed(self) -> bool:

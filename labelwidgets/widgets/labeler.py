@@ -162,6 +162,7 @@ class LabelerWidget(anywidget.AnyWidget):
         self.observe(self._on_position, names="position")
         session.on_decision(lambda event: self._on_kernel(self._on_decision, event))
         session.on_error(lambda message: self._queue_status())
+        session.on_suggester_update(self._queue_status)  # "learned from N labels" follows the learner
         if hasattr(session, "on_close"):
             session.on_close(self._on_close)
         self._live = True
@@ -226,6 +227,7 @@ class LabelerWidget(anywidget.AnyWidget):
             client_id=str(content["client"]),
             client_seq=int(content["seq"]),
             advance=False,  # the browser has moved on already and says where: `then`
+            shown=_shown(content.get("shown")),
         )
         then = content.get("then")
         if not resent and isinstance(then, int) and 0 <= then < session.n and then != session.cursor:
@@ -411,6 +413,7 @@ class LabelerWidget(anywidget.AnyWidget):
             "undo_target": session.undo_target(),
             "version": self._version,
             "closed": self._closed,
+            "suggester_status": session.suggester_status,
         }
 
 
@@ -438,3 +441,11 @@ def _missing(value: Any) -> bool:
     if value is None:
         return True
     return isinstance(value, float) and math.isnan(value)
+
+
+def _shown(value: Any) -> tuple[str | None, str | None] | None:
+    """The (label, model) of the suggestion the browser showed with a decision, if it says."""
+    if not isinstance(value, dict):
+        return None
+    label, model = value.get("label"), value.get("model")
+    return (label if isinstance(label, str) else None, model if isinstance(model, str) else None)
