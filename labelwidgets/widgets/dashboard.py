@@ -34,6 +34,7 @@ from labelwidgets.metrics.pairs import REVIEW_DECISIONS
 from labelwidgets.metrics.running import RunningAgreement
 from labelwidgets.widgets.display import mimebundle_with_text
 from labelwidgets.widgets.plots import (
+    MAX_SOURCES,
     NEEDS_SUGGESTIONS,
     NO_PAIRS_YET,
     NOTE_CALIBRATION,
@@ -62,6 +63,66 @@ class _StreamEntry(NamedTuple):
     label: str | None  # the human label, for the label-mix windows
     detector_before: PageHinkley | None  # Page-Hinkley state before this pair, restored on undo
     change: bool  # the detector fired on this pair
+    source: str | None = None  # the suggester that made the suggestion of the pair
+
+
+class _SourceLine:
+    """The rolling share agreeing of one suggestion source's own last ``window`` pairs, as points over time.
+
+    With a learner and its prior, suggestions come from two sources in one session: one line each shows when the
+    learner overtook the LLM. Same definition as the main line, over that source's pairs only.
+    """
+
+    def __init__(self, window: int, min_periods: int, keep: int, max_points: int):
+        self.window, self.min_periods, self.max_points = window, min_periods, max_points
+        self.flags: deque[bool] = deque(maxlen=keep)
+        self.n_seen = 0
+        self.agree = 0  # agreeing pairs among the last `window`
+        self.points: list[tuple[float, int, float]] = []  # (decision number, pair number of this source, share)
+        self.stride = 1
+
+    def push(self, x: float, agrees: bool) -> None:
+        self.flags.append(agrees)
+        self.n_seen += 1
+        self.agree += agrees
+        if self.n_seen > self.window:
+            self.agree -= self.flags[-self.window - 1]
+        if self.n_seen % self.stride == 0:
+            self.points.append((x, self.n_seen, self.share))
+            if len(self.points) > self.max_points:
+                self.stride *= 2
+                self.points = [p for p in self.points if p[1] % self.stride == 0]
+
+    def pop(self) -> None:
+        if not self.flags or (self.n_seen > self.window and len(self.flags) <= self.window):
+            raise _OutOfStep("undo reaches further back than the dashboard keeps (undo_depth)")
+        if self.points and self.points[-1][1] == self.n_seen:
+            self.points.pop()
+        self.agree -= self.flags.pop()
+        self.n_seen -= 1
+        if self.n_seen >= self.window:
+            self.agree += self.flags[-self.window]
+
+    @property
+    def share(self) -> float:
+        n = min(self.n_seen, self.window)
+        return self.agree / n if n >= self.min_periods else math.nan
+
+    def load(self, x: np.ndarray, agrees: np.ndarray) -> None:
+        """The state after these pairs (decision numbers ``x``), as pushing them one by one would leave it."""
+        n = len(agrees)
+        self.n_seen = n
+        cum = np.concatenate([[0], np.cumsum(agrees.astype(np.int64))])
+        while n // self.stride > self.max_points:
+            self.stride *= 2
+        drawn = np.arange(self.stride, n + 1, self.stride)
+        start = np.maximum(drawn - self.window, 0)
+        in_window = drawn - start
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(in_window >= self.min_periods, (cum[drawn] - cum[start]) / in_window, np.nan)
+        self.points = list(zip(x[drawn - 1].astype(float).tolist(), drawn.tolist(), share.tolist(), strict=True))
+        self.flags.extend(agrees[-(self.flags.maxlen or n) :].astype(bool).tolist())
+        self.agree = int(cum[n] - cum[max(0, n - self.window)])
 
 
 class Dashboard:
@@ -185,6 +246,7 @@ class Dashboard:
         self._stream: deque[_StreamEntry] = deque(maxlen=self.undo_depth)
         self._n_decisions = 0  # decisions in the stream (the decision number of the latest)
         self._window = RunningAgreement(self._labels)  # the last `window` pairs
+        self._sources: dict[str, _SourceLine] = {}  # by suggester, in order of first appearance
         self._window_pairs: deque[tuple[str, str]] = deque(maxlen=self.window + self.undo_depth)
         self._n_pairs_seen = 0
         self._detector = copy.deepcopy(self._detector_template)
@@ -214,32 +276,39 @@ class Dashboard:
                     return
 
     def _with_visibility(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The frame with ``suggestion_visible`` for every pair, for the blind-check split.
+        """The frame with ``suggestion_visible`` and ``suggester`` for every pair (the blind-check split, one line
+        per source).
 
-        A restore reads only what the fold and the DataFrame need; whether the suggestion was on screen is read
-        here, for all the annotator's events in one query of two columns.
+        A restore reads only what the fold and the DataFrame need; these are read here, for all the annotator's
+        events in one query of three columns.
         """
         pairs = frame["label"].notna() & frame["suggestion"].notna()
-        if "suggestion_visible" in frame.columns:
-            unknown = pairs & frame["suggestion_visible"].isna()
-        else:
-            unknown = pairs
+        extra = ("suggestion_visible", "suggester")
+        unknown = pairs & np.logical_or.reduce(
+            [frame[c].isna() if c in frame.columns else pd.Series(True, index=frame.index) for c in extra]
+        )
         if not unknown.any():
             return frame
         session = self.labeler.session
         try:
-            stored = session.store.events_frame(annotator=session.annotator, columns=("suggestion_visible",))
+            stored = session.store.events_frame(annotator=session.annotator, columns=extra)
         except TypeError:  # a store of the older protocol: every column
             stored = session.store.events_frame(annotator=session.annotator)
-        by_id = pd.Series(stored["suggestion_visible"].to_numpy(dtype=object), index=stored["id"].to_numpy())
-        visible = (
-            frame["suggestion_visible"].to_numpy(dtype=object, copy=True)
-            if "suggestion_visible" in frame.columns
-            else np.full(len(frame), None, dtype=object)
-        )
         mask = unknown.to_numpy(dtype=bool)
-        visible[mask] = by_id.reindex(frame["id"].to_numpy()[mask]).to_numpy(dtype=object)
-        return frame.assign(suggestion_visible=visible)
+        wanted = frame["id"].to_numpy()[mask]
+        filled = {}
+        for column in extra:
+            by_id = pd.Series(stored[column].to_numpy(dtype=object), index=stored["id"].to_numpy())
+            values = (
+                frame[column].to_numpy(dtype=object, copy=True)
+                if column in frame.columns
+                else np.full(len(frame), None, dtype=object)
+            )
+            found = by_id.reindex(wanted).to_numpy(dtype=object, copy=True)
+            found[pd.isna(found)] = None
+            values[mask] = found
+            filled[column] = values
+        return frame.assign(**filled)
 
     def _build(self, frame: pd.DataFrame) -> None:
         """Every count and the rolling state from the decisions in force, vectorised; O(undo_depth) objects."""
@@ -274,9 +343,20 @@ class Dashboard:
             shown = np.where(known, visible, False).astype(bool)
             for flag, rows in ((True, known & shown), (False, known & ~shown)):
                 self._by_visibility[flag] = [int(rows.sum()), int((rows & agrees).sum())]
-        self._build_stream(frame["id"].to_numpy(), human_codes, suggestion_codes, is_pair)
+        sources = object_values(frame["suggester"]) if "suggester" in frame.columns else np.full(len(frame), None)
+        self._build_stream(frame["id"].to_numpy(), human_codes, suggestion_codes, is_pair, sources)
 
-    def _build_stream(self, ids: np.ndarray, human: np.ndarray, suggested: np.ndarray, is_pair: np.ndarray) -> None:
+    def _source_line(self, source: str) -> _SourceLine:
+        line = self._sources.get(source)
+        if line is None:
+            line = self._sources[source] = _SourceLine(
+                self.window, self.min_periods, self.window + self.undo_depth, self.max_points
+            )
+        return line
+
+    def _build_stream(
+        self, ids: np.ndarray, human: np.ndarray, suggested: np.ndarray, is_pair: np.ndarray, sources: np.ndarray
+    ) -> None:
         """The decision-order state (rolling window, Page-Hinkley, label-mix windows, points) after these
         decisions, as pushing them one by one would leave it; only the last ``undo_depth`` become objects."""
         n = len(ids)
@@ -350,6 +430,11 @@ class Dashboard:
         self._n_recent_seen = len(recent)
         self._recent_counts = np.bincount(recent[len(recent) - min(len(recent), self.window) :], minlength=k).tolist()
         self._recent_labels.extend(labels[i] for i in recent[-kept:])
+        # one rolling line per suggestion source
+        sourced = is_pair & (sources != None)  # noqa: E711 (elementwise on an object array)
+        for source in pd.unique(sources[sourced]):
+            mine = sourced & (sources == source)
+            self._source_line(str(source)).load(np.flatnonzero(mine) + 1, human[mine] == suggested[mine])
         # the stream itself, as far back as undo can reach
         pair_number = np.cumsum(is_pair)
         for row in range(tail_start, n):
@@ -357,7 +442,10 @@ class Dashboard:
             said_label = labels[human[row]] if human[row] >= 0 else None
             if is_pair[row]:
                 pair = (labels[human[row]], labels[suggested[row]])
-                self._stream.append(_StreamEntry(int(ids[row]), pair, said_label, befores[j], bool(tail_alarms[j])))
+                source = None if sources[row] is None else str(sources[row])
+                self._stream.append(
+                    _StreamEntry(int(ids[row]), pair, said_label, befores[j], bool(tail_alarms[j]), source)
+                )
             else:
                 self._stream.append(_StreamEntry(int(ids[row]), None, said_label, None, False))
 
@@ -439,6 +527,8 @@ class Dashboard:
             self._add_point()
             if change:
                 self._changes.append((float(self._n_decisions), self._window_values()[0]))
+            if decision.suggester is not None:
+                self._source_line(decision.suggester).push(float(self._n_decisions), pair[0] == pair[1])
         if human is not None:
             if self._baseline_n < self.baseline:
                 self._baseline_counts[self._index[human]] += 1
@@ -449,7 +539,8 @@ class Dashboard:
                 self._n_recent_seen += 1
                 if self._n_recent_seen > self.window:
                     self._recent_counts[self._index[self._recent_labels[-self.window - 1]]] -= 1
-        self._stream.append(_StreamEntry(decision.id, pair, human, detector_before, change))
+        source = decision.suggester if pair is not None else None
+        self._stream.append(_StreamEntry(decision.id, pair, human, detector_before, change, source))
 
     def _pop(self) -> None:
         entry = self._stream.pop()
@@ -464,6 +555,8 @@ class Dashboard:
             else:
                 self._baseline_counts[self._index[entry.label]] -= 1
                 self._baseline_n -= 1
+        if entry.pair is not None and entry.source is not None and entry.source in self._sources:
+            self._sources[entry.source].pop()
         if entry.pair is not None:
             self._window.remove(*self._window_pairs.pop())
             self._n_pairs_seen -= 1
@@ -642,6 +735,9 @@ class Dashboard:
             panels.x, panels.accuracy, panels.accuracy_low, panels.accuracy_high, panels.kappa = table.T
         if self._changes:
             panels.change_x, panels.change_y = np.array(list(self._changes), dtype=float).T
+        for name, line in list(self._sources.items())[:MAX_SOURCES]:
+            table = np.array([(x, share) for x, _, share in line.points], dtype=float).reshape(-1, 2)
+            panels.sources.append((name, table[:, 0], table[:, 1]))
         human = np.array(self._human_counts, dtype=np.int64)
         panels.human_counts = human
         drift_js, drift_psi = self._drift_values()

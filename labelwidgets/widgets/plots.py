@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 
 # Fixed trace and annotation positions of the four-panel figure: the Dashboard updates them in place by index.
 BAND_LOW, BAND_HIGH, ACCURACY, KAPPA, CHANGES, HEATMAP, HUMAN_BARS, LLM_BARS, DIAGONAL, RELIABILITY = range(10)
+#: One line per suggestion source (a learner and its prior) once suggestions come from more than one.
+MAX_SOURCES = 3
+SOURCE_LINES = tuple(range(10, 10 + MAX_SOURCES))
+SOURCE_COLORS = ("#9467bd", "#8c564b", "#e377c2")
 TITLE_OVER_TIME, TITLE_CONFUSION, TITLE_MIX, TITLE_CALIBRATION = range(4)
 NOTE_OVER_TIME, NOTE_CONFUSION, NOTE_MIX, NOTE_CALIBRATION, MIX_SCORES = range(4, 9)
 
@@ -81,6 +85,9 @@ class AgreementPanels:
     kappa: np.ndarray = field(default_factory=lambda: np.empty(0))
     change_x: np.ndarray = field(default_factory=lambda: np.empty(0))
     change_y: np.ndarray = field(default_factory=lambda: np.empty(0))
+    # per suggestion source (the suggester that made it): (name, x, share agreeing in its last ``window`` pairs),
+    # drawn when there are two or more
+    sources: list[tuple[str, np.ndarray, np.ndarray]] = field(default_factory=list)
     # confusion counts, rows people's labels and columns suggestions, in ``labels`` order
     confusion: np.ndarray | None = None
     # label mix: how many decided items carry each label, from people and from the LLM
@@ -269,6 +276,11 @@ def agreement_skeleton(*, widget: bool, height: int = 720) -> Any:
                     customdata=empty,
                     hovertemplate="confidence %{x:.2f}<br>share right %{y:.2f}<br>%{customdata} pairs<extra></extra>",
                     row=2, col=2)  # fmt: skip
+    for color in SOURCE_COLORS:
+        fig.add_scatter(x=empty, y=empty, mode="lines", line={"color": color, "width": 1.5, "dash": "dash"},
+                        name="", visible=False,
+                        hovertemplate="decision %{x}<br>share agreeing %{y:.2f}<extra>%{fullData.name}</extra>",
+                        row=1, col=1)  # fmt: skip
     for row, col in ((1, 1), (1, 2), (2, 1), (2, 2)):
         fig.add_annotation(text="", x=0.5, y=0.5, xref="x domain", yref="y domain", showarrow=False,
                            font={"size": 13, "color": "gray"}, row=row, col=col)  # fmt: skip
@@ -315,6 +327,15 @@ def draw_agreement(fig: Any, panels: AgreementPanels, previous: AgreementPanels 
             traces[index] = {"x": panels.x, "y": getattr(panels, name)}
     if changed("change_x", "change_y"):
         traces[CHANGES] = {"x": panels.change_x, "y": panels.change_y}
+    if changed("sources"):
+        shown = panels.sources if len(panels.sources) >= 2 else []
+        for i, index in enumerate(SOURCE_LINES):
+            if i < len(shown):
+                name, x, share = shown[i]
+                traces[index] = {"x": x, "y": share, "name": f"{name} (last {panels.window} of its pairs)",
+                                 "visible": True}  # fmt: skip
+            else:
+                traces[index] = {"visible": False}
     if changed("labels", "confusion"):
         if panels.confusion is not None:
             # before the first pair, an all-white grid of the labels (no counts) under the panel's note
@@ -384,6 +405,10 @@ def _has_points(panels: AgreementPanels) -> bool:
 
 
 def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         if a is None or b is None or np.shape(a) != np.shape(b):
             return False
