@@ -328,10 +328,10 @@ def draw_agreement(fig: Any, panels: AgreementPanels, previous: AgreementPanels 
     if changed("change_x", "change_y"):
         traces[CHANGES] = {"x": panels.change_x, "y": panels.change_y}
     if changed("sources"):
-        shown = panels.sources if len(panels.sources) >= 2 else []
+        lines = panels.sources if len(panels.sources) >= 2 else []
         for i, index in enumerate(SOURCE_LINES):
-            if i < len(shown):
-                name, x, share = shown[i]
+            if i < len(lines):
+                name, x, share = lines[i]
                 traces[index] = {"x": x, "y": share, "name": f"{name} (last {panels.window} of its pairs)",
                                  "visible": True}  # fmt: skip
             else:
