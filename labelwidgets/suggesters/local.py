@@ -26,17 +26,24 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
 from labelwidgets.errors import InputError, LabelwidgetsError
 from labelwidgets.labels import LabelSet
-from labelwidgets.suggesters.base import Item, Suggestion
+from labelwidgets.suggesters.base import Example, Item, Suggestion
+from labelwidgets.suggesters.llm.few_shot import (
+    SESSION,
+    SessionExamples,
+    is_session,
+    session_prompt_id,
+)
 from labelwidgets.suggesters.llm.prompt import Message, PromptSpec, PromptTemplate, few_shot_examples, item_text
 
 # The scoring itself lives with the worker; these names stay importable from here.
-from labelwidgets.suggesters.local_worker import CONTENT_FREE_TEXTS, INSTALL_HINT, spec_to_json
+from labelwidgets.suggesters.local_worker import CONTENT_FREE_TEXTS, INSTALL_HINT, PromptTooLong, spec_to_json
 
 __all__ = ["CONTENT_FREE_TEXTS", "LOCAL_INSTRUCTIONS", "LOCAL_TEMPLATE", "LocalLLM", "bundled_model_path"]
 
@@ -49,6 +56,12 @@ LOCAL_TEMPLATE = PromptTemplate(
     system="{instructions}\n\nLabels:\n{labels}\n{guidelines}\n{output_format}",
     user="Text:\n{text}\n\nWhich label fits: {label_names}?",
 )
+
+# Session examples for the local model: fewer than for a hosted LLM, because every example token is evaluated on
+# this machine for every item (the examples differ from item to item, so little of the prompt is reused). On two
+# cores, 4 SMS-sized examples take an item from about 0.5 s to 4 s, and 8 to 7 s.
+LOCAL_MAX_EXAMPLES = 4
+LOCAL_MAX_EXAMPLE_CHARS = 1200
 
 MAX_RESTARTS = 3
 _REINSTALL = (
@@ -74,6 +87,13 @@ class WorkerCrashed(LabelwidgetsError):
 
 class WorkerError(RuntimeError):
     """A request failed inside the worker (which lives on); the message names the error there."""
+
+
+_REPLY_ERRORS: dict[str, type[Exception]] = {
+    "input": InputError,
+    "too_long": PromptTooLong,
+    "missing": LabelwidgetsError,
+}
 
 
 def describe_exit(returncode: int) -> str:
@@ -189,11 +209,7 @@ class _Worker:
         answer: dict[str, Any] = json.loads(line)
         if answer.get("ok"):
             return answer
-        if answer.get("kind") == "input":
-            raise InputError(answer["error"])
-        if answer.get("kind") == "missing":
-            raise LabelwidgetsError(answer["error"])
-        raise WorkerError(answer["error"])
+        raise _REPLY_ERRORS.get(answer.get("kind", ""), WorkerError)(answer["error"])
 
     def _crashed(self, process: subprocess.Popen[bytes]) -> WorkerCrashed:
         try:
@@ -298,6 +314,10 @@ def bundled_model_path() -> Path:
     return Path(found[0])
 
 
+def _key_of(item: Item | str | Mapping[str, Any]) -> str | None:
+    return item.key if isinstance(item, Item) else None
+
+
 def _check_model_file(path: Path) -> None:
     if not path.is_file():
         raise InputError(f"no model file at {path}; give the path of a .gguf file.")
@@ -318,6 +338,13 @@ class LocalLLM:
 
     >>> local = LocalLLM()                                   # bundled SmolLM2-135M-Instruct
     >>> local = LocalLLM("~/models/qwen2.5-1.5b-instruct-q4_k_m.gguf", few_shot=examples_df)
+    >>> local = LocalLLM(few_shot="session")                 # learns from the labels the person gives
+
+    ``few_shot="session"`` works as for `lw.LLM`: the LocalLLM has a ``learn(examples)`` method, each prompt
+    gets up to ``max_examples`` of the person's labels (never the item's own), and ``prompt_id`` is
+    ``"<base id>+session-<k>"``. Each example lengthens the prompt the model reads for every item, hence a
+    default of 4 examples here; when the examples leave no room for the text in ``n_ctx``, the least similar
+    half are dropped until they do.
 
     ``calibrate=True`` divides each label's probability by the probability the model gives it
     for content-free inputs ("N/A", ""), which removes much of a small model's bias towards one
@@ -338,6 +365,8 @@ class LocalLLM:
         guidelines: str | None = None,
         few_shot: Any = None,
         few_shot_columns: tuple[str, str] = ("text", "label"),
+        max_examples: int = LOCAL_MAX_EXAMPLES,
+        max_example_chars: int = LOCAL_MAX_EXAMPLE_CHARS,
         calibrate: bool = True,
         n_ctx: int = 2048,
         n_threads: int | None = None,
@@ -349,7 +378,15 @@ class LocalLLM:
         _check_model_file(self.model_path)
         self.instructions = instructions
         self.guidelines = guidelines
-        self.few_shot = few_shot_examples(few_shot, text_column=few_shot_columns[0], label_column=few_shot_columns[1])
+        self.session_examples: SessionExamples | None = None
+        self.few_shot: tuple[tuple[str, str], ...] = ()
+        if is_session(few_shot):
+            self.session_examples = SessionExamples(max_examples=max_examples, max_example_chars=max_example_chars)
+            # Only a LocalLLM that learns is a LearnsFromLabels, so the session feeds labels to it and no other.
+            self.learn: Callable[[Sequence[Example]], None] = self.session_examples.learn
+        else:
+            text_column, label_column = few_shot_columns
+            self.few_shot = few_shot_examples(few_shot, text_column=text_column, label_column=label_column)
         self.calibrate = calibrate
         self.n_ctx = n_ctx
         # Half the cores, as llama.cpp suggests: its threads spin, and oversubscribed they crawl.
@@ -372,22 +409,32 @@ class LocalLLM:
             output="label",
         )
 
+    def _item_spec(self, spec: PromptSpec, labels: LabelSet, *, text: str, key: str | None) -> tuple[PromptSpec, str]:
+        """The prompt spec for one item (with its session examples, if the LocalLLM learns) and its prompt id."""
+        if self.session_examples is None:
+            return spec, spec.prompt_id(labels)
+        return self.session_examples.spec_for(spec, labels, text=text, key=key)
+
     def render_prompt(self, item: Item | str | Mapping[str, Any], labels: Any, *, text: str = "text") -> list[Message]:
-        """The chat messages for this item, before the model's chat template is applied."""
-        return self.prompt_spec().render(item_text(item, text), LabelSet.parse(labels))
+        """The chat messages for this item, before the model's chat template is applied.
+
+        With ``few_shot="session"``, an Item's own label is left out of the examples by its key; a row or a
+        text has no key here, so examples with exactly its text are left out instead.
+        """
+        labels = LabelSet.parse(labels)
+        body = item_text(item, text)
+        spec, _ = self._item_spec(self.prompt_spec(), labels, text=body, key=_key_of(item))
+        return spec.render(body, labels)
 
     def formatted_prompt(self, item: Item | str | Mapping[str, Any], labels: Any, *, text: str = "text") -> str:
         """The exact string the model reads, chat template applied; each label is scored right after it."""
         labels = LabelSet.parse(labels)
         spec = self.prompt_spec()
         spec.render("", labels)  # a bad few-shot label is reported here, not by the worker
+        body = item_text(item, text)
+        spec, _ = self._item_spec(spec, labels, text=body, key=_key_of(item))
         worker = self.worker()
-        message = {
-            "op": "format",
-            "spec": spec_to_json(spec),
-            "labels": labels.to_json(),
-            "text": item_text(item, text),
-        }
+        message = {"op": "format", "spec": spec_to_json(spec), "labels": labels.to_json(), "text": body}
         return str(worker.request(message, since=worker.crashes)["prompt"])
 
     # -- suggesting --
@@ -402,13 +449,15 @@ class LocalLLM:
             return [Suggestion.invalid(str(error), model=self.name, prompt_id=prompt_id) for _ in items]
         worker = self.worker()
         since = worker.crashes
-        request: dict[str, Any] = {"op": "distribution", "spec": spec_to_json(spec), "labels": labels.to_json()}
-        request.update(calibrate=self.calibrate)
+        request: dict[str, Any] = {"op": "distribution", "labels": labels.to_json(), "calibrate": self.calibrate}
         results: list[Suggestion] = []
         for item in items:
             started = time.perf_counter()
+            item_spec, prompt_id = self._item_spec(spec, labels, text=item.text, key=item.key)
             try:
-                answer = worker.request({**request, "text": item.text}, since=since)
+                answer, prompt_id = self._distribution(
+                    worker, request, spec, item_spec, prompt_id, labels, item.text, since
+                )
             except (LabelwidgetsError, WorkerError) as error:  # a crash, a model that won't load, a text too long
                 results.append(self._invalid(str(error), prompt_id, started))
                 continue
@@ -433,6 +482,34 @@ class LocalLLM:
             )
         return results
 
+    def _distribution(
+        self,
+        worker: _Worker,
+        request: Mapping[str, Any],
+        spec: PromptSpec,
+        item_spec: PromptSpec,
+        prompt_id: str,
+        labels: LabelSet,
+        text: str,
+        since: int,
+    ) -> tuple[dict[str, Any], str]:
+        """The worker's answer for one text with its prompt spec, and the prompt id it was made with.
+
+        Session examples that leave the text no room in n_ctx are halved, the least similar dropped, until they
+        fit: fewer examples beat no suggestion.
+        """
+        while True:
+            try:
+                message = {**request, "spec": spec_to_json(item_spec), "text": text}
+                return worker.request(message, since=since), prompt_id
+            except PromptTooLong:
+                examples = item_spec.few_shot[len(spec.few_shot) :]
+                if self.session_examples is None or not examples:
+                    raise
+                kept = examples[len(examples) - len(examples) // 2 :]  # the closest are last
+                item_spec = replace(spec, few_shot=(*spec.few_shot, *kept))
+                prompt_id = session_prompt_id(spec.prompt_id(labels), len(kept))
+
     def _invalid(self, error: str, prompt_id: str, started: float) -> Suggestion:
         return Suggestion.invalid(error, model=self.name, prompt_id=prompt_id, latency=time.perf_counter() - started)
 
@@ -442,9 +519,10 @@ class LocalLLM:
         spec = self.prompt_spec()
         spec.render("", labels)
         worker = self.worker()
-        message: dict[str, Any] = {"op": "distribution", "spec": spec_to_json(spec), "labels": labels.to_json()}
-        message.update(text=text, calibrate=self.calibrate)
-        return dict(worker.request(message, since=worker.crashes)["probabilities"])
+        request = {"op": "distribution", "labels": labels.to_json(), "calibrate": self.calibrate}
+        item_spec, prompt_id = self._item_spec(spec, labels, text=text, key=None)
+        answer, _ = self._distribution(worker, request, spec, item_spec, prompt_id, labels, text, worker.crashes)
+        return dict(answer["probabilities"])
 
     # -- the worker --
 
@@ -478,7 +556,9 @@ class LocalLLM:
         parts = [repr(shown)]
         if self.instructions != LOCAL_INSTRUCTIONS:
             parts.append(f"instructions={self.instructions[:60]!r}")
-        if self.few_shot:
+        if self.session_examples is not None:
+            parts.append(f"few_shot={SESSION!r}")
+        elif self.few_shot:
             parts.append(f"few_shot=<{len(self.few_shot)} examples>")
         if not self.calibrate:
             parts.append("calibrate=False")
@@ -492,7 +572,8 @@ class LocalLLM:
             "name": self.name,
             "instructions": self.instructions,
             "guidelines": self.guidelines,
-            "few_shot": [list(pair) for pair in self.few_shot],
+            "few_shot": SESSION if self.session_examples is not None else [list(pair) for pair in self.few_shot],
+            **(self.session_examples.config() if self.session_examples is not None else {}),
             "calibrate": self.calibrate,
             "n_ctx": self.n_ctx,
         }

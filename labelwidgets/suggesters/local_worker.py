@@ -5,7 +5,7 @@
 It loads the GGUF once, says whether that worked, then answers one JSON request per line on
 stdin with one JSON reply per line on stdout, until stdin closes (its parent went away or
 closed it) or its parent process changes. Replies: ``{"ok": true, ...}`` or
-``{"ok": false, "kind": "input" | "missing" | "error", "error": "..."}``.
+``{"ok": false, "kind": "input" | "too_long" | "missing" | "error", "error": "..."}``.
 
 Every label is scored by the model's log-likelihood of answering with exactly that label after
 the prompt, and the scores are normalized over the label set (`Engine.distribution`).
@@ -13,6 +13,7 @@ the prompt, and the scores are normalized over the label set (`Engine.distributi
 
 from __future__ import annotations
 
+import collections
 import faulthandler
 import json
 import math
@@ -32,6 +33,13 @@ from labelwidgets.suggesters.llm.prompt import Message, PromptSpec, PromptTempla
 CONTENT_FREE_TEXTS = ("N/A", "", "[MASK]")
 
 INSTALL_HINT = 'pip install "labelwidgets[local]"'
+
+# Calibrations kept: one per prompt without its text, and session examples make one per distinct set of them.
+MAX_CALIBRATIONS = 256
+
+
+class PromptTooLong(InputError):
+    """The instructions and few-shot examples leave no room for the item's text in the context window."""
 
 
 class Engine:
@@ -68,7 +76,7 @@ class Engine:
                 bos_token=_token_text(self.llama, self.llama.token_bos()),
                 add_generation_prompt=True,
             )
-        self._bias: dict[tuple[str, tuple[str, ...]], dict[str, float]] = {}
+        self._bias: collections.OrderedDict[tuple[str, tuple[str, ...]], dict[str, float]] = collections.OrderedDict()
 
     def distribution(
         self, spec: PromptSpec, text: str, labels: LabelSet, calibrate: bool
@@ -82,11 +90,17 @@ class Engine:
         return probabilities, prompt_tokens
 
     def label_bias(self, spec: PromptSpec, labels: LabelSet) -> dict[str, float]:
+        # The bias depends on the examples in the prompt (Zhao et al. calibrate each prompt), so it is keyed by them.
         key = (spec.prompt_id(labels), tuple(labels.names))
-        if key not in self._bias:
-            answers = [_normalize(self.score(spec, text, labels)[0]) for text in CONTENT_FREE_TEXTS]
-            self._bias[key] = {name: max(sum(a[name] for a in answers) / len(answers), 1e-12) for name in labels.names}
-        return self._bias[key]
+        if key in self._bias:
+            self._bias.move_to_end(key)
+            return self._bias[key]
+        answers = [_normalize(self.score(spec, text, labels)[0]) for text in CONTENT_FREE_TEXTS]
+        bias = {name: max(sum(a[name] for a in answers) / len(answers), 1e-12) for name in labels.names}
+        self._bias[key] = bias
+        if len(self._bias) > MAX_CALIBRATIONS:
+            self._bias.popitem(last=False)
+        return bias
 
     def format(self, messages: list[Message]) -> str:
         if self.formatter is not None:
@@ -129,7 +143,7 @@ class Engine:
         text_tokens = self.tokens(text, special=False)
         keep = len(text_tokens) - (length - room) - 8  # the cut may change tokenization at the seam
         if keep <= 0:
-            raise InputError(
+            raise PromptTooLong(
                 f"the instructions and few-shot examples alone need about {length - len(text_tokens)} tokens; "
                 f"n_ctx={self.n_ctx} leaves no room for the text. Raise n_ctx or use fewer examples."
             )
@@ -229,6 +243,8 @@ def handle(engine: Engine, request: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _failure(error: BaseException) -> dict[str, Any]:
+    if isinstance(error, PromptTooLong):
+        return {"ok": False, "kind": "too_long", "error": str(error)}
     if isinstance(error, InputError):
         return {"ok": False, "kind": "input", "error": str(error)}
     if isinstance(error, LabelwidgetsError):

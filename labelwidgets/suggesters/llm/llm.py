@@ -19,7 +19,7 @@ import threading
 import time
 import warnings
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,8 +27,15 @@ from typing import Any
 
 from labelwidgets.errors import InputError, user_stacklevel
 from labelwidgets.labels import LabelSet
-from labelwidgets.suggesters.base import Item, Suggestion
+from labelwidgets.suggesters.base import Example, Item, Suggestion
 from labelwidgets.suggesters.llm._litellm import get_litellm
+from labelwidgets.suggesters.llm.few_shot import (
+    DEFAULT_MAX_EXAMPLE_CHARS,
+    DEFAULT_MAX_EXAMPLES,
+    SESSION,
+    SessionExamples,
+    is_session,
+)
 from labelwidgets.suggesters.llm.prompt import (
     DEFAULT_INSTRUCTIONS,
     DEFAULT_TEMPLATE,
@@ -85,7 +92,15 @@ class LLM:
     """Suggest labels with a chat model through litellm.
 
     >>> llm = LLM("gpt-4o-mini", instructions="Is this SMS spam?", few_shot=examples_df)
+    >>> llm = LLM("gpt-4o-mini", few_shot="session")  # learns from the labels the person gives
     >>> llm = LLM("openai/smollm2", api_base="http://127.0.0.1:8000/v1", api_key="sk-local")
+
+    ``few_shot`` is a DataFrame with ``few_shot_columns``, (text, label) pairs, or ``"session"``: then the LLM
+    has a ``learn(examples)`` method (it is a `LearnsFromLabels`), and each prompt gets up to ``max_examples`` of
+    the person's labels: never the item's own, one of each label before a second of any, the most similar to
+    the item, the texts cut to fit ``max_example_chars`` together (see `labelwidgets.suggesters.llm.few_shot`).
+    Such a suggestion's ``prompt_id`` is ``"<base id>+session-<k>"``, k the number of examples it was made with,
+    so that ``lw.agreement(df, by="prompt_id")`` groups suggestions by how much of the session they saw.
 
     Extra keyword arguments (``api_base``, ``api_key``, ``temperature``, ...) go to
     ``litellm.completion`` as they are. Credentials are kept out of ``repr``, the cache and
@@ -99,6 +114,8 @@ class LLM:
         instructions: str = DEFAULT_INSTRUCTIONS,
         few_shot: Any = None,
         few_shot_columns: tuple[str, str] = ("text", "label"),
+        max_examples: int = DEFAULT_MAX_EXAMPLES,
+        max_example_chars: int = DEFAULT_MAX_EXAMPLE_CHARS,
         guidelines: str | None = None,
         rationale: bool = False,
         max_concurrency: int = 8,
@@ -122,7 +139,15 @@ class LLM:
         self.model = model
         self.name = name or model
         self.instructions = instructions
-        self.few_shot = few_shot_examples(few_shot, text_column=few_shot_columns[0], label_column=few_shot_columns[1])
+        self.session_examples: SessionExamples | None = None
+        self.few_shot: tuple[tuple[str, str], ...] = ()
+        if is_session(few_shot):
+            self.session_examples = SessionExamples(max_examples=max_examples, max_example_chars=max_example_chars)
+            # Only an LLM that learns is a LearnsFromLabels, so the session feeds labels to it and no other.
+            self.learn: Callable[[Sequence[Example]], None] = self.session_examples.learn
+        else:
+            text_column, label_column = few_shot_columns
+            self.few_shot = few_shot_examples(few_shot, text_column=text_column, label_column=label_column)
         self.guidelines = guidelines
         self.rationale = rationale
         self.max_concurrency = max_concurrency
@@ -159,9 +184,23 @@ class LLM:
             output="json",
         )
 
+    def _item_spec(self, spec: PromptSpec, labels: LabelSet, *, text: str, key: str | None) -> tuple[PromptSpec, str]:
+        """The prompt spec for one item (with its session examples, if the LLM learns) and its prompt id."""
+        if self.session_examples is None:
+            return spec, spec.prompt_id(labels)
+        return self.session_examples.spec_for(spec, labels, text=text, key=key)
+
     def render_prompt(self, item: Item | str | Mapping[str, Any], labels: Any, *, text: str = "text") -> list[Message]:
-        """Exactly the messages that will be sent for this item (a row, an Item or a text)."""
-        return self.prompt_spec().render(item_text(item, text), LabelSet.parse(labels))
+        """Exactly the messages that will be sent for this item (a row, an Item or a text).
+
+        With ``few_shot="session"``, an Item's own label is left out of the examples by its key; a row or a
+        text has no key here, so examples with exactly its text are left out instead.
+        """
+        labels = LabelSet.parse(labels)
+        body = item_text(item, text)
+        key = item.key if isinstance(item, Item) else None
+        spec, _ = self._item_spec(self.prompt_spec(), labels, text=body, key=key)
+        return spec.render(body, labels)
 
     # -- money --
 
@@ -179,7 +218,8 @@ class LLM:
             output_tokens = litellm.token_counter(model=self.model, text=answer)
             total = 0.0
             for item in items:
-                messages = spec.render(item.text, labels)
+                item_spec, _ = self._item_spec(spec, labels, text=item.text, key=item.key)
+                messages = item_spec.render(item.text, labels)
                 input_tokens = litellm.token_counter(model=self.model, messages=messages)
                 prompt_cost, answer_cost = litellm.cost_per_token(
                     model=self.model, prompt_tokens=input_tokens, completion_tokens=output_tokens * self.n_samples
@@ -205,7 +245,7 @@ class LLM:
 
     def _suggest_one(self, item: Item, labels: LabelSet, spec: PromptSpec) -> Suggestion:
         started = time.perf_counter()
-        prompt_id = spec.prompt_id(labels)
+        spec, prompt_id = self._item_spec(spec, labels, text=item.text, key=item.key)
         key = None
         try:
             messages = spec.render(item.text, labels)
@@ -469,7 +509,9 @@ class LLM:
         parts = [repr(self.model)]
         if self.instructions != DEFAULT_INSTRUCTIONS:
             parts.append(f"instructions={_clip(self.instructions)!r}")
-        if self.few_shot:
+        if self.session_examples is not None:
+            parts.append(f"few_shot={SESSION!r}")
+        elif self.few_shot:
             parts.append(f"few_shot=<{len(self.few_shot)} examples>")
         if self.n_samples != 1:
             parts.append(f"n_samples={self.n_samples}")
@@ -485,7 +527,8 @@ class LLM:
             "name": self.name,
             "instructions": self.instructions,
             "guidelines": self.guidelines,
-            "few_shot": [list(pair) for pair in self.few_shot],
+            "few_shot": SESSION if self.session_examples is not None else [list(pair) for pair in self.few_shot],
+            **(self.session_examples.config() if self.session_examples is not None else {}),
             "rationale": self.rationale,
             "n_samples": self.n_samples,
             "params": json.loads(json.dumps(self.litellm_kwargs, default=repr)),
