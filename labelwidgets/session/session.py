@@ -17,7 +17,7 @@ import uuid
 import warnings
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,14 @@ _SCAN_CHUNK = 4096
 _registry_lock = threading.Lock()
 _live_by_frame: dict[int, weakref.ref[LabelingSession]] = {}
 _live_by_store: dict[tuple[str, str], weakref.ref[LabelingSession]] = {}
+
+
+class Queue(Protocol):
+    """Who labels what, when several annotators share a store (`lw.Team`)."""
+
+    def reserve(self, rows: Sequence[int]) -> Iterable[int]:
+        """The rows of ``rows`` this annotator may be shown now (claimed for them); the rest are taken."""
+        ...
 
 
 class LabelingSession:
@@ -148,6 +156,9 @@ class LabelingSession:
             self._rank_of_row[self.order] = np.arange(self.n)
         self.session_id = uuid.uuid4().hex
         self._decided = np.zeros(self.n, dtype=bool)
+        self._unavailable: np.ndarray | None = None  # a team's items that are not this annotator's to do
+        self._queue: Queue | None = None
+        self._availability_listeners: list[Callable[[], None]] = []
         self._fold = EventFold()
         self._by_client: dict[tuple[str, int], Decision] = {}
         self.stale: Mapping[int, Decision] = {}
@@ -228,9 +239,58 @@ class LabelingSession:
         return ranks
 
     def _decided_block(self, start: int, stop: int) -> np.ndarray:
+        """Which ranks in [start, stop) are closed to this annotator: decided, or (in a team) not theirs to do."""
+        closed = self._decided if self._unavailable is None else self._decided | self._unavailable
         if self.order is None:
-            return self._decided[start:stop]
-        return self._decided[self.order[start:stop]]
+            return closed[start:stop]
+        return closed[self.order[start:stop]]
+
+    # ----- a queue shared with others (a team) -------------------------------------------
+    def attach_queue(self, queue: Queue) -> None:
+        """Let ``queue`` decide which undecided items are this annotator's to do (`lw.Team`): it calls
+        `set_unavailable` as others label, and ``queue.reserve(rows)`` is asked before items are shown."""
+        with self._lock:
+            self._queue = queue
+        first = self.first_undecided()
+        with self._lock:
+            self._move(first if first is not None else self.cursor)
+
+    def set_unavailable(self, rows: np.ndarray | None) -> None:
+        """Mark the rows (a boolean mask over the DataFrame) that are not this annotator's to do: items enough
+        others have labeled or are labeling now. Views are told, so their windows skip them."""
+        mask = None if rows is None else np.asarray(rows, dtype=bool)
+        if mask is not None and mask.shape != (self.n,):
+            raise InputError(f"the mask of unavailable rows must have one value per row ({self.n}), got {mask.shape}")
+        with self._lock:
+            if (mask is None and self._unavailable is None) or (
+                mask is not None and self._unavailable is not None and np.array_equal(mask, self._unavailable)
+            ):
+                return
+            self._unavailable = mask
+        for callback in list(self._availability_listeners):
+            try:
+                callback()
+            except Exception:
+                log.exception("an on_availability callback failed")
+
+    def on_availability(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when the items open to this annotator change (another annotator took some)."""
+        self._availability_listeners.append(callback)
+
+    def reserve(self, ranks: Sequence[int]) -> list[int]:
+        """The ranks of ``ranks`` this annotator may be shown now (a team claims them first); all without a team."""
+        queue = self._queue
+        if queue is None:
+            return list(ranks)
+        wanted = [r for r in ranks if not self.is_decided(r)]
+        granted = set(queue.reserve([self.row_at(r) for r in wanted]))
+        return [r for r in ranks if self.is_decided(r) or self.row_at(r) in granted]
+
+    def open_count(self) -> int:
+        """Undecided items open to this annotator (in a team: not already labeled or taken by enough others)."""
+        if self._unavailable is None:
+            return self.n - self.n_decided
+        return int((~(self._decided | self._unavailable)).sum())
 
     def _scan(self, start: int, stop: int) -> int | None:
         # Cost is proportional to the distance to the next free item, not to the DataFrame size.
@@ -841,7 +901,7 @@ class LabelingSession:
             return {
                 "items": self.n,
                 "decided": self.n_decided,
-                "remaining": self.n - self.n_decided,
+                "remaining": self.open_count(),
                 **dict(self.counts),
                 "annotator": self.annotator,
                 "store": self.store.description,
@@ -891,6 +951,7 @@ class LabelingSession:
         self._change_listeners.clear()
         self._suggestion_listeners.clear()
         self._suggester_listeners.clear()
+        self._availability_listeners.clear()
         self._error_listeners.clear()
         self._close_listeners.clear()
         log.info("closed the labeling session of %r on %s: %s", self.annotator, self.store.description, reason)

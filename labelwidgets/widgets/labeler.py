@@ -163,6 +163,7 @@ class LabelerWidget(anywidget.AnyWidget):
         session.on_decision(lambda event: self._on_kernel(self._on_decision, event))
         session.on_error(lambda message: self._queue_status())
         session.on_suggester_update(self._queue_status)  # "learned from N labels" follows the learner
+        session.on_availability(lambda: self._on_kernel(self._availability_changed))
         if hasattr(session, "on_close"):
             session.on_close(self._on_close)
         self._live = True
@@ -278,6 +279,11 @@ class LabelerWidget(anywidget.AnyWidget):
         session = self._session
         rank = max(0, min(session.n - 1, rank))
         upcoming = session.upcoming(rank, WINDOW_AHEAD)
+        for _ in range(3):  # in a team, the nearest items are claimed first; one taken by someone else is skipped
+            near = upcoming[: max(1, session.prefetch_count)]
+            if len(session.reserve(near)) == len(near):
+                break
+            upcoming = session.upcoming(rank, WINDOW_AHEAD)
         neighbours = [r for r in range(rank - 2, rank + 3) if 0 <= r < session.n]
         ranks = sorted(set(neighbours) | set(upcoming))
         session.prefetch_ranks([rank, *upcoming[: session.prefetch_count]])
@@ -293,6 +299,12 @@ class LabelerWidget(anywidget.AnyWidget):
             "undo_target": session.undo_target(),
             "version": self._version,
         }
+
+    def _availability_changed(self) -> None:
+        """Others took or finished items (a team): every view gets a window without them, and the new counts."""
+        if self._live:
+            self.send(self._window(self._session.cursor))
+        self._push_status()
 
     def _send_window(self, rank: int, request: Any, client: Any) -> None:
         self.send(self._window(rank, request, client))
