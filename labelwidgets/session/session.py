@@ -267,6 +267,10 @@ class LabelingSession:
             ):
                 return
             self._unavailable = mask
+            if mask is not None and mask[self.row_at(self.cursor)] and not self.is_decided(self.cursor):
+                following = self.next_undecided(self.cursor)  # the item in view went to others: on to the next
+                if following is not None:
+                    self._move(following)
         for callback in list(self._availability_listeners):
             try:
                 callback()

@@ -1,0 +1,318 @@
+"""`lw.Team`: several people labeling one DataFrame into one shared store, with overlap, agreement and gold."""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from labelwidgets.errors import InputError, public
+from labelwidgets.keys import encode_key
+from labelwidgets.labels import LabelSet
+from labelwidgets.store import Store, open_store
+from labelwidgets.team.decisions import in_force, ratings
+
+if TYPE_CHECKING:
+    from labelwidgets.labeler import Labeler
+    from labelwidgets.suggesters.base import Suggester
+
+ADJUDICATOR_ROLE = "adjudicator"
+
+
+class Team:
+    """Several annotators, each in their own kernel or on their own machine, labeling one set of items.
+
+    >>> team = lw.Team("postgresql://labels@db.internal/project", df, text="text", labels=[...], overlap=2)
+    >>> labeler = team.labeler(annotator="ana")   # a Labeler whose queue follows the team's assignment
+    >>> team.agreement()                          # agreement between people, as decisions arrive
+    >>> team.conflicts, team.gold                 # where people disagree; the settled labels
+
+    ``store`` is any SQLAlchemy URL (PostgreSQL for people on several machines; a SQLite file for one machine)
+    or a path. Every member opens the team with the same DataFrame (the same item keys), labels and
+    ``overlap``: each item gets labels from ``overlap`` different people. An item is offered to someone only
+    while fewer than ``overlap`` others have labeled it or hold a claim on it (taken when the item is about to
+    be shown; it runs out after ``claim_ttl`` seconds). Two people may still label one item at the very same
+    moment (both claimed it before either claim was stored), so an item can end with ``overlap + 1`` labels:
+    never fewer than asked. ``calibration`` puts a seeded share of the items, first, in front of everyone.
+    Annotators never see each other's labels while labeling.
+
+    ``key`` names the column of stable item keys (default: the index). ``poll`` is how often (seconds) a
+    member's labeler and the team's views read what the others did.
+    """
+
+    @public
+    def __init__(
+        self,
+        store: str | os.PathLike[str] | Store,
+        df: pd.DataFrame,
+        *,
+        text: str = "text",
+        labels: Iterable[str] | Mapping[str, str],
+        key: str | None = None,
+        overlap: int = 2,
+        calibration: float = 0.0,
+        seed: int = 0,
+        claim_ttl: float = 600.0,
+        poll: float = 2.0,
+        guidelines: str | None = None,
+        show: Sequence[str] = (),
+    ):
+        if not isinstance(df, pd.DataFrame):
+            raise InputError(f"Team needs a pandas DataFrame of items, got {type(df).__name__}.")
+        if store is None:
+            raise InputError("a Team needs a shared store: a database URL (postgresql://…) or a SQLite file path.")
+        if isinstance(overlap, bool) or not isinstance(overlap, int) or overlap < 1:
+            raise InputError(f"overlap={overlap!r} must be a whole number of annotators per item, 1 or more.")
+        if not 0.0 <= float(calibration) < 1.0:
+            raise InputError(f"calibration={calibration!r} must be a share of items in [0, 1), for example 0.1.")
+        if not float(poll) > 0 or not float(claim_ttl) > 0:
+            raise InputError("poll and claim_ttl must be positive numbers of seconds.")
+        if text not in df.columns:
+            raise InputError(f"the DataFrame has no column {text!r} (text=); its columns are {list(df.columns)}.")
+        self.df = df
+        self.text = text
+        self.labels = LabelSet.parse(labels)
+        self.key = key
+        self.overlap = overlap
+        self.calibration = float(calibration)
+        self.seed = seed
+        self.claim_ttl = float(claim_ttl)
+        self.poll = float(poll)
+        self.guidelines = guidelines
+        self.show = list(show)
+        keys = df[key] if key is not None else df.index.to_series()
+        if not keys.is_unique:
+            raise InputError(
+                f"item keys must be unique ({'column ' + repr(key) if key else 'the index'} has duplicates): "
+                "every member must name each item the same way."
+            )
+        self._keys = np.array([encode_key(k) for k in keys.tolist()], dtype=object)
+        self.store = open_store(store)
+        self.store.check_labels(self.labels.names)
+        rng = np.random.default_rng(seed)
+        n = len(df)
+        self.calibration_rows = np.zeros(n, dtype=bool)
+        if self.calibration and n:
+            self.calibration_rows[rng.choice(n, size=max(1, round(self.calibration * n)), replace=False)] = True
+        # calibration items first, in the DataFrame's order; then the rest
+        self.order = np.concatenate([np.flatnonzero(self.calibration_rows), np.flatnonzero(~self.calibration_rows)])
+        self._labelers: dict[str, Labeler] = {}
+
+    # ----- members --------------------------------------------------------------------------------------
+    @public
+    def labeler(self, annotator: str, *, suggester: Suggester | None = None, **options: Any) -> Labeler:
+        """A Labeler for ``annotator`` whose queue follows the team: calibration items, then the items assigned
+        to them, then items fewer than ``overlap`` others have taken. ``labeler.df`` is their own copy of the
+        items with their results; the team's view of everyone is `decisions`."""
+        from labelwidgets.team.queue import TeamQueue
+
+        if not isinstance(annotator, str) or not annotator.strip():
+            raise InputError("a team member needs a name: team.labeler(annotator='ana').")
+        if annotator in self.adjudicators:
+            raise InputError(f"{annotator!r} adjudicates in this team; label under another name.")
+        old = self._labelers.pop(annotator, None)
+        if old is not None:
+            old.close()
+        with warnings.catch_warnings():
+            # "the store holds decisions by others but none by <annotator>" is the point of a team, not a slip
+            warnings.filterwarnings("ignore", message=r".*decisions are kept per annotator", category=UserWarning)
+            labeler = self._make_labeler(annotator, suggester, options)
+        labeler.session.attach_queue(TeamQueue(self, labeler.session, annotator))
+        self._labelers[annotator] = labeler
+        return labeler
+
+    def _make_labeler(self, annotator: str, suggester: Suggester | None, options: dict[str, Any]) -> Labeler:
+        from labelwidgets.labeler import Labeler
+
+        return Labeler(
+            self.df.copy(),
+            text=self.text,
+            labels=self._label_spec(),
+            key=self.key,
+            store=self.store,
+            annotator=annotator,
+            suggester=suggester,
+            show=self.show,
+            guidelines=self.guidelines,
+            order=self.order.tolist(),
+            **options,
+        )
+
+    @public
+    def assign(self, assignment: Mapping[str, Iterable[Any]]) -> None:
+        """Give items to people explicitly: ``{"ana": keys_a, "ben": keys_b}`` (item keys as in the DataFrame).
+        An item assigned only to others is not offered to anyone else; unassigned items stay open to all."""
+        known = set(self._keys.tolist())
+        stored: dict[str, list[str]] = {}
+        for annotator, keys in assignment.items():
+            encoded = [encode_key(k) for k in keys]
+            missing = [k for k, e in zip(keys, encoded, strict=False) if e not in known]
+            if missing:
+                raise InputError(
+                    f"assign(): {len(missing)} key(s) for {annotator!r} are not items, e.g. {missing[:3]}."
+                )
+            stored[str(annotator)] = encoded
+        self.store.assign(stored)
+        for labeler in self._labelers.values():
+            queue = labeler.session._queue
+            if queue is not None and hasattr(queue, "refresh"):
+                queue.refresh()
+
+    @property
+    def adjudicators(self) -> set[str]:
+        """Names that settle conflicts; their decisions are gold, not ratings."""
+        return {
+            str(info.get("annotator"))
+            for info in self.store.sessions()
+            if info.get("role") == ADJUDICATOR_ROLE and info.get("annotator")
+        }
+
+    # ----- what the team did ------------------------------------------------------------------------------
+    @property
+    def decisions(self) -> pd.DataFrame:
+        """One row per item and annotator (the decision in force): key, annotator, label, action, note,
+        suggestion, decided_at. Adjudicators are left out (see `gold`); keys are the DataFrame's own."""
+        frame = in_force(self.store.events_frame(), exclude=self.adjudicators)
+        return self._decode(frame)
+
+    @property
+    def conflicts(self) -> pd.DataFrame:
+        """Items with at least two labels that are not unanimous, with each person's label and the majority."""
+        from labelwidgets.metrics.team import conflicts
+
+        return conflicts(self._ratings())
+
+    @property
+    def gold(self) -> pd.DataFrame:
+        """One label per item with at least two labels: unanimous, majority, adjudicated or unresolved."""
+        from labelwidgets.metrics.team import resolve_gold
+
+        adjudicators = self.adjudicators
+        events = self.store.events_frame()
+        settled = in_force(events[events["annotator"].isin(list(adjudicators))]) if adjudicators else None
+        adjudications = None
+        if settled is not None and len(settled):
+            settled = self._decode(settled)
+            kept = settled[settled["label"].notna()]
+            adjudications = kept[["key", "label", "annotator"]].rename(columns={"annotator": "adjudicator"})
+        return resolve_gold(self._ratings(), adjudications)
+
+    @public
+    def agreement(self, *, by_label: bool = False, **options: Any) -> pd.DataFrame:
+        """Agreement between people (Krippendorff's alpha, Fleiss' kappa, pairwise Cohen's kappa, each person
+        against the majority of the others, percent agreement), with intervals and the items behind each."""
+        from labelwidgets.metrics.team import team_agreement
+
+        return team_agreement(self._ratings(), self.labels.names, by_label=by_label, **options)
+
+    def _label_spec(self) -> dict[str, str]:
+        return {label.name: label.description for label in self.labels}
+
+    def _ratings(self) -> pd.DataFrame:
+        return ratings(self.decisions)[["key", "annotator", "label"]].reset_index(drop=True)
+
+    def _decode(self, frame: pd.DataFrame) -> pd.DataFrame:
+        from labelwidgets.keys import decode_key
+
+        frame = frame.copy()
+        frame["key"] = [decode_key(k) for k in frame["key"]]
+        return frame
+
+    def progress(self) -> pd.DataFrame:
+        """Per annotator: items labeled, skipped, and in all; plus a row for the team (items with overlap labels)."""
+        decisions = self.decisions
+        labeled = ratings(decisions).groupby("annotator").size()
+        decided = decisions.groupby("annotator").size()
+        out = pd.DataFrame({"labeled": labeled, "decided": decided}).fillna(0).astype(int)
+        per_item = ratings(decisions).groupby("key")["annotator"].nunique()
+        out.loc["(team: items complete)"] = [int((per_item >= self.overlap).sum()), len(per_item)]
+        return out
+
+    @public
+    def adjudicator(self, name: str = "adjudicator", *, items: str = "conflicts", **options: Any) -> Labeler:
+        """A labeler that steps through the conflicts (or ``items="all"`` multiply-labeled items): the text, each
+        person's label and note, the majority pre-selected (Enter keeps it, a number key picks another).
+        Its decisions are gold labels, stored as their own events under ``name``; nobody's labels change."""
+        if items not in ("conflicts", "all"):
+            raise InputError(f'items={items!r}: use "conflicts" or "all".')
+        if name in set(self.decisions["annotator"]):
+            raise InputError(f"{name!r} labels in this team; an adjudicator needs a name of their own.")
+        frame = self._review_frame(only_conflicts=items == "conflicts")
+        self.store.record_session(
+            {"session_id": f"adjudicator-{uuid.uuid4().hex}", "annotator": name, "role": ADJUDICATOR_ROLE}
+        )
+        shown = [c for c in frame.columns if c.startswith("said by ")]
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r".*decisions are kept per annotator", category=UserWarning)
+            return self._make_adjudicator(frame, name, shown, options)
+
+    def _make_adjudicator(self, frame: pd.DataFrame, name: str, shown: list[str], options: dict[str, Any]) -> Labeler:
+        from labelwidgets.labeler import Labeler
+        from labelwidgets.suggesters.column import FromColumn
+
+        return Labeler(
+            frame,
+            text=self.text,
+            labels=self._label_spec(),
+            key="key",
+            store=self.store,
+            annotator=name,
+            suggester=FromColumn("majority", name="majority of the team"),
+            show=shown,
+            guidelines=self.guidelines,
+            columns={
+                "label": "gold",
+                "decision": "gold_decision",
+                "suggestion": "gold_suggestion",
+                "confidence": "gold_confidence",
+                "annotator": "adjudicator",
+            },
+            **options,
+        )
+
+    def _review_frame(self, *, only_conflicts: bool) -> pd.DataFrame:
+        decisions = self.decisions
+        rated = ratings(decisions)
+        counts = rated.groupby("key")["annotator"].nunique()
+        keys = counts[counts >= 2].index
+        wide = rated[rated["key"].isin(keys)]
+        rows = []
+        texts = self.df[self.text]
+        position = {k: i for i, k in enumerate(self.df[self.key] if self.key else self.df.index)}
+        for key, group in wide.groupby("key", sort=False):
+            said = group["label"].tolist()
+            if only_conflicts and len(set(said)) < 2:
+                continue
+            tally = pd.Series(said).value_counts()
+            majority = tally.index[0] if len(tally) == 1 or tally.iloc[0] > tally.iloc[1] else None
+            row: dict[str, Any] = {"key": key, self.text: texts.iloc[position[key]], "majority": majority}
+            for annotator, label, note in zip(group["annotator"], group["label"], group["note"], strict=True):
+                row[f"said by {annotator}"] = label + (f" — {note}" if isinstance(note, str) and note else "")
+            rows.append(row)
+        if not rows:
+            return pd.DataFrame({"key": pd.Series(dtype=object), self.text: pd.Series(dtype=object),
+                                 "majority": pd.Series(dtype=object)})  # fmt: skip
+        return pd.DataFrame(rows)
+
+    @public
+    def dashboard(self) -> Any:
+        """Agreement between people, live: per pair, per label and overall, updated as decisions arrive."""
+        from labelwidgets.widgets.team_dashboard import TeamDashboard
+
+        return TeamDashboard(self)
+
+    def close(self) -> None:
+        for labeler in self._labelers.values():
+            labeler.close()
+        self._labelers.clear()
+
+    def __repr__(self) -> str:
+        return (
+            f"Team({len(self.df)} items, labels={self.labels.names}, overlap={self.overlap}, "
+            f"store={self.store.description!r})"
+        )

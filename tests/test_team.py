@@ -1,0 +1,226 @@
+"""lw.Team on a shared store: who labels what, agreement between people, conflicts, adjudication and gold.
+
+Runs on SQLite and on a PostgreSQL server the tests start themselves (`any_store_url`).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+
+import krippendorff
+import numpy as np
+import pandas as pd
+import pytest
+
+import labelwidgets as lw
+from labelwidgets.team.team import Team
+
+
+def items(n: int = 20) -> pd.DataFrame:
+    return pd.DataFrame({"text": [f"message {i}" for i in range(n)]}, index=pd.Index(range(100, 100 + n), name="id"))
+
+
+def label_until_done(labeler: lw.Labeler, answer=lambda text: "ham") -> int:
+    done = 0
+    while labeler.session.first_undecided() is not None:
+        row = labeler.session.row_at(labeler.position)
+        labeler.label(answer(labeler.df["text"].iat[row]))
+        done += 1
+        assert done <= len(labeler.df), "the queue never ran out"
+    return done
+
+
+def test_with_overlap_two_every_item_gets_two_labels_and_queues_skip_full_items(any_store_url):
+    team = Team(any_store_url, items(), labels=["ham", "spam"], overlap=2, poll=0.2)
+    try:
+        ana, ben, cem = (team.labeler(name) for name in ("ana", "ben", "cem"))
+        assert ana.stats["remaining"] == 20
+        assert label_until_done(ana) == 20
+        assert label_until_done(ben) == 20
+        cem.session._queue.refresh()
+        assert cem.stats["remaining"] == 0 and cem.session.first_undecided() is None  # nothing left for a third
+        per_item = team.decisions.groupby("key")["annotator"].nunique()
+        assert len(per_item) == 20 and (per_item == 2).all()
+        assert set(team.decisions["key"]) == set(range(100, 120))  # the DataFrame's own keys
+    finally:
+        team.close()
+
+
+def test_a_third_person_gets_what_the_first_two_have_not_finished(any_store_url):
+    team = Team(any_store_url, items(10), labels=["ham", "spam"], overlap=2, poll=0.2)
+    try:
+        ana, ben, cem = (team.labeler(name) for name in ("ana", "ben", "cem"))
+        for _ in range(6):
+            ana.label("ham")
+        for _ in range(3):
+            ben.label("spam")
+        cem.session._queue.refresh()
+        # items 0-2 have two labels; 3-5 one (ana's); 6-9 none: cem may do 3..9
+        assert cem.stats["remaining"] == 7
+        assert cem.session.row_at(cem.position) == 3
+    finally:
+        team.close()
+
+
+def test_calibration_items_come_first_for_everyone_whatever_the_overlap(any_store_url):
+    team = Team(any_store_url, items(20), labels=["ham", "spam"], overlap=1, calibration=0.2, seed=4, poll=0.2)
+    try:
+        calibration = set(np.flatnonzero(team.calibration_rows).tolist())
+        assert len(calibration) == 4
+        ana, ben = team.labeler("ana"), team.labeler("ben")
+        label_until_done(ana)
+        ben.session._queue.refresh()
+        first = [ben.session.row_at(r) for r in range(4)]
+        assert set(first) == calibration  # in front, in the DataFrame's order
+        assert ben.stats["remaining"] == 4  # overlap 1: the rest are done
+        label_until_done(ben)
+        labels_per_item = team.decisions.groupby("key")["annotator"].nunique()
+        assert (labels_per_item[[100 + r for r in calibration]] == 2).all()
+    finally:
+        team.close()
+
+
+def test_explicit_assignment_keeps_items_for_their_person(any_store_url):
+    team = Team(any_store_url, items(10), labels=["ham", "spam"], overlap=1, poll=0.2)
+    try:
+        team.assign({"ana": [100, 101, 102], "ben": [103, 104]})
+        ana, ben = team.labeler("ana"), team.labeler("ben")
+        assert ana.stats["remaining"] == 8  # not ben's two
+        assert ben.stats["remaining"] == 7  # not ana's three
+        with pytest.raises(lw.InputError, match="not items"):
+            team.assign({"ana": [999]})
+    finally:
+        team.close()
+
+
+def test_a_claimed_item_is_not_offered_to_others_until_the_claim_runs_out(any_store_url):
+    team = Team(any_store_url, items(5), labels=["ham", "spam"], overlap=1, poll=0.2, claim_ttl=1.5)
+    try:
+        ana, ben = team.labeler("ana"), team.labeler("ben")
+        assert ana.session.reserve([0, 1]) == [0, 1]  # what ana's view does before showing her next items
+        ben.session._queue.refresh()
+        assert ben.session.reserve([0]) == []  # ana holds it
+        assert ben.session.row_at(ben.position) == 2
+        time.sleep(1.7)
+        ben.session._queue.refresh()
+        assert ben.stats["remaining"] == 5  # her claims ran out: open again
+    finally:
+        team.close()
+
+
+def disagreeing_team(url: str) -> Team:
+    team = Team(url, items(12), labels=["ham", "spam"], overlap=3, poll=0.2)
+    answers = {
+        "ana": lambda t: "spam" if int(t.split()[1]) % 3 == 0 else "ham",
+        "ben": lambda t: "spam" if int(t.split()[1]) % 4 == 0 else "ham",
+        "cem": lambda t: "spam" if int(t.split()[1]) % 2 == 0 else "ham",
+    }
+    for name, answer in answers.items():
+        label_until_done(team.labeler(name), answer)
+    return team
+
+
+def test_agreement_between_people_equals_krippendorff_and_statsmodels(any_store_url):
+    from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
+
+    team = disagreeing_team(any_store_url)
+    try:
+        table = team.agreement(n_boot=0)
+        decisions = team.decisions
+        wide = decisions.pivot(index="key", columns="annotator", values="label")
+        codes = wide.replace({"ham": 0, "spam": 1}).to_numpy(dtype=float).T
+        alpha = table[(table.metric == "krippendorff_alpha") & table.label.isna()]["value"].iloc[0]
+        assert alpha == pytest.approx(krippendorff.alpha(codes, level_of_measurement="nominal"), abs=1e-9)
+        counts, _ = aggregate_raters(codes.T.astype(int))
+        fleiss = table[(table.metric == "fleiss_kappa") & table.label.isna()]["value"].iloc[0]
+        assert fleiss == pytest.approx(fleiss_kappa(counts), abs=1e-9)
+    finally:
+        team.close()
+
+
+def test_conflicts_adjudication_and_gold(any_store_url):
+    team = disagreeing_team(any_store_url)
+    try:
+        conflicts = team.conflicts
+        # unanimous where all three say the same: i % 12 == 0 (all spam) or i odd and not % 3 (all ham)
+        unanimous = {i for i in range(12) if len({i % 3 == 0, i % 4 == 0, i % 2 == 0}) == 1}
+        assert set(conflicts["key"]) == {100 + i for i in range(12) if i not in unanimous}
+        gold = team.gold.set_index("key")
+        assert (gold.loc[[100 + i for i in unanimous], "how"] == "unanimous").all()
+        assert set(gold["how"]) <= {"unanimous", "majority"}
+
+        judge = team.adjudicator("judge")
+        assert len(judge.df) == len(conflicts)
+        first_key = judge.df["key"].iat[judge.session.row_at(judge.position)]
+        said = [c for c in judge.df.columns if c.startswith("said by ")]
+        assert sorted(said) == ["said by ana", "said by ben", "said by cem"]
+        majority = conflicts.set_index("key").loc[first_key, "majority"]
+        event = judge.accept()  # the majority, pre-selected
+        assert event.label == majority and event.annotator == "judge"
+        judge.label("spam" if majority == "ham" else "ham")  # overrule the majority on the next conflict
+        second_key = judge.df["key"].iat[1] if judge.df["key"].iat[0] == first_key else judge.df["key"].iat[0]
+        gold = team.gold.set_index("key")
+        assert gold.loc[first_key, "how"] == "adjudicated" and gold.loc[first_key, "label"] == majority
+        assert gold.loc[second_key, "how"] == "adjudicated"
+        assert "judge" not in set(team.decisions["annotator"])  # nobody's labels changed; gold is its own
+        assert len(team.decisions) == 36
+        with pytest.raises(lw.InputError, match="adjudicates"):
+            team.labeler("judge")
+    finally:
+        team.close()
+
+
+def test_the_team_dashboard_follows_decisions_from_another_process(tmp_path):
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    team = Team(url, items(8), labels=["ham", "spam"], overlap=2, poll=0.2)
+    try:
+        label_until_done(team.labeler("ana"), lambda t: "spam" if int(t.split()[1]) % 2 else "ham")
+        dash = team.dashboard()
+        assert list(dash.figure.data[0].x) == ["ana", "items complete"]
+        writer = textwrap.dedent(
+            f"""
+            import pandas as pd
+            from labelwidgets.team.team import Team
+            texts = [f"message {{i}}" for i in range(8)]
+            df = pd.DataFrame({{"text": texts}}, index=pd.Index(range(100, 108), name="id"))
+            team = Team({url!r}, df, labels=["ham", "spam"], overlap=2)
+            ben = team.labeler("ben")
+            while ben.session.first_undecided() is not None:
+                ben.label("spam")
+            team.close()
+            """
+        )
+        subprocess.run([sys.executable, "-c", writer], check=True, timeout=120)
+        deadline = time.monotonic() + 20
+        while "ben" not in list(dash.figure.data[0].x) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert list(dash.figure.data[0].x) == ["ana", "ben", "items complete"]
+        assert list(dash.figure.data[0].y) == [8, 8, 8]
+        pairs = dash.summary()
+        kappa = pairs[(pairs.metric == "cohen_kappa") & pairs.annotator.notna()]["value"].iloc[0]
+        assert dash.figure.data[1].z[0][1] == pytest.approx(kappa)
+        assert "Krippendorff's alpha" in dash.figure.layout.title.text
+        dash.close()
+    finally:
+        team.close()
+
+
+def test_bad_input_is_refused_with_what_to_do(tmp_path):
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    with pytest.raises(lw.InputError, match="shared store"):
+        Team(None, items(), labels=["a", "b"])
+    with pytest.raises(lw.InputError, match="overlap"):
+        Team(url, items(), labels=["a", "b"], overlap=0)
+    dup = items(4)
+    dup.index = [1, 1, 2, 3]
+    with pytest.raises(lw.InputError, match="unique"):
+        Team(url, dup, labels=["a", "b"])
+    team = Team(url, items(), labels=["a", "b"])
+    try:
+        with pytest.raises(lw.InputError, match="needs a name"):
+            team.labeler("")
+    finally:
+        team.close()
