@@ -151,7 +151,9 @@ function render({ model, el }) {
   progress.append(progressBar);
   const saveState = h("span", "lw-save");
   const focusHint = h("span", "lw-focus-hint", "click to label with the keyboard");
-  header.append(position, progress, saveState, focusHint);
+  // In a team: how far everyone is, next to the person's own position
+  const teamState = h("span", "lw-team");
+  header.append(position, progress, teamState, saveState, focusHint);
 
   const guidelines = /** @type {HTMLDetailsElement} */ (h("details", "lw-guidelines"));
   if (config.guidelines) {
@@ -621,6 +623,7 @@ function render({ model, el }) {
       if (count) parts.push(`${count} ${name}`);
     }
     parts.push(`annotator ${status.annotator}`, status.durable ? `store ${status.store}` : "memory only");
+    teamState.textContent = status.team_status ?? "";
     if (status.tokens) parts.push(`${status.tokens.toLocaleString()} tokens`);
     if (status.cost) parts.push(`$${status.cost.toFixed(4)}`);
     footer.textContent = parts.join(" · ");

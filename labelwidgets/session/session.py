@@ -158,6 +158,7 @@ class LabelingSession:
         self._decided = np.zeros(self.n, dtype=bool)
         self._unavailable: np.ndarray | None = None  # a team's items that are not this annotator's to do
         self._queue: Queue | None = None
+        self._moving = False  # claiming the next item (a team): a refusal must not move the cursor meanwhile
         self._availability_listeners: list[Callable[[], None]] = []
         self._fold = EventFold()
         self._by_client: dict[tuple[str, int], Decision] = {}
@@ -255,7 +256,7 @@ class LabelingSession:
         with self._lock:
             self._move(first if first is not None else self.cursor)
 
-    def set_unavailable(self, rows: np.ndarray | None) -> None:
+    def set_unavailable(self, rows: np.ndarray | None, *, news: bool = False) -> None:
         """Mark the rows (a boolean mask over the DataFrame) that are not this annotator's to do: items enough
         others have labeled or are labeling now. Views are told, so their windows skip them."""
         mask = None if rows is None else np.asarray(rows, dtype=bool)
@@ -265,12 +266,22 @@ class LabelingSession:
             if (mask is None and self._unavailable is None) or (
                 mask is not None and self._unavailable is not None and np.array_equal(mask, self._unavailable)
             ):
+                if news:  # the same items are open, but the queue has something to say (the team's progress)
+                    self._notify_availability()
                 return
             self._unavailable = mask
-            if mask is not None and mask[self.row_at(self.cursor)] and not self.is_decided(self.cursor):
+            if (
+                not self._moving
+                and mask is not None
+                and mask[self.row_at(self.cursor)]
+                and not self.is_decided(self.cursor)
+            ):
                 following = self.next_undecided(self.cursor)  # the item in view went to others: on to the next
                 if following is not None:
                     self._move(following)
+        self._notify_availability()
+
+    def _notify_availability(self) -> None:
         for callback in list(self._availability_listeners):
             try:
                 callback()
@@ -289,6 +300,12 @@ class LabelingSession:
         wanted = [r for r in ranks if not self.is_decided(r)]
         granted = set(queue.reserve([self.row_at(r) for r in wanted]))
         return [r for r in ranks if self.is_decided(r) or self.row_at(r) in granted]
+
+    @property
+    def queue_status(self) -> str | None:
+        """What a shared queue says about the team's progress ("team: 40 of 200 items have 2 labels"), if any."""
+        status = getattr(self._queue, "status", None)
+        return status if isinstance(status, str) else None
 
     def open_count(self) -> int:
         """Undecided items open to this annotator (in a team: not already labeled or taken by enough others)."""
@@ -589,10 +606,28 @@ class LabelingSession:
             self._move(self._check_rank(rank))
 
     def _move(self, rank: int) -> None:
+        if self._queue is not None and not self._moving:
+            rank = self._claim_from(rank)
         if rank != self.cursor:
             self._shown_at = time.monotonic()
         self.cursor = rank
         self._prefetch_around(rank)
+
+    def _claim_from(self, rank: int) -> int:
+        """In a team: the first open item from ``rank`` on that this annotator gets to claim (else ``rank``)."""
+        self._moving = True
+        try:
+            start = rank
+            for _ in range(50):  # each refusal closes that item; give up on claiming after a few dozen
+                if self.is_decided(rank) or self.reserve([rank]):
+                    return rank
+                following = self.next_undecided(rank)
+                if following is None:
+                    return rank
+                rank = following
+            return start
+        finally:
+            self._moving = False
 
     def _check_rank(self, rank: int) -> int:
         if isinstance(rank, bool) or not isinstance(rank, (int, np.integer)):

@@ -99,8 +99,9 @@ class TeamQueue:
                 self._last_id = int(new["id"].max())
             claims = team.store.claims()
             assigned = team.store.assignments()
+            before = self.status
             mask = self._unavailable(claims, assigned)
-        self.session.set_unavailable(mask)
+        self.session.set_unavailable(mask, news=self.status != before)
 
     def _fold(self, events: pd.DataFrame) -> None:
         adjudicators = self.team.adjudicators
@@ -181,8 +182,9 @@ class TeamQueue:
     def refresh_claims(self) -> None:
         """Claims come and go without events (someone opened an item, a claim expired): look at them too."""
         with self._lock:
+            before = self.status
             mask = self._unavailable(self.team.store.claims(), self.team.store.assignments())
-        self.session.set_unavailable(mask)
+        self.session.set_unavailable(mask, news=self.status != before)
 
     def stop(self) -> None:
         self._stop.set()

@@ -426,6 +426,7 @@ class LabelerWidget(anywidget.AnyWidget):
             "version": self._version,
             "closed": self._closed,
             "suggester_status": session.suggester_status,
+            "team_status": session.queue_status,
         }
 
 

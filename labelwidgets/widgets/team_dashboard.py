@@ -127,11 +127,7 @@ class TeamDashboard:
             if row is None:
                 continue
             if isinstance(row["value"], float) and math.isfinite(row["value"]):
-                interval = (
-                    f" (95% CI {row['low']:.2f}–{row['high']:.2f})"
-                    if math.isfinite(row["low"])
-                    else ""
-                )
+                interval = f" (95% CI {row['low']:.2f}–{row['high']:.2f})" if math.isfinite(row["low"]) else ""
                 parts.append(f"{name} {row['value']:.2f}{interval}, {int(row['n']):,} items")
             else:
                 parts.append(f"{name}: {row['note'] or 'not yet'}")
