@@ -792,6 +792,14 @@ function render({ model, el }) {
         if ("undo_target" in message) agreeUndo(message.undo_target);
         const entry = pending.get(message.seq);
         if (!entry) break;
+        if (!message.ok && message.retry) {
+          // The store cannot be reached for now: keep the decision here; the resend timer sends it again
+          // until the kernel stores it (it applies each one once), and the view says so meanwhile.
+          lastError = `${message.error} — kept here, sending again`;
+          entry.sentAt = performance.now();
+          renderSave();
+          break;
+        }
         pending.delete(message.seq);
         forgetOp(message.seq);
         if (message.ok) lastError = pending.size ? lastError : "";

@@ -23,6 +23,10 @@ class StoreError(LabelwidgetsError):
     """The decision store cannot be opened, written or reconciled with this session."""
 
 
+class StoreUnreachable(StoreError):
+    """The store's database server cannot be reached right now (down, restarting, network gone): worth retrying."""
+
+
 class ClosedError(LabelwidgetsError, RuntimeError):
     """The labeling session was closed; it records no more decisions."""
 

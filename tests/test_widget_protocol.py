@@ -194,3 +194,39 @@ def test_the_cursor_moves_with_the_decision_and_a_re_send_does_not_move_it_back(
     widget.position = 7  # the view jumped ahead
     browser(type="decide", intent="label", label="a", rank=0, then=1, client="v", seq=1)  # a late re-send
     assert labeler.position == 7 and len(labeler.decisions) == 2
+
+
+def test_a_store_that_cannot_be_reached_keeps_the_decision_in_the_view_until_it_is_stored(tmp_path):
+    """An unreachable store (a database server restarting): the view is told to keep the decision and send it
+    again; once the store is back, the re-sent decision is stored exactly once."""
+    from labelwidgets.errors import StoreUnreachable
+    from labelwidgets.store import open_store
+
+    store = open_store(tmp_path / "labels.db")
+    real_append = store.append
+    down = {"now": True}
+
+    def append(event):
+        if down["now"]:
+            raise StoreUnreachable("cannot reach the store 'postgresql://ana:***@db/labels' to save a decision")
+        return real_append(event)
+
+    store.append = append  # type: ignore[method-assign]
+    labeler = lw.Labeler(pd.DataFrame({"text": ["a", "b", "c"]}), labels=["x", "y"], store=store, annotator="ana")
+    widget = labeler.widget
+    sent: list[dict[str, Any]] = []
+    widget.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    message = dict(type="decide", intent="label", label="y", rank=0, seconds=1.0, client="view1", seq=1, then=1)
+    try:
+        widget._on_message(widget, message, [])
+        (ack,) = [m for m in sent if m["type"] == "ack"]
+        assert ack["ok"] is False and ack["retry"] is True and "***" in ack["error"]
+        assert labeler.decisions.empty and pd.isna(labeler.df["label"].iat[0])
+        down["now"] = False
+        widget._on_message(widget, message, [])  # the view's resend timer
+        widget._on_message(widget, message, [])  # and once more, as if the first answer was lost
+        acks = [m for m in sent if m["type"] == "ack"]
+        assert [a["ok"] for a in acks] == [False, True, True] and acks[1]["event"] == acks[2]["event"]
+        assert len(labeler.decisions) == 1 and labeler.df["label"].iat[0] == "y"
+    finally:
+        labeler.close()

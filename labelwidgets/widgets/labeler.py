@@ -33,7 +33,7 @@ import anywidget
 import traitlets
 
 from labelwidgets.decision import ACTIONS, Decision
-from labelwidgets.errors import LabelwidgetsError
+from labelwidgets.errors import LabelwidgetsError, StoreUnreachable
 from labelwidgets.session.session import LabelingSession
 from labelwidgets.suggesters.base import Suggestion
 from labelwidgets.widgets.display import asset
@@ -212,7 +212,13 @@ class LabelerWidget(anywidget.AnyWidget):
                 self._send_full_text(int(content["rank"]), client)
         except Exception as exc:  # never let one bad message kill the comm
             message = str(exc) if isinstance(exc, LabelwidgetsError) else f"{type(exc).__name__}: {exc}"
-            self.send({"type": "ack", "client": client, "seq": content.get("seq"), "ok": False, "error": message})
+            # A store that cannot be reached for now: the view keeps the decision and sends it again until it is
+            # stored (the session applies each (client, seq) once); any other failure is final for that action.
+            retry = isinstance(exc, StoreUnreachable) and kind in ("decide", "undo")
+            self.send(
+                {"type": "ack", "client": client, "seq": content.get("seq"), "ok": False, "error": message,
+                 "retry": retry}
+            )  # fmt: skip
             if not isinstance(exc, LabelwidgetsError):
                 self._session.report_error(message)
 
