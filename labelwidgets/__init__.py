@@ -21,6 +21,7 @@ _EXPORTS = {
     "Suggestion": "labelwidgets.suggesters.base",
     "Suggester": "labelwidgets.suggesters.base",
     "Item": "labelwidgets.suggesters.base",
+    "Example": "labelwidgets.suggesters.base",
     "FromColumn": "labelwidgets.suggesters.column",
     "LabelSet": "labelwidgets.labels",
     "MemoryStore": "labelwidgets.store",
@@ -42,10 +43,14 @@ _EXPORTS = {
     "plot_drift": "labelwidgets.widgets.plots",
     "LLM": "labelwidgets.suggesters.llm.llm",
     "LocalLLM": "labelwidgets.suggesters.local",
+    "Learner": "labelwidgets.suggesters.learner",
     "suggest": "labelwidgets.suggesters.batch",
     "compare": "labelwidgets.comparison.compare",
     "Leaderboard": "labelwidgets.comparison.leaderboard",
     "CostNotConfirmed": "labelwidgets.errors",
+    "StoreUnreachable": "labelwidgets.errors",
+    "Team": "labelwidgets.team.team",
+    "team_agreement": "labelwidgets.metrics.team",
 }
 
 if TYPE_CHECKING:
@@ -53,7 +58,14 @@ if TYPE_CHECKING:
     from labelwidgets.comparison.compare import compare
     from labelwidgets.comparison.leaderboard import Leaderboard
     from labelwidgets.decision import Decision
-    from labelwidgets.errors import ClosedError, CostNotConfirmed, InputError, LabelwidgetsError, StoreError
+    from labelwidgets.errors import (
+        ClosedError,
+        CostNotConfirmed,
+        InputError,
+        LabelwidgetsError,
+        StoreError,
+        StoreUnreachable,
+    )
     from labelwidgets.labeler import Labeler
     from labelwidgets.labels import LabelSet
     from labelwidgets.metrics.agreement import agreement, confusion
@@ -61,13 +73,16 @@ if TYPE_CHECKING:
     from labelwidgets.metrics.calibration import calibration
     from labelwidgets.metrics.drift import agreement_over_time, label_drift
     from labelwidgets.metrics.running import RunningAgreement
+    from labelwidgets.metrics.team import team_agreement
     from labelwidgets.session.session import LabelingSession
     from labelwidgets.store import MemoryStore, SQLStore, open_store
-    from labelwidgets.suggesters.base import Item, Suggester, Suggestion
+    from labelwidgets.suggesters.base import Example, Item, Suggester, Suggestion
     from labelwidgets.suggesters.batch import suggest
     from labelwidgets.suggesters.column import FromColumn
+    from labelwidgets.suggesters.learner import Learner
     from labelwidgets.suggesters.llm.llm import LLM
     from labelwidgets.suggesters.local import LocalLLM
+    from labelwidgets.team.team import Team
     from labelwidgets.widgets.dashboard import Dashboard
     from labelwidgets.widgets.plots import plot_agreement, plot_drift
 

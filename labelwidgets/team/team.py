@@ -202,6 +202,16 @@ class Team:
             adjudications = kept[["key", "label", "annotator"]].rename(columns={"annotator": "adjudicator"})
         return resolve_gold(self._ratings(), adjudications)
 
+    def with_gold(self) -> pd.DataFrame:
+        """The items with their gold label (``gold``) and how it was decided (``gold_how``), for `lw.compare`
+        (``human="gold"``) and anything else that needs the team's answer; items without one are missing."""
+        gold = self.gold.set_index("key")
+        keys = self.df[self.key] if self.key is not None else self.df.index.to_series()
+        out = self.df.copy()
+        out["gold"] = keys.map(gold["label"]).to_numpy()
+        out["gold_how"] = keys.map(gold["how"]).to_numpy()
+        return out
+
     @public
     def agreement(self, *, by_label: bool = False, **options: Any) -> pd.DataFrame:
         """Agreement between people (Krippendorff's alpha, Fleiss' kappa, pairwise Cohen's kappa, each person
