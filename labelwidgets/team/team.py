@@ -253,6 +253,11 @@ class Team:
         if name in set(self.decisions["annotator"]):
             raise InputError(f"{name!r} labels in this team; an adjudicator needs a name of their own.")
         frame = self._review_frame(only_conflicts=items == "conflicts")
+        if frame.empty:
+            raise InputError(
+                "there is nothing to settle yet: no item has two different labels"
+                + (" (items='all' reviews every item with two or more labels)." if items == "conflicts" else ".")
+            )
         self.store.record_session(
             {"session_id": f"adjudicator-{uuid.uuid4().hex}", "annotator": name, "role": ADJUDICATOR_ROLE}
         )

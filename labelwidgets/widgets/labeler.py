@@ -40,6 +40,9 @@ from labelwidgets.widgets.display import asset
 
 PREVIEW_CHARS = 4000  # longer texts show this much first, with an expander
 FULL_TEXT_LIMIT = 2_000_000  # beyond this even "show all" stops, so the page never freezes
+#: In a team, how many items after the one shown a view claims: enough that fast keys rarely outrun the claims,
+#: few enough that an open view does not hold back much of the others' work.
+CLAIM_AHEAD = 2
 WINDOW_AHEAD = 24
 FIELD_CHARS = 300
 
@@ -285,8 +288,8 @@ class LabelerWidget(anywidget.AnyWidget):
         session = self._session
         rank = max(0, min(session.n - 1, rank))
         upcoming = session.upcoming(rank, WINDOW_AHEAD)
-        for _ in range(3):  # in a team, the nearest items are claimed first; one taken by someone else is skipped
-            near = upcoming[: max(1, session.prefetch_count)]
+        for _ in range(3):  # in a team, the item shown and the next two are claimed; one someone else took is skipped
+            near = [rank, *upcoming[:CLAIM_AHEAD]]
             if len(session.reserve(near)) == len(near):
                 break
             upcoming = session.upcoming(rank, WINDOW_AHEAD)

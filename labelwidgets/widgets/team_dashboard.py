@@ -50,7 +50,7 @@ class TeamDashboard:
         self.figure = go.FigureWidget(base)
         self.figure.add_bar(x=[], y=[], marker_color=PEOPLE_COLOR, name="labels", row=1, col=1,
                             hovertemplate="%{x}: %{y} labels<extra></extra>")  # fmt: skip
-        self.figure.add_heatmap(z=[[math.nan]], x=[""], y=[""], colorscale="RdBu", zmin=-1, zmax=1,
+        self.figure.add_heatmap(z=[[None]], x=[""], y=[""], colorscale="RdBu", zmin=-1, zmax=1,
                                 texttemplate="%{z:.2f}", showscale=False, row=1, col=2,
                                 hovertemplate="%{y} and %{x}: kappa %{z:.2f}<extra></extra>")  # fmt: skip
         self.figure.add_bar(x=[], y=[], marker_color="#2ca02c", name="alpha", row=1, col=3,
@@ -109,11 +109,12 @@ class TeamDashboard:
         with fig.batch_update():
             fig.data[PROGRESS].x = [*people, "items complete"]
             fig.data[PROGRESS].y = [*(labeled[p] for p in people), complete]
-            fig.data[PAIRS].z = grid if len(names) else [[math.nan]]
+            # plain lists with None, not NaN: a FigureWidget sends lists as JSON, which has no NaN
+            fig.data[PAIRS].z = _json_safe(grid) if len(names) else [[None]]
             fig.data[PAIRS].x = names or [""]
             fig.data[PAIRS].y = names or [""]
             fig.data[PER_LABEL].x = per_label["label"].tolist()
-            fig.data[PER_LABEL].y = per_label["value"].tolist()
+            fig.data[PER_LABEL].y = _json_safe(per_label["value"].to_numpy(dtype=float))
             fig.layout.title.text = self.header(table, complete)
 
     def header(self, table: pd.DataFrame, complete: int) -> str:
@@ -144,3 +145,7 @@ class TeamDashboard:
 
     def __repr__(self) -> str:
         return f"TeamDashboard({self.team!r})"
+
+
+def _json_safe(values: np.ndarray) -> list[Any]:
+    return np.where(np.isfinite(values), values, None).tolist()
