@@ -148,4 +148,6 @@ class TeamDashboard:
 
 
 def _json_safe(values: np.ndarray) -> list[Any]:
-    return np.where(np.isfinite(values), values, None).tolist()
+    cells = np.asarray(values, dtype=object)
+    cells[~np.isfinite(np.asarray(values, dtype=float))] = None
+    return cells.tolist()
