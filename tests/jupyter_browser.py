@@ -115,8 +115,11 @@ class JupyterServer:
         nbformat.write(notebook, self.root / name)
         return name
 
-    def lab_url(self, name: str) -> str:
-        return f"{self.url}/lab/tree/{name}?token={self.token}&reset"
+    def lab_url(self, name: str, workspace: str | None = None) -> str:
+        # Two JupyterLab tabs on one workspace fight over it: the second one is redirected to a new workspace
+        # while it loads. Pages open side by side get a workspace each.
+        where = f"/lab/workspaces/{workspace}" if workspace else "/lab"
+        return f"{self.url}{where}/tree/{name}?token={self.token}&reset"
 
     def notebook7_url(self, name: str) -> str:
         return f"{self.url}/notebooks/{name}?token={self.token}"
@@ -222,10 +225,19 @@ class NotebookPage:
         self.name = name
 
     @classmethod
-    def open(cls, context: Any, server: JupyterServer, name: str, cells: list[str], *, ui: str = "lab") -> NotebookPage:
+    def open(
+        cls,
+        context: Any,
+        server: JupyterServer,
+        name: str,
+        cells: list[str],
+        *,
+        ui: str = "lab",
+        workspace: str | None = None,
+    ) -> NotebookPage:
         server.write_notebook(name, cells)
         page = context.new_page()
-        url = server.lab_url(name) if ui == "lab" else server.notebook7_url(name)
+        url = server.lab_url(name, workspace) if ui == "lab" else server.notebook7_url(name)
         page.goto(url)
         notebook = cls(page, server, name)
         notebook.wait_kernel()

@@ -244,6 +244,7 @@ class LabelerWidget(anywidget.AnyWidget):
             # The cursor moves with the decision, not with the `position` message after it, which may be handled
             # later: once the view shows "Saved", Python's own actions start where the view is.
             session.goto(then)
+            self._if_taken(then)
         self.send(
             {
                 "type": "ack",
@@ -278,6 +279,15 @@ class LabelerWidget(anywidget.AnyWidget):
     def _on_position(self, change: dict[str, Any]) -> None:
         if change["new"] != self._session.cursor:
             self._session.goto(change["new"])
+            self._if_taken(change["new"])
+
+    def _if_taken(self, wanted: int) -> None:
+        """In a team, the item the view went to may be someone else's (they claimed it first): the session moved
+        on to the next open one; the view follows, and learns which items are closed."""
+        if self._session.cursor != wanted and self._session.queue_status is not None:
+            if self._live:
+                self.send(self._window(self._session.cursor))
+            self._follow_cursor()
 
     def _window(self, rank: int, request: Any = None, client: Any = None) -> dict[str, Any]:
         """Items around ``rank`` and the next undecided ones after it.
