@@ -34,3 +34,12 @@ def store_path(tmp_path: Path) -> Path:
 
 # Suggester fixtures: a scriptable fault-injecting server, a real llama-cpp-python server, a private LLM cache.
 from llm_fixtures import fault_server, llama_server, llm_cache_dir  # noqa: E402, F401
+
+# Store fixtures: a real PostgreSQL server (a throwaway cluster), fresh databases, and a store URL per backend.
+from pg_fixtures import (  # noqa: E402, F401
+    any_store_url,
+    fresh_postgres_url,
+    postgres_cluster,
+    postgres_url,
+    restartable_postgres,
+)

@@ -8,6 +8,7 @@ import pytest
 
 import labelwidgets as lw
 from labelwidgets.labels import LabelSet
+from labelwidgets.store.migrations import SCHEMA_VERSION
 
 
 def frame() -> pd.DataFrame:
@@ -195,7 +196,7 @@ def test_a_store_written_by_an_older_version_is_migrated(tmp_path):
     assert labeler.relabel(1, "x").previous_label == "y"  # the new column is there and written
     labeler.close()
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT value FROM lw_meta WHERE key='schema_version'").fetchone() == ("2",)
+        assert conn.execute("SELECT value FROM lw_meta WHERE key='schema_version'").fetchone() == (str(SCHEMA_VERSION),)
         assert conn.execute("SELECT count(*) FROM lw_events").fetchone() == (5,)
 
 

@@ -63,6 +63,24 @@ def test_password_in_url_is_not_shown(tmp_path):
     from labelwidgets.store.sql import redact_url
 
     assert "hunter2" not in redact_url("postgresql://ana:hunter2@db.example/labels")
+    assert redact_url("postgresql://ana:hunter2@db.example/labels") == "postgresql://ana:***@db.example/labels"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://ana:hunter2@db.example:notaport/labels",  # unparseable
+        "nosuchdb://ana:hunter2@db.example/labels",  # no such dialect
+        "postgresql+nosuchdriver://ana:hunter2@db.example/labels",  # no such driver
+    ],
+)
+def test_a_url_that_cannot_be_used_does_not_show_its_password(url):
+    import traceback
+
+    with pytest.raises(lw.StoreError) as failed:
+        open_store(url)
+    shown = "".join(traceback.format_exception(failed.value))
+    assert "hunter2" not in shown and "hunter2" not in str(failed.value)
 
 
 WRITER = textwrap.dedent(

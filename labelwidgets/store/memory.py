@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from labelwidgets.decision import Decision
+from labelwidgets.store.base import ItemEvent, check_assignment, check_claim, claim_allowed
 
 
 class MemoryStore:
@@ -21,6 +23,8 @@ class MemoryStore:
         self._lock = threading.Lock()
         self._labels: list[str] | None = None
         self._sessions: list[dict[str, Any]] = []
+        self._claims: dict[tuple[str, str], float] = {}  # (item key, annotator) -> expires at (time.time())
+        self._assignments: dict[str, set[str]] = {}
 
     def check_labels(self, labels: list[str]) -> None:
         self._labels = list(labels)
@@ -51,6 +55,7 @@ class MemoryStore:
         *,
         columns: Collection[str] | None = None,
         ids: Collection[int] | None = None,
+        after_id: int | None = None,
     ) -> Any:
         """The same columns as `SQLStore.events_frame`, ``decided_at`` as ISO text."""
         import pandas as pd
@@ -62,7 +67,7 @@ class MemoryStore:
         records = [
             {**e.to_record(), "decided_at": iso_utc(e.decided_at)}
             for e in self.events(annotator)
-            if wanted is None or e.id in wanted
+            if (wanted is None or e.id in wanted) and (after_id is None or (e.id or 0) > after_id)
         ]
         return pd.DataFrame.from_records(records, columns=names)
 
@@ -72,6 +77,56 @@ class MemoryStore:
                 if event.client_id == client_id and event.client_seq == client_seq:
                     return event
         return None
+
+    def latest_id(self) -> int:
+        with self._lock:
+            return len(self._events)
+
+    def try_claim(self, item_key: str, annotator: str, *, overlap: int, ttl: float) -> bool:
+        """As `SQLStore.try_claim`, within this process."""
+        check_claim(overlap, ttl)
+        with self._lock:
+            now = time.time()
+            for key in [k for k, expires in self._claims.items() if k[0] == item_key and expires <= now]:
+                del self._claims[key]
+            claimants = {who for key, who in self._claims if key == item_key}
+            if annotator not in claimants:
+                events = (
+                    ItemEvent(e.id or 0, e.annotator, e.action, e.label, e.undoes)
+                    for e in self._events
+                    if e.item_key == item_key
+                )
+                if not claim_allowed(events, claimants, annotator, overlap):
+                    return False
+            self._claims[(item_key, annotator)] = now + float(ttl)
+            return True
+
+    def release_claim(self, item_key: str, annotator: str) -> None:
+        with self._lock:
+            self._claims.pop((item_key, annotator), None)
+
+    def claims(self) -> Any:
+        import pandas as pd
+
+        from labelwidgets.store.sql import _claims_frame
+
+        now = time.time()
+        with self._lock:
+            rows = sorted(
+                ((key, who, expires) for (key, who), expires in self._claims.items() if expires > now),
+                key=lambda row: (row[2], row[0], row[1]),
+            )
+        return _claims_frame(pd, rows)
+
+    def assign(self, mapping: Mapping[str, Iterable[str]]) -> None:
+        wanted = check_assignment(mapping)
+        with self._lock:
+            for annotator, keys in wanted.items():
+                self._assignments.setdefault(annotator, set()).update(keys)
+
+    def assignments(self) -> dict[str, set[str]]:
+        with self._lock:
+            return {who: set(keys) for who, keys in self._assignments.items() if keys}
 
     def close(self) -> None:
         pass

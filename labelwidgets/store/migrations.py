@@ -10,12 +10,43 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+
+def team_tables(metadata: Any) -> tuple[Any, Any]:
+    """The tables a team shares besides its decisions (schema version 3): who is labeling what, and who should.
+
+    ``lw_claims``: an annotator has taken an item until ``expires_at`` (seconds since the epoch on the store's
+    clock, so kernels on machines whose clocks disagree still agree on what expired).
+    ``lw_assignments``: an item is meant for an annotator.
+    """
+    import sqlalchemy as sa
+
+    claims = sa.Table(
+        "lw_claims",
+        metadata,
+        sa.Column("item_key", sa.Text, primary_key=True),
+        sa.Column("annotator", sa.Text, primary_key=True),
+        sa.Column("expires_at", sa.Float, nullable=False),
+    )
+    assignments = sa.Table(
+        "lw_assignments",
+        metadata,
+        sa.Column("annotator", sa.Text, primary_key=True),
+        sa.Column("item_key", sa.Text, primary_key=True),
+    )
+    return claims, assignments
+
+
 #: (version, what changes, step). The step runs inside the transaction that records the new version.
 MIGRATIONS: list[tuple[int, str, Callable[[Any], None]]] = [
     (
         2,
         "decisions keep the label a revision replaced (lw_events.previous_label)",
         lambda conn: _add_column(conn, "lw_events", "previous_label", "TEXT"),
+    ),
+    (
+        3,
+        "a team shares claims on items and assignments (tables lw_claims and lw_assignments)",
+        lambda conn: _create_tables(conn, team_tables),
     ),
 ]
 
@@ -33,3 +64,11 @@ def _add_column(conn: Any, table: str, column: str, sql_type: str) -> None:
     existing = {c["name"] for c in sa.inspect(conn).get_columns(table)}
     if column not in existing:  # a half-finished earlier attempt may have added it already
         conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"))
+
+
+def _create_tables(conn: Any, define: Callable[[Any], Any]) -> None:
+    import sqlalchemy as sa
+
+    metadata = sa.MetaData()
+    define(metadata)
+    metadata.create_all(conn)  # checkfirst: tables the store already has are left as they are
