@@ -213,3 +213,45 @@ def test_a_closed_session_ignores_a_late_update(store_path):
     labeler.close()
     learner.retrain()  # the learner outlives the labeler: nothing happens, nothing raises
     assert labeler.session.closed
+
+
+def test_a_real_learner_in_a_labeler_learns_each_decision_and_refreshes_the_items_ahead(store_path):
+    df = lw.datasets.sms_spam().head(120)
+    gold = df["gold"].tolist()
+    learner = lw.Learner(min_labels=4)
+    labeler = lw.Labeler(df[["text"]].copy(), labels=["ham", "spam"], store=store_path, suggester=learner, prefetch=4)
+    session = labeler.session
+    try:
+        assert session.suggester_status.startswith("needs")  # never a guess before it has labels
+        for _ in range(60):
+            labeler.label(gold[session.row_at(labeler.position)])
+        assert learner.wait_until_trained(timeout=60)
+        assert learner.n_labels == 60
+        wait_for(lambda: labeler.widget.status["suggester_status"] == "learned from 60 labels", timeout=20)
+        ahead = [session.row_at(r) for r in range(60, 64)]
+        wait_for(lambda: all((s := session.suggestion_at(r)) is not None and s.valid for r in ahead), timeout=30)
+        right = sum(session.suggestion_at(r).label == gold[r] for r in ahead)
+        assert right >= 3  # learned, and the window ahead was asked again with the new model
+        suggestion = session.suggestion_at(ahead[0])
+        assert suggestion.confidence_source == "learned" and suggestion.model == "learner"
+        assert abs(sum(suggestion.probabilities.values()) - 1) < 1e-9
+    finally:
+        labeler.close()
+        learner.close()
+
+
+def test_known_labels_teach_a_real_learner_before_the_first_decision(store_path):
+    df = lw.datasets.sms_spam().head(200).copy()
+    df["expert"] = df["gold"].where(df.index.isin(df.index[:150]))  # the first 150 known, the rest not
+    learner = lw.Learner(label_column="expert", min_labels=4)
+    labeler = lw.Labeler(
+        df[["text", "expert"]], labels=["ham", "spam"], store=store_path, suggester=learner, prefetch=2
+    )
+    try:
+        assert learner.wait_until_trained(timeout=60) and learner.n_labels == 150
+        labeler.goto(160)
+        suggestion = labeler.session.prefetcher.wait(labeler.session.row_at(160), timeout=30)
+        assert suggestion is not None and suggestion.valid and suggestion.confidence_source == "learned"
+    finally:
+        labeler.close()
+        learner.close()
