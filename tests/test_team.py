@@ -181,7 +181,7 @@ def test_the_team_dashboard_follows_decisions_from_another_process(tmp_path):
     try:
         label_until_done(team.labeler("ana"), lambda t: "spam" if int(t.split()[1]) % 2 else "ham")
         dash = team.dashboard()
-        assert list(dash.figure.data[0].x) == ["ana", "items complete"]
+        assert list(dash.figure.data[0].x) == ["ana", "done"]
         writer = textwrap.dedent(
             f"""
             import pandas as pd
@@ -199,7 +199,7 @@ def test_the_team_dashboard_follows_decisions_from_another_process(tmp_path):
         deadline = time.monotonic() + 20
         while "ben" not in list(dash.figure.data[0].x) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert list(dash.figure.data[0].x) == ["ana", "ben", "items complete"]
+        assert list(dash.figure.data[0].x) == ["ana", "ben", "done"]
         assert list(dash.figure.data[0].y) == [8, 8, 8]
         pairs = dash.summary()
         kappa = pairs[(pairs.metric == "cohen_kappa") & pairs.annotator.notna()]["value"].iloc[0]

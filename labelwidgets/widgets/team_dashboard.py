@@ -21,7 +21,7 @@ import pandas as pd
 
 from labelwidgets.widgets.display import mimebundle_with_text
 from labelwidgets.widgets.labeler import OnKernelThread
-from labelwidgets.widgets.plots import PEOPLE_COLOR, _plotly
+from labelwidgets.widgets.plots import HEADER_FONT_PX, HEADER_TOP, PEOPLE_COLOR, _plotly, header_margin
 
 if TYPE_CHECKING:
     from labelwidgets.team.team import Team
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("labelwidgets")
 
 PROGRESS, PAIRS, PER_LABEL = range(3)
+TEAM_BAR = "done"  # items with `overlap` labels, beside each person's count
 LIVE_BOOTSTRAP = 200  # resamples per redraw: about 0.1 s at 10,000 decisions (metrics.team measures)
 
 
@@ -43,7 +44,7 @@ class TeamDashboard:
         base = make_subplots(
             rows=1,
             cols=3,
-            subplot_titles=["Labels per person", "Cohen's kappa, each pair", "Agreement per label (alpha)"],
+            subplot_titles=["Labels per person; items done", "Cohen's kappa, each pair", "Agreement per label (alpha)"],
             horizontal_spacing=0.12,
         )
         base.update_annotations(font_size=13)
@@ -56,8 +57,11 @@ class TeamDashboard:
         self.figure.add_bar(x=[], y=[], marker_color="#2ca02c", name="alpha", row=1, col=3,
                             hovertemplate="%{x}: alpha %{y:.2f}<extra></extra>")  # fmt: skip
         self.figure.update_layout(height=height, showlegend=False, template="plotly_white",
-                                  margin={"t": 90, "l": 50, "r": 20, "b": 60},
-                                  title={"text": "", "x": 0.01, "font": {"size": 13}})  # fmt: skip
+                                  margin={"t": header_margin(""), "l": 50, "r": 20, "b": 60},
+                                  # pinned to the top, so that the margin below it can grow with the header's lines
+                                  title={"text": "", "x": 0.01, "xanchor": "left", "y": 1, "yref": "container",
+                                         "yanchor": "top", "pad": {"t": HEADER_TOP},
+                                         "font": {"size": HEADER_FONT_PX}})  # fmt: skip
         self.figure.update_yaxes(range=[-0.2, 1.05], row=1, col=3)
         self._on_kernel = OnKernelThread()
         self._seen = -1
@@ -107,7 +111,7 @@ class TeamDashboard:
             grid[position[a], position[b]] = grid[position[b], position[a]] = value
         per_label = table[(table["metric"] == "krippendorff_alpha") & table["label"].notna()]
         with fig.batch_update():
-            fig.data[PROGRESS].x = [*people, "items complete"]
+            fig.data[PROGRESS].x = [*people, TEAM_BAR]
             fig.data[PROGRESS].y = [*(labeled[p] for p in people), complete]
             # plain lists with None, not NaN: a FigureWidget sends lists as JSON, which has no NaN
             fig.data[PAIRS].z = _json_safe(grid) if len(names) else [[None]]
@@ -115,7 +119,9 @@ class TeamDashboard:
             fig.data[PAIRS].y = names or [""]
             fig.data[PER_LABEL].x = per_label["label"].tolist()
             fig.data[PER_LABEL].y = _json_safe(per_label["value"].to_numpy(dtype=float))
-            fig.layout.title.text = self.header(table, complete)
+            header = self.header(table, complete)
+            fig.layout.title.text = header
+            fig.layout.margin.t = header_margin(header)
 
     def header(self, table: pd.DataFrame, complete: int) -> str:
         def overall(metric: str) -> pd.Series | None:
