@@ -274,3 +274,35 @@ def test_three_people_at_once_with_overlap_two_leave_no_item_short(any_store_url
         assert extra <= 10
     finally:
         team.close()
+
+
+def test_show_others_lets_members_see_labels_given_so_far_but_never_the_suggester(tmp_path):
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    seen_fields: list[set[str]] = []
+
+    class Peeking:
+        name = "peeking"
+
+        def suggest(self, items, labels):
+            seen_fields.extend(set(item.fields) for item in items)
+            return [lw.Suggestion(label="ham") for _ in items]
+
+    blind = Team(f"sqlite:///{tmp_path / 'blind.db'}", items(6), labels=["ham", "spam"], overlap=2, poll=0.2)
+    assert "others said" not in blind.labeler("zed").df.columns  # blind by default
+    blind.close()
+    team = Team(url, items(6), labels=["ham", "spam"], overlap=2, poll=0.2, show_others=True)
+    try:
+        ana = team.labeler("ana")
+        ana.label("spam")
+        ana.label("ham")
+        ben = team.labeler("ben", suggester=Peeking())
+        assert ben.current["others said"] == "ana: spam"
+        assert ben.df["others said"].iloc[:2].tolist() == ["ana: spam", "ana: ham"] and pd.isna(
+            ben.df["others said"].iat[2]
+        )
+        ben.session.prefetcher.wait(ben.session.row_at(ben.position), timeout=10)
+        assert seen_fields and all("others said" not in fields for fields in seen_fields)
+        recorded = [s for s in team.store.sessions() if s.get("role") == "member"]
+        assert recorded and all(s["show_others"] for s in recorded if s["annotator"] in ("ana", "ben"))
+    finally:
+        team.close()

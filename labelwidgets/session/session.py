@@ -82,6 +82,7 @@ class LabelingSession:
         max_concurrency: int = 4,
         suggestion_timeout: float = 60.0,
         replace_results: bool = False,
+        hide: Sequence[str] = (),
     ):
         self._closed = False
         self._close_reason = ""
@@ -142,7 +143,9 @@ class LabelingSession:
         known = _known_label_column(suggester, df, self.labels)
         # Suggesters see the item's inputs, never the answers the labeler writes next to them (nor the known labels
         # a learner is taught from: it is told them through `learn`, which keeps an item's own label out).
-        self._hidden_fields = frozenset(self._results.written) | ({known} if known else set())
+        if isinstance(hide, str):
+            raise InputError(f"hide= takes a list of column names, not the string {hide!r}: hide=[{hide!r}].")
+        self._hidden_fields = frozenset(self._results.written) | ({known} if known else set()) | set(hide)
         self._known_labels = known
         # Everything that can fail on bad input has been checked; only now touch the store and the DataFrame.
         self._owns_store = store is None or isinstance(store, (str, os.PathLike))

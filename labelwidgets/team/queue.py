@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -40,9 +40,12 @@ class TeamQueue:
         self._row_of_key = {key: row for row, key in enumerate(self.keys.tolist())}
         self._lock = threading.Lock()
         self._last_id = 0
-        self._stacks: dict[tuple[str, str], list[tuple[int, bool]]] = {}  # (key, annotator) -> [(id, labels)]
+        # (key, annotator) -> [(event id, whether it carries a label, the label)], in id order
+        self._stacks: dict[tuple[str, str], list[tuple[int, bool, str]]] = {}
         self._pair_of_id: dict[int, tuple[str, str]] = {}
         self._labeled_by: dict[str, set[str]] = {}  # key -> annotators with a label in force
+        self._said: dict[tuple[str, str], str] = {}  # (key, annotator) -> their label in force
+        self._changed_keys: set[str] = set()
         self._my_claims: dict[int, float] = {}  # row -> when this annotator's claim runs out (monotonic)
         self.complete = 0
         self.in_progress = 0
@@ -97,6 +100,8 @@ class TeamQueue:
             if len(new):
                 self._fold(new)
                 self._last_id = int(new["id"].max())
+                if self.team.show_others:
+                    self._show_others()
             claims = team.store.claims()
             assigned = team.store.assignments()
             before = self.status
@@ -120,7 +125,7 @@ class TeamQueue:
                 continue
             pair = (str(row.item_key), str(row.annotator))
             labels = row.action in LABELING_ACTIONS and isinstance(row.label, str)
-            self._stacks.setdefault(pair, []).append((int(ids[i]), labels))
+            self._stacks.setdefault(pair, []).append((int(ids[i]), labels, str(row.label) if labels else ""))
             self._pair_of_id[int(ids[i])] = pair
             self._recount(pair)
 
@@ -130,8 +135,28 @@ class TeamQueue:
         who = self._labeled_by.setdefault(key, set())
         if stack and stack[-1][1]:
             who.add(annotator)
+            self._said[pair] = stack[-1][2]
         else:
             who.discard(annotator)
+            self._said.pop(pair, None)
+        self._changed_keys.add(key)
+
+    def _show_others(self) -> None:
+        """With ``show_others``: write what the others said into this member's items (shown as a field)."""
+        from labelwidgets.team.team import OTHERS_COLUMN
+
+        df = self.session.df
+        if OTHERS_COLUMN not in df.columns:
+            return
+        position = cast(int, df.columns.get_loc(OTHERS_COLUMN))
+        for key in self._changed_keys:
+            row = self._row_of_key.get(key)
+            if row is None:
+                continue
+            said = sorted((who, label) for (k, who), label in self._said.items() if k == key and who != self.annotator)
+            text = ", ".join(f"{who}: {label}" for who, label in said) if said else pd.NA
+            df.iat[row, position] = text
+        self._changed_keys.clear()
 
     def _unavailable(self, claims: pd.DataFrame, assigned: dict[str, set[str]]) -> np.ndarray:
         team, me = self.team, self.annotator

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from labelwidgets.suggesters.base import Suggester
 
 ADJUDICATOR_ROLE = "adjudicator"
+#: With ``show_others=True``, the column of a member's items that shows what the others said.
+OTHERS_COLUMN = "others said"
 
 
 class Team:
@@ -39,7 +41,9 @@ class Team:
     be shown; it runs out after ``claim_ttl`` seconds). Two people may still label one item at the very same
     moment (both claimed it before either claim was stored), so an item can end with ``overlap + 1`` labels:
     never fewer than asked. ``calibration`` puts a seeded share of the items, first, in front of everyone.
-    Annotators never see each other's labels while labeling.
+    Annotators do not see each other's labels while labeling (blind), unless ``show_others=True``: then each item
+    shows the labels others gave it so far (``OTHERS_COLUMN``), and the choice is recorded in the store with each
+    member's session.
 
     ``key`` names the column of stable item keys (default: the index). ``poll`` is how often (seconds) a
     member's labeler and the team's views read what the others did.
@@ -61,6 +65,7 @@ class Team:
         poll: float = 2.0,
         guidelines: str | None = None,
         show: Sequence[str] = (),
+        show_others: bool = False,
     ):
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"Team needs a pandas DataFrame of items, got {type(df).__name__}.")
@@ -85,6 +90,7 @@ class Team:
         self.poll = float(poll)
         self.guidelines = guidelines
         self.show = list(show)
+        self.show_others = bool(show_others)
         keys = df[key] if key is not None else df.index.to_series()
         if not keys.is_unique:
             raise InputError(
@@ -122,6 +128,10 @@ class Team:
             # "the store holds decisions by others but none by <annotator>" is the point of a team, not a slip
             warnings.filterwarnings("ignore", message=r".*decisions are kept per annotator", category=UserWarning)
             labeler = self._make_labeler(annotator, suggester, options)
+        self.store.record_session(
+            {"session_id": f"member-{uuid.uuid4().hex}", "annotator": annotator, "role": "member",
+             "overlap": self.overlap, "calibration": self.calibration, "show_others": self.show_others}
+        )  # fmt: skip
         labeler.session.attach_queue(TeamQueue(self, labeler.session, annotator))
         self._labelers[annotator] = labeler
         return labeler
@@ -129,17 +139,21 @@ class Team:
     def _make_labeler(self, annotator: str, suggester: Suggester | None, options: dict[str, Any]) -> Labeler:
         from labelwidgets.labeler import Labeler
 
+        items = self.df.copy()
+        if self.show_others:
+            items[OTHERS_COLUMN] = pd.Series(pd.NA, index=items.index, dtype="string[python]")
         return Labeler(
-            self.df.copy(),
+            items,
             text=self.text,
             labels=self._label_spec(),
             key=self.key,
             store=self.store,
             annotator=annotator,
             suggester=suggester,
-            show=self.show,
+            show=[*self.show, OTHERS_COLUMN] if self.show_others else self.show,
             guidelines=self.guidelines,
             order=self.order.tolist(),
+            hide=[OTHERS_COLUMN] if self.show_others else [],
             **options,
         )
 
