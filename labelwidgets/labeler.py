@@ -21,32 +21,32 @@ from labelwidgets.widgets.display import mimebundle_with_text
 class Labeler:
     """Label the rows of ``df`` by their ``text`` column, with the keyboard, in the notebook.
 
-        >>> labeler = Labeler(df, text="text", labels=["ham", "spam"], store="spam-labels.db", annotator="ana")
-        >>> labeler            # shows the widget
-        >>> labeler.label("spam"); labeler.df.label.value_counts()
+    >>> labeler = Labeler(df, text="text", labels=["ham", "spam"], store="spam-labels.db", annotator="ana")
+    >>> labeler            # shows the widget
+    >>> labeler.label("spam"); labeler.df.label.value_counts()
 
-        Decisions are written into ``df`` itself (columns ``label``, ``decision``, ``suggestion``,
-        ``confidence``, ``annotator``, ``decided_at``, ``seconds``; rename them with ``columns=``)
-        and appended to ``store`` before anything reports them saved. ``store=None`` keeps them in
-        memory only. Re-creating a Labeler on the same store restores them and resumes.
+    Decisions are written into ``df`` itself (columns ``label``, ``decision``, ``suggestion``,
+    ``confidence``, ``annotator``, ``decided_at``, ``seconds``; rename them with ``columns=``)
+    and appended to ``store`` before anything reports them saved. ``store=None`` keeps them in
+    memory only. Re-creating a Labeler on the same store restores them and resumes.
 
-        ``order`` puts human time where it counts: ``"index"`` (default), ``"random"`` (seeded),
-        ``"uncertain"`` (lowest suggestion confidence first; needs a FromColumn suggester with a
-        confidence column), ``"disagreement"`` (rows where the suggestion columns in ``order_by``
-        disagree first), ``"stratified"`` (take turns between the values of ``order_by``), or a list
-        of row positions. ``blind=0.1`` hides the suggestion on a seeded 10% of items, so agreement
-        with and without the suggestion on screen can be compared. Both are recorded in the store.
+    ``order`` puts human time where it counts: ``"index"`` (default), ``"random"`` (seeded),
+    ``"uncertain"`` (lowest suggestion confidence first; needs a FromColumn suggester with a
+    confidence column), ``"disagreement"`` (rows where the suggestion columns in ``order_by``
+    disagree first), ``"stratified"`` (take turns between the values of ``order_by``), or a list
+    of row positions. ``blind=0.1`` hides the suggestion on a seeded 10% of items, so agreement
+    with and without the suggestion on screen can be compared. Both are recorded in the store.
 
-        Suggestions already in the DataFrame are shown only when asked for:
-        ``suggester=lw.FromColumn("suggestion", confidence="confidence")`` (after ``lw.suggest``, those columns
-        are shared: read, never reset). ``hide`` names columns no suggester may see (answers kept beside the
-        items, such as a gold label); the Labeler's own result columns are always hidden. ``suggestion_timeout`` is
-        how long ``accept()`` and ``label()`` wait for a suggestion still being fetched.
+    Suggestions already in the DataFrame are shown only when asked for:
+    ``suggester=lw.FromColumn("suggestion", confidence="confidence")`` (after ``lw.suggest``, those columns
+    are shared: read, never reset). ``hide`` names columns no suggester may see (answers kept beside the
+    items, such as a gold label); the Labeler's own result columns are always hidden. ``suggestion_timeout`` is
+    how long ``accept()`` and ``label()`` wait for a suggestion still being fetched.
 
-        One DataFrame has one live Labeler, and one store has one per annotator: creating a new one closes the
-        old one (its widget then refuses decisions), so re-running a cell never leaves two writing. Result columns
-        that a Labeler with another store or annotator filled are kept, with a warning; ``replace_results=True``
-        clears them. ``close()`` releases the widget, the suggestion threads and the store.
+    One DataFrame has one live Labeler, and one store has one per annotator: creating a new one closes the
+    old one (its widget then refuses decisions), so re-running a cell never leaves two writing. Result columns
+    that a Labeler with another store or annotator filled are kept, with a warning; ``replace_results=True``
+    clears them. ``close()`` releases the widget, the suggestion threads and the store.
     """
 
     @public
