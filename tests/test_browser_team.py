@@ -120,3 +120,35 @@ def test_a_database_password_never_reaches_the_page_or_the_saved_notebook(
         assert "***" in saved  # the store is shown, with its password masked
     finally:
         ana.close()
+
+
+def test_the_database_going_away_mid_session_loses_nothing_and_the_view_recovers(
+    jupyter_server, browser_context, restartable_postgres, fresh_postgres_url
+):
+    cluster = restartable_postgres
+    (jupyter_server.root / "outage_url.txt").write_text(fresh_postgres_url)
+    cells = [
+        "import pandas as pd, labelwidgets as lw\n"
+        "df = pd.DataFrame({'text': [f'message number {i}' for i in range(10)]})\n"
+        "labeler = lw.Labeler(df, labels=['ham', 'spam'], store=open('outage_url.txt').read(), annotator='ana')\n"
+        "labeler"
+    ]
+    nb = NotebookPage.open(browser_context, jupyter_server, "outage.ipynb", cells, workspace="outage")
+    try:
+        nb.run_all()
+        root = nb.page.locator(".lw-labeler").first
+        expect(root.locator(".lw-text")).to_have_text("message number 0", timeout=60_000)
+        press(nb, "1", 1)  # saved while the server is up
+        cluster.stop()
+        nb.page.keyboard.press("2")  # the view moves on at once; the store cannot take it
+        expect(root.locator(".lw-save")).to_contain_text("kept here, sending again", timeout=30_000)
+        expect(root.locator(".lw-save")).to_contain_text("cannot reach the store")
+        assert cluster.password not in root.locator(".lw-save").inner_text()
+        cluster.start()
+        expect(root.locator(".lw-save")).to_have_text("Saved ✓", timeout=30_000)  # sent again, and stored
+        press(nb, "1", 1)
+        events = nb.evaluate_json("labeler.decisions[['key', 'action', 'label']]")
+        assert events == [[0, "labeled", "ham"], [1, "labeled", "spam"], [2, "labeled", "ham"]]  # each once
+        assert nb.evaluate_json("df['label'].head(3)") == ["ham", "spam", "ham"]
+    finally:
+        nb.close()
