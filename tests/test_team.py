@@ -306,3 +306,22 @@ def test_show_others_lets_members_see_labels_given_so_far_but_never_the_suggeste
         assert recorded and all(s["show_others"] for s in recorded if s["annotator"] in ("ana", "ben"))
     finally:
         team.close()
+
+
+def test_the_teams_gold_is_a_human_reference_for_agreement_and_its_charts(tmp_path):
+    from sklearn.metrics import cohen_kappa_score
+
+    team = disagreeing_team(f"sqlite:///{tmp_path / 'team.db'}")
+    try:
+        items = team.with_gold()
+        assert items["gold_how"].notna().all() and set(items["gold_how"]) <= {"unanimous", "majority"}
+        items["llm"] = ["spam" if i % 2 == 0 else "ham" for i in range(len(items))]
+        table = lw.agreement(items, label="gold", suggestion="llm")
+        kappa = table[(table["group"] == "all") & (table["metric"] == "cohen_kappa")]["value"].iloc[0]
+        assert kappa == pytest.approx(cohen_kappa_score(items["gold"], items["llm"]))
+        figure = lw.plot_agreement(
+            items, label="gold", suggestion="llm", decision=None, confidence=None, decided_at=None
+        )
+        assert len(figure.data) > 0
+    finally:
+        team.close()
