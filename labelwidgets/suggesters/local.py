@@ -36,11 +36,10 @@ from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Example, Item, Suggestion
 from labelwidgets.suggesters.llm.few_shot import (
     SESSION,
-    SessionExamples,
-    is_session,
+    examples_from,
     session_prompt_id,
 )
-from labelwidgets.suggesters.llm.prompt import Message, PromptSpec, PromptTemplate, few_shot_examples, item_text
+from labelwidgets.suggesters.llm.prompt import Message, PromptSpec, PromptTemplate, item_text
 
 # The scoring itself lives with the worker; these names stay importable from here.
 from labelwidgets.suggesters.local_worker import CONTENT_FREE_TEXTS, INSTALL_HINT, PromptTooLong, spec_to_json
@@ -378,15 +377,12 @@ class LocalLLM:
         _check_model_file(self.model_path)
         self.instructions = instructions
         self.guidelines = guidelines
-        self.session_examples: SessionExamples | None = None
-        self.few_shot: tuple[tuple[str, str], ...] = ()
-        if is_session(few_shot):
-            self.session_examples = SessionExamples(max_examples=max_examples, max_example_chars=max_example_chars)
+        self.session_examples, self.few_shot = examples_from(
+            few_shot, few_shot_columns, max_examples=max_examples, max_example_chars=max_example_chars
+        )
+        if self.session_examples is not None:
             # Only a LocalLLM that learns is a LearnsFromLabels, so the session feeds labels to it and no other.
             self.learn: Callable[[Sequence[Example]], None] = self.session_examples.learn
-        else:
-            text_column, label_column = few_shot_columns
-            self.few_shot = few_shot_examples(few_shot, text_column=text_column, label_column=label_column)
         self.calibrate = calibrate
         self.n_ctx = n_ctx
         # Half the cores, as llama.cpp suggests: its threads spin, and oversubscribed they crawl.

@@ -144,6 +144,18 @@ def is_session(few_shot: object) -> bool:
     return False
 
 
+def examples_from(
+    few_shot: Any, columns: tuple[str, str], *, max_examples: int, max_example_chars: int
+) -> tuple[SessionExamples | None, tuple[tuple[str, str], ...]]:
+    """What a ``few_shot=`` argument gives a suggester: a store of session labels (``"session"``), or fixed pairs."""
+    from labelwidgets.suggesters.llm.prompt import few_shot_examples
+
+    if is_session(few_shot):
+        return SessionExamples(max_examples=max_examples, max_example_chars=max_example_chars), ()
+    text_column, label_column = columns
+    return None, few_shot_examples(few_shot, text_column=text_column, label_column=label_column)
+
+
 class SessionExamples:
     """The person's current labels (key -> text, label) and the examples chosen from them for each prompt.
 

@@ -33,8 +33,7 @@ from labelwidgets.suggesters.llm.few_shot import (
     DEFAULT_MAX_EXAMPLE_CHARS,
     DEFAULT_MAX_EXAMPLES,
     SESSION,
-    SessionExamples,
-    is_session,
+    examples_from,
 )
 from labelwidgets.suggesters.llm.prompt import (
     DEFAULT_INSTRUCTIONS,
@@ -43,7 +42,6 @@ from labelwidgets.suggesters.llm.prompt import (
     ParsedAnswer,
     PromptSpec,
     PromptTemplate,
-    few_shot_examples,
     item_text,
     label_json_schema,
     parse_answer,
@@ -139,15 +137,12 @@ class LLM:
         self.model = model
         self.name = name or model
         self.instructions = instructions
-        self.session_examples: SessionExamples | None = None
-        self.few_shot: tuple[tuple[str, str], ...] = ()
-        if is_session(few_shot):
-            self.session_examples = SessionExamples(max_examples=max_examples, max_example_chars=max_example_chars)
+        self.session_examples, self.few_shot = examples_from(
+            few_shot, few_shot_columns, max_examples=max_examples, max_example_chars=max_example_chars
+        )
+        if self.session_examples is not None:
             # Only an LLM that learns is a LearnsFromLabels, so the session feeds labels to it and no other.
             self.learn: Callable[[Sequence[Example]], None] = self.session_examples.learn
-        else:
-            text_column, label_column = few_shot_columns
-            self.few_shot = few_shot_examples(few_shot, text_column=text_column, label_column=label_column)
         self.guidelines = guidelines
         self.rationale = rationale
         self.max_concurrency = max_concurrency
