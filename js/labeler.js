@@ -21,7 +21,11 @@
  *   rationale: string | null, model: string | null, raw: string | null, error: string | null}} SuggestionView
  * @typedef {{rank: number, key: string, text: string | null, length: number, fields: Record<string, string>,
  *   decision: DecisionView | null, stale: DecisionView | null, suggestion_status: string,
- *   suggestion: SuggestionView | null}} Item
+ *   suggestion: SuggestionView | null, feedback?: Feedback | null}} Item
+ * @typedef {{practice: boolean, gold?: string | null, answer?: string | null, final?: string | null,
+ *   correct?: boolean, guideline?: string, model?: string | null, model_hidden?: boolean}} Feedback
+ * @typedef {{scored: number, correct: number, accuracy: number | null, kappa: number | null, kappa_note: string,
+ *   revised: number, practice: number, chance: string, feedback: string | null}} Score
  * @typedef {{type: string, client: string | null, request: number | null, anchor: number, items: Item[],
  *   upcoming: number[], through: number, first_undecided: number | null, undo_target: number | null,
  *   version: number}} Window
@@ -154,6 +158,21 @@ function render({ model, el }) {
   // In a team: how far everyone is, next to the person's own position
   const teamState = h("span", "lw-team");
   header.append(position, progress, teamState, saveState, focusHint);
+  // Teaching (gold=): the running score, and what the answer key says of the item just answered. The gold label
+  // of an item only ever arrives with that item's feedback, after the answer is in.
+  const teaching = config.teaching ?? null;
+  const scoreLine = h("div", "lw-score");
+  scoreLine.hidden = true;
+  const scoreText = h("span", "lw-score-text");
+  const chanceText = h("span", "lw-chance");
+  scoreLine.append(scoreText, chanceText);
+  const feedbackBox = h("div", "lw-feedback");
+  feedbackBox.setAttribute("role", "status");
+  feedbackBox.setAttribute("data-testid", "lw-feedback");
+  feedbackBox.hidden = true;
+  /** the item this view answered last: its feedback shows while the next item is on screen */
+  let lastAnswered = -1;
+  let revealSeen = model.get("status").reveal ?? 0;
 
   const guidelines = /** @type {HTMLDetailsElement} */ (h("details", "lw-guidelines"));
   if (config.guidelines) {
@@ -243,8 +262,8 @@ function render({ model, el }) {
   const doneBox = h("div", "lw-done");
   doneBox.hidden = true;
 
-  root.append(header, guidelines, banner, fields, textBox, expander, state, suggestionBox, buttons, picker, actions,
-    doneBox, footer);
+  root.append(header, scoreLine, guidelines, banner, feedbackBox, fields, textBox, expander, state, suggestionBox,
+    buttons, picker, actions, doneBox, footer);
   el.append(root);
 
   // ----- what this view knows ---------------------------------------------------------
@@ -394,6 +413,13 @@ function render({ model, el }) {
       return; // nobody decides on an item they have not seen
     }
     if (isClosed()) return;
+    const checked = revealedFeedback(item);
+    if (checked && (intent === "skip" || intent === "reject")) {
+      flash("The answer to this item has been shown: it cannot be skipped or rejected now. Press a label to change " +
+        "your answer (recorded as a revision; your score keeps your first answer).");
+      return;
+    }
+    if (checked) flash("Changed after seeing the answer: recorded as a revision (your score keeps your first answer).");
     const suggestion = item.suggestion_status === "ready" ? item.suggestion : null;
     if ((intent === "accept" || intent === "reject") && !suggestion) {
       flash(whyNoSuggestion(item, intent));
@@ -416,6 +442,10 @@ function render({ model, el }) {
       shown: suggestion ? { label: suggestion.label, model: suggestion.model ?? null } : null,
     }, "decide", decided);
     note.value = "";
+    if (teaching && !checked) {
+      lastAnswered = decided;
+      paintFeedback(); // "checking…" until the kernel has the answer and sends the item's feedback
+    }
     advance(decided);
     tellPosition();
     topUp();
@@ -456,6 +486,12 @@ function render({ model, el }) {
   function undo() {
     if (isClosed()) return;
     const target = undoTarget();
+    const targetItem = typeof target === "number" ? cache.get(target) : undefined;
+    if (targetItem && revealedFeedback(targetItem) && decisionOf(target ?? -1)?.action !== "revised") {
+      flash("Your answer to that item has been checked against the answer key, so it cannot be undone: go back to " +
+        "it and press the label you want (recorded as a revision).");
+      return;
+    }
     sendTracked({ type: "undo" }, "undo", typeof target === "number" ? target : null);
     if (typeof target === "number") {
       overlay.set(target, null);
@@ -496,6 +532,71 @@ function render({ model, el }) {
     ask(r);
   }
 
+  /** The item's feedback when its answer has been shown (not a practice item), else null. @param {Item} item */
+  function revealedFeedback(item) {
+    const feedback = item.feedback ?? null;
+    return feedback && !feedback.practice ? feedback : null;
+  }
+
+  /** One sentence of feedback, as text nodes. @param {Feedback} feedback @param {HTMLElement} into */
+  function describeFeedback(feedback, into) {
+    into.classList.toggle("lw-right", !!feedback.correct);
+    into.classList.toggle("lw-wrong", !feedback.correct);
+    into.append(h("span", "lw-verdict", feedback.correct ? "✓ Right" : "✗ Not quite"));
+    const gold = h("span", "lw-gold", ` · the answer is ${feedback.gold}`);
+    gold.dir = "auto";
+    into.append(gold);
+    if (!feedback.correct && feedback.answer) into.append(h("span", "", ` (you said ${feedback.answer})`));
+    if (feedback.final && feedback.final !== feedback.answer) {
+      into.append(h("span", "lw-revised", ` · changed to ${feedback.final} after feedback`));
+    }
+    if (feedback.guideline) {
+      const guideline = h("div", "lw-guideline", `${feedback.gold}: ${feedback.guideline}`);
+      guideline.dir = "auto";
+      into.append(guideline);
+    }
+    if (feedback.model) {
+      into.append(h("div", "lw-model-said", feedback.model_hidden ?
+        `The model would have said ${feedback.model} (hidden while you answered).` :
+        `The model suggested ${feedback.model}.`));
+    }
+  }
+
+  /** The strip about the item answered last, while the next one is on screen. */
+  function paintFeedback() {
+    feedbackBox.replaceChildren();
+    feedbackBox.className = "lw-feedback";
+    const item = lastAnswered >= 0 ? cache.get(lastAnswered) : undefined;
+    if (!teaching || lastAnswered < 0 || lastAnswered === rank || !item || teaching.feedback !== "after") {
+      feedbackBox.hidden = true;
+      return;
+    }
+    feedbackBox.hidden = false;
+    feedbackBox.append(h("span", "lw-feedback-title", `Item ${(lastAnswered + 1).toLocaleString()}: `));
+    const feedback = item.feedback ?? null;
+    if (feedback?.practice) feedbackBox.append(h("span", "", "a practice item, without an answer key."));
+    else if (feedback) describeFeedback(feedback, feedbackBox);
+    else if (overlay.has(lastAnswered) || pending.size) feedbackBox.append(h("span", "lw-checking", "checking…"));
+    else feedbackBox.hidden = true;
+  }
+
+  function renderScore() {
+    /** @type {Score | null} */
+    const score = model.get("status").score ?? null;
+    scoreLine.hidden = !score;
+    if (!score) return;
+    if (!score.scored) {
+      scoreText.textContent = "Score: no answers checked yet.";
+    } else {
+      const kappa = score.kappa === null ? "undefined" : score.kappa.toFixed(2);
+      scoreText.textContent = `Score: ${score.correct} of ${score.scored} right ` +
+        `(${Math.round((score.accuracy ?? 0) * 100)}%) · Cohen's kappa ${kappa}` +
+        (score.kappa_note ? ` (${score.kappa_note})` : "") +
+        (score.revised ? ` · ${score.revised} changed after feedback` : "") + ". ";
+    }
+    chanceText.textContent = score.chance;
+  }
+
   function paint() {
     const item = cache.get(rank);
     position.textContent = `${(rank + 1).toLocaleString()} / ${n.toLocaleString()}`;
@@ -507,6 +608,7 @@ function render({ model, el }) {
       expander.hidden = true;
       state.textContent = "";
       paintSuggestion(null);
+      paintFeedback();
       return;
     }
     for (const [name, value] of Object.entries(item.fields)) {
@@ -535,6 +637,14 @@ function render({ model, el }) {
       state.append(h("span", "lw-decided", `Decided: ${what}`));
       if (overlay.has(rank)) state.append(h("span", "lw-unsaved", " · saving"));
     }
+    const feedback = item.feedback ?? null;
+    if (teaching && feedback?.practice) {
+      state.append(h("span", "lw-practice", " · Practice item: no answer key, no score."));
+    } else if (teaching && feedback && decision) {
+      const box = h("div", "lw-feedback lw-feedback-here");
+      describeFeedback(feedback, box);
+      state.append(box);
+    }
     if (item.stale && !decision) {
       state.append(h("span", "lw-stale",
         `Labeled "${item.stale.label ?? item.stale.action}" before its text changed: please review.`));
@@ -543,6 +653,7 @@ function render({ model, el }) {
       button.classList.toggle("lw-chosen", !!decision && decision.label === name);
     }
     paintSuggestion(item);
+    paintFeedback();
   }
 
   /** @param {Item | null} item */
@@ -659,6 +770,13 @@ function render({ model, el }) {
     const skipped = status.counts?.skipped ?? 0;
     doneBox.replaceChildren(h("div", "lw-done-title", `All ${n.toLocaleString()} items decided.`));
     if (skipped) doneBox.append(h("div", "", `${skipped} skipped: use ← or Back to review them.`));
+    /** @type {Score | null} */
+    const score = status.score ?? null;
+    if (teaching && score && score.scored) {
+      doneBox.append(h("div", "lw-done-score", `${scoreText.textContent} Use ← or Back to see each answer.`));
+    } else if (teaching && teaching.feedback === null) {
+      doneBox.append(h("div", "", "Your answers are in: your teacher will go through them with the class."));
+    }
   }
 
   /** @param {string} message */
@@ -785,6 +903,7 @@ function render({ model, el }) {
         }
         remember(item);
         if (item.rank === rank && doneBox.hidden) paint();
+        else if (item.rank === lastAnswered) paintFeedback();
         break;
       }
       case "ack": {
@@ -858,6 +977,14 @@ function render({ model, el }) {
     suggesterStatus.textContent = model.get("status").suggester_status ?? "";
   };
   const onStatus = () => {
+    const reveal = model.get("status").reveal ?? 0;
+    if (reveal !== revealSeen) {
+      // feedback="end": every answer was just checked; what this view holds has no feedback yet
+      revealSeen = reveal;
+      for (const r of cache.keys()) if (!overlay.has(r)) cache.delete(r);
+      requestWindow(rank);
+    }
+    renderScore();
     agreeUndo(model.get("status").undo_target ?? null);
     renderSuggesterStatus();
     renderSave();
@@ -896,6 +1023,7 @@ function render({ model, el }) {
   const initial = model.get("window");
   renderSave();
   renderSuggesterStatus();
+  renderScore();
   if (initial && initial.items && initial.version === model.get("status").version) {
     applyWindow(initial);
     firstWindow = false;

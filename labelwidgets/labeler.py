@@ -47,6 +47,15 @@ class Labeler:
     old one (its widget then refuses decisions), so re-running a cell never leaves two writing. Result columns
     that a Labeler with another store or annotator filled are kept, with a warning; ``replace_results=True``
     clears them. ``close()`` releases the widget, the suggestion threads and the store.
+
+    Teaching: ``gold="expert_label"`` names the column of correct labels. The widget never receives an item's gold
+    label before the student's answer on it; ``feedback="after"`` (default) then shows right or wrong, the correct
+    label with its description from ``labels=``, and what the model said when it was hidden (``blind``), with a
+    running score (accuracy and Cohen's kappa against gold) in the header; ``feedback="end"`` shows all of it once
+    every item is decided; ``feedback=None`` never does (the teacher's `lw.Classroom` does). Once an answer is
+    shown it can no longer be undone: a new label on it is recorded as a revision, and the score keeps the first
+    answer. Items without a gold label are practice items, without feedback. ``report()`` gives the confusion
+    matrix against gold.
     """
 
     @public
@@ -72,6 +81,8 @@ class Labeler:
         suggestion_timeout: float = 60.0,
         replace_results: bool = False,
         hide: Sequence[str] = (),
+        gold: str | None = None,
+        feedback: str | None = "after",
     ):
         self.session = LabelingSession(
             df,
@@ -93,6 +104,8 @@ class Labeler:
             suggestion_timeout=suggestion_timeout,
             replace_results=replace_results,
             hide=hide,
+            gold=gold,
+            feedback=feedback,
         )
         self._widget: Any = None
 
@@ -134,6 +147,11 @@ class Labeler:
     def reject(self) -> Decision:
         """Say the current suggestion is wrong without giving the right label."""
         return self.session.decide("reject", wait_for_suggestion=True)
+
+    @public
+    def report(self) -> Any:
+        """Your answers against the gold labels (``gold=``): accuracy, Cohen's kappa and the confusion matrix."""
+        return self.session.report()
 
     @public
     def skip(self) -> Decision:

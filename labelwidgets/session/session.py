@@ -35,6 +35,7 @@ from labelwidgets.suggesters.base import Example, Item, LearnsFromLabels, Sugges
 from labelwidgets.suggesters.check import check_suggester
 from labelwidgets.suggesters.column import FromColumn
 from labelwidgets.suggesters.prefetch import SuggestionPrefetcher
+from labelwidgets.teaching.answer_key import FEEDBACK_MODES, AnswerKey
 
 log = logging.getLogger("labelwidgets")
 
@@ -83,6 +84,8 @@ class LabelingSession:
         suggestion_timeout: float = 60.0,
         replace_results: bool = False,
         hide: Sequence[str] = (),
+        gold: str | None = None,
+        feedback: str | None = "after",
     ):
         self._closed = False
         self._close_reason = ""
@@ -123,8 +126,11 @@ class LabelingSession:
                 "confidence": suggester.confidence_column,
                 "rationale": suggester.rationale_column,
             }
-        if not 0.0 <= float(blind) < 1.0:
-            raise InputError(f"blind={blind!r} must be a share of items in [0, 1), for example blind=0.1.")
+        if not 0.0 <= float(blind) <= 1.0:
+            raise InputError(
+                f"blind={blind!r} must be a share of items in [0, 1], for example blind=0.1 (1: every suggestion "
+                "hidden and kept for the record, as for the students who label without help in a blind check)."
+            )
         self.blind = float(blind)
         self.seed = seed
         self.n = len(df)
@@ -145,7 +151,21 @@ class LabelingSession:
         # a learner is taught from: it is told them through `learn`, which keeps an item's own label out).
         if isinstance(hide, str):
             raise InputError(f"hide= takes a list of column names, not the string {hide!r}: hide=[{hide!r}].")
-        self._hidden_fields = frozenset(self._results.written) | ({known} if known else set()) | set(hide)
+        self.answer_key: AnswerKey | None = None
+        if gold is not None:
+            self.answer_key = AnswerKey(df, gold, self.labels, feedback)
+            if gold in self.show:
+                raise InputError(
+                    f"show= includes the gold column {gold!r}: it would show the answer before the student commits. "
+                    "Leave it out of show=."
+                )
+        elif feedback not in FEEDBACK_MODES:
+            raise InputError(f"feedback={feedback!r}: use 'after', 'end' or None (with gold=).")
+        elif feedback == "end":
+            raise InputError("feedback='end' needs gold=, the column of correct labels to reveal at the end.")
+        self._hidden_fields = (
+            frozenset(self._results.written) | ({known} if known else set()) | set(hide) | ({gold} if gold else set())
+        )
         self._known_labels = known
         # Everything that can fail on bad input has been checked; only now touch the store and the DataFrame.
         self._owns_store = store is None or isinstance(store, (str, os.PathLike))
@@ -180,6 +200,11 @@ class LabelingSession:
         self.suggester = suggester
         self._suggester_listeners: list[Callable[[], None]] = []
         self._restore(replace_results)
+        self._reveal_version = 0  # goes up when every answer is revealed at once (feedback="end")
+        self.same_id_warning: str | None = None
+        self._seen_id = 0
+        if self.answer_key is not None:
+            self._replay_answers()
         self._register()
         if isinstance(suggester, LearnsFromLabels):
             self._teach_start(suggester)
@@ -201,6 +226,11 @@ class LabelingSession:
                 "items": self.n,
                 "suggester": getattr(suggester, "name", None),
                 **self.order_info,
+                **(
+                    {"teaching": {"gold": gold, "feedback": self.answer_key.feedback}}
+                    if self.answer_key is not None
+                    else {}
+                ),
             }
         )
         first = self.first_undecided()
@@ -355,6 +385,117 @@ class LabelingSession:
         digest = hashlib.sha256(f"{self.seed}:{self.key_at(row)}".encode()).digest()
         return int.from_bytes(digest[:8], "big") / 2**64 < self.blind
 
+    # ----- teaching (gold=) ----------------------------------------------------------------
+    @property
+    def finished(self) -> bool:
+        """Every item has a decision."""
+        return len(self._fold) >= self.n
+
+    @property
+    def reveal_version(self) -> int:
+        return self._reveal_version
+
+    def revealed(self, row: int) -> bool:
+        """Whether the gold label of ``row`` may be shown to the student now (never before their answer on it)."""
+        key = self.answer_key
+        return key is not None and key.revealed(row, bool(self._decided[row]), self.finished)
+
+    def feedback_at(self, row: int) -> dict[str, Any] | None:
+        """What the student sees about ``row`` from the answer key: None until its answer may be shown.
+
+        A practice item (no gold label) says only that it is one.
+        """
+        key = self.answer_key
+        if key is None:
+            return None
+        if key.practice[row]:
+            return {"practice": True}
+        if not self.revealed(row):
+            return None
+        gold = key.gold_at(row)
+        answer = key.answer_at(row)
+        decision = self.decision_at(row)
+        suggestion = self.suggestion_at(row)
+        model = decision.suggestion if decision is not None and decision.suggestion else None
+        if model is None and suggestion is not None and suggestion.valid:
+            model = suggestion.label
+        hidden = self.is_blind(row) or (decision is not None and decision.suggestion_visible is False)
+        return {
+            "practice": False,
+            "gold": gold,
+            "answer": answer,
+            "final": None if decision is None else decision.label,
+            "correct": answer == gold,
+            "guideline": self.labels.description_map().get(gold or "", ""),
+            "model": model,
+            "model_hidden": bool(hidden and model is not None),
+        }
+
+    def score_json(self) -> dict[str, Any] | None:
+        """The student's running score for the widget (only once answers are shown: none with feedback=None)."""
+        key = self.answer_key
+        if key is None or not key.shows_score(self.finished):
+            return None
+        return {**key.score_json(self.annotator), "feedback": key.feedback}
+
+    def report(self) -> Any:
+        key = self.answer_key
+        if key is None:
+            raise InputError("report() compares your answers with gold labels: make the Labeler with gold='column'.")
+        if key.feedback is None:
+            raise InputError(
+                "this Labeler keeps the answers hidden (feedback=None): your teacher sees the results. "
+                "Use feedback='after' or 'end' to see your own score."
+            )
+        if key.feedback == "end" and not self.finished:
+            left = self.n - len(self._fold)
+            raise InputError(
+                f"your score is shown when every item is decided (feedback='end'): "
+                f"{left} item{'s' if left != 1 else ''} left."
+            )
+        return key.report(self.annotator)
+
+    def _replay_answers(self) -> None:
+        key = self.answer_key
+        assert key is not None
+        events = self.store.events(self.annotator)
+        pairs = []
+        for event in events:
+            row = self.row_of_key(event.item_key)
+            if row is not None:
+                pairs.append((row, event))
+        key.replay(pairs)
+        self._check_same_id(first=True)
+
+    def _check_same_id(self, *, first: bool = False) -> None:
+        """Warn when someone else is answering under this student id on this store at the same time.
+
+        Their answers would mix with this student's (one id, one score). Seen from both sides: each notebook finds
+        the other's events, made under another session, since it last looked.
+        """
+        if self.same_id_warning is not None:
+            return
+        try:
+            if first:
+                # A student's own earlier session (before a kernel restart) is not someone else: only what is
+                # answered from now on, under another session, counts.
+                self._seen_id = self.store.latest_id()
+                return
+            recent = self.store.events_frame(self.annotator, columns=("session_id",), after_id=self._seen_id)
+        except Exception:  # a warning is not worth failing a decision for
+            log.debug("could not look for another session under %r", self.annotator, exc_info=True)
+            return
+        if len(recent):
+            self._seen_id = max(self._seen_id, int(recent["id"].max()))
+            others = recent[recent["session_id"] != self.session_id]
+            if len(others):
+                self.same_id_warning = (
+                    f"Someone else is answering as {self.annotator!r} on this store right now (another notebook). "
+                    "Answers under one id are scored together: each student needs their own annotator= id."
+                )
+                warnings.warn(self.same_id_warning, UserWarning, stacklevel=user_stacklevel())
+                self.report_error(self.same_id_warning)
+
     def suggestion_status(self, row: int) -> str:
         return "none" if self.prefetcher is None else self.prefetcher.status(row)
 
@@ -438,54 +579,67 @@ class LabelingSession:
             row = self.row_at(rank)
             if label is not None:
                 label = self.labels.require(label)
-            if shown is not None and self.prefetcher is not None:
-                suggestion = self.prefetcher.shown(row, *shown)
+            if self.revealed(row):
+                # The student has seen the answer: a change now is a revision, recorded as one, never a new answer.
+                revised_to = self._revision_label(row, intent, label)
+                event, changed = self._revise_row(row, revised_to, note, client_id, client_seq)
+                if advance and rank == self.cursor:
+                    following = self.next_undecided(rank)
+                    self._move(following if following is not None else rank)
             else:
-                suggestion = self.suggestion_at(row)
-            if self.is_blind(row):
-                if intent in ("accept", "reject", "correct"):
+                changed = True
+                if shown is not None and self.prefetcher is not None:
+                    suggestion = self.prefetcher.shown(row, *shown)
+                else:
+                    suggestion = self.suggestion_at(row)
+                if self.is_blind(row):
+                    if intent in ("accept", "reject", "correct"):
+                        raise InputError(
+                            "this item's suggestion is hidden for a blind check (blind=...); "
+                            "use label('...') or skip()."
+                        )
+                    suggestion_visible = False
+                if intent in ("accept", "reject", "correct") and suggestion is not None and not suggestion.valid:
+                    said = "" if suggestion.raw is None else f" (the suggester said {suggestion.raw[:80]!r})"
                     raise InputError(
-                        "this item's suggestion is hidden for a blind check (blind=...); use label('...') or skip()."
+                        f"this item's suggestion is invalid{said}: {suggestion.error or 'it names no label'}. "
+                        f"There is nothing to {intent}; give the right label with label('...'), or skip()."
                     )
-                suggestion_visible = False
-            if intent in ("accept", "reject", "correct") and suggestion is not None and not suggestion.valid:
-                said = "" if suggestion.raw is None else f" (the suggester said {suggestion.raw[:80]!r})"
-                raise InputError(
-                    f"this item's suggestion is invalid{said}: {suggestion.error or 'it names no label'}. "
-                    f"There is nothing to {intent}; give the right label with label('...'), or skip()."
+                usable = suggestion if suggestion is not None and suggestion.valid else None
+                if suggestion_visible is None:
+                    suggestion_visible = usable is not None
+                action = self._action_for(intent, label, usable, suggestion_visible)
+                if action == "accepted":
+                    label = usable.label  # type: ignore[union-attr]
+                if action in ("rejected", "skipped"):
+                    label = None
+                if seconds is None:
+                    seconds = time.monotonic() - self._shown_at if rank == self.cursor else None
+                event = Decision(
+                    item_key=self.key_at(row),
+                    action=action,
+                    annotator=self.annotator,
+                    decided_at=utc_now(),
+                    label=label,
+                    suggestion=usable.label if usable else None,
+                    confidence=usable.confidence if usable else None,
+                    suggestion_visible=bool(suggestion_visible) if suggestion is not None else None,
+                    suggester=(suggestion.model or getattr(self.suggester, "name", None)) if suggestion else None,
+                    note=note or None,
+                    seconds=None if seconds is None else round(float(seconds), 3),
+                    text_hash=text_hash(self.text_at(row)),
+                    session_id=self.session_id,
+                    client_id=client_id,
+                    client_seq=client_seq,
                 )
-            usable = suggestion if suggestion is not None and suggestion.valid else None
-            if suggestion_visible is None:
-                suggestion_visible = usable is not None
-            action = self._action_for(intent, label, usable, suggestion_visible)
-            if action == "accepted":
-                label = usable.label  # type: ignore[union-attr]
-            if action in ("rejected", "skipped"):
-                label = None
-            if seconds is None:
-                seconds = time.monotonic() - self._shown_at if rank == self.cursor else None
-            event = Decision(
-                item_key=self.key_at(row),
-                action=action,
-                annotator=self.annotator,
-                decided_at=utc_now(),
-                label=label,
-                suggestion=usable.label if usable else None,
-                confidence=usable.confidence if usable else None,
-                suggestion_visible=bool(suggestion_visible) if suggestion is not None else None,
-                suggester=(suggestion.model or getattr(self.suggester, "name", None)) if suggestion else None,
-                note=note or None,
-                seconds=None if seconds is None else round(float(seconds), 3),
-                text_hash=text_hash(self.text_at(row)),
-                session_id=self.session_id,
-                client_id=client_id,
-                client_seq=client_seq,
-            )
-            event = self._record(row, event)
-            if advance and rank == self.cursor:
-                following = self.next_undecided(rank)
-                self._move(following if following is not None else rank)
-        self._notify(event)
+                event = self._record(row, event)
+                if advance and rank == self.cursor:
+                    following = self.next_undecided(rank)
+                    self._move(following if following is not None else rank)
+        if changed:
+            self._notify(event)
+        if self.answer_key is not None:
+            self._check_same_id()
         return event
 
     def relabel(
@@ -522,28 +676,53 @@ class LabelingSession:
                     f"item {key!r} has no decision to revise:{why}. Label it instead: "
                     f"labeler.goto({self.rank_of(row)}), then labeler.label({label!r})."
                 )
-            if before.label == label:
-                return before
-            event = Decision(
-                item_key=before.item_key,
-                action=REVISED,
-                annotator=self.annotator,
-                decided_at=utc_now(),
-                label=label,
-                previous_label=before.label,
-                suggestion=before.suggestion,
-                confidence=before.confidence,
-                suggestion_visible=before.suggestion_visible,
-                suggester=before.suggester,
-                note=note or None,
-                text_hash=text_hash(self.text_at(row)),
-                session_id=self.session_id,
-                client_id=client_id,
-                client_seq=client_seq,
-            )
-            event = self._record(row, event)
-        self._notify(event)
+            event, new = self._revise_row(row, label, note, client_id, client_seq)
+        if new:
+            self._notify(event)
         return event
+
+    def _revise_row(
+        self, row: int, label: str, note: str | None, client_id: str | None, client_seq: int | None
+    ) -> tuple[Decision, bool]:
+        """Record a ``revised`` event on a decided ``row`` (under the lock).
+
+        Returns (the event, True), or (the row's decision, False) when it has ``label`` already.
+        """
+        before = self.decision_at(row)
+        assert before is not None
+        if before.label == label:
+            return before, False
+        event = Decision(
+            item_key=before.item_key,
+            action=REVISED,
+            annotator=self.annotator,
+            decided_at=utc_now(),
+            label=label,
+            previous_label=before.label,
+            suggestion=before.suggestion,
+            confidence=before.confidence,
+            suggestion_visible=before.suggestion_visible,
+            suggester=before.suggester,
+            note=note or None,
+            text_hash=text_hash(self.text_at(row)),
+            session_id=self.session_id,
+            client_id=client_id,
+            client_seq=client_seq,
+        )
+        return self._record(row, event), True
+
+    def _revision_label(self, row: int, intent: str, label: str | None) -> str:
+        """The label a decision on an item whose answer was shown changes it to; a skip or rejection cannot."""
+        if intent == "accept":
+            suggestion = self.suggestion_at(row)
+            if suggestion is not None and suggestion.valid and suggestion.label is not None:
+                return suggestion.label
+        if intent in ("label", "correct") and label is not None:
+            return label
+        raise InputError(
+            "the answer to this item has been shown to you, so it cannot be skipped, rejected or undone now: "
+            "press the label you want instead (recorded as a revision; your score keeps your first answer)."
+        )
 
     def undo(self, *, client_id: str | None = None, client_seq: int | None = None) -> Decision | None:
         """Revert this annotator's latest decision with an ``undo`` event; returns it, or None if nothing to undo."""
@@ -558,6 +737,12 @@ class LabelingSession:
             row = self.row_of_key(target.item_key)
             if row is None:  # never: events of items not in the DataFrame are not folded in
                 raise LabelwidgetsError(f"the latest decision is for item {target.item_key}, not in this DataFrame.")
+            if target.action != REVISED and self.revealed(row):
+                raise InputError(
+                    f"your answer to item {self.rank_of(row) + 1} has been checked against the answer key, so it "
+                    "cannot be undone: press the label you want on it instead (recorded as a revision; your score "
+                    "keeps your first answer)."
+                )
             event = Decision(
                 item_key=target.item_key,
                 action=UNDO,
@@ -592,8 +777,13 @@ class LabelingSession:
         except Exception:
             log.exception("could not save a %s decision to %s", event.action, self.store.description)
             raise
+        finished_before = self.finished
         before, after = self._fold.apply(event)
         self._decided[row] = after is not None
+        if self.answer_key is not None:
+            self.answer_key.apply(row, event)
+            if self.finished != finished_before and self.answer_key.feedback == "end":
+                self._reveal_version += 1
         self._results.write(row, after)
         if event.client_id is not None and event.client_seq is not None:
             self._by_client[(event.client_id, event.client_seq)] = event

@@ -151,6 +151,8 @@ class LabelerWidget(anywidget.AnyWidget):
                 "suggester": getattr(session.suggester, "name", None),
                 "preview_chars": PREVIEW_CHARS,
                 "window_ahead": WINDOW_AHEAD,
+                # the feedback mode only: the gold labels stay in Python until each answer is in
+                "teaching": None if session.answer_key is None else {"feedback": session.answer_key.feedback},
             },
             status=self._status(),
             window=window,
@@ -353,11 +355,14 @@ class LabelerWidget(anywidget.AnyWidget):
             "stale": _decision_json(stale),
             "suggestion_status": "hidden" if session.is_blind(row) else session.suggestion_status(row),
             "suggestion": None if session.is_blind(row) else _suggestion_json(session.suggestion_at(row)),
+            # None until the student's answer on this item is in (and feedback allows): see LabelingSession.revealed
+            "feedback": session.feedback_at(row),
         }
 
     def _on_decision(self, event: Decision) -> None:
         session = self._session
         self._version += 1
+
         row = session.row_of_key(event.item_key)
         if row is not None:
             # Every view hears about every decision and undo, with what undo would revert now and which
@@ -446,6 +451,8 @@ class LabelerWidget(anywidget.AnyWidget):
             "closed": self._closed,
             "suggester_status": session.suggester_status,
             "team_status": session.queue_status,
+            "score": session.score_json(),
+            "reveal": session.reveal_version,
         }
 
 

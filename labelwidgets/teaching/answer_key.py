@@ -1,0 +1,232 @@
+"""A student's answer key: the gold labels kept from the browser until the student commits, and their score.
+
+The one definition of a student's *scored answer* on an item: the label of their latest decision in force that is
+not a revision (a skip or a rejection scores no answer). A ``revised`` event (a change after the answer was shown)
+is recorded and counted, and never changes the score. `lw.Classroom` reads the same definition from the store
+(`labelwidgets.metrics.classroom.scored_answers`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from labelwidgets.decision import REVISED, UNDO, Decision
+from labelwidgets.errors import InputError
+from labelwidgets.labels import LabelSet
+from labelwidgets.metrics.counts import kappa_from_counts, kappa_note, wilson_interval
+from labelwidgets.missing import is_missing
+
+#: When the gold label of an item reaches the student: after each commit, once every item is decided, or never.
+FEEDBACK_MODES = ("after", "end", None)
+#: The actions that give a scored answer; the others (skip, reject) leave the item without one.
+ANSWERS = ("labeled", "accepted", "corrected")
+CHANCE_SENTENCE = (
+    "Kappa counts only the agreement beyond chance: 0 is what answering at random with your own mix of labels "
+    "would score, 1 is every answer right."
+)
+
+
+@dataclass(frozen=True)
+class StudentReport:
+    """A student's answers against the gold labels: `labeler.report()`."""
+
+    annotator: str
+    scored: int
+    correct: int
+    accuracy: float
+    accuracy_low: float
+    accuracy_high: float
+    kappa: float
+    kappa_note: str
+    practice: int
+    revised: int
+    #: rows: the gold label; columns: the student's scored answer
+    confusion: pd.DataFrame
+
+    def _repr_html_(self) -> str:
+        import html
+
+        head = html.escape(self.summary())
+        return f"<p>{head}</p><p><em>{html.escape(CHANCE_SENTENCE)}</em></p>{self.confusion.to_html()}"
+
+    def summary(self) -> str:
+        if not self.scored:
+            return f"{self.annotator}: no scored answers yet."
+        kappa = "undefined" if np.isnan(self.kappa) else f"{self.kappa:.2f}"
+        note = f" ({self.kappa_note})" if self.kappa_note else ""
+        extra = []
+        if self.practice:
+            extra.append(f"{self.practice} practice item{'s' if self.practice != 1 else ''} not scored")
+        if self.revised:
+            extra.append(f"{self.revised} answer{'s' if self.revised != 1 else ''} changed after feedback")
+        tail = f"; {', '.join(extra)}" if extra else ""
+        return (
+            f"{self.annotator}: {self.correct} of {self.scored} right ({self.accuracy:.0%}, 95% CI "
+            f"{self.accuracy_low:.0%}–{self.accuracy_high:.0%}), Cohen's kappa against the gold labels {kappa}{note}"
+            f"{tail}."
+        )
+
+    def __repr__(self) -> str:
+        return f"{self.summary()}\n{self.confusion}"
+
+
+class AnswerKey:
+    """The gold labels of a teaching session, when they may be shown, and the student's running score.
+
+    Updated once per event (constant time): the score comes from a confusion matrix kept up to date, never from a
+    pass over the decisions.
+    """
+
+    def __init__(self, df: pd.DataFrame, column: Any, labels: LabelSet, feedback: str | None) -> None:
+        if feedback not in FEEDBACK_MODES:
+            raise InputError(
+                f"feedback={feedback!r}: use 'after' (show the answer after each commit), 'end' (when every item is "
+                "decided) or None (never show it; the teacher sees the results)."
+            )
+        if not isinstance(column, str) or column not in df.columns:
+            raise InputError(
+                f"gold={column!r} must name the column of the correct labels; the DataFrame has the columns "
+                f"{list(df.columns)}."
+            )
+        values = df[column].to_numpy(dtype=object)
+        missing = np.fromiter((is_missing(v) for v in values), dtype=bool, count=len(values))
+        names = labels.names
+        known = set(names)
+        outside = sorted({str(v) for v, m in zip(values, missing, strict=True) if not m and v not in known})
+        if outside:
+            raise InputError(
+                f"the gold column {column!r} has labels that are not in the label set {names}: {outside[:20]}"
+                f"{' …' if len(outside) > 20 else ''}. Fix the column, or add them to labels=."
+            )
+        if missing.all():
+            raise InputError(
+                f"the gold column {column!r} has no labels (every value is missing): there is nothing to give "
+                "feedback from. Pass the column of correct labels, or leave out gold= to label without an answer key."
+            )
+        self.column = column
+        self.feedback = feedback
+        self.labels = labels
+        self.names = names
+        self._code = {name: i for i, name in enumerate(names)}
+        self.gold = np.where(missing, None, values)
+        self.practice = missing
+        self.n_practice = int(missing.sum())
+        k = len(names)
+        self._confusion = np.zeros((k, k), dtype=np.int64)  # [gold, answer], scored items only
+        # per row: the non-revision events in force, oldest first, as (event id, label or None)
+        self._answers: dict[int, list[tuple[int, str | None]]] = {}
+        self._revisions: dict[int, set[int]] = {}  # per row: ids of revision events in force
+        self.revised = 0
+
+    # ----- what the student may see -----------------------------------------------------------------------
+    def gold_at(self, row: int) -> str | None:
+        value = self.gold[row]
+        return None if value is None else str(value)
+
+    def answer_at(self, row: int) -> str | None:
+        """The student's scored answer on ``row`` (None: no answer yet, or a skip or rejection)."""
+        stack = self._answers.get(row)
+        return stack[-1][1] if stack else None
+
+    def revealed(self, row: int, decided: bool, finished: bool) -> bool:
+        """Whether the gold label of ``row`` may be shown now: never before the student's own answer on it."""
+        if self.practice[row] or self.feedback is None:
+            return False
+        if self.feedback == "end" and not finished:
+            return False
+        return decided and self.answer_at(row) is not None
+
+    def shows_score(self, finished: bool) -> bool:
+        return self.feedback == "after" or (self.feedback == "end" and finished)
+
+    # ----- keeping the score ------------------------------------------------------------------------------
+    def replay(self, rows_and_events: Iterable[tuple[int, Decision]]) -> None:
+        """Rebuild from the stored events of this student (oldest first), after a restart."""
+        for row, event in rows_and_events:
+            self.apply(row, event)
+
+    def apply(self, row: int, event: Decision) -> None:
+        if event.id is None:
+            return
+        if event.action == UNDO:
+            target = event.undoes
+            revisions = self._revisions.get(row, set())
+            if target in revisions:
+                revisions.discard(target)
+                self.revised -= 1
+                return
+            stack = self._answers.get(row, [])
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i][0] == target:
+                    self._replace(row, lambda at=i: stack.pop(at))
+                    break
+            return
+        if event.action == REVISED:
+            self._revisions.setdefault(row, set()).add(event.id)
+            self.revised += 1
+            return
+        label = event.label if event.action in ANSWERS else None
+        self._replace(row, lambda: self._answers.setdefault(row, []).append((int(event.id), label)))  # type: ignore[arg-type]
+
+    def _replace(self, row: int, change: Any) -> None:
+        old = self.answer_at(row)
+        change()
+        new = self.answer_at(row)
+        gold = self.gold[row]
+        if gold is None or old == new:
+            return
+        g = self._code[gold]
+        if old is not None and old in self._code:
+            self._confusion[g, self._code[old]] -= 1
+        if new is not None and new in self._code:
+            self._confusion[g, self._code[new]] += 1
+
+    # ----- the score --------------------------------------------------------------------------------------
+    def report(self, annotator: str) -> StudentReport:
+        confusion = self._confusion
+        scored = int(confusion.sum())
+        correct = int(np.trace(confusion))
+        gold_counts, answer_counts = confusion.sum(axis=1), confusion.sum(axis=0)
+        kappa = float(kappa_from_counts(correct, gold_counts, answer_counts))
+        low, high = wilson_interval(correct, scored)
+        frame = pd.DataFrame(
+            confusion.copy(),
+            index=pd.Index(self.names, name=f"gold ({self.column})"),
+            columns=pd.Index(self.names, name="your answer"),
+        )
+        return StudentReport(
+            annotator=annotator,
+            scored=scored,
+            correct=correct,
+            accuracy=correct / scored if scored else float("nan"),
+            accuracy_low=float(low),
+            accuracy_high=float(high),
+            kappa=kappa,
+            kappa_note=(
+                kappa_note(gold_counts, answer_counts, self.names, reference="the gold labels", other="the student")
+                if scored
+                else ""
+            ),
+            practice=self.n_practice,
+            revised=self.revised,
+            confusion=frame,
+        )
+
+    def score_json(self, annotator: str) -> dict[str, Any]:
+        """The running score for the widget's header (numbers only: no gold label of any item)."""
+        report = self.report(annotator)
+        return {
+            "scored": report.scored,
+            "correct": report.correct,
+            "accuracy": None if not report.scored else report.accuracy,
+            "kappa": None if np.isnan(report.kappa) else report.kappa,
+            "kappa_note": report.kappa_note,
+            "revised": report.revised,
+            "practice": report.practice,
+            "chance": CHANCE_SENTENCE,
+        }
