@@ -113,7 +113,8 @@ class AnswerKey:
         self.labels = labels
         self.names = names
         self._code = {name: i for i, name in enumerate(names)}
-        self.gold = np.where(missing, None, values)
+        self.gold: np.ndarray = values.copy()
+        self.gold[missing] = None
         self.practice = missing
         self.n_practice = int(missing.sum())
         k = len(names)
@@ -171,7 +172,8 @@ class AnswerKey:
             self.revised += 1
             return
         label = event.label if event.action in ANSWERS else None
-        self._replace(row, lambda: self._answers.setdefault(row, []).append((int(event.id), label)))  # type: ignore[arg-type]
+        event_id = int(event.id)
+        self._replace(row, lambda: self._answers.setdefault(row, []).append((event_id, label)))
 
     def _replace(self, row: int, change: Any) -> None:
         old = self.answer_at(row)

@@ -1,0 +1,142 @@
+"""Teaching mode in a real browser: nothing the front end receives carries an item's gold label before the
+student's answer on it (every WebSocket frame is read), then the feedback and the running score show."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import time
+from typing import Any
+
+import pytest
+from jupyter_browser import NotebookPage
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+STUDENT = textwrap.dedent(
+    """
+    import pandas as pd, labelwidgets as lw
+    df = pd.DataFrame({"text": [f"creature sighting number {i}" for i in range(8)],
+                       "expert": ["blicket", "wug", "wug", "blicket", None, "wug", "blicket", "wug"]})
+    labels = {"wug": "small and round, it hums", "blicket": "it makes the machine light up"}
+    labeler = lw.Labeler(df, labels=labels, gold="expert", store="teaching.db", annotator="sam", feedback="after")
+    labeler
+    """
+)
+
+
+def kernel_messages(payload: str | bytes) -> list[dict[str, Any]]:
+    """The Jupyter messages in one WebSocket frame: JSON text, or the v1 binary protocol (offsets, then parts)."""
+    if isinstance(payload, str):
+        try:
+            return [json.loads(payload)]
+        except ValueError:
+            return []
+    data = bytes(payload)
+    count = int.from_bytes(data[:8], "little")
+    offsets = [int.from_bytes(data[8 * (i + 1) : 8 * (i + 2)], "little") for i in range(count)]
+    parts = [data[offsets[i] : offsets[i + 1] if i + 1 < count else len(data)] for i in range(count)]
+    try:
+        return [{"header": json.loads(parts[1]), "content": json.loads(parts[4])}]
+    except (IndexError, ValueError):
+        return []
+
+
+def items_in(value: Any) -> list[dict[str, Any]]:
+    """Every item payload (a dict with a rank and a feedback field) anywhere inside ``value``."""
+    found = []
+    if isinstance(value, dict):
+        if "rank" in value and "feedback" in value:
+            found.append(value)
+        for inner in value.values():
+            found.extend(items_in(inner))
+    elif isinstance(value, list):
+        for inner in value:
+            found.extend(items_in(inner))
+    return found
+
+
+def test_the_answer_reaches_the_browser_only_after_the_student_commits(jupyter_server, browser_context):
+    frames: list[tuple[float, str | bytes]] = []
+
+    def watch(page: Any) -> None:
+        page.on(
+            "websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append((time.monotonic(), payload)))
+        )
+
+    browser_context.on("page", watch)
+    try:
+        nb = NotebookPage.open(browser_context, jupyter_server, "teaching.ipynb", [STUDENT], workspace="teaching")
+    finally:
+        browser_context.remove_listener("page", watch)
+    try:
+        nb.run_all()
+        root = nb.page.locator(".lw-labeler").first
+        text = root.locator(".lw-text")
+        expect(text).to_have_text("creature sighting number 0", timeout=60_000)
+        expect(root.locator(".lw-score-text")).to_have_text("Score: no answers checked yet.")
+        expect(root.locator(".lw-chance")).to_contain_text("0 is what answering at random")
+        time.sleep(1.0)  # let every window the view asked for arrive
+        answered_at: dict[int, float] = {}
+        text.click()
+        answered_at[0] = time.monotonic()
+        nb.page.keyboard.press("1")  # wug; the answer is blicket
+        expect(text).to_have_text("creature sighting number 1")
+        strip = root.locator(".lw-feedback").first
+        expect(strip).to_contain_text("Item 1: ✗ Not quite · the answer is blicket (you said wug)")
+        expect(strip).to_contain_text("blicket: it makes the machine light up")
+        answered_at[1] = time.monotonic()
+        nb.page.keyboard.press("1")  # wug, right
+        expect(text).to_have_text("creature sighting number 2")
+        expect(strip).to_contain_text("Item 2: ✓ Right · the answer is wug")
+        expect(root.locator(".lw-score-text")).to_contain_text("Score: 1 of 2 right (50%)")
+        expect(root.locator(".lw-save")).to_have_text("Saved ✓")
+
+        # Undo would take back an answer already checked: refused in the view, nothing sent
+        nb.page.keyboard.press("z")
+        expect(root.locator(".lw-notice")).to_contain_text("cannot be undone")
+        expect(text).to_have_text("creature sighting number 2")
+        # Going back and pressing the other label is a revision; the score keeps the first answer
+        nb.page.keyboard.press("ArrowLeft")
+        nb.page.keyboard.press("ArrowLeft")
+        expect(text).to_have_text("creature sighting number 0")
+        expect(root.locator(".lw-state")).to_contain_text("the answer is blicket")
+        nb.page.keyboard.press("2")
+        expect(root.locator(".lw-save")).to_have_text("Saved ✓")
+        expect(root.locator(".lw-score-text")).to_contain_text("1 of 2 right (50%)")
+        expect(root.locator(".lw-score-text")).to_contain_text("1 changed after feedback")
+        last = nb.evaluate_json("labeler.decisions[['action', 'label', 'previous_label']]")
+        assert last == [["labeled", "wug", None], ["labeled", "wug", None], ["revised", "blicket", "wug"]]
+
+        # Everything the front end received: an item's feedback only ever after its answer was sent
+        time.sleep(1.0)
+        seen_feedback: dict[int, float] = {}
+        n_items = 0
+        for at, payload in frames:
+            for message in kernel_messages(payload):
+                for item in items_in(message.get("content", {})):
+                    n_items += 1
+                    feedback = item["feedback"]
+                    if feedback is None or feedback == {"practice": True}:
+                        continue
+                    rank = item["rank"]
+                    assert rank in answered_at, f"feedback for item {rank}, never answered: {feedback}"
+                    assert at > answered_at[rank], f"feedback for item {rank} arrived before the answer"
+                    seen_feedback.setdefault(rank, at)
+        assert n_items > 8  # the frames were read: the first window alone holds the first items
+        assert set(seen_feedback) == {0, 1}
+        gold_texts = [
+            json.dumps(message.get("content", {}))
+            for at, payload in frames
+            if at < answered_at[0]
+            for message in kernel_messages(payload)
+        ]
+        assert gold_texts and not any('"gold"' in t for t in gold_texts)
+
+        saved = nb.save()  # what a saved notebook keeps: outputs, and the widget state if JupyterLab saves it
+        for item in items_in(saved.get("metadata", {})):
+            assert item["feedback"] in (None, {"practice": True}) or item["rank"] in answered_at
+        assert '"gold"' not in json.dumps([cell.get("outputs", []) for cell in saved["cells"]])
+    finally:
+        nb.close()
