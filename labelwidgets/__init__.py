@@ -50,6 +50,7 @@ _EXPORTS = {
     "CostNotConfirmed": "labelwidgets.errors",
     "StoreUnreachable": "labelwidgets.errors",
     "Team": "labelwidgets.team.team",
+    "Classroom": "labelwidgets.teaching.classroom",
     "team_agreement": "labelwidgets.metrics.team",
 }
 
@@ -82,6 +83,7 @@ if TYPE_CHECKING:
     from labelwidgets.suggesters.learner import Learner
     from labelwidgets.suggesters.llm.llm import LLM
     from labelwidgets.suggesters.local import LocalLLM
+    from labelwidgets.teaching.classroom import Classroom
     from labelwidgets.team.team import Team
     from labelwidgets.widgets.dashboard import Dashboard
     from labelwidgets.widgets.plots import plot_agreement, plot_drift

@@ -11,11 +11,16 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+#: notebooks/*.ipynb, then the teaching gallery (notebooks/teaching/*.ipynb), each named relative to notebooks/
+NAMES = [
+    *sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")),
+    *sorted(f"teaching/{p.name}" for p in NOTEBOOKS.glob("teaching/*.ipynb")),
+]
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
+@pytest.mark.parametrize("name", NAMES)
 def test_notebook_outputs_match_under_nbval(name: str, tmp_path: Path) -> None:
-    copy = tmp_path / name
+    copy = tmp_path / Path(name).name  # every notebook runs from a fresh folder of its own, whatever its subfolder
     shutil.copy(NOTEBOOKS / name, copy)
     if (NOTEBOOKS / "data").is_dir():
         shutil.copytree(NOTEBOOKS / "data", tmp_path / "data")

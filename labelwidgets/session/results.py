@@ -145,7 +145,7 @@ class ResultColumns:
                 if values is not None and len(rows):
                     stamps = pd.to_datetime(values.reset_index(drop=True), utc=True, format="ISO8601")
                     base[rows] = stamps.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
-                put(name, pd.DatetimeIndex(base).tz_localize("UTC"))
+                put(name, pd.DatetimeIndex(base, tz="UTC"))  # localizes: the values are UTC wall times
             elif field in _NUMBERS:
                 base = (
                     pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
