@@ -140,3 +140,42 @@ def test_the_answer_reaches_the_browser_only_after_the_student_commits(jupyter_s
         assert '"gold"' not in json.dumps([cell.get("outputs", []) for cell in saved["cells"]])
     finally:
         nb.close()
+
+
+END = textwrap.dedent(
+    """
+    import pandas as pd, labelwidgets as lw
+    df = pd.DataFrame({"text": [f"end-of-lesson item {i}" for i in range(4)],
+                       "expert": ["blicket", "wug", "wug", "blicket"]})
+    labeler = lw.Labeler(df, labels=["wug", "blicket"], gold="expert", store="teaching_end.db", annotator="sam",
+                         feedback="end")
+    labeler
+    """
+)
+
+
+def test_feedback_at_the_end_shows_the_score_and_every_answer_once_the_last_item_is_decided(
+    jupyter_server, browser_context
+):
+    nb = NotebookPage.open(browser_context, jupyter_server, "teaching_end.ipynb", [END], workspace="teaching-end")
+    try:
+        nb.run_all()
+        root = nb.page.locator(".lw-labeler").first
+        text = root.locator(".lw-text")
+        expect(text).to_have_text("end-of-lesson item 0", timeout=60_000)
+        expect(root.locator(".lw-score")).to_be_hidden()
+        text.click()
+        nb.page.keyboard.press("1")  # wug: wrong, but nothing says so yet
+        expect(text).to_have_text("end-of-lesson item 1")
+        expect(root.locator(".lw-feedback")).to_be_hidden()
+        nb.page.keyboard.press("z")  # not shown yet: a plain undo
+        expect(text).to_have_text("end-of-lesson item 0")
+        for key in ["2", "1", "1", "2"]:
+            nb.page.keyboard.press(key)
+        expect(root.locator(".lw-done")).to_contain_text("All 4 items decided.")
+        expect(root.locator(".lw-done")).to_contain_text("Score: 4 of 4 right (100%)", timeout=10_000)
+        nb.page.keyboard.press("ArrowLeft")
+        expect(text).to_have_text("end-of-lesson item 3")
+        expect(root.locator(".lw-state")).to_contain_text("✓ Right · the answer is blicket")
+    finally:
+        nb.close()
