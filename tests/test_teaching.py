@@ -161,6 +161,8 @@ def test_a_blind_item_shows_what_the_model_would_have_said_after_the_answer() ->
     labeler = lw.Labeler(df, labels=LABELS, gold="expert", blind=1.0, suggester=SaysWug(), store=None, annotator="s")
     widget = labeler.widget
     assert widget.item_payload(0)["suggestion"] is None  # hidden while the student answers
+    assert labeler.session.prefetcher is not None
+    labeler.session.prefetcher.wait(0, timeout=30)  # a blind answer never waits for it: here it is in already
     labeler.label("blicket")
     feedback = widget.item_payload(0)["feedback"]
     assert (feedback["model"], feedback["model_hidden"], feedback["correct"]) == ("wug", True, True)

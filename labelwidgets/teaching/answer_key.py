@@ -122,7 +122,6 @@ class AnswerKey:
         # per row: the non-revision events in force, oldest first, as (event id, label or None)
         self._answers: dict[int, list[tuple[int, str | None]]] = {}
         self._revisions: dict[int, set[int]] = {}  # per row: ids of revision events in force
-        self.revised = 0
 
     # ----- what the student may see -----------------------------------------------------------------------
     def gold_at(self, row: int) -> str | None:
@@ -133,6 +132,11 @@ class AnswerKey:
         """The student's scored answer on ``row`` (None: no answer yet, or a skip or rejection)."""
         stack = self._answers.get(row)
         return stack[-1][1] if stack else None
+
+    @property
+    def revised(self) -> int:
+        """Answers changed after feedback: items with a revision in force (per item, however many revisions)."""
+        return sum(1 for ids in self._revisions.values() if ids)
 
     def revealed(self, row: int, decided: bool, finished: bool) -> bool:
         """Whether the gold label of ``row`` may be shown now: never before the student's own answer on it."""
@@ -159,7 +163,6 @@ class AnswerKey:
             revisions = self._revisions.get(row, set())
             if target in revisions:
                 revisions.discard(target)
-                self.revised -= 1
                 return
             stack = self._answers.get(row, [])
             for i in range(len(stack) - 1, -1, -1):
@@ -169,7 +172,6 @@ class AnswerKey:
             return
         if event.action == REVISED:
             self._revisions.setdefault(row, set()).add(event.id)
-            self.revised += 1
             return
         label = event.label if event.action in ANSWERS else None
         event_id = int(event.id)

@@ -1,0 +1,492 @@
+"""`lw.Classroom`: the teacher's side of teaching mode: a class labeling the same items against a gold answer."""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from labelwidgets.errors import InputError, public, user_stacklevel
+from labelwidgets.keys import encode_key
+from labelwidgets.labels import LabelSet
+from labelwidgets.missing import is_missing
+from labelwidgets.store import Store, open_store
+
+if TYPE_CHECKING:
+    from labelwidgets.widgets.classroom_view import ClassroomView
+
+#: The event fields a classroom reads (and ``id``): one narrow query per poll.
+EVENT_FIELDS = ("item_key", "annotator", "action", "label", "suggestion", "suggestion_visible", "decided_at",
+                "undoes", "session_id")  # fmt: skip
+WAITING = "waiting for the first answers"
+
+
+class Classroom:
+    """A class of students labeling one DataFrame against a gold answer, followed live from their store.
+
+    >>> room = lw.Classroom("class.db", df, gold="expert_label", labels=["ham", "spam"])
+    >>> room            # the live view: progress, each student's accuracy and kappa vs gold and vs the model
+    >>> room.table      # the same numbers, one row per student
+    >>> room.hardest    # the items the class got wrong most, with the spread of answers
+    >>> room.agreement  # the students' agreement among themselves (Krippendorff's alpha)
+    >>> room.sway       # how far a shown suggestion moved answers, against blind decisions
+
+    ``store`` is the store the students label into (a SQLite path or any SQLAlchemy URL, PostgreSQL included), or
+    see `from_files` for one SQLite file per student. Each student is one ``annotator``. ``gold`` names the
+    column of correct labels; an item without one is a practice item: answered, never scored. ``key`` names the
+    column of item keys (default: the index), as in the students' Labelers; ``text`` the column shown for the
+    hardest items. ``anonymous=True`` shows students as "student 1", "student 2", … numbered by their first
+    decision, in every output (for projecting). The numbers are `labelwidgets.metrics.classroom`'s; every read
+    of them first fetches the events that arrived since the last read (``poll`` seconds is how often the live view
+    does so by itself). ``ci``, ``n_boot`` and ``seed`` set the intervals (bootstrap over items for kappa and
+    alpha, Wilson for shares).
+    """
+
+    @public
+    def __init__(
+        self,
+        store: str | os.PathLike[str] | Store,
+        df: pd.DataFrame,
+        *,
+        gold: str,
+        labels: Iterable[str] | Mapping[str, str],
+        key: str | None = None,
+        text: str = "text",
+        anonymous: bool = False,
+        poll: float = 2.0,
+        ci: float = 0.95,
+        n_boot: int = 1000,
+        seed: int = 0,
+    ):
+        if store is None:
+            raise InputError(
+                "a Classroom reads the store the students label into: pass its path or URL (store='class.db'), "
+                "or use Classroom.from_files([...]) for one file per student."
+            )
+        self._configure(df, gold=gold, labels=labels, key=key, text=text, anonymous=anonymous, poll=poll, ci=ci,
+                        n_boot=n_boot, seed=seed)  # fmt: skip
+        self._attach([store])
+
+    @classmethod
+    @public
+    def from_files(cls, paths: Sequence[str | os.PathLike[str]], df: pd.DataFrame, **options: Any) -> Classroom:
+        """A classroom from the students' own SQLite store files (each labeled alone, no shared store).
+
+        ``paths`` lists the files; ``options`` are those of `Classroom`. Each file's event ids are its own, so an
+        undo only ever cancels an event of its own file. One annotator id in two files from different labeling
+        sessions (two people under one name) is warned about: their answers are then read as one student's.
+        """
+        if isinstance(paths, (str, os.PathLike)):
+            raise InputError(
+                f"from_files() takes a list of store files, not one path: from_files([{str(paths)!r}], …)."
+            )
+        files = [Path(p).expanduser() for p in paths]
+        if not files:
+            raise InputError("from_files() needs at least one store file.")
+        missing = [str(p) for p in files if not p.is_file()]
+        if missing:
+            raise InputError(
+                f"from_files(): no store file {missing[0]!r}"
+                + (f" (and {len(missing) - 1} more: {missing[1:4]})" if len(missing) > 1 else "")
+                + ". Check the path of each student's .db file."
+            )
+        repeated = sorted({str(p) for p in files if files.count(p) > 1})
+        if repeated:
+            raise InputError(f"from_files(): {repeated} listed more than once; give each student's file once.")
+        room = cls.__new__(cls)
+        room._configure(df, **options)
+        room._attach([str(p) for p in files])
+        return room
+
+    # ----- set-up ---------------------------------------------------------------------------------------------
+    def _configure(
+        self,
+        df: pd.DataFrame,
+        *,
+        gold: str,
+        labels: Iterable[str] | Mapping[str, str],
+        key: str | None = None,
+        text: str = "text",
+        anonymous: bool = False,
+        poll: float = 2.0,
+        ci: float = 0.95,
+        n_boot: int = 1000,
+        seed: int = 0,
+    ) -> None:
+        from labelwidgets.metrics.counts import check_ci, check_n_boot
+
+        if not isinstance(df, pd.DataFrame):
+            raise InputError(f"Classroom needs the pandas DataFrame of items the students label, got "
+                             f"{type(df).__name__}.")  # fmt: skip
+        self.labels = LabelSet.parse(labels)
+        names = self.labels.names
+        for argument, column in (("gold", gold), ("text", text), ("key", key)):
+            if column is not None and column not in df.columns:
+                raise InputError(
+                    f"the DataFrame has no column {column!r} ({argument}=); its columns are {list(df.columns)}."
+                )
+        if not isinstance(poll, (int, float)) or isinstance(poll, bool) or not poll > 0:
+            raise InputError(f"poll={poll!r} must be a positive number of seconds.")
+        check_ci(ci)
+        check_n_boot(n_boot, least=0)
+        keys = df[key] if key is not None else df.index.to_series()
+        if not keys.is_unique:
+            raise InputError(
+                f"item keys must be unique ({'column ' + repr(key) if key else 'the index'} has duplicates): the "
+                "store names each item by its key, as the students' Labelers did."
+            )
+        values = df[gold].to_numpy(dtype=object)
+        practice = np.fromiter((is_missing(v) for v in values), dtype=bool, count=len(values))
+        outside = sorted({str(v) for v, m in zip(values, practice, strict=True) if not m and v not in names})
+        if outside:
+            hint = ""
+            if all(str(v) in names for v, m in zip(values, practice, strict=True) if not m):
+                hint = f" They match as text: df[{gold!r}] = df[{gold!r}].astype('string')."
+            raise InputError(
+                f"the gold column {gold!r} has labels that are not in labels={names}: {outside[:20]}"
+                f"{' …' if len(outside) > 20 else ''}. Fix the column, or add them to labels=.{hint}"
+            )
+        if len(values) and practice.all():
+            raise InputError(
+                f"the gold column {gold!r} has no labels (all {len(values)} values are missing): a classroom scores "
+                "answers against gold, and there is none recorded. Pass the column of correct labels."
+            )
+        if not len(values):
+            raise InputError("the DataFrame has no items: a classroom needs the items the students label.")
+        self.df = df
+        self.gold = gold
+        self.key = key
+        self.text = text
+        self.anonymous = bool(anonymous)
+        self.poll = float(poll)
+        self.ci, self.n_boot, self.seed = float(ci), int(n_boot), seed
+        encoded = [encode_key(k) for k in keys.tolist()]
+        self._original = dict(zip(encoded, keys.tolist(), strict=True))
+        self._position = {k: i for i, k in enumerate(encoded)}
+        scored = ~practice
+        self._gold = pd.Series(
+            values[scored], index=pd.Index(np.asarray(encoded, dtype=object)[scored]), dtype="object"
+        )
+        self.n_items = len(df)
+        self.n_practice = int(practice.sum())
+
+    def _attach(self, stores: Sequence[str | os.PathLike[str] | Store]) -> None:
+        self._lock = threading.RLock()
+        self._closed = False
+        self._owned = [isinstance(s, (str, os.PathLike)) for s in stores]
+        opened: list[Store] = []
+        try:
+            for store in stores:
+                opened.append(open_store(store))
+        except Exception:
+            for store, owned in zip(opened, self._owned, strict=False):
+                if owned:
+                    store.close()
+            raise
+        self.stores = opened
+        self._names = [store.description for store in opened]  # a URL's password is masked there
+        self._seen = [0] * len(opened)
+        self._chunks: list[pd.DataFrame] = []
+        self._outside = 0  # events on items that are not in this DataFrame (another dataset in the store)
+        self._version = 0
+        self._cache: dict[tuple[str, int], Any] = {}
+        self._sessions: list[dict[str, Any]] = []
+        self._warned: set[str] = set()
+        self._view: ClassroomView | None = None
+        try:
+            self._sync()
+            answered = self.answers_raw()
+            unknown = sorted({str(v) for v in answered["answer"].dropna()} - set(self.labels.names))
+            if unknown:
+                raise InputError(
+                    f"the store holds answers {unknown[:10]} that are not in labels={self.labels.names}: pass the "
+                    "label set the students label with."
+                )
+        except Exception:
+            self.close()
+            raise
+
+    # ----- reading the store ----------------------------------------------------------------------------------
+    def _sync(self) -> bool:
+        """Read the events that arrived since the last read (one cheap query per store when none did)."""
+        with self._lock:
+            if self._closed:
+                return False
+            n = len(self.stores)
+            changed = False
+            for i, store in enumerate(self.stores):
+                if store.latest_id() <= self._seen[i]:
+                    continue
+                new = store.events_frame(columns=EVENT_FIELDS, after_id=self._seen[i])
+                if new.empty:
+                    continue
+                self._seen[i] = int(new["id"].max())
+                changed = True
+                mine = new["item_key"].isin(self._position.keys()).to_numpy()
+                self._outside += int((~mine).sum())
+                new = new[mine].copy()
+                # ids stay unique and ordered within each file when several files are read as one log
+                new["source"] = i
+                new["id"] = new["id"].astype(np.int64) * n + i
+                new["undoes"] = pd.to_numeric(new["undoes"], errors="coerce") * n + i
+                if len(new):
+                    self._chunks.append(new)
+            if changed:
+                self._version += 1
+                self._sessions = [info for store in self.stores for info in store.sessions()]
+                self._check_shared_ids()
+            return changed
+
+    def _events(self) -> pd.DataFrame:
+        def compute() -> pd.DataFrame:
+            if not self._chunks:
+                return pd.DataFrame({c: pd.Series(dtype=object) for c in (*EVENT_FIELDS, "id", "source")})
+            if len(self._chunks) > 1:
+                self._chunks = [pd.concat(self._chunks, ignore_index=True)]
+            return self._chunks[0]
+
+        return self._cached("events", compute)
+
+    def _check_shared_ids(self) -> None:
+        if len(self.stores) < 2 or not self._chunks:
+            return
+        events = self._events()
+        for annotator, own in events.groupby("annotator", sort=True):
+            where = own["source"].to_numpy()
+            sources = {int(i): set(own["session_id"][where == i].dropna()) for i in np.unique(where)}
+            if len(sources) < 2 or str(annotator) in self._warned:
+                continue
+            sessions = list(sources.values())
+            disjoint = all(not (a & b) for j, a in enumerate(sessions) for b in sessions[j + 1 :])
+            if disjoint and all(sessions):
+                self._warned.add(str(annotator))
+                files = [self._names[i] for i in sources]
+                warnings.warn(
+                    f"the annotator {annotator!r} labeled in {files} in different sessions: two people under one name? "
+                    "Their answers are read as one student's (on an item decided in both, the later file's "
+                    "decision counts). Give each student their own annotator= to tell them apart.",
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
+                )
+
+    def _cached(self, name: str, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            slot = (name, self._version)
+            if slot not in self._cache:
+                self._cache = {k: v for k, v in self._cache.items() if k[1] == self._version}
+                self._cache[slot] = compute()
+            return self._cache[slot]
+
+    def answers_raw(self) -> pd.DataFrame:
+        """`scored_answers` of the events read so far, with the stored keys and annotator names (no read)."""
+        from labelwidgets.metrics.classroom import scored_answers
+
+        return self._cached("answers", lambda: scored_answers(self._events()))
+
+    def _students(self) -> dict[str, str]:
+        """Annotator -> the name shown: itself, or "student i" numbered by first decision when anonymous."""
+
+        def compute() -> dict[str, str]:
+            events = self._events()
+            if events.empty:
+                return {}
+            first = events.groupby("annotator")["decided_at"].min().astype(str)
+            order = sorted(first.index, key=lambda a: (first[a], str(a)))
+            if not self.anonymous:
+                return {str(a): str(a) for a in order}
+            return {str(a): f"student {i}" for i, a in enumerate(order, start=1)}
+
+        return self._cached("students", compute)
+
+    def _shown(self, frame: pd.DataFrame, column: str = "student") -> pd.DataFrame:
+        names = self._students()
+        out = frame.copy()
+        out[column] = [names.get(str(s), str(s)) for s in out[column]]
+        if self.anonymous:
+            rank = {name: i for i, name in enumerate(names.values())}
+            out = out.sort_values(column, key=lambda s: s.map(rank), kind="stable").reset_index(drop=True)
+        return out
+
+    def _decode(self, frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        out["key"] = pd.Series([self._original[k] for k in out["key"]], index=out.index, dtype=object)
+        return out
+
+    # ----- what the class did ---------------------------------------------------------------------------------
+    @public
+    def refresh(self) -> None:
+        """Read what arrived in the store now (and redraw the live view)."""
+        self._sync()
+        if self._view is not None:
+            self._view.refresh()
+
+    @property
+    def answers(self) -> pd.DataFrame:
+        """One row per student and item: the scored answer, the final one (with revisions) and the suggestion;
+        see `labelwidgets.metrics.classroom.scored_answers`. Keys are the DataFrame's own."""
+        self._sync()
+        return self._shown(self._decode(self.answers_raw()))
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per student: answered, scored, accuracy and Cohen's kappa against gold (with intervals), kappa
+        against the model and the model's accuracy on the same items, answers revised after feedback, the share of
+        decisions made with the suggestion shown, last activity and the feedback mode of their latest session
+        (`labelwidgets.metrics.classroom.student_scores`). Practice items (no gold) are answered, never scored."""
+        self._sync()
+        return self._table(self.n_boot)
+
+    def _table(self, n_boot: int) -> pd.DataFrame:
+        from labelwidgets.metrics.classroom import student_scores
+
+        def compute() -> pd.DataFrame:
+            scores = student_scores(self.answers_raw(), self._gold, self.labels.names, ci=self.ci, n_boot=n_boot,
+                                    seed=self.seed)  # fmt: skip
+            last = self._last_activity()
+            scores["last_activity"] = pd.Series([last.get(s) for s in scores["student"]], dtype="datetime64[ns, UTC]")
+            feedback = self._feedback_modes()
+            scores["feedback"] = pd.Series([feedback.get(s) for s in scores["student"]], dtype=object)
+            return self._shown(scores)
+
+        return self._cached(f"table/{n_boot}", compute)
+
+    def _last_activity(self) -> pd.Series:
+        events = self._events()
+        if events.empty:
+            return pd.Series(dtype="datetime64[ns, UTC]")
+        return pd.to_datetime(events.groupby("annotator")["decided_at"].max(), utc=True, format="ISO8601")
+
+    def _feedback_modes(self) -> dict[str, Any]:
+        """Each annotator's feedback mode from their latest recorded session (shown, never used in a number)."""
+        latest: dict[str, tuple[str, Any]] = {}
+        for info in self._sessions:
+            teaching = info.get("teaching")
+            if not isinstance(teaching, Mapping):
+                continue
+            who, when = str(info.get("annotator")), str(info.get("started_at") or "")
+            if who not in latest or when >= latest[who][0]:
+                latest[who] = (when, teaching.get("feedback"))
+        return {who: mode for who, (_, mode) in latest.items()}
+
+    @property
+    def progress(self) -> pd.DataFrame:
+        """Per student: items answered (practice included), of how many, the share, and the last activity."""
+        self._sync()
+
+        def compute() -> pd.DataFrame:
+            answers = self.answers_raw()
+            decided = answers[answers["action"].notna()].groupby("student").size()
+            students = list(self._students())
+            last = self._last_activity()
+            frame = pd.DataFrame(
+                {
+                    "student": pd.Series(students, dtype=object),
+                    "answered": [int(decided.get(s, 0)) for s in students],
+                    "items": self.n_items,
+                    "share": [decided.get(s, 0) / self.n_items for s in students],
+                    "last_activity": pd.Series([last.get(s) for s in students], dtype="datetime64[ns, UTC]"),
+                }
+            )
+            return self._shown(frame)
+
+        return self._cached("progress", compute)
+
+    @property
+    def hardest(self) -> pd.DataFrame:
+        """The items the class got wrong most (share of students wrong, highest first), with the item's text, the
+        gold label, the most common wrong answer and the count of answers per label
+        (`labelwidgets.metrics.classroom.hardest`)."""
+        self._sync()
+        return self._hardest(None)
+
+    def _hardest(self, top: int | None) -> pd.DataFrame:
+        from labelwidgets.metrics.classroom import hardest
+
+        def compute() -> pd.DataFrame:
+            frame = hardest(self.answers_raw(), self._gold, self.labels.names, top=top)
+            texts = self.df[self.text]
+            frame.insert(1, self.text, [texts.iat[self._position[k]] for k in frame["key"]])
+            return self._decode(frame)
+
+        return self._cached(f"hardest/{top}", compute)
+
+    @property
+    def agreement(self) -> pd.DataFrame:
+        """The students' agreement among themselves: Krippendorff's alpha (nominal) with a bootstrap interval and the
+        mean pairwise Cohen's kappa (`labelwidgets.metrics.classroom.class_agreement`)."""
+        self._sync()
+        return self._agreement(self.n_boot)
+
+    def _agreement(self, n_boot: int) -> pd.DataFrame:
+        from labelwidgets.metrics.classroom import class_agreement
+
+        return self._cached(
+            f"agreement/{n_boot}",
+            lambda: class_agreement(self.answers_raw(), self.labels.names, ci=self.ci, n_boot=n_boot, seed=self.seed),
+        )
+
+    @property
+    def sway(self) -> pd.DataFrame:
+        """How far seeing the suggestion moved answers: follow rate and accuracy with the suggestion shown vs hidden
+        (blind), over all items and where the model was right or wrong (`labelwidgets.metrics.classroom.sway`)."""
+        self._sync()
+        return self._sway()
+
+    def _sway(self) -> pd.DataFrame:
+        from labelwidgets.metrics.classroom import sway
+
+        return self._cached("sway", lambda: sway(self.answers_raw(), self._gold, ci=self.ci))
+
+    @property
+    def n_students(self) -> int:
+        return len(self._students())
+
+    @property
+    def errors(self) -> list[str]:
+        """What the live view could not do (the store away for a moment), once each."""
+        return [] if self._view is None else list(self._view.errors)
+
+    # ----- showing it -----------------------------------------------------------------------------------------
+    @public
+    def view(self) -> ClassroomView:
+        """The live view (made once, then the same one): it polls the store every ``poll`` seconds."""
+        from labelwidgets.widgets.classroom_view import ClassroomView
+
+        if self._closed:
+            raise InputError("this Classroom is closed; make a new one to follow the class.")
+        if self._view is None:
+            self._view = ClassroomView(self)
+        return self._view
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        if self._closed:
+            return {"text/plain": repr(self)}
+        return self.view()._repr_mimebundle_(**kwargs)
+
+    def close(self) -> None:
+        """Stop the live view and close the stores this classroom opened. May be called any number of times."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        if self._view is not None:
+            self._view.close()
+        for store, owned in zip(self.stores, self._owned, strict=True):
+            if owned:
+                store.close()
+
+    def __repr__(self) -> str:
+        practice = f", {self.n_practice} practice items without gold (not scored)" if self.n_practice else ""
+        with self._lock:
+            who = f"{self.n_students} students" if self._chunks else WAITING
+        where = self._names[0] if len(self._names) == 1 else f"{len(self._names)} files"
+        return (
+            f"Classroom({who}, {self.n_items} items{practice}, labels={self.labels.names}, gold={self.gold!r}, "
+            f"store={where!r})"
+        )
