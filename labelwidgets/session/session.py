@@ -949,7 +949,7 @@ class LabelingSession:
             return
         by_annotator = getattr(self.store, "decisions_by_annotator", None)
         others = {a: n for a, n in (by_annotator() if callable(by_annotator) else {}).items() if a != self.annotator}
-        if others:
+        if others and self.answer_key is None:  # a class store holds every student's answers: nothing to warn of
             shown = ", ".join(f"{n} by {a!r}" for a, n in sorted(others.items(), key=lambda x: -x[1])[:4])
             first = max(others, key=lambda a: others[a])
             warnings.warn(

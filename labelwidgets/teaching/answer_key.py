@@ -200,7 +200,7 @@ class AnswerKey:
         low, high = wilson_interval(correct, scored)
         frame = pd.DataFrame(
             confusion.copy(),
-            index=pd.Index(self.names, name=f"gold ({self.column})"),
+            index=pd.Index(self.names, name="gold" if self.column == "gold" else f"gold ({self.column})"),
             columns=pd.Index(self.names, name="your answer"),
         )
         return StudentReport(

@@ -133,6 +133,9 @@ class ClassroomView:
             fig.data[KAPPA_MODEL].y = _json_safe(table["kappa_model"])
             fig.data[MODEL_ACCURACY].x = students
             fig.data[MODEL_ACCURACY].y = _json_safe(table["model_accuracy"])
+            has_model = bool(len(table)) and bool(table["n_model"].gt(0).any())
+            fig.data[KAPPA_MODEL].showlegend = has_model
+            fig.data[MODEL_ACCURACY].showlegend = has_model
         self.header.value = self.header_html(table, agreement, sway, progress)
         self.hardest.value = self.hardest_html(hardest)
 
@@ -173,7 +176,8 @@ class ClassroomView:
             elif not progress.empty:
                 lines.append(f"Class agreement among students: {_escape(row['note'] or 'not yet')}")
         sentence = sway_sentence(sway)
-        if sentence and not progress.empty:
+        no_model = bool(len(sway)) and int(sway["n_visible"].sum() + sway["n_hidden"].sum()) == 0
+        if sentence and not progress.empty and not no_model:
             lines.append(_escape(sentence))
         lines.append(f"<i>{_escape(CHANCE_SENTENCE)}.</i>")
         if room._outside:
