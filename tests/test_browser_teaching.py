@@ -57,7 +57,8 @@ def items_in(value: Any) -> list[dict[str, Any]]:
     return found
 
 
-def test_the_answer_reaches_the_browser_only_after_the_student_commits(jupyter_server, browser_context):
+@pytest.mark.parametrize("ui", ["lab", "notebook"])
+def test_the_answer_reaches_the_browser_only_after_the_student_commits(jupyter_server, browser_context, ui):
     frames: list[tuple[float, str | bytes]] = []
 
     def watch(page: Any) -> None:
@@ -67,7 +68,14 @@ def test_the_answer_reaches_the_browser_only_after_the_student_commits(jupyter_s
 
     browser_context.on("page", watch)
     try:
-        nb = NotebookPage.open(browser_context, jupyter_server, "teaching.ipynb", [STUDENT], workspace="teaching")
+        nb = NotebookPage.open(
+            browser_context,
+            jupyter_server,
+            f"teaching_{ui}.ipynb",
+            [STUDENT.replace("teaching.db", f"{ui}.db")],
+            ui=ui,
+            workspace="teaching" if ui == "lab" else None,
+        )
     finally:
         browser_context.remove_listener("page", watch)
     try:
