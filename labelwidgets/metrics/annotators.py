@@ -37,7 +37,7 @@ def _pair_kappa(
     return float(kappa_from_counts(agree, true, pred)), int(a.size), note
 
 
-def _fleiss_with_reason(counts: np.ndarray) -> tuple[float, str]:
+def fleiss_with_reason(counts: np.ndarray) -> tuple[float, str]:
     from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_fleiss_kappa
 
     if counts.shape[0] == 0:
@@ -67,14 +67,14 @@ def fleiss_kappa(counts: Any) -> float:
             f"Fleiss' kappa needs the same number of ratings for every item; the rows sum to "
             f"{sorted(set(totals.tolist()))[:10]}. Use krippendorff_alpha for uneven or missing ratings."
         )
-    return _fleiss_with_reason(table.astype(float))[0]
+    return fleiss_with_reason(table.astype(float))[0]
 
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 _LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 
-def _alpha_with_reason(matrix: np.ndarray, level: Level) -> tuple[float, str]:
+def alpha_with_reason(matrix: np.ndarray, level: Level) -> tuple[float, str]:
     """Krippendorff's alpha of a float coders × units matrix (NaN = missing), with the reason when undefined."""
     import krippendorff
 
@@ -113,7 +113,7 @@ def krippendorff_alpha(reliability_data: Any, level: Level = "nominal") -> float
         codes = encode(data[~missing], sorted_labels(data[~missing].tolist()))
         matrix = np.full(data.shape, np.nan)
         matrix[~missing] = codes
-    return _alpha_with_reason(matrix, level)[0]
+    return alpha_with_reason(matrix, level)[0]
 
 
 @public
@@ -194,14 +194,14 @@ def annotator_agreement(
         sizes, frequency = np.unique(per_item[multi], return_counts=True)
         size = int(sizes[frequency == frequency.max()].max())  # ties: prefer more labels per item
         chosen = per_item == size
-        kappa, note = _fleiss_with_reason(counts[chosen].astype(float))
+        kappa, note = fleiss_with_reason(counts[chosen].astype(float))
         dropped = int(multi.sum() - chosen.sum())
         extra = f"used the items with {size} labels; {dropped} item(s) with another count left out" if dropped else ""
         add("fleiss_kappa", kappa, int(chosen.sum()), "; ".join(x for x in (note, extra) if x))
     else:
         add("fleiss_kappa", math.nan, 0, "no item has labels from two annotators")
 
-    alpha, note = _alpha_with_reason(matrix, "nominal")
+    alpha, note = alpha_with_reason(matrix, "nominal")
     add("krippendorff_alpha", alpha, int(multi.sum()), note)
 
     for i in range(len(annotators)):

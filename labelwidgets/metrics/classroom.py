@@ -26,7 +26,7 @@ import pandas as pd
 
 from labelwidgets.decision import REVISED
 from labelwidgets.errors import InputError, public
-from labelwidgets.metrics.annotators import _alpha_with_reason
+from labelwidgets.metrics.annotators import alpha_with_reason
 from labelwidgets.metrics.checks import check_labels, encode, object_values, show_columns
 from labelwidgets.metrics.counts import (
     BOOTSTRAP,
@@ -41,7 +41,7 @@ from labelwidgets.metrics.counts import (
     percentile_interval,
     wilson_interval,
 )
-from labelwidgets.metrics.team import _alpha_of_value_counts, _resampled_items, read_decisions
+from labelwidgets.metrics.team import alpha_of_value_counts, read_decisions, resampled_items
 from labelwidgets.missing import is_missing
 from labelwidgets.team.decisions import in_force
 
@@ -400,12 +400,12 @@ def class_agreement(
     rows: list[dict[str, Any]] = []
 
     multi = team.labels_per_item >= 2
-    alpha, reason = _alpha_with_reason(np.where(team.ratings >= 0, team.ratings, np.nan).astype(float), "nominal")
+    alpha, reason = alpha_with_reason(np.where(team.ratings >= 0, team.ratings, np.nan).astype(float), "nominal")
     low = high = math.nan
     interval = ""
     if math.isfinite(alpha) and n_boot:
         rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
-        drawn = _resampled_items(team.counts[multi], _alpha_of_value_counts, n_boot, rng)
+        drawn = resampled_items(team.counts[multi], alpha_of_value_counts, n_boot, rng)
         low_a, high_a, defined = percentile_interval(drawn, ci)
         low, high, interval = float(low_a), float(high_a), BOOTSTRAP
         undefined = n_boot - int(defined)

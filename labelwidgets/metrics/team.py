@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
-from labelwidgets.metrics.annotators import _alpha_with_reason, _fleiss_with_reason
+from labelwidgets.metrics.annotators import alpha_with_reason, fleiss_with_reason
 from labelwidgets.metrics.checks import check_labels, encode, object_values, show_columns, sorted_labels
 from labelwidgets.metrics.counts import (
     BOOTSTRAP,
@@ -150,7 +150,7 @@ def pairwise_agreement_shares(counts: np.ndarray) -> np.ndarray:
 # the bootstrap over items, for statistics computed by the reference libraries
 
 
-def _alpha_of_value_counts(value_counts: np.ndarray) -> float:
+def alpha_of_value_counts(value_counts: np.ndarray) -> float:
     """Nominal Krippendorff's alpha of items × labels counts (``krippendorff.alpha``); NaN for a single label."""
     import krippendorff
 
@@ -160,10 +160,10 @@ def _alpha_of_value_counts(value_counts: np.ndarray) -> float:
 
 
 def _fleiss_of_counts(counts: np.ndarray) -> float:
-    return _fleiss_with_reason(counts)[0]
+    return fleiss_with_reason(counts)[0]
 
 
-def _resampled_items(
+def resampled_items(
     per_item: np.ndarray, statistic: Callable[[np.ndarray], float], n_boot: int, rng: np.random.Generator
 ) -> np.ndarray:
     """``statistic`` of ``n_boot`` resamples of the items (rows of ``per_item``), with replacement.
@@ -350,20 +350,20 @@ def _add_team_rows(table: _Table, team: TeamRatings, multi: np.ndarray) -> None:
     size = modal_label_count(per_item)
     if size:
         chosen = team.counts[per_item == size]
-        kappa, reason = _fleiss_with_reason(chosen.astype(float))
+        kappa, reason = fleiss_with_reason(chosen.astype(float))
         dropped = n_multi - len(chosen)
         used = f"used the items with {size} labels; {dropped} item(s) with another count left out" if dropped else ""
         table.add_bootstrapped(
             "fleiss_kappa", kappa, len(chosen), _joined(reason, used),
-            lambda rng: _resampled_items(chosen, _fleiss_of_counts, table.n_boot, rng),
+            lambda rng: resampled_items(chosen, _fleiss_of_counts, table.n_boot, rng),
         )  # fmt: skip
     else:
         table.add("fleiss_kappa", math.nan, 0, "no item has labels from two annotators")
 
-    alpha, reason = _alpha_with_reason(np.where(team.ratings >= 0, team.ratings, np.nan), "nominal")
+    alpha, reason = alpha_with_reason(np.where(team.ratings >= 0, team.ratings, np.nan), "nominal")
     table.add_bootstrapped(
         "krippendorff_alpha", alpha, n_multi, reason,
-        lambda rng: _resampled_items(team.counts[multi], _alpha_of_value_counts, table.n_boot, rng),
+        lambda rng: resampled_items(team.counts[multi], alpha_of_value_counts, table.n_boot, rng),
     )  # fmt: skip
 
 
@@ -436,21 +436,21 @@ def _add_label_rows(table: _Table, team: TeamRatings, multi: np.ndarray, code: i
     nobody = f"nobody said {name!r} on an item labeled twice or more"
 
     binary = np.where(team.ratings >= 0, (team.ratings == code).astype(float), np.nan)
-    alpha, reason = _alpha_with_reason(binary, "nominal")
+    alpha, reason = alpha_with_reason(binary, "nominal")
     table.add_bootstrapped(
         "krippendorff_alpha", alpha, int(multi.sum()), reason if said.any() or not reason else nobody,
-        lambda rng: _resampled_items(this_or_not[multi], _alpha_of_value_counts, table.n_boot, rng), **where,
+        lambda rng: resampled_items(this_or_not[multi], alpha_of_value_counts, table.n_boot, rng), **where,
     )  # fmt: skip
 
     size = modal_label_count(per_item)
     if size:
         chosen = this_or_not[per_item == size]
-        kappa, reason = _fleiss_with_reason(chosen.astype(float))
+        kappa, reason = fleiss_with_reason(chosen.astype(float))
         if reason and not chosen[:, 1].any():
             reason = f"nobody said {name!r} on the items with {size} labels"
         table.add_bootstrapped(
             "fleiss_kappa", kappa, len(chosen), _joined(reason, f"{name!r} vs the other labels"),
-            lambda rng: _resampled_items(chosen, _fleiss_of_counts, table.n_boot, rng), **where,
+            lambda rng: resampled_items(chosen, _fleiss_of_counts, table.n_boot, rng), **where,
         )  # fmt: skip
     else:
         table.add("fleiss_kappa", math.nan, 0, "no item has labels from two annotators", **where)

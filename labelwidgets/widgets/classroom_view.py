@@ -24,7 +24,7 @@ import pandas as pd
 
 from labelwidgets.widgets.display import mimebundle_with_text
 from labelwidgets.widgets.labeler import OnKernelThread
-from labelwidgets.widgets.plots import KAPPA_COLOR, LLM_COLOR, PEOPLE_COLOR, _plotly
+from labelwidgets.widgets.plots import KAPPA_COLOR, LLM_COLOR, PEOPLE_COLOR, load_plotly
 
 if TYPE_CHECKING:
     from labelwidgets.teaching.classroom import Classroom
@@ -47,7 +47,7 @@ class ClassroomView:
     def __init__(self, room: Classroom, *, height: int = 380, n_boot: int = LIVE_BOOTSTRAP):
         import ipywidgets
 
-        go, make_subplots = _plotly()
+        go, make_subplots = load_plotly()
         self.room = room
         self.n_boot = n_boot
         self.errors: list[str] = []

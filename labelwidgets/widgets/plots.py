@@ -223,7 +223,7 @@ def mix_scores_text(
     return "<br>".join(lines)
 
 
-def _plotly() -> tuple[Any, Any]:
+def load_plotly() -> tuple[Any, Any]:
     """plotly.graph_objects and make_subplots, or an error that says how to install plotly."""
     try:
         import plotly.graph_objects as go
@@ -237,7 +237,7 @@ def _plotly() -> tuple[Any, Any]:
 
 def agreement_skeleton(*, widget: bool, height: int = 720) -> Any:
     """The empty four-panel figure (a ``FigureWidget`` when ``widget``), traces and annotations at fixed indexes."""
-    go, make_subplots = _plotly()
+    go, make_subplots = load_plotly()
     base = make_subplots(
         rows=2,
         cols=2,
@@ -639,7 +639,7 @@ def plot_drift(
     per group from ``lw.agreement(df, by=...)``; and the JS distance and PSI of each group's label mix against the
     ``baseline`` group (default: the first group).
     """
-    _, make_subplots = _plotly()
+    _, make_subplots = load_plotly()
     require_frame(df, "plot_drift")
     require_columns(df, "plot_drift", label=label)
     frame, order = _with_order(df, decided_at, decision, label)

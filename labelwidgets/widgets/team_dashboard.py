@@ -21,7 +21,7 @@ import pandas as pd
 
 from labelwidgets.widgets.display import mimebundle_with_text
 from labelwidgets.widgets.labeler import OnKernelThread
-from labelwidgets.widgets.plots import HEADER_FONT_PX, HEADER_TOP, PEOPLE_COLOR, _plotly, header_margin
+from labelwidgets.widgets.plots import HEADER_FONT_PX, HEADER_TOP, PEOPLE_COLOR, header_margin, load_plotly
 
 if TYPE_CHECKING:
     from labelwidgets.team.team import Team
@@ -37,7 +37,7 @@ class TeamDashboard:
     """Live agreement between people (see the module). ``refresh()`` redraws now; ``summary()`` is the table."""
 
     def __init__(self, team: Team, *, height: int = 420, n_boot: int = LIVE_BOOTSTRAP):
-        go, make_subplots = _plotly()
+        go, make_subplots = load_plotly()
         self.team = team
         self.n_boot = n_boot
         self.errors: list[str] = []
