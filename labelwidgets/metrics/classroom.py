@@ -149,6 +149,13 @@ def _empty_answers() -> pd.DataFrame:
     return frame
 
 
+def _label_names(labels: Any, func: str) -> list[Hashable]:
+    names = check_labels(labels)
+    if names is None:
+        raise InputError(f"{func}() needs labels=, the label set.")
+    return names
+
+
 def _check_answers(answers: Any, func: str) -> pd.DataFrame:
     if not isinstance(answers, pd.DataFrame):
         raise InputError(f"{func}() needs the answers of scored_answers() as a DataFrame, got "
@@ -221,9 +228,7 @@ def student_scores(
     func = "student_scores"
     check_ci(ci)
     check_n_boot(n_boot, least=0)
-    names = check_labels(labels)
-    if names is None:
-        raise InputError(f"{func}() needs labels=, the label set.")
+    names = _label_names(labels, func)
     frame = _check_answers(answers, func)
     truth = _gold_of(gold, names, func)
     k = len(names)
@@ -321,9 +326,7 @@ def hardest(
     more wrong answers. ``top`` keeps the first rows.
     """
     func = "hardest"
-    names = check_labels(labels)
-    if names is None:
-        raise InputError(f"{func}() needs labels=, the label set.")
+    names = _label_names(labels, func)
     if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0):
         raise InputError(f"top must be a whole number of items (or None for all), got {top!r}.")
     frame = _check_answers(answers, func)
@@ -388,9 +391,7 @@ def class_agreement(
     func = "class_agreement"
     check_ci(ci)
     check_n_boot(n_boot, least=0)
-    names = check_labels(labels)
-    if names is None:
-        raise InputError(f"{func}() needs labels=, the label set.")
+    names = _label_names(labels, func)
     frame = _check_answers(answers, func)
     rated = frame[frame["answer"].notna()]
     decisions = pd.DataFrame({"key": rated["key"].to_numpy(dtype=object),

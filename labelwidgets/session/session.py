@@ -436,7 +436,7 @@ class LabelingSession:
         key = self.answer_key
         if key is None or not key.shows_score(self.finished):
             return None
-        return {**key.score_json(self.annotator), "feedback": key.feedback}
+        return {**key.score_json(), "feedback": key.feedback}
 
     def report(self) -> Any:
         key = self.answer_key

@@ -8,7 +8,7 @@ is recorded and counted, and never changes the score. `lw.Classroom` reads the s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,19 @@ CHANCE_SENTENCE = (
     "Kappa counts only the agreement beyond chance: 0 is what answering at random with your own mix of labels "
     "would score, 1 is every answer right."
 )
+
+
+def read_gold(column: pd.Series, names: Sequence[Hashable]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """A gold column as (labels, None where missing), which rows are practice items, and the labels not in ``names``.
+
+    The one reading of a gold column, for the student's Labeler and the teacher's Classroom alike.
+    """
+    values = column.to_numpy(dtype=object, copy=True)
+    missing = np.fromiter((is_missing(v) for v in values), dtype=bool, count=len(values))
+    values[missing] = None
+    known = set(names)
+    outside = sorted({str(v) for v in values[~missing] if v not in known})
+    return values, missing, outside
 
 
 @dataclass(frozen=True)
@@ -93,11 +106,8 @@ class AnswerKey:
                 f"gold={column!r} must name the column of the correct labels; the DataFrame has the columns "
                 f"{list(df.columns)}."
             )
-        values = df[column].to_numpy(dtype=object)
-        missing = np.fromiter((is_missing(v) for v in values), dtype=bool, count=len(values))
         names = labels.names
-        known = set(names)
-        outside = sorted({str(v) for v, m in zip(values, missing, strict=True) if not m and v not in known})
+        values, missing, outside = read_gold(df[column], names)
         if outside:
             raise InputError(
                 f"the gold column {column!r} has labels that are not in the label set {names}: {outside[:20]}"
@@ -113,8 +123,7 @@ class AnswerKey:
         self.labels = labels
         self.names = names
         self._code = {name: i for i, name in enumerate(names)}
-        self.gold: np.ndarray = values.copy()
-        self.gold[missing] = None
+        self.gold = values
         self.practice = missing
         self.n_practice = int(missing.sum())
         k = len(names)
@@ -191,46 +200,51 @@ class AnswerKey:
             self._confusion[g, self._code[new]] += 1
 
     # ----- the score --------------------------------------------------------------------------------------
-    def report(self, annotator: str) -> StudentReport:
+    def _score(self) -> dict[str, Any]:
+        """The score's numbers from the confusion matrix kept up to date: constant time for a given label set."""
         confusion = self._confusion
         scored = int(confusion.sum())
         correct = int(np.trace(confusion))
         gold_counts, answer_counts = confusion.sum(axis=1), confusion.sum(axis=0)
-        kappa = float(kappa_from_counts(correct, gold_counts, answer_counts))
-        low, high = wilson_interval(correct, scored)
+        note = (
+            kappa_note(gold_counts, answer_counts, self.names, reference="the gold labels", other="the student")
+            if scored
+            else ""
+        )
+        return {
+            "scored": scored,
+            "correct": correct,
+            "accuracy": correct / scored if scored else float("nan"),
+            "kappa": float(kappa_from_counts(correct, gold_counts, answer_counts)),
+            "kappa_note": note,
+        }
+
+    def report(self, annotator: str) -> StudentReport:
+        score = self._score()
+        low, high = wilson_interval(score["correct"], score["scored"])
         frame = pd.DataFrame(
-            confusion.copy(),
+            self._confusion.copy(),
             index=pd.Index(self.names, name="gold" if self.column == "gold" else f"gold ({self.column})"),
             columns=pd.Index(self.names, name="your answer"),
         )
         return StudentReport(
             annotator=annotator,
-            scored=scored,
-            correct=correct,
-            accuracy=correct / scored if scored else float("nan"),
+            **score,
             accuracy_low=float(low),
             accuracy_high=float(high),
-            kappa=kappa,
-            kappa_note=(
-                kappa_note(gold_counts, answer_counts, self.names, reference="the gold labels", other="the student")
-                if scored
-                else ""
-            ),
             practice=self.n_practice,
             revised=self.revised,
             confusion=frame,
         )
 
-    def score_json(self, annotator: str) -> dict[str, Any]:
+    def score_json(self) -> dict[str, Any]:
         """The running score for the widget's header (numbers only: no gold label of any item)."""
-        report = self.report(annotator)
+        score = self._score()
         return {
-            "scored": report.scored,
-            "correct": report.correct,
-            "accuracy": None if not report.scored else report.accuracy,
-            "kappa": None if np.isnan(report.kappa) else report.kappa,
-            "kappa_note": report.kappa_note,
-            "revised": report.revised,
-            "practice": report.practice,
+            **score,
+            "accuracy": score["accuracy"] if score["scored"] else None,
+            "kappa": None if np.isnan(score["kappa"]) else score["kappa"],
+            "revised": self.revised,
+            "practice": self.n_practice,
             "chance": CHANCE_SENTENCE,
         }

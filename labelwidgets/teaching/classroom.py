@@ -15,8 +15,8 @@ import pandas as pd
 from labelwidgets.errors import InputError, public, user_stacklevel
 from labelwidgets.keys import encode_key
 from labelwidgets.labels import LabelSet
-from labelwidgets.missing import is_missing
 from labelwidgets.store import Store, open_store
+from labelwidgets.teaching.answer_key import read_gold
 
 if TYPE_CHECKING:
     from labelwidgets.widgets.classroom_view import ClassroomView
@@ -141,12 +141,10 @@ class Classroom:
                 f"item keys must be unique ({'column ' + repr(key) if key else 'the index'} has duplicates): the "
                 "store names each item by its key, as the students' Labelers did."
             )
-        values = df[gold].to_numpy(dtype=object)
-        practice = np.fromiter((is_missing(v) for v in values), dtype=bool, count=len(values))
-        outside = sorted({str(v) for v, m in zip(values, practice, strict=True) if not m and v not in names})
+        values, practice, outside = read_gold(df[gold], names)
         if outside:
             hint = ""
-            if all(str(v) in names for v, m in zip(values, practice, strict=True) if not m):
+            if all(str(v) in names for v in values[~practice]):
                 hint = f" They match as text: df[{gold!r}] = df[{gold!r}].astype('string')."
             raise InputError(
                 f"the gold column {gold!r} has labels that are not in labels={names}: {outside[:20]}"
