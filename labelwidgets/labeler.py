@@ -15,7 +15,23 @@ from labelwidgets.keys import decode_key
 from labelwidgets.session.session import LabelingSession
 from labelwidgets.store import Store
 from labelwidgets.suggesters.base import Suggester, Suggestion
+from labelwidgets.warm_up import in_kernel
 from labelwidgets.widgets.display import mimebundle_with_text
+
+
+def _after_this_cell(callback: Callable[[], None], delay: float = 0.25) -> None:
+    """Run ``callback`` on the kernel's own loop once the running cell is done and ``delay`` seconds have passed."""
+    from IPython import get_ipython
+
+    loop = getattr(getattr(get_ipython(), "kernel", None), "io_loop", None)
+    if loop is None or not callable(getattr(loop, "add_callback", None)):
+        callback()
+        return
+
+    def later() -> None:
+        loop.call_later(delay, callback)
+
+    loop.add_callback(later)  # the one call that is safe from any thread; the cell holds the loop until it ends
 
 
 class Labeler:
@@ -84,6 +100,7 @@ class Labeler:
         gold: str | None = None,
         feedback: str | None = "after",
     ):
+        kernel = in_kernel()
         self.session = LabelingSession(
             df,
             text=text,
@@ -106,8 +123,13 @@ class Labeler:
             hide=hide,
             gold=gold,
             feedback=feedback,
+            defer_blank_copies=kernel,
         )
         self._widget: Any = None
+        if kernel:
+            # The blank result columns were not copied yet: that waits until the cell has finished and the
+            # widget has painted (tens of milliseconds at a million rows); the values are the same either way.
+            _after_this_cell(self.session.settle_results)
 
     # ----- the widget ------------------------------------------------------------------
     @property

@@ -60,7 +60,12 @@ class Queue(Protocol):
 
 
 class LabelingSession:
-    """Everything about labeling one DataFrame except how it is shown."""
+    """Everything about labeling one DataFrame except how it is shown.
+
+    ``defer_blank_copies``: the result columns that start all missing share one blank array per kind until
+    `settle_results` (or their first write) copies them (`ResultColumns.attach`): a caller that can settle them
+    later, when nobody waits (a kernel between cells), saves that work up front.
+    """
 
     def __init__(
         self,
@@ -86,8 +91,10 @@ class LabelingSession:
         hide: Sequence[str] = (),
         gold: str | None = None,
         feedback: str | None = "after",
+        defer_blank_copies: bool = False,
     ):
         self._closed = False
+        self._defer_blank_copies = defer_blank_copies
         self._close_reason = ""
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}.")
@@ -1000,7 +1007,13 @@ class LabelingSession:
                     f"(rows you decide now are overwritten). Pass replace_results=True to clear them.",
                     stacklevel=user_stacklevel(),
                 )
-        self._results.attach(rows, effective, keep=keep, source=source)
+        self._results.attach(rows, effective, keep=keep, source=source, blank_shared=self._defer_blank_copies)
+
+    def settle_results(self) -> None:
+        """Give each result column still sharing a blank array its own copy (see ``defer_blank_copies``)."""
+        with self._lock:
+            if not self._closed:
+                self._results.settle()
 
     def rows_of_keys(self, encoded: np.ndarray) -> np.ndarray:
         """The row of each encoded item key, -1 for a key not in the DataFrame; one JSON parse for all keys."""

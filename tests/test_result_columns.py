@@ -1,0 +1,125 @@
+"""The result columns in the user's DataFrame: blank columns that share one array until settled (first show).
+
+In a kernel, a Labeler's all-missing result columns share one blank array per kind until the cell has finished
+(`ResultColumns.attach(blank_shared=True)`, pandas' copy-on-write); these tests pin that the values are the same
+as with a copy each, that no write ever shows through another column or a Series the user holds, that settling
+gives every column its own values, and that NumPy's huge-page setting is put back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_package import _in_kernel
+
+import labelwidgets as lw
+from labelwidgets.decision import Decision
+from labelwidgets.session.results import RESULT_FIELDS, ResultColumns
+from labelwidgets.session.session import LabelingSession
+
+
+def texts(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"text": [f"message {i}" for i in range(n)]})
+
+
+def backing(series: pd.Series) -> np.ndarray:
+    return np.asarray(series.array._ndarray if hasattr(series.array, "_ndarray") else series.to_numpy())
+
+
+def sharing(df: pd.DataFrame, names: list[str]) -> set[tuple[str, str]]:
+    pairs = set()
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            if np.shares_memory(backing(df[a]), backing(df[b])):
+                pairs.add((a, b))
+    return pairs
+
+
+def decision(label: str, action: str = "labeled") -> Decision:
+    return Decision(
+        item_key="k", action=action, label=label, annotator="ana", decided_at=datetime.now(timezone.utc),
+        suggestion="ham", confidence=0.75, seconds=1.5,
+    )  # fmt: skip
+
+
+def test_blank_columns_share_one_array_per_kind_until_settled_and_no_write_shows_through():
+    df = texts(1_000)
+    columns = ResultColumns.plan(df)
+    columns.attach(blank_shared=True)
+    texts_ = ["label", "decision", "suggestion", "annotator"]
+    assert sharing(df, texts_) == {(a, b) for i, a in enumerate(texts_) for b in texts_[i + 1 :]}
+    assert sharing(df, ["confidence", "seconds"]) == {("confidence", "seconds")}
+    held = df["decision"]  # a Series the user took before the first decision
+    columns.write(3, decision("spam"))
+    assert df["label"].iat[3] == "spam" and df["decision"].iat[3] == "labeled" and df["suggestion"].iat[3] == "ham"
+    assert df["annotator"].iat[3] == "ana" and df["confidence"].iat[3] == 0.75 and df["seconds"].iat[3] == 1.5
+    assert held.isna().all()  # never written through
+    assert df.drop(index=3)[list(RESULT_FIELDS)].isna().all().all()
+    columns.settle()
+    assert sharing(df, [*texts_, "confidence", "seconds"]) == set()
+    columns.write(4, decision("ham", "accepted"))
+    assert df["label"].iloc[3:5].tolist() == ["spam", "ham"]
+    assert df["decision"].iloc[3:5].tolist() == ["labeled", "accepted"]
+
+
+def test_a_session_with_blank_columns_deferred_writes_what_one_without_writes(store_path, tmp_path):
+    frames = []
+    for defer, store in ((False, store_path), (True, tmp_path / "other.db")):
+        df = texts(50)
+        session = LabelingSession(df, text="text", labels=["ham", "spam"], store=store, annotator="ana",
+                                  defer_blank_copies=defer)  # fmt: skip
+        for intent, label in [("label", "spam"), ("label", "ham"), ("skip", None), ("label", "spam")]:
+            session.decide(intent, label)
+        session.undo()
+        session.relabel(0, "ham")  # the index value of the first row
+        session.settle_results()
+        session.close()
+        frames.append(df)
+    plain, deferred = frames
+    pd.testing.assert_frame_equal(
+        plain.drop(columns=["decided_at", "seconds"]), deferred.drop(columns=["decided_at", "seconds"])
+    )
+    for column in ("decided_at", "seconds"):
+        assert plain[column].dtype == deferred[column].dtype
+        assert (plain[column].isna() == deferred[column].isna()).all()
+    assert plain["label"].iloc[:3].tolist() == ["ham", "ham", pd.NA]
+
+
+def test_in_a_kernel_the_blank_columns_are_copied_once_the_cell_is_done(tmp_path):
+    make = (
+        "import time, numpy as np, pandas as pd, labelwidgets as lw\n"
+        "df = pd.DataFrame({'text': [f'item {i}' for i in range(20_000)]})\n"
+        "labeler = lw.Labeler(df, labels=['x', 'y'], store=None)\n"
+        "same = lambda a, b: np.shares_memory(df[a].array._ndarray, df[b].array._ndarray)\n"
+        "print(same('label', 'decision'), same('label', 'annotator'))"
+    )
+    later = (
+        "time.sleep(0.6)\n"  # the settling runs on the kernel's loop between cells, after 0.25 s
+        "print(same('label', 'decision'), same('label', 'annotator'), same('confidence', 'seconds'))"
+    )
+    after_next_cell = (
+        "print(same('label', 'decision'), same('confidence', 'seconds'))\n"
+        "labeler.label('y')\n"
+        "print(df['label'].iloc[:2].tolist(), df['decision'].iloc[:2].tolist(), int(df['label'].notna().sum()))"
+    )
+    made, _, settled = _in_kernel(tmp_path, [make, later, after_next_cell])
+    assert made == "True True"  # not copied while the cell that shows the Labeler runs
+    assert settled.splitlines() == ["False False", "['y', <NA>] ['labeled', <NA>] 1"]
+
+
+def test_numpys_huge_page_setting_is_put_back():
+    toggle = getattr(np._core.multiarray, "_set_madvise_hugepage", None)
+    if toggle is None:
+        pytest.fail("this NumPy has no _set_madvise_hugepage: look at labelwidgets.session.results again")
+    before = toggle(True)
+    try:
+        for setting in (True, False):
+            toggle(setting)
+            labeler = lw.Labeler(texts(5_000), labels=["ham", "spam"], store=None)
+            labeler.close()
+            assert toggle(setting) is setting  # as it was before the Labeler
+    finally:
+        toggle(before)
