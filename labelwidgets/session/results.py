@@ -268,14 +268,14 @@ def _small_pages() -> Iterator[None]:
         toggle(before)
 
 
-_ONE_TIME: pd.arrays.DatetimeArray | None = None
-
-
 def _copy_on_write() -> bool:
     """Whether pandas copies a column shared with another object before writing to it (always from pandas 3)."""
     if int(pd.__version__.split(".")[0]) >= 3:
         return True
     return pd.options.mode.copy_on_write is True
+
+
+_ONE_TIME: pd.arrays.DatetimeArray | None = None
 
 
 def _utc_times(values: np.ndarray) -> pd.arrays.DatetimeArray:
@@ -296,10 +296,9 @@ def _missing_strings(n: int) -> pd.arrays.StringArray:
     global _ONE_MISSING
     if _ONE_MISSING is None:
         _ONE_MISSING = _strings(np.full(1, pd.NA, dtype=object))
-    cells = np.full(n, pd.NA, dtype=object)
     sibling = getattr(_ONE_MISSING, "_from_backing_data", None)  # pandas' own way to rewrap checked values
     if sibling is not None:
-        return cast(pd.arrays.StringArray, sibling(cells))
+        return cast(pd.arrays.StringArray, sibling(np.full(n, pd.NA, dtype=object)))
     return cast(pd.arrays.StringArray, _ONE_MISSING.take(np.zeros(n, dtype=np.intp)))
 
 
