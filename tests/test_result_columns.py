@@ -1,9 +1,10 @@
 """The result columns in the user's DataFrame: blank columns that share one array until settled (first show).
 
-In a kernel, a Labeler's all-missing result columns share one blank array per kind until the cell has finished
-(`ResultColumns.attach(blank_shared=True)`, pandas' copy-on-write); these tests pin that the values are the same
-as with a copy each, that no write ever shows through another column or a Series the user holds, that settling
-gives every column its own values, and that NumPy's huge-page setting is put back.
+In a kernel, a Labeler's all-missing result columns are read-only views of one blank value per kind until the cell
+has finished (`ResultColumns.attach(blank_shared=True)`, pandas' copy-on-write); these tests pin that the values
+and types are the same as with a copy each, that no write ever shows through another column or a Series the user
+holds, that no write, by the labeler or by the person's own code, before or after settling, meets a read-only
+array, that settling gives every column its own values, and that NumPy's huge-page setting is put back.
 """
 
 from __future__ import annotations
@@ -63,6 +64,53 @@ def test_blank_columns_share_one_array_per_kind_until_settled_and_no_write_shows
     columns.write(4, decision("ham", "accepted"))
     assert df["label"].iloc[3:5].tolist() == ["spam", "ham"]
     assert df["decision"].iloc[3:5].tolist() == ["labeled", "accepted"]
+
+
+def test_blank_columns_take_no_memory_and_have_the_types_of_full_ones():
+    shared, full = texts(100_000), texts(100_000)
+    ResultColumns.plan(shared).attach(blank_shared=True)
+    ResultColumns.plan(full).attach()
+    assert shared.dtypes.to_dict() == full.dtypes.to_dict()
+    pd.testing.assert_frame_equal(shared, full)
+    for name in RESULT_FIELDS:
+        assert backing(shared[name]).strides == (0,), name  # one value seen 100,000 times
+        assert backing(full[name]).strides != (0,), name
+
+
+def test_the_persons_own_writes_work_before_and_after_settling():
+    df = texts(1_000)
+    columns = ResultColumns.plan(df)
+    columns.attach(blank_shared=True)
+    held = {name: df[name] for name in RESULT_FIELDS}  # Series taken from the columns before anything is written
+    when = pd.Timestamp("2026-01-02 03:04:05", tz="UTC")
+    df.loc[2, "label"] = "mine"
+    df.loc[2, "confidence"] = 0.25
+    df.loc[2, "decided_at"] = when
+    df["seconds"] = df["seconds"].fillna(0.0)
+    columns.settle()
+    df.loc[5, "annotator"] = "me"
+    for name, series in held.items():  # writes into a held Series: copied first, never into the df or a read-only view
+        series.iloc[7] = when if name == "decided_at" else (1.0 if name in ("confidence", "seconds") else "held")
+    assert df.loc[2, "label"] == "mine" and df.loc[2, "confidence"] == 0.25 and df.loc[2, "decided_at"] == when
+    assert df["seconds"].eq(0.0).all() and df.loc[5, "annotator"] == "me"
+    untouched = df.drop(index=[2, 5])[["label", "decision", "suggestion", "annotator", "confidence", "decided_at"]]
+    assert untouched.isna().all().all()
+    assert held["label"].iloc[7] == "held" and held["label"].iloc[:7].isna().all()
+    for name in RESULT_FIELDS:
+        assert backing(df[name]).flags.writeable and backing(df[name]).strides != (0,), name
+
+
+def test_a_closed_labelers_blank_columns_can_be_written_and_are_settled(store_path):
+    df = texts(500)
+    labeler = lw.Labeler(df, labels=["ham", "spam"], store=store_path, annotator="ana")
+    labeler.session._results.attach(blank_shared=True)  # as in a kernel, before the cell has finished
+    session = labeler.session
+    labeler.close()
+    del labeler
+    df.loc[3, "label"] = "spam"  # the person's own edit after the Labeler is gone
+    assert df["label"].notna().sum() == 1
+    session.settle_results()  # the kernel's callback still runs after a close
+    assert all(backing(df[name]).strides != (0,) for name in RESULT_FIELDS)
 
 
 def test_a_session_with_blank_columns_deferred_writes_what_one_without_writes(store_path, tmp_path):

@@ -109,7 +109,7 @@ class ResultColumns:
         column = self.names["decision"]
         if column not in self.df.columns or column not in self.df.attrs.get(_ATTRS_KEY, ()):
             return np.zeros(len(self.df), dtype=bool)
-        return self.df[column].notna().to_numpy(dtype=bool)
+        return self.df[column].notna().to_numpy(dtype=bool, copy=True)
 
     def attach(
         self,
@@ -126,9 +126,10 @@ class ResultColumns:
         Whole columns at once: restoring 200,000 decisions is a few array assignments, not 200,000 cell writes.
 
         With ``blank_shared`` (and pandas' copy-on-write, always on from pandas 3), the columns that start all
-        missing share one blank array per kind (text, number) until `settle` or their first write gives each its
-        own copy: the values are the same either way, and a million-row Labeler appears without first writing
-        five blank columns of 8 MB each (`Labeler` settles them once the cell that made it has finished).
+        missing are read-only views of one missing value per kind (text, number, time), taking no memory, until
+        `settle` or their first write gives each its own copy: the values are the same either way, and a
+        million-row Labeler appears without first writing seven blank columns of 8 MB each (`Labeler` settles
+        them once the cell that made it has finished). See `_blank` for why no write can ever reach the view.
         """
         with _small_pages():
             self._attach(rows, events, keep=keep, source=source, blank_shared=blank_shared and _copy_on_write())
@@ -160,7 +161,6 @@ class ResultColumns:
         n = len(df)
         rows = np.zeros(0, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
         self._sharing_blanks = []
-        blanks: dict[str, pd.Series] = {}
 
         # Every column is handed over as a Series that owns freshly made values (copy=False): assigning a bare array
         # makes pandas check and copy it again, a third of the time at a million rows.
@@ -168,13 +168,12 @@ class ResultColumns:
             df[name] = pd.Series(values, index=df.index, copy=False)
 
         def put_blank(name: str, kind: str, make: Callable[[], Any]) -> None:
-            if not blank_shared:
+            holder = _blank(kind, n) if blank_shared else None
+            if holder is None:
                 put(name, make())
                 return
-            if kind not in blanks:
-                blanks[kind] = pd.Series(make(), index=df.index, copy=False)
-            # One Series object assigned to several columns: copy-on-write keeps track that they share its values.
-            df[name] = blanks[kind]
+            # set_axis keeps copy-on-write's record that the column shares the holder's values.
+            df[name] = holder.set_axis(df.index)
             self._sharing_blanks.append(name)
 
         for field in RESULT_FIELDS:
@@ -183,7 +182,9 @@ class ResultColumns:
             name = self.names[field]
             values = None if events is None else events[_SOURCE_FIELD[field]]
             keep_old = keep and name in df.columns
-            if field == "decided_at":
+            if field == "decided_at" and not keep_old and (values is None or not len(rows)):
+                put_blank(name, "time", lambda: _utc_times(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")))
+            elif field == "decided_at":
                 base = (
                     df[name].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]", copy=True)
                     if keep_old and isinstance(df[name].dtype, pd.DatetimeTZDtype)
@@ -246,6 +247,37 @@ class ResultColumns:
 
 
 _ONE_MISSING: pd.arrays.StringArray | None = None
+#: The blank of each kind and length, kept for the life of the process (a few hundred bytes each; see `_blank`).
+_BLANKS: dict[tuple[str, int], pd.Series] = {}
+
+
+def _blank(kind: str, n: int) -> pd.Series | None:
+    """A Series of ``n`` missing values of ``kind`` ("text", "number", "time") that takes no memory, or None.
+
+    Its values are one missing value seen ``n`` times (NumPy's zero stride), so they are read-only. Every column
+    made from it with `set_axis` shares them with this Series, which the module keeps for good: pandas'
+    copy-on-write therefore always sees another reference and copies a column before writing to it (a write by
+    the labeler, by `settle`, or by the person's own code, into the column or a Series taken from it), so no write
+    ever reaches the read-only values. Without pandas' way to rewrap checked values (``_from_backing_data``), None.
+    """
+    key = (kind, n)
+    if key in _BLANKS:
+        return _BLANKS[key]
+    one: Any
+    if kind == "number":
+        values: Any = np.broadcast_to(np.float64(np.nan), (n,))
+    else:
+        if kind == "text":
+            one, cell = _missing_strings(1), np.array([pd.NA], dtype=object)
+        else:
+            one, cell = _utc_times(np.array(["NaT"], dtype="datetime64[ns]")), np.array(["NaT"], dtype="datetime64[ns]")
+        rewrap = getattr(one, "_from_backing_data", None)
+        if rewrap is None:
+            return None
+        values = rewrap(np.broadcast_to(cell, (n,)))
+    holder = pd.Series(values, copy=False)
+    _BLANKS[key] = holder
+    return holder
 
 
 @contextlib.contextmanager

@@ -62,7 +62,7 @@ class Queue(Protocol):
 class LabelingSession:
     """Everything about labeling one DataFrame except how it is shown.
 
-    ``defer_blank_copies``: the result columns that start all missing share one blank array per kind until
+    ``defer_blank_copies``: the result columns that start all missing are read-only views of one blank per kind until
     `settle_results` (or their first write) copies them (`ResultColumns.attach`): a caller that can settle them
     later, when nobody waits (a kernel between cells), saves that work up front.
     """
@@ -980,14 +980,14 @@ class LabelingSession:
     def _attach_results(self, rows: np.ndarray, effective: pd.DataFrame | None, replace_results: bool) -> None:
         """Create the result columns; keep values an earlier Labeler with another store or annotator wrote."""
         source = {"store": self._store_id, "annotator": self.annotator, "durable": bool(self.store.durable)}
-        previous = self._results.previous_source()
-        existing = self._results.existing()
-        restored = np.zeros(self.n, dtype=bool)
-        restored[rows] = True
-        others = existing & ~restored
+        previous = self._results.previous_source() or {}
         keep = False
-        if others.any() and previous is not None and previous != source:
+        count = 0
+        if previous and previous != source:  # an earlier Labeler wrote here: which rows it decided
+            others = self._results.existing()
+            others[rows] = False
             count = int(others.sum())
+        if count:
             if replace_results:
                 log.info("replace_results=True: cleared %d earlier result(s) in the DataFrame", count)
             elif not previous.get("durable", True) and not self.store.durable:
@@ -1010,10 +1010,12 @@ class LabelingSession:
         self._results.attach(rows, effective, keep=keep, source=source, blank_shared=self._defer_blank_copies)
 
     def settle_results(self) -> None:
-        """Give each result column still sharing a blank array its own copy (see ``defer_blank_copies``)."""
+        """Give each result column still sharing a blank array its own copy (see ``defer_blank_copies``).
+
+        Also after `close`: the columns stay in the person's DataFrame, and each should own its values.
+        """
         with self._lock:
-            if not self._closed:
-                self._results.settle()
+            self._results.settle()
 
     def rows_of_keys(self, encoded: np.ndarray) -> np.ndarray:
         """The row of each encoded item key, -1 for a key not in the DataFrame; one JSON parse for all keys."""
