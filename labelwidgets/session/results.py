@@ -40,7 +40,7 @@ class ResultColumns:
         # Fields whose column is also the suggester's input (FromColumn("suggestion", confidence="confidence")):
         # the labeler reads them, never resets or writes them.
         self.shared = shared
-        # Columns that start all missing and still share one blank array per kind (`attach(blank_shared=True)`).
+        # Columns that start all missing and are still views of a read-only blank (`attach(blank_shared=True)`).
         self._sharing_blanks: list[str] = []
 
     @property
