@@ -263,14 +263,11 @@ def _blank(kind: str, n: int) -> pd.Series | None:
     key = (kind, n)
     if key in _BLANKS:
         return _BLANKS[key]
-    one: Any
     if kind == "number":
         values: Any = np.broadcast_to(np.float64(np.nan), (n,))
     else:
-        if kind == "text":
-            one, cell = _missing_strings(1), np.array([pd.NA], dtype=object)
-        else:
-            one, cell = _utc_times(np.array(["NaT"], dtype="datetime64[ns]")), np.array(["NaT"], dtype="datetime64[ns]")
+        cell = np.array([pd.NA], dtype=object) if kind == "text" else np.array(["NaT"], dtype="datetime64[ns]")
+        one: Any = _missing_strings(1) if kind == "text" else _utc_times(cell)
         rewrap = getattr(one, "_from_backing_data", None)
         if rewrap is None:
             return None
