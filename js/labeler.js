@@ -12,12 +12,21 @@
  * undo says which item it reverted.
  *
  * Item text and every label, field and note are set with textContent, never as HTML.
+ *
+ * Every key comes from the keymap Python sends in `config.keymap` (labelwidgets/keymap.py), and what an answer
+ * is comes from `config.kind`: one label, or a set of labels edited as a draft (number keys toggle, Enter commits).
  */
+
+import {
+  actionFor, describeAnswer, hasLabel, inLabelOrder, keyActions, keyHint, keyboardSummary, sameAnswer, toggled,
+} from "./answers.js";
 
 /**
  * @typedef {{name: string, description: string, key: string | null}} Label
- * @typedef {{action: string, label: string | null, annotator?: string, note?: string | null}} DecisionView
- * @typedef {{label: string | null, confidence: number | null, confidence_source: string | null,
+ * @typedef {import("./answers.js").Answer} Answer
+ * @typedef {import("./answers.js").KeyAction} KeyAction
+ * @typedef {{action: string, label: Answer, annotator?: string, note?: string | null}} DecisionView
+ * @typedef {{label: Answer, confidence: number | null, confidence_source: string | null,
  *   rationale: string | null, model: string | null, raw: string | null, error: string | null}} SuggestionView
  * @typedef {{rank: number, key: string, text: string | null, length: number, fields: Record<string, string>,
  *   decision: DecisionView | null, stale: DecisionView | null, suggestion_status: string,
@@ -106,6 +115,14 @@ function render({ model, el }) {
   const config = model.get("config");
   const n = model.get("n_items");
   const keyToLabel = new Map(labels.filter((l) => l.key).map((l) => [/** @type {string} */ (l.key), l.name]));
+  const multi = config.kind === "multi";
+  const labelOrder = labels.map((l) => l.name);
+  /** @type {KeyAction[]} */
+  const keymap = config.keymap ?? [];
+  const keyToAction = keyActions(keymap);
+  /** A multi-label item's answer being edited: the labels toggled on, and whether the person changed them. */
+  /** @type {{rank: number, names: string[], touched: boolean} | null} */
+  let draft = null;
   const logId = String(config.id ?? "");
   /** @type {SharedLog} */
   const log = logs.get(logId) ?? { ops: [], applied: new Map(), stack: [], complete: false, lastEvent: 0, views: 0 };
@@ -143,7 +160,7 @@ function render({ model, el }) {
   const root = h("div", "lw-labeler");
   root.tabIndex = 0;
   root.setAttribute("role", "application");
-  root.setAttribute("aria-label", "Labeler: number keys label, Enter accepts, x rejects, Space skips, z undoes");
+  root.setAttribute("aria-label", keyboardSummary(keymap, multi));
   // Lumino (JupyterLab, Notebook 7) skips its shortcuts for events from inside this element.
   root.setAttribute("data-lm-suppress-shortcuts", "true");
   root.setAttribute("data-p-suppress-shortcuts", "true");
@@ -202,7 +219,8 @@ function render({ model, el }) {
   const confidenceBar = h("span", "lw-confidence-bar");
   confidence.append(confidenceBar);
   const confidenceText = h("span", "lw-confidence-text");
-  const suggestionHelp = h("span", "lw-suggestion-help", "Enter accept · x reject · number correct");
+  const suggestionHelp = h("span", "lw-suggestion-help",
+    multi ? "↵ accept · number keys change · x reject" : "↵ accept · x reject · number correct");
   const suggestionError = h("div", "lw-suggestion-error");
   const rationale = h("div", "lw-rationale");
   rationale.dir = "auto";
@@ -222,6 +240,7 @@ function render({ model, el }) {
     name.dir = "auto";
     button.append(h("kbd", "lw-key", /** @type {string} */ (label.key)), name);
     if (label.description) button.title = label.description;
+    if (multi) button.setAttribute("aria-pressed", "false");
     button.addEventListener("click", () => chooseLabel(label.name));
     labelButtons.set(label.name, button);
     buttons.append(button);
@@ -236,22 +255,34 @@ function render({ model, el }) {
   let pickerIndex = 0;
 
   const actions = h("div", "lw-actions");
-  /** @param {string} text @param {string} key @param {() => void} onClick */
-  const actionButton = (text, key, onClick) => {
+  /** What each action does; its key and button text come from the keymap. @type {Record<string, () => void>} */
+  const handlers = {
+    accept: () => act("accept"),
+    commit: () => commit(),
+    none: () => act("label", []),
+    reject: () => act("reject"),
+    skip: () => act("skip"),
+    undo: () => undo(),
+    back: () => move(rank - 1),
+    forward: () => move(rank + 1),
+  };
+  /** @type {Map<string, HTMLButtonElement>} */
+  const actionButtons = new Map();
+  for (const action of keymap) {
+    const onClick = handlers[action.name];
+    if (!action.button || !onClick) continue;
     const button = /** @type {HTMLButtonElement} */ (h("button", "lw-btn lw-action"));
     button.type = "button";
-    button.append(h("span", "", text), h("kbd", "lw-key", key));
+    button.append(h("span", "", action.button), h("kbd", "lw-key", keyHint(action)));
+    button.title = action.does.replaceAll("*", "");
     button.addEventListener("click", onClick);
     actions.append(button);
-    return button;
-  };
-  const acceptButton = actionButton("Accept", "↵", () => act("accept"));
-  const rejectButton = actionButton("Reject", "x", () => act("reject"));
+    actionButtons.set(action.name, button);
+  }
+  const spare = () => /** @type {HTMLButtonElement} */ (h("button")); // an action this kind has no button for
+  const acceptButton = actionButtons.get("accept") ?? spare();
+  const rejectButton = actionButtons.get("reject") ?? spare();
   acceptButton.hidden = rejectButton.hidden = !config.has_suggester;
-  actionButton("Back", "←", () => move(rank - 1));
-  actionButton("Skip", "space", () => act("skip"));
-  actionButton("Undo", "z", () => undo());
-  actionButton("Forward", "→", () => move(rank + 1));
   const note = /** @type {HTMLInputElement} */ (h("input", "lw-note"));
   note.placeholder = "Note (optional)";
   note.dir = "auto";
@@ -399,12 +430,50 @@ function render({ model, el }) {
   }
 
   // ----- actions --------------------------------------------------------------------
-  /** @param {string} name */
+  /** A label key or button: one label answers at once; several labels toggle the draft. @param {string} name */
   function chooseLabel(name) {
-    act("label", name);
+    if (!multi) {
+      act("label", name);
+      return;
+    }
+    if (!cache.get(rank)) {
+      flash("The item is still loading: press the key again once it shows.");
+      return;
+    }
+    const current = currentDraft();
+    draft = { rank, names: toggled(current.names, name, labelOrder), touched: true };
+    paintChoices();
   }
 
-  /** @param {string} intent @param {string} [label] */
+  /** The labels toggled on for the item shown: the person's edits, else its answer, else the suggested set. */
+  function currentDraft() {
+    if (draft && draft.rank === rank && draft.touched) return draft; // untouched: follows a suggestion arriving
+    const item = cache.get(rank);
+    const decided = decisionOf(rank)?.label ?? null;
+    const suggested = item?.suggestion_status === "ready" ? item.suggestion?.label ?? null : null;
+    const start = Array.isArray(decided) ? decided : Array.isArray(suggested) ? suggested : [];
+    draft = { rank, names: inLabelOrder(start, labelOrder), touched: false };
+    return draft;
+  }
+
+  /** Enter on a multi-label item: nothing changed accepts the suggestion; else the labels toggled on are the answer. */
+  function commit() {
+    const item = cache.get(rank);
+    const current = currentDraft();
+    const suggestion = item?.suggestion_status === "ready" ? item.suggestion : null;
+    const decided = decisionOf(rank);
+    if (!current.touched && !decided && suggestion) {
+      act("accept");
+    } else if (!current.touched && !decided && !current.names.length) {
+      flash("Toggle labels with the number keys, then Enter; or press 0 for none of these.");
+    } else if (!current.touched && decided) {
+      move(rank + 1); // reviewing, nothing changed: on to the next item
+    } else {
+      act("label", current.names);
+    }
+  }
+
+  /** @param {string} intent @param {Answer} [label] */
   function act(intent, label) {
     const item = cache.get(rank);
     if (!doneBox.hidden) return; // "all done": keys must not relabel the last item
@@ -425,19 +494,33 @@ function render({ model, el }) {
       flash(whyNoSuggestion(item, intent));
       return;
     }
+    // An item that has an answer already is being reviewed: a new answer revises it (keeping the old one), a skip
+    // leaves it, and the view goes on to the next item in order, the one the person means to look at next.
+    const before = decisionOf(rank);
+    const reviewing = !checked && !!before && before.label !== null;
+    if (reviewing && intent === "reject") {
+      flash("This item is decided already: press the label you want instead (a revision), or undo.");
+      return;
+    }
+    const answer = intent === "accept" ? suggestion?.label ?? null : intent === "skip" || intent === "reject" ? null : label ?? null;
+    if (reviewing && (intent === "skip" || sameAnswer(answer, before.label))) {
+      move(rank + 1 < n ? rank + 1 : rank);
+      return;
+    }
     /** @type {DecisionView} */
-    let view;
-    if (intent === "skip") view = { action: "skipped", label: null };
-    else if (intent === "reject") view = { action: "rejected", label: null };
-    else if (intent === "accept") view = { action: "accepted", label: suggestion?.label ?? null };
-    else view = { action: !suggestion ? "labeled" : label === suggestion.label ? "accepted" : "corrected", label: label ?? null };
+    const view = {
+      action: reviewing || checked ? "revised" : actionFor(intent, answer, suggestion ? suggestion.label : null),
+      label: answer,
+    };
     const seconds = (performance.now() - shownAt) / 1000;
     const decided = rank;
+    const following = reviewing ? (decided + 1 < n ? decided + 1 : decided) : nextOpen(decided) ?? decided;
     overlay.set(decided, view);
     known[decided] = DECIDED;
+    draft = null;
     sendTracked({
       type: "decide", intent, label: label ?? null, rank: decided, seconds, note: note.value || null,
-      suggestion_visible: !!suggestion, then: nextOpen(decided) ?? decided, // where this view goes next
+      suggestion_visible: !!suggestion, then: following, // where this view goes next
       // what was on the screen: a learner may have sent Python a newer suggestion for this item meanwhile
       shown: suggestion ? { label: suggestion.label, model: suggestion.model ?? null } : null,
     }, "decide", decided);
@@ -446,7 +529,8 @@ function render({ model, el }) {
       lastAnswered = decided;
       paintFeedback(); // "checking…" until the kernel has the answer and sends the item's feedback
     }
-    advance(decided);
+    if (reviewing) show(following);
+    else advance(decided);
     tellPosition();
     topUp();
   }
@@ -525,6 +609,7 @@ function render({ model, el }) {
     if (r !== rank) {
       shownAt = performance.now();
       expanded = false;
+      draft = null;
     }
     rank = r;
     setDone(false);
@@ -633,7 +718,7 @@ function render({ model, el }) {
     const decision = decisionOf(rank);
     state.replaceChildren();
     if (decision) {
-      const what = decision.label ? `${decision.label} (${decision.action})` : decision.action;
+      const what = decision.label !== null ? `${describeAnswer(decision.label)} (${decision.action})` : decision.action;
       state.append(h("span", "lw-decided", `Decided: ${what}`));
       if (overlay.has(rank)) state.append(h("span", "lw-unsaved", " · saving"));
     }
@@ -647,13 +732,22 @@ function render({ model, el }) {
     }
     if (item.stale && !decision) {
       state.append(h("span", "lw-stale",
-        `Labeled "${item.stale.label ?? item.stale.action}" before its text changed: please review.`));
+        `Labeled "${item.stale.label !== null ? describeAnswer(item.stale.label) : item.stale.action}" before its text changed: please review.`));
     }
-    for (const [name, button] of labelButtons) {
-      button.classList.toggle("lw-chosen", !!decision && decision.label === name);
-    }
+    paintChoices();
     paintSuggestion(item);
     paintFeedback();
+  }
+
+  /** Which label buttons are on: the answer given, or (several labels) the draft being edited. */
+  function paintChoices() {
+    const decision = decisionOf(rank);
+    const chosen = multi && cache.get(rank) ? currentDraft().names : decision?.label ?? null;
+    for (const [name, button] of labelButtons) {
+      const on = chosen !== null && hasLabel(chosen, name);
+      button.classList.toggle("lw-chosen", on);
+      if (multi) button.setAttribute("aria-pressed", String(on));
+    }
   }
 
   /** @param {Item | null} item */
@@ -672,8 +766,10 @@ function render({ model, el }) {
     for (const [, button] of labelButtons) button.classList.toggle("lw-suggested", false);
     acceptButton.disabled = rejectButton.disabled = status !== "ready";
     if (status === "ready" && suggestion) {
-      suggestionLabel.textContent = suggestion.label ?? "";
-      labelButtons.get(suggestion.label ?? "")?.classList.add("lw-suggested");
+      suggestionLabel.textContent = describeAnswer(suggestion.label);
+      for (const [name, button] of labelButtons) {
+        if (suggestion.label !== null && hasLabel(suggestion.label, name)) button.classList.add("lw-suggested");
+      }
       if (suggestion.confidence !== null && suggestion.confidence !== undefined) {
         confidence.hidden = false;
         confidenceBar.style.width = `${Math.round(suggestion.confidence * 100)}%`;
@@ -850,14 +946,11 @@ function render({ model, el }) {
     event.stopPropagation();
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
     let handled = true;
+    const action = keyToAction.get(key);
     if (keyToLabel.has(key)) chooseLabel(/** @type {string} */ (keyToLabel.get(key)));
-    else if (key === "Enter" || key === "a") act("accept");
-    else if (key === "x") act("reject");
-    else if (key === " ") act("skip");
-    else if (key === "Backspace" || key === "z") undo();
-    else if (key === "ArrowLeft") move(rank - 1);
-    else if (key === "ArrowRight") move(rank + 1);
-    else if (key === "/" && !picker.hidden) pickerInput.focus();
+    else if (action === "find") {
+      if (!picker.hidden) pickerInput.focus();
+    } else if (action && handlers[action]) handlers[action]();
     else handled = event.key.length === 1 || key === "ArrowUp" || key === "ArrowDown";
     if (handled) event.preventDefault();
   }

@@ -64,6 +64,11 @@ class Labeler:
     that a Labeler with another store or annotator filled are kept, with a warning; ``replace_results=True``
     clears them. ``close()`` releases the widget, the suggestion threads and the store.
 
+    ``kind="multi"`` makes each answer a set of labels (any number, none included): number keys toggle labels
+    on the current item, starting from the suggested set, Enter commits it, ``n`` answers "none of these";
+    ``label(["billing", "urgent"])`` from Python, ``label([])`` for none. ``df["label"]`` then holds lists in
+    label-set order.
+
     Teaching: ``gold="expert_label"`` names the column of correct labels. The widget never receives an item's gold
     label before the student's answer on it; ``feedback="after"`` (default) then shows right or wrong, the correct
     label with its description from ``labels=``, and what the model said when it was hidden (``blind``), with a
@@ -81,6 +86,7 @@ class Labeler:
         *,
         text: str = "text",
         labels: Iterable[str] | Mapping[str, str],
+        kind: str = "single",
         key: str | None = None,
         store: str | os.PathLike[str] | Store | None = "labels.db",
         annotator: str | None = None,
@@ -105,6 +111,7 @@ class Labeler:
             df,
             text=text,
             labels=labels,
+            kind=kind,
             key=key,
             store=store,
             annotator=annotator,
@@ -147,12 +154,21 @@ class Labeler:
         s = self.session
         store = "memory only" if not s.store.durable else repr(s.store.description)
         who = f"{s.annotator!r}" + (" (the OS user: pass annotator=...)" if s.annotator_is_default else "")
-        return f"Labeler({s.n} items, labels={s.labels.names}, decided={s.n_decided}, annotator={who}, store={store})"
+        kind = "" if s.kind.name == "single" else f", kind={s.kind.name!r}"
+        return (
+            f"Labeler({s.n} items, labels={s.labels.names}{kind}, decided={s.n_decided}, annotator={who}, "
+            f"store={store})"
+        )
 
     # ----- actions: the same code path as the widget's keys and buttons ------------------------
     @public
-    def label(self, label: str) -> Decision:
-        """Give the current item ``label`` (a correction if a different suggestion was shown) and move on."""
+    def label(self, label: str | Sequence[str]) -> Decision:
+        """Give the current item ``label`` (a correction if a different suggestion was shown) and move on.
+
+        A multi-label labeler takes a list of labels (``[]``: none of these). On an item you went back to with
+        `goto`, the new answer is a revision that keeps the one it replaced. With every item decided it raises:
+        change an item with `relabel`.
+        """
         return self.session.decide("label", label, wait_for_suggestion=self.session.prefetcher is not None)
 
     @public
@@ -161,7 +177,7 @@ class Labeler:
         return self.session.decide("accept", wait_for_suggestion=True)
 
     @public
-    def correct(self, label: str) -> Decision:
+    def correct(self, label: str | Sequence[str]) -> Decision:
         """Replace the current item's suggestion with ``label``."""
         return self.session.decide("correct", label, wait_for_suggestion=True)
 
@@ -185,7 +201,7 @@ class Labeler:
         return self.session.undo()
 
     @public
-    def relabel(self, key: Any, label: str, note: str | None = None) -> Decision:
+    def relabel(self, key: Any, label: str | Sequence[str], note: str | None = None) -> Decision:
         """Change the label of the already-decided item ``key`` (its index value, or its ``key=`` column value).
 
         Recorded as a ``revised`` decision that keeps the label it replaced (``previous_label``), never as an
@@ -244,6 +260,10 @@ class Labeler:
         frame["key"] = frame["key"].infer_objects()  # integer keys stay integers, as in the DataFrame's index
         frame["confidence"] = pd.to_numeric(frame["confidence"], errors="coerce").astype(float)
         frame["decided_at"] = pd.to_datetime(frame["decided_at"], utc=True, format="ISO8601")
+        labels = self.session.labels
+        if labels.kind.name != "single":  # answers as the user gives them (lists), not as the store keeps them
+            for column in ("label", "previous_label", "suggestion"):
+                frame[column] = labels.kind.cells(frame[column].to_numpy(dtype=object, na_value=pd.NA), labels)
         return frame.reset_index(drop=True)
 
     @property

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from labelwidgets.errors import InputError
+from labelwidgets.keymap import LABEL_KEYS
+from labelwidgets.kinds import SINGLE, AnswerKind, kind_named
 
-# Letters taken by actions never become label keys.
-ACTION_KEYS = frozenset("axz")
 # What a model or a rules function may wrap around a label: "Label: spam", '"Spam."', " HAM ".
 _LABEL_PREFIX = re.compile(r"^(?:label|answer|category|class)\s*[:=]\s*", re.IGNORECASE)
 EDGE_NOISE = " \t\r\n\"'`*.,;:!?"
-_LABEL_KEYS = "123456789" + "".join(c for c in "bcdefghijklmnopqrstuvwy" if c not in ACTION_KEYS)
 
 
 @dataclass(frozen=True)
@@ -25,13 +24,23 @@ class Label:
 
 @dataclass(frozen=True)
 class LabelSet:
+    """The labels of a task and the kind of answer given over them (one label, a set of labels, ...).
+
+    The kind travels with the labels because everything that reads labels (a suggester's prompt, the check of a
+    suggestion, the metrics) must also know whether an answer is one of them or several.
+    """
+
     labels: tuple[Label, ...]
+    kind: AnswerKind = SINGLE
 
     @classmethod
-    def parse(cls, labels: Iterable[str] | Mapping[str, str] | LabelSet) -> LabelSet:
-        """Accept a list of names or a {name: description} mapping."""
+    def parse(
+        cls, labels: Iterable[str] | Mapping[str, str] | LabelSet, kind: str | AnswerKind | None = None
+    ) -> LabelSet:
+        """Accept a list of names or a {name: description} mapping; ``kind`` defaults to one label per item."""
         if isinstance(labels, LabelSet):
-            return labels
+            return labels if kind is None else replace(labels, kind=kind_named(kind))
+        answer_kind = SINGLE if kind is None else kind_named(kind)
         if isinstance(labels, str):
             raise InputError(
                 f"labels must be a list of label names, not the string {labels!r}; for example labels=['ham', 'spam']."
@@ -63,9 +72,9 @@ class LabelSet:
         if repeated:
             raise InputError(f"labels must be unique; repeated: {repeated}. Remove the duplicates.")
         keyed = [
-            Label(name, desc, _LABEL_KEYS[i] if i < len(_LABEL_KEYS) else None) for i, (name, desc) in enumerate(pairs)
+            Label(name, desc, LABEL_KEYS[i] if i < len(LABEL_KEYS) else None) for i, (name, desc) in enumerate(pairs)
         ]
-        return cls(tuple(keyed))
+        return cls(tuple(keyed), answer_kind)
 
     @property
     def names(self) -> list[str]:
@@ -102,6 +111,13 @@ class LabelSet:
         if name not in self:
             raise InputError(f"{name!r} is not one of the labels {self.names}.")
         return name
+
+    def answer(self, value: object) -> str:
+        """A person's answer as the text a store keeps (see `AnswerKind.answer`)."""
+        return self.kind.answer(value, self)
+
+    def describe(self, stored: str | None) -> str:
+        return self.kind.describe(stored, self)
 
     def description_map(self) -> dict[str, str]:
         return {label.name: label.description for label in self.labels}

@@ -61,8 +61,8 @@ def test_undo_is_an_event_and_restores_the_previous_state(store_path):
     labeler = lw.Labeler(df, labels=["ham", "spam"], store=store_path)
     labeler.label("ham")
     labeler.goto(0)
-    labeler.label("spam")  # relabel item 0
-    assert df["label"].iloc[0] == "spam"
+    labeler.label("spam")  # going back and choosing another label: a revision of item 0
+    assert df["label"].iloc[0] == "spam" and df["decision"].iloc[0] == "revised"
     undo = labeler.undo()
     assert undo is not None and undo.action == "undo" and undo.undoes == 2
     assert df["label"].iloc[0] == "ham"  # back to the first decision, not to nothing
@@ -71,7 +71,8 @@ def test_undo_is_an_event_and_restores_the_previous_state(store_path):
     assert pd.isna(df["label"].iloc[0]) and labeler.stats["decided"] == 0
     assert labeler.undo() is None
     log = labeler.decisions
-    assert list(log["action"]) == ["labeled", "labeled", "undo", "undo"]
+    assert list(log["action"]) == ["labeled", "revised", "undo", "undo"]
+    assert log["previous_label"].iloc[1] == "ham"
     assert list(log["undoes"].iloc[2:]) == [2, 1]
 
 
@@ -79,8 +80,14 @@ def test_counts_follow_the_effective_decision_of_each_item(store_path):
     labeler = lw.Labeler(texts(3), labels=["a", "b"], store=store_path)
     labeler.label("a")
     labeler.goto(0)
+    labeler.label("b")  # a revision replaces the item's decision in the counts, never adds one
+    assert labeler.stats["decided"] == 1 and labeler.stats["revised"] == 1 and labeler.stats["labeled"] == 0
+    labeler.goto(0)
+    labeler.skip()  # skipping an answered item in review leaves it as it is
+    assert labeler.stats["decided"] == 1 and labeler.stats["skipped"] == 0 and labeler.stats["revised"] == 1
+    labeler.goto(1)
     labeler.skip()
-    assert labeler.stats["decided"] == 1 and labeler.stats["skipped"] == 1 and labeler.stats["labeled"] == 0
+    assert labeler.stats["decided"] == 2 and labeler.stats["skipped"] == 1
 
 
 def test_navigation_and_the_next_undecided_item(store_path):

@@ -11,12 +11,15 @@ import pandas as pd
 
 from labelwidgets.decision import Decision
 from labelwidgets.errors import InputError
+from labelwidgets.labels import LabelSet
 
 RESULT_FIELDS = ("label", "decision", "suggestion", "confidence", "annotator", "decided_at", "seconds")
 #: The Decision field behind each result column.
 _SOURCE_FIELD = {"label": "label", "decision": "action", "suggestion": "suggestion", "confidence": "confidence",
                  "annotator": "annotator", "decided_at": "decided_at", "seconds": "seconds"}  # fmt: skip
 _NUMBERS = ("confidence", "seconds")
+#: The fields that hold answers: shown as the kind of answer shows them (a name, a list of names, ...).
+_ANSWERS = ("label", "suggestion")
 _ATTRS_KEY = "labelwidgets_columns"
 #: df.attrs key naming the store and annotator whose decisions the result columns hold.
 _SOURCE_KEY = "labelwidgets_source"
@@ -34,9 +37,18 @@ class ResultColumns:
     for 100 rows and for 10 million. (Arrow-backed strings would copy the whole column.)
     """
 
-    def __init__(self, df: pd.DataFrame, names: dict[str, str], shared: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        names: dict[str, str],
+        shared: frozenset[str] = frozenset(),
+        labels: LabelSet | None = None,
+    ):
         self.df = df
         self.names = names
+        self.labels = labels if labels is not None else LabelSet.parse(["label"])
+        # One label per item is text; other kinds (a list of names per item) are Python objects, one per cell.
+        self._answers_as_text = self.labels.kind.name == "single"
         # Fields whose column is also the suggester's input (FromColumn("suggestion", confidence="confidence")):
         # the labeler reads them, never resets or writes them.
         self.shared = shared
@@ -50,7 +62,11 @@ class ResultColumns:
 
     @classmethod
     def plan(
-        cls, df: pd.DataFrame, rename: Mapping[str, str] | None = None, inputs: Mapping[str, str | None] | None = None
+        cls,
+        df: pd.DataFrame,
+        rename: Mapping[str, str] | None = None,
+        inputs: Mapping[str, str | None] | None = None,
+        labels: LabelSet | None = None,
     ) -> ResultColumns:
         """Check the column names against the DataFrame without changing it.
 
@@ -97,7 +113,7 @@ class ResultColumns:
                 f"its results; it never overwrites your data. Pass columns={{{example}}} to write the results "
                 f"under other names, or rename your column{'s' if len(clashes) > 1 else ''} first.{hint}"
             )
-        return cls(df, names, shared)
+        return cls(df, names, shared, labels)
 
     def previous_source(self) -> dict[str, object] | None:
         """Which store and annotator the result columns already in the DataFrame came from, if any."""
@@ -206,7 +222,10 @@ class ResultColumns:
                     base[rows] = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
                 put(name, base)
             elif not keep_old and (values is None or not len(rows)):
-                put_blank(name, "text", lambda: _missing_strings(n))
+                if field in _ANSWERS and not self._answers_as_text:
+                    put(name, np.full(n, pd.NA, dtype=object))
+                else:
+                    put_blank(name, "text", lambda: _missing_strings(n))
             else:
                 base = np.full(n, pd.NA, dtype=object)
                 if keep_old:
@@ -216,10 +235,20 @@ class ResultColumns:
                     cells = values.to_numpy(dtype=object, copy=True)
                     cells[pd.isna(cells)] = pd.NA
                     base[rows] = cells
-                put(name, _strings(base))
+                put(name, self._column(field, base))
         df.attrs[_ATTRS_KEY] = self.written
         if source is not None:
             df.attrs[_SOURCE_KEY] = dict(source)
+
+    def _column(self, field: str, cells: np.ndarray) -> Any:
+        """A text result column's values; answers as their kind shows them (cells kept from before stay as they are)."""
+        if field not in _ANSWERS or self._answers_as_text:
+            return string_cells(cells)
+        stored = np.array([c if isinstance(c, str) else pd.NA for c in cells], dtype=object)
+        out = self.labels.kind.cells(stored, self.labels)
+        kept = np.array([not isinstance(c, str) and c is not pd.NA for c in cells], dtype=bool)
+        out[kept] = cells[kept]
+        return out
 
     def write(self, row: int, event: Decision | None) -> None:
         """Show ``event`` (or nothing, after an undo of the only decision) in row ``row``."""
@@ -240,6 +269,8 @@ class ResultColumns:
         for field, value in values.items():
             if field in self.shared:
                 continue
+            if field in _ANSWERS and value is not None and not self._answers_as_text:
+                value = self.labels.kind.value(value, self.labels)
             if value is None:
                 value = pd.NaT if field == "decided_at" else (np.nan if field in ("confidence", "seconds") else pd.NA)
             # looked up on every write: the user may add or drop their own columns meanwhile
@@ -324,14 +355,14 @@ def _missing_strings(n: int) -> pd.arrays.StringArray:
     # constructor checks each one (27 ms), `take` from one cell copies through an index (6 ms), this 3 ms.
     global _ONE_MISSING
     if _ONE_MISSING is None:
-        _ONE_MISSING = _strings(np.full(1, pd.NA, dtype=object))
+        _ONE_MISSING = string_cells(np.full(1, pd.NA, dtype=object))
     sibling = getattr(_ONE_MISSING, "_from_backing_data", None)  # pandas' own way to rewrap checked values
     if sibling is not None:
         return cast(pd.arrays.StringArray, sibling(np.full(n, pd.NA, dtype=object)))
     return cast(pd.arrays.StringArray, _ONE_MISSING.take(np.zeros(n, dtype=np.intp)))
 
 
-def _strings(cells: np.ndarray) -> pd.arrays.StringArray:
+def string_cells(cells: np.ndarray) -> pd.arrays.StringArray:
     # NumPy-backed (python storage) whatever pandas' default string storage: one cell write stays O(1).
     # Cells that are not strings (a user's stray value kept with keep=True) are stored as their text.
     try:

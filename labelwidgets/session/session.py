@@ -73,6 +73,7 @@ class LabelingSession:
         *,
         text: str,
         labels: Iterable[str] | Mapping[str, str],
+        kind: str = "single",
         key: str | None = None,
         store: str | os.PathLike[str] | Store | None = "labels.db",
         annotator: str | None = None,
@@ -113,7 +114,8 @@ class LabelingSession:
             )
         if suggestion_timeout is None or not float(suggestion_timeout) >= 0:
             raise InputError(f"suggestion_timeout={suggestion_timeout!r} must be a number of seconds, 0 or more.")
-        self.labels = LabelSet.parse(labels)
+        self.labels = LabelSet.parse(labels, kind)
+        self.kind = self.labels.kind
         self.keys = _item_keys(df, key)
         self.df = df
         self.text_column = text
@@ -152,7 +154,7 @@ class LabelingSession:
             "blind": self.blind,
             "order_digest": None if self.order is None else hashlib.sha256(self.order.tobytes()).hexdigest()[:16],
         }
-        self._results = ResultColumns.plan(df, columns, inputs)
+        self._results = ResultColumns.plan(df, columns, inputs, self.labels)
         known = _known_label_column(suggester, df, self.labels)
         # Suggesters see the item's inputs, never the answers the labeler writes next to them (nor the known labels
         # a learner is taught from: it is told them through `learn`, which keeps an item's own label out).
@@ -177,7 +179,7 @@ class LabelingSession:
         # Everything that can fail on bad input has been checked; only now touch the store and the DataFrame.
         self._owns_store = store is None or isinstance(store, (str, os.PathLike))
         self.store = open_store(store)
-        self.store.check_labels(self.labels.names)
+        self.store.check_labels(self.labels.names, kind=self.kind.name)
         self._store_id = _store_identity(self.store)
         self._take_over()
         self._rank_of_row: np.ndarray | None = None
@@ -189,6 +191,7 @@ class LabelingSession:
         self._unavailable: np.ndarray | None = None  # a team's items that are not this annotator's to do
         self._queue: Queue | None = None
         self._moving = False  # claiming the next item (a team): a refusal must not move the cursor meanwhile
+        self._placed = False  # the cursor was put on its item by goto (a review), not left there by deciding
         self._availability_listeners: list[Callable[[], None]] = []
         self._fold = EventFold()
         self._by_client: dict[tuple[str, int], Decision] = {}
@@ -549,7 +552,7 @@ class LabelingSession:
     def decide(
         self,
         intent: str,
-        label: str | None = None,
+        label: Any = None,
         *,
         rank: int | None = None,
         note: str | None = None,
@@ -582,17 +585,41 @@ class LabelingSession:
             self._check_open()
             if client_id is not None and client_seq is not None and (client_id, client_seq) in self._by_client:
                 return self._by_client[(client_id, client_seq)]  # a re-sent message: applied once already
+            at_cursor = rank is None
             rank = self.cursor if rank is None else self._check_rank(rank)
             row = self.row_at(rank)
             if label is not None:
-                label = self.labels.require(label)
-            if self.revealed(row):
-                # The student has seen the answer: a change now is a revision, recorded as one, never a new answer.
+                label = self.labels.answer(label)
+            decided = bool(self._decided[row])
+            if decided and at_cursor and not self._placed and self.first_undecided() is None:
+                # The cursor rests on a decided item only when nothing is left: a label() now would silently
+                # overwrite the last item again and again.
+                raise InputError(
+                    f"nothing left to label: all {self.n} items have a decision. To change one, use "
+                    f"relabel(key, ...) (or goto(position) first, then label(...)); it is recorded as a revision "
+                    f"that keeps the answer it replaced."
+                )
+            if not decided and self._queue is not None and not self.reserve([rank]):
+                raise InputError(
+                    f"item {self.rank_of(row) + 1} is not yours to label: enough of your team have labeled it or "
+                    f"are labeling it now (overlap). Label the items your queue shows you"
+                    + ("" if self.open_count() else "; your queue is empty, so you are done")
+                    + "."
+                )
+            # Only an item with an answer has one to replace: a skipped or rejected item is simply answered now.
+            previous = self.decision_at(row) if decided else None
+            answered = previous is not None and previous.label is not None
+            if self.revealed(row) or (answered and intent != "skip"):
+                # A change to a decided item (going back, review, or after the answer was shown to a student) is a
+                # revision that keeps what it replaced, never a new first answer.
                 revised_to = self._revision_label(row, intent, label)
                 event, changed = self._revise_row(row, revised_to, note, client_id, client_seq)
                 if advance and rank == self.cursor:
-                    following = self.next_undecided(rank)
-                    self._move(following if following is not None else rank)
+                    self._move(self._after_review(rank))
+            elif answered:  # a skip on an answered item leaves it as it is: on to the next one in order
+                event, changed = self.decision_at(row), False  # type: ignore[assignment]
+                if advance and rank == self.cursor:
+                    self._move(self._after_review(rank))
             else:
                 changed = True
                 if shown is not None and self.prefetcher is not None:
@@ -643,6 +670,7 @@ class LabelingSession:
                 if advance and rank == self.cursor:
                     following = self.next_undecided(rank)
                     self._move(following if following is not None else rank)
+                    self._placed = False
         if changed:
             self._notify(event)
         if self.answer_key is not None:
@@ -652,7 +680,7 @@ class LabelingSession:
     def relabel(
         self,
         key: Any,
-        label: str,
+        label: Any,
         *,
         note: str | None = None,
         client_id: str | None = None,
@@ -666,7 +694,7 @@ class LabelingSession:
         it like any decision. Returns the new event, or the item's decision unchanged if it already has ``label``.
         """
         self._check_open()
-        label = self.labels.require(label)
+        label = self.labels.answer(label)
         row = self._row_of_item(key)
         with self._lock:
             self._check_open()
@@ -681,7 +709,7 @@ class LabelingSession:
                 )
                 raise InputError(
                     f"item {key!r} has no decision to revise:{why}. Label it instead: "
-                    f"labeler.goto({self.rank_of(row)}), then labeler.label({label!r})."
+                    f"labeler.goto({self.rank_of(row)}), then labeler.label({self.kind.value(label, self.labels)!r})."
                 )
             event, new = self._revise_row(row, label, note, client_id, client_seq)
         if new:
@@ -718,14 +746,27 @@ class LabelingSession:
         )
         return self._record(row, event), True
 
+    def _after_review(self, rank: int) -> int:
+        """Where the view goes after a decided item was reviewed: the next item in order (the person is going
+        through them), not the first undecided one, which could skip the items they meant to look at next."""
+        return rank + 1 if rank + 1 < self.n else rank
+
     def _revision_label(self, row: int, intent: str, label: str | None) -> str:
-        """The label a decision on an item whose answer was shown changes it to; a skip or rejection cannot."""
+        """The answer a decision on a decided item changes it to; a skip or rejection of a shown answer cannot."""
         if intent == "accept":
             suggestion = self.suggestion_at(row)
             if suggestion is not None and suggestion.valid and suggestion.label is not None:
                 return suggestion.label
         if intent in ("label", "correct") and label is not None:
             return label
+        if not self.revealed(row):
+            before = self.decision_at(row)
+            said = self.labels.describe(None if before is None else before.label)
+            raise InputError(
+                f"item {self.rank_of(row) + 1} is decided already ({said}); to {intent} now would withdraw that "
+                f"answer. Press the label you want instead (recorded as a revision that keeps the answer it "
+                f"replaced), or undo."
+            )
         raise InputError(
             "the answer to this item has been shown to you, so it cannot be skipped, rejected or undone now: "
             "press the label you want instead (recorded as a revision; your score keeps your first answer)."
@@ -764,6 +805,7 @@ class LabelingSession:
             )
             event = self._record(row, event)
             self._move(self.rank_of(row))
+            self._placed = True  # undo shows the item it reverted: answering it again is deliberate
         self._notify(event)
         return event
 
@@ -804,6 +846,7 @@ class LabelingSession:
     def goto(self, rank: int) -> None:
         with self._lock:
             self._move(self._check_rank(rank))
+            self._placed = True  # the person chose this item: deciding it again is a review, not a mistake
 
     def _move(self, rank: int) -> None:
         if self._queue is not None and not self._moving:
@@ -863,7 +906,10 @@ class LabelingSession:
         if intent == "reject":
             return "rejected"
         if label is None:
-            raise InputError(f"{intent}() needs a label, one of {self.labels.names}.")
+            raise InputError(
+                f"{intent}() needs a label, one of {self.labels.names}"
+                + (", or a list of them ([] for none of these)." if self.kind.name == "multi" else ".")
+            )
         if suggestion is None or not visible:
             return "labeled"
         return "accepted" if label == suggestion.label else "corrected"

@@ -26,8 +26,9 @@ class MemoryStore:
         self._claims: dict[tuple[str, str], float] = {}  # (item key, annotator) -> expires at (time.time())
         self._assignments: dict[str, set[str]] = {}
 
-    def check_labels(self, labels: list[str]) -> None:
+    def check_labels(self, labels: list[str], kind: str = "single") -> None:
         self._labels = list(labels)
+        self._kind = kind
 
     def record_session(self, info: dict[str, Any]) -> None:
         self._sessions.append(dict(info))

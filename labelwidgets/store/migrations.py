@@ -48,6 +48,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[Any], None]]] = [
         "a team shares claims on items and assignments (tables lw_claims and lw_assignments)",
         lambda conn: _create_tables(conn, team_tables),
     ),
+    (
+        4,
+        "the store records the kind of answer it holds (lw_meta 'kind'); every store before it holds single labels",
+        lambda conn: _record_kind(conn, "single"),
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -56,6 +61,16 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 def pending(stored: int) -> list[tuple[int, str, Callable[[Any], None]]]:
     """The steps a store at version ``stored`` needs, oldest first."""
     return [step for step in MIGRATIONS if step[0] > stored]
+
+
+def _record_kind(conn: Any, kind: str) -> None:
+    import sqlalchemy as sa
+
+    meta = sa.table("lw_meta", sa.column("key"), sa.column("value"))
+    has_labels = conn.execute(sa.select(meta.c.value).where(meta.c.key == "labels")).scalar() is not None
+    has_kind = conn.execute(sa.select(meta.c.value).where(meta.c.key == "kind")).scalar() is not None
+    if has_labels and not has_kind:  # a store that never saw labels gets its kind with its labels
+        conn.execute(meta.insert().values(key="kind", value=kind))
 
 
 def _add_column(conn: Any, table: str, column: str, sql_type: str) -> None:

@@ -228,25 +228,38 @@ class SQLStore:
         return kind(f"{message}: {reason}" + (f"; {consequence}." if consequence else "."))
 
     # ----- labels and sessions ---------------------------------------------------------------------------------
-    def check_labels(self, labels: list[str]) -> None:
-        """Record the label set on first use; refuse a different one later.
+    def check_labels(self, labels: list[str], kind: str = "single") -> None:
+        """Record the label set and the kind of answer on first use; refuse a different one later.
 
-        Adding labels to the end is allowed: every stored decision stays valid.
+        Adding labels to the end is allowed: every stored decision stays valid. Another kind of answer never is:
+        a stored answer means something else under it (a set of labels is not one label).
         """
         sa = self._sa
+        meta = self.meta_table
         with self._lock, self._reaching("check the labels"), self._write(_SCHEMA_LOCK) as conn:
-            stored = conn.execute(sa.select(self.meta_table.c.value).where(self.meta_table.c.key == "labels")).scalar()
+            stored = conn.execute(sa.select(meta.c.value).where(meta.c.key == "labels")).scalar()
+            stored_kind = conn.execute(sa.select(meta.c.value).where(meta.c.key == "kind")).scalar()
             if stored is None:
-                conn.execute(self.meta_table.insert().values(key="labels", value=json.dumps(labels)))
+                conn.execute(meta.insert().values(key="labels", value=json.dumps(labels)))
+                if stored_kind is None:
+                    conn.execute(meta.insert().values(key="kind", value=kind))
+                    return
+            if stored_kind is None:  # a store from before kinds were recorded (schema 3) holds single labels
+                stored_kind = "single"
+                conn.execute(meta.insert().values(key="kind", value=stored_kind))
+            if stored_kind != kind:
+                raise StoreError(
+                    f"the store {self.description!r} holds {_KIND_WORDS.get(stored_kind, stored_kind)} answers "
+                    f"(kind={stored_kind!r}), but this labeler gives {_KIND_WORDS.get(kind, kind)} answers "
+                    f"(kind={kind!r}); one store keeps one kind of answer. Pass kind={stored_kind!r} to continue "
+                    f"this store, or give this task its own store, for example store='my-{kind}-task.db'."
+                )
+            if stored is None:
                 return
             old = json.loads(stored)
             if labels[: len(old)] == old and len(labels) >= len(old):
                 if len(labels) > len(old):
-                    conn.execute(
-                        self.meta_table.update()
-                        .where(self.meta_table.c.key == "labels")
-                        .values(value=json.dumps(labels))
-                    )
+                    conn.execute(meta.update().where(meta.c.key == "labels").values(value=json.dumps(labels)))
                 return
             if sorted(old) == sorted(labels):
                 return  # same set, other order: decisions store names, so nothing changes meaning
@@ -490,6 +503,10 @@ class SQLStore:
 
     def __repr__(self) -> str:
         return f"SQLStore({self.description!r})"
+
+
+#: How an error names a kind of answer.
+_KIND_WORDS = {"single": "single-label", "multi": "multi-label"}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -36,7 +36,12 @@ class FromColumn:
         value = item.fields[self.label_column]
         if is_missing(value):
             return Suggestion.invalid("no value in this row", model=self.name)
-        label = str(value)
+        # A list of labels (a multi-label column) is passed on as it is; the label set's kind checks it.
+        label = (
+            value
+            if isinstance(value, (list, tuple, set, frozenset)) or type(value).__name__ == "ndarray"
+            else str(value)
+        )
         confidence = None
         if self.confidence_column:
             raw_conf = item.fields[self.confidence_column]

@@ -3,7 +3,8 @@
 Every path that takes suggestions (prefetch in the Labeler, `lw.suggest`, `lw.compare`) passes
 them through `validate`, so a label outside the set can never be accepted, written or scored as
 a label: near misses map onto the label, anything else becomes an invalid suggestion that keeps
-what the suggester said in ``raw``.
+what the suggester said in ``raw``. What an answer is comes from the label set's kind: one name, or a
+set of names (a set with any name outside the labels is invalid as a whole).
 """
 
 from __future__ import annotations
@@ -26,17 +27,15 @@ def validate(answer: Any, labels: LabelSet, *, name: str | None = None) -> Sugge
     if not answer.valid:
         return answer
     label = answer.label
-    if not isinstance(label, str):
-        return dataclasses.replace(
-            answer, label=None, raw=answer.raw or _raw(label),
-            error=f"the suggested label {label!r} is a {type(label).__name__}, not one of the labels {labels.names}",
-        )  # fmt: skip
-    matched = labels.match(label)
-    if matched is None:
-        return dataclasses.replace(
-            answer, label=None, raw=answer.raw or label, error=f"{label!r} is not one of the labels {labels.names}"
-        )
-    return answer if matched == label else dataclasses.replace(answer, label=matched, raw=answer.raw or label)
+    stored, why = labels.kind.suggested(label, labels)
+    if stored is None:
+        raw = answer.raw or (label if isinstance(label, str) else _raw(label))
+        return dataclasses.replace(answer, label=None, raw=raw, error=why)
+    if stored == label:
+        return answer
+    return dataclasses.replace(
+        answer, label=stored, raw=answer.raw or (label if isinstance(label, str) else _raw(label))
+    )
 
 
 def _raw(value: Any) -> str | None:

@@ -34,8 +34,11 @@ import traitlets
 
 from labelwidgets.decision import ACTIONS, Decision
 from labelwidgets.errors import LabelwidgetsError, StoreUnreachable
+from labelwidgets.keymap import keymap_json
+from labelwidgets.labels import LabelSet
 from labelwidgets.session.session import LabelingSession
 from labelwidgets.suggesters.base import Suggestion
+from labelwidgets.widgets.assets import module_source
 from labelwidgets.widgets.display import asset
 
 PREVIEW_CHARS = 4000  # longer texts show this much first, with an expander
@@ -115,7 +118,7 @@ def _kernel_loop() -> Any:
 
 
 class LabelerWidget(anywidget.AnyWidget):
-    _esm = asset("labeler.js")
+    _esm = module_source("labeler.js")
     _css = asset("labeler.css")
 
     labels = traitlets.List(traitlets.Dict()).tag(sync=True)
@@ -145,6 +148,9 @@ class LabelerWidget(anywidget.AnyWidget):
             position=session.cursor,
             config={
                 "id": uuid.uuid4().hex,
+                "kind": session.kind.name,
+                # every key the widget acts on, from the one definition in Python (labelwidgets/keymap.py)
+                "keymap": keymap_json(session.kind.name),
                 "show": session.show,
                 "guidelines": session.guidelines or "",
                 "has_suggester": session.suggester is not None,
@@ -239,7 +245,7 @@ class LabelerWidget(anywidget.AnyWidget):
             client_id=str(content["client"]),
             client_seq=int(content["seq"]),
             advance=False,  # the browser has moved on already and says where: `then`
-            shown=_shown(content.get("shown")),
+            shown=_shown(content.get("shown"), session.labels),
         )
         then = content.get("then")
         if not resent and isinstance(then, int) and 0 <= then < session.n and then != session.cursor:
@@ -351,10 +357,12 @@ class LabelerWidget(anywidget.AnyWidget):
             "text": None if text is None else text[:PREVIEW_CHARS],
             "length": 0 if text is None else len(text),
             "fields": fields,
-            "decision": _decision_json(decision),
-            "stale": _decision_json(stale),
+            "decision": _decision_json(decision, session.labels),
+            "stale": _decision_json(stale, session.labels),
             "suggestion_status": "hidden" if session.is_blind(row) else session.suggestion_status(row),
-            "suggestion": None if session.is_blind(row) else _suggestion_json(session.suggestion_at(row)),
+            "suggestion": None
+            if session.is_blind(row)
+            else _suggestion_json(session.suggestion_at(row), session.labels),
             # None until the student's answer on this item is in (and feedback allows): see LabelingSession.revealed
             "feedback": session.feedback_at(row),
         }
@@ -402,7 +410,7 @@ class LabelerWidget(anywidget.AnyWidget):
             "type": "suggestion",
             "rank": self._session.rank_of(row),
             "status": "ready" if suggestion.valid else "invalid",
-            "suggestion": _suggestion_json(suggestion),
+            "suggestion": _suggestion_json(suggestion, self._session.labels),
         }
         self._on_kernel(self.send, message)
 
@@ -456,24 +464,26 @@ class LabelerWidget(anywidget.AnyWidget):
         }
 
 
-def _decision_json(event: Decision | None) -> dict[str, Any] | None:
+def _decision_json(event: Decision | None, labels: LabelSet) -> dict[str, Any] | None:
     if event is None:
         return None
     return {
         "action": event.action,
-        "label": event.label,
+        "label": labels.kind.for_view(event.label, labels),
         "annotator": event.annotator,
         "note": event.note,
         "decided_at": event.decided_at.isoformat(),
     }
 
 
-def _suggestion_json(suggestion: Suggestion | None) -> dict[str, Any] | None:
+def _suggestion_json(suggestion: Suggestion | None, labels: LabelSet) -> dict[str, Any] | None:
     if suggestion is None:
         return None
     data = suggestion.to_json()
     keep = ("label", "confidence", "confidence_source", "rationale", "model", "raw", "error", "cached", "probabilities")
-    return {k: data[k] for k in keep}
+    shown = {k: data[k] for k in keep}
+    shown["label"] = labels.kind.for_view(suggestion.label, labels)
+    return shown
 
 
 def _missing(value: Any) -> bool:
@@ -482,9 +492,10 @@ def _missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _shown(value: Any) -> tuple[str | None, str | None] | None:
-    """The (label, model) of the suggestion the browser showed with a decision, if it says."""
+def _shown(value: Any, labels: LabelSet) -> tuple[str | None, str | None] | None:
+    """The (label, model) of the suggestion the browser showed with a decision, if it says; the label as stored."""
     if not isinstance(value, dict):
         return None
     label, model = value.get("label"), value.get("model")
-    return (label if isinstance(label, str) else None, model if isinstance(model, str) else None)
+    stored = None if label is None else labels.kind.suggested(label, labels)[0]
+    return (stored, model if isinstance(model, str) else None)

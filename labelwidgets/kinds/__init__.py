@@ -1,0 +1,30 @@
+"""Kinds of answer: what one answer to an item is (one label, a set of labels, ...) and everything that follows.
+
+A kind is one object that checks an answer (a person's, strictly; a suggester's, forgiving near misses), writes it
+as the text a store keeps, reads it back as the value shown in the DataFrame and the browser, and says which keys
+edit it. The session, the stores, the fold and the team code only ever see that stored text, so every kind is
+labeled, undone, restored, claimed and counted by the same code.
+"""
+
+from __future__ import annotations
+
+from labelwidgets.errors import InputError
+from labelwidgets.kinds.base import AnswerKind
+from labelwidgets.kinds.multi import MULTI, MultiLabel
+from labelwidgets.kinds.single import SINGLE, SingleLabel
+
+KINDS: dict[str, AnswerKind] = {SINGLE.name: SINGLE, MULTI.name: MULTI}
+
+__all__ = ["KINDS", "MULTI", "SINGLE", "AnswerKind", "MultiLabel", "SingleLabel", "kind_named"]
+
+
+def kind_named(kind: str | AnswerKind) -> AnswerKind:
+    """The kind ``kind`` names ("single", "multi"), or ``kind`` itself when it is one already."""
+    if isinstance(kind, str) and kind in KINDS:
+        return KINDS[kind]
+    if not isinstance(kind, str) and isinstance(getattr(kind, "name", None), str) and kind in KINDS.values():
+        return kind
+    raise InputError(
+        f"kind={kind!r} is not a kind of answer; use one of {sorted(KINDS)}: 'single' (one label per item) or "
+        f"'multi' (any number of labels per item, none included)."
+    )

@@ -1,0 +1,203 @@
+"""Multi-label answers through the whole core: the Labeler, the store, restore, suggestions, undo and review."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pandas as pd
+import pytest
+
+import labelwidgets as lw
+from labelwidgets.errors import InputError, StoreError
+
+LABELS = ["urgent", "billing", "outage"]  # not in code-point order: the DataFrame keeps this order, the store sorts
+
+
+def frame(n: int = 6) -> pd.DataFrame:
+    return pd.DataFrame({"text": [f"ticket {i}" for i in range(n)]}, index=[f"t{i}" for i in range(n)])
+
+
+def stored_labels(path) -> list[str | None]:
+    with sqlite3.connect(path) as conn:
+        return [row[0] for row in conn.execute("SELECT label FROM lw_events ORDER BY id")]
+
+
+def test_a_set_of_labels_lands_in_the_dataframe_in_label_order_and_in_the_store_canonical(store_path):
+    df = frame()
+    labeler = lw.Labeler(df, labels=LABELS, kind="multi", store=store_path, annotator="ana")
+    first = labeler.label(["billing", "urgent"])
+    assert first.action == "labeled" and first.label == '["billing","urgent"]'
+    assert df.loc["t0", "label"] == ["urgent", "billing"]
+    none = labeler.label([])  # "none of these" is an answer, not a skip
+    assert none.action == "labeled" and df.loc["t1", "label"] == [] and df.loc["t1", "decision"] == "labeled"
+    labeler.skip()
+    assert pd.isna(df.loc["t2", "label"]) and df.loc["t2", "decision"] == "skipped"
+    assert stored_labels(store_path) == ['["billing","urgent"]', "[]", None]
+    assert labeler.decisions["label"].tolist()[:2] == [["urgent", "billing"], []]
+    assert "kind='multi'" in repr(labeler)
+    labeler.close()
+    again = frame()
+    restored = lw.Labeler(again, labels=LABELS, kind="multi", store=store_path, annotator="ana")
+    assert again.loc["t0", "label"] == ["urgent", "billing"] and again.loc["t1", "label"] == []
+    assert pd.isna(again.loc["t2", "label"]) and again.loc["t2", "decision"] == "skipped"
+    assert again.loc["t0", "label"] is not again.loc["t1", "label"]  # each cell its own list
+    assert restored.position == 3
+    restored.close()
+
+
+def test_undo_and_the_fold_treat_a_set_like_any_answer(store_path):
+    df = frame()
+    labeler = lw.Labeler(df, labels=LABELS, kind="multi", store=store_path)
+    labeler.label(["outage"])
+    labeler.label([])
+    labeler.undo()
+    assert pd.isna(df.loc["t1", "label"]) and labeler.position == 1
+    labeler.undo()
+    assert pd.isna(df.loc["t0", "label"]) and labeler.stats["decided"] == 0
+    labeler.close()
+
+
+@pytest.mark.parametrize(
+    ("given", "why"),
+    [
+        ("urgent", "not the string 'urgent'"),
+        (["urgent", "spam"], "not among the labels"),
+        (["urgent", "urgent"], "more than once"),
+        (42, "a list of labels"),
+    ],
+)
+def test_bad_multi_label_answers_are_refused_with_what_to_pass(store_path, given, why):
+    labeler = lw.Labeler(frame(), labels=LABELS, kind="multi", store=store_path)
+    with pytest.raises(InputError, match=why):
+        labeler.label(given)
+    assert labeler.stats["decided"] == 0
+    labeler.close()
+
+
+def test_a_list_given_to_a_single_label_labeler_says_to_use_kind_multi(store_path):
+    labeler = lw.Labeler(frame(), labels=LABELS, store=store_path)
+    with pytest.raises(InputError, match="kind='multi'"):
+        labeler.label(["urgent"])
+    labeler.close()
+
+
+def test_an_unknown_kind_is_refused(store_path):
+    with pytest.raises(InputError, match=r"'single'.*'multi'"):
+        lw.Labeler(frame(), labels=LABELS, kind="multiple", store=store_path)
+
+
+def test_a_store_keeps_one_kind_of_answer(tmp_path):
+    multi_store, single_store = tmp_path / "multi.db", tmp_path / "single.db"
+    lw.Labeler(frame(), labels=LABELS, kind="multi", store=multi_store).close()
+    with pytest.raises(StoreError, match=r"multi-label answers \(kind='multi'\).*Pass kind='multi'"):
+        lw.Labeler(frame(), labels=LABELS, store=multi_store)
+    lw.Labeler(frame(), labels=LABELS, store=single_store).close()
+    with pytest.raises(StoreError, match=r"single-label answers .*Pass kind='single'"):
+        lw.Labeler(frame(), labels=LABELS, kind="multi", store=single_store)
+
+
+def test_a_store_from_before_kinds_is_single_label(tmp_path):
+    path = tmp_path / "v3.db"
+    old = lw.Labeler(frame(), labels=LABELS, store=path)
+    old.label("urgent")
+    old.close()
+    with sqlite3.connect(path) as conn:  # as schema version 3 left it: no kind recorded
+        conn.execute("DELETE FROM lw_meta WHERE key = 'kind'")
+        conn.execute("UPDATE lw_meta SET value = '3' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="single-label"):
+        lw.Labeler(frame(), labels=LABELS, kind="multi", store=path)
+    df = frame()
+    again = lw.Labeler(df, labels=LABELS, store=path)
+    assert df.loc["t0", "label"] == "urgent"
+    again.close()
+    with sqlite3.connect(path) as conn:
+        meta = dict(conn.execute("SELECT key, value FROM lw_meta"))
+    assert meta["kind"] == "single" and meta["schema_version"] == "4"
+
+
+def suggested_frame() -> pd.DataFrame:
+    df = frame(5)
+    df["guess"] = [["urgent", "billing"], '["outage"]', "Billing, URGENT", ["urgent", "refund"], None]
+    return df
+
+
+def test_suggestions_as_lists_or_json_accept_as_sets_and_a_set_outside_the_labels_is_invalid(store_path):
+    df = suggested_frame()
+    with pytest.warns(UserWarning, match=r"1 of 5 values .*\['urgent', 'refund'\]"):
+        labeler = lw.Labeler(df, labels=LABELS, kind="multi", store=store_path, suggester=lw.FromColumn("guess"))
+    accepted = labeler.accept()
+    assert accepted.action == "accepted" and df.loc["t0", "label"] == ["urgent", "billing"]
+    assert df.loc["t0", "suggestion"] == ["urgent", "billing"]
+    # the same set in another order is the suggestion: accepted, not corrected
+    same = labeler.label(["outage"])
+    assert same.action == "accepted"
+    corrected = labeler.label(["billing"])  # suggested "Billing, URGENT" (near misses mapped): a correction
+    assert corrected.action == "corrected" and corrected.suggestion == '["billing","urgent"]'
+    assert df.loc["t2", "suggestion"] == ["urgent", "billing"]
+    suggestion = labeler.suggestion
+    assert suggestion is not None and not suggestion.valid and "refund" in (suggestion.error or "")
+    with pytest.raises(InputError, match="invalid"):
+        labeler.accept()
+    labeled = labeler.label(["urgent"])
+    assert labeled.action == "labeled" and labeled.suggestion is None  # an invalid suggestion is never written
+    labeler.close()
+
+
+def test_going_back_and_choosing_another_answer_is_a_revision_that_keeps_the_old_one(store_path):
+    df = frame()
+    labeler = lw.Labeler(df, labels=LABELS, kind="multi", store=store_path)
+    for answer in (["urgent"], ["billing"], ["outage"], []):
+        labeler.label(answer)
+    labeler.goto(1)
+    revised = labeler.label(["billing", "outage"])
+    assert revised.action == "revised" and revised.previous_label == '["billing"]'
+    assert df.loc["t1", "label"] == ["billing", "outage"] and df.loc["t1", "decision"] == "revised"
+    assert labeler.position == 2  # review mode: the next item in order, not the first undecided (4)
+    assert labeler.stats["labeled"] == 3 and labeler.stats["revised"] == 1
+
+
+def test_single_label_going_back_is_a_revision_and_review_moves_in_order(store_path):
+    df = frame()
+    labeler = lw.Labeler(df, labels=["ham", "spam"], store=store_path)
+    for label in ("ham", "spam", "ham", "spam"):
+        labeler.label(label)
+    labeler.goto(0)
+    revised = labeler.label("spam")
+    assert revised.action == "revised" and revised.previous_label == "ham"
+    assert labeler.position == 1
+    kept = labeler.skip()  # a skip in review leaves the item as it is
+    assert kept.action == "labeled" and kept.label == "spam"
+    assert df.loc["t1", "decision"] == "labeled" and labeler.position == 2
+    unchanged = labeler.label("ham")  # the same answer again changes nothing
+    assert unchanged.action == "labeled" and labeler.position == 3
+    assert labeler.decisions["action"].tolist() == ["labeled"] * 4 + ["revised"]
+
+
+def test_label_with_nothing_left_raises_and_names_relabel(store_path):
+    df = frame(2)
+    labeler = lw.Labeler(df, labels=["ham", "spam"], store=store_path)
+    labeler.label("ham")
+    labeler.label("spam")
+    with pytest.raises(InputError, match=r"nothing left to label.*relabel"):
+        labeler.label("ham")
+    assert df["label"].tolist() == ["ham", "spam"] and len(labeler.decisions) == 2
+    labeler.relabel("t1", "ham")
+    assert df.loc["t1", "label"] == "ham"
+
+
+def test_a_skipped_item_answered_later_is_a_first_answer_not_a_revision(store_path):
+    labeler = lw.Labeler(frame(3), labels=["ham", "spam"], store=store_path)
+    labeler.skip()
+    labeler.goto(0)
+    event = labeler.label("spam")
+    assert event.action == "labeled" and event.previous_label is None
+
+
+def test_the_event_log_shows_sets_as_lists(store_path):
+    labeler = lw.Labeler(frame(), labels=LABELS, kind="multi", store=store_path)
+    labeler.label(["outage", "urgent"])
+    labeler.relabel("t0", [])
+    log = labeler.decisions
+    assert log["label"].tolist() == [["urgent", "outage"], []]
+    assert log["previous_label"].iloc[1] == ["urgent", "outage"]
+    assert log["label"].iloc[0] is not log["label"].iloc[1]
