@@ -26,9 +26,9 @@ _ACCEPT = KeyAction(
     "accept", ("Enter", "a"), "Accept", "accept the suggestion (not possible for an *invalid* one: label it instead)"
 )
 _REJECT = KeyAction("reject", ("x",), "Reject", "reject the suggestion")
-_SKIP = KeyAction("skip", (" ",), "Skip", "skip")
+_SKIP = KeyAction("skip", (" ",), "Skip", "skip (on an item already answered: leave it as it is)")
 _UNDO = KeyAction("undo", ("z", "Backspace"), "Undo", "undo")
-_BACK = KeyAction("back", ("ArrowLeft",), "Back", "back")
+_BACK = KeyAction("back", ("ArrowLeft",), "Back", "back (a new answer there is a revision that keeps the old one)")
 _FORWARD = KeyAction("forward", ("ArrowRight",), "Forward", "forward")
 _FIND = KeyAction("find", ("/",), None, "find a label (when there are more labels than keys)")
 _RELEASE = KeyAction("release", ("Escape",), None, "hand the keyboard back to Jupyter")
