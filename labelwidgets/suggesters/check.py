@@ -11,20 +11,25 @@
 
 `na_like_label_warning` catches the other silent failure: a label name that pandas reads as missing ("None",
 "NA", "null", ...) in a file read with a plain `pd.read_csv`.
+
+`require_modules` is what `lw.LLM`, `lw.LocalLLM` and `lw.Learner` call when they are created: an optional
+dependency that is not installed fails there, once, with the command that installs it, instead of on every item.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import warnings
-from collections.abc import Iterable
-from typing import Any
-
-import pandas as pd
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from labelwidgets.errors import InputError, user_stacklevel
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.column import FromColumn
+
+if TYPE_CHECKING:  # only annotations here: the suggesters import this module, and pandas is not light
+    import pandas as pd
 
 #: The strings `pd.read_csv` turns into missing values unless told ``keep_default_na=False``.
 PANDAS_NA_STRINGS = frozenset(
@@ -108,3 +113,28 @@ def na_like_label_warning(values: pd.Series, labels: Iterable[Any] | LabelSet, *
         f"if those rows mean {na_like[0]!r}, read the file with pd.read_csv(..., keep_default_na=False) "
         f"(or fill them: df[col] = df[col].fillna({na_like[0]!r}))."
     )
+
+
+def install_hint(extra: str) -> str:
+    """The commands that install an optional part, for a PyPI install and for a clone of the repository."""
+    return f'pip install "labelwidgets[{extra}]" from PyPI, or pip install -e ".[{extra}]" in a clone of the repository'
+
+
+def is_installed(module: str) -> bool:
+    """Whether a top-level module can be imported, without importing it (a blocked import counts as missing)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # sys.modules[module] is None, or a finder refuses it: it cannot be imported
+        return False
+
+
+def require_modules(what: str, extra: str, packages: Mapping[str, str]) -> None:
+    """Raise `InputError` when any of ``packages`` (module name -> the name pip installs it by) is not installed.
+
+    Only looked up, never imported: creating an ``lw.LLM`` must not pay for importing litellm.
+
+    ``what`` names the suggester in the message (``"lw.LLM"``), ``extra`` is the labelwidgets extra with them.
+    """
+    missing = [package for module, package in packages.items() if not is_installed(module)]
+    if missing:
+        raise InputError(f"{what} needs {' and '.join(missing)}: {install_hint(extra)}.")

@@ -5,9 +5,13 @@ run the guard asks for a yes, on stdin, when
 
 * the estimates add up to more than ``confirm_above`` dollars, or
 * any cost is **unknown**: ``estimate_cost`` returned None (e.g. ``lw.LLM`` with a model litellm has no price
-  for), raised, or returned something that is not a finite number; or the suggester has no ``estimate_cost`` but
-  says ``costs_money = True``. An unknown cost is asked about whatever ``confirm_above`` is, since it could be
-  anything.
+  for, at an address that is not a local server), raised, or returned something that is not a finite number; or
+  the suggester has no ``estimate_cost`` but says ``costs_money = True``. An unknown cost is asked about whatever
+  ``confirm_above`` is, since it could be anything.
+
+An ``lw.LLM`` whose ``api_base`` is ``localhost`` or a literal loopback or private-network address estimates 0.0
+(the user runs that server), and ``lw.LLM(..., price=(input, output))`` estimates from its own price in dollars
+per million tokens, a local gateway to a paid model included (see `labelwidgets.suggesters.llm.llm.LLM`).
 
 Where nobody can answer (a script without a terminal, nbconvert, CI) it raises `CostNotConfirmed` instead.
 ``confirm_above=None`` turns the guard off: you accept whatever the run costs.

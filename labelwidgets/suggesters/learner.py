@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib.util
 import logging
 import math
 import threading
@@ -28,13 +27,14 @@ import numpy as np
 from labelwidgets.errors import InputError, LabelwidgetsError
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Example, Item, LearnsFromLabels, Suggester, Suggestion, Updates
+from labelwidgets.suggesters.check import install_hint, require_modules
 from labelwidgets.suggesters.validate import validate
 
 __all__ = ["INSTALL_HINT", "Learner"]
 
 log = logging.getLogger("labelwidgets")
 
-INSTALL_HINT = 'pip install "labelwidgets[metrics]"'
+INSTALL_HINT = install_hint("metrics")
 FOLDS = 5
 REGULARIZATION = 10.0  # liblinear's C: of 1, 10 and 100 the best on SMS spam, close on tweets (benchmarks/)
 CALIBRATION_PRIOR = 1.0  # pulls the fitted scale towards 1 and the biases towards 0, as about one labeled item would
@@ -44,13 +44,8 @@ MIN_COMPARED = 10  # labeled items both the prior and the learner suggested for,
 
 
 def require_sklearn() -> None:
-    """Raise a clear error now, rather than in the training thread, when scikit-learn is missing."""
-    try:
-        found = importlib.util.find_spec("sklearn") is not None
-    except (ImportError, ValueError):  # sys.modules["sklearn"] is None: imports of it are blocked
-        found = False
-    if not found:
-        raise LabelwidgetsError(f"lw.Learner needs scikit-learn: {INSTALL_HINT}")
+    """Raise a clear error now, rather than in the training thread, when scikit-learn or scipy is missing."""
+    require_modules("lw.Learner", "metrics", {"sklearn": "scikit-learn", "scipy": "scipy"})
 
 
 def _sklearn_parts() -> tuple[Any, Any]:
@@ -205,14 +200,10 @@ class _Fit:
     calibrated: bool
 
     def probabilities(self, model: _Model, features: Any) -> np.ndarray:
+        from scipy.special import softmax
+
         logits = self.scale * model.scores(features) + np.array([self.bias[c] for c in model.classes])
-        return _softmax(logits)
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
+        return np.asarray(softmax(logits, axis=1))
 
 
 def _fit_linear(features: Any, y: np.ndarray, classes: tuple[str, ...], keys: frozenset[str]) -> _Model:
@@ -249,6 +240,7 @@ def fit_calibration(scores: np.ndarray, y: np.ndarray, prior: float) -> tuple[fl
     None when too few rows remain.
     """
     from scipy.optimize import minimize
+    from scipy.special import logsumexp, softmax
 
     rows = np.isfinite(scores[np.arange(len(y)), y])
     scores, y = scores[rows], y[rows]
@@ -263,10 +255,9 @@ def fit_calibration(scores: np.ndarray, y: np.ndarray, prior: float) -> tuple[fl
         log_scale, bias = params[0], params[1:]
         scale = math.exp(log_scale)
         logits = np.where(missing, -np.inf, scale * finite + bias)
-        top = logits.max(axis=1, keepdims=True)
-        log_norm = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
+        log_norm = logsumexp(logits, axis=1)
         nll = float((log_norm - (scale * finite + bias)[np.arange(len(y)), y]).sum())
-        residual = _softmax(logits) - onehot
+        residual = softmax(logits, axis=1) - onehot
         gradient = np.concatenate([[scale * float((residual * finite).sum())], residual.sum(axis=0)])
         nll += prior / 2 * (log_scale**2 + float(bias @ bias))
         gradient += prior * params

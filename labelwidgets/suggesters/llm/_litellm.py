@@ -12,6 +12,7 @@ import threading
 from types import ModuleType
 
 from labelwidgets.errors import LabelwidgetsError
+from labelwidgets.suggesters.check import install_hint
 
 _import_lock = threading.Lock()
 
@@ -22,7 +23,7 @@ def get_litellm() -> ModuleType:
         try:
             import litellm
         except ImportError as error:
-            raise LabelwidgetsError('LLM suggestions need litellm: pip install "labelwidgets[llm]"') from error
+            raise LabelwidgetsError(f"LLM suggestions need litellm: {install_hint('llm')}.") from error
         # litellm prints "Give Feedback / Get Help" banners on every failed call otherwise.
         litellm.suppress_debug_info = True
         return litellm

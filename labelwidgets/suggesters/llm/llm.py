@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import json
 import logging
 import math
+import numbers
 import os
 import re
 import threading
@@ -24,10 +26,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from labelwidgets.errors import InputError, user_stacklevel
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Example, Item, Suggestion
+from labelwidgets.suggesters.check import require_modules
 from labelwidgets.suggesters.llm._litellm import get_litellm
 from labelwidgets.suggesters.llm.few_shot import (
     DEFAULT_MAX_EXAMPLE_CHARS,
@@ -56,6 +60,67 @@ STRUCTURED_OUTPUT_MODES = ("json_schema", "json_object+schema", "json_object", "
 CACHE_VERSION = 1
 _SECRET_NAMES = {"api_key", "key", "token", "headers", "extra_headers", "default_headers"}
 _SECRET_PARTS = ("secret", "password", "credential", "auth")
+
+
+# Where a server is this machine or on a private network: the user runs it, and a token costs them nothing.
+_LOCAL_NETWORKS = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "127.0.0.0/8", "::1/128",  # loopback
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7",  # private networks
+        "169.254.0.0/16", "fe80::/10",  # link-local
+        "0.0.0.0/32", "::/128",  # "this host": where a server started with --host 0.0.0.0 is often reached
+    )
+)  # fmt: skip
+
+PRICE_EXAMPLE = "price=(0.15, 0.60) for $0.15 per million input tokens and $0.60 per million output tokens"
+
+
+def local_server(api_base: Any) -> str | None:
+    """``host:port`` of ``api_base`` when it is this machine or a private network (a server the user runs), else None.
+
+    Only literal IP addresses and ``localhost`` count: a hostname is never resolved (no network lookups here, and a
+    name can point anywhere), so a model behind one is priced like any other.
+    """
+    if not isinstance(api_base, str) or not api_base.strip():
+        return None
+    text = api_base.strip()
+    try:
+        parts = urlsplit(text if "//" in text else f"//{text}")  # "127.0.0.1:8000/v1" has no scheme
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a port that is not a number, an unbalanced [
+        return None
+    if not host:
+        return None
+    host = unquote(host).rstrip(".")
+    if host != "localhost":
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return None
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+        if not any(address.version == net.version and address in net for net in _LOCAL_NETWORKS):
+            return None
+    shown = f"[{host}]" if ":" in host else host
+    return shown if port is None else f"{shown}:{port}"
+
+
+def check_price(price: Any) -> tuple[float, float] | None:
+    """``price`` as (input, output) dollars per million tokens; `InputError` unless two finite numbers ≥ 0."""
+    if price is None:
+        return None
+    if isinstance(price, (tuple, list)) and len(price) == 2:
+        try:
+            values = [float(x) for x in price if isinstance(x, numbers.Real) and not isinstance(x, bool)]
+        except OverflowError:  # an integer too large for a float is no price either
+            values = []
+        if len(values) == 2 and all(math.isfinite(value) and value >= 0 for value in values):
+            return values[0], values[1]
+    raise InputError(
+        f"price must be (input, output) in dollars per million tokens, two finite numbers of at least 0, "
+        f"e.g. {PRICE_EXAMPLE}; got {price!r}."
+    )
 
 
 def is_secret_param(name: str) -> bool:
@@ -103,6 +168,12 @@ class LLM:
     Extra keyword arguments (``api_base``, ``api_key``, ``temperature``, ...) go to
     ``litellm.completion`` as they are. Credentials are kept out of ``repr``, the cache and
     every suggestion.
+
+    Cost: a model served at ``localhost`` or a literal loopback or private-network address (127.0.0.0/8, ::1,
+    10/8, 172.16/12, 192.168/16, fc00::/7, link-local) in ``api_base`` or ``base_url`` costs nothing: its
+    suggestions have ``cost=0.0`` and ``lw.suggest`` / ``lw.compare`` never ask about it. Other models are priced
+    by litellm's price list, or are of unknown cost. ``price=(input, output)`` in dollars per million tokens prices
+    any model, a local gateway to a paid one included, through litellm's custom pricing.
     """
 
     def __init__(
@@ -124,8 +195,10 @@ class LLM:
         cache: bool | str | os.PathLike[str] = True,
         prompt_template: PromptTemplate = DEFAULT_TEMPLATE,
         name: str | None = None,
+        price: tuple[float, float] | None = None,
         **litellm_kwargs: Any,
     ):
+        require_modules("lw.LLM", "llm", {"litellm": "litellm"})  # looked up, not imported: that waits for a call
         if not isinstance(model, str) or not model:
             raise InputError(f"model must be a litellm model string such as 'gpt-4o-mini', got {model!r}.")
         if max_concurrency < 1 or n_samples < 1 or max_retries < 0 or timeout <= 0:
@@ -136,6 +209,7 @@ class LLM:
             max_retries = int(litellm_kwargs.pop("num_retries"))
         self.model = model
         self.name = name or model
+        self.price = check_price(price)  # dollars per million (input, output) tokens; never sent to the provider
         self.instructions = instructions
         self.session_examples, self.few_shot = examples_from(
             few_shot, few_shot_columns, max_examples=max_examples, max_example_chars=max_example_chars
@@ -169,6 +243,12 @@ class LLM:
     def api_base(self) -> str | None:
         return self.litellm_kwargs.get("api_base") or self.litellm_kwargs.get("base_url")
 
+    @property
+    def free_server(self) -> str | None:
+        """``host:port`` of the local or private-network server that makes this model free; None when it is not
+        free (another address, or a ``price`` was given)."""
+        return None if self.price is not None else local_server(self.api_base)
+
     def prompt_spec(self) -> PromptSpec:
         return PromptSpec(
             template=self.prompt_template,
@@ -200,11 +280,14 @@ class LLM:
     # -- money --
 
     def estimate_cost(self, items: Sequence[Item], labels: LabelSet | Any) -> float | None:
-        """Dollars these items would cost uncached, from litellm's price list; None if the model has no price.
+        """Dollars these items would cost uncached, from ``price`` or litellm's price list; None if the model has no
+        price, 0.0 on a local server (see the class).
 
         Input tokens are counted on the exact prompts; each answer is taken as a short JSON label (the longest
         label plus a few tokens of JSON), times ``n_samples``. Cached requests are free and not counted out.
         """
+        if self.free_server is not None:
+            return 0.0
         litellm = get_litellm()
         labels = LabelSet.parse(labels)
         spec = self.prompt_spec()
@@ -217,12 +300,38 @@ class LLM:
                 messages = item_spec.render(item.text, labels)
                 input_tokens = litellm.token_counter(model=self.model, messages=messages)
                 prompt_cost, answer_cost = litellm.cost_per_token(
-                    model=self.model, prompt_tokens=input_tokens, completion_tokens=output_tokens * self.n_samples
+                    model=self.model,
+                    prompt_tokens=input_tokens,
+                    completion_tokens=output_tokens * self.n_samples,
+                    **self._custom_pricing(),
                 )
                 total += prompt_cost + answer_cost
-        except Exception:  # litellm knows no price for this model (a local server, a custom name)
+        except Exception:  # litellm knows no price for this model (a custom name)
             return None
         return total
+
+    def _custom_pricing(self) -> dict[str, Any]:
+        """litellm's custom pricing for ``price``, given to its cost functions (``completion_cost``,
+        ``cost_per_token``) only: the request carries nothing but what the provider needs, and nothing is
+        registered in litellm's process-wide price list, where it would price every other LLM of the model's name.
+        """
+        if self.price is None:
+            return {}
+        per_token = {"input_cost_per_token": self.price[0] / 1e6, "output_cost_per_token": self.price[1] / 1e6}
+        return {"custom_cost_per_token": per_token}
+
+    def _usage(self, response: Any) -> _Usage:
+        """Tokens and dollars of one response: 0 on a local server, None when nothing knows the model's price."""
+        usage = getattr(response, "usage", None)
+        cost: float | None
+        if self.free_server is not None:
+            cost = 0.0
+        else:
+            try:
+                cost = float(get_litellm().completion_cost(completion_response=response, **self._custom_pricing()))
+            except Exception:  # an unpriced model has no cost, not a made-up one
+                cost = None
+        return _Usage(getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None), cost)
 
     # -- suggesting --
 
@@ -266,7 +375,7 @@ class LLM:
         if not first.choices:
             return Suggestion.invalid("the provider returned no answer")
         answers = [_read_choice(first.choices[0], labels)]
-        usage = _Usage.of(first, get_litellm())
+        usage = self._usage(first)
         if self.n_samples == 1 or answers[0].confidence is not None:
             return answers[0].to_suggestion(usage)
         # No logprobs from this provider: ask for more samples and let them vote.
@@ -279,7 +388,7 @@ class LLM:
             if not more.choices:
                 break
             answers += [_read_choice(choice, labels) for choice in more.choices[: self.n_samples - len(answers)]]
-            usage = usage + _Usage.of(more, get_litellm())
+            usage = usage + self._usage(more)
         if len(answers) == 1:  # one answer is no vote: no confidence rather than a made-up one
             return answers[0].to_suggestion(usage)
         return _vote(answers, labels, usage)
@@ -512,6 +621,10 @@ class LLM:
             parts.append(f"n_samples={self.n_samples}")
         parts += [f"{k}={v!r}" for k, v in self.litellm_kwargs.items()]
         parts += [f"{k}=***" for k in self._secrets]
+        if self.price is not None:
+            parts.append(f"price={self.price!r}")  # dollars per million (input, output) tokens
+        elif self.free_server is not None:
+            parts.append(f"free: local server at {self.free_server}")
         return f"LLM({', '.join(parts)})"
 
     def config(self) -> dict[str, Any]:
@@ -527,6 +640,7 @@ class LLM:
             "rationale": self.rationale,
             "n_samples": self.n_samples,
             "params": json.loads(json.dumps(self.litellm_kwargs, default=repr)),
+            "price": list(self.price) if self.price is not None else None,
         }
 
     def __getstate__(self) -> dict[str, Any]:
@@ -556,15 +670,6 @@ class _Usage:
     input_tokens: int | None = None
     output_tokens: int | None = None
     cost: float | None = None
-
-    @classmethod
-    def of(cls, response: Any, litellm: Any) -> _Usage:
-        usage = getattr(response, "usage", None)
-        try:
-            cost = float(litellm.completion_cost(completion_response=response))
-        except Exception:  # an unpriced model (a local server) has no cost, not a made-up one
-            cost = None
-        return cls(getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None), cost)
 
     def fields(self) -> dict[str, Any]:
         return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens, "cost": self.cost}
