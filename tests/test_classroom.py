@@ -20,6 +20,9 @@ from sklearn.metrics import accuracy_score, cohen_kappa_score
 import labelwidgets as lw
 from labelwidgets.decision import Decision
 from labelwidgets.keys import encode_key
+from labelwidgets.labels import LabelSet
+from labelwidgets.metrics.counts import CHANCE_SENTENCE
+from labelwidgets.teaching.answer_key import AnswerKey
 from labelwidgets.teaching.classroom import Classroom
 
 LABELS = ["ham", "spam", "other"]
@@ -163,6 +166,9 @@ def test_the_live_view_follows_the_store_by_polling(class_store, df):
     try:
         view = room.view()
         assert list(view.figure.data[0].x) == [] and "Waiting for the first answers" in view.header.value
+        # what kappa 0 means, in the same words the students see beside their own score
+        assert CHANCE_SENTENCE in view.header.value
+        assert AnswerKey(df, "expert_label", LabelSet.parse(LABELS), "after").score_json()["chance"] == CHANCE_SENTENCE
         ana.label(3)
         ben = Student(class_store, df, "ben", follows_the_model)
         ben.label()
@@ -172,7 +178,7 @@ def test_the_live_view_follows_the_store_by_polling(class_store, df):
             time.sleep(0.05)
         assert "2 students, 15 of 24 answers" in view.header.value  # drawn by the polling thread: no refresh()
         assert list(view.figure.data[0].x) == ["ana", "ben"]
-        table = room._table(view.n_boot)
+        table = room.snapshot(n_boot=view.n_boot).table  # the numbers the view drew
         assert list(view.figure.data[0].y) == pytest.approx(table["kappa"].tolist())
         assert list(view.figure.data[2].y) == pytest.approx(table["accuracy"].tolist())
         assert room.view() is view

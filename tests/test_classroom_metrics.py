@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 import math
 from pathlib import Path
+from statistics import NormalDist
 
 import krippendorff
 import numpy as np
@@ -313,10 +314,31 @@ def test_sway_says_when_there_is_nothing_to_compare(log):
     assert table["visible"].isna().all() and table["note"].str.contains("recorded suggestion").all()
 
 
-@pytest.mark.parametrize("counts", [(4, 6, 2, 6), (0, 5, 5, 5), (3, 3, 0, 7), (17, 40, 9, 33), (1, 1, 1, 1)])
-def test_newcombe_interval_equals_statsmodels(counts):
-    low, high = confint_proportions_2indep(*counts, method="newcomb", compare="diff")
-    assert newcombe_interval(*counts) == (pytest.approx(low), pytest.approx(high))
+def newcombe_from_wilson(k_a: int, n_a: int, k_b: int, n_b: int, ci: float) -> tuple[float, float]:
+    """Newcombe's method 10 written out from the two Wilson intervals (his 1998 paper, eq. for the hybrid score)."""
+    z = NormalDist().inv_cdf(1 - (1 - ci) / 2)
+
+    def wilson(k: int, n: int) -> tuple[float, float]:
+        p = k / n
+        centre, half = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        return (centre - half) / (1 + z * z / n), (centre + half) / (1 + z * z / n)
+
+    (l_a, u_a), (l_b, u_b) = wilson(k_a, n_a), wilson(k_b, n_b)
+    p_a, p_b = k_a / n_a, k_b / n_b
+    return (p_a - p_b - math.sqrt((p_a - l_a) ** 2 + (u_b - p_b) ** 2),
+            p_a - p_b + math.sqrt((u_a - p_a) ** 2 + (p_b - l_b) ** 2))  # fmt: skip
+
+
+def test_newcombe_interval_is_newcombes_method_10_for_visible_minus_hidden():
+    # Newcombe (1998), Statistics in Medicine 17:873, example (a): 56/70 vs 48/80, method 10: 0.0524 to 0.3339
+    low, high = newcombe_interval(56, 70, 48, 80)
+    assert (round(low, 4), round(high, 4)) == (0.0524, 0.3339)
+    assert newcombe_interval(48, 80, 56, 70) == (pytest.approx(-high), pytest.approx(-low))  # p_a − p_b, not b − a
+    for k_a, n_a, k_b, n_b in itertools.product(range(0, 7, 2), (6, 11), range(0, 6, 3), (5, 9)):
+        for ci in (0.9, 0.95):
+            expected = newcombe_from_wilson(k_a, n_a, k_b, n_b, ci)
+            assert newcombe_interval(k_a, n_a, k_b, n_b, ci) == pytest.approx(expected, abs=1e-12)
+    assert newcombe_interval(10, 10, 0, 10)[1] == 1.0  # never past a difference of 1
     assert all(math.isnan(x) for x in newcombe_interval(1, 2, 0, 0))
 
 

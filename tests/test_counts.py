@@ -20,9 +20,13 @@ import labelwidgets as lw
 from labelwidgets.errors import InputError
 from labelwidgets.metrics import counts
 from labelwidgets.metrics.counts import (
+    BOOTSTRAP,
     bootstrap_confusion,
     bootstrap_counts,
+    bootstrap_note,
+    confusion_of_codes,
     f1_from_counts,
+    kappa_estimate,
     kappa_from_counts,
     kappa_note,
     label_counts,
@@ -306,3 +310,54 @@ def test_kappa_is_nan_only_when_chance_agreement_is_one() -> None:
     empty = label_counts(np.array([], dtype=int), np.array([], dtype=int), 2)
     assert math.isnan(float(kappa_from_counts(*empty[:3])))
     assert kappa_note(empty.true_counts, empty.pred_counts, ["ham", "spam"]) == counts.NO_PAIRS
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# kappa with its note and interval: one assembly for students, classes and teams
+
+
+@given(coded_pairs(), st.integers(0, 2**32 - 1))
+@SETTINGS
+def test_kappa_estimate_is_kappa_its_note_and_the_bootstrap_of_the_codes(
+    pairs: tuple[np.ndarray, np.ndarray], seed: int
+) -> None:
+    human, suggested = pairs
+    labels = list("abcd")
+    confusion = confusion_of_codes(human, suggested, K)
+    assert confusion.shape == (K, K + 1) and confusion.sum() == human.size
+    estimate = kappa_estimate(confusion, labels, reference="ana", other="ben", n_boot=300, ci=0.9,
+                              rng=np.random.default_rng(seed))  # fmt: skip
+    agree, true, pred, _ = label_counts(human, suggested, K)
+    assert estimate.note == kappa_note(true, pred, labels, reference="ana", other="ben")
+    assert estimate.n == human.size
+    if chance_is_one(human, suggested):
+        assert math.isnan(estimate.kappa) and math.isnan(estimate.low) and estimate.interval == ""
+        return
+    assert estimate.kappa == pytest.approx(cohen_kappa_score(human, suggested), abs=1e-9)
+    # the interval is the percentile interval of the same replicates bootstrap_counts draws from the codes
+    drawn = bootstrap_counts(human, suggested, K, 300, np.random.default_rng(seed))
+    low, high, defined = percentile_interval(kappa_from_counts(drawn.agree, drawn.true_counts, drawn.pred_counts), 0.9)
+    assert (estimate.low, estimate.high) == (pytest.approx(float(low), nan_ok=True),
+                                             pytest.approx(float(high), nan_ok=True))  # fmt: skip
+    assert estimate.interval == BOOTSTRAP
+    assert estimate.resampling_note == bootstrap_note(int(defined), 300)
+
+
+def test_kappa_estimate_notes_read_in_order_and_a_square_confusion_needs_no_outside_column() -> None:
+    # a student who only ever answers "spam" against gold: kappa 0, and the note says why
+    square = np.array([[0, 6], [0, 4]])
+    estimate = kappa_estimate(square, ["ham", "spam"], reference="the gold labels", other="the student")
+    assert estimate.kappa == 0.0 and estimate.interval == "" and math.isnan(estimate.low)
+    assert estimate.note == "the student always says 'spam': kappa 0 = no better than chance"
+    assert estimate.notes("2 item(s) left out") == f"{estimate.note}; 2 item(s) left out"
+    with_outside = kappa_estimate(np.column_stack([square, [0, 0]]), ["ham", "spam"], reference="the gold labels",
+                                  other="the student")  # fmt: skip
+    assert with_outside == estimate
+    # an interval where some resamples are undefined says so, after anything the caller adds
+    few = kappa_estimate(np.array([[1, 0], [0, 1]]), ["ham", "spam"], n_boot=200, rng=3)
+    assert few.kappa == 1.0 and "bootstrap resamples were undefined" in few.resampling_note
+    assert few.notes("scope") == f"scope; {few.resampling_note}"
+    with pytest.raises(InputError, match="2 × 2"):
+        kappa_estimate(np.zeros((3, 3)), ["ham", "spam"])
+    with pytest.raises(InputError, match="n_boot"):
+        kappa_estimate(square, ["ham", "spam"], n_boot=-1)

@@ -74,7 +74,7 @@ def test_calibration_items_come_first_for_everyone_whatever_the_overlap(any_stor
         assert len(calibration) == 4
         ana, ben = team.labeler("ana"), team.labeler("ben")
         label_until_done(ana)
-        ben.session._queue.refresh()
+        team.refresh()
         first = [ben.session.row_at(r) for r in range(4)]
         assert set(first) == calibration  # in front, in the DataFrame's order
         assert ben.stats["remaining"] == 4  # overlap 1: the rest are done
@@ -98,6 +98,29 @@ def test_explicit_assignment_keeps_items_for_their_person(any_store_url):
         team.close()
 
 
+def test_assigning_an_item_to_more_people_than_overlap_is_refused_with_the_items(any_store_url):
+    team = Team(any_store_url, items(20), labels=["ham", "spam"], overlap=2, calibration=0.1, seed=1, poll=0.2)
+    try:
+        calibration = [100 + int(r) for r in np.flatnonzero(team.calibration_rows)]
+        ordinary = [k for k in range(100, 120) if k not in calibration]
+        crowded = ordinary[:8]
+        with pytest.raises(lw.InputError, match=r"8 item\(s\) would go to more than overlap=2 people") as refused:
+            team.assign({"ana": crowded, "ben": crowded, "cem": crowded[:8]})
+        message = str(refused.value)
+        assert f"{crowded[0]!r} to ['ana', 'ben', 'cem']" in message and "and 3 more" in message
+        assert "larger overlap=" in message and "at most 2 people" in message
+        assert team.store.assignments() == {}  # refused before anything was stored
+
+        team.assign({"ana": [ordinary[0]], "ben": [ordinary[0]]})  # two people: what overlap=2 carries out
+        with pytest.raises(lw.InputError, match="earlier assignments count too") as refused:
+            team.assign({"cem": [ordinary[0]]})
+        assert f"{ordinary[0]!r} to ['ana', 'ben', 'cem']" in str(refused.value)
+        team.assign({"ana": calibration, "ben": calibration, "cem": calibration})  # everyone labels these anyway
+        assert team.store.assignments()["cem"] == {str(k) for k in calibration}
+    finally:
+        team.close()
+
+
 def test_a_claimed_item_is_not_offered_to_others_until_the_claim_runs_out(any_store_url):
     team = Team(any_store_url, items(5), labels=["ham", "spam"], overlap=1, poll=0.2, claim_ttl=1.5)
     try:
@@ -107,7 +130,7 @@ def test_a_claimed_item_is_not_offered_to_others_until_the_claim_runs_out(any_st
         assert ben.session.row_at(ben.position) == 2  # ana holds 0 and 1
         assert ben.session.reserve([0]) == []
         time.sleep(1.7)
-        ben.session._queue.refresh()
+        team.refresh()
         assert ben.stats["remaining"] == 5  # her claims ran out: open again
     finally:
         team.close()
@@ -238,9 +261,15 @@ MEMBER = textwrap.dedent(
     labeler = team.labeler(name)
     while time.time() < start:
         time.sleep(0.01)
-    done = 0
-    while labeler.session.first_undecided() is not None:
-        labeler.label("spam" if done % 2 else "ham")
+    from labelwidgets.errors import InputError
+    done = refused = 0
+    while labeler.session.open_count() and refused < 1000:
+        try:
+            labeler.label("spam" if done % 2 else "ham")
+        except InputError as error:  # the item in view went to the others first: the queue moves on
+            assert "not yours to label" in str(error), error
+            refused += 1
+            continue
         done += 1
         time.sleep(0.005)  # a person takes a moment; without it one process would take everything first
     print(done)

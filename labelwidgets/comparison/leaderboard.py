@@ -6,7 +6,8 @@ import math
 import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,12 +20,25 @@ from labelwidgets.labels import LabelSet
 from labelwidgets.session.results import written_by_labeler
 from labelwidgets.suggesters.base import Suggestion
 from labelwidgets.suggesters.runner import Run
-from labelwidgets.widgets.display import mimebundle_with_text
-
-if TYPE_CHECKING:
-    from labelwidgets.widgets.leaderboard import LeaderboardWidget
+from labelwidgets.widgets.display import mimebundle_with_text, view_for
 
 CORRECTION_COLUMNS = ["key", "old", "new", "at", "event"]
+
+
+@dataclass(frozen=True)
+class LeaderboardSnapshot:
+    """What a view of a `Leaderboard` shows, read at one moment (`Leaderboard.snapshot`)."""
+
+    table: pd.DataFrame  # the ranking, as `Leaderboard.table`
+    pairwise: pd.DataFrame  # the pairs, as `Leaderboard.pairwise`
+    n: int
+    sort_by: str
+    tie_metric: str
+    ci: float
+    method: str
+    excluded: list[str]  # "12 rows without a human label", one per reason
+    notes: list[str]
+    corrections: int  # relabels made so far
 
 
 class Leaderboard:
@@ -69,7 +83,7 @@ class Leaderboard:
         self._corrections: list[dict[str, Any]] = []
         self._corrected: set[int] = set()
         self._listeners: list[Callable[[], None]] = []
-        self._widget: LeaderboardWidget | None = None
+        self._widget: Any = None
         self._rescore()
 
     # ----- numbers ----------------------------------------------------------------------
@@ -248,7 +262,24 @@ class Leaderboard:
         self._listeners.append(callback)
 
     # ----- what the widget shows ----------------------------------------------------------
+    def snapshot(self) -> LeaderboardSnapshot:
+        """The board as a view shows it: the ranking, the pairs and the words around them, as they are now."""
+        return LeaderboardSnapshot(
+            table=self.table.copy(),
+            pairwise=self.pairwise.copy(),
+            n=self.n,
+            sort_by=self.sort_by,
+            tie_metric=self.tie_metric,
+            ci=self.ci,
+            method=self.method,
+            excluded=[f"{count} {reason}" for reason, count in self.excluded.items()],
+            notes=list(self.notes),
+            corrections=len(self._corrections),
+        )
+
     def item_payload(self, position: int, *, text_chars: int = 4000, other_chars: int = 600) -> dict[str, Any]:
+        """One item as the disagreement explorer shows it: its text (cut to ``text_chars``), the human label, the
+        votes behind it, whether it was relabeled here, and every suggester's output (JSON-safe)."""
         prepared = self._prepared
         text = as_text(prepared.frame[prepared.text_column].iat[position])
         human = self.labels.names[int(self._human[position])]
@@ -275,11 +306,10 @@ class Leaderboard:
         }
 
     @property
-    def widget(self) -> LeaderboardWidget:
+    def widget(self) -> Any:
+        """The board's widget (made once): the ranking and the disagreement explorer."""
         if self._widget is None:
-            from labelwidgets.widgets.leaderboard import LeaderboardWidget
-
-            self._widget = LeaderboardWidget(self)
+            self._widget = view_for(self)
         return self._widget
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:

@@ -11,8 +11,9 @@ score. Their **final** answer includes revisions.
 * ``class_agreement``: the students' agreement among themselves (Krippendorff's alpha, mean pairwise kappa).
 * ``sway``: how much seeing the model's suggestion moved answers, from students' blind and visible decisions.
 
-No number is defined here a second time: Cohen's kappa, the Wilson interval, the percentile interval and the
-bootstrap over items are ``metrics.counts``'; Krippendorff's alpha and its bootstrap are ``metrics.team``'s.
+No number is defined here a second time: Cohen's kappa with its note and interval, the Wilson interval, the
+percentile interval and the bootstrap over items are ``metrics.counts``'; Krippendorff's alpha and its bootstrap
+are ``metrics.team``'s; Newcombe's interval is statsmodels'.
 """
 
 from __future__ import annotations
@@ -31,12 +32,11 @@ from labelwidgets.metrics.checks import check_labels, encode, object_values, sho
 from labelwidgets.metrics.counts import (
     BOOTSTRAP,
     WILSON,
-    bootstrap_counts,
-    bootstrap_note,
     check_ci,
     check_n_boot,
+    confusion_of_codes,
+    kappa_estimate,
     kappa_from_counts,
-    kappa_note,
     label_counts,
     percentile_interval,
     wilson_interval,
@@ -70,10 +70,6 @@ SWAY_COLUMNS = [
 ]  # fmt: skip
 #: Newcombe's hybrid score interval for a difference of two proportions (his method 10), from Wilson intervals.
 NEWCOMBE = "Newcombe (Wilson score)"
-#: The reader's key to kappa, said once wherever a kappa is shown to a class.
-CHANCE_SENTENCE = (
-    "kappa 0 = no better than guessing by each student's own label frequencies; 1 = perfect agreement with gold"
-)
 GOLD = "the gold answers"
 MODEL = "the model"
 
@@ -246,16 +242,18 @@ def student_scores(
         n = int(scored.sum())
         correct = int((student_codes == gold_codes).sum())
         low, high = (float(x) for x in wilson_interval(correct, n, ci))
-        kappa, kappa_low, kappa_high, note = _kappa(gold_codes, student_codes, names, GOLD, repr(student), n_boot,
-                                                    ci, rng)  # fmt: skip
+        against_gold = kappa_estimate(confusion_of_codes(gold_codes, student_codes, k), names, reference=GOLD,
+                                      other=repr(student), n_boot=n_boot, ci=ci, rng=rng)  # fmt: skip
+        note = against_gold.notes()
         if not n:
             note = "no scored answer yet (a label on an item with gold)"
         suggestion = object_values(decided["suggestion"])[scored]
         with_model = pd.notna(suggestion)
         model_codes = encode(suggestion[with_model], names)  # -1: outside the label set, never agrees
         model_codes = np.where(model_codes < 0, k, model_codes)
-        kappa_model, _, _, model_note = _kappa(student_codes[with_model], model_codes, names, repr(student), MODEL,
-                                               0, ci, rng)  # fmt: skip
+        against_model = kappa_estimate(confusion_of_codes(student_codes[with_model], model_codes, k), names,
+                                       reference=repr(student), other=MODEL)  # fmt: skip
+        model_note = against_model.notes()
         n_model = int(with_model.sum())
         if not n_model:
             model_note = "no scored answer has a recorded suggestion"
@@ -263,8 +261,9 @@ def student_scores(
         rows.append({
             "student": student, "answered": len(decided), "practice": int((~has_gold).sum()), "scored": n,
             "correct": correct, "accuracy": correct / n if n else math.nan, "accuracy_low": low,
-            "accuracy_high": high, "kappa": kappa, "kappa_low": kappa_low, "kappa_high": kappa_high,
-            "kappa_note": note, "n_model": n_model, "kappa_model": kappa_model, "kappa_model_note": model_note,
+            "accuracy_high": high, "kappa": against_gold.kappa, "kappa_low": against_gold.low,
+            "kappa_high": against_gold.high, "kappa_note": note, "n_model": n_model, "kappa_model": against_model.kappa,
+            "kappa_model_note": model_note,
             "model_accuracy": float((model_codes == gold_codes[with_model]).mean()) if n_model else math.nan,
             "revised": int(own["revised"].sum()),
             "saw_suggestions": float(shown.mean()) if len(decided) else math.nan,
@@ -277,22 +276,6 @@ def _by_student(answers: pd.DataFrame) -> list[tuple[Any, pd.DataFrame]]:
     students = sorted(set(answers["student"].tolist()), key=lambda s: (type(s).__name__, str(s)))
     groups = dict(tuple(answers.groupby("student", sort=False))) if len(answers) else {}
     return [(s, groups[s]) for s in students]
-
-
-def _kappa(reference: np.ndarray, other: np.ndarray, labels: list[Hashable], reference_name: str, other_name: str,
-           n_boot: int, ci: float, rng: np.random.Generator) -> tuple[float, float, float, str]:  # fmt: skip
-    """Cohen's kappa of two code arrays (``metrics.counts``) with its note, and a bootstrap interval over items."""
-    k = len(labels)
-    agree, true, pred, _ = label_counts(reference, other, k)
-    kappa = float(kappa_from_counts(agree, true, pred))
-    note = kappa_note(true, pred, labels, reference=reference_name, other=other_name)
-    if not math.isfinite(kappa) or not n_boot:
-        return kappa, math.nan, math.nan, note
-    drawn = bootstrap_counts(reference, other, k, n_boot, rng)
-    replicates = kappa_from_counts(drawn.agree, drawn.true_counts, drawn.pred_counts)
-    low, high, defined = percentile_interval(replicates, ci)
-    note = "; ".join(x for x in (note, bootstrap_note(int(defined), n_boot)) if x)
-    return kappa, float(low), float(high), note
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str], *, ints: Iterable[str] = (),
@@ -448,18 +431,18 @@ def newcombe_interval(
 ) -> tuple[float, float]:
     """Newcombe's hybrid score interval (1998, method 10) for p_a − p_b of two independent proportions.
 
-    Built from each proportion's Wilson interval (``metrics.counts.wilson_interval``); the same as statsmodels'
-    ``confint_proportions_2indep(..., method="newcomb", compare="diff")``. NaN when either side has no trials.
+    statsmodels' ``confint_proportions_2indep(..., method="newcomb", compare="diff")``, built from each
+    proportion's Wilson interval; NaN when either side has no trials (statsmodels would divide by zero).
     """
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    check_ci(ci)
     if not trials_a or not trials_b:
         return math.nan, math.nan
-    p_a, p_b = successes_a / trials_a, successes_b / trials_b
-    low_a, high_a = (float(x) for x in wilson_interval(successes_a, trials_a, ci))
-    low_b, high_b = (float(x) for x in wilson_interval(successes_b, trials_b, ci))
-    difference = p_a - p_b
-    low = difference - math.sqrt((p_a - low_a) ** 2 + (high_b - p_b) ** 2)
-    high = difference + math.sqrt((high_a - p_a) ** 2 + (p_b - low_b) ** 2)
-    return max(-1.0, low), min(1.0, high)
+    low, high = confint_proportions_2indep(successes_a, trials_a, successes_b, trials_b, method="newcomb",
+                                           compare="diff", alpha=1 - ci)  # fmt: skip
+    # the bounds lie in [-1, 1]; rounding can leave them a hair outside
+    return max(-1.0, float(low)), min(1.0, float(high))
 
 
 @public

@@ -3,7 +3,9 @@
 Every other module (``lw.agreement``, ``lw.agreement_over_time``, ``RunningAgreement``, the Dashboard and
 ``lw.compare``) computes Cohen's kappa, Scott's pi, F1, the Wilson interval, the percentile interval and the
 bootstrap over items through these functions, and takes its NaN reasons from ``kappa_note``/``scott_pi_note``, so
-one number has one definition and one explanation everywhere.
+one number has one definition and one explanation everywhere. ``kappa_estimate`` puts kappa, its note and its
+bootstrap interval together for one pair of sides (a student and gold, two annotators), and ``CHANCE_SENTENCE`` is
+what kappa 0 means, in the words every view shows.
 
 Counts are numpy arrays whose last axis is the label set; any leading axes (bootstrap replicates, rolling windows,
 several suggesters) broadcast, so a thousand replicates cost one call. Only numpy is imported here.
@@ -117,6 +119,11 @@ def macro_f1_from_counts(hits: Any, true_counts: Any, pred_counts: Any) -> np.nd
 
 
 NO_PAIRS = "no pairs of a human label and a suggestion"
+#: The reader's key to kappa, said once wherever a kappa is shown to a student or a class.
+CHANCE_SENTENCE = (
+    "Kappa counts only the agreement beyond chance: 0 is what answering at random with your own mix of labels "
+    "would score, 1 is every answer right."
+)
 
 
 def _used(counts: np.ndarray, labels: Sequence[Hashable]) -> list[Hashable]:
@@ -382,6 +389,18 @@ def bootstrap_confusion(confusion: Any, n_boot: int, rng: np.random.Generator) -
     return LabelCounts(*bootstrap_cells(table.ravel(), counts, n_boot, rng))
 
 
+def confusion_of_codes(reference_codes: Any, other_codes: Any, k: int) -> np.ndarray:
+    """The k × (k + 1) confusion matrix of two code arrays: ``[i, j]`` counts the pairs coded (i, j); the last
+    column counts ``other`` codes outside [0, k) (answers outside the label set). Reference codes lie in [0, k)."""
+    reference = np.asarray(reference_codes, dtype=np.int64)
+    other = np.asarray(other_codes, dtype=np.int64)
+    if other.ndim != 1:
+        raise InputError(f"confusion_of_codes() needs two code arrays shaped (n,); got {other.shape}.")
+    _check_codes(reference, other, k)
+    cells = np.bincount(reference * (k + 1) + _outside_as_k(other, k), minlength=k * (k + 1))
+    return cells.reshape(k, k + 1)
+
+
 def bootstrap_counts(
     human_codes: Any, suggested_codes: Any, k: int, n_boot: int, rng: np.random.Generator
 ) -> LabelCounts:
@@ -399,8 +418,7 @@ def bootstrap_counts(
     suggested = np.asarray(suggested_codes, dtype=np.int64)
     _check_codes(human, suggested, k)
     if suggested.ndim == 1:
-        cells = np.bincount(human * (k + 1) + _outside_as_k(suggested, k), minlength=k * (k + 1))
-        return bootstrap_confusion(cells.reshape(k, k + 1), n_boot, rng)
+        return bootstrap_confusion(confusion_of_codes(human, suggested, k), n_boot, rng)
     m = suggested.shape[0]
 
     def counts(rows: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -413,3 +431,57 @@ def bootstrap_counts(
 
     agree, true, pred, hits = bootstrap_items([human, *_outside_as_k(suggested, k)], counts, n_boot, rng)
     return LabelCounts(agree, np.broadcast_to(true[:, None, :], pred.shape), pred, hits)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# kappa with its note and interval
+
+
+class KappaEstimate(NamedTuple):
+    """Cohen's kappa of one pair of sides, with what to say about it (`kappa_estimate`)."""
+
+    kappa: float
+    low: float  # the bootstrap percentile interval; NaN without one (kappa NaN, or n_boot=0)
+    high: float
+    n: int  # the pairs behind it
+    interval: str  # how the interval was computed (``BOOTSTRAP``), "" without one
+    note: str  # `kappa_note`: why kappa is NaN or what its value means; "" when there is nothing to say
+    resampling_note: str  # `bootstrap_note`: the resamples left out of the interval, if any
+
+    def notes(self, *more: str) -> str:
+        """Everything to say about this kappa in one line: its note, then ``more`` (say, which items it leaves
+        out), then what the bootstrap left out."""
+        return "; ".join(x for x in (self.note, *more, self.resampling_note) if x)
+
+
+def kappa_estimate(
+    confusion: Any, labels: Sequence[Hashable], *, reference: str = "people", other: str = "the suggester",
+    n_boot: int = 0, ci: float = 0.95, rng: np.random.Generator | int = 0,
+) -> KappaEstimate:  # fmt: skip
+    """Cohen's kappa from a confusion matrix, its note, and a bootstrap percentile interval over the pairs.
+
+    ``confusion[i, j]`` counts the pairs where ``reference`` said label i and ``other`` label j (rows and the first
+    columns in the order of ``labels``; a column past them counts answers outside the label set, as
+    `confusion_of_codes` makes it). The interval resamples the pairs ``n_boot`` times with ``rng`` (a generator,
+    or an int seed) through `bootstrap_confusion`, which gives the replicates `bootstrap_counts` gives for the codes;
+    there is none when kappa is NaN or ``n_boot`` is 0, and then ``rng`` is not drawn from.
+    """
+    check_ci(ci)
+    check_n_boot(n_boot, least=0)
+    table = np.asarray(confusion, dtype=np.int64)
+    k = len(labels)
+    if table.ndim != 2 or table.shape[0] != k or table.shape[1] not in (k, k + 1):
+        raise InputError(
+            f"kappa_estimate() needs a {k} × {k} (or {k} × {k + 1}) confusion matrix for the {k} labels, got shape "
+            f"{table.shape}."
+        )
+    true, pred = table.sum(axis=1), table[:, :k].sum(axis=0)
+    agree = int(np.trace(table[:, :k]))
+    kappa = float(kappa_from_counts(agree, true, pred))
+    note = kappa_note(true, pred, labels, reference=reference, other=other)
+    n = int(table.sum())
+    if not np.isfinite(kappa) or not n_boot:
+        return KappaEstimate(kappa, np.nan, np.nan, n, "", note, "")
+    drawn = bootstrap_confusion(table, n_boot, np.random.default_rng(rng))
+    low, high, defined = percentile_interval(kappa_from_counts(drawn.agree, drawn.true_counts, drawn.pred_counts), ci)
+    return KappaEstimate(kappa, float(low), float(high), n, BOOTSTRAP, note, bootstrap_note(int(defined), n_boot))

@@ -31,13 +31,10 @@ from labelwidgets.metrics.counts import (
     BOOTSTRAP,
     WILSON,
     bootstrap_cells,
-    bootstrap_counts,
-    bootstrap_note,
     check_ci,
     check_n_boot,
-    kappa_from_counts,
-    kappa_note,
-    label_counts,
+    confusion_of_codes,
+    kappa_estimate,
     percentile_interval,
     wilson_interval,
 )
@@ -370,21 +367,12 @@ def _add_team_rows(table: _Table, team: TeamRatings, multi: np.ndarray) -> None:
 def _add_kappa_row(table: _Table, metric: str, reference_codes: np.ndarray, other_codes: np.ndarray,
                    labels: list[Hashable], reference_name: str, other_name: str, scope: str = "",
                    **where: Any) -> None:  # fmt: skip
-    """Cohen's kappa of two label-code arrays (``metrics.counts``), with a bootstrap interval over the items."""
-    k = len(labels)
-    agree, true, pred, _ = label_counts(reference_codes, other_codes, k)
-    kappa = float(kappa_from_counts(agree, true, pred))
-    note = _joined(kappa_note(true, pred, labels, reference=reference_name, other=other_name), scope)
-
-    def replicates(rng: np.random.Generator) -> np.ndarray:
-        drawn = bootstrap_counts(reference_codes, other_codes, k, table.n_boot, rng)
-        return kappa_from_counts(drawn.agree, drawn.true_counts, drawn.pred_counts)
-
-    def undefined(drawn: np.ndarray) -> str:
-        return bootstrap_note(int(np.isfinite(drawn).sum()), drawn.size)
-
-    table.add_bootstrapped(metric, kappa, int(reference_codes.size), note, replicates, undefined_note=undefined,
-                           **where)  # fmt: skip
+    """Cohen's kappa of two label-code arrays with its note and bootstrap interval (``metrics.counts``)."""
+    estimate = kappa_estimate(confusion_of_codes(reference_codes, other_codes, len(labels)), labels,
+                              reference=reference_name, other=other_name, n_boot=table.n_boot, ci=table.ci,
+                              rng=table.rng())  # fmt: skip
+    table.add(metric, estimate.kappa, estimate.n, estimate.notes(scope), low=estimate.low, high=estimate.high,
+              interval=estimate.interval, **where)  # fmt: skip
 
 
 def _add_pair_rows(table: _Table, team: TeamRatings) -> None:

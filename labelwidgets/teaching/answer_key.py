@@ -18,17 +18,13 @@ import pandas as pd
 from labelwidgets.decision import REVISED, UNDO, Decision
 from labelwidgets.errors import InputError
 from labelwidgets.labels import LabelSet
-from labelwidgets.metrics.counts import kappa_from_counts, kappa_note, wilson_interval
+from labelwidgets.metrics.counts import CHANCE_SENTENCE, kappa_estimate, wilson_interval
 from labelwidgets.missing import is_missing
 
 #: When the gold label of an item reaches the student: after each commit, once every item is decided, or never.
 FEEDBACK_MODES = ("after", "end", None)
 #: The actions that give a scored answer; the others (skip, reject) leave the item without one.
 ANSWERS = ("labeled", "accepted", "corrected")
-CHANCE_SENTENCE = (
-    "Kappa counts only the agreement beyond chance: 0 is what answering at random with your own mix of labels "
-    "would score, 1 is every answer right."
-)
 
 
 def read_gold(column: pd.Series, names: Sequence[Hashable]) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -205,18 +201,13 @@ class AnswerKey:
         confusion = self._confusion
         scored = int(confusion.sum())
         correct = int(np.trace(confusion))
-        gold_counts, answer_counts = confusion.sum(axis=1), confusion.sum(axis=0)
-        note = (
-            kappa_note(gold_counts, answer_counts, self.names, reference="the gold labels", other="the student")
-            if scored
-            else ""
-        )
+        kappa = kappa_estimate(confusion, self.names, reference="the gold labels", other="the student")
         return {
             "scored": scored,
             "correct": correct,
             "accuracy": correct / scored if scored else float("nan"),
-            "kappa": float(kappa_from_counts(correct, gold_counts, answer_counts)),
-            "kappa_note": note,
+            "kappa": kappa.kappa,
+            "kappa_note": kappa.notes() if scored else "",
         }
 
     def report(self, annotator: str) -> StudentReport:

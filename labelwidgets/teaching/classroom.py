@@ -6,8 +6,9 @@ import os
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,14 +18,30 @@ from labelwidgets.keys import encode_key
 from labelwidgets.labels import LabelSet
 from labelwidgets.store import Store, open_store
 from labelwidgets.teaching.answer_key import read_gold
-
-if TYPE_CHECKING:
-    from labelwidgets.widgets.classroom_view import ClassroomView
+from labelwidgets.widgets.display import LiveView, view_for
 
 #: The event fields a classroom reads (and ``id``): one narrow query per poll.
 EVENT_FIELDS = ("item_key", "annotator", "action", "label", "suggestion", "suggestion_visible", "decided_at",
                 "undoes", "session_id")  # fmt: skip
 WAITING = "waiting for the first answers"
+
+
+@dataclass(frozen=True)
+class ClassroomSnapshot:
+    """What a view of a `Classroom` shows, all read at one version of the events (`Classroom.snapshot`)."""
+
+    version: int  # moves whenever new events are read (`Classroom.sync`)
+    table: pd.DataFrame  # `Classroom.table`
+    agreement: pd.DataFrame  # `Classroom.agreement`
+    sway: pd.DataFrame  # `Classroom.sway`
+    hardest: pd.DataFrame  # `Classroom.hardest`
+    progress: pd.DataFrame  # `Classroom.progress`
+    outside: int  # events on items that are not in this DataFrame, left out
+    n_items: int
+    n_practice: int
+    ci: float
+    text: str  # the column of item texts, in ``hardest``
+    labels: list[str]
 
 
 class Classroom:
@@ -196,9 +213,9 @@ class Classroom:
         self._cache: dict[tuple[str, int], Any] = {}
         self._sessions: list[dict[str, Any]] = []
         self._warned: set[str] = set()
-        self._view: ClassroomView | None = None
+        self._view: LiveView | None = None
         try:
-            self._sync()
+            self.sync()
             answered = self.answers_raw()
             unknown = sorted({str(v) for v in answered["answer"].dropna()} - set(self.labels.names))
             if unknown:
@@ -211,11 +228,12 @@ class Classroom:
             raise
 
     # ----- reading the store ----------------------------------------------------------------------------------
-    def _sync(self) -> bool:
-        """Read the events that arrived since the last read (one cheap query per store when none did)."""
+    def sync(self) -> int:
+        """Read the events that arrived since the last read (one cheap query per store when none did) and return
+        the version of what was read: it moves only when events arrive, so a view redraws only then."""
         with self._lock:
             if self._closed:
-                return False
+                return self._version
             n = len(self.stores)
             changed = False
             for i, store in enumerate(self.stores):
@@ -239,7 +257,7 @@ class Classroom:
                 self._version += 1
                 self._sessions = [info for store in self.stores for info in store.sessions()]
                 self._check_shared_ids()
-            return changed
+            return self._version
 
     def _events(self) -> pd.DataFrame:
         def compute() -> pd.DataFrame:
@@ -320,7 +338,7 @@ class Classroom:
     @public
     def refresh(self) -> None:
         """Read what arrived in the store now (and redraw the live view)."""
-        self._sync()
+        self.sync()
         if self._view is not None:
             self._view.refresh()
 
@@ -328,7 +346,7 @@ class Classroom:
     def answers(self) -> pd.DataFrame:
         """One row per student and item: the scored answer, the final one (with revisions) and the suggestion;
         see `labelwidgets.metrics.classroom.scored_answers`. Keys are the DataFrame's own."""
-        self._sync()
+        self.sync()
         return self._shown(self._decode(self.answers_raw()))
 
     @property
@@ -337,7 +355,7 @@ class Classroom:
         against the model and the model's accuracy on the same items, answers revised after feedback, the share of
         decisions made with the suggestion shown, last activity and the feedback mode of their latest session
         (`labelwidgets.metrics.classroom.student_scores`). Practice items (no gold) are answered, never scored."""
-        self._sync()
+        self.sync()
         return self._table(self.n_boot)
 
     def _table(self, n_boot: int) -> pd.DataFrame:
@@ -375,8 +393,10 @@ class Classroom:
     @property
     def progress(self) -> pd.DataFrame:
         """Per student: items answered (practice included), of how many, the share, and the last activity."""
-        self._sync()
+        self.sync()
+        return self._progress()
 
+    def _progress(self) -> pd.DataFrame:
         def compute() -> pd.DataFrame:
             answers = self.answers_raw()
             decided = answers[answers["action"].notna()].groupby("student").size()
@@ -400,7 +420,7 @@ class Classroom:
         """The items the class got wrong most (share of students wrong, highest first), with the item's text, the
         gold label, the most common wrong answer and the count of answers per label
         (`labelwidgets.metrics.classroom.hardest`)."""
-        self._sync()
+        self.sync()
         return self._hardest(None)
 
     def _hardest(self, top: int | None) -> pd.DataFrame:
@@ -418,7 +438,7 @@ class Classroom:
     def agreement(self) -> pd.DataFrame:
         """The students' agreement among themselves: Krippendorff's alpha (nominal) with a bootstrap interval and the
         mean pairwise Cohen's kappa (`labelwidgets.metrics.classroom.class_agreement`)."""
-        self._sync()
+        self.sync()
         return self._agreement(self.n_boot)
 
     def _agreement(self, n_boot: int) -> pd.DataFrame:
@@ -433,7 +453,7 @@ class Classroom:
     def sway(self) -> pd.DataFrame:
         """How far seeing the suggestion moved answers: follow rate and accuracy with the suggestion shown vs hidden
         (blind), over all items and where the model was right or wrong (`labelwidgets.metrics.classroom.sway`)."""
-        self._sync()
+        self.sync()
         return self._sway()
 
     def _sway(self) -> pd.DataFrame:
@@ -451,15 +471,37 @@ class Classroom:
         return [] if self._view is None else list(self._view.errors)
 
     # ----- showing it -----------------------------------------------------------------------------------------
-    @public
-    def view(self) -> ClassroomView:
-        """The live view (made once, then the same one): it polls the store every ``poll`` seconds."""
-        from labelwidgets.widgets.classroom_view import ClassroomView
+    def snapshot(self, *, n_boot: int | None = None) -> ClassroomSnapshot:
+        """Every number a view shows, read now and all at one version of the events. ``n_boot``: resamples for the
+        kappa and alpha intervals (default: this classroom's ``n_boot``; the live view uses fewer, to stay quick)."""
+        from labelwidgets.metrics.counts import check_n_boot
 
+        n_boot = self.n_boot if n_boot is None else n_boot
+        check_n_boot(n_boot, least=0)
+        self.sync()
+        with self._lock:
+            return ClassroomSnapshot(
+                version=self._version,
+                table=self._table(n_boot),
+                agreement=self._agreement(n_boot),
+                sway=self._sway(),
+                hardest=self._hardest(None),
+                progress=self._progress(),
+                outside=self._outside,
+                n_items=self.n_items,
+                n_practice=self.n_practice,
+                ci=self.ci,
+                text=self.text,
+                labels=list(self.labels.names),
+            )
+
+    @public
+    def view(self) -> Any:
+        """The live view (made once, then the same one): it polls the store every ``poll`` seconds."""
         if self._closed:
             raise InputError("this Classroom is closed; make a new one to follow the class.")
         if self._view is None:
-            self._view = ClassroomView(self)
+            self._view = view_for(self)
         return self._view
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:

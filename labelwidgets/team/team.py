@@ -6,6 +6,7 @@ import os
 import uuid
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,14 +17,29 @@ from labelwidgets.keys import encode_key
 from labelwidgets.labels import LabelSet
 from labelwidgets.store import Store, open_store
 from labelwidgets.team.decisions import in_force, ratings
+from labelwidgets.widgets.display import view_for
 
 if TYPE_CHECKING:
     from labelwidgets.labeler import Labeler
     from labelwidgets.suggesters.base import Suggester
+    from labelwidgets.team.queue import TeamQueue
 
 ADJUDICATOR_ROLE = "adjudicator"
 #: With ``show_others=True``, the column of a member's items that shows what the others said.
 OTHERS_COLUMN = "others said"
+#: Over-assigned items named in the error of `Team.assign`; the count says how many there are in all.
+SHOWN_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class TeamSnapshot:
+    """What a view of a `Team` shows, read at one moment (`Team.snapshot`)."""
+
+    version: int  # the store's latest event id, read first: a view redraws when it moves past this
+    agreement: pd.DataFrame  # `Team.agreement(by_label=True)`
+    progress: pd.DataFrame  # `Team.progress()`
+    n_items: int
+    overlap: int
 
 
 class Team:
@@ -91,7 +107,7 @@ class Team:
         self.guidelines = guidelines
         self.show = list(show)
         self.show_others = bool(show_others)
-        keys = df[key] if key is not None else df.index.to_series()
+        keys = self._item_keys()
         if not keys.is_unique:
             raise InputError(
                 f"item keys must be unique ({'column ' + repr(key) if key else 'the index'} has duplicates): "
@@ -108,6 +124,7 @@ class Team:
         # calibration items first, in the DataFrame's order; then the rest
         self.order = np.concatenate([np.flatnonzero(self.calibration_rows), np.flatnonzero(~self.calibration_rows)])
         self._labelers: dict[str, Labeler] = {}
+        self._queues: dict[str, TeamQueue] = {}  # the queue of each labeler opened here, which this team made
 
     # ----- members --------------------------------------------------------------------------------------
     @public
@@ -132,8 +149,10 @@ class Team:
             {"session_id": f"member-{uuid.uuid4().hex}", "annotator": annotator, "role": "member",
              "overlap": self.overlap, "calibration": self.calibration, "show_others": self.show_others}
         )  # fmt: skip
-        labeler.session.attach_queue(TeamQueue(self, labeler.session, annotator))
+        queue = TeamQueue(self, labeler.session, annotator)
+        labeler.session.attach_queue(queue)
         self._labelers[annotator] = labeler
+        self._queues[annotator] = queue
         return labeler
 
     def _make_labeler(self, annotator: str, suggester: Suggester | None, options: dict[str, Any]) -> Labeler:
@@ -160,22 +179,58 @@ class Team:
     @public
     def assign(self, assignment: Mapping[str, Iterable[Any]]) -> None:
         """Give items to people explicitly: ``{"ana": keys_a, "ben": keys_b}`` (item keys as in the DataFrame).
-        An item assigned only to others is not offered to anyone else; unassigned items stay open to all."""
+        An item assigned only to others is not offered to anyone else; unassigned items stay open to all.
+        Assignments add up: an earlier ``assign()`` stays in the store.
+
+        An item may be assigned to at most ``overlap`` people (calibration items, which everyone labels, to any
+        number). More is refused with an ``InputError`` before anything is stored, rather than carried out in part:
+        an item is closed once ``overlap`` people labeled it, so the people after them would never be offered the
+        item they were given, and nobody would be told.
+        """
         known = set(self._keys.tolist())
         stored: dict[str, list[str]] = {}
         for annotator, keys in assignment.items():
+            keys = list(keys)
             encoded = [encode_key(k) for k in keys]
-            missing = [k for k, e in zip(keys, encoded, strict=False) if e not in known]
+            missing = [k for k, e in zip(keys, encoded, strict=True) if e not in known]
             if missing:
                 raise InputError(
                     f"assign(): {len(missing)} key(s) for {annotator!r} are not items, e.g. {missing[:3]}."
                 )
             stored[str(annotator)] = encoded
+        self._refuse_over_assignment(stored)
         self.store.assign(stored)
-        for labeler in self._labelers.values():
-            queue = labeler.session._queue
-            if queue is not None and hasattr(queue, "refresh"):
-                queue.refresh()
+        self.refresh()
+
+    def _refuse_over_assignment(self, new: Mapping[str, Iterable[str]]) -> None:
+        """``InputError`` when, with the assignments already stored, an item would go to more than ``overlap``."""
+        people: dict[str, set[str]] = {}
+        for assignment in (self.store.assignments(), new):
+            for annotator, keys in assignment.items():
+                for key in keys:
+                    people.setdefault(key, set()).add(annotator)
+        everyone = set(self._keys[self.calibration_rows].tolist())
+        over = [key for key, who in people.items() if len(who) > self.overlap and key not in everyone]
+        if not over:
+            return
+        original = dict(zip(self._keys.tolist(), self._item_keys().tolist(), strict=True))
+        examples = ", ".join(f"{original[key]!r} to {sorted(people[key])}" for key in over[:SHOWN_EXAMPLES])
+        more = f" and {len(over) - SHOWN_EXAMPLES} more" if len(over) > SHOWN_EXAMPLES else ""
+        raise InputError(
+            f"assign(): {len(over)} item(s) would go to more than overlap={self.overlap} people ({examples}{more}"
+            "; earlier assignments count too). An item is closed once overlap people labeled it, so the others "
+            f"would never see it. Assign each item to at most {self.overlap} people, or open the team with a larger "
+            "overlap=."
+        )
+
+    def refresh(self) -> None:
+        """Have each member's labeler opened here read the store now (others' labels, claims, assignments), rather
+        than at its next poll."""
+        for queue in self._queues.values():
+            queue.refresh()
+
+    def _item_keys(self) -> pd.Series:
+        return self.df[self.key] if self.key is not None else self.df.index.to_series()
 
     @property
     def adjudicators(self) -> set[str]:
@@ -220,7 +275,7 @@ class Team:
         """The items with their gold label (``gold``) and how it was decided (``gold_how``), for `lw.compare`
         (``human="gold"``) and anything else that needs the team's answer; items without one are missing."""
         gold = self.gold.set_index("key")
-        keys = self.df[self.key] if self.key is not None else self.df.index.to_series()
+        keys = self._item_keys()
         out = self.df.copy()
         out["gold"] = keys.map(gold["label"]).to_numpy()
         out["gold_how"] = keys.map(gold["how"]).to_numpy()
@@ -331,14 +386,25 @@ class Team:
     @public
     def dashboard(self) -> Any:
         """Agreement between people, live: per pair, per label and overall, updated as decisions arrive."""
-        from labelwidgets.widgets.team_dashboard import TeamDashboard
+        return view_for(self)
 
-        return TeamDashboard(self)
+    def snapshot(self, *, n_boot: int = 1000) -> TeamSnapshot:
+        """What the team's dashboard draws, read now: agreement by label (``n_boot`` resamples) and progress,
+        with the store's latest event id read before them."""
+        version = self.store.latest_id()
+        return TeamSnapshot(
+            version=version,
+            agreement=self.agreement(by_label=True, n_boot=n_boot),
+            progress=self.progress(),
+            n_items=len(self.df),
+            overlap=self.overlap,
+        )
 
     def close(self) -> None:
         for labeler in self._labelers.values():
             labeler.close()
         self._labelers.clear()
+        self._queues.clear()
 
     def __repr__(self) -> str:
         return (

@@ -22,12 +22,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from labelwidgets.metrics.classroom import sway_sentence
+from labelwidgets.metrics.counts import CHANCE_SENTENCE
+from labelwidgets.teaching.classroom import WAITING
 from labelwidgets.widgets.display import mimebundle_with_text
 from labelwidgets.widgets.labeler import OnKernelThread
 from labelwidgets.widgets.plots import KAPPA_COLOR, LLM_COLOR, PEOPLE_COLOR, load_plotly
 
 if TYPE_CHECKING:
-    from labelwidgets.teaching.classroom import Classroom
+    from labelwidgets.teaching.classroom import Classroom, ClassroomSnapshot
 
 log = logging.getLogger("labelwidgets")
 
@@ -88,24 +91,15 @@ class ClassroomView:
 
     def refresh(self) -> None:
         """Read the store and redraw now."""
-        room = self.room
         with self._lock:
-            room._sync()
-            with room._lock:
-                version = room._version
-                table = room._table(self.n_boot)
-                agreement = room._agreement(self.n_boot)
-                sway = room._sway()
-                hardest = room._hardest(None)
-                progress = room.progress
-            self._drawn = version
-        self._on_kernel(self._draw, table, agreement, sway, hardest, progress)
+            shown = self.room.snapshot(n_boot=self.n_boot)
+            self._drawn = shown.version
+        self._on_kernel(self._draw, shown)
 
     def _poll(self) -> None:
         while not self._stop.wait(self.room.poll):
             try:
-                self.room._sync()
-                if self.room._version != self._drawn:
+                if self.room.sync() != self._drawn:
                     started = time.perf_counter()
                     self.refresh()
                     log.debug("classroom view redrawn in %.3f s", time.perf_counter() - started)
@@ -115,9 +109,9 @@ class ClassroomView:
                     self.errors.append(message)
                     log.warning("%s", message)
 
-    def _draw(self, table: pd.DataFrame, agreement: pd.DataFrame, sway: pd.DataFrame, hardest: pd.DataFrame,
-              progress: pd.DataFrame) -> None:  # fmt: skip
+    def _draw(self, shown: ClassroomSnapshot) -> None:
         fig = self.figure
+        table = shown.table
         # plotly turns entities back into characters and would read tags: names from the data are escaped
         students = [_escape(s) for s in table["student"]]
         with fig.batch_update():
@@ -136,25 +130,21 @@ class ClassroomView:
             has_model = bool(len(table)) and bool(table["n_model"].gt(0).any())
             fig.data[KAPPA_MODEL].showlegend = has_model
             fig.data[MODEL_ACCURACY].showlegend = has_model
-        self.header.value = self.header_html(table, agreement, sway, progress)
-        self.hardest.value = self.hardest_html(hardest)
+        self.header.value = self.header_html(shown)
+        self.hardest.value = self.hardest_html(shown)
 
-    def header_html(self, table: pd.DataFrame, agreement: pd.DataFrame, sway: pd.DataFrame,
-                    progress: pd.DataFrame) -> str:  # fmt: skip
-        from labelwidgets.metrics.classroom import CHANCE_SENTENCE, sway_sentence
-        from labelwidgets.teaching.classroom import WAITING
-
-        room = self.room
+    def header_html(self, shown: ClassroomSnapshot) -> str:
+        table, agreement, sway, progress = shown.table, shown.agreement, shown.sway, shown.progress
         lines = []
-        practice = (f"{room.n_practice} practice item{'s' if room.n_practice != 1 else ''} without gold, not scored"
-                    if room.n_practice else "")  # fmt: skip
+        practice = (f"{shown.n_practice} practice item{'s' if shown.n_practice != 1 else ''} without gold, not "
+                    "scored" if shown.n_practice else "")  # fmt: skip
         if progress.empty:
-            lines.append(f"<b>{WAITING.capitalize()}</b> ({room.n_items:,} items)")
+            lines.append(f"<b>{WAITING.capitalize()}</b> ({shown.n_items:,} items)")
         else:
             answered = int(progress["answered"].sum())
-            possible = len(progress) * room.n_items
+            possible = len(progress) * shown.n_items
             lines.append(f"<b>{len(progress)} student{'s' if len(progress) != 1 else ''}, {answered:,} of "
-                         f"{possible:,} answers</b> ({room.n_items:,} items each)")  # fmt: skip
+                         f"{possible:,} answers</b> ({shown.n_items:,} items each)")  # fmt: skip
         parts = [practice] if practice else []
         revised = int(table["revised"].sum()) if len(table) else 0
         if revised:
@@ -170,7 +160,7 @@ class ClassroomView:
             if math.isfinite(row["value"]):
                 interval = ""
                 if math.isfinite(row["low"]):
-                    interval = f" ({100 * room.ci:.0f}% CI {row['low']:.2f} to {row['high']:.2f})"
+                    interval = f" ({100 * shown.ci:.0f}% CI {row['low']:.2f} to {row['high']:.2f})"
                 lines.append(f"Class agreement among students: Krippendorff's alpha {row['value']:.2f}{interval}, "
                              f"{int(row['n']):,} items")  # fmt: skip
             elif not progress.empty:
@@ -179,25 +169,25 @@ class ClassroomView:
         no_model = bool(len(sway)) and int(sway["n_visible"].sum() + sway["n_hidden"].sum()) == 0
         if sentence and not progress.empty and not no_model:
             lines.append(_escape(sentence))
-        lines.append(f"<i>{_escape(CHANCE_SENTENCE)}.</i>")
-        if room._outside:
-            lines.append(_escape(f"{room._outside:,} events on items not in this DataFrame are left out"))
+        lines.append(f"<i>{_escape(CHANCE_SENTENCE)}</i>")
+        if shown.outside:
+            lines.append(_escape(f"{shown.outside:,} events on items not in this DataFrame are left out"))
         return "<div class='lw-classroom-header' style='line-height:1.5'>" + "<br>".join(lines) + "</div>"
 
-    def hardest_html(self, hardest: pd.DataFrame) -> str:
-        room = self.room
+    def hardest_html(self, shown: ClassroomSnapshot) -> str:
+        hardest = shown.hardest
         wrong = hardest[hardest["n_wrong"] > 0].head(HARDEST_SHOWN)
         if wrong.empty:
             note = "no wrong answers yet" if len(hardest) else "no scored answers yet"
             return f"<p><b>Hardest items</b>: {note}.</p>"
-        label_columns = [c for c in hardest.columns[-len(room.labels.names) :]]
+        label_columns = [c for c in hardest.columns[-len(shown.labels) :]]
         rows = []
         for _, item in wrong.iterrows():
-            text = str(item[room.text])
+            text = str(item[shown.text])
             if len(text) > TEXT_CHARS:
                 text = text[: TEXT_CHARS - 1] + "…"
             spread = " · ".join(f"{name} {int(item[column])}" for name, column in
-                                zip(room.labels.names, label_columns, strict=True) if int(item[column]))  # fmt: skip
+                                zip(shown.labels, label_columns, strict=True) if int(item[column]))  # fmt: skip
             cells = [text, item["gold"], f"{int(item['n_wrong'])} of {int(item['n_answers'])} "
                      f"({100 * item['share_wrong']:.0f}%)", item["most_common_wrong"], spread]  # fmt: skip
             rows.append("<tr>" + "".join(f"<td style='text-align:left'>{_escape(c)}</td>" for c in cells) + "</tr>")

@@ -47,22 +47,22 @@ class LeaderboardWidget(anywidget.AnyWidget):
 
     # ----- state ---------------------------------------------------------------------------
     def _state(self) -> dict[str, Any]:
-        board = self._board
+        shown = self._board.snapshot()
         entries = []
-        for name, row in board.table.iterrows():
+        for name, row in shown.table.iterrows():
             record = {key: _plain(value) for key, value in row.items()}
             record["tied_with"] = [x for x in str(row["tied_with"]).split(", ") if x]
             entries.append({"name": str(name), **record})
-        pairs = [{key: _plain(value) for key, value in row.items()} for row in board.pairwise.to_dict("records")]
+        pairs = [{key: _plain(value) for key, value in row.items()} for row in shown.pairwise.to_dict("records")]
         summary = {
-            "n": board.n,
-            "sort_by": board.sort_by,
-            "tie_metric": board.tie_metric,
-            "ci": board.ci,
-            "method": board.method,
-            "excluded": [f"{count} {reason}" for reason, count in board.excluded.items()],
-            "notes": list(board.notes),
-            "corrections": len(board.corrections),
+            "n": shown.n,
+            "sort_by": shown.sort_by,
+            "tie_metric": shown.tie_metric,
+            "ci": shown.ci,
+            "method": shown.method,
+            "excluded": shown.excluded,
+            "notes": shown.notes,
+            "corrections": shown.corrections,
         }
         return {"entries": entries, "pairs": pairs, "summary": summary}
 

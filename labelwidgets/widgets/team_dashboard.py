@@ -24,7 +24,7 @@ from labelwidgets.widgets.labeler import OnKernelThread
 from labelwidgets.widgets.plots import HEADER_FONT_PX, HEADER_TOP, PEOPLE_COLOR, header_margin, load_plotly
 
 if TYPE_CHECKING:
-    from labelwidgets.team.team import Team
+    from labelwidgets.team.team import Team, TeamSnapshot
 
 log = logging.getLogger("labelwidgets")
 
@@ -75,11 +75,10 @@ class TeamDashboard:
     def refresh(self) -> None:
         """Read the store and redraw now."""
         with self._lock:
-            self._seen = self.team.store.latest_id()
-            table = self.team.agreement(by_label=True, n_boot=self.n_boot)
-            progress = self.team.progress()
-        self.table = table
-        self._on_kernel(self._draw, table, progress)
+            shown = self.team.snapshot(n_boot=self.n_boot)
+            self._seen = shown.version
+        self.table = shown.agreement
+        self._on_kernel(self._draw, shown)
 
     def summary(self) -> pd.DataFrame:
         """The numbers drawn, as `Team.agreement(by_label=True)` gives them."""
@@ -98,8 +97,9 @@ class TeamDashboard:
                     self.errors.append(message)
                     log.warning("%s", message)
 
-    def _draw(self, table: pd.DataFrame, progress: pd.DataFrame) -> None:
+    def _draw(self, shown: TeamSnapshot) -> None:
         fig = self.figure
+        table, progress = shown.agreement, shown.progress
         people = [str(p) for p in progress.index if not str(p).startswith("(")]
         labeled = progress["labeled"].astype(int).to_dict() if len(progress) else {}
         complete = labeled.get("(team: items complete)", 0)
@@ -119,16 +119,18 @@ class TeamDashboard:
             fig.data[PAIRS].y = names or [""]
             fig.data[PER_LABEL].x = per_label["label"].tolist()
             fig.data[PER_LABEL].y = _json_safe(per_label["value"].to_numpy(dtype=float))
-            header = self.header(table, complete)
+            header = self.header(shown, complete)
             fig.layout.title.text = header
             fig.layout.margin.t = header_margin(header)
 
-    def header(self, table: pd.DataFrame, complete: int) -> str:
+    def header(self, shown: TeamSnapshot, complete: int) -> str:
+        table = shown.agreement
+
         def overall(metric: str) -> pd.Series | None:
             rows = table[(table["metric"] == metric) & table["annotator"].isna() & table["label"].isna()]
             return None if rows.empty else rows.iloc[0]
 
-        parts = [f"{complete:,} of {len(self.team.df):,} items have {self.team.overlap} labels"]
+        parts = [f"{complete:,} of {shown.n_items:,} items have {shown.overlap} labels"]
         for metric, name in (("krippendorff_alpha", "Krippendorff's alpha"), ("fleiss_kappa", "Fleiss' kappa")):
             row = overall(metric)
             if row is None:
