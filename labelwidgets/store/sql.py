@@ -192,6 +192,9 @@ class SQLStore:
             if self._unreachable(exc):
                 message = f"cannot reach the store {self.description!r} to {doing}"
                 raise self._error(message, exc, consequence, retry=True) from _cause(self, exc)
+            damaged = damaged_file_advice(self.description, self._hide(_first_line(exc)))
+            if damaged and self._dialect == "sqlite":
+                raise StoreError(damaged) from _cause(self, exc)
             raise self._error(f"could not {doing} in the store {self.description!r}", exc) from _cause(self, exc)
 
     def _unreachable(self, exc: BaseException) -> bool:
@@ -575,6 +578,9 @@ def _claims_frame(pd: Any, rows: list[tuple[Any, ...]]) -> Any:
 
 def _explain_open_failure(description: str, exc: Exception) -> str:
     text = str(exc)
+    damaged = damaged_file_advice(description, text)
+    if damaged:
+        return damaged
     if "readonly" in text or "read-only" in text or "unable to open" in text:
         return (
             f"cannot write the store {description!r}: the file or its folder is read-only or cannot be opened "
@@ -583,6 +589,24 @@ def _explain_open_failure(description: str, exc: Exception) -> str:
     if "file is not a database" in text:
         return f"{description!r} exists but is not a SQLite database. Choose another path; do not overwrite that file."
     return f"cannot open the store {description!r}: {text.splitlines()[0]}"
+
+
+def damaged_file_advice(description: str, text: str) -> str | None:
+    """What to do about a SQLite file that is damaged (half-written, truncated, overwritten), or None if it is not.
+
+    SQLite says only "database disk image is malformed"; the person needs to know their decisions may still be
+    in the write-ahead log beside the file, and how to keep them.
+    """
+    if "malformed" not in text and "disk image" not in text and "database corrupt" not in text:
+        return None
+    path = description.split("sqlite:///", 1)[-1]
+    return (
+        f"the store file {path!r} is damaged ({text.splitlines()[0].strip()}); nothing was written to it. Your "
+        f"latest decisions may still be in {path + '-wal'!r} beside it: keep both files. Move them aside (for "
+        f"example to {path + '.damaged'!r} and {path + '.damaged-wal'!r}), then rescue what can be read with "
+        f"`sqlite3 {path}.damaged .recover | sqlite3 recovered.db` and open store='recovered.db'; or start a new "
+        f"store with another path."
+    )
 
 
 def redact_url(url: str) -> str:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from labelwidgets.errors import InputError, user_stacklevel
 from labelwidgets.labels import LabelSet
+from labelwidgets.missing import is_missing
 from labelwidgets.suggesters.column import FromColumn
 
 if TYPE_CHECKING:  # only annotations here: the suggesters import this module, and pandas is not light
@@ -55,7 +56,10 @@ def check_suggester(suggester: Any, df: pd.DataFrame | None, labels: LabelSet, *
     if isinstance(suggester, FromColumn) and df is not None:
         _check_columns(suggester, df)
         column = df[suggester.label_column]
-        warning = column_label_warning(column, labels, what=f"{suggester!r}")
+        if labels.kind.name == "single":
+            warning = column_label_warning(column, labels, what=f"{suggester!r}")
+        else:
+            warning = answer_column_warning(column, labels, what=f"{suggester!r}")
         if warning:
             warnings.warn(warning, UserWarning, stacklevel=user_stacklevel())
 
@@ -99,6 +103,31 @@ def column_label_warning(values: pd.Series, labels: LabelSet, *, what: str) -> s
     if na_note:
         parts.append(na_note)
     return " ".join(parts) or None
+
+
+def answer_column_warning(values: pd.Series, labels: LabelSet, *, what: str) -> str | None:
+    """What is wrong with a column of answers of a kind other than one label (lists, JSON), or None.
+
+    Cells are lists (unhashable), so each distinct cell is checked once through its text.
+    """
+    verdicts: dict[str, str | None] = {}
+    bad: dict[str, int] = {}
+    for value in values:
+        if is_missing(value):
+            continue
+        text = repr(list(value)) if not isinstance(value, str) and hasattr(value, "__iter__") else str(value)
+        if text not in verdicts:
+            verdicts[text] = labels.kind.suggested(value, labels)[1]
+        if verdicts[text] is not None:
+            bad[text] = bad.get(text, 0) + 1
+    if not bad:
+        return None
+    shown = ", ".join(f"{text} ×{count}" for text, count in sorted(bad.items(), key=lambda x: -x[1])[:5])
+    return (
+        f"{sum(bad.values())} of {len(values)} values of {what} are not answers over the labels {labels.names} "
+        f"({shown}{', …' if len(bad) > 5 else ''}): those rows will be invalid suggestions. A cell is a list of "
+        f"labels, or JSON text such as '[\"{labels.names[0]}\"]'."
+    )
 
 
 def na_like_label_warning(values: pd.Series, labels: Iterable[Any] | LabelSet, *, what: str) -> str | None:
