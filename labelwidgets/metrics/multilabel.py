@@ -14,7 +14,7 @@ Conventions, chosen to equal scikit-learn on the indicator matrices (``indicator
   numbers of ``metrics.counts`` (``f1_from_counts``, ``macro_f1_from_counts``), as in ``lw.agreement``.
 * two empty answers agree fully: Jaccard 1 (scikit-learn's ``zero_division=1``) and MASI distance 0; an empty
   answer against a non-empty one scores Jaccard 0 and MASI distance 1.
-* Cohen's kappa of a label is ``metrics.counts.kappa_from_counts`` on its present/absent column (equal to
+* Cohen's kappa of a label is ``metrics.counts.kappa_estimate`` of its present/absent confusion matrix (equal to
   scikit-learn's ``cohen_kappa_score``), NaN only when both sides gave the label everywhere or nowhere.
 
 Only numpy and pandas are imported.
@@ -32,17 +32,7 @@ import pandas as pd
 
 from labelwidgets.errors import InputError, public
 from labelwidgets.metrics.checks import check_labels, require_columns
-from labelwidgets.metrics.counts import (
-    bootstrap_counts,
-    bootstrap_note,
-    check_ci,
-    check_n_boot,
-    f1_from_counts,
-    kappa_from_counts,
-    kappa_note,
-    macro_f1_from_counts,
-    percentile_interval,
-)
+from labelwidgets.metrics.counts import check_ci, check_n_boot, f1_from_counts, kappa_estimate, macro_f1_from_counts
 
 #: One answer: label names (any iterable but a string), or None for a missing answer.
 Answer = Iterable[Hashable] | None
@@ -191,11 +181,6 @@ def _per_label(pairs: _Pairs, n_boot: int, seed: int, ci: float) -> pd.DataFrame
     hits = (truth & predicted).sum(axis=0)
     true = truth.sum(axis=0)
     pred = predicted.sum(axis=0)
-    agree = (truth == predicted).sum(axis=0)
-    # each label is a two-category task (absent, present): counts on the last axis, as metrics.counts expects
-    true_counts = np.stack([n - true, true], axis=-1)
-    pred_counts = np.stack([n - pred, pred], axis=-1)
-    kappa = kappa_from_counts(agree, true_counts, pred_counts)
     f1 = f1_from_counts(hits, true, pred)
     with np.errstate(divide="ignore", invalid="ignore"):
         precision = np.where(pred > 0, hits / pred, np.nan)
@@ -205,26 +190,23 @@ def _per_label(pairs: _Pairs, n_boot: int, seed: int, ci: float) -> pd.DataFrame
 
     rows = []
     for j, name in enumerate(pairs.labels):
-        notes = [kappa_note(true_counts[j], pred_counts[j], ["absent", "present"], reference="y_true", other="y_pred")]
-        if n and not pred[j]:
-            notes.append(f"y_pred never gave {name!r}: precision undefined")
-        if n and not true[j]:
-            notes.append(f"y_true never gave {name!r}: recall undefined")
-        low = high = math.nan
-        if n_boot and math.isfinite(kappa[j]):
-            # the stream lw.agreement(seed=seed) draws for one group: this label's interval is the one lw.agreement
-            # gives its yes/no column, whatever the other labels and their order
-            rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
-            drawn = bootstrap_counts(truth[:, j].astype(np.int64), predicted[:, j].astype(np.int64), 2, n_boot, rng)
-            replicates = kappa_from_counts(drawn.agree, drawn.true_counts, drawn.pred_counts)
-            low_array, high_array, n_defined = percentile_interval(replicates, ci)
-            low, high = float(low_array), float(high_array)
-            notes.append(bootstrap_note(int(n_defined), n_boot))
+        # each label is a two-category task: rows y_true (absent, present), columns y_pred (absent, present)
+        confusion = np.array([[n - true[j] - pred[j] + hits[j], pred[j] - hits[j]], [true[j] - hits[j], hits[j]]])
+        # the stream lw.agreement(seed=seed) draws for one group: this label's interval is the one lw.agreement
+        # gives its yes/no column, whatever the other labels and their order
+        rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+        kappa = kappa_estimate(
+            confusion, ["absent", "present"], reference="y_true", other="y_pred", n_boot=n_boot, ci=ci, rng=rng
+        )
+        undefined = [
+            f"y_pred never gave {name!r}: precision undefined" if n and not pred[j] else "",
+            f"y_true never gave {name!r}: recall undefined" if n and not true[j] else "",
+        ]
         rows.append({
             "n": n, "n_left_out": pairs.n_left_out, "prevalence_true": prevalence_true[j],
             "prevalence_pred": prevalence_pred[j], "precision": precision[j], "recall": recall[j], "f1": f1[j],
-            "cohen_kappa": kappa[j], "kappa_low": low, "kappa_high": high,
-            "note": "; ".join(note for note in notes if note),
+            "cohen_kappa": kappa.kappa, "kappa_low": kappa.low, "kappa_high": kappa.high,
+            "note": kappa.notes(*undefined),
         })  # fmt: skip
     frame = pd.DataFrame(rows, index=pd.Index(pairs.labels, name="label", dtype=object), columns=PER_LABEL_COLUMNS)
     floats = [c for c in PER_LABEL_COLUMNS if c not in ("n", "n_left_out", "note")]
