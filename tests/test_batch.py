@@ -209,9 +209,14 @@ def test_a_batch_that_raises_is_retried_item_by_item_so_only_the_bad_row_is_lost
 
 def test_an_llm_without_a_price_asks_first_and_spends_nothing_without_a_yes(fault_server, llm_cache_dir):
     df = frame(3)
+    # A server by name (not looked up, so not known to be on this machine): its cost is unknown. Nothing is sent.
+    remote = LLM("openai/fake", api_base="http://my-gpu-box:8000/v1", api_key="sk-test-batch", timeout=5)
     with pytest.raises(lw.CostNotConfirmed, match=r"openai/fake: no price is known for it.*confirm_above=None"):
-        suggest(df, make_llm(fault_server), labels=["ham", "spam"], progress=False, confirm_above=1_000)
+        suggest(df, remote, labels=["ham", "spam"], progress=False, confirm_above=1_000)
     assert fault_server.request_count == 0 and "suggestion" not in df.columns
+    # The same model on this machine is free: it runs without a question.
+    suggest(df, make_llm(fault_server), labels=["ham", "spam"], progress=False, confirm_above=0.0)
+    assert "suggestion" in df.columns
 
 
 def test_a_priced_run_above_confirm_above_asks_and_a_free_one_never_does(monkeypatch):

@@ -395,10 +395,12 @@ def test_an_unknown_cost_asks_whatever_confirm_above_is(suggester: object, why: 
 
 def test_an_llm_without_a_price_asks_before_compare_runs(fault_server) -> None:  # type: ignore[no-untyped-def]
     df = pd.DataFrame({"text": ["a", "b"], "label": ["ham", "spam"]})
-    unpriced = lw.LLM("openai/my-own-model", api_base=fault_server.url, api_key="sk-x", cache=False)
+    # A server by name is not looked up, so its cost is unknown (one on this machine would be free).
+    remote = lw.LLM("openai/my-own-model", api_base="http://my-gpu-box:8000/v1", api_key="sk-x", cache=False)
     with pytest.raises(CostNotConfirmed, match="openai/my-own-model: no price is known for it"):
-        compare(df, suggesters=[unpriced], progress=False)
+        compare(df, suggesters=[remote], progress=False)
     assert fault_server.request_count == 0
+    unpriced = lw.LLM("openai/my-own-model", api_base=fault_server.url, api_key="sk-x", cache=False)
     board = compare(df, suggesters=[unpriced], progress=False, confirm_above=None)  # None: never ask
     assert board.n == 2 and fault_server.request_count == 2
 

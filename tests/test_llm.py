@@ -55,7 +55,7 @@ def test_a_valid_answer_becomes_a_suggestion_with_tokens_and_latency(fault_serve
     assert suggestion.raw == '{"label": "spam"}'
     assert suggestion.model == "openai/fake" and suggestion.prompt_id.startswith("p-")
     assert suggestion.input_tokens > 0 and suggestion.output_tokens > 0 and suggestion.latency > 0
-    assert suggestion.cost is None  # an unpriced model has no cost rather than a made-up one
+    assert suggestion.cost == 0.0  # a server on this machine is free (an unpriced remote one: None, never made up)
     request = fault_server.requests[0]
     assert request["response_format"]["json_schema"]["schema"]["properties"]["label"]["enum"] == ["ham", "spam"]
     assert request["temperature"] == 0 and request["messages"][-1]["content"] == "Text:\nWIN a free prize now"
