@@ -55,3 +55,14 @@ def _unplain(value: Any) -> Any:
         if "$date" in value:
             return dt.date.fromisoformat(value["$date"])
     return value
+
+
+def shown_key(value: Any) -> str:
+    """An item key as the person wrote it in an error message: ``2383``, ``'m1'``, ``('a', 1)``, never
+    ``np.int64(2383)`` (NumPy 2 writes its scalars that way; a key taken from ``df.index`` is one)."""
+    if isinstance(value, tuple):
+        inner = ", ".join(shown_key(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)

@@ -49,3 +49,17 @@ def test_undoing_a_revision_leaves_the_item_answered_and_it_can_be_revised_again
     assert labeler.position == 0 and df.loc[0, "label"] == "ham"
     again = labeler.label("spam")
     assert again.action == "revised" and again.previous_label == "ham"
+
+
+def test_errors_name_keys_as_the_user_wrote_them(store_path):
+    import numpy as np
+
+    df = pd.DataFrame({"text": ["a", "b"]}, index=pd.Index([2383, 2384]))
+    labeler = lw.Labeler(df, labels=["ham", "spam"], store=store_path)
+    with pytest.raises(InputError) as info:
+        labeler.relabel(df.index[0], "spam")  # an np.int64 from the index
+    assert "item 2383 has no decision" in str(info.value) and "np.int64" not in str(info.value)
+    with pytest.raises(InputError, match=r"^9 is not an item"):
+        labeler.relabel(np.int64(9), "spam")
+    with pytest.raises(InputError, match=r"^\('a', 1\) is not an item"):
+        labeler.relabel(("a", np.int64(1)), "spam")

@@ -24,7 +24,7 @@ import pandas as pd
 
 from labelwidgets.decision import REVISED, UNDO, Decision, text_hash, text_hashes, utc_now
 from labelwidgets.errors import ClosedError, InputError, LabelwidgetsError, user_stacklevel
-from labelwidgets.keys import decode_key, encode_key
+from labelwidgets.keys import decode_key, encode_key, shown_key
 from labelwidgets.labels import LabelSet
 from labelwidgets.missing import is_missing
 from labelwidgets.session.fold import RESTORE_FIELDS, EventFold, FrameDecisions
@@ -708,7 +708,7 @@ class LabelingSession:
                     else " it has not been decided yet"
                 )
                 raise InputError(
-                    f"item {key!r} has no decision to revise:{why}. Label it instead: "
+                    f"item {shown_key(key)} has no decision to revise:{why}. Label it instead: "
                     f"labeler.goto({self.rank_of(row)}), then labeler.label({self.kind.value(label, self.labels)!r})."
                 )
             event, new = self._revise_row(row, label, note, client_id, client_seq)
@@ -889,7 +889,7 @@ class LabelingSession:
             location = None
         if not isinstance(location, (int, np.integer)):
             where = "index" if self.key_column is None else f"key column {self.key_column!r}"
-            raise InputError(f"{key!r} is not an item of this labeler: no row has that value in the {where}.")
+            raise InputError(f"{shown_key(key)} is not an item of this labeler: no row has that value in the {where}.")
         return int(location)
 
     def _action_for(self, intent: str, label: str | None, suggestion: Suggestion | None, visible: bool) -> str:
