@@ -26,6 +26,11 @@ class AnswerKind(Protocol):
         """A person's answer as stored text; `InputError` saying what to pass when ``value`` is not one."""
         ...
 
+    def from_cell(self, value: object, labels: LabelSet) -> str:
+        """A cell of a column of answers the user gave (known labels, gold) as stored text, strictly: exact names
+        (several labels: a list, or a JSON list as text); `InputError` otherwise."""
+        ...
+
     def suggested(self, value: object, labels: LabelSet) -> tuple[str | None, str | None]:
         """A suggester's answer as (stored text, None), forgiving near misses of each label name, or
         (None, why) when it is not an answer over ``labels`` (never a guess)."""

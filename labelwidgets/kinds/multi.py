@@ -47,6 +47,14 @@ class MultiLabel:
             raise InputError(f"the answer names {repeated} more than once; give each label once.")
         return encode_set(names)
 
+    def from_cell(self, value: object, labels: LabelSet) -> str:
+        if isinstance(value, str) and value.strip().startswith("["):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise InputError(f"{value!r} is not a JSON list of labels.") from None
+        return self.answer(value, labels)
+
     def suggested(self, value: object, labels: LabelSet) -> tuple[str | None, str | None]:
         names = _as_list(value)
         if names is None and isinstance(value, str):

@@ -27,6 +27,9 @@ class SingleLabel:
             raise InputError(f"{value!r} is not one of the labels {labels.names}.")
         return value
 
+    def from_cell(self, value: object, labels: LabelSet) -> str:
+        return self.answer(value, labels)
+
     def suggested(self, value: object, labels: LabelSet) -> tuple[str | None, str | None]:
         if not isinstance(value, str):
             return (
