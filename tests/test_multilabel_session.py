@@ -201,3 +201,40 @@ def test_the_event_log_shows_sets_as_lists(store_path):
     assert log["label"].tolist() == [["urgent", "outage"], []]
     assert log["previous_label"].iloc[1] == ["urgent", "outage"]
     assert log["label"].iloc[0] is not log["label"].iloc[1]
+
+
+class Recording:
+    """A suggester that learns: records every example it is taught, suggests nothing useful."""
+
+    name = "recording"
+
+    def __init__(self, label_column: str | None = None) -> None:
+        self.label_column = label_column
+        self.taught: list[tuple[str, str | None]] = []
+
+    def learn(self, examples) -> None:
+        self.taught.extend((e.key, e.label) for e in examples)
+
+    def suggest(self, items, labels):
+        return [lw.Suggestion(label=[]) for _ in items]
+
+
+def test_a_learner_is_taught_sets_from_known_lists_restored_answers_and_each_change(store_path):
+    df = frame(4)
+    df["expert"] = [["outage"], None, '["billing", "urgent"]', None]
+    first = lw.Labeler(df.copy(), labels=LABELS, kind="multi", store=store_path, annotator="ana")
+    first.goto(1)
+    first.label(["urgent"])
+    first.close()
+    learner = Recording(label_column="expert")
+    labeler = lw.Labeler(df, labels=LABELS, kind="multi", store=store_path, annotator="ana", suggester=learner)
+    assert sorted(learner.taught) == [('"t0"', '["outage"]'), ('"t1"', '["urgent"]'), ('"t2"', '["billing","urgent"]')]
+    learner.taught.clear()
+    labeler.goto(3)
+    labeler.label([])
+    labeler.undo()
+    assert learner.taught == [('"t3"', "[]"), ('"t3"', None)]
+    labeler.close()
+    df["expert"] = [["outage", "refund"], None, None, None]
+    with pytest.raises(InputError, match=r"not labels: \[\"\['outage', 'refund'\]\"\]"):
+        lw.Labeler(df, labels=LABELS, kind="multi", store=store_path, suggester=Recording(label_column="expert"))

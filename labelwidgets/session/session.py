@@ -31,9 +31,10 @@ from labelwidgets.session.fold import RESTORE_FIELDS, EventFold, FrameDecisions
 from labelwidgets.session.ordering import make_order
 from labelwidgets.session.results import ResultColumns
 from labelwidgets.store import Store, open_store
-from labelwidgets.suggesters.base import Example, Item, LearnsFromLabels, Suggester, Suggestion, Updates
+from labelwidgets.suggesters.base import Item, LearnsFromLabels, Suggester, Suggestion, Updates
 from labelwidgets.suggesters.check import check_suggester
 from labelwidgets.suggesters.column import FromColumn
+from labelwidgets.suggesters.feed import LearnerFeed, known_label_column
 from labelwidgets.suggesters.prefetch import SuggestionPrefetcher
 from labelwidgets.teaching.answer_key import FEEDBACK_MODES, AnswerKey
 
@@ -155,7 +156,7 @@ class LabelingSession:
             "order_digest": None if self.order is None else hashlib.sha256(self.order.tobytes()).hexdigest()[:16],
         }
         self._results = ResultColumns.plan(df, columns, inputs, self.labels)
-        known = _known_label_column(suggester, df, self.labels)
+        known = known_label_column(suggester, df, self.labels)
         # Suggesters see the item's inputs, never the answers the labeler writes next to them (nor the known labels
         # a learner is taught from: it is told them through `learn`, which keeps an item's own label out).
         if isinstance(hide, str):
@@ -175,7 +176,6 @@ class LabelingSession:
         self._hidden_fields = (
             frozenset(self._results.written) | ({known} if known else set()) | set(hide) | ({gold} if gold else set())
         )
-        self._known_labels = known
         # Everything that can fail on bad input has been checked; only now touch the store and the DataFrame.
         self._owns_store = store is None or isinstance(store, (str, os.PathLike))
         self.store = open_store(store)
@@ -208,7 +208,6 @@ class LabelingSession:
         self._totals_lock = threading.Lock()
         self._suggestion_totals = {"cost": 0.0, "input_tokens": 0, "output_tokens": 0, "count": 0, "invalid": 0}
         self.suggester = suggester
-        self._suggester_listeners: list[Callable[[], None]] = []
         self._restore(replace_results)
         self._reveal_version = 0  # goes up when every answer is revealed at once (feedback="end")
         self.same_id_warning: str | None = None
@@ -216,8 +215,10 @@ class LabelingSession:
         if self.answer_key is not None:
             self._replay_answers()
         self._register()
-        if isinstance(suggester, LearnsFromLabels):
-            self._teach_start(suggester)
+        # A suggester that learns is taught by a collaborator that follows this session's changes.
+        self.learner_feed = LearnerFeed(self, suggester, known) if isinstance(suggester, LearnsFromLabels) else None
+        if self.learner_feed is not None:
+            self.learner_feed.start()
         self.prefetcher: SuggestionPrefetcher | None = None
         if suggester is not None:
             self.prefetcher = SuggestionPrefetcher(
@@ -246,8 +247,8 @@ class LabelingSession:
         first = self.first_undecided()
         self.cursor = first if first is not None else 0
         self._shown_at = time.monotonic()
-        if isinstance(suggester, Updates):
-            suggester.on_update(self._suggester_updated)
+        if isinstance(suggester, Updates) and self.learner_feed is None:
+            suggester.on_update(self.refresh_suggestions_ahead)
         self._prefetch_around(self.cursor)
 
     # ----- positions -----------------------------------------------------------------
@@ -1108,7 +1109,7 @@ class LabelingSession:
         if self.prefetcher is not None:
             self.prefetcher.request((self.row_at(r) for r in ranks), follow=True)
 
-    # ----- a suggester that learns from the person ---------------------------------------
+    # ----- a suggester that learns from the person (see suggesters/feed.py) ----------------
     @property
     def suggester_status(self) -> str | None:
         """What a suggester that learns says about itself ("learned from 12 labels"); None for the others."""
@@ -1117,56 +1118,19 @@ class LabelingSession:
 
     def on_suggester_update(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` (from the suggester's thread) when the suggester has learned: its status changed."""
-        self._suggester_listeners.append(callback)
+        if self.learner_feed is not None:
+            self.learner_feed.on_update(callback)
 
-    def _example(self, row: int, label: str | None) -> Example:
-        return Example(key=self.key_at(row), text=self.text_at(row) or "", label=label)
-
-    def _teach_start(self, suggester: LearnsFromLabels) -> None:
-        """Teach the labels known now: the known-label column, then the decisions restored (a person's wins)."""
-        examples: list[Example] = []
-        if self._known_labels is not None:
-            known = self.df[self._known_labels]
-            for row in np.flatnonzero(known.notna().to_numpy(dtype=bool)).tolist():
-                examples.append(self._example(row, self.labels.require(str(known.iat[row]))))
-        labels = self.df[self._results.names["label"]]
-        for row in np.flatnonzero(labels.notna().to_numpy(dtype=bool)).tolist():
-            examples.append(self._example(row, str(labels.iat[row])))
-        try:
-            suggester.learn(examples)
-        except Exception as exc:
-            self.report_error(f"the suggester could not learn the labels so far: {type(exc).__name__}: {exc}")
-        self._change_listeners.append(self._teach)
-
-    def _teach(self, event: Decision, before: Decision | None, after: Decision | None) -> None:
-        # Inside the session's lock, in decision order: the learner sees changes in the order they happened.
-        row = self.row_of_key(event.item_key)
-        if row is None or not isinstance(self.suggester, LearnsFromLabels):
+    def refresh_suggestions_ahead(self) -> None:
+        """Ask again for the suggestions of the undecided items ahead of the cursor (the suggester changed)."""
+        prefetcher = getattr(self, "prefetcher", None)  # a learner may update before this session is fully made
+        if self._closed or prefetcher is None or self.prefetch_count <= 0 or not hasattr(self, "cursor"):
             return
-        label = after.label if after is not None and after.action not in ("skipped", "rejected") else None
-        if label is None and self._known_labels is not None and not is_missing(self.df[self._known_labels].iat[row]):
-            label = str(self.df[self._known_labels].iat[row])  # undone: back to what was known before
-        try:
-            self.suggester.learn([self._example(row, label)])
-        except Exception as exc:
-            self.report_error(f"the suggester could not learn from a decision: {type(exc).__name__}: {exc}")
-
-    def _suggester_updated(self) -> None:
-        """The suggester learned (called from its thread): ask again for the undecided items ahead of the cursor."""
-        if self._closed:
-            return
-        if self.prefetcher is not None and self.prefetch_count > 0:
-            # Read without the session's lock: a learner may call this while a decision (holding the lock) waits
-            # to teach it; a cursor that moves meanwhile only means one more refresh at the next update.
-            cursor = self.cursor
-            ranks = [cursor, *self.upcoming(cursor, self.prefetch_count)]
-            rows = [self.row_at(r) for r in ranks if not self.is_decided(r)]
-            self.prefetcher.refresh(rows)
-        for callback in list(self._suggester_listeners):
-            try:
-                callback()
-            except Exception:
-                log.exception("an on_suggester_update callback failed")
+        # Read without the session's lock: a learner may call this while a decision (holding the lock) waits
+        # to teach it; a cursor that moves meanwhile only means one more refresh at the next update.
+        cursor = self.cursor
+        ranks = [cursor, *self.upcoming(cursor, self.prefetch_count)]
+        prefetcher.refresh([self.row_at(r) for r in ranks if not self.is_decided(r)])
 
     def _suggestion_ready(self, row: int, suggestion: Suggestion) -> None:
         with self._totals_lock:
@@ -1243,7 +1207,8 @@ class LabelingSession:
         self._listeners.clear()
         self._change_listeners.clear()
         self._suggestion_listeners.clear()
-        self._suggester_listeners.clear()
+        if self.learner_feed is not None:
+            self.learner_feed.close()
         self._availability_listeners.clear()
         self._error_listeners.clear()
         self._close_listeners.clear()
@@ -1331,25 +1296,3 @@ def _default_annotator() -> str:
         return getpass.getuser()
     except Exception:  # no user database in some containers
         return "annotator"
-
-
-def _known_label_column(suggester: Suggester | None, df: pd.DataFrame, labels: LabelSet) -> str | None:
-    """The column of labels known before the session that a learning suggester names (``label_column=``), checked."""
-    column = getattr(suggester, "label_column", None) if isinstance(suggester, LearnsFromLabels) else None
-    if column is None or isinstance(suggester, FromColumn):
-        return None
-    if column not in df.columns:
-        raise InputError(
-            f"the suggester learns from the column {column!r} (label_column=), which the DataFrame does not have; "
-            f"its columns are {list(map(str, df.columns))[:20]}."
-        )
-    values = df[column]
-    present = values[values.notna()].astype(str)
-    unknown = sorted(set(present) - set(labels.names))
-    if unknown:
-        raise InputError(
-            f"the column {column!r} (label_column=) holds values that are not labels: {unknown[:5]}"
-            f"{' …' if len(unknown) > 5 else ''}; the labels are {list(labels.names)}. Map them to labels, or set "
-            "those cells to missing (None) so the learner skips them."
-        )
-    return str(column)
