@@ -600,7 +600,10 @@ class LabelingSession:
                     f"relabel(key, ...) (or goto(position) first, then label(...)); it is recorded as a revision "
                     f"that keeps the answer it replaced."
                 )
-            if not decided and self._queue is not None and not self.reserve([rank]):
+            # From Python, an item the team's queue does not give this annotator is refused. A browser view's key
+            # press is kept: the person answered an item they were shown, whose claim another kernel won meanwhile
+            # (at worst one label beyond overlap, as a race between two claims can give).
+            if not decided and client_id is None and self._queue is not None and not self.reserve([rank]):
                 raise InputError(
                     f"item {self.rank_of(row) + 1} is not yours to label: enough of your team have labeled it or "
                     f"are labeling it now (overlap). Label the items your queue shows you"
