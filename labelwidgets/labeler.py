@@ -10,11 +10,13 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.decision import Decision
-from labelwidgets.errors import public
+from labelwidgets.errors import InputError, public
 from labelwidgets.keys import decode_key
+from labelwidgets.labels import LabelSet
 from labelwidgets.session.session import LabelingSession
 from labelwidgets.store import Store
 from labelwidgets.suggesters.base import Suggester, Suggestion
+from labelwidgets.teaching.lesson import Lesson, check_feedback_without_gold
 from labelwidgets.warm_up import in_kernel
 from labelwidgets.widgets.display import mimebundle_with_text
 
@@ -107,6 +109,8 @@ class Labeler:
         feedback: str | None = "after",
     ):
         kernel = in_kernel()
+        #: Teaching mode's side of this Labeler (gold=): the answer key, feedback and score; None without gold=.
+        self.lesson = _lesson(df, gold, labels, kind, feedback, show)
         self.session = LabelingSession(
             df,
             text=text,
@@ -128,8 +132,7 @@ class Labeler:
             suggestion_timeout=suggestion_timeout,
             replace_results=replace_results,
             hide=hide,
-            gold=gold,
-            feedback=feedback,
+            gate=self.lesson,
             defer_blank_copies=kernel,
         )
         self._widget: Any = None
@@ -144,7 +147,7 @@ class Labeler:
         if self._widget is None:
             from labelwidgets.widgets.labeler import LabelerWidget
 
-            self._widget = LabelerWidget(self.session)
+            self._widget = LabelerWidget(self.session, lesson=self.lesson)
         return self._widget
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -189,7 +192,9 @@ class Labeler:
     @public
     def report(self) -> Any:
         """Your answers against the gold labels (``gold=``): accuracy, Cohen's kappa and the confusion matrix."""
-        return self.session.report()
+        if self.lesson is None:
+            raise InputError("report() compares your answers with gold labels: make the Labeler with gold='column'.")
+        return self.lesson.report()
 
     @public
     def skip(self) -> Decision:
@@ -302,3 +307,16 @@ class Labeler:
         self.session.close()
         if self._widget is not None:
             self._widget.close()  # idempotent: a closed widget has no comm left to close
+
+
+def _lesson(
+    df: Any, gold: str | None, labels: Any, kind: str, feedback: str | None, show: Sequence[str] | str
+) -> Lesson | None:
+    """Teaching mode's answer key, checked before the session touches the store or the DataFrame."""
+    if gold is None:
+        check_feedback_without_gold(feedback)
+        return None
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}.")
+    shown = [show] if isinstance(show, str) else list(show)
+    return Lesson(df, gold, LabelSet.parse(labels, kind), feedback, shown)

@@ -294,5 +294,5 @@ def test_a_restarted_kernel_is_not_someone_else(tmp_path: Path) -> None:
         warnings.simplefilter("error")
         again = lw.Labeler(frame(), labels=LABELS, gold="expert", store=store, annotator="sam")
         again.label("wug")
-    assert again.session.same_id_warning is None
+    assert again.lesson is not None and again.lesson.same_id_warning is None
     again.close()

@@ -17,7 +17,7 @@ import uuid
 import warnings
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ from labelwidgets.labels import LabelSet
 from labelwidgets.missing import is_missing
 from labelwidgets.session.fold import RESTORE_FIELDS, EventFold, FrameDecisions
 from labelwidgets.session.ordering import make_order
+from labelwidgets.session.parts import AnswerGate, Queue
 from labelwidgets.session.results import ResultColumns
 from labelwidgets.store import Store, open_store
 from labelwidgets.suggesters.base import Item, LearnsFromLabels, Suggester, Suggestion, Updates
@@ -36,7 +37,6 @@ from labelwidgets.suggesters.check import check_suggester
 from labelwidgets.suggesters.column import FromColumn
 from labelwidgets.suggesters.feed import LearnerFeed, known_label_column
 from labelwidgets.suggesters.prefetch import SuggestionPrefetcher
-from labelwidgets.teaching.answer_key import FEEDBACK_MODES, AnswerKey
 
 log = logging.getLogger("labelwidgets")
 
@@ -50,14 +50,6 @@ _SCAN_CHUNK = 4096
 _registry_lock = threading.Lock()
 _live_by_frame: dict[int, weakref.ref[LabelingSession]] = {}
 _live_by_store: dict[tuple[str, str], weakref.ref[LabelingSession]] = {}
-
-
-class Queue(Protocol):
-    """Who labels what, when several annotators share a store (`lw.Team`)."""
-
-    def reserve(self, rows: Sequence[int]) -> Iterable[int]:
-        """The rows of ``rows`` this annotator may be shown now (claimed for them); the rest are taken."""
-        ...
 
 
 class LabelingSession:
@@ -91,8 +83,7 @@ class LabelingSession:
         suggestion_timeout: float = 60.0,
         replace_results: bool = False,
         hide: Sequence[str] = (),
-        gold: str | None = None,
-        feedback: str | None = "after",
+        gate: AnswerGate | None = None,
         defer_blank_copies: bool = False,
     ):
         self._closed = False
@@ -161,20 +152,13 @@ class LabelingSession:
         # a learner is taught from: it is told them through `learn`, which keeps an item's own label out).
         if isinstance(hide, str):
             raise InputError(f"hide= takes a list of column names, not the string {hide!r}: hide=[{hide!r}].")
-        self.answer_key: AnswerKey | None = None
-        if gold is not None:
-            self.answer_key = AnswerKey(df, gold, self.labels, feedback)
-            if gold in self.show:
-                raise InputError(
-                    f"show= includes the gold column {gold!r}: it would show the answer before the student commits. "
-                    "Leave it out of show=."
-                )
-        elif feedback not in FEEDBACK_MODES:
-            raise InputError(f"feedback={feedback!r}: use 'after', 'end' or None (with gold=).")
-        elif feedback == "end":
-            raise InputError("feedback='end' needs gold=, the column of correct labels to reveal at the end.")
+        #: What shows the person something once they answer an item (teaching mode's answer key), if anything.
+        self.gate = gate
         self._hidden_fields = (
-            frozenset(self._results.written) | ({known} if known else set()) | set(hide) | ({gold} if gold else set())
+            frozenset(self._results.written)
+            | ({known} if known else set())
+            | set(hide)
+            | (gate.hidden_columns if gate is not None else frozenset())
         )
         # Everything that can fail on bad input has been checked; only now touch the store and the DataFrame.
         self._owns_store = store is None or isinstance(store, (str, os.PathLike))
@@ -209,11 +193,8 @@ class LabelingSession:
         self._suggestion_totals = {"cost": 0.0, "input_tokens": 0, "output_tokens": 0, "count": 0, "invalid": 0}
         self.suggester = suggester
         self._restore(replace_results)
-        self._reveal_version = 0  # goes up when every answer is revealed at once (feedback="end")
-        self.same_id_warning: str | None = None
-        self._seen_id = 0
-        if self.answer_key is not None:
-            self._replay_answers()
+        if gate is not None:
+            gate.attach(self)
         self._register()
         # A suggester that learns is taught by a collaborator that follows this session's changes.
         self.learner_feed = LearnerFeed(self, suggester, known) if isinstance(suggester, LearnsFromLabels) else None
@@ -237,11 +218,7 @@ class LabelingSession:
                 "items": self.n,
                 "suggester": getattr(suggester, "name", None),
                 **self.order_info,
-                **(
-                    {"teaching": {"gold": gold, "feedback": self.answer_key.feedback}}
-                    if self.answer_key is not None
-                    else {}
-                ),
+                **(gate.session_info() if gate is not None else {}),
             }
         )
         first = self.first_undecided()
@@ -396,116 +373,19 @@ class LabelingSession:
         digest = hashlib.sha256(f"{self.seed}:{self.key_at(row)}".encode()).digest()
         return int.from_bytes(digest[:8], "big") / 2**64 < self.blind
 
-    # ----- teaching (gold=) ----------------------------------------------------------------
+    # ----- what a person has been shown (an `AnswerGate`: teaching mode) -------------------
     @property
     def finished(self) -> bool:
         """Every item has a decision."""
         return len(self._fold) >= self.n
 
-    @property
-    def reveal_version(self) -> int:
-        return self._reveal_version
+    def decided_row(self, row: int) -> bool:
+        """Whether the item in DataFrame row ``row`` has a decision in force."""
+        return bool(self._decided[row])
 
     def revealed(self, row: int) -> bool:
-        """Whether the gold label of ``row`` may be shown to the student now (never before their answer on it)."""
-        key = self.answer_key
-        return key is not None and key.revealed(row, bool(self._decided[row]), self.finished)
-
-    def feedback_at(self, row: int) -> dict[str, Any] | None:
-        """What the student sees about ``row`` from the answer key: None until its answer may be shown.
-
-        A practice item (no gold label) says only that it is one.
-        """
-        key = self.answer_key
-        if key is None:
-            return None
-        if key.practice[row]:
-            return {"practice": True}
-        if not self.revealed(row):
-            return None
-        gold = key.gold_at(row)
-        answer = key.answer_at(row)
-        decision = self.decision_at(row)
-        suggestion = self.suggestion_at(row)
-        model = decision.suggestion if decision is not None and decision.suggestion else None
-        if model is None and suggestion is not None and suggestion.valid:
-            model = suggestion.label
-        hidden = self.is_blind(row) or (decision is not None and decision.suggestion_visible is False)
-        return {
-            "practice": False,
-            "gold": gold,
-            "answer": answer,
-            "final": None if decision is None else decision.label,
-            "correct": answer == gold,
-            "guideline": self.labels.description_map().get(gold or "", ""),
-            "model": model,
-            "model_hidden": bool(hidden and model is not None),
-        }
-
-    def score_json(self) -> dict[str, Any] | None:
-        """The student's running score for the widget (only once answers are shown: none with feedback=None)."""
-        key = self.answer_key
-        if key is None or not key.shows_score(self.finished):
-            return None
-        return {**key.score_json(), "feedback": key.feedback}
-
-    def report(self) -> Any:
-        key = self.answer_key
-        if key is None:
-            raise InputError("report() compares your answers with gold labels: make the Labeler with gold='column'.")
-        if key.feedback is None:
-            raise InputError(
-                "this Labeler keeps the answers hidden (feedback=None): your teacher sees the results. "
-                "Use feedback='after' or 'end' to see your own score."
-            )
-        if key.feedback == "end" and not self.finished:
-            left = self.n - len(self._fold)
-            raise InputError(
-                f"your score is shown when every item is decided (feedback='end'): "
-                f"{left} item{'s' if left != 1 else ''} left."
-            )
-        return key.report(self.annotator)
-
-    def _replay_answers(self) -> None:
-        key = self.answer_key
-        assert key is not None
-        events = self.store.events(self.annotator)
-        pairs = []
-        for event in events:
-            row = self.row_of_key(event.item_key)
-            if row is not None:
-                pairs.append((row, event))
-        key.replay(pairs)
-        self._check_same_id(first=True)
-
-    def _check_same_id(self, *, first: bool = False) -> None:
-        """Warn when someone else is answering under this student id on this store at the same time.
-
-        Their answers would mix with this student's (one id, one score). Seen from both sides: each notebook finds
-        the other's events, made under another session, since it last looked.
-        """
-        if self.same_id_warning is not None:
-            return
-        try:
-            if first:
-                # A student's own earlier session (before a kernel restart) is not someone else: only what is
-                # answered from now on, under another session, counts.
-                self._seen_id = self.store.latest_id()
-                return
-            recent = self.store.events_frame(self.annotator, columns=("session_id",), after_id=self._seen_id)
-        except Exception:  # a warning is not worth failing a decision for
-            log.debug("could not look for another session under %r", self.annotator, exc_info=True)
-            return
-        if len(recent):
-            self._seen_id = max(self._seen_id, int(recent["id"].max()))
-            others = recent[recent["session_id"] != self.session_id]
-            if len(others):
-                self.same_id_warning = (
-                    f"Someone else is answering as {self.annotator!r} on this store right now (another notebook). "
-                    "Answers under one id are scored together: each student needs their own annotator= id."
-                )
-                warnings.warn(self.same_id_warning, UserWarning, stacklevel=user_stacklevel())
-                self.report_error(self.same_id_warning)
+        """Whether the person has been shown something about ``row`` that their answer may not be undone after."""
+        return self.gate is not None and self.gate.revealed(row)
 
     def suggestion_status(self, row: int) -> str:
         return "none" if self.prefetcher is None else self.prefetcher.status(row)
@@ -677,8 +557,6 @@ class LabelingSession:
                     self._placed = False
         if changed:
             self._notify(event)
-        if self.answer_key is not None:
-            self._check_same_id()
         return event
 
     def relabel(
@@ -830,13 +708,8 @@ class LabelingSession:
         except Exception:
             log.exception("could not save a %s decision to %s", event.action, self.store.description)
             raise
-        finished_before = self.finished
         before, after = self._fold.apply(event)
         self._decided[row] = after is not None
-        if self.answer_key is not None:
-            self.answer_key.apply(row, event)
-            if self.finished != finished_before and self.answer_key.feedback == "end":
-                self._reveal_version += 1
         self._results.write(row, after)
         if event.client_id is not None and event.client_seq is not None:
             self._by_client[(event.client_id, event.client_seq)] = event
@@ -1006,7 +879,7 @@ class LabelingSession:
             return
         by_annotator = getattr(self.store, "decisions_by_annotator", None)
         others = {a: n for a, n in (by_annotator() if callable(by_annotator) else {}).items() if a != self.annotator}
-        if others and self.answer_key is None:  # a class store holds every student's answers: nothing to warn of
+        if others and not (self.gate is not None and self.gate.shares_store):  # e.g. a class store: expected
             shown = ", ".join(f"{n} by {a!r}" for a, n in sorted(others.items(), key=lambda x: -x[1])[:4])
             first = max(others, key=lambda a: others[a])
             warnings.warn(

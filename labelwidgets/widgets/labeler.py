@@ -38,6 +38,7 @@ from labelwidgets.keymap import keymap_json
 from labelwidgets.labels import LabelSet
 from labelwidgets.session.session import LabelingSession
 from labelwidgets.suggesters.base import Suggestion
+from labelwidgets.teaching.lesson import Lesson
 from labelwidgets.widgets.assets import module_source
 from labelwidgets.widgets.display import asset
 
@@ -130,8 +131,9 @@ class LabelerWidget(anywidget.AnyWidget):
     # `version` equals the status' (no decision since), and asks for a fresh window either way.
     window = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, session: LabelingSession, **kwargs: Any):
+    def __init__(self, session: LabelingSession, lesson: Lesson | None = None, **kwargs: Any):
         self._session = session
+        self._lesson = lesson
         self._version = 0  # decisions and undos seen; the status carries it
         self._item_errors: set[str] = set()  # errors about one item's suggestion, shown with that item
         self._on_kernel = OnKernelThread()
@@ -158,7 +160,7 @@ class LabelerWidget(anywidget.AnyWidget):
                 "preview_chars": PREVIEW_CHARS,
                 "window_ahead": WINDOW_AHEAD,
                 # the feedback mode only: the gold labels stay in Python until each answer is in
-                "teaching": None if session.answer_key is None else {"feedback": session.answer_key.feedback},
+                "teaching": None if lesson is None else {"feedback": lesson.feedback},
             },
             status=self._status(),
             window=window,
@@ -364,7 +366,7 @@ class LabelerWidget(anywidget.AnyWidget):
             if session.is_blind(row)
             else _suggestion_json(session.suggestion_at(row), session.labels),
             # None until the student's answer on this item is in (and feedback allows): see LabelingSession.revealed
-            "feedback": session.feedback_at(row),
+            "feedback": None if self._lesson is None else self._lesson.feedback_at(row),
         }
 
     def _on_decision(self, event: Decision) -> None:
@@ -459,8 +461,8 @@ class LabelerWidget(anywidget.AnyWidget):
             "closed": self._closed,
             "suggester_status": session.suggester_status,
             "team_status": session.queue_status,
-            "score": session.score_json(),
-            "reveal": session.reveal_version,
+            "score": None if self._lesson is None else self._lesson.score_json(),
+            "reveal": 0 if self._lesson is None else self._lesson.reveal_version,
         }
 
 
