@@ -15,7 +15,6 @@ import threading
 import time
 import uuid
 import warnings
-import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -27,6 +26,7 @@ from labelwidgets.errors import ClosedError, InputError, LabelwidgetsError, user
 from labelwidgets.keys import decode_key, encode_key, shown_key
 from labelwidgets.labels import LabelSet
 from labelwidgets.missing import is_missing
+from labelwidgets.session import registry
 from labelwidgets.session.fold import RESTORE_FIELDS, EventFold, FrameDecisions
 from labelwidgets.session.ordering import make_order
 from labelwidgets.session.parts import AnswerGate, Queue
@@ -43,13 +43,6 @@ log = logging.getLogger("labelwidgets")
 #: What a caller may ask for; the session turns "label" into labeled/accepted/corrected.
 INTENTS = ("label", "accept", "correct", "reject", "skip")
 _SCAN_CHUNK = 4096
-
-
-# The one live session per DataFrame, and per (store, annotator), in this kernel. Weak, so that a Labeler
-# nobody holds any more is not kept alive by being registered.
-_registry_lock = threading.Lock()
-_live_by_frame: dict[int, weakref.ref[LabelingSession]] = {}
-_live_by_store: dict[tuple[str, str], weakref.ref[LabelingSession]] = {}
 
 
 class LabelingSession:
@@ -164,7 +157,7 @@ class LabelingSession:
         self._owns_store = store is None or isinstance(store, (str, os.PathLike))
         self.store = open_store(store)
         self.store.check_labels(self.labels.names, kind=self.kind.name)
-        self._store_id = _store_identity(self.store)
+        self._store_id = registry.store_identity(self.store)
         self._take_over()
         self._rank_of_row: np.ndarray | None = None
         if self.order is not None:
@@ -1064,12 +1057,7 @@ class LabelingSession:
             self._close_reason = reason
         if self.prefetcher is not None:
             self.prefetcher.close()
-        with _registry_lock:
-            if _alive_or_none(_live_by_frame.get(id(self.df))) is self:
-                del _live_by_frame[id(self.df)]
-            store_key = (self._store_id, self.annotator)
-            if _alive_or_none(_live_by_store.get(store_key)) is self:
-                del _live_by_store[store_key]
+        registry.unregister(self, self.df, self._store_id, self.annotator)
         if self._owns_store:
             try:
                 self.store.close()
@@ -1099,9 +1087,7 @@ class LabelingSession:
 
     def _take_over(self) -> None:
         """Close the live session on the same DataFrame (with a warning) and on the same store and annotator."""
-        with _registry_lock:
-            by_frame = _alive(_live_by_frame.get(id(self.df)))
-            by_store = _alive(_live_by_store.get((self._store_id, self.annotator)))
+        by_frame, by_store = registry.live_on(self.df, self._store_id, self.annotator)
         if by_frame is not None:
             warnings.warn(
                 "another Labeler was live on this DataFrame; it has been closed, so that only one labeler writes "
@@ -1113,31 +1099,7 @@ class LabelingSession:
             by_store.close(f"a newer Labeler was created on the same store for annotator {self.annotator!r}")
 
     def _register(self) -> None:
-        with _registry_lock:
-            _live_by_frame[id(self.df)] = weakref.ref(self)
-            _live_by_store[(self._store_id, self.annotator)] = weakref.ref(self)
-
-
-def _alive_or_none(ref: weakref.ref[LabelingSession] | None) -> LabelingSession | None:
-    return None if ref is None else ref()
-
-
-def _alive(ref: weakref.ref[LabelingSession] | None) -> LabelingSession | None:
-    session = _alive_or_none(ref)
-    return None if session is None or session.closed else session
-
-
-def _store_identity(store: Store) -> str:
-    """Which store this is, so that two Labelers on one file or database are known to be on the same store."""
-    url = getattr(store, "url", None)
-    if isinstance(url, str):
-        try:
-            import sqlalchemy as sa
-
-            return "url:" + sa.engine.make_url(url).render_as_string(hide_password=False)
-        except Exception:
-            return "url:" + url
-    return f"object:{id(store)}"
+        registry.register(self, self.df, self._store_id, self.annotator)
 
 
 def _as_text(value: object) -> str | None:
