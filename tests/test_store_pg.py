@@ -222,7 +222,9 @@ def test_a_version_2_file_from_the_previous_schema_code_opens(tmp_path):
     assert [e.label for e in store.events()] == ["a"]
     assert store.try_claim('"k"', "bob", overlap=2, ttl=60)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT value FROM lw_meta WHERE key='schema_version'").fetchone() == ("3",)
+        assert conn.execute("SELECT value FROM lw_meta WHERE key='schema_version'").fetchone() == (str(SCHEMA_VERSION),)
+        # a store from before kinds were recorded held one label per item (schema 4 says so)
+        assert conn.execute("SELECT value FROM lw_meta WHERE key='kind'").fetchone() == ("single",)
 
 
 def test_a_store_newer_than_this_package_is_refused(any_store_url):

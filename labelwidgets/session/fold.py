@@ -1,12 +1,18 @@
 """The effective decision of each item, folded from the append-only event stream.
 
-The one definition of what a stream of decisions and undos means, used for live decisions, for restoring a
-store and by anything else that follows a session:
+The one definition of what a stream of decisions and undos means (which decisions are *in force*), used for
+live decisions, for restoring a store, for a team's decisions and claims, for a team member's queue and for a
+student's scored answers:
 
-* a decision (any action but ``undo``) becomes its item's effective decision;
-* an undo takes the event it names out of force, wherever it sits in that item's history; the item's effective
-  decision is then its latest event still in force (or none);
+* a decision (any action but ``undo``) becomes its item's effective decision for its annotator;
+* an undo takes the event it names out of force, wherever it sits in that item's history, if that event is of the
+  same item and annotator and came before it (an undo is never in force itself, so undoing an undo does nothing);
+  the item's effective decision is then its latest event still in force (or none);
 * the latest event still in force over all items is what the next undo reverts (`EventFold.latest`).
+
+Three forms of the one rule, checked against each other on random streams (tests/test_in_force.py): `in_force`
+over a whole frame of events (vectorised), `Histories` one event at a time (a team member's queue, the answer key),
+and `EventFold`, which folds a frame with `in_force` and then follows one annotator's session event by event.
 
 A store with hundreds of thousands of events is folded in one vectorised pass over `Store.events_frame`
 (`EventFold.from_frame`); `Decision` objects are made only for the events someone asks about. The frame may hold
@@ -55,8 +61,7 @@ class EventFold:
             self._keys.get_loc(self._keys[0])
         self._codes = codes
         actions = frame["action"].to_numpy(dtype=object)
-        is_undo = actions == UNDO
-        self._in_force = ~is_undo & ~_undone(frame, codes, is_undo)  # an event out of force never comes back
+        self._in_force = in_force(frame)  # an event out of force never comes back
         live = np.flatnonzero(self._in_force)
         # Each item's history: its events in force, in stream order, as a slice of `_history_rows`.
         counts = np.bincount(codes[live], minlength=len(uniques))
@@ -275,6 +280,64 @@ def decision_at(events: pd.DataFrame, row: int) -> Decision:
     """Row ``row`` (0-based) of an event frame as a `Decision`."""
     record: dict[str, Any] = {name: events[name].iat[row] for name in EVENT_FIELDS if name in events.columns}
     return Decision.from_record(record)
+
+
+def in_force(events: pd.DataFrame) -> np.ndarray:
+    """Which events of a stream (a frame in id order with ``item_key``, ``action``, ``id``, ``undoes`` and, when
+    several people share it, ``annotator``) are in force: the rule of this module, vectorised."""
+    n = len(events)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    items = events["item_key"].to_numpy(dtype=object)
+    if "annotator" in events.columns:
+        pairs = pd.MultiIndex.from_arrays([items, events["annotator"].to_numpy(dtype=object)])
+        codes = pd.factorize(pairs)[0]
+    else:
+        codes = pd.factorize(items)[0]
+    is_undo = events["action"].to_numpy(dtype=object) == UNDO
+    return ~is_undo & ~_undone(events, codes, is_undo)
+
+
+def latest_in_force(events: pd.DataFrame) -> pd.DataFrame:
+    """Each (item, annotator)'s decision in force: its latest event in force, one row each, in id order."""
+    kept = events[in_force(events)]
+    subset = ["item_key", "annotator"] if "annotator" in events.columns else ["item_key"]
+    return kept.drop_duplicates(subset, keep="last")
+
+
+class Histories:
+    """The rule of this module one event at a time, for many (item, annotator) pairs: each pair's events in force.
+
+    What a follower of a shared store keeps (a team member's queue polling for new events; the answer key
+    following a student): ``apply`` costs the same however many events came before.
+    """
+
+    def __init__(self) -> None:
+        self._stacks: dict[Any, list[tuple[int, Any]]] = {}
+        self._pair_of_id: dict[int, Any] = {}
+
+    def apply(self, event_id: int, pair: Any, action: str, undoes: int | None, value: Any = None) -> Any:
+        """Fold in one event of ``pair`` (any hashable: an item key, or (item key, annotator)); ``value`` is what
+        to keep of a decision. Returns the pair whose history changed, or None (an undo that reverts nothing)."""
+        if action == UNDO:
+            if undoes is None or self._pair_of_id.get(undoes) != pair:
+                return None  # it names nothing, or an event of another item or person: it reverts nothing
+            del self._pair_of_id[undoes]
+            stack = self._stacks[pair]
+            stack[:] = [entry for entry in stack if entry[0] != undoes]
+            return pair
+        self._stacks.setdefault(pair, []).append((event_id, value))
+        self._pair_of_id[event_id] = pair
+        return pair
+
+    def current(self, pair: Any) -> tuple[int, Any] | None:
+        """The (event id, value) of ``pair``'s decision in force, or None."""
+        stack = self._stacks.get(pair)
+        return stack[-1] if stack else None
+
+    def history(self, pair: Any) -> list[tuple[int, Any]]:
+        """``pair``'s events in force, oldest first."""
+        return list(self._stacks.get(pair, ()))
 
 
 def _undone(frame: pd.DataFrame, codes: np.ndarray, is_undo: np.ndarray) -> np.ndarray:

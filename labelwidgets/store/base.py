@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, NamedTuple, Protocol
 
-from labelwidgets.decision import UNDO, Decision
+from labelwidgets.decision import Decision
 
 SKIPPED = "skipped"
 
@@ -54,18 +54,21 @@ class ItemEvent(NamedTuple):
 
 
 def decisions_in_force(events: Iterable[ItemEvent]) -> dict[str, ItemEvent]:
-    """Each annotator's decision in force on one item, from that item's events.
+    """Each annotator's decision in force on one item, from that item's events (the rule of `session.fold`).
 
-    The same rule as a labeling session's fold: an ``undo`` cancels the event it names (an undo itself is never
-    in force, so undoing an undo changes nothing), and an annotator's latest event left is their decision.
-    Kept here, small, so a store can answer "who has decided this item" inside its own transaction.
+    Small on purpose: a store answers "who has decided this item" inside its own transaction.
     """
+    from labelwidgets.session.fold import Histories
+
+    histories = Histories()
     ordered = sorted(events, key=lambda e: e.id)
-    cancelled = {e.undoes for e in ordered if e.action == UNDO and e.undoes is not None}
-    latest: dict[str, ItemEvent] = {}
     for event in ordered:
-        if event.action != UNDO and event.id not in cancelled:
-            latest[event.annotator] = event
+        histories.apply(event.id, event.annotator, event.action, event.undoes, event)
+    latest: dict[str, ItemEvent] = {}
+    for annotator in dict.fromkeys(e.annotator for e in ordered):
+        current = histories.current(annotator)
+        if current is not None:
+            latest[annotator] = current[1]
     return latest
 
 

@@ -20,6 +20,7 @@ from labelwidgets.errors import InputError
 from labelwidgets.labels import LabelSet
 from labelwidgets.metrics.counts import CHANCE_SENTENCE, kappa_estimate, wilson_interval
 from labelwidgets.missing import is_missing
+from labelwidgets.session.fold import Histories
 
 #: When the gold label of an item reaches the student: after each commit, once every item is decided, or never.
 FEEDBACK_MODES = ("after", "end", None)
@@ -124,8 +125,8 @@ class AnswerKey:
         self.n_practice = int(missing.sum())
         k = len(names)
         self._confusion = np.zeros((k, k), dtype=np.int64)  # [gold, answer], scored items only
-        # per row: the non-revision events in force, oldest first, as (event id, label or None)
-        self._answers: dict[int, list[tuple[int, str | None]]] = {}
+        # per row: the answers in force (revisions left out), by the one rule of which events are in force
+        self._answers = Histories()
         self._revisions: dict[int, set[int]] = {}  # per row: ids of revision events in force
 
     # ----- what the student may see -----------------------------------------------------------------------
@@ -135,8 +136,8 @@ class AnswerKey:
 
     def answer_at(self, row: int) -> str | None:
         """The student's scored answer on ``row`` (None: no answer yet, or a skip or rejection)."""
-        stack = self._answers.get(row)
-        return stack[-1][1] if stack else None
+        current = self._answers.current(row)
+        return None if current is None else current[1]
 
     @property
     def revised(self) -> int:
@@ -163,24 +164,16 @@ class AnswerKey:
     def apply(self, row: int, event: Decision) -> None:
         if event.id is None:
             return
-        if event.action == UNDO:
-            target = event.undoes
-            revisions = self._revisions.get(row, set())
-            if target in revisions:
-                revisions.discard(target)
-                return
-            stack = self._answers.get(row, [])
-            for i in range(len(stack) - 1, -1, -1):
-                if stack[i][0] == target:
-                    self._replace(row, lambda at=i: stack.pop(at))
-                    break
-            return
+        revisions = self._revisions.setdefault(row, set())
         if event.action == REVISED:
-            self._revisions.setdefault(row, set()).add(event.id)
+            revisions.add(event.id)
+            return
+        if event.action == UNDO and event.undoes in revisions:
+            revisions.discard(event.undoes)
             return
         label = event.label if event.action in ANSWERS else None
         event_id = int(event.id)
-        self._replace(row, lambda: self._answers.setdefault(row, []).append((event_id, label)))
+        self._replace(row, lambda: self._answers.apply(event_id, row, event.action, event.undoes, label))
 
     def _replace(self, row: int, change: Any) -> None:
         old = self.answer_at(row)

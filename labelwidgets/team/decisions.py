@@ -1,7 +1,7 @@
 """A team's decisions in force, read from the shared store: one row per item and annotator.
 
-Every annotator's events are in one table. An ``undo`` event cancels the event it names; what is left, latest
-per item and annotator, is that person's decision in force, exactly as their own labeling session folds it.
+Every annotator's events are in one table; each person's decision in force on each item is what their own labeling
+session folds (`session.fold.latest_in_force`, the one rule).
 Vectorised: one query and a few array operations however many decisions there are.
 """
 
@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-import numpy as np
 import pandas as pd
 
-from labelwidgets.decision import UNDO
+from labelwidgets.session.fold import latest_in_force
 
 #: Actions that give the item a label (a skip or a rejection without a label is a decision, not a rating).
 LABELING_ACTIONS = ("labeled", "accepted", "corrected", "revised")
@@ -31,10 +30,8 @@ def in_force(events: pd.DataFrame, *, exclude: Collection[str] = ()) -> pd.DataF
     frame = events.sort_values("id", kind="stable")
     if exclude:
         frame = frame[~frame["annotator"].isin(list(exclude))]
-    undo = (frame["action"] == UNDO).to_numpy()
-    cancelled = set(pd.to_numeric(frame.loc[undo, "undoes"], errors="coerce").dropna().astype(np.int64).tolist())
-    kept = frame[~undo & ~frame["id"].isin(cancelled).to_numpy()]
-    latest = kept.drop_duplicates(["item_key", "annotator"], keep="last")
+    # Adjudicators are left out before folding: an undo is always by the person whose event it reverts.
+    latest = latest_in_force(frame.reset_index(drop=True))
     out = latest.rename(columns={"item_key": "key"})
     for column in COLUMNS:
         if column not in out.columns:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
-from labelwidgets.decision import UNDO
+from labelwidgets.session.fold import Histories
 from labelwidgets.team.decisions import LABELING_ACTIONS
 
 if TYPE_CHECKING:
@@ -40,9 +40,8 @@ class TeamQueue:
         self._row_of_key = {key: row for row, key in enumerate(self.keys.tolist())}
         self._lock = threading.Lock()
         self._last_id = 0
-        # (key, annotator) -> [(event id, whether it carries a label, the label)], in id order
-        self._stacks: dict[tuple[str, str], list[tuple[int, bool, str]]] = {}
-        self._pair_of_id: dict[int, tuple[str, str]] = {}
+        # each (key, annotator)'s events in force (the one rule, one event at a time): (carries a label, the label)
+        self._histories = Histories()
         self._labeled_by: dict[str, set[str]] = {}  # key -> annotators with a label in force
         self._said: dict[tuple[str, str], str] = {}  # (key, annotator) -> their label in force
         self._changed_keys: set[str] = set()
@@ -115,27 +114,24 @@ class TeamQueue:
         for i, row in enumerate(events.itertuples(index=False)):
             if row.annotator in adjudicators:
                 continue
-            if row.action == UNDO:
-                undone = None if np.isnan(undoes[i]) else int(undoes[i])
-                pair = self._pair_of_id.pop(undone, None) if undone is not None else None
-                if pair is not None:
-                    stack = self._stacks[pair]
-                    stack[:] = [entry for entry in stack if entry[0] != undone]
-                    self._recount(pair)
-                continue
-            pair = (str(row.item_key), str(row.annotator))
             labels = row.action in LABELING_ACTIONS and isinstance(row.label, str)
-            self._stacks.setdefault(pair, []).append((int(ids[i]), labels, str(row.label) if labels else ""))
-            self._pair_of_id[int(ids[i])] = pair
-            self._recount(pair)
+            changed = self._histories.apply(
+                int(ids[i]),
+                (str(row.item_key), str(row.annotator)),
+                str(row.action),
+                None if np.isnan(undoes[i]) else int(undoes[i]),
+                (labels, str(row.label) if labels else ""),
+            )
+            if changed is not None:
+                self._recount(changed)
 
     def _recount(self, pair: tuple[str, str]) -> None:
         key, annotator = pair
-        stack = self._stacks.get(pair, [])
+        current = self._histories.current(pair)
         who = self._labeled_by.setdefault(key, set())
-        if stack and stack[-1][1]:
+        if current is not None and current[1][0]:
             who.add(annotator)
-            self._said[pair] = stack[-1][2]
+            self._said[pair] = current[1][1]
         else:
             who.discard(annotator)
             self._said.pop(pair, None)
