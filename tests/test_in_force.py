@@ -52,6 +52,11 @@ def frame(events: list[Decision]) -> pd.DataFrame:
     return pd.DataFrame([e.to_record() for e in events], columns=list(FIELDS))
 
 
+def current_ids(decisions: pd.DataFrame, key: str) -> dict[tuple[str, str], int]:
+    pairs = zip(decisions[key], decisions["annotator"], strict=True)
+    return dict(zip(pairs, decisions["id"].astype(int), strict=True))
+
+
 def by_histories(events: list[Decision]) -> dict[tuple[str, str], int]:
     histories = Histories()
     for e in events:
@@ -67,12 +72,12 @@ def test_every_fold_agrees_on_each_persons_decision_in_force(events):
     events_frame = frame(events)
 
     latest = latest_in_force(events_frame)
-    assert dict(zip(zip(latest["item_key"], latest["annotator"], strict=False), latest["id"].astype(int), strict=False)) == expected
+    assert current_ids(latest, "item_key") == expected
     mask = in_force(events_frame)
     assert not mask[(events_frame["action"] == "undo").to_numpy()].any()  # an undo is never in force
 
     team = team_in_force(events_frame)
-    assert dict(zip(zip(team["key"], team["annotator"], strict=False), team["id"].astype(int), strict=False)) == expected
+    assert current_ids(team, "key") == expected
 
     for item in ITEMS:
         item_events = [
