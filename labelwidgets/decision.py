@@ -15,6 +15,11 @@ from typing import Any
 ACTIONS = ("labeled", "accepted", "corrected", "rejected", "skipped", "revised")
 REVISED = "revised"
 UNDO = "undo"
+#: Decisions that give the item an answer: a first one (labeled, accepted, corrected) or a changed one (revised).
+FIRST_ANSWERS = ("labeled", "accepted", "corrected")
+ANSWERING = (*FIRST_ANSWERS, REVISED)
+#: Decisions that leave the item without an answer: a skip, or a rejected suggestion with no label given.
+NO_ANSWER = ("skipped", "rejected")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labelwidgets.decision import REVISED, UNDO, Decision, text_hash, text_hashes, utc_now
+from labelwidgets.decision import NO_ANSWER, REVISED, UNDO, Decision, text_hash, text_hashes, utc_now
 from labelwidgets.errors import ClosedError, InputError, LabelwidgetsError, user_stacklevel
 from labelwidgets.keys import decode_key, encode_key, shown_key
 from labelwidgets.labels import LabelSet
@@ -522,7 +522,7 @@ class LabelingSession:
                 action = self._action_for(intent, label, usable, suggestion_visible)
                 if action == "accepted":
                     label = usable.label  # type: ignore[union-attr]
-                if action in ("rejected", "skipped"):
+                if action in NO_ANSWER:
                     label = None
                 if seconds is None:
                     seconds = time.monotonic() - self._shown_at if rank == self.cursor else None

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from labelwidgets.decision import Decision
+from labelwidgets.decision import NO_ANSWER, Decision
 from labelwidgets.errors import InputError
 from labelwidgets.labels import LabelSet
 from labelwidgets.missing import is_missing
@@ -26,9 +26,6 @@ if TYPE_CHECKING:
     from labelwidgets.session.session import LabelingSession
 
 log = logging.getLogger("labelwidgets")
-
-#: Decisions that give an item no answer to learn from.
-_NO_ANSWER = ("skipped", "rejected")
 
 
 class LearnerFeed:
@@ -49,7 +46,7 @@ class LearnerFeed:
             labels = decided["label"].to_numpy(dtype=object)
             actions = decided["action"].to_numpy(dtype=object)
             for row, label, action in zip(rows.tolist(), labels, actions, strict=True):
-                if row >= 0 and isinstance(label, str) and action not in _NO_ANSWER:
+                if row >= 0 and isinstance(label, str) and action not in NO_ANSWER:
                     examples.append(self._example(row, label))
         try:
             self.suggester.learn(examples)
@@ -74,7 +71,7 @@ class LearnerFeed:
         row = session.row_of_key(event.item_key)
         if row is None:
             return
-        label = after.label if after is not None and after.action not in _NO_ANSWER else None
+        label = after.label if after is not None and after.action not in NO_ANSWER else None
         if label is None:
             label = self._known_at(row)  # undone or skipped: back to what was known before, if anything
         try:

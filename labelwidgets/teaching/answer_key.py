@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labelwidgets.decision import REVISED, UNDO, Decision
+from labelwidgets.decision import FIRST_ANSWERS, REVISED, UNDO, Decision
 from labelwidgets.errors import InputError
 from labelwidgets.labels import LabelSet
 from labelwidgets.metrics.counts import CHANCE_SENTENCE, kappa_estimate, wilson_interval
@@ -25,7 +25,7 @@ from labelwidgets.session.fold import Histories
 #: When the gold label of an item reaches the student: after each commit, once every item is decided, or never.
 FEEDBACK_MODES = ("after", "end", None)
 #: The actions that give a scored answer; the others (skip, reject) leave the item without one.
-ANSWERS = ("labeled", "accepted", "corrected")
+ANSWERS = FIRST_ANSWERS
 
 
 def read_gold(column: pd.Series, names: Sequence[Hashable]) -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -11,10 +11,11 @@ from collections.abc import Collection
 
 import pandas as pd
 
+from labelwidgets.decision import ANSWERING
 from labelwidgets.session.fold import latest_in_force
 
 #: Actions that give the item a label (a skip or a rejection without a label is a decision, not a rating).
-LABELING_ACTIONS = ("labeled", "accepted", "corrected", "revised")
+LABELING_ACTIONS = ANSWERING
 COLUMNS = ["key", "annotator", "label", "action", "note", "suggestion", "decided_at", "id"]
 
 
