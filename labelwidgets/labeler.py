@@ -13,6 +13,7 @@ from labelwidgets.decision import Decision
 from labelwidgets.errors import InputError, public
 from labelwidgets.keys import decode_key
 from labelwidgets.labels import LabelSet
+from labelwidgets.session.options import LabelingOptions
 from labelwidgets.session.session import LabelingSession
 from labelwidgets.store import Store
 from labelwidgets.suggesters.base import Suggester, Suggestion
@@ -113,25 +114,7 @@ class Labeler:
         self.lesson = _lesson(df, gold, labels, kind, feedback, show)
         self.session = LabelingSession(
             df,
-            text=text,
-            labels=labels,
-            kind=kind,
-            key=key,
-            store=store,
-            annotator=annotator,
-            suggester=suggester,
-            show=show,
-            columns=columns,
-            guidelines=guidelines,
-            order=order,
-            order_by=order_by,
-            seed=seed,
-            blind=blind,
-            prefetch=prefetch,
-            max_concurrency=max_concurrency,
-            suggestion_timeout=suggestion_timeout,
-            replace_results=replace_results,
-            hide=hide,
+            LabelingOptions.pick(locals()),  # every keyword above but df, gold and feedback, by name
             gate=self.lesson,
             defer_blank_copies=kernel,
         )

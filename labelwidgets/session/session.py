@@ -16,6 +16,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -28,11 +29,12 @@ from labelwidgets.labels import LabelSet
 from labelwidgets.missing import is_missing
 from labelwidgets.session import registry
 from labelwidgets.session.fold import RESTORE_FIELDS, EventFold, FrameDecisions
+from labelwidgets.session.options import LabelingOptions
 from labelwidgets.session.ordering import make_order
 from labelwidgets.session.parts import AnswerGate, Queue
 from labelwidgets.session.results import ResultColumns
-from labelwidgets.store import Store, open_store
-from labelwidgets.suggesters.base import Item, LearnsFromLabels, Suggester, Suggestion, Updates
+from labelwidgets.store import open_store
+from labelwidgets.suggesters.base import Item, LearnsFromLabels, Suggestion, Updates
 from labelwidgets.suggesters.check import check_suggester
 from labelwidgets.suggesters.column import FromColumn
 from labelwidgets.suggesters.feed import LearnerFeed, known_label_column
@@ -56,29 +58,18 @@ class LabelingSession:
     def __init__(
         self,
         df: pd.DataFrame,
+        options: LabelingOptions | None = None,
         *,
-        text: str,
-        labels: Iterable[str] | Mapping[str, str],
-        kind: str = "single",
-        key: str | None = None,
-        store: str | os.PathLike[str] | Store | None = "labels.db",
-        annotator: str | None = None,
-        suggester: Suggester | None = None,
-        show: Sequence[str] = (),
-        columns: Mapping[str, str] | None = None,
-        guidelines: str | None = None,
-        order: str | Sequence[int] | None = None,
-        order_by: str | Sequence[str] | None = None,
-        seed: int = 0,
-        blind: float = 0.0,
-        prefetch: int = 8,
-        max_concurrency: int = 4,
-        suggestion_timeout: float = 60.0,
-        replace_results: bool = False,
-        hide: Sequence[str] = (),
         gate: AnswerGate | None = None,
         defer_blank_copies: bool = False,
+        **keywords: Any,
     ):
+        # Options as one object (from lw.Labeler), or as keywords for a session made directly.
+        if options is None:
+            o = LabelingOptions.pick(keywords)
+        else:
+            o = replace(options, **keywords) if keywords else options
+        self.options = o
         self._closed = False
         self._defer_blank_copies = defer_blank_copies
         self._close_reason = ""
@@ -88,74 +79,74 @@ class LabelingSession:
             raise InputError(
                 "the DataFrame is empty: there is nothing to label. Pass a DataFrame with at least one row."
             )
-        if text not in df.columns:
-            raise InputError(f"there is no column {text!r} to label; the DataFrame has the columns {list(df.columns)}.")
-        if isinstance(show, str):  # show="gold" means the column "gold", not the columns g, o, l, d
-            show = [show]
-        missing_show = [c for c in show if c not in df.columns]
+        if o.text not in df.columns:
+            raise InputError(
+                f"there is no column {o.text!r} to label; the DataFrame has the columns {list(df.columns)}."
+            )
+        missing_show = [c for c in o.show if c not in df.columns]
         if missing_show:
             raise InputError(
                 f"show= names columns that do not exist: {missing_show}; the columns are {list(df.columns)}."
             )
-        if suggestion_timeout is None or not float(suggestion_timeout) >= 0:
-            raise InputError(f"suggestion_timeout={suggestion_timeout!r} must be a number of seconds, 0 or more.")
-        self.labels = LabelSet.parse(labels, kind)
+        if o.suggestion_timeout is None or not float(o.suggestion_timeout) >= 0:
+            raise InputError(f"suggestion_timeout={o.suggestion_timeout!r} must be a number of seconds, 0 or more.")
+        self.labels = LabelSet.parse(o.labels, o.kind)
         self.kind = self.labels.kind
-        self.keys = _item_keys(df, key)
+        self.keys = _item_keys(df, o.key)
         self.df = df
-        self.text_column = text
-        self.key_column = key
-        self.show = list(show)
-        self.guidelines = guidelines
-        self.annotator_is_default = not annotator
-        self.annotator = annotator or _default_annotator()
-        self.suggestion_timeout = float(suggestion_timeout)
-        self.prefetch_count = max(0, int(prefetch))
+        self.text_column = o.text
+        self.key_column = o.key
+        self.show = list(o.show)
+        self.guidelines = o.guidelines
+        self.annotator_is_default = not o.annotator
+        self.annotator = o.annotator or _default_annotator()
+        self.suggestion_timeout = float(o.suggestion_timeout)
+        self.prefetch_count = max(0, int(o.prefetch))
         inputs: dict[str, str | None] = {}
-        if suggester is not None:
-            check_suggester(suggester, df, self.labels)
-        if isinstance(suggester, FromColumn):
+        if o.suggester is not None:
+            check_suggester(o.suggester, df, self.labels)
+        if isinstance(o.suggester, FromColumn):
             inputs = {
-                "suggestion": suggester.label_column,
-                "confidence": suggester.confidence_column,
-                "rationale": suggester.rationale_column,
+                "suggestion": o.suggester.label_column,
+                "confidence": o.suggester.confidence_column,
+                "rationale": o.suggester.rationale_column,
             }
-        if not 0.0 <= float(blind) <= 1.0:
+        if not 0.0 <= float(o.blind) <= 1.0:
             raise InputError(
-                f"blind={blind!r} must be a share of items in [0, 1], for example blind=0.1 (1: every suggestion "
+                f"blind={o.blind!r} must be a share of items in [0, 1], for example blind=0.1 (1: every suggestion "
                 "hidden and kept for the record, as for the students who label without help in a blind check)."
             )
-        self.blind = float(blind)
-        self.seed = seed
+        self.blind = float(o.blind)
+        self.seed = o.seed
         self.n = len(df)
         confidence = None
-        if isinstance(suggester, FromColumn) and suggester.confidence_column in df.columns:
-            confidence = df[suggester.confidence_column]
-        self.order = make_order(order, df, seed=seed, order_by=order_by, confidence=confidence)
+        if isinstance(o.suggester, FromColumn) and o.suggester.confidence_column in df.columns:
+            confidence = df[o.suggester.confidence_column]
+        self.order = make_order(o.order, df, seed=o.seed, order_by=o.order_by, confidence=confidence)
         self.order_info = {
-            "order": order if isinstance(order, str) or order is None else "custom",
-            "order_by": order_by,
-            "seed": seed,
+            "order": o.order if isinstance(o.order, str) or o.order is None else "custom",
+            "order_by": o.order_by,
+            "seed": o.seed,
             "blind": self.blind,
             "order_digest": None if self.order is None else hashlib.sha256(self.order.tobytes()).hexdigest()[:16],
         }
-        self._results = ResultColumns.plan(df, columns, inputs, self.labels)
-        known = known_label_column(suggester, df, self.labels)
+        self._results = ResultColumns.plan(df, o.columns, inputs, self.labels)
+        known = known_label_column(o.suggester, df, self.labels)
         # Suggesters see the item's inputs, never the answers the labeler writes next to them (nor the known labels
         # a learner is taught from: it is told them through `learn`, which keeps an item's own label out).
-        if isinstance(hide, str):
-            raise InputError(f"hide= takes a list of column names, not the string {hide!r}: hide=[{hide!r}].")
+        if isinstance(o.hide, str):
+            raise InputError(f"hide= takes a list of column names, not the string {o.hide!r}: hide=[{o.hide!r}].")
         #: What shows the person something once they answer an item (teaching mode's answer key), if anything.
         self.gate = gate
         self._hidden_fields = (
             frozenset(self._results.written)
             | ({known} if known else set())
-            | set(hide)
+            | set(o.hide)
             | (gate.hidden_columns if gate is not None else frozenset())
         )
         # Everything that can fail on bad input has been checked; only now touch the store and the DataFrame.
-        self._owns_store = store is None or isinstance(store, (str, os.PathLike))
-        self.store = open_store(store)
+        self._owns_store = o.store is None or isinstance(o.store, (str, os.PathLike))
+        self.store = open_store(o.store)
         self.store.check_labels(self.labels.names, kind=self.kind.name)
         self._store_id = registry.store_identity(self.store)
         self._take_over()
@@ -184,24 +175,24 @@ class LabelingSession:
         self.waits: list[float] = []  # seconds a Python caller waited for a suggestion, one entry per wait
         self._totals_lock = threading.Lock()
         self._suggestion_totals = {"cost": 0.0, "input_tokens": 0, "output_tokens": 0, "count": 0, "invalid": 0}
-        self.suggester = suggester
-        self._restore(replace_results)
+        self.suggester = o.suggester
+        self._restore(o.replace_results)
         if gate is not None:
             gate.attach(self)
         self._register()
         # A suggester that learns is taught by a collaborator that follows this session's changes.
-        self.learner_feed = LearnerFeed(self, suggester, known) if isinstance(suggester, LearnsFromLabels) else None
+        self.learner_feed = LearnerFeed(self, o.suggester, known) if isinstance(o.suggester, LearnsFromLabels) else None
         if self.learner_feed is not None:
             self.learner_feed.start()
         self.prefetcher: SuggestionPrefetcher | None = None
-        if suggester is not None:
+        if o.suggester is not None:
             self.prefetcher = SuggestionPrefetcher(
-                suggester,
+                o.suggester,
                 self.labels,
                 make_item=self.item_for_suggester,
                 on_ready=self._suggestion_ready,
                 on_error=self.report_error,
-                max_concurrency=getattr(suggester, "max_concurrency", None) or max_concurrency,
+                max_concurrency=getattr(o.suggester, "max_concurrency", None) or o.max_concurrency,
             )
         self.store.record_session(
             {
@@ -209,7 +200,7 @@ class LabelingSession:
                 "annotator": self.annotator,
                 "started_at": utc_now().isoformat(),
                 "items": self.n,
-                "suggester": getattr(suggester, "name", None),
+                "suggester": getattr(o.suggester, "name", None),
                 **self.order_info,
                 **(gate.session_info() if gate is not None else {}),
             }
@@ -217,8 +208,8 @@ class LabelingSession:
         first = self.first_undecided()
         self.cursor = first if first is not None else 0
         self._shown_at = time.monotonic()
-        if isinstance(suggester, Updates) and self.learner_feed is None:
-            suggester.on_update(self.refresh_suggestions_ahead)
+        if isinstance(o.suggester, Updates) and self.learner_feed is None:
+            o.suggester.on_update(self.refresh_suggestions_ahead)
         self._prefetch_around(self.cursor)
 
     # ----- positions -----------------------------------------------------------------
