@@ -65,6 +65,9 @@ class LabelingSession:
         **keywords: Any,
     ):
         # Options as one object (from lw.Labeler), or as keywords for a session made directly.
+        unknown = sorted(set(keywords) - set(LabelingOptions.names()))
+        if unknown:
+            raise TypeError(f"LabelingSession() got unexpected keyword arguments {unknown}")
         if options is None:
             o = LabelingOptions.pick(keywords)
         else:
