@@ -168,9 +168,16 @@ function render({ model, el }) {
   const header = h("div", "lw-header");
   const position = h("span", "lw-position");
   const progress = h("div", "lw-progress");
+  progress.setAttribute("role", "progressbar");
+  progress.setAttribute("aria-label", "Items decided");
+  progress.setAttribute("aria-valuemin", "0");
+  progress.setAttribute("aria-valuemax", String(n));
   const progressBar = h("div", "lw-progress-bar");
   progress.append(progressBar);
   const saveState = h("span", "lw-save");
+  // Screen readers hear "Saving…" and "Saved ✓" as they happen, without the focus moving.
+  saveState.setAttribute("role", "status");
+  saveState.setAttribute("aria-live", "polite");
   const focusHint = h("span", "lw-focus-hint", "click to label with the keyboard");
   // In a team: how far everyone is, next to the person's own position
   const teamState = h("span", "lw-team");
@@ -231,6 +238,8 @@ function render({ model, el }) {
     confidenceText, suggestionSource, suggestionHelp, suggestionError, rationale, suggesterStatus);
 
   const buttons = h("div", "lw-labels");
+  buttons.setAttribute("role", "group");
+  buttons.setAttribute("aria-label", multi ? "Labels (toggle each that applies)" : "Labels");
   /** @type {Map<string, HTMLButtonElement>} */
   const labelButtons = new Map();
   for (const label of labels.filter((l) => l.key)) {
@@ -250,6 +259,15 @@ function render({ model, el }) {
   pickerInput.placeholder = `Type to find one of ${labels.length} labels, Enter to choose (/)`;
   pickerInput.setAttribute("aria-label", "Find a label");
   const pickerList = h("div", "lw-picker-list");
+  // The picker is a combobox over a listbox: arrow keys move the active option, which screen readers announce.
+  const pickerListId = `lw-picker-${Math.random().toString(36).slice(2)}`;
+  pickerList.id = pickerListId;
+  pickerList.setAttribute("role", "listbox");
+  pickerList.setAttribute("aria-label", "Labels found");
+  pickerInput.setAttribute("role", "combobox");
+  pickerInput.setAttribute("aria-controls", pickerListId);
+  pickerInput.setAttribute("aria-autocomplete", "list");
+  pickerInput.setAttribute("aria-expanded", "false");
   picker.append(pickerInput, pickerList);
   picker.hidden = labels.every((l) => l.key);
   let pickerIndex = 0;
@@ -811,6 +829,8 @@ function render({ model, el }) {
     const decided = Math.max(0, Math.min(n, status.decided + change));
     progressBar.style.width = `${(100 * decided) / n}%`;
     progress.title = `${decided.toLocaleString()} of ${n.toLocaleString()} decided`;
+    progress.setAttribute("aria-valuenow", String(decided));
+    progress.setAttribute("aria-valuetext", progress.title);
   }
 
   function renderSave() {
@@ -891,8 +911,13 @@ function render({ model, el }) {
     const query = pickerInput.value.trim().toLowerCase();
     const matches = labels.filter((l) => l.name.toLowerCase().includes(query)).slice(0, 12);
     pickerIndex = Math.max(0, Math.min(pickerIndex, matches.length - 1));
+    pickerInput.setAttribute("aria-expanded", String(matches.length > 0));
+    pickerInput.setAttribute("aria-activedescendant", matches.length ? `${pickerListId}-${pickerIndex}` : "");
     pickerList.replaceChildren(...matches.map((l, i) => {
       const option = h("div", "lw-picker-option" + (i === pickerIndex ? " lw-active" : ""), l.name);
+      option.id = `${pickerListId}-${i}`;
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", String(i === pickerIndex));
       option.addEventListener("mousedown", (event) => {
         event.preventDefault();
         pickerInput.value = "";

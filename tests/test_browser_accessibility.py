@@ -1,0 +1,102 @@
+"""Every widget under axe-core (from npm, injected into the page): no serious or critical violation."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+from jupyter_browser import NotebookPage
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def axe_script(tmp_path_factory) -> Path:
+    npm = shutil.which("npm")
+    assert npm, "npm (Node.js) is needed to fetch axe-core: apt-get install -y nodejs npm"
+    folder = tmp_path_factory.mktemp("axe")
+    install = subprocess.run(
+        [npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), "axe-core@4"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert install.returncode == 0, install.stderr[-2000:]
+    return folder / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def violations(notebook: NotebookPage, axe: Path, selector: str) -> list[dict]:
+    page = notebook.page
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(axe))
+    found = page.evaluate(
+        """async (selector) => {
+            const results = await window.axe.run(document.querySelector(selector), {resultTypes: ["violations"]});
+            return results.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                                 nodes: v.nodes.map(n => n.html.slice(0, 160))}));
+        }""",
+        selector,
+    )
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+LABELER = textwrap.dedent(
+    """
+    import pandas as pd, labelwidgets as lw
+    df = pd.DataFrame({"text": ["win a prize now", "see you at 6", "free entry!!"], "llm": ["spam", "ham", "spam"],
+                       "p": [0.9, 0.8, 0.6]})
+    single = lw.Labeler(df, labels={"ham": "personal", "spam": "ads"}, store="a11y.db",
+                        suggester=lw.FromColumn("llm", confidence="p"))
+    single
+    """
+)
+MULTI = textwrap.dedent(
+    """
+    emotions = lw.datasets.goemotions().head(5)
+    many = lw.Labeler(emotions, labels=list(lw.datasets.GOEMOTIONS_LABELS) + [f"extra {i}" for i in range(40)],
+                      kind="multi", store="a11y-multi.db")
+    many
+    """
+)
+
+
+def test_the_labelers_have_no_serious_accessibility_violation(jupyter_server, browser_context, axe_script):
+    notebook = NotebookPage.open(browser_context, jupyter_server, "a11y.ipynb", [LABELER, MULTI])
+    notebook.run_all()
+    try:
+        page = notebook.page
+        expect(page.locator(".lw-labeler .lw-text").nth(1)).not_to_have_text(re.compile(r"^(Loading…)?$"),
+                                                                             timeout=60_000)  # fmt: skip
+        root = page.locator(".lw-labeler").first
+        root.locator(".lw-text").click()
+        page.keyboard.press("Enter")  # a decision: the save status and the progress bar change
+        expect(root.locator(".lw-save")).to_have_text("Saved ✓")
+        progress = root.locator("[role=progressbar]")
+        expect(progress).to_have_attribute("aria-valuenow", "1")
+        expect(progress).to_have_attribute("aria-valuemax", "3")
+        assert root.locator(".lw-save").get_attribute("aria-live") == "polite"
+        found = violations(notebook, axe_script, ".lw-labeler")
+        assert not found, json.dumps(found, indent=1)
+        # the many-label multi-label labeler: its picker is a combobox over a listbox of options
+        second = page.locator(".lw-labeler").nth(1)
+        second.locator(".lw-text").click()
+        page.keyboard.press("/")
+        page.keyboard.type("extra 1")
+        combobox = second.locator("[role=combobox]")
+        expect(combobox).to_have_attribute("aria-expanded", "true")
+        options = second.locator("[role=listbox] [role=option]")
+        expect(options.first).to_have_attribute("aria-selected", "true")
+        assert combobox.get_attribute("aria-activedescendant") == options.first.get_attribute("id")
+        page.keyboard.press("ArrowDown")
+        expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+        for index in range(2):
+            page.evaluate("(i) => document.querySelectorAll('.lw-labeler')[i].setAttribute('data-axe', 'here')", index)
+            found = violations(notebook, axe_script, ".lw-labeler[data-axe=here]")
+            page.evaluate("(i) => document.querySelectorAll('.lw-labeler')[i].removeAttribute('data-axe')", index)
+            assert not found, json.dumps(found, indent=1)
+    finally:
+        notebook.close()
