@@ -215,11 +215,26 @@ function render({ model, el }) {
       const row = h("tr", "lw-lb-row");
       row.dataset.name = entry.name;
       row.classList.toggle("lw-lb-selected", !!list && list.a === entry.name && list.b === null);
-      for (const column of columns) row.append(h("td", column.cls, column.text(entry)));
+      for (const column of columns) {
+        row.append(column.cls === "lw-lb-name"
+          ? openCell(column.text(entry), `Show where ${entry.name} disagrees with the human labels`)
+          : h("td", column.cls, column.text(entry)));
+      }
       row.addEventListener("click", () => open(entry.name, null));
       return row;
     }));
     method.textContent = summary.method;
+  }
+
+  /** A row's name as a button, so that a row opens from the keyboard (Tab to it, Enter or Space) as by a click.
+   * @param {string} text @param {string} label */
+  function openCell(text, label) {
+    const cell = h("td", "lw-lb-name");
+    const button = /** @type {HTMLButtonElement} */ (h("button", "lw-lb-open", text));
+    button.type = "button";
+    button.setAttribute("aria-label", label);
+    cell.append(button);
+    return cell;
   }
 
   function renderPairs() {
@@ -250,13 +265,14 @@ function render({ model, el }) {
       row.dataset.b = pair.b;
       row.classList.toggle("lw-lb-selected", !!list && list.a === pair.a && list.b === pair.b);
       for (const [text, cls] of [
-        [`${pair.a} vs ${pair.b}`, "lw-lb-name"], [pair.disagree.toLocaleString(), "lw-lb-num"],
+        [pair.disagree.toLocaleString(), "lw-lb-num"],
         [pair.a_only_correct.toLocaleString(), "lw-lb-num"], [pair.b_only_correct.toLocaleString(), "lw-lb-num"],
         [pValue(pair.mcnemar_p), "lw-lb-num"], [delta(pair), "lw-lb-num"],
         [pair.distinguishable ? `${pair.a} better` : "tied", pair.distinguishable ? "lw-lb-verdict" : "lw-lb-tied"],
       ]) {
         row.append(h("td", cls, text));
       }
+      row.prepend(openCell(`${pair.a} vs ${pair.b}`, `Show where ${pair.a} and ${pair.b} disagree`));
       row.addEventListener("click", () => open(pair.a, pair.b));
       return row;
     }));
@@ -411,6 +427,8 @@ function render({ model, el }) {
     }
     // From here on the key is ours: Jupyter must not see it (no "1" heading, no "a"/"b" cell, no "x" cut).
     event.stopPropagation();
+    const target = /** @type {HTMLElement} */ (event.target);
+    if ((event.key === "Enter" || event.key === " ") && target.closest("button")) return; // the button acts on it
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
     let handled = true;
     if (key === "ArrowLeft") move(-1);

@@ -100,3 +100,34 @@ def test_the_labelers_have_no_serious_accessibility_violation(jupyter_server, br
             assert not found, json.dumps(found, indent=1)
     finally:
         notebook.close()
+
+
+BOARD = textwrap.dedent(
+    """
+    import pandas as pd, labelwidgets as lw
+    df = pd.DataFrame({"text": [f"t{i}" for i in range(12)], "label": ["ham", "spam"] * 6,
+                       "a": ["ham", "spam"] * 5 + ["spam", "ham"], "b": ["ham"] * 12})
+    board = lw.compare(df, human="label", suggesters={"a": lw.FromColumn("a"), "b": lw.FromColumn("b")},
+                       progress=False)
+    board
+    """
+)
+
+
+def test_the_leaderboard_opens_a_row_from_the_keyboard_and_has_no_serious_violation(
+    jupyter_server, browser_context, axe_script
+):
+    notebook = NotebookPage.open(browser_context, jupyter_server, "a11y_board.ipynb", [BOARD])
+    notebook.run_all()
+    try:
+        page = notebook.page
+        root = page.locator(".lw-leaderboard").first
+        first = root.locator(".lw-lb-table tbody .lw-lb-open").first
+        expect(first).to_have_text("a", timeout=60_000)
+        first.focus()
+        page.keyboard.press("Enter")
+        expect(root.locator(".lw-lb-explorer .lw-lb-ex-title")).to_have_text("a vs the human label")
+        found = violations(notebook, axe_script, ".lw-leaderboard")
+        assert not found, json.dumps(found, indent=1)
+    finally:
+        notebook.close()
