@@ -20,6 +20,7 @@
 import {
   actionFor, describeAnswer, hasLabel, inLabelOrder, keyActions, keyHint, keyboardSummary, sameAnswer, toggled,
 } from "./answers.js";
+import { clip, h } from "./dom.js";
 
 /**
  * @typedef {{name: string, description: string, key: string | null}} Label
@@ -94,18 +95,6 @@ function followEvent(log, rank, action, target) {
   agreeWith(log, target);
 }
 
-/** @param {string} tag @param {string} [cls] @param {string} [text] */
-function h(tag, cls, text) {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-/** @param {string} text @param {number} limit */
-function clip(text, limit) {
-  return text.length > limit ? text.slice(0, limit) + "…" : text;
-}
 
 /** @param {{model: Model, el: HTMLElement}} ctx */
 function render({ model, el }) {
@@ -157,7 +146,7 @@ function render({ model, el }) {
   let firstWindow = true;
 
   // ----- layout -------------------------------------------------------------------
-  const root = h("div", "lw-labeler");
+  const root = h("div", "lw-labeler lw-themed");
   root.tabIndex = 0;
   root.setAttribute("role", "application");
   root.setAttribute("aria-label", keyboardSummary(keymap, multi));

@@ -8,6 +8,8 @@
  * request. Every text, label and name is set with textContent, never as HTML.
  */
 
+import { h } from "./dom.js";
+
 /**
  * @typedef {{name: string, description: string, key: string | null}} Label
  * @typedef {{name: string, rank: number, kappa: number | null, kappa_low: number | null, kappa_high: number | null,
@@ -35,13 +37,6 @@
 
 const WINDOW = 20;
 
-/** @param {string} tag @param {string} [cls] @param {string} [text] */
-function h(tag, cls, text) {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /** @param {number | null | undefined} value @param {number} [digits] */
 function num(value, digits = 3) {
@@ -124,7 +119,7 @@ function render({ model, el }) {
   const pendingRelabels = new Map();
 
   // ----- layout -------------------------------------------------------------------
-  const root = h("div", "lw-leaderboard");
+  const root = h("div", "lw-leaderboard lw-themed");
   root.tabIndex = 0;
   root.setAttribute("role", "application");
   root.setAttribute("aria-label", "Leaderboard: click an entry to see its disagreements; ← → step, numbers relabel");

@@ -6,7 +6,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from labelwidgets.widgets.assets import module_source
+import pytest
+
+from labelwidgets.widgets.assets import module_source, style_source
 
 JS = Path(__file__).resolve().parent.parent / "js"
 
@@ -21,12 +23,13 @@ def test_js_unit_tests_pass_under_node_test():
     assert "# fail 0" in run.stdout
 
 
-def test_the_widget_module_inlines_each_import_once_and_loads_in_node(tmp_path):
-    source = module_source("labeler.js")
+@pytest.mark.parametrize("name", ["labeler.js", "leaderboard.js"])
+def test_each_widget_module_inlines_each_import_once_and_loads_in_node(tmp_path, name):
+    source = module_source(name)
     assert 'from "./' not in source  # nothing left for the browser to resolve
-    assert source.count("function sameAnswer(") == 1
+    assert source.count("function h(") == 1  # the shared DOM helpers, once
     assert "export function" not in source  # the inlined module's exports are plain declarations
-    bundle = tmp_path / "labeler.mjs"
+    bundle = tmp_path / name.replace(".js", ".mjs")
     bundle.write_text(source, encoding="utf-8")
     node = shutil.which("node")
     assert node
@@ -35,3 +38,9 @@ def test_the_widget_module_inlines_each_import_once_and_loads_in_node(tmp_path):
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert run.stdout.strip() == "function", run.stderr[-2000:]
+
+
+def test_every_widget_gets_the_one_theme():
+    for css in ("labeler.css", "leaderboard.css"):
+        source = style_source(css)
+        assert source.count("--lw-fg:") == 1 and "prefers-color-scheme: dark" in source

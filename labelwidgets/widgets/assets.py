@@ -25,6 +25,12 @@ def module_source(name: str) -> str:
     return _inline(asset(name), seen, top=True)
 
 
+@functools.cache
+def style_source(*names: str) -> str:
+    """The widget's CSS: ``js/theme.css`` (the colours every widget shares), then each file of ``names``."""
+    return "\n".join(asset(name).read_text(encoding="utf-8") for name in ("theme.css", *names))
+
+
 def _inline(path: Path, seen: set[str], *, top: bool) -> str:
     seen.add(path.name)
     source = path.read_text(encoding="utf-8")

@@ -39,8 +39,7 @@ from labelwidgets.labels import LabelSet
 from labelwidgets.session.session import LabelingSession
 from labelwidgets.suggesters.base import Suggestion
 from labelwidgets.teaching.lesson import Lesson
-from labelwidgets.widgets.assets import module_source
-from labelwidgets.widgets.display import asset
+from labelwidgets.widgets.assets import module_source, style_source
 
 PREVIEW_CHARS = 4000  # longer texts show this much first, with an expander
 FULL_TEXT_LIMIT = 2_000_000  # beyond this even "show all" stops, so the page never freezes
@@ -120,7 +119,7 @@ def _kernel_loop() -> Any:
 
 class LabelerWidget(anywidget.AnyWidget):
     _esm = module_source("labeler.js")
-    _css = asset("labeler.css")
+    _css = style_source("labeler.css")
 
     labels = traitlets.List(traitlets.Dict()).tag(sync=True)
     n_items = traitlets.Int(0).tag(sync=True)

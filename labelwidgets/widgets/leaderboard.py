@@ -14,7 +14,7 @@ import numpy as np
 import traitlets
 
 from labelwidgets.errors import LabelwidgetsError
-from labelwidgets.widgets.display import asset
+from labelwidgets.widgets.assets import module_source, style_source
 
 if TYPE_CHECKING:
     from labelwidgets.comparison.leaderboard import Leaderboard
@@ -24,8 +24,8 @@ MAX_LISTS = 8  # disagreement lists kept per widget; the browser re-opens an old
 
 
 class LeaderboardWidget(anywidget.AnyWidget):
-    _esm = asset("leaderboard.js")
-    _css = asset("leaderboard.css")
+    _esm = module_source("leaderboard.js")
+    _css = style_source("leaderboard.css")
 
     labels = traitlets.List(traitlets.Dict()).tag(sync=True)
     entries = traitlets.List(traitlets.Dict()).tag(sync=True)
