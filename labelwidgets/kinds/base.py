@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import numpy as np
 
     from labelwidgets.labels import LabelSet
+
+#: How a model is asked to write an answer: a JSON object, or the bare answer.
+OutputFormat = Literal["json", "label"]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One decision a model made while writing its answer, located in the raw text so that the probability of
+    each option can be read from the logprobs of the tokens there.
+
+    One label per item is one choice among the labels; a set of labels is one true/false choice per label.
+    """
+
+    span: tuple[int, int]  # the characters of the chosen option in the raw answer
+    chosen: str  # the option written
+    options: tuple[str, ...]  # every option that could have been written there
+    about: str | None = None  # the label the decision is about, when there is one decision per label
+
+
+#: What a choice's probabilities are, once read: (probability of the option chosen, the distribution over the
+#: options when the tokens tell them apart, else None).
+ChoiceProbabilities = tuple[float, Mapping[str, float] | None]
 
 
 @runtime_checkable
@@ -17,10 +41,24 @@ class AnswerKind(Protocol):
     Answers travel as *stored text*: the canonical form a store keeps in its ``label`` column. Two answers are the
     same answer exactly when their stored texts are equal, so "did the person accept the suggestion" compares text.
     ``None`` is never an answer: it means no answer (skipped, rejected, undecided).
+
+    Suggesters ask the kind everything that differs between kinds (how to ask a model, how to read its answer,
+    what its probabilities mean), so that no suggester tests which kind it has.
     """
 
     #: How users name the kind (``Labeler(kind=...)``), and what a store records.
     name: str
+
+    #: Whether the labels exclude each other (one answer among them: probabilities that sum to 1), or each label
+    #: is decided on its own (a probability per label that it applies: they need not sum to 1).
+    exclusive: bool
+
+    #: What the kind adds to a prompt's fingerprint and an LLM's cache key: nothing for one label per item, so that
+    #: prompt ids and caches made before there were kinds of answer stay valid; the kind's name otherwise.
+    fingerprint: tuple[str, ...]
+
+    #: The instructions a chat model gets when the user gives none.
+    default_instructions: str
 
     def answer(self, value: object, labels: LabelSet) -> str:
         """A person's answer as stored text; `InputError` saying what to pass when ``value`` is not one."""
@@ -36,8 +74,17 @@ class AnswerKind(Protocol):
         (None, why) when it is not an answer over ``labels`` (never a guess)."""
         ...
 
+    def from_text(self, text: str, labels: LabelSet) -> tuple[str | None, str | None]:
+        """An answer written as text (a few-shot example's label, a label the session taught), read strictly:
+        (stored text, None), or (None, why)."""
+        ...
+
     def value(self, stored: str, labels: LabelSet) -> Any:
         """Stored text as the value a user reads in Python (a label name, a list of names, ...)."""
+        ...
+
+    def chosen_labels(self, stored: str, labels: LabelSet) -> list[str]:
+        """The labels a stored answer gives, in label-set order."""
         ...
 
     def cells(self, stored: np.ndarray, labels: LabelSet) -> Any:
@@ -50,4 +97,57 @@ class AnswerKind(Protocol):
 
     def for_view(self, stored: str | None, labels: LabelSet) -> Any:
         """Stored text as the browser receives it (JSON-able)."""
+        ...
+
+    # -- asking a chat model --
+
+    def instruction(self, labels: LabelSet, *, rationale: bool, output: OutputFormat) -> str:
+        """The part of a prompt that says how to write the answer."""
+        ...
+
+    def response_schema(self, labels: LabelSet, *, rationale: bool) -> dict[str, Any]:
+        """The JSON schema that constrains a structured answer to the labels."""
+        ...
+
+    def format_answer(self, stored: str, labels: LabelSet, output: OutputFormat) -> str:
+        """A stored answer written as a model is asked to write it (a few-shot example's answer)."""
+        ...
+
+    def longest_answer(self, labels: LabelSet) -> str:
+        """The stored answer that takes the most characters to write: what a cost estimate counts per answer."""
+        ...
+
+    def answer_tokens(self, labels: LabelSet, *, rationale: bool) -> int:
+        """The most tokens one answer may take (a request's ``max_tokens``)."""
+        ...
+
+    # -- reading a chat model's answer --
+
+    def answer_from_json(self, data: Any, labels: LabelSet) -> tuple[Any, str | None]:
+        """The answer in a model's parsed JSON, for `suggested` to check: (value, None); (None, why) when the
+        JSON holds no answer of this kind; (None, None) when it is no answer object at all (the whole text is
+        then read as the answer)."""
+        ...
+
+    def choices(self, raw: str, value: Any, stored: str, labels: LabelSet) -> tuple[Choice, ...]:
+        """The decisions the model made writing ``raw`` (whose answer ``value`` became ``stored``), located in
+        it; empty when they cannot all be located."""
+        ...
+
+    def from_choices(
+        self, stored: str, decided: Sequence[tuple[Choice, ChoiceProbabilities]], labels: LabelSet
+    ) -> tuple[float, dict[str, float] | None] | None:
+        """The answer's confidence, and its per-label probabilities where they are known, from the probabilities
+        of its decisions; None when they do not give a confidence."""
+        ...
+
+    # -- probabilities and votes --
+
+    def choose(self, probabilities: Mapping[str, float], labels: LabelSet) -> tuple[str, float]:
+        """The answer per-label probabilities point to, as stored text, and its confidence."""
+        ...
+
+    def vote(self, samples: Sequence[str | None], labels: LabelSet) -> tuple[str, float, dict[str, float]] | None:
+        """Self-consistency over samples of one prompt (stored texts, None for an invalid sample): the answer
+        they agree on, its confidence and the per-label probabilities, or None when no sample is valid."""
         ...

@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from labelwidgets.errors import InputError
+from labelwidgets.kinds.base import Choice, ChoiceProbabilities, OutputFormat
 
 if TYPE_CHECKING:
     import numpy as np
 
     from labelwidgets.labels import LabelSet
 
+# Where a JSON answer's label value starts: '"label": "' (or the other keys a model may use for it).
+_KEYED_VALUE = re.compile(r'"(?:label|category|class|answer)"\s*:\s*"', re.IGNORECASE)
+_LABEL_KEYS = ("label", "category", "class", "answer")
+_SHOWN_CHARACTERS = 80  # a model's prose is cut to this in error messages
+
 
 class SingleLabel:
     """Exactly one label of the set per item. Stored as the label's name, shown as it."""
 
     name = "single"
+    exclusive = True
+    fingerprint: tuple[str, ...] = ()
+    default_instructions = "Classify the text into exactly one of the labels."
 
     def answer(self, value: object, labels: LabelSet) -> str:
         if isinstance(value, (list, tuple, set, frozenset)):
@@ -38,11 +51,19 @@ class SingleLabel:
             )
         matched = labels.match(value)
         if matched is None:
-            return None, f"{value!r} is not one of the labels {labels.names}"
+            return None, f"{_clip(value)!r} is not one of the labels {labels.names}"
         return matched, None
+
+    def from_text(self, text: str, labels: LabelSet) -> tuple[str | None, str | None]:
+        if text in labels:
+            return text, None
+        return None, f"{text!r} is not one of the labels {labels.names}"
 
     def value(self, stored: str, labels: LabelSet) -> Any:
         return stored
+
+    def chosen_labels(self, stored: str, labels: LabelSet) -> list[str]:
+        return [stored]
 
     def cells(self, stored: np.ndarray, labels: LabelSet) -> Any:
         from labelwidgets.session.results import string_cells
@@ -55,8 +76,99 @@ class SingleLabel:
     def for_view(self, stored: str | None, labels: LabelSet) -> Any:
         return stored
 
+    # -- asking a chat model: {"label": "<one of the labels>"} --
+
+    def instruction(self, labels: LabelSet, *, rationale: bool, output: OutputFormat) -> str:
+        names = json.dumps(labels.names, ensure_ascii=False)
+        if output == "label":
+            return f"Answer with the label only, exactly as written, one of: {', '.join(labels.names)}."
+        if rationale:
+            return (
+                f'Answer with a JSON object {{"label": ..., "rationale": ...}} where "label" is exactly one of {names} '
+                f'and "rationale" is one short sentence saying why.'
+            )
+        return f'Answer with a JSON object {{"label": ...}} where "label" is exactly one of {names}.'
+
+    def response_schema(self, labels: LabelSet, *, rationale: bool) -> dict[str, Any]:
+        properties: dict[str, Any] = {"label": {"type": "string", "enum": labels.names}}
+        if rationale:
+            properties["rationale"] = {"type": "string"}
+        return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+    def format_answer(self, stored: str, labels: LabelSet, output: OutputFormat) -> str:
+        return json.dumps({"label": stored}, ensure_ascii=False) if output == "json" else stored
+
+    def longest_answer(self, labels: LabelSet) -> str:
+        return max(labels.names, key=len)
+
+    def answer_tokens(self, labels: LabelSet, *, rationale: bool) -> int:
+        return 300 if rationale else 60  # a label and a sentence of rationale fit; a rambling answer is cut short
+
+    # -- reading a chat model's answer --
+
+    def answer_from_json(self, data: Any, labels: LabelSet) -> tuple[Any, str | None]:
+        if isinstance(data, str):
+            return data, None
+        if not isinstance(data, dict):
+            return None, None
+        keys = {k.lower(): k for k in data if isinstance(k, str)}
+        for key in _LABEL_KEYS:
+            if key in keys:
+                value = data[keys[key]]
+                if not isinstance(value, str):
+                    return None, f"the label must be a string, got {json.dumps(value)}"
+                return value, None
+        return None, 'the JSON answer has no "label"'
+
+    def choices(self, raw: str, value: Any, stored: str, labels: LabelSet) -> tuple[Choice, ...]:
+        span = _value_span(raw, value) if isinstance(value, str) else None
+        return () if span is None else (Choice(span, stored, tuple(labels.names)),)
+
+    def from_choices(
+        self, stored: str, decided: Sequence[tuple[Choice, ChoiceProbabilities]], labels: LabelSet
+    ) -> tuple[float, dict[str, float] | None] | None:
+        if len(decided) != 1:
+            return None
+        _, (confidence, distribution) = decided[0]
+        return confidence, None if distribution is None else dict(distribution)
+
+    # -- probabilities and votes --
+
+    def choose(self, probabilities: Mapping[str, float], labels: LabelSet) -> tuple[str, float]:
+        label = max(probabilities, key=probabilities.__getitem__)
+        return label, probabilities[label]
+
+    def vote(self, samples: Sequence[str | None], labels: LabelSet) -> tuple[str, float, dict[str, float]] | None:
+        votes = Counter(sample for sample in samples if sample is not None)
+        if not votes:
+            return None
+        label, count = votes.most_common(1)[0]
+        # Shares of all samples: an invalid sample counts against every label, so the shares may sum below 1.
+        return label, count / len(samples), {name: votes[name] / len(samples) for name in labels.names}
+
     def __repr__(self) -> str:
         return "SingleLabel()"
+
+
+def _value_span(raw: str, value: str) -> tuple[int, int] | None:
+    """The characters of the label's value in the raw answer, to find its tokens' logprobs."""
+    from labelwidgets.labels import EDGE_NOISE  # labels.py imports the kinds
+
+    keyed = _KEYED_VALUE.search(raw)
+    if keyed:
+        start = keyed.end()
+        end = raw.find('"', start)
+        return (start, end) if end > start else None
+    start = raw.find(value)
+    if start >= 0:
+        return start, start + len(value)
+    stripped = raw.strip(EDGE_NOISE)
+    start = raw.find(stripped)
+    return (start, start + len(stripped)) if stripped and start >= 0 else None
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _SHOWN_CHARACTERS else text[: _SHOWN_CHARACTERS - 3] + "..."
 
 
 SINGLE = SingleLabel()

@@ -5,6 +5,11 @@ writes poor free text, so nothing is generated: every label is scored by the mod
 log-likelihood of answering with exactly that label after the prompt, and the scores are
 normalized over the label set. The suggestion carries the whole distribution.
 
+With a set of labels per item (``kind="multi"``) the labels do not compete: the model is asked
+about each label on its own ("Does the label "joy" apply to this text?"), the label's probability
+is that of answering yes rather than no, and the suggestion is every label with a probability of
+at least 0.5.
+
 llama.cpp runs in a worker process (`labelwidgets.suggesters.local_worker`), never in the
 kernel: native code that crashes (SIGILL from a CPU-specific build, SIGSEGV, the out-of-memory
 killer) ends the worker, and the suggestions it owed become invalid with the cause, instead of
@@ -40,12 +45,20 @@ from labelwidgets.suggesters.llm.few_shot import (
     examples_from,
     session_prompt_id,
 )
-from labelwidgets.suggesters.llm.prompt import Message, PromptSpec, PromptTemplate, item_text
+from labelwidgets.suggesters.llm.prompt import DEFAULT_SYSTEM, Message, PromptSpec, PromptTemplate, item_text
 
 # The scoring itself lives with the worker; these names stay importable from here.
 from labelwidgets.suggesters.local_worker import CONTENT_FREE_TEXTS, PromptTooLong, spec_to_json
 
-__all__ = ["CONTENT_FREE_TEXTS", "LOCAL_INSTRUCTIONS", "LOCAL_TEMPLATE", "LocalLLM", "bundled_model_path"]
+__all__ = [
+    "CONTENT_FREE_TEXTS",
+    "LOCAL_INSTRUCTIONS",
+    "LOCAL_QUESTION_INSTRUCTIONS",
+    "LOCAL_QUESTION_TEMPLATE",
+    "LOCAL_TEMPLATE",
+    "LocalLLM",
+    "bundled_model_path",
+]
 
 log = logging.getLogger("labelwidgets")
 
@@ -55,6 +68,14 @@ LOCAL_INSTRUCTIONS = "Read the text and choose the label that fits it best."
 LOCAL_TEMPLATE = PromptTemplate(
     system="{instructions}\n\nLabels:\n{labels}\n{guidelines}\n{output_format}",
     user="Text:\n{text}\n\nWhich label fits: {label_names}?",
+)
+
+# With a set of labels per item, each label is asked about on its own; {label} names it. The system message is the
+# usual one: the instructions, every label with its description, and how to answer (yes or no).
+LOCAL_QUESTION_INSTRUCTIONS = "Read the text and say whether the label asked about applies to it."
+LOCAL_QUESTION_TEMPLATE = PromptTemplate(
+    system=DEFAULT_SYSTEM,
+    user='Text:\n{text}\n\nDoes the label "{label}" apply to this text? Answer yes or no.',
 )
 
 # Session examples for the local model: fewer than for a hosted LLM, because every example token is evaluated on
@@ -316,6 +337,11 @@ def bundled_model_path() -> Path:
     return Path(found[0])
 
 
+def _labels_json(labels: LabelSet) -> dict[str, Any]:
+    """The labels and their kind as the worker reads them."""
+    return {"labels": labels.to_json(), "kind": labels.kind.name}
+
+
 def _key_of(item: Item | str | Mapping[str, Any]) -> str | None:
     return item.key if isinstance(item, Item) else None
 
@@ -352,6 +378,17 @@ class LocalLLM:
     for content-free inputs ("N/A", ""), which removes much of a small model's bias towards one
     label. Few-shot examples help a model this small more than instructions do.
 
+    A multi-label set (``LabelSet.parse(names, kind="multi")``, ``Labeler(kind="multi")``) is scored label by
+    label: the model is asked whether each label applies and answers yes or no (``question_template`` instead of
+    ``prompt_template``: its user message names the label with ``{label}``; the default instructions become
+    ``LOCAL_QUESTION_INSTRUCTIONS``).
+    Each label's probability is p(yes) / (p(yes) + p(no)); they need not sum to 1, the suggestion is every label
+    with a probability of at least 0.5, and its confidence is the probability of exactly that set if the labels
+    were independent (`labelwidgets.kinds.multi.set_confidence`). Few-shot examples are answered yes or no about
+    the label asked. ``calibrate`` does not apply: a content-free text has none of the labels, so its answers show
+    no bias to divide out. Each label costs a pass over the end of the prompt, so an item takes about as many
+    passes as there are labels.
+
     The worker starts on first use and is shared by every LocalLLM with the same file and
     settings. If it crashes, the suggestions it owed are invalid with the cause, and the next
     request starts it again, at most ``max_restarts`` times.
@@ -373,6 +410,7 @@ class LocalLLM:
         n_ctx: int = 2048,
         n_threads: int | None = None,
         prompt_template: PromptTemplate = LOCAL_TEMPLATE,
+        question_template: PromptTemplate = LOCAL_QUESTION_TEMPLATE,
         name: str | None = None,
         max_restarts: int = MAX_RESTARTS,
     ):
@@ -395,16 +433,29 @@ class LocalLLM:
         self.n_threads = n_threads or max(1, (os.cpu_count() or 2) // 2)
         self.max_restarts = max_restarts
         self.prompt_template = prompt_template
+        if "{label}" not in question_template.user:
+            raise InputError(
+                "question_template asks about one label at a time, so its user message must name it with {label}; "
+                f"for example {LOCAL_QUESTION_TEMPLATE.user!r}."
+            )
+        self.question_template = question_template
         self.name = name or f"local:{self.model_path.stem.split('.')[0]}"
         self._key: _WorkerKey = (str(self.model_path.resolve()), n_ctx, self.n_threads, max_restarts)
         self._worker: _Worker | None = None
         self._holding = threading.Lock()
         self._finalizer: weakref.finalize[Any, Any] | None = None
 
-    def prompt_spec(self) -> PromptSpec:
+    def prompt_spec(self, labels: LabelSet | None = None) -> PromptSpec:
+        """What decides the prompt besides the item. With labels decided one by one (a multi-label set), the
+        ``question_template`` asks about each label, and the default instructions say so."""
+        if labels is None or labels.kind.exclusive:
+            template, instructions = self.prompt_template, self.instructions
+        else:
+            template = self.question_template
+            instructions = LOCAL_QUESTION_INSTRUCTIONS if self.instructions == LOCAL_INSTRUCTIONS else self.instructions
         return PromptSpec(
-            template=self.prompt_template,
-            instructions=self.instructions,
+            template=template,
+            instructions=instructions,
             guidelines=self.guidelines,
             few_shot=self.few_shot,
             rationale=False,
@@ -417,33 +468,44 @@ class LocalLLM:
             return spec, spec.prompt_id(labels)
         return self.session_examples.spec_for(spec, labels, text=text, key=key)
 
-    def render_prompt(self, item: Item | str | Mapping[str, Any], labels: Any, *, text: str = "text") -> list[Message]:
+    def render_prompt(
+        self, item: Item | str | Mapping[str, Any], labels: Any, *, text: str = "text", label: str | None = None
+    ) -> list[Message]:
         """The chat messages for this item, before the model's chat template is applied.
 
         With ``few_shot="session"``, an Item's own label is left out of the examples by its key; a row or a
-        text has no key here, so examples with exactly its text are left out instead.
+        text has no key here, so examples with exactly its text are left out instead. With a multi-label set,
+        the messages that ask about ``label`` (the first label when it is not given).
         """
         labels = LabelSet.parse(labels)
         body = item_text(item, text)
-        spec, _ = self._item_spec(self.prompt_spec(), labels, text=body, key=_key_of(item))
-        return spec.render(body, labels)
+        spec, _ = self._item_spec(self.prompt_spec(labels), labels, text=body, key=_key_of(item))
+        if labels.kind.exclusive:
+            return spec.render(body, labels)
+        return spec.render_question(body, labels, labels.require(label) if label is not None else labels.names[0])
 
-    def formatted_prompt(self, item: Item | str | Mapping[str, Any], labels: Any, *, text: str = "text") -> str:
-        """The exact string the model reads, chat template applied; each label is scored right after it."""
+    def formatted_prompt(
+        self, item: Item | str | Mapping[str, Any], labels: Any, *, text: str = "text", label: str | None = None
+    ) -> str:
+        """The exact string the model reads, chat template applied; each label is scored right after it. With a
+        multi-label set, the string that asks about ``label`` (the first label when it is not given), after
+        which yes and no are scored."""
         labels = LabelSet.parse(labels)
-        spec = self.prompt_spec()
+        spec = self.prompt_spec(labels)
         spec.render("", labels)  # a bad few-shot label is reported here, not by the worker
         body = item_text(item, text)
         spec, _ = self._item_spec(spec, labels, text=body, key=_key_of(item))
         worker = self.worker()
-        message = {"op": "format", "spec": spec_to_json(spec), "labels": labels.to_json(), "text": body}
+        message = {"op": "format", "spec": spec_to_json(spec), **_labels_json(labels), "text": body}
+        if not labels.kind.exclusive:
+            message["label"] = labels.require(label) if label is not None else labels.names[0]
         return str(worker.request(message, since=worker.crashes)["prompt"])
 
     # -- suggesting --
 
     def suggest(self, items: Sequence[Item], labels: LabelSet | Any) -> list[Suggestion]:
         labels = LabelSet.parse(labels)
-        spec = self.prompt_spec()
+        spec = self.prompt_spec(labels)
         prompt_id = spec.prompt_id(labels)
         try:
             spec.render("", labels)
@@ -451,7 +513,7 @@ class LocalLLM:
             return [Suggestion.invalid(str(error), model=self.name, prompt_id=prompt_id) for _ in items]
         worker = self.worker()
         since = worker.crashes
-        request: dict[str, Any] = {"op": "distribution", "labels": labels.to_json(), "calibrate": self.calibrate}
+        request = self._request(labels)
         results: list[Suggestion] = []
         for item in items:
             started = time.perf_counter()
@@ -467,11 +529,11 @@ class LocalLLM:
                 results.append(self._invalid(f"{type(error).__name__}: {error}", prompt_id, started))
                 continue
             probabilities: dict[str, float] = answer["probabilities"]
-            label = max(probabilities, key=probabilities.__getitem__)
+            label, confidence = labels.kind.choose(probabilities, labels)
             results.append(
                 Suggestion(
                     label=label,
-                    confidence=probabilities[label],
+                    confidence=confidence,
                     probabilities=probabilities,
                     confidence_source="likelihood",
                     model=self.name,
@@ -483,6 +545,13 @@ class LocalLLM:
                 )
             )
         return results
+
+    def _request(self, labels: LabelSet) -> dict[str, Any]:
+        """What the worker is asked for every item: the labels scored against each other (a distribution), or
+        each label on its own (yes or no, for labels that do not exclude each other)."""
+        if labels.kind.exclusive:
+            return {"op": "distribution", "labels": labels.to_json(), "calibrate": self.calibrate}
+        return {"op": "memberships", **_labels_json(labels)}
 
     def _distribution(
         self,
@@ -516,12 +585,13 @@ class LocalLLM:
         return Suggestion.invalid(error, model=self.name, prompt_id=prompt_id, latency=time.perf_counter() - started)
 
     def label_probabilities(self, text: str, labels: Any) -> dict[str, float]:
-        """The model's distribution over the labels for one text."""
+        """The model's distribution over the labels for one text; with a multi-label set, each label's probability
+        that it applies."""
         labels = LabelSet.parse(labels)
-        spec = self.prompt_spec()
+        spec = self.prompt_spec(labels)
         spec.render("", labels)
         worker = self.worker()
-        request = {"op": "distribution", "labels": labels.to_json(), "calibrate": self.calibrate}
+        request = self._request(labels)
         item_spec, prompt_id = self._item_spec(spec, labels, text=text, key=None)
         answer, _ = self._distribution(worker, request, spec, item_spec, prompt_id, labels, text, worker.crashes)
         return dict(answer["probabilities"])

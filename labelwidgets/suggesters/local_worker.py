@@ -8,24 +8,28 @@ closed it) or its parent process changes. Replies: ``{"ok": true, ...}`` or
 ``{"ok": false, "kind": "input" | "too_long" | "missing" | "error", "error": "..."}``.
 
 Every label is scored by the model's log-likelihood of answering with exactly that label after
-the prompt, and the scores are normalized over the label set (`Engine.distribution`).
+the prompt, and the scores are normalized over the label set (`Engine.distribution`). When each label is
+decided on its own (a set of labels per item), the model is asked about each label in turn, and the label's
+probability is that of answering yes rather than no (`Engine.memberships`).
 """
 
 from __future__ import annotations
 
 import collections
 import faulthandler
+import functools
 import json
 import math
 import os
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any, cast
 
 from labelwidgets.errors import InputError, LabelwidgetsError
+from labelwidgets.kinds import kind_named
 from labelwidgets.labels import Label, LabelSet
 from labelwidgets.suggesters.llm.prompt import Message, PromptSpec, PromptTemplate
 
@@ -36,6 +40,9 @@ INSTALL_HINT = 'pip install "labelwidgets[local]"'
 
 # Calibrations kept: one per prompt without its text, and session examples make one per distinct set of them.
 MAX_CALIBRATIONS = 256
+
+# The answers to "does this label apply?": both spellings a chat model starts an answer with.
+YES, NO = ("yes", "Yes"), ("no", "No")
 
 
 class PromptTooLong(InputError):
@@ -102,6 +109,23 @@ class Engine:
             self._bias.popitem(last=False)
         return bias
 
+    def memberships(self, spec: PromptSpec, text: str, labels: LabelSet) -> tuple[dict[str, float], int]:
+        """For each label, the probability that the model answers yes rather than no when asked whether the label
+        applies to the text (each label asked on its own), and the longest prompt's length in tokens.
+
+        Not calibrated: a content-free text has none of the labels, so its answers are no bias to divide out.
+        """
+        answers = {word: [*self.tokens(word, special=False), self.end_of_answer] for word in (*YES, *NO)}
+        probabilities: dict[str, float] = {}
+        longest = 0
+        for name in labels.names:
+            asking = functools.partial(_question, spec, labels, name)
+            log_likelihoods, prompt_tokens = self._score(asking, text, answers)
+            said = _normalize(log_likelihoods)
+            probabilities[name] = sum(said[word] for word in YES)
+            longest = max(longest, prompt_tokens)
+        return probabilities, longest
+
     def format(self, messages: list[Message]) -> str:
         if self.formatter is not None:
             return self.formatter(messages=cast(Any, messages)).prompt
@@ -116,10 +140,16 @@ class Engine:
     def score(self, spec: PromptSpec, text: str, labels: LabelSet) -> tuple[dict[str, float], int]:
         """Log-likelihood of answering with each label (and then ending the answer), and the prompt's length."""
         answers = {name: [*self.tokens(name, special=False), self.end_of_answer] for name in labels.names}
+        return self._score(lambda body: spec.render(body, labels), text, answers)
+
+    def _score(
+        self, render: Callable[[str], list[Message]], text: str, answers: Mapping[str, list[int]]
+    ) -> tuple[dict[str, float], int]:
+        """Log-likelihood of each answer's tokens after the prompt ``render`` makes of the text, and its length."""
         room = self.n_ctx - max(len(t) for t in answers.values()) - 1
-        prompt = self.tokens(self.format(spec.render(text, labels)), special=True)
+        prompt = self.tokens(self.format(render(text)), special=True)
         if len(prompt) > room:
-            prompt = self._shortened_prompt(spec, text, labels, room, len(prompt))
+            prompt = self._shortened_prompt(render, text, room, len(prompt))
         _evaluate_prompt(self.llama, prompt)
         log_likelihoods = {}
         next_logprobs: dict[tuple[int, ...], dict[int, float]] = {}
@@ -138,7 +168,7 @@ class Engine:
             log_likelihoods[name] = total
         return log_likelihoods, len(prompt)
 
-    def _shortened_prompt(self, spec: PromptSpec, text: str, labels: LabelSet, room: int, length: int) -> list[int]:
+    def _shortened_prompt(self, render: Callable[[str], list[Message]], text: str, room: int, length: int) -> list[int]:
         """Cut the item's text so that the prompt fits the context window."""
         text_tokens = self.tokens(text, special=False)
         keep = len(text_tokens) - (length - room) - 8  # the cut may change tokenization at the seam
@@ -148,7 +178,7 @@ class Engine:
                 f"n_ctx={self.n_ctx} leaves no room for the text. Raise n_ctx or use fewer examples."
             )
         shortened = self.llama.detokenize(text_tokens[:keep]).decode("utf-8", errors="ignore") + " ..."
-        return self.tokens(self.format(spec.render(shortened, labels)), special=True)
+        return self.tokens(self.format(render(shortened)), special=True)
 
 
 def _evaluate_prompt(llama: Any, prompt: list[int]) -> None:
@@ -188,6 +218,10 @@ def _logprobs_after(llama: Any, prompt_length: int, prefix: tuple[int, ...], wan
     return {token: float(logits[token] - log_total) for token in wanted}
 
 
+def _question(spec: PromptSpec, labels: LabelSet, label: str, text: str) -> list[Message]:
+    return spec.render_question(text, labels, label)
+
+
 def _token_text(llama: Any, token: int) -> str:
     return cast(str, llama.detokenize([token], special=True).decode("utf-8", errors="ignore"))
 
@@ -225,20 +259,29 @@ def spec_from_json(data: Mapping[str, Any]) -> PromptSpec:
     )
 
 
-def labels_from_json(data: list[Mapping[str, Any]]) -> LabelSet:
+def labels_from_json(data: list[Mapping[str, Any]], kind: str = "single") -> LabelSet:
     # Built as given: parsing again could re-assign keys, which would change the prompt id.
-    return LabelSet(tuple(Label(x["name"], x["description"], x["key"]) for x in data))
+    return LabelSet(tuple(Label(x["name"], x["description"], x["key"]) for x in data), kind_named(kind))
 
 
 def handle(engine: Engine, request: Mapping[str, Any]) -> dict[str, Any]:
     op = request.get("op")
     spec = spec_from_json(request["spec"])
-    labels = labels_from_json(request["labels"])
+    labels = labels_from_json(request["labels"], request.get("kind", "single"))
     if op == "distribution":
         probabilities, prompt_tokens = engine.distribution(spec, request["text"], labels, bool(request["calibrate"]))
         return {"ok": True, "probabilities": probabilities, "prompt_tokens": prompt_tokens}
+    if op == "memberships":
+        probabilities, prompt_tokens = engine.memberships(spec, request["text"], labels)
+        return {"ok": True, "probabilities": probabilities, "prompt_tokens": prompt_tokens}
     if op == "format":
-        return {"ok": True, "prompt": engine.format(spec.render(request["text"], labels))}
+        label = request.get("label")
+        messages = (
+            spec.render(request["text"], labels)
+            if label is None
+            else spec.render_question(request["text"], labels, label)
+        )
+        return {"ok": True, "prompt": engine.format(messages)}
     raise ValueError(f"unknown request {op!r}")
 
 

@@ -6,7 +6,8 @@ up to ``max_examples`` of the session's labels:
 
 * never the item's own label, which would hand the model the answer it is measured on;
 * label-diverse: every label that has examples gets one before any label gets a second, so a
-  run of one label does not teach the model that only that label exists;
+  run of one label does not teach the model that only that label exists (with a set of labels per item, every
+  distinct set counts as one "label" here);
 * the most similar to the item: Jaccard similarity of the lowercased word sets. It is cheap (a few
   milliseconds per prompt against thousands of labels) and needs no dependency; examples that
   share words with the item are the ones that show where the person draws the line;
@@ -207,6 +208,12 @@ class SessionExamples:
         self._by_key = {entry.key: entry for entry in state["pool"]}
         self._snapshot = None
 
+    def answers_over(self, labels: LabelSet) -> list[str]:
+        """The distinct answers learned that are answers over ``labels`` (as the session stores them: a label's name,
+        or a set of labels as JSON); the others are left out of prompts (the label set may have changed)."""
+        learned = {entry.label for entry in self.pool()}
+        return [answer for answer in learned if labels.kind.from_text(answer, labels)[0] == answer]
+
     def select(self, *, text: str, key: str | None, labels: Iterable[str] | None = None) -> tuple[FewShotPair, ...]:
         return select_examples(
             self.pool(),
@@ -219,7 +226,7 @@ class SessionExamples:
 
     def spec_for(self, spec: PromptSpec, labels: LabelSet, *, text: str, key: str | None) -> tuple[PromptSpec, str]:
         """The prompt spec for one item, its session examples added, and the prompt id its suggestion records."""
-        examples = self.select(text=text, key=key, labels=labels.names)
+        examples = self.select(text=text, key=key, labels=self.answers_over(labels))
         return replace(spec, few_shot=(*spec.few_shot, *examples)), session_prompt_id(
             spec.prompt_id(labels), len(examples)
         )

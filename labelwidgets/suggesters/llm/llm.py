@@ -1,9 +1,10 @@
 """Label suggestions from any chat model litellm can call: hosted, a local server, or a proxy.
 
-What the user gets: one request per item, structured output constrained to the label set
-where the provider allows it, a confidence that says where it came from (token logprobs or
-self-consistency, never invented), retries on rate limits and server errors, an on-disk cache,
-and an invalid suggestion with the raw answer, instead of an exception, when anything goes wrong.
+What the user gets: one request per item, structured output constrained to the label set (one
+label, or a true/false decision per label for a set of labels) where the provider allows it, a
+confidence that says where it came from (token logprobs or self-consistency, never invented),
+retries on rate limits and server errors, an on-disk cache, and an invalid suggestion with the
+raw answer, instead of an exception, when anything goes wrong.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import re
 import threading
 import time
 import warnings
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -165,6 +165,17 @@ class LLM:
     Such a suggestion's ``prompt_id`` is ``"<base id>+session-<k>"``, k the number of examples it was made with,
     so that ``lw.agreement(df, by="prompt_id")`` groups suggestions by how much of the session they saw.
 
+    A multi-label set (``LabelSet.parse(names, kind="multi")``, ``Labeler(kind="multi")``) is asked for as
+    ``{"labels": {"<label>": true or false, ...}}``, every label in order, constrained by a JSON schema where the
+    provider takes one (the same json_schema → json_object → text ladder). A list of names is read too. A set
+    with any label outside the label set is invalid as a whole. With logprobs, each label's probability is that of
+    its ``true`` against its ``false`` token, given the decisions written before it, and the confidence is the
+    probability of exactly the set suggested (`labelwidgets.kinds.multi.set_confidence`). An answer written as a
+    list has no such tokens: no probabilities then, never invented. Self-consistency (``n_samples``) gives each
+    label the share of samples that name it and suggests the labels more than half of the valid samples name.
+    The answer is the one the model wrote: a sampler that penalizes repeats (llama.cpp's server does by default)
+    can write a decision its logprobs rate below one half, which the confidence then shows.
+
     Extra keyword arguments (``api_base``, ``api_key``, ``temperature``, ...) go to
     ``litellm.completion`` as they are. Credentials are kept out of ``repr``, the cache and
     every suggestion.
@@ -249,10 +260,15 @@ class LLM:
         free (another address, or a ``price`` was given)."""
         return None if self.price is not None else local_server(self.api_base)
 
-    def prompt_spec(self) -> PromptSpec:
+    def prompt_spec(self, labels: LabelSet | None = None) -> PromptSpec:
+        """What decides the prompt besides the item; with ``labels``, default instructions are those of their kind
+        (one label: "Classify the text into exactly one of the labels.")."""
+        instructions = self.instructions
+        if labels is not None and instructions == DEFAULT_INSTRUCTIONS:
+            instructions = labels.kind.default_instructions
         return PromptSpec(
             template=self.prompt_template,
-            instructions=self.instructions,
+            instructions=instructions,
             guidelines=self.guidelines,
             few_shot=self.few_shot,
             rationale=self.rationale,
@@ -274,7 +290,7 @@ class LLM:
         labels = LabelSet.parse(labels)
         body = item_text(item, text)
         key = item.key if isinstance(item, Item) else None
-        spec, _ = self._item_spec(self.prompt_spec(), labels, text=body, key=key)
+        spec, _ = self._item_spec(self.prompt_spec(labels), labels, text=body, key=key)
         return spec.render(body, labels)
 
     # -- money --
@@ -283,15 +299,16 @@ class LLM:
         """Dollars these items would cost uncached, from ``price`` or litellm's price list; None if the model has no
         price, 0.0 on a local server (see the class).
 
-        Input tokens are counted on the exact prompts; each answer is taken as a short JSON label (the longest
-        label plus a few tokens of JSON), times ``n_samples``. Cached requests are free and not counted out.
+        Input tokens are counted on the exact prompts; each answer is taken as the longest answer written as JSON
+        (the longest label; with a set of labels, every label and its decision), times ``n_samples``. Cached
+        requests are free and not counted out.
         """
         if self.free_server is not None:
             return 0.0
         litellm = get_litellm()
         labels = LabelSet.parse(labels)
-        spec = self.prompt_spec()
-        answer = json.dumps({"label": max(labels.names, key=len)})
+        spec = self.prompt_spec(labels)
+        answer = labels.kind.format_answer(labels.kind.longest_answer(labels), labels, "json")
         try:
             output_tokens = litellm.token_counter(model=self.model, text=answer)
             total = 0.0
@@ -337,7 +354,7 @@ class LLM:
 
     def suggest(self, items: Sequence[Item], labels: LabelSet | Any) -> list[Suggestion]:
         labels = LabelSet.parse(labels)
-        spec = self.prompt_spec()
+        spec = self.prompt_spec(labels)
         try:
             spec.render("", labels)  # a bad few-shot label is the same error for every item
         except InputError as error:
@@ -441,7 +458,7 @@ class LLM:
     ) -> dict[str, Any]:
         params: dict[str, Any] = {"temperature": 0.0, "drop_params": True}
         if not _reasons_before_answering(self.model):  # a token cap would cut a reasoning model's thinking short
-            params["max_tokens"] = 300 if self.rationale else 60
+            params["max_tokens"] = labels.kind.answer_tokens(labels, rationale=self.rationale)
         params.update(self.litellm_kwargs)
         params.update(model=self.model, messages=messages, timeout=self.timeout)
         schema = label_json_schema(labels, rationale=self.rationale)
@@ -555,6 +572,8 @@ class LLM:
             "logprobs": self.logprobs,
             "rationale": self.rationale,
         }
+        if labels.kind.fingerprint:  # answers of another kind are another answer (single-label keys stay as they were)
+            data["kind"] = list(labels.kind.fingerprint)
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=repr).encode()).hexdigest()
 
     @property
@@ -709,35 +728,45 @@ class _Answer:
 
 
 def _read_choice(choice: Any, labels: LabelSet) -> _Answer:
+    """One answer, and its confidence from the logprobs of the tokens where the model made its decisions (one
+    choice among the labels; with a set of labels, true or false for each label)."""
     message = _get(choice, "message")
     raw = _get(message, "content")
     parsed = parse_answer(raw, labels)
-    if parsed.label is None or parsed.value_span is None:
+    if parsed.label is None or not parsed.choices:
         return _Answer(raw, parsed)
     tokens = _token_logprobs(_get(choice, "logprobs"))
-    top_k = _top_logprobs(labels)
-    result = label_confidence(tokens, raw or "", parsed.value_span, parsed.label, labels, top_k) if tokens else None
-    if result is None:
+    if not tokens:
         return _Answer(raw, parsed)
-    return _Answer(raw, parsed, confidence=result[0], probabilities=result[1])
+    top_k = _top_logprobs(labels)
+    decided = []
+    for decision in parsed.choices:
+        result = label_confidence(tokens, raw or "", decision.span, decision.chosen, decision.options, top_k)
+        if result is None:
+            return _Answer(raw, parsed)
+        decided.append((decision, result))
+    read = labels.kind.from_choices(parsed.label, decided, labels)
+    if read is None:
+        return _Answer(raw, parsed)
+    return _Answer(raw, parsed, confidence=read[0], probabilities=read[1])
 
 
 def _vote(answers: list[_Answer], labels: LabelSet, usage: _Usage) -> Suggestion:
-    votes = Counter(a.parsed.label for a in answers if a.parsed.label is not None)
+    voted = labels.kind.vote([a.parsed.label for a in answers], labels)
     common = usage.fields()
-    if not votes:
+    if voted is None:
         first = answers[0]
         return Suggestion.invalid(first.parsed.error or "no label in any sample", raw=first.raw, **common)
-    label, count = votes.most_common(1)[0]
-    winner = next(a for a in answers if a.parsed.label == label)
-    # Shares of all samples: an invalid sample counts against every label, so the shares may sum below 1.
+    label, confidence, probabilities = voted
+    # The first sample that gave the answer shows it; with a set of labels the answer may be no sample's own.
+    winner = next((a for a in answers if a.parsed.label == label), None)
     return Suggestion(
         label=label,
-        confidence=count / len(answers),
-        probabilities={name: votes[name] / len(answers) for name in labels.names},
+        confidence=confidence,
+        probabilities=probabilities,
         confidence_source="self-consistency",
-        rationale=winner.parsed.rationale,
-        raw=winner.raw,
+        rationale=winner.parsed.rationale if winner is not None else None,
+        raw=winner.raw if winner is not None else None,
         **common,
     )
 
@@ -764,18 +793,20 @@ def label_confidence(
     raw: str,
     span: tuple[int, int],
     label: str,
-    labels: LabelSet,
+    labels: LabelSet | Sequence[str],
     top_k: int | None = None,
 ) -> tuple[float, dict[str, float] | None] | None:
     """The chosen label's probability from token logprobs, and the distribution over labels if it can be had.
 
-    The distribution comes from the alternatives offered at the label's first token: each
-    alternative that starts exactly one label counts for that label. A label missing from a
+    ``labels`` are the options of the decision: the label set, or any options written in its place (``true`` and
+    ``false`` for one label of a set). The distribution comes from the alternatives offered at the label's first
+    token: each alternative that starts exactly one label counts for that label. A label missing from a
     full list of ``top_k`` alternatives gets the smallest listed probability, an upper bound on
     its own, so the chosen label's confidence errs low. (Under constrained decoding the forced
     label can sit far down the list.) When the chosen token could start several labels, only
     the chosen label's probability is known.
     """
+    names = labels.names if isinstance(labels, LabelSet) else list(labels)
     offsets, position = [], 0
     for token, _, _ in tokens:
         offsets.append(position)
@@ -792,13 +823,13 @@ def label_confidence(
     lead = raw[offsets[first] : start]  # e.g. the opening quote when it shares the label's first token
     if token not in dict(alternatives):
         alternatives = [*alternatives, (token, token_logprob)]
-    if len(_labels_started_by(token[len(lead) :], labels)) != 1:
+    if len(_labels_started_by(token[len(lead) :], names)) != 1:
         return joint, None
-    mass = dict.fromkeys(labels.names, 0.0)
+    mass = dict.fromkeys(names, 0.0)
     for alternative, logprob in alternatives:
         if not alternative.startswith(lead):
             continue  # e.g. an unquoted label where a JSON string was being written: not a well-formed answer
-        started = _labels_started_by(alternative[len(lead) :], labels)
+        started = _labels_started_by(alternative[len(lead) :], names)
         if len(started) == 1:
             mass[started[0]] += math.exp(logprob)
     listed = tokens[first][2]
@@ -812,13 +843,13 @@ def label_confidence(
     return probabilities[label], probabilities
 
 
-def _labels_started_by(piece: str, labels: LabelSet) -> list[str]:
+def _labels_started_by(piece: str, names: Sequence[str]) -> list[str]:
     """Labels this token could be the beginning of (or the whole of, followed by closing punctuation)."""
     folded = piece.casefold()
     if not folded.strip():
         return []
     found = []
-    for name in labels.names:
+    for name in names:
         target = name.casefold()
         if target.startswith(folded) or (folded.startswith(target) and not folded[len(target) :].strip("\"'.,}\n ")):
             found.append(name)

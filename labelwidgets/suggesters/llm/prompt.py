@@ -12,16 +12,20 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any
 
 from labelwidgets.errors import InputError
-from labelwidgets.labels import EDGE_NOISE, LabelSet
+from labelwidgets.kinds import SINGLE
+from labelwidgets.kinds.base import Choice, OutputFormat
+from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Item
 
 Message = dict[str, str]
-OutputFormat = Literal["json", "label"]
 
-DEFAULT_INSTRUCTIONS = "Classify the text into exactly one of the labels."
+DEFAULT_INSTRUCTIONS = SINGLE.default_instructions  # "Classify the text into exactly one of the labels."
+
+# How a model that decides each label on its own (`PromptSpec.render_question`) is told to answer.
+QUESTION_OUTPUT = "Answer yes if the label asked about applies to the text, or no if it does not."
 
 DEFAULT_SYSTEM = """{instructions}
 
@@ -33,14 +37,15 @@ Labels:
 DEFAULT_USER = """Text:
 {text}"""
 
-PLACEHOLDERS = ("instructions", "labels", "label_names", "guidelines", "output_format", "text")
+PLACEHOLDERS = ("instructions", "labels", "label_names", "guidelines", "output_format", "text", "label")
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
 @dataclass(frozen=True)
 class PromptTemplate:
     """A system and a user message with ``{instructions}``, ``{labels}``, ``{label_names}``,
-    ``{guidelines}``, ``{output_format}`` and ``{text}`` placeholders.
+    ``{guidelines}``, ``{output_format}`` and ``{text}`` placeholders; a template that asks about one label at a
+    time (`PromptSpec.render_question`) names it with ``{label}``.
 
     Few-shot examples are sent as earlier user/assistant turns, each user turn rendered from
     ``user`` and each assistant turn written in the output format the model is asked for.
@@ -68,25 +73,46 @@ class PromptSpec:
     output: OutputFormat
 
     def render(self, text: str, labels: LabelSet) -> list[Message]:
+        answers = self.example_answers(labels)
+        values = self._values(labels, output_instructions(labels, rationale=self.rationale, output=self.output))
+        messages = [{"role": "system", "content": _tidy(fill(self.template.system, values))}]
+        for (example_text, _), answer in zip(self.few_shot, answers, strict=True):
+            messages.append({"role": "user", "content": fill(self.template.user, {**values, "text": example_text})})
+            messages.append({"role": "assistant", "content": labels.kind.format_answer(answer, labels, self.output)})
+        messages.append({"role": "user", "content": fill(self.template.user, {**values, "text": text})})
+        return messages
+
+    def render_question(self, text: str, labels: LabelSet, label: str) -> list[Message]:
+        """The messages that ask whether ``label`` applies to the text, for a model that decides each label on its
+        own: ``{label}`` in the template names it, and each few-shot example is answered yes or no about it."""
+        answers = self.example_answers(labels)
+        values = {**self._values(labels, QUESTION_OUTPUT), "label": label}
+        messages = [{"role": "system", "content": _tidy(fill(self.template.system, values))}]
+        for (example_text, _), answer in zip(self.few_shot, answers, strict=True):
+            applies = label in labels.kind.chosen_labels(answer, labels)
+            messages.append({"role": "user", "content": fill(self.template.user, {**values, "text": example_text})})
+            messages.append({"role": "assistant", "content": "yes" if applies else "no"})
+        messages.append({"role": "user", "content": fill(self.template.user, {**values, "text": text})})
+        return messages
+
+    def example_answers(self, labels: LabelSet) -> list[str]:
+        """The few-shot examples' answers as stored text; `InputError` for one that is not an answer over ``labels``."""
+        answers = []
         for _, example_label in self.few_shot:
-            if example_label not in labels:
-                raise InputError(
-                    f"few-shot example label {example_label!r} is not one of the labels {labels.names}; "
-                    f"fix the example or add the label."
-                )
-        values = {
+            answer, why = labels.kind.from_text(example_label, labels)
+            if answer is None:
+                raise InputError(f"few-shot example label {why}; fix the example or add the label.")
+            answers.append(answer)
+        return answers
+
+    def _values(self, labels: LabelSet, output_format: str) -> dict[str, str]:
+        return {
             "instructions": self.instructions.strip(),
             "labels": format_labels(labels),
             "label_names": ", ".join(labels.names),
             "guidelines": f"\nGuidelines:\n{self.guidelines.strip()}\n" if self.guidelines else "",
-            "output_format": output_instructions(labels, rationale=self.rationale, output=self.output),
+            "output_format": output_format,
         }
-        messages = [{"role": "system", "content": _tidy(fill(self.template.system, values))}]
-        for example_text, example_label in self.few_shot:
-            messages.append({"role": "user", "content": fill(self.template.user, {**values, "text": example_text})})
-            messages.append({"role": "assistant", "content": format_answer(example_label, self.output)})
-        messages.append({"role": "user", "content": fill(self.template.user, {**values, "text": text})})
-        return messages
 
     def prompt_id(self, labels: LabelSet) -> str:
         """A short fingerprint of the prompt, so that suggestions can say which prompt made them."""
@@ -100,6 +126,7 @@ class PromptSpec:
                 self.rationale,
                 self.output,
                 labels.to_json(),
+                *labels.kind.fingerprint,
             ],
             ensure_ascii=False,
         )
@@ -120,33 +147,22 @@ def format_labels(labels: LabelSet) -> str:
 
 
 def output_instructions(labels: LabelSet, *, rationale: bool, output: OutputFormat) -> str:
-    names = json.dumps(labels.names, ensure_ascii=False)
-    if output == "label":
-        return f"Answer with the label only, exactly as written, one of: {', '.join(labels.names)}."
-    if rationale:
-        return (
-            f'Answer with a JSON object {{"label": ..., "rationale": ...}} where "label" is exactly one of {names} '
-            f'and "rationale" is one short sentence saying why.'
-        )
-    return f'Answer with a JSON object {{"label": ...}} where "label" is exactly one of {names}.'
-
-
-def format_answer(label: str, output: OutputFormat) -> str:
-    return json.dumps({"label": label}, ensure_ascii=False) if output == "json" else label
+    return labels.kind.instruction(labels, rationale=rationale, output=output)
 
 
 def label_json_schema(labels: LabelSet, *, rationale: bool) -> dict[str, Any]:
-    """The JSON schema that constrains a structured answer to the label set."""
-    properties: dict[str, Any] = {"label": {"type": "string", "enum": labels.names}}
-    if rationale:
-        properties["rationale"] = {"type": "string"}
-    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+    """The JSON schema that constrains a structured answer to the label set (its kind says what an answer is)."""
+    return labels.kind.response_schema(labels, rationale=rationale)
 
 
 def few_shot_examples(
     examples: Any, *, text_column: str = "text", label_column: str = "label"
 ) -> tuple[tuple[str, str], ...]:
-    """Normalize few-shot examples: a DataFrame with a text and a label column, or (text, label) pairs."""
+    """Normalize few-shot examples: a DataFrame with a text and a label column, or (text, label) pairs.
+
+    A label that is a list of labels (a multi-label example) is kept as JSON text; the label set's kind reads it
+    when the prompt is rendered.
+    """
     if examples is None:
         return ()
     columns = getattr(examples, "columns", None)
@@ -165,10 +181,17 @@ def few_shot_examples(
         pairs = (_pair(example, text_column, label_column) for example in examples)
     result = []
     for text, label in pairs:
+        if not isinstance(label, str) and _is_list_like(label):
+            label = json.dumps([str(name) for name in label], ensure_ascii=False)
         if text is None or label is None or text != text or label != label:  # NaN != NaN
             raise InputError("few_shot has an empty text or label; drop those rows first.")
         result.append((str(text), str(label)))
     return tuple(result)
+
+
+def _is_list_like(value: object) -> bool:
+    # A list, a tuple, or the NumPy array a list column turns into when it is read back from parquet or arrow.
+    return isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray"
 
 
 def item_text(item: Any, column: str = "text") -> str:
@@ -193,20 +216,26 @@ def _pair(example: Any, text_column: str, label_column: str) -> tuple[Any, Any]:
 
 @dataclass(frozen=True)
 class ParsedAnswer:
-    label: str | None
+    label: str | None  # the answer as stored text (a label's name, or a set of labels as JSON)
     rationale: str | None = None
     error: str | None = None
-    value_span: tuple[int, int] | None = None  # where the label's value sits in the raw text
+    choices: tuple[Choice, ...] = ()  # the decisions the model made, located in the raw text for their logprobs
+
+    @property
+    def value_span(self) -> tuple[int, int] | None:
+        """Where the label's value sits in the raw text, when the answer is one label."""
+        return self.choices[0].span if len(self.choices) == 1 and self.choices[0].about is None else None
 
 
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*(.*?)\s*```$", re.DOTALL)
 
 
 def parse_answer(raw: str | None, labels: LabelSet) -> ParsedAnswer:
-    """Read a label from a model's answer: a JSON object, a JSON string, or a bare label.
+    """Read an answer from a model's reply: a JSON object, a JSON value, or the bare answer.
 
-    Near misses (case, spacing, quotes, trailing punctuation, a "Label:" prefix) are mapped
-    onto the label set when exactly one label matches; anything else is an error, never a guess.
+    The label set's kind says what an answer is and where it sits in the JSON. Near misses (case, spacing,
+    quotes, trailing punctuation, a "Label:" prefix) are mapped onto the label set when exactly one label
+    matches; anything else is an error, never a guess.
     """
     if raw is None or not raw.strip():
         return ParsedAnswer(None, error="the model returned an empty answer")
@@ -214,38 +243,32 @@ def parse_answer(raw: str | None, labels: LabelSet) -> ParsedAnswer:
     fenced = _FENCE.match(text)
     if fenced:
         text = fenced.group(1)
-    value, rationale = _from_json(text)
-    if value is _NO_LABEL_KEY:
-        return ParsedAnswer(None, error='the JSON answer has no "label"')
+    data = _json_data(text)
+    value, why = labels.kind.answer_from_json(data, labels) if data is not None else (None, None)
+    if why is not None:
+        return ParsedAnswer(None, error=why)
+    rationale = _rationale(data)
     candidate = text if value is None else value
-    if not isinstance(candidate, str):
-        return ParsedAnswer(None, error=f"the label must be a string, got {json.dumps(candidate)}")
-    label = labels.match(candidate)
-    if label is None:
-        shown = candidate if len(candidate) <= 80 else candidate[:77] + "..."
-        return ParsedAnswer(None, rationale=rationale, error=f"{shown!r} is not one of the labels {labels.names}")
-    return ParsedAnswer(label, rationale=rationale, value_span=_value_span(raw, candidate))
+    stored, why = labels.kind.suggested(candidate, labels)
+    if stored is None:
+        return ParsedAnswer(None, rationale=rationale, error=why)
+    return ParsedAnswer(stored, rationale=rationale, choices=labels.kind.choices(raw, candidate, stored, labels))
 
 
-_NO_LABEL_KEY = object()
-
-
-def _from_json(text: str) -> tuple[Any, str | None]:
-    """(label value, rationale) from a JSON answer; (None, None) when the text is not JSON."""
+def _json_data(text: str) -> Any:
+    """The JSON a reply holds (the object in it, when prose surrounds one); None when it holds none."""
     data = _loads(text)
     if data is None and "{" in text:
         data = _loads(text[text.find("{") : text.rfind("}") + 1])
-    if isinstance(data, str):
-        return data, None
+    return data
+
+
+def _rationale(data: Any) -> str | None:
     if not isinstance(data, dict):
-        return None, None
+        return None
     keys = {k.lower(): k for k in data if isinstance(k, str)}
     rationale = data.get(keys["rationale"]) if "rationale" in keys else None
-    rationale = str(rationale) if rationale is not None else None
-    for name in ("label", "category", "class", "answer"):
-        if name in keys:
-            return data[keys[name]], rationale
-    return _NO_LABEL_KEY, rationale
+    return str(rationale) if rationale is not None else None
 
 
 def _loads(text: str) -> Any:
@@ -253,18 +276,3 @@ def _loads(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return None
-
-
-def _value_span(raw: str, value: str) -> tuple[int, int] | None:
-    """The characters of the label's value in the raw answer, to find its tokens' logprobs."""
-    keyed = re.search(r'"(?:label|category|class|answer)"\s*:\s*"', raw, re.IGNORECASE)
-    if keyed:
-        start = keyed.end()
-        end = raw.find('"', start)
-        return (start, end) if end > start else None
-    start = raw.find(value)
-    if start >= 0:
-        return start, start + len(value)
-    stripped = raw.strip(EDGE_NOISE)
-    start = raw.find(stripped)
-    return (start, start + len(stripped)) if stripped and start >= 0 else None
