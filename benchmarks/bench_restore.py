@@ -1,6 +1,7 @@
 """Restore time vs the number of stored decisions: re-opening a Labeler on a store that already has them.
 
-    python benchmarks/bench_restore.py            # prints a Markdown table
+    python benchmarks/bench_restore.py                 # prints a Markdown table
+    python benchmarks/bench_restore.py --kind both     # single- and multi-label side by side, interleaved
 
 Each store holds one decision per row of a DataFrame of the same size, plus a relabel on every tenth row
 and an undo on every twentieth (so the fold has work to do), written in bulk. Timed: `lw.Labeler(...)` on it,
@@ -11,6 +12,7 @@ to show the cost per decision stays flat. Not a test: numbers depend on the mach
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import statistics
 import tempfile
@@ -26,16 +28,22 @@ from labelwidgets.keys import encode_key
 from labelwidgets.store import open_store
 
 EMPTY = dict.fromkeys(name for name in FIELDS if name != "id")
+#: Per kind: the labels, two answers to alternate (as stored) and one for a revision, and what label() is given.
+KINDS = {
+    "single": (["a", "b"], ("a", "b"), "b", "a"),
+    "multi": (["a", "b", "c"], ('["a","c"]', "[]"), '["b"]', ["a"]),
+}
 
 
 def frame(n: int) -> pd.DataFrame:
     return pd.DataFrame({"text": np.char.add("message ", np.arange(n).astype(str)).astype(object)})
 
 
-def fill(path: str, df: pd.DataFrame, decisions: int) -> int:
+def fill(path: str, df: pd.DataFrame, decisions: int, kind: str = "single") -> int:
     """Write ``decisions`` labels (and some revisions and undos) straight into a fresh store; returns the events."""
+    labels, answers, revision, _ = KINDS[kind]
     store = open_store(path)
-    store.check_labels(["a", "b"])
+    store.check_labels(labels, kind=kind)
     start = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
     records = []
     next_id = 1
@@ -43,11 +51,12 @@ def fill(path: str, df: pd.DataFrame, decisions: int) -> int:
         key, digest = encode_key(df.index[row]), text_hash(df["text"].iat[row])
         base = {**EMPTY, "item_key": key, "annotator": "bench", "text_hash": digest, "session_id": "bench"}
         when = (start + dt.timedelta(seconds=row)).isoformat(timespec="microseconds")
-        records.append({**base, "id": next_id, "action": "labeled", "label": "ab"[row % 2], "decided_at": when})
+        answer = answers[row % 2]
+        records.append({**base, "id": next_id, "action": "labeled", "label": answer, "decided_at": when})
         next_id += 1
         if row % 10 == 0:
-            records.append({**base, "id": next_id, "action": "revised", "label": "ab"[(row + 1) % 2],
-                            "previous_label": "ab"[row % 2], "decided_at": when})  # fmt: skip
+            records.append({**base, "id": next_id, "action": "revised", "label": revision,
+                            "previous_label": answer, "decided_at": when})  # fmt: skip
             next_id += 1
         if row % 20 == 0:
             records.append({**base, "id": next_id, "action": "undo", "undoes": next_id - 1, "decided_at": when})
@@ -59,42 +68,54 @@ def fill(path: str, df: pd.DataFrame, decisions: int) -> int:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--kind", choices=["single", "multi", "both"], default="single")
+    parser.add_argument("--sizes", default="1000,10000,100000,200000")
+    args = parser.parse_args()
+    kinds = ["single", "multi"] if args.kind == "both" else [args.kind]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:  # warm up imports outside the timings
-        lw.Labeler(frame(10), labels=["a", "b"], store=str(Path(tmp) / "warm.db")).close()
-    for decisions in (1_000, 10_000, 100_000, 200_000):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = str(Path(tmp) / "r.db")
-            n = decisions + 1_000  # a few rows left to label
-            events = fill(path, frame(n), decisions)
-            samples, cpu = [], []
-            for _ in range(3):
-                df = frame(n)
-                start, start_cpu = time.perf_counter(), time.process_time()
-                labeler = lw.Labeler(df, labels=["a", "b"], store=path, annotator="bench")
-                samples.append(time.perf_counter() - start)
-                cpu.append(time.process_time() - start_cpu)
-                assert labeler.stats["decided"] == decisions and labeler.position == decisions
-                labeler.close()
-            labeler = lw.Labeler(frame(n), labels=["a", "b"], store=path, annotator="bench")
-            start = time.perf_counter()
-            labeler.label("a")
-            first_label = (time.perf_counter() - start) * 1000
-            undo_start = time.perf_counter()
-            labeler.undo()
-            labeler.undo()  # reaches back into the restored events
-            undo_ms = (time.perf_counter() - undo_start) * 1000 / 2
-            labeler.close()
-            rows.append((decisions, events, statistics.median(samples), min(samples), statistics.median(cpu),
-                         first_label, undo_ms))  # fmt: skip
+        for kind in kinds:
+            lw.Labeler(frame(10), labels=KINDS[kind][0], kind=kind, store=str(Path(tmp) / f"w{kind}.db")).close()
+    for decisions in (int(x) for x in args.sizes.split(",")):
+        for kind in kinds:  # interleaved, so that both kinds see the same machine
+            rows.append((kind, *restore(decisions, kind)))
     # CPU seconds of this process next to the wall clock: on a shared machine the wall clock also counts
     # the time other processes held the cores.
-    print("| stored decisions | events (with revisions and undos) | restore wall median / best (s) | "
+    print("| kind | stored decisions | events (with revisions and undos) | restore wall median / best (s) | "
           "restore CPU (s) | first label() after (ms) | undo() into restored (ms) |")  # fmt: skip
-    print("|---:|---:|---:|---:|---:|---:|")
-    for decisions, events, median, best, cpu_s, first_label, undo_ms in rows:
-        print(f"| {decisions:,} | {events:,} | {median:.2f} / {best:.2f} | {cpu_s:.2f} | {first_label:.1f} | "
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for kind, decisions, events, median, best, cpu_s, first_label, undo_ms in rows:
+        print(f"| {kind} | {decisions:,} | {events:,} | {median:.2f} / {best:.2f} | {cpu_s:.2f} | {first_label:.1f} | "
               f"{undo_ms:.1f} |")  # fmt: skip
+
+
+def restore(decisions: int, kind: str) -> tuple[int, int, float, float, float, float, float]:
+    labels, _, _, answer = KINDS[kind]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "r.db")
+        n = decisions + 1_000  # a few rows left to label
+        events = fill(path, frame(n), decisions, kind)
+        samples, cpu = [], []
+        for _ in range(3):
+            df = frame(n)
+            start, start_cpu = time.perf_counter(), time.process_time()
+            labeler = lw.Labeler(df, labels=labels, kind=kind, store=path, annotator="bench")
+            samples.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+            assert labeler.stats["decided"] == decisions and labeler.position == decisions
+            labeler.close()
+        labeler = lw.Labeler(frame(n), labels=labels, kind=kind, store=path, annotator="bench")
+        start = time.perf_counter()
+        labeler.label(answer)
+        first_label = (time.perf_counter() - start) * 1000
+        undo_start = time.perf_counter()
+        labeler.undo()
+        labeler.undo()  # reaches back into the restored events
+        undo_ms = (time.perf_counter() - undo_start) * 1000 / 2
+        labeler.close()
+        return (decisions, events, statistics.median(samples), min(samples), statistics.median(cpu),
+                    first_label, undo_ms)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -235,19 +235,25 @@ class ResultColumns:
                     cells = values.to_numpy(dtype=object, copy=True)
                     cells[pd.isna(cells)] = pd.NA
                     base[rows] = cells
-                put(name, self._column(field, base))
+                put(name, self._column(field, base, kept=keep_old))
         df.attrs[_ATTRS_KEY] = self.written
         if source is not None:
             df.attrs[_SOURCE_KEY] = dict(source)
 
-    def _column(self, field: str, cells: np.ndarray) -> Any:
-        """A text result column's values; answers as their kind shows them (cells kept from before stay as they are)."""
+    def _column(self, field: str, cells: np.ndarray, *, kept: bool = False) -> Any:
+        """A text result column's values; answers as their kind shows them.
+
+        ``cells`` holds stored text or missing, and with ``kept`` also values an earlier Labeler wrote (already
+        shown as the kind shows them: lists), which stay as they are.
+        """
         if field not in _ANSWERS or self._answers_as_text:
             return string_cells(cells)
-        stored = np.array([c if isinstance(c, str) else pd.NA for c in cells], dtype=object)
-        out = self.labels.kind.cells(stored, self.labels)
-        kept = np.array([not isinstance(c, str) and c is not pd.NA for c in cells], dtype=bool)
-        out[kept] = cells[kept]
+        if not kept:
+            return self.labels.kind.cells(cells, self.labels)
+        is_text = np.fromiter((isinstance(c, str) for c in cells), dtype=bool, count=len(cells))
+        out = self.labels.kind.cells(np.where(is_text, cells, pd.NA), self.labels)
+        earlier = ~is_text & ~pd.isna(cells)
+        out[earlier] = cells[earlier]
         return out
 
     def write(self, row: int, event: Decision | None) -> None:
