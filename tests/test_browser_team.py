@@ -76,14 +76,28 @@ def test_two_people_label_their_own_queues_and_settle_a_conflict(jupyter_server,
         expect(root.locator(".lw-position")).to_have_text("1 / 4", timeout=60_000)
         expect(root.locator(".lw-fields")).to_contain_text("said by ana: ham")
         expect(root.locator(".lw-fields")).to_contain_text("said by ben: spam")
+        # a tie is a choice to make, not a data error: each answer shown, the first pre-selected, nothing red
+        suggestion = root.locator(".lw-suggestion")
+        expect(suggestion.locator(".lw-rationale")).to_contain_text("ana: ham · ben: spam: a tie")
+        expect(suggestion.locator(".lw-suggestion-label")).to_have_text("ham")
+        expect(suggestion).not_to_have_class(re.compile("lw-invalid"))
+        expect(suggestion.locator(".lw-suggestion-error")).to_have_text("")
+        expect(root.locator(".lw-banner .lw-error")).to_have_count(0)
         settled = root.locator(".lw-text").inner_text()
         root.locator(".lw-text").click()
         judge.page.keyboard.press("2")  # spam
+        expect(root.locator(".lw-text")).not_to_have_text(settled)
+        expect(root.locator(".lw-save")).to_have_text("Saved ✓")
+        kept = root.locator(".lw-text").inner_text()
+        expect(suggestion.locator(".lw-suggestion-label")).to_have_text("ham")
+        judge.page.keyboard.press("Enter")  # takes the pre-selected answer
+        expect(root.locator(".lw-text")).not_to_have_text(kept)
         expect(root.locator(".lw-save")).to_have_text("Saved ✓")
         gold = judge.evaluate_json("team.gold[['key', 'label', 'how']]")
-        key = int(settled.rsplit(" ", 1)[1])
-        assert [key, "spam", "adjudicated"] in gold
-        assert sum(1 for _, _, how in gold if how == "unresolved") == 3
+        assert [int(settled.rsplit(" ", 1)[1]), "spam", "adjudicated"] in gold
+        assert [int(kept.rsplit(" ", 1)[1]), "ham", "adjudicated"] in gold
+        assert sum(1 for _, _, how in gold if how == "unresolved") == 2
+        expect(root.locator(".lw-banner .lw-error")).to_have_count(0)
     finally:
         for notebook in (ana, ben, judge):
             if notebook is not None:

@@ -166,6 +166,52 @@ def test_agreement_between_people_equals_krippendorff_and_statsmodels(any_store_
         team.close()
 
 
+def test_two_members_who_disagree_give_the_adjudicator_a_choice_not_an_error(tmp_path):
+    """Regression: on a tie the adjudicator showed "no value in this row" in red (item and banner) and Enter did
+    nothing. Each member's answer is now the choice shown, one of them pre-selected, and Enter takes it."""
+    team = Team(tmp_path / "team.db", items(3), labels=["ham", "spam"], overlap=2, poll=0.2)
+    try:
+        label_until_done(team.labeler("ana"), lambda text: "spam" if text.endswith("1") else "ham")
+        label_until_done(team.labeler("ben"), lambda text: "ham" if text.endswith("1") else "spam")
+        judge = team.adjudicator("judge")
+        assert judge.df["key"].tolist() == [100, 101, 102] and judge.df["majority"].isna().all()  # three ties
+        widget = judge.widget
+        for rank, first_said in enumerate(["ham", "spam", "ham"]):
+            row = judge.session.row_at(rank)
+            judge.session.prefetcher.wait(row, timeout=10)
+            payload = widget.item_payload(rank)
+            assert payload["suggestion_status"] == "ready", payload  # not "invalid": nothing is wrong here
+            suggestion = payload["suggestion"]
+            other = "spam" if first_said == "ham" else "ham"
+            assert suggestion["label"] == first_said and suggestion["error"] is None
+            assert suggestion["rationale"].startswith(f"ana: {first_said} · ben: {other}: a tie")
+            assert "Enter keeps it" in suggestion["rationale"]
+        assert not judge.errors and not widget.status["errors"]  # no red banner either
+        event = judge.accept()  # Enter
+        assert (event.action, event.label) == ("accepted", "ham")
+        judge.label("ham")  # overrule the pre-selected spam
+        gold = team.gold.set_index("key")
+        assert gold.loc[100, "how"] == "adjudicated" and gold.loc[100, "label"] == "ham"
+        assert gold.loc[101, "label"] == "ham" and gold.loc[102, "how"] == "unresolved"
+    finally:
+        team.close()
+
+
+def test_the_adjudicator_pre_selects_the_majority_and_says_who_said_what(tmp_path):
+    team = disagreeing_team(f"sqlite:///{tmp_path / 'team.db'}")
+    try:
+        judge = team.adjudicator("judge")
+        frame = judge.df.set_index("key")
+        conflicts = team.conflicts.set_index("key")
+        assert frame["majority"].tolist() == conflicts.loc[frame.index, "majority"].tolist()
+        assert frame["pre-selected"].tolist() == frame["majority"].tolist()  # three members: always a majority
+        first = frame.iloc[0]
+        said = [f"{who}: {conflicts.loc[frame.index[0], 'labels'][who]}" for who in ("ana", "ben", "cem")]
+        assert first["team said"].startswith(" · ".join(said) + ": the majority, 2 of 3, is pre-selected")
+    finally:
+        team.close()
+
+
 def test_conflicts_adjudication_and_gold(any_store_url):
     team = disagreeing_team(any_store_url)
     try:

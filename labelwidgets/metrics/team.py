@@ -39,7 +39,7 @@ from labelwidgets.metrics.counts import (
     wilson_interval,
 )
 
-__all__ = ["conflicts", "resolve_gold", "team_agreement"]
+__all__ = ["conflicts", "resolve_gold", "resolve_set_gold", "set_conflicts", "set_team_agreement", "team_agreement"]
 
 DECISION_COLUMNS = ("key", "annotator", "label")
 TEAM_AGREEMENT_COLUMNS = ["metric", "annotator", "other", "label", "value", "low", "high", "n", "interval", "note"]
@@ -65,8 +65,9 @@ class TeamRatings:
         return self.counts.sum(axis=1)
 
 
-def read_decisions(decisions: Any, func: str, labels: Iterable[Hashable] | None = None) -> TeamRatings:
-    """Check the decisions in force and turn them into ``TeamRatings``; ``InputError`` saying what to fix."""
+def checked_decisions(decisions: Any, func: str) -> pd.DataFrame:
+    """The columns ``key``, ``annotator`` and ``label`` of the decisions in force, checked: ``InputError`` saying
+    what to fix."""
     if not isinstance(decisions, pd.DataFrame):
         raise InputError(
             f"{func}() needs a pandas DataFrame of decisions with the columns {list(DECISION_COLUMNS)}, got "
@@ -92,11 +93,22 @@ def read_decisions(decisions: Any, func: str, labels: Iterable[Hashable] | None 
             f"repeat a (key, annotator), e.g. {examples.tolist()}. If the rows are in the order they were made, "
             "decisions.drop_duplicates(['key', 'annotator'], keep='last') keeps each person's latest decision."
         )
+    return frame
 
+
+def _items_and_people(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Hashable]]:
+    """(item code per row, item keys in order of first appearance, person code per row, annotators sorted)."""
     key_codes, keys = pd.factorize(frame["key"], sort=False)
     person_codes, people = pd.factorize(frame["annotator"], sort=False)
     annotators = sorted_labels(list(people))  # mixed types (1 and "1") sort without error
     person_codes = np.asarray(encode(np.asarray(people, dtype=object), annotators))[person_codes]
+    return key_codes, np.asarray(keys, dtype=object), person_codes, annotators
+
+
+def read_decisions(decisions: Any, func: str, labels: Iterable[Hashable] | None = None) -> TeamRatings:
+    """Check the decisions in force and turn them into ``TeamRatings``; ``InputError`` saying what to fix."""
+    frame = checked_decisions(decisions, func)
+    key_codes, keys, person_codes, annotators = _items_and_people(frame)
 
     values = object_values(frame["label"])
     given = check_labels(labels)
@@ -112,7 +124,7 @@ def read_decisions(decisions: Any, func: str, labels: Iterable[Hashable] | None 
     ratings[person_codes, key_codes] = codes
     rated = codes >= 0
     counts = np.bincount(key_codes[rated] * k + codes[rated], minlength=n_items * k).reshape(n_items, k)
-    return TeamRatings(np.asarray(keys, dtype=object), annotators, canonical, ratings, counts)
+    return TeamRatings(keys, annotators, canonical, ratings, counts)
 
 
 def strict_majority(counts: np.ndarray) -> np.ndarray:
@@ -178,7 +190,7 @@ def resampled_items(
     return bootstrap_cells(cell_counts, replicates, n_boot, rng)[0]
 
 
-def _mean_of_resampled_items(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+def mean_of_resampled_items(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     """The mean of ``values`` (one per item) over ``n_boot`` resamples of the items."""
     distinct, cell_counts = np.unique(values, return_counts=True)
 
@@ -303,7 +315,12 @@ def team_agreement(
     0.5 ms more per label with ``by_label``. For a live view, ``n_boot=200`` keeps the table near 0.1 s.
 
     Undefined values are NaN with the reason in ``note``: one person only, no overlap, a single label throughout.
+
+    Multi-label answers (``label`` cells that are lists of names, as a ``kind="multi"`` team gives them) are scored
+    by `set_team_agreement`: Krippendorff's alpha with MASI, and per label alpha and kappa.
     """
+    if _sets_in(decisions):
+        return set_team_agreement(decisions, labels, ci=ci, n_boot=n_boot, seed=seed, by_label=by_label)
     func = "team_agreement"
     check_ci(ci)
     check_n_boot(n_boot, least=0)
@@ -324,11 +341,12 @@ def team_agreement(
     return table.frame()
 
 
-def _add_team_rows(table: _Table, team: TeamRatings, multi: np.ndarray) -> None:
-    per_item = team.labels_per_item
+def _add_count_rows(table: _Table, counts: np.ndarray, people: int) -> None:
+    """The rows ``n`` and ``percent_agreement`` from items × answers counts (how many people gave each answer)."""
+    per_item = counts.sum(axis=1)
+    multi = per_item >= 2
     n_multi = int(multi.sum())
     single = int((per_item == 1).sum())
-    people = int((team.ratings >= 0).any(axis=1).sum())
     people_note = f"labels from {people} annotator(s)"
     if people < 2:
         people_note = "fewer than two annotators have labeled: nothing to compare yet"
@@ -336,13 +354,19 @@ def _add_team_rows(table: _Table, team: TeamRatings, multi: np.ndarray) -> None:
     table.add("n", float(n_multi), n_multi, _joined(people_note, single_note))
 
     if n_multi:
-        shares = pairwise_agreement_shares(team.counts[multi])
+        shares = pairwise_agreement_shares(counts[multi])
         table.add_bootstrapped(
             "percent_agreement", float(shares.mean()), n_multi, single_note,
-            lambda rng: _mean_of_resampled_items(shares, table.n_boot, rng),
+            lambda rng: mean_of_resampled_items(shares, table.n_boot, rng),
         )  # fmt: skip
     else:
         table.add("percent_agreement", math.nan, 0, "no item has labels from two annotators")
+
+
+def _add_team_rows(table: _Table, team: TeamRatings, multi: np.ndarray) -> None:
+    per_item = team.labels_per_item
+    n_multi = int(multi.sum())
+    _add_count_rows(table, team.counts, int((team.ratings >= 0).any(axis=1).sum()))
 
     size = modal_label_count(per_item)
     if size:
@@ -414,8 +438,9 @@ def _add_majority_rows(table: _Table, team: TeamRatings) -> None:
                              scope, **where)  # fmt: skip
 
 
-def _add_label_rows(table: _Table, team: TeamRatings, multi: np.ndarray, code: int) -> None:
-    name = team.labels[code]
+def _add_label_rows(table: _Table, team: TeamRatings, multi: np.ndarray, code: int, name: Any = None) -> None:
+    """Rows about label ``code`` of ``team`` ("this label or not"), under ``name`` (default: the label's own)."""
+    name = team.labels[code] if name is None else name
     where: dict[str, Any] = {"label": name}
     per_item = team.labels_per_item
     # "this label or not": two columns of counts per item, and the same ratings as 1/0
@@ -463,8 +488,10 @@ def conflicts(decisions: pd.DataFrame) -> pd.DataFrame:
 
     Columns: ``key``, ``n_labels``, ``majority`` (the label more than half of them gave, None when there is no
     strict majority) and ``labels`` (a dict annotator → label, annotators in sorted order). Items in the order
-    they first appear in ``decisions``.
+    they first appear in ``decisions``. Lists of labels (multi-label answers) go to `set_conflicts`.
     """
+    if _sets_in(decisions):
+        return set_conflicts(decisions)
     team = read_decisions(decisions, "conflicts")
     per_item = team.labels_per_item
     disputed = np.flatnonzero((per_item >= 2) & (team.counts.max(axis=1, initial=0) < per_item))
@@ -534,7 +561,10 @@ def resolve_gold(
 
     ``agreement`` is the share of the item's labels equal to ``label`` (for an unresolved item, the share of each
     of the tied top labels; NaN for an adjudicated item nobody labeled). Items in the order they first appear.
+    Lists of labels (multi-label answers) go to `resolve_set_gold`, the gold set by per-label majority.
     """
+    if _sets_in(decisions):
+        return resolve_set_gold(decisions, adjudications, min_labels=min_labels)
     if isinstance(min_labels, bool) or not isinstance(min_labels, (int, np.integer)) or min_labels < 1:
         raise InputError(f"min_labels must be an integer >= 1, got {min_labels!r}.")
     team = read_decisions(decisions, "resolve_gold")
@@ -572,3 +602,349 @@ def resolve_gold(
             "adjudicator": pd.Series(adjudicator[rows], dtype=object),
         }
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# sets of labels (multi-label answers)
+#
+# An answer is a set of label names, given as a list (or tuple, set); [] ("none of these") is an answer, None is
+# no answer. Every number comes from ``metrics.multilabel`` (Krippendorff's alpha with MASI, per-label kappa,
+# Jaccard) or from the single-label rows above applied to "this label or not".
+
+
+@dataclass(frozen=True)
+class TeamSets:
+    """The decisions in force on sets of labels, as arrays."""
+
+    keys: np.ndarray  # item keys (object), in order of first appearance
+    annotators: list[Hashable]  # sorted
+    labels: list[Hashable]  # the label set's order, or the names seen, sorted
+    answered: np.ndarray  # annotators × items: gave an answer ([] included)
+    chosen: np.ndarray  # annotators × items × labels: the answer holds the label
+
+    @property
+    def answers_per_item(self) -> np.ndarray:
+        return self.answered.sum(axis=0)
+
+    @property
+    def votes(self) -> np.ndarray:
+        """Items × labels: how many people's answers hold each label."""
+        return self.chosen.sum(axis=0)
+
+    def answer(self, person: int | np.integer[Any], item: int | np.integer[Any]) -> list[Hashable]:
+        return [name for name, held in zip(self.labels, self.chosen[person, item], strict=True) if held]
+
+    def distinct_answers(self) -> tuple[np.ndarray, list[frozenset[Hashable]]]:
+        """(annotators × items codes of each answer among the distinct answers, -1 where none; those answers)."""
+        flat = self.chosen.reshape(-1, len(self.labels))
+        present = self.answered.reshape(-1)
+        codes = np.full(flat.shape[0], -1, dtype=np.int64)
+        if present.any():
+            rows, inverse = np.unique(flat[present], axis=0, return_inverse=True)
+            codes[present] = inverse.ravel()
+        else:
+            rows = np.zeros((0, len(self.labels)), dtype=bool)
+        answers = [frozenset(name for name, held in zip(self.labels, row, strict=True) if held) for row in rows]
+        return codes.reshape(self.answered.shape), answers
+
+    def answer_counts(self) -> tuple[np.ndarray, list[frozenset[Hashable]]]:
+        """(items × distinct answers: how many people gave each; those answers)."""
+        codes, answers = self.distinct_answers()
+        n_items, k = len(self.keys), len(answers)
+        given = codes >= 0
+        items = np.broadcast_to(np.arange(n_items), codes.shape)[given]
+        counts = np.bincount(items * k + codes[given], minlength=n_items * k).reshape(n_items, k)
+        return counts, answers
+
+
+def _sets_in(decisions: Any) -> bool:
+    """Whether the decisions' answers are sets of labels (list-like ``label`` cells) rather than single labels."""
+    if not isinstance(decisions, pd.DataFrame) or "label" not in decisions.columns:
+        return False  # the single-label reader says what is wrong
+    return any(isinstance(v, (list, tuple, set, frozenset, np.ndarray)) for v in decisions["label"].to_numpy(object))
+
+
+def read_set_decisions(decisions: Any, func: str, labels: Iterable[Hashable] | None = None) -> TeamSets:
+    """Check decisions whose answers are sets of labels and turn them into ``TeamSets``."""
+    from labelwidgets.metrics.multilabel import indicator
+    from labelwidgets.missing import is_missing
+
+    frame = checked_decisions(decisions, func)
+    key_codes, keys, person_codes, annotators = _items_and_people(frame)
+    values = frame["label"].to_numpy(dtype=object)
+    present = np.fromiter((not is_missing(v) for v in values), dtype=bool, count=len(values))
+    answers = values[present].tolist()
+    singles = [v for v in answers if isinstance(v, (str, bytes)) or not np.iterable(v)]
+    if singles:
+        raise InputError(
+            f"{func}(): multi-label answers are lists of label names ([] for none of these); {len(singles)} "
+            f"answer(s) are not, e.g. {singles[0]!r}. Give one label per item in every row, or a list in every row."
+        )
+    given = check_labels(labels)
+    names = given if given is not None else sorted_labels(name for answer in answers for name in answer)
+    n_items = len(keys)
+    chosen = np.zeros((len(annotators), n_items, len(names)), dtype=bool)
+    chosen[person_codes[present], key_codes[present]] = indicator(answers, names)  # type: ignore[arg-type]
+    answered = np.zeros((len(annotators), n_items), dtype=bool)
+    answered[person_codes[present], key_codes[present]] = True
+    return TeamSets(keys, annotators, list(names), answered, chosen)
+
+
+def set_majority(votes: np.ndarray, answers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per item and label: (in the gold set: more than half of the item's answers hold it, tied: exactly half).
+
+    ``votes`` is items × labels (answers holding each label), ``answers`` the answers per item. The one rule of a
+    team's gold set and of the set an adjudicator sees pre-selected.
+    """
+    answered = np.asarray(answers)[:, None]
+    return np.asarray(2 * votes > answered), np.asarray((2 * votes == answered) & (answered > 0))
+
+
+def _masi_distances(answers: list[frozenset[Hashable]]) -> np.ndarray:
+    """The MASI distance (``metrics.multilabel.masi_distance``) between every two of ``answers``."""
+    from labelwidgets.metrics.multilabel import masi_distance
+
+    n = len(answers)
+    distances = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            distances[i, j] = distances[j, i] = masi_distance(answers[i], answers[j])
+    return distances
+
+
+def alpha_masi_of_counts(counts: np.ndarray, distances: np.ndarray) -> float:
+    """Krippendorff's alpha with MASI of items × distinct answers counts, by the ``krippendorff`` package with the
+    MASI distances between those answers (``_masi_distances``); NaN when fewer than two answers are used. The
+    number `krippendorff_alpha_masi` gives for the same answers, at a fraction of its cost: what a bootstrap
+    recomputes for every resample."""
+    import krippendorff
+
+    if (counts.sum(axis=0) > 0).sum() < 2:
+        return math.nan
+
+    def masi(v1: Any, v2: Any, i1: np.ndarray, i2: np.ndarray, n_v: Any, dtype: Any = np.float64) -> np.ndarray:
+        return distances[i1, i2].astype(dtype)
+
+    return float(krippendorff.alpha(value_counts=counts, level_of_measurement=masi))
+
+
+def _alpha_masi_note(counts: np.ndarray, value: float) -> str:
+    if math.isfinite(value):
+        return ""
+    if not (counts.sum(axis=1) >= 2).any():
+        return "no item has answers from two annotators"
+    return "every answer on the items answered twice or more is the same: alpha is 0/0"
+
+
+def _long_answers(team: TeamSets) -> pd.DataFrame:
+    """Every answer as a row (item, annotator, label: a list of names), as ``krippendorff_alpha_masi`` reads them."""
+    people, items = np.nonzero(team.answered)
+    answers = np.empty(people.size, dtype=object)
+    answers[:] = [team.answer(p, i) for p, i in zip(people, items, strict=True)]
+    return pd.DataFrame({"item": items, "annotator": people, "label": answers})
+
+
+def _binary_ratings(team: TeamSets, code: int) -> TeamRatings:
+    """Label ``code`` of ``team`` as a two-label task: "absent" (0) or "present" (1) in each answer."""
+    present = team.chosen[:, :, code]
+    ratings = np.where(team.answered, present.astype(np.int64), -1)
+    votes = team.votes[:, code]
+    counts = np.column_stack([team.answers_per_item - votes, votes])
+    return TeamRatings(team.keys, team.annotators, ["absent", "present"], ratings, counts)
+
+
+@public
+def set_team_agreement(
+    decisions: pd.DataFrame,
+    labels: Iterable[Hashable] | None = None,
+    *,
+    ci: float = 0.95,
+    n_boot: int = 1000,
+    seed: int = 0,
+    by_label: bool = False,
+) -> pd.DataFrame:
+    """`team_agreement` for multi-label answers: each ``label`` cell a list of label names ([] for none of these,
+    None for no answer). The same columns; rows:
+
+    * ``n`` and ``percent_agreement`` (pairs of people on an item who gave the very same set), as `team_agreement`;
+    * ``krippendorff_alpha_masi``: Krippendorff's alpha with the MASI distance over every item answered twice or
+      more (``metrics.multilabel.krippendorff_alpha_masi``, equal to NLTK's ``AnnotationTask``), with a bootstrap
+      interval over items;
+    * for every pair of people (``annotator`` < ``other``): ``mean_jaccard`` (``jaccard_samples`` of their answers
+      on the items both answered) and ``percent_agreement`` (identical sets, Wilson interval);
+    * with ``by_label=True``, for each label ``x``: ``krippendorff_alpha``, ``fleiss_kappa`` and
+      ``disagreement_share`` of "x or not x", as `team_agreement` gives them per label; and for every pair
+      ``cohen_kappa`` of "x or not x" (``metrics.multilabel.per_label``, equal to scikit-learn's
+      ``cohen_kappa_score`` on the label's column), with its bootstrap interval.
+    """
+    from labelwidgets.metrics.multilabel import jaccard_samples, krippendorff_alpha_masi, per_label
+
+    func = "set_team_agreement"
+    check_ci(ci)
+    check_n_boot(n_boot, least=0)
+    if not isinstance(by_label, bool):
+        raise InputError(f"by_label must be True or False, got {by_label!r}.")
+    team = read_set_decisions(decisions, func, labels)
+    table = _Table(ci, int(n_boot), seed)
+    counts, answers = team.answer_counts()
+    multi = team.answers_per_item >= 2
+    _add_count_rows(table, counts, int(team.answered.any(axis=1).sum()))
+    alpha = krippendorff_alpha_masi(_long_answers(team))
+    distances = _masi_distances(answers)
+    table.add_bootstrapped(
+        "krippendorff_alpha_masi", alpha, int(multi.sum()), _alpha_masi_note(counts[multi], alpha),
+        lambda rng: resampled_items(counts[multi], lambda rows: alpha_masi_of_counts(rows, distances), table.n_boot,
+                                    rng),
+    )  # fmt: skip
+
+    pairs = [(i, j) for i in range(len(team.annotators)) for j in range(i + 1, len(team.annotators))]
+    for i, j in pairs:
+        both = np.flatnonzero(team.answered[i] & team.answered[j])
+        where: dict[str, Any] = {"annotator": team.annotators[i], "other": team.annotators[j]}
+        if not both.size:
+            table.add("mean_jaccard", math.nan, 0, "no item answered by both", **where)
+            table.add("percent_agreement", math.nan, 0, "no item answered by both", **where)
+            continue
+        first = [team.answer(i, item) for item in both]
+        second = [team.answer(j, item) for item in both]
+        table.add("mean_jaccard", jaccard_samples(first, second, team.labels), int(both.size), **where)  # type: ignore[arg-type]
+        same = int((team.chosen[i, both] == team.chosen[j, both]).all(axis=1).sum())
+        table.add_proportion("percent_agreement", same, int(both.size), "identical sets", **where)
+    if by_label:
+        for code, name in enumerate(team.labels):
+            _add_label_rows(table, _binary_ratings(team, code), multi, 1, name)
+        for i, j in pairs:
+            both = np.flatnonzero(team.answered[i] & team.answered[j])
+            if not both.size:
+                continue
+            scores = per_label(
+                [team.answer(i, item) for item in both], [team.answer(j, item) for item in both], team.labels,  # type: ignore[arg-type]
+                n_boot=table.n_boot, seed=int(table.rng().integers(2**32)), ci=ci,
+            )  # fmt: skip
+            for name, row in scores.iterrows():
+                table.add("cohen_kappa", float(row["cohen_kappa"]), int(row["n"]), str(row["note"]),
+                          low=float(row["kappa_low"]), high=float(row["kappa_high"]),
+                          interval=BOOTSTRAP if table.n_boot else "", annotator=team.annotators[i],
+                          other=team.annotators[j], label=name)  # fmt: skip
+    return table.frame()
+
+
+def _unless_tied(names: list[list[Hashable]], tied: np.ndarray) -> list[list[Hashable] | None]:
+    """Each item's gold set, or None where a label tied."""
+    return [None if t else n for n, t in zip(names, (tied.sum(axis=1) > 0).tolist(), strict=True)]
+
+
+def _set_names(team: TeamSets, rows: np.ndarray) -> list[list[Hashable]]:
+    """Rows of items × labels booleans as lists of names, in the order of ``team.labels``."""
+    return [[name for name, held in zip(team.labels, row, strict=True) if held] for row in rows]
+
+
+@public
+def set_conflicts(decisions: pd.DataFrame, labels: Iterable[Hashable] | None = None) -> pd.DataFrame:
+    """`conflicts` for multi-label answers: the items answered by two people or more whose sets differ.
+
+    Columns: ``key``, ``n_labels`` (answers), ``majority`` (the labels more than half of the answers hold, as a
+    list; None when a label is held by exactly half, a tie) and ``labels`` (a dict annotator → their list).
+    """
+    team = read_set_decisions(decisions, "set_conflicts", labels)
+    per_item, votes = team.answers_per_item, team.votes
+    disputed = np.flatnonzero((per_item >= 2) & ((votes > 0) & (votes < per_item[:, None])).any(axis=1))
+    in_gold, tied = set_majority(votes[disputed], per_item[disputed])
+    majority = _set_names(team, in_gold)
+    by_annotator = [
+        {team.annotators[p]: team.answer(p, item) for p in np.flatnonzero(team.answered[:, item])} for item in disputed
+    ]
+    return pd.DataFrame(
+        {
+            "key": pd.Series(team.keys[disputed], dtype=object),
+            "n_labels": per_item[disputed].astype(int),
+            "majority": pd.Series(_unless_tied(majority, tied), dtype=object),
+            "labels": pd.Series(by_annotator, dtype=object),
+        }
+    )
+
+
+@public
+def resolve_set_gold(
+    decisions: pd.DataFrame,
+    adjudications: pd.DataFrame | None = None,
+    *,
+    labels: Iterable[Hashable] | None = None,
+    min_labels: int = 2,
+) -> pd.DataFrame:
+    """`resolve_gold` for multi-label answers: one set of labels per item, by per-label majority.
+
+    A label is in the gold set when more than half of the people who answered the item chose it. Columns:
+    ``key``, ``label`` (the gold set as a list in label order; None when unresolved), ``how``, ``n_labels``,
+    ``agreement`` (the share of the item's answers equal to the gold set), ``tied`` (the labels exactly half
+    chose, which leave the item unresolved) and ``adjudicator``. ``how`` is ``adjudicated`` (``adjudications``,
+    a DataFrame with ``key``, ``label`` as a list and optionally ``adjudicator``, overrides the answers),
+    ``unanimous`` (everyone gave the same set), ``majority`` (no label tied), ``unresolved`` (some label tied:
+    adjudicate these) or ``single`` (one answer, only with ``min_labels=1``).
+    """
+    func = "resolve_set_gold"
+    if isinstance(min_labels, bool) or not isinstance(min_labels, (int, np.integer)) or min_labels < 1:
+        raise InputError(f"min_labels must be an integer >= 1, got {min_labels!r}.")
+    team = read_set_decisions(decisions, func, labels)
+    per_item, votes = team.answers_per_item, team.votes
+    in_gold, tied = set_majority(votes, per_item)
+    unresolved: np.ndarray = tied.sum(axis=1) > 0
+    identical = ((votes == 0) | (votes == per_item[:, None])).all(axis=1)
+    how = np.where(identical, "unanimous", np.where(unresolved, "unresolved", "majority")).astype(object)
+    how[per_item == 1] = "single"
+    gold = in_gold.copy()
+    label = _unless_tied(_set_names(team, in_gold), tied)
+    adjudicator = np.full(len(team.keys), None, dtype=object)
+    keep = per_item >= min_labels
+    if adjudications is not None:
+        positions, adjudicated, by_whom = _read_set_adjudications(adjudications, team, func)
+        gold[positions] = adjudicated
+        for position, names in zip(positions, _set_names(team, adjudicated), strict=True):
+            label[position] = names
+        how[positions] = "adjudicated"
+        adjudicator[positions] = by_whom
+        keep[positions] = True
+        unresolved[positions] = False
+    equal = (team.answered & (team.chosen == gold[None]).all(axis=2)).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        agreement = np.where((per_item > 0) & ~unresolved, equal / per_item, np.nan)
+    rows = np.flatnonzero(keep)
+    return pd.DataFrame(
+        {
+            "key": pd.Series(team.keys[rows], dtype=object),
+            "label": pd.Series([label[r] for r in rows], dtype=object),
+            "how": pd.Series(how[rows], dtype=object),
+            "n_labels": per_item[rows].astype(int),
+            "agreement": agreement[rows].astype(float),
+            "tied": pd.Series(_set_names(team, tied[rows] & ~(how[rows] == "adjudicated")[:, None]), dtype=object),
+            "adjudicator": pd.Series(adjudicator[rows], dtype=object),
+        }
+    )
+
+
+def _read_set_adjudications(adjudications: Any, team: TeamSets, func: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Item positions, gold sets (rows × labels) and adjudicators of adjudications whose labels are lists."""
+    from labelwidgets.metrics.multilabel import indicator
+
+    if not isinstance(adjudications, pd.DataFrame) or any(c not in adjudications.columns for c in ("key", "label")):
+        raise InputError(
+            f"{func}(): adjudications must be a DataFrame with the columns key, label (a list of labels per item) "
+            "and optionally adjudicator."
+        )
+    keys = object_values(adjudications["key"])
+    answers = adjudications["label"].tolist()
+    if pd.isna(keys).any() or any(answer is None for answer in answers):
+        raise InputError(f"{func}(): every adjudication needs a key and a set of labels ([] for none of these).")
+    if adjudications["key"].duplicated().any():
+        raise InputError(f"{func}(): one adjudication per item, please.")
+    positions = pd.Index(team.keys, dtype=object).get_indexer(keys)
+    if (positions < 0).any():
+        raise InputError(
+            f"{func}(): adjudicated keys {keys[positions < 0][:5].tolist()} are not among the decisions' keys."
+        )
+    by_whom = (
+        object_values(adjudications["adjudicator"])
+        if "adjudicator" in adjudications.columns
+        else np.full(len(keys), None, dtype=object)
+    )
+    return positions, indicator(answers, team.labels), by_whom  # type: ignore[arg-type]

@@ -150,7 +150,8 @@ class TeamQueue:
             if row is None:
                 continue
             said = sorted((who, label) for (k, who), label in self._said.items() if k == key and who != self.annotator)
-            text = ", ".join(f"{who}: {label}" for who, label in said) if said else pd.NA
+            labels = self.team.labels
+            text = ", ".join(f"{who}: {labels.describe(label)}" for who, label in said) if said else pd.NA
             df.iat[row, position] = text
         self._changed_keys.clear()
 

@@ -16,6 +16,7 @@ from labelwidgets.errors import InputError, public
 from labelwidgets.keys import encode_key
 from labelwidgets.labels import LabelSet
 from labelwidgets.store import Store, open_store
+from labelwidgets.team.answers import TeamAnswers, answers_for
 from labelwidgets.team.decisions import in_force, ratings
 from labelwidgets.widgets.display import view_for
 
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 ADJUDICATOR_ROLE = "adjudicator"
 #: With ``show_others=True``, the column of a member's items that shows what the others said.
 OTHERS_COLUMN = "others said"
+#: The adjudicator's columns: the answer pre-selected on each item, and why (each member's answer).
+PRESELECTED_COLUMN = "pre-selected"
+WHY_COLUMN = "team said"
 #: Over-assigned items named in the error of `Team.assign`; the count says how many there are in all.
 SHOWN_EXAMPLES = 5
 
@@ -40,6 +44,9 @@ class TeamSnapshot:
     progress: pd.DataFrame  # `Team.progress()`
     n_items: int
     overlap: int
+    pair_metric: str  # the row of `agreement` to show for each pair of people
+    pair_title: str
+    overall: tuple[tuple[str, str], ...]  # the team-wide rows of `agreement` to name: (metric, name)
 
 
 class Team:
@@ -63,6 +70,11 @@ class Team:
 
     ``key`` names the column of stable item keys (default: the index). ``poll`` is how often (seconds) a
     member's labeler and the team's views read what the others did.
+
+    ``kind="multi"``: each member answers with a set of labels (``[]``, none of these, is an answer and takes the
+    item as any other). Conflicts are items where members' sets differ; the gold set holds each label more than
+    half of the item's members chose (a label exactly half chose leaves the item unresolved, and ``gold`` says
+    which); agreement is Krippendorff's alpha with the MASI distance, and per label alpha and kappa.
     """
 
     @public
@@ -73,6 +85,7 @@ class Team:
         *,
         text: str = "text",
         labels: Iterable[str] | Mapping[str, str],
+        kind: str = "single",
         key: str | None = None,
         overlap: int = 2,
         calibration: float = 0.0,
@@ -97,7 +110,9 @@ class Team:
             raise InputError(f"the DataFrame has no column {text!r} (text=); its columns are {list(df.columns)}.")
         self.df = df
         self.text = text
-        self.labels = LabelSet.parse(labels)
+        self.labels = LabelSet.parse(labels, kind)
+        #: What this team computes differently for its kind of answer.
+        self.answers: TeamAnswers = answers_for(self.labels.kind)
         self.key = key
         self.overlap = overlap
         self.calibration = float(calibration)
@@ -115,7 +130,7 @@ class Team:
             )
         self._keys = np.array([encode_key(k) for k in keys.tolist()], dtype=object)
         self.store = open_store(store)
-        self.store.check_labels(self.labels.names)
+        self.store.check_labels(self.labels.names, kind=self.labels.kind.name)
         rng = np.random.default_rng(seed)
         n = len(df)
         self.calibration_rows = np.zeros(n, dtype=bool)
@@ -165,6 +180,7 @@ class Team:
             items,
             text=self.text,
             labels=self._label_spec(),
+            kind=self.labels.kind.name,
             key=self.key,
             store=self.store,
             annotator=annotator,
@@ -245,31 +261,37 @@ class Team:
     @property
     def decisions(self) -> pd.DataFrame:
         """One row per item and annotator (the decision in force): key, annotator, label, action, note,
-        suggestion, decided_at. Adjudicators are left out (see `gold`); keys are the DataFrame's own."""
-        frame = in_force(self.store.events_frame(), exclude=self.adjudicators)
-        return self._decode(frame)
+        suggestion, decided_at. Adjudicators are left out (see `gold`); keys are the DataFrame's own; with
+        ``kind="multi"`` each label is a list of labels (``[]``: none of these; None: no answer)."""
+        frame = self._in_force()
+        frame["label"] = self.answers.shown(frame["label"], self.labels)
+        frame["suggestion"] = self.answers.shown(frame["suggestion"], self.labels)
+        return frame
+
+    def _in_force(self) -> pd.DataFrame:
+        """The members' decisions in force with their answers as stored (adjudicators left out), keys decoded."""
+        return self._decode(in_force(self.store.events_frame(), exclude=self.adjudicators))
 
     @property
     def conflicts(self) -> pd.DataFrame:
         """Items with at least two labels that are not unanimous, with each person's label and the majority."""
-        from labelwidgets.metrics.team import conflicts
-
-        return conflicts(self._ratings())
+        return self.answers.conflicts(self._ratings(), self.labels)
 
     @property
     def gold(self) -> pd.DataFrame:
-        """One label per item with at least two labels: unanimous, majority, adjudicated or unresolved."""
-        from labelwidgets.metrics.team import resolve_gold
-
+        """One answer per item with at least two: unanimous, majority, adjudicated or unresolved (column ``how``);
+        with ``kind="multi"`` the gold set holds each label more than half chose, and ``tied`` names the labels
+        exactly half chose, which leave an item unresolved."""
         adjudicators = self.adjudicators
         events = self.store.events_frame()
         settled = in_force(events[events["annotator"].isin(list(adjudicators))]) if adjudicators else None
         adjudications = None
         if settled is not None and len(settled):
             settled = self._decode(settled)
-            kept = settled[settled["label"].notna()]
+            kept = settled[settled["label"].notna()].copy()
+            kept["label"] = self.answers.shown(kept["label"], self.labels)
             adjudications = kept[["key", "label", "annotator"]].rename(columns={"annotator": "adjudicator"})
-        return resolve_gold(self._ratings(), adjudications)
+        return self.answers.gold(self._ratings(), adjudications, self.labels)
 
     def with_gold(self) -> pd.DataFrame:
         """The items with their gold label (``gold``) and how it was decided (``gold_how``), for `lw.compare`
@@ -284,10 +306,10 @@ class Team:
     @public
     def agreement(self, *, by_label: bool = False, **options: Any) -> pd.DataFrame:
         """Agreement between people (Krippendorff's alpha, Fleiss' kappa, pairwise Cohen's kappa, each person
-        against the majority of the others, percent agreement), with intervals and the items behind each."""
-        from labelwidgets.metrics.team import team_agreement
-
-        return team_agreement(self._ratings(), self.labels.names, by_label=by_label, **options)
+        against the majority of the others, percent agreement), with intervals and the items behind each. With
+        ``kind="multi"``: Krippendorff's alpha with MASI, each pair's mean Jaccard and share of identical sets, and
+        per label (``by_label=True``) alpha, Fleiss' kappa and each pair's Cohen's kappa."""
+        return self.answers.agreement(self._ratings(), self.labels, by_label=by_label, **options)
 
     def _label_spec(self) -> dict[str, str]:
         return {label.name: label.description for label in self.labels}
@@ -304,7 +326,7 @@ class Team:
 
     def progress(self) -> pd.DataFrame:
         """Per annotator: items labeled, skipped, and in all; plus a row for the team (items with overlap labels)."""
-        decisions = self.decisions
+        decisions = self._in_force()
         labeled = ratings(decisions).groupby("annotator").size()
         decided = decisions.groupby("annotator").size()
         out = pd.DataFrame({"labeled": labeled, "decided": decided}).fillna(0).astype(int)
@@ -315,11 +337,14 @@ class Team:
     @public
     def adjudicator(self, name: str = "adjudicator", *, items: str = "conflicts", **options: Any) -> Labeler:
         """A labeler that steps through the conflicts (or ``items="all"`` multiply-labeled items): the text, each
-        person's label and note, the majority pre-selected (Enter keeps it, a number key picks another).
+        person's answer and note, and an answer pre-selected (Enter keeps it, a number key picks another): the
+        majority; on a tie the answer said first, and the item stays unresolved in `gold` until the adjudicator
+        decides. With ``kind="multi"`` the labels more than half chose are pre-selected (number keys toggle, Enter
+        commits). The suggestion box says what each member said and why that answer is pre-selected.
         Its decisions are gold labels, stored as their own events under ``name``; nobody's labels change."""
         if items not in ("conflicts", "all"):
             raise InputError(f'items={items!r}: use "conflicts" or "all".')
-        if name in set(self.decisions["annotator"]):
+        if name in set(self._in_force()["annotator"]):
             raise InputError(f"{name!r} labels in this team; an adjudicator needs a name of their own.")
         frame = self._review_frame(only_conflicts=items == "conflicts")
         if frame.empty:
@@ -343,10 +368,12 @@ class Team:
             frame,
             text=self.text,
             labels=self._label_spec(),
+            kind=self.labels.kind.name,
             key="key",
             store=self.store,
             annotator=name,
-            suggester=FromColumn("majority", name="majority of the team"),
+            # every item has a pre-selected answer, so none shows as a suggester's failure
+            suggester=FromColumn(PRESELECTED_COLUMN, rationale=WHY_COLUMN, name="the team"),
             show=shown,
             guidelines=self.guidelines,
             columns={
@@ -360,27 +387,32 @@ class Team:
         )
 
     def _review_frame(self, *, only_conflicts: bool) -> pd.DataFrame:
-        decisions = self.decisions
-        rated = ratings(decisions)
-        counts = rated.groupby("key")["annotator"].nunique()
-        keys = counts[counts >= 2].index
-        wide = rated[rated["key"].isin(keys)]
+        """One row per item two members or more answered (differently, with ``only_conflicts``): its text, the
+        majority (None without one), the answer pre-selected and why, and each member's answer and note."""
+        rated = ratings(self._in_force())
+        gold = self.answers.gold(self._ratings(), None, self.labels).set_index("key")["label"]
         rows = []
         texts = self.df[self.text]
         position = {k: i for i, k in enumerate(self.df[self.key] if self.key else self.df.index)}
-        for key, group in wide.groupby("key", sort=False):
-            said = group["label"].tolist()
-            if only_conflicts and len(set(said)) < 2:
+        for key, group in rated.groupby("key", sort=False):
+            said = list(zip(group["annotator"], group["label"], strict=True))  # in the order they answered
+            if len(said) < 2 or (only_conflicts and len({stored for _, stored in said}) < 2):
                 continue
-            tally = pd.Series(said).value_counts()
-            majority = tally.index[0] if len(tally) == 1 or tally.iloc[0] > tally.iloc[1] else None
-            row: dict[str, Any] = {"key": key, self.text: texts.iloc[position[key]], "majority": majority}
+            preselected, why = self.answers.preselect(said, self.labels)
+            row: dict[str, Any] = {
+                "key": key,
+                self.text: texts.iloc[position[key]],
+                "majority": gold.get(key),
+                PRESELECTED_COLUMN: self.labels.kind.value(preselected, self.labels),
+                WHY_COLUMN: why,
+            }
             for annotator, label, note in zip(group["annotator"], group["label"], group["note"], strict=True):
-                row[f"said by {annotator}"] = label + (f" — {note}" if isinstance(note, str) and note else "")
+                answer = self.labels.describe(label)
+                row[f"said by {annotator}"] = answer + (f" — {note}" if isinstance(note, str) and note else "")
             rows.append(row)
         if not rows:
-            return pd.DataFrame({"key": pd.Series(dtype=object), self.text: pd.Series(dtype=object),
-                                 "majority": pd.Series(dtype=object)})  # fmt: skip
+            columns = ["key", self.text, "majority", PRESELECTED_COLUMN, WHY_COLUMN]
+            return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
         return pd.DataFrame(rows)
 
     @public
@@ -398,6 +430,9 @@ class Team:
             progress=self.progress(),
             n_items=len(self.df),
             overlap=self.overlap,
+            pair_metric=self.answers.pair_metric,
+            pair_title=self.answers.pair_title,
+            overall=self.answers.overall,
         )
 
     def close(self) -> None:
@@ -407,7 +442,8 @@ class Team:
         self._queues.clear()
 
     def __repr__(self) -> str:
+        kind = "" if self.labels.kind.name == "single" else f", kind={self.labels.kind.name!r}"
         return (
-            f"Team({len(self.df)} items, labels={self.labels.names}, overlap={self.overlap}, "
+            f"Team({len(self.df)} items, labels={self.labels.names}{kind}, overlap={self.overlap}, "
             f"store={self.store.description!r})"
         )

@@ -1,9 +1,10 @@
 """`team.dashboard()`: agreement between the people of a team, live, from the shared store.
 
 One plotly ``FigureWidget`` with three panels (each FigureWidget carries plotly.js to the browser, so one, not
-three): labels per person and the team's complete items; Cohen's kappa for every pair of people; agreement per
-label (Krippendorff's alpha of "this label or not"). The header has Krippendorff's alpha and Fleiss' kappa with
-their intervals and the items behind them. Every number is `lw.Team.agreement`'s (`metrics.team`), nothing of
+three): labels per person and the team's complete items; Cohen's kappa for every pair of people (with multi-label
+answers, their mean Jaccard); agreement per label (Krippendorff's alpha of "this label or not"). The header has
+Krippendorff's alpha and Fleiss' kappa (with multi-label answers, alpha with MASI) with their intervals and the
+items behind them. Every number is `lw.Team.agreement`'s (`metrics.team`), nothing of
 its own. It follows the store by polling: every ``team.poll`` seconds one cheap query asks for the latest event
 id, and only when it moved are the decisions read again and the figure redrawn, from the kernel's thread.
 """
@@ -44,7 +45,7 @@ class TeamDashboard:
         base = make_subplots(
             rows=1,
             cols=3,
-            subplot_titles=["Labels per person; items done", "Cohen's kappa, each pair", "Agreement per label (alpha)"],
+            subplot_titles=["Labels per person; items done", team.answers.pair_title, "Agreement per label (alpha)"],
             horizontal_spacing=0.12,
         )
         base.update_annotations(font_size=13)
@@ -53,7 +54,7 @@ class TeamDashboard:
                             hovertemplate="%{x}: %{y} labels<extra></extra>")  # fmt: skip
         self.figure.add_heatmap(z=[[None]], x=[""], y=[""], colorscale="RdBu", zmin=-1, zmax=1,
                                 texttemplate="%{z:.2f}", showscale=False, row=1, col=2,
-                                hovertemplate="%{y} and %{x}: kappa %{z:.2f}<extra></extra>")  # fmt: skip
+                                hovertemplate="%{y} and %{x}: %{z:.2f}<extra></extra>")  # fmt: skip
         self.figure.add_bar(x=[], y=[], marker_color="#2ca02c", name="alpha", row=1, col=3,
                             hovertemplate="%{x}: alpha %{y:.2f}<extra></extra>")  # fmt: skip
         self.figure.update_layout(height=height, showlegend=False, template="plotly_white",
@@ -103,7 +104,8 @@ class TeamDashboard:
         people = [str(p) for p in progress.index if not str(p).startswith("(")]
         labeled = progress["labeled"].astype(int).to_dict() if len(progress) else {}
         complete = labeled.get("(team: items complete)", 0)
-        pairs = table[(table["metric"] == "cohen_kappa") & table["annotator"].notna()]
+        # each pair's number about the whole answer (rows about one label, with multi-label answers, are not drawn)
+        pairs = table[(table["metric"] == shown.pair_metric) & table["annotator"].notna() & table["label"].isna()]
         names = sorted(set(pairs["annotator"]) | set(pairs["other"])) or people
         grid = np.full((len(names), len(names)), math.nan)
         position = {name: i for i, name in enumerate(names)}
@@ -131,7 +133,7 @@ class TeamDashboard:
             return None if rows.empty else rows.iloc[0]
 
         parts = [f"{complete:,} of {shown.n_items:,} items have {shown.overlap} labels"]
-        for metric, name in (("krippendorff_alpha", "Krippendorff's alpha"), ("fleiss_kappa", "Fleiss' kappa")):
+        for metric, name in shown.overall:
             row = overall(metric)
             if row is None:
                 continue
