@@ -4,6 +4,8 @@ And how long does opening one on a session restored with 200,000 decisions take?
     python benchmarks/bench_dashboard.py            # prints two Markdown tables (about three minutes)
     python benchmarks/bench_dashboard.py --quick    # 1,000 and 100,000 decisions only
     python benchmarks/bench_dashboard.py --open     # only the second table
+    python benchmarks/bench_dashboard.py --paint --sizes 200,200000 --repeat 5 \
+        --out benchmarks/results/dashboard_paint.json  # the cell -> the Dashboard painted, in JupyterLab
 
 Synthetic decisions (three labels, the LLM right 85% of the time, a confidence each) are fed straight into
 ``Dashboard.update`` to reach 1,000, 100,000 and 1,000,000 decisions quickly. At each size it times:
@@ -31,12 +33,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import os
 import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,7 +104,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="stop at 100,000 decisions")
     parser.add_argument("--open", action="store_true", help="only time opening a Dashboard on a restored session")
+    parser.add_argument("--paint", action="store_true", help="the cell -> the Dashboard painted, in JupyterLab")
+    parser.add_argument("--sizes", default="200,200000", help="--paint: decisions in the store")
+    parser.add_argument("--repeat", type=int, default=5, help="--paint: fresh kernels per variant and size")
+    parser.add_argument("--variants", default="suggested,no-suggester", help=f"--paint: of {list(PAINT_VARIANTS)}")
+    parser.add_argument("--pause", type=float, default=1.5, help="--paint: seconds between the setup and the cell")
+    parser.add_argument("--out", default="benchmarks/results/dashboard_paint.json")
     args = parser.parse_args()
+    if args.paint:
+        sizes = [int(size) for size in args.sizes.split(",")]
+        paint(sizes, args.repeat, args.variants.split(","), Path(args.out), args.pause)
+        return
     if not args.open:
         per_decision((1_000, 100_000) if args.quick else (1_000, 100_000, 1_000_000))
         print()
@@ -219,6 +235,244 @@ def opening(sizes: tuple[int, ...]) -> None:
     for n, decided, restore, wall, cpu, label_ms in rows:
         print(f"| {n:,} ({decided:,}) | {restore:.2f} | {statistics.median(wall):.2f} / {min(wall):.2f} | "
               f"{statistics.median(cpu):.2f} | {statistics.median(label_ms):.1f} |")  # fmt: skip
+
+
+# ----- the cell -> the Dashboard painted, in JupyterLab and Chromium -------------------------------------------
+
+# Runs the cell and resolves when the chart's header says "decided" and that frame is painted; then, if `done` is
+# given, keeps watching until the header matches it too (the bootstrap interval filled in after the first paint).
+JS_PAINT = """
+async ([cellIndex, ready, done, timeoutMs]) => {
+  const app = window.jupyterapp; const nb = app.shell.currentWidget;
+  const cellNode = nb.content.widgets[cellIndex].node;
+  const marks = {};
+  const header = () => { const t = cellNode.querySelector('.js-plotly-plot .gtitle');
+                         return t ? t.textContent : null; };
+  const painted = (pattern, name) => new Promise((resolve) => {
+    const re = new RegExp(pattern); let finished = false;
+    const check = () => {
+      if (marks.plot === undefined && cellNode.querySelector('.js-plotly-plot')) marks.plot = performance.now();
+      const text = header();
+      if (finished || text === null || !re.test(text)) return;
+      finished = true; mo.disconnect(); clearTimeout(to);
+      requestAnimationFrame(() => { marks[name] = performance.now(); resolve(text); });
+    };
+    const mo = new MutationObserver(check);
+    mo.observe(cellNode, {subtree: true, childList: true, characterData: true, attributes: true});
+    const to = setTimeout(() => { if (!finished) { finished = true; mo.disconnect(); resolve(null); } }, timeoutMs);
+    check();
+  });
+  app.shell.activateById(nb.id); nb.content.activeCellIndex = cellIndex; nb.content.deselectAll();
+  const t0 = performance.now();
+  const exec = app.commands.execute('notebook:run-cell').then(() => { marks.exec = performance.now(); });
+  const text = await painted(ready, 'paint');
+  const complete = done ? await painted(done, 'complete') : null;
+  await exec;
+  const errs = [];
+  for (const o of nb.content.widgets[cellIndex].model.outputs.toJSON())
+    if (o.output_type === 'error') errs.push(o.ename + ': ' + o.evalue);
+  const since = (m) => (m === undefined ? null : m - t0);
+  return {text, complete, errs, paint_ms: since(marks.paint), complete_ms: since(marks.complete),
+          plot_element_ms: since(marks.plot), cell_done_ms: since(marks.exec)};
+}
+"""
+
+JS_KERNEL_VALUE = """
+async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const future = kernel.requestExecute({code, store_history: false});
+  let out = '';
+  future.onIOPub = (msg) => { if (msg.header.msg_type === 'stream') out += msg.content.text; };
+  await future.done;
+  return out;
+}
+"""
+
+PAINT_SETUP = """\
+import time, pandas as pd, labelwidgets as lw
+df = pd.read_pickle({frame!r})
+labeler = lw.Labeler(df, labels={labels!r}, store={db!r}, annotator="bench"{options})
+labeler
+"""
+PAINT_CELL = """\
+_started = time.perf_counter()
+dash = lw.Dashboard(labeler)
+_kernel_s = time.perf_counter() - _started
+dash
+"""
+PLOTLY_WARM = "import plotly.graph_objects as go; go.FigureWidget  # plotly's widget imported before the cell\n"
+FIGURE_WIDGET_CELL = """\
+_started = time.perf_counter()
+figure = go.FigureWidget(layout={"title": {"text": "0 decided"}})
+_kernel_s = time.perf_counter() - _started
+figure
+"""
+SUGGESTED = ', suggester=lw.FromColumn("llm", confidence="p")'
+
+
+@dataclass(frozen=True)
+class PaintVariant:
+    """A setup cell (untimed) and the timed cell; `done` matches the header once everything is filled in."""
+
+    setup: str
+    cell: str = PAINT_CELL
+    ready: str = "decided"
+    done: str | None = None
+    suggestions: bool = True
+    multi: bool = False
+
+
+PAINT_VARIANTS = {
+    # the quickstart's two cells: an assisted labeler shown, then its Dashboard
+    "suggested": PaintVariant(PAINT_SETUP.replace("{options}", SUGGESTED), done="bootstrap at"),
+    # diagnostic: plotly's FigureWidget already imported in the kernel (what the first Dashboard pays for it)
+    "suggested-plotly-warm": PaintVariant(
+        PAINT_SETUP.replace("{options}", SUGGESTED) + PLOTLY_WARM, done="bootstrap at"
+    ),
+    "no-suggester": PaintVariant(PAINT_SETUP.replace("{options}", ""), suggestions=False),
+    "multi": PaintVariant(PAINT_SETUP.replace("{options}", ', kind="multi"'), suggestions=False, multi=True),
+    # diagnostics: an empty plotly FigureWidget with a header, plotly imported in the setup cell, and the same
+    # with the FigureWidget class imported there too (what is left is plotly.js reaching the page and drawing)
+    "figurewidget": PaintVariant("import time, plotly.graph_objects as go\n", cell=FIGURE_WIDGET_CELL),
+    "figurewidget-warm": PaintVariant("import time\n" + PLOTLY_WARM, cell=FIGURE_WIDGET_CELL),
+}
+
+
+def fill_paint_store(path: str, n: int, variant: PaintVariant) -> pd.DataFrame:
+    """The store and DataFrame a paint run opens: `fill`'s decisions, or plain labels without suggestions."""
+    if variant.suggestions and not variant.multi:
+        return fill(path, n)
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"text": np.char.add("ticket ", np.arange(n).astype(str)).astype(object)})
+    store = open_store(path)
+    store.check_labels(LABELS, kind="multi" if variant.multi else "single")
+    empty = dict.fromkeys(name for name in FIELDS if name != "id")
+    records = []
+    for row in range(n):
+        if variant.multi:
+            chosen = [name for name in LABELS if rng.random() < 0.4]
+            label = json.dumps(sorted(chosen), separators=(",", ":"))
+        else:
+            label = str(rng.choice(LABELS, p=[0.5, 0.3, 0.2]))
+        when = (START + dt.timedelta(seconds=3 * row + int(rng.integers(0, 3)))).isoformat(timespec="microseconds")
+        records.append({**empty, "id": row + 1, "item_key": encode_key(df.index[row]), "annotator": "bench",
+                        "decided_at": when, "text_hash": text_hash(df["text"].iat[row]), "action": "labeled",
+                        "label": label, "session_id": "bench", "seconds": float(rng.uniform(1, 5))})  # fmt: skip
+    with store.engine.begin() as conn:  # type: ignore[attr-defined]
+        conn.execute(store.events_table.insert(), records)  # type: ignore[attr-defined]
+    store.close()
+    return df
+
+
+def paint(sizes: list[int], repeat: int, chosen: list[str], out: Path, pause: float) -> None:
+    """Each variant in a fresh kernel, `repeat` times, interleaved so a busy moment hits all alike; medians."""
+    import sys
+
+    import nbformat
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from peer_latency import load_harness
+
+    bench = load_harness()
+    root = Path(tempfile.mkdtemp(prefix="dashboard-paint-"))
+    stores: dict[tuple[str, int], tuple[Path, Path]] = {}
+    for name in chosen:
+        for n in sizes:
+            db, frame = root / f"{name}_{n}.db", root / f"{name}_{n}.pkl"
+            fill_paint_store(str(db), n, PAINT_VARIANTS[name]).to_pickle(frame)
+            stores[name, n] = db, frame
+    results: list[dict[str, Any]] = []
+    received = [0]
+    with bench.jupyter_lab(root) as (base, token), sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            tempfile.mkdtemp(prefix="dashboard-paint-chromium-"), executable_path=bench.CHROMIUM, headless=True,
+            args=bench.CHROMIUM_ARGS, viewport={"width": 1280, "height": 900},
+        )  # fmt: skip
+        try:
+            for run in range(repeat):
+                for n in sizes:
+                    for name in chosen:
+                        variant = PAINT_VARIANTS[name]
+                        db, frame = stores[name, n]
+                        copy_db = root / f"run_{name}_{n}_{run}.db"
+                        copy_db.write_bytes(db.read_bytes())  # each run opens the store as restored, untouched
+                        setup = variant.setup.format(frame=str(frame), labels=LABELS, db=str(copy_db))
+                        slug = f"paint_{name}_{n}_{run}".replace("-", "_")
+                        notebook = nbformat.v4.new_notebook(
+                            cells=[nbformat.v4.new_code_cell(setup), nbformat.v4.new_code_cell(variant.cell)]
+                        )
+                        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "python3",
+                                                           "language": "python"}  # fmt: skip
+                        nbformat.write(notebook, root / f"{slug}.ipynb")
+                        page = context.new_page()
+                        page.on("websocket", lambda ws: ws.on("framereceived", lambda data: _count(received, data)))
+                        result: dict[str, Any] = {"name": name, "N": n, "run": run}
+                        try:
+                            page.goto(f"{base}/lab/workspaces/{slug}/tree/{slug}.ipynb?reset&token={token}",
+                                      wait_until="domcontentloaded")  # fmt: skip
+                            page.wait_for_function(
+                                "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                                " && window.jupyterapp.shell.currentWidget.sessionContext",
+                                timeout=90_000,
+                            )
+                            page.evaluate(bench.JS_WAIT_KERNEL)
+                            ran = page.evaluate(bench.JS_RUN_CELL, 0)
+                            if ran["errs"]:
+                                raise RuntimeError(f"setup cell failed: {ran['errs']}")
+                            time.sleep(pause)
+                            received[0] = 0
+                            shown = page.evaluate(JS_PAINT, [1, variant.ready, variant.done, 60_000])
+                            result.update(shown)
+                            result["received_kb"] = received[0] / 1024
+                            kernel = page.evaluate(JS_KERNEL_VALUE, "print(_kernel_s)").strip()
+                            result["kernel_ms"] = float(kernel) * 1000 if kernel else None
+                            if shown["errs"] or shown["paint_ms"] is None:
+                                raise RuntimeError(f"not painted: {shown}")
+                        except Exception as exc:
+                            result["error"] = f"{type(exc).__name__}: {exc}"
+                        finally:
+                            page.close()
+                            bench._shutdown_all_kernels(base, token)
+                        print(json.dumps(result), flush=True)
+                        results.append(result)
+        finally:
+            context.close()
+    table = paint_table(results, chosen, sizes)
+    print(table)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"env": bench._env_info(), "load_average": os.getloadavg(), "runs": results},
+                              indent=1, default=str))  # fmt: skip
+    out.with_suffix(".md").write_text(table + "\n")
+
+
+def _count(received: list[int], data: str | bytes) -> None:
+    received[0] += len(data)
+
+
+def paint_table(results: list[dict[str, Any]], chosen: list[str], sizes: list[int]) -> str:
+    lines = [
+        "| variant | decisions | cell → painted, median [min–max] (ms) | Dashboard() in the kernel (ms) | "
+        "cell finished (ms) | interval filled in (ms) | received (kB) | runs |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+
+    def median(rows: list[dict[str, Any]], key: str) -> str:
+        values = [r[key] for r in rows if r.get(key) is not None]
+        return f"{statistics.median(values):,.0f}" if values else ""
+
+    for name in chosen:
+        for n in sizes:
+            rows = [r for r in results if r["name"] == name and r["N"] == n and "error" not in r]
+            if not rows:
+                continue
+            painted = [r["paint_ms"] for r in rows]
+            lines.append(
+                f"| {name} | {n:,} | {statistics.median(painted):,.0f} [{min(painted):,.0f}–{max(painted):,.0f}] | "
+                f"{median(rows, 'kernel_ms')} | {median(rows, 'cell_done_ms')} | {median(rows, 'complete_ms')} | "
+                f"{median(rows, 'received_kb')} | {len(rows)} |"
+            )
+    return "\n".join(lines)
 
 
 def full_recompute(human: list[str], suggested: list[str]) -> None:

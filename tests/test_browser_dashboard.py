@@ -1,4 +1,5 @@
-"""The Dashboard in a real browser: keys pressed in the labeler redraw the plotly chart on the page."""
+"""The Dashboard in a real browser: keys pressed in the labeler redraw its charts on the page; without a
+suggester it shows progress, pace and the label mix; a multi-label Labeler's opens; plotly.js comes once a page."""
 
 from __future__ import annotations
 
@@ -25,31 +26,26 @@ CELL = textwrap.dedent(
     """
 )
 
-# The chart's own state in the page: plotly.js keeps data and layout on the graph div.
-PLOT_STATE_JS = """() => {
-  const gd = document.querySelector('.js-plotly-plot');
-  const svgTitle = gd.querySelector('.gtitle');
-  return { title: gd.layout.title.text, z: gd.data[5].z, people: Array.from(gd.data[6].y),
-           llm: Array.from(gd.data[7].y), svgTitle: svgTitle ? svgTitle.textContent : '' };
+# The chart's own state in the page: plotly.js keeps data and layout on the graph div; the header is the view's.
+PLOT_STATE_JS = """(root) => {
+  const gd = root.querySelector('.js-plotly-plot');
+  return { z: gd.data[5].z, people: Array.from(gd.data[6].y), llm: Array.from(gd.data[7].y),
+           header: root.querySelector('.lw-dashboard-header').innerText };
+}"""
+
+# Where the header and the chart end, and whether the header's text overflows its box.
+LAYOUT_JS = """(root) => {
+  const header = root.querySelector('.lw-dashboard-header');
+  const chart = root.querySelector('.js-plotly-plot .main-svg').getBoundingClientRect();
+  const box = header.getBoundingClientRect();
+  return { chartLeft: chart.left, chartRight: chart.right, headerLeft: box.left, headerRight: box.right,
+           overflows: header.scrollWidth > header.clientWidth, lines: header.children.length };
 }"""
 
 
-# Where the header and the panels end, against the chart's own width: a plotly title is cut, not wrapped.
-LAYOUT_JS = """() => {
-  const gd = document.querySelector('.js-plotly-plot');
-  const chart = gd.querySelector('.main-svg').getBoundingClientRect();
-  const title = gd.querySelector('.gtitle').getBoundingClientRect();
-  return { chartLeft: chart.left, chartRight: chart.right, titleLeft: title.left, titleRight: title.right };
-}"""
-CHART_WIDTH_BELOW_JS = (
-    "(width) => document.querySelector('.js-plotly-plot .main-svg').getBoundingClientRect().width < width"
-)
-
-
-def assert_header_fits(page) -> dict:
-    box = page.evaluate(LAYOUT_JS)
-    assert box["chartLeft"] <= box["titleLeft"] and box["titleRight"] <= box["chartRight"], box
-    return box
+def header_text(expected: str) -> str:
+    """The header as the page shows it: a line per <br>, the tags gone."""
+    return re.sub(r"</?b>", "", expected).replace("<br>", "\n")
 
 
 def test_pressing_label_keys_redraws_the_dashboard_chart(jupyter_server, browser_context):
@@ -59,39 +55,142 @@ def test_pressing_label_keys_redraws_the_dashboard_chart(jupyter_server, browser
         page = nb.page
         labeler = page.locator(".lw-labeler").first
         expect(labeler.locator(".lw-text")).not_to_have_text(re.compile(r"^(Loading…)?$"), timeout=60_000)
-        chart_title = page.locator(".js-plotly-plot .gtitle").first
-        expect(chart_title).to_contain_text("0 of 40 decided", timeout=60_000)
+        dashboard = page.locator(".lw-dashboard").first
+        header = dashboard.locator(".lw-dashboard-header")
+        expect(header).to_contain_text("0 of 40 decided", timeout=60_000)
+        expect(dashboard.locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=60_000)
 
         labeler.locator(".lw-text").click()
         expect(labeler).to_have_class(re.compile("lw-focused"))
         for key in ["Enter", "1", "Enter", "2", "1"]:  # accept, label ham, accept, label spam, label ham
             page.keyboard.press(key)
         expect(labeler.locator(".lw-save")).to_have_text("Saved ✓")
-        expect(chart_title).to_contain_text("5 of 40 decided", timeout=20_000)
-        expect(chart_title).to_contain_text("Cohen's kappa")
+        expect(header).to_contain_text("5 of 40 decided", timeout=20_000)
+        expect(header).to_contain_text("Cohen's kappa")
 
-        shown = page.evaluate(PLOT_STATE_JS)
         expected = nb.evaluate_json(
             "{'z': lw.confusion(df, labels=['ham', 'spam']).values.tolist(), "
             "'people': df['label'].value_counts().reindex(['ham', 'spam'], fill_value=0).tolist(), "
             "'llm': df.loc[df['decision'].notna(), 'suggestion'].value_counts()"
             ".reindex(['ham', 'spam'], fill_value=0).tolist(), 'title': dash.figure.layout.title.text}"
         )
+        shown = dashboard.evaluate(PLOT_STATE_JS)
         assert [[int(v) for v in row] for row in shown["z"]] == expected["z"]
         assert sum(map(sum, expected["z"])) == 5
         assert shown["people"] == expected["people"] and shown["llm"] == expected["llm"]
-        assert shown["title"] == expected["title"]
-        assert "5 of 40 decided" in shown["svgTitle"]
+        assert shown["header"].strip() == header_text(expected["title"])
 
         page.keyboard.press("z")  # undo in the widget: the chart follows
-        expect(chart_title).to_contain_text("4 of 40 decided", timeout=20_000)
+        expect(header).to_contain_text("4 of 40 decided", timeout=20_000)
         assert nb.evaluate_json("dash.errors + labeler.errors") == []
 
-        # the header fits the chart, at JupyterLab's width and at the width of a narrow (500 px) cell
-        assert_header_fits(page)
-        nb.execute("dash.figure.layout.width = 500")
-        page.wait_for_function(CHART_WIDTH_BELOW_JS, arg=501)
-        narrow = assert_header_fits(page)
-        assert narrow["chartRight"] - narrow["chartLeft"] == 500
+        # the header wraps inside the chart's width, at JupyterLab's width and in a narrow (500 px) cell
+        box = dashboard.evaluate(LAYOUT_JS)
+        assert box["chartLeft"] <= box["headerLeft"] and box["headerRight"] <= box["chartRight"], box
+        wide_lines = box["lines"]
+        dashboard.evaluate("(root) => { root.style.width = '500px'; window.dispatchEvent(new Event('resize')); }")
+        page.wait_for_function(
+            "() => document.querySelector('.lw-dashboard .main-svg').getBoundingClientRect().width <= 500"
+        )
+        narrow = dashboard.evaluate(LAYOUT_JS)
+        assert not narrow["overflows"] and narrow["headerRight"] <= narrow["chartRight"] + 1, narrow
+        assert narrow["lines"] == wide_lines  # the same lines, each wrapped by the page where it must
+    finally:
+        nb.close()
+
+
+PROGRESS_CELL = textwrap.dedent(
+    """
+    import labelwidgets as lw
+    df = lw.datasets.sms_spam().head(30).copy()
+    labeler = lw.Labeler(df, labels=["ham", "spam"], store="progress.db")
+    dash = lw.Dashboard(labeler, min_periods=3, window=5)
+    again = lw.Dashboard(labeler, min_periods=3, window=5)  # a second view in the page: plotly.js is not sent again
+    display(labeler, dash, again)
+    """
+)
+
+
+# The views' requests for plotly.js, as the page sends them to the kernel.
+COUNT_PLOTLY_REQUESTS_JS = """() => {
+  window.plotlyRequests = 0;
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  kernel.anyMessage.connect((_, args) => {
+    const data = args.msg.content && args.msg.content.data;
+    if (args.direction === 'send' && data && data.content && data.content.type === 'plotly.js?') {
+      window.plotlyRequests += 1;
+    }
+  });
+}"""
+
+
+def test_without_a_suggester_the_dashboard_shows_progress_pace_and_the_label_mix(jupyter_server, browser_context):
+    nb = NotebookPage.open(browser_context, jupyter_server, "progress.ipynb", [PROGRESS_CELL])
+    try:
+        page = nb.page
+        page.evaluate(COUNT_PLOTLY_REQUESTS_JS)
+        nb.run_all()
+        labeler = page.locator(".lw-labeler").first
+        expect(labeler.locator(".lw-text")).not_to_have_text(re.compile(r"^(Loading…)?$"), timeout=60_000)
+        dashboards = page.locator(".lw-dashboard")
+        expect(dashboards).to_have_count(2, timeout=60_000)
+        for i in range(2):
+            expect(dashboards.nth(i).locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=60_000)
+        header = dashboards.first.locator(".lw-dashboard-header")
+        expect(header).to_contain_text("0 of 30 decided")
+        expect(dashboards.first).not_to_contain_text("Agreement needs suggestions")
+        expect(dashboards.first.locator(".annotation-text", has_text="Progress")).to_have_count(1)
+
+        labeler.locator(".lw-text").click()
+        for key in ["1", "1", "2", "1", "Space", "1"]:  # four ham, a spam, a skip
+            page.keyboard.press(key)
+            page.wait_for_timeout(150)  # a person's pace, so that seconds per item are not all zero
+        expect(labeler.locator(".lw-save")).to_have_text("Saved ✓")
+        expect(header).to_contain_text("6 of 30 decided", timeout=20_000)
+        expect(header).to_contain_text("labeled 5")
+        expect(header).to_contain_text("skipped 1")
+        expect(header).to_contain_text("s per item")
+        state = dashboards.first.evaluate(
+            """(root) => { const gd = root.querySelector('.js-plotly-plot');
+                return { bars: gd.data.slice(0, 7).map(t => [t.name, t.x[0]]),
+                         ham: Array.from(gd.data[8].y), spam: Array.from(gd.data[9].y) }; }"""
+        )
+        bars = dict(state["bars"])
+        assert bars["labeled"] == 5 and bars["skipped"] == 1 and bars["remaining"] == 24
+        # the share of ham among the last 5 labels, from the first point at 3 labels on
+        expected = nb.evaluate_json("dash.figure.data[8].y")
+        assert state["ham"] == expected and expected[-1] == pytest.approx(4 / 5)
+        assert page.evaluate("() => window.plotlyRequests") == 1  # one plotly.js for the page, shared by both views
+        assert nb.evaluate_json("dash.errors + again.errors + labeler.errors") == []
+    finally:
+        nb.close()
+
+
+MULTI_CELL = textwrap.dedent(
+    """
+    import pandas as pd, labelwidgets as lw
+    df = pd.DataFrame({"text": [f"ticket {i}" for i in range(12)]})
+    labeler = lw.Labeler(df, labels=["urgent", "billing", "outage"], kind="multi", store="multi_dash.db")
+    for answer in (["urgent"], ["urgent", "billing"], [], ["outage"]):
+        labeler.label(answer)
+    dash = lw.Dashboard(labeler, min_periods=2, window=4)
+    display(labeler, dash)
+    """
+)
+
+
+def test_a_multi_label_dashboard_opens_with_progress_and_per_label_shares(jupyter_server, browser_context):
+    nb = NotebookPage.open(browser_context, jupyter_server, "multi_dash.ipynb", [MULTI_CELL])
+    try:
+        nb.run_all()
+        dashboard = nb.page.locator(".lw-dashboard").first
+        expect(dashboard.locator(".lw-dashboard-header")).to_contain_text("4 of 12 decided", timeout=60_000)
+        expect(dashboard.locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=60_000)
+        expect(dashboard.locator(".annotation-text", has_text="Share of answers holding each label")).to_have_count(1)
+        shares = dashboard.evaluate(
+            "(root) => root.querySelector('.js-plotly-plot').data.slice(8).map(t => [t.name, t.y[t.y.length - 1]])"
+        )
+        assert dict(shares) == {"urgent": 0.5, "billing": 0.25, "outage": 0.25}
+        assert nb.evaluate_json("dash.errors + labeler.errors") == []
     finally:
         nb.close()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pandas as pd
@@ -21,6 +23,7 @@ from labelwidgets.metrics.drift import js_distance, psi
 from labelwidgets.widgets.dashboard import Dashboard
 from labelwidgets.widgets.plots import (
     ACCURACY,
+    ACTION_COLORS,
     BAND_HIGH,
     BAND_LOW,
     CHANGES,
@@ -30,9 +33,10 @@ from labelwidgets.widgets.plots import (
     KAPPA,
     LLM_BARS,
     MIX_SCORES,
-    NOTE_CALIBRATION,
+    MIX_TRACES_START,
     NOTE_CONFUSION,
     NOTE_OVER_TIME,
+    PACE_TRACE,
     RELIABILITY,
     TITLE_CALIBRATION,
     headline,
@@ -201,25 +205,84 @@ def test_a_suggester_that_gets_worse_is_flagged_by_page_hinkley():
     assert summary.loc["window_accuracy", "value"] < 0.8
 
 
-def test_without_a_suggester_it_shows_progress_and_the_label_mix_and_says_why_not_agreement():
+def rolling_shares(answers: list[set[str]], labels: list[str], window: int, min_periods: int) -> np.ndarray:
+    """Each label's share of the last ``window`` answers after each answer, by pandas; NaN below ``min_periods``."""
+    held = pd.DataFrame([[name in answer for name in labels] for answer in answers], columns=labels, dtype=float)
+    return held.rolling(window, min_periods=min_periods).mean().to_numpy()
+
+
+def test_without_a_suggester_it_shows_progress_pace_and_the_label_mix_over_time():
     df = lw.datasets.sms_spam().head(80).copy()
     labeler = lw.Labeler(df, labels=LABELS, store=None)
-    dash = Dashboard(labeler)
+    dash = Dashboard(labeler, window=20, min_periods=5)
+    rng = np.random.default_rng(3)
     for i in range(60):
+        seconds = float(rng.uniform(1, 9))
         if i % 10 == 9:
-            labeler.skip()
+            labeler.session.decide("skip", seconds=seconds)
         else:
-            labeler.label(labeler.current["gold"])
+            labeler.session.decide("label", labeler.current["gold"], seconds=seconds)
     labeler.undo()
     figure = dash.figure
-    assert figure.layout.title.text.startswith("<b>59 of 80 decided (74%)</b>")
-    assert "Agreement needs suggestions" in figure.layout.title.text
-    for index in (NOTE_OVER_TIME, NOTE_CONFUSION, NOTE_CALIBRATION):
-        assert "Agreement needs suggestions" in figure.layout.annotations[index].text
-    assert list(figure.data[HUMAN_BARS].y) == counts(df["label"])
-    assert figure.data[LLM_BARS].visible is False and figure.data[HEATMAP].visible is False
-    assert len(figure.data[ACCURACY].x) == 0
+    header = figure.layout.title.text
+    assert header.startswith("<b>59 of 80 decided (74%)</b> · labeled 54 · skipped 5")
+    assert "Agreement needs suggestions" not in header
+    assert all("Agreement needs suggestions" not in a.text for a in figure.layout.annotations)
+    assert [a.text for a in figure.layout.annotations[:2]] == ["Progress: items by decision", "Pace: seconds per item"]
+    assert figure.layout.yaxis2.title.text == "seconds (median of last 20)"
+    bars = {trace.name: trace.x[0] for trace in figure.data[: len(ACTION_COLORS) + 1]}
+    assert bars == {"labeled": 54, "accepted": 0, "corrected": 0, "rejected": 0, "skipped": 5, "revised": 0,
+                    "remaining": 21}  # fmt: skip
+    # pace: the median seconds per item of the last 20 decisions, at every decision (the one undone left out)
+    events = labeler.decisions
+    kept = events[(events["action"] != "undo") & ~events["id"].isin(events["undoes"].dropna())]
+    seconds = kept.sort_values("id")["seconds"].astype(float)
+    expected_pace = seconds.rolling(20, min_periods=5).median().to_numpy()
+    pace = figure.data[PACE_TRACE]
+    assert list(pace.x) == list(range(1, 60))
+    assert np.allclose(np.array(pace.y, dtype=float), expected_pace, equal_nan=True)
+    assert f"pace {expected_pace[-1]:.1f} s per item (median of the last 20)" in header
+    assert f"≈ {60 / expected_pace[-1]:.0f} items a minute" in header
+    # the label mix: each label's share of people's last 20 labels, at each decision
+    labeled = kept.sort_values("id")
+    answers = [{label} for label in labeled["label"].dropna()]
+    expected_mix = rolling_shares(answers, LABELS, 20, 5)
+    with_label = np.flatnonzero(labeled["label"].notna().to_numpy())
+    for j, name in enumerate(LABELS):
+        line = figure.data[MIX_TRACES_START + j]
+        assert line.name == name
+        shown = np.array(line.y, dtype=float)[with_label]  # the points at decisions that gave a label
+        assert np.allclose(shown, expected_mix[:, j], equal_nan=True), name
     assert labeler.errors == [] and dash.errors == []
+    summary = dash.summary().set_index("metric")
+    assert summary.loc["decided", "value"] == 59
+
+
+def test_a_multi_label_dashboard_shows_progress_pace_and_each_labels_share_and_follows_undo():
+    labels = ["urgent", "billing", "outage"]
+    df = pd.DataFrame({"text": [f"ticket {i}" for i in range(40)]})
+    labeler = lw.Labeler(df, labels=labels, store=None, kind="multi")
+    rng = np.random.default_rng(4)
+    given = [sorted({name for name in labels if rng.random() < 0.4}) for _ in range(30)]
+    for answer in given[:10]:
+        labeler.label(answer)
+    dash = Dashboard(labeler, window=8, min_periods=3)  # opens on ten decisions, then follows
+    for answer in given[10:]:
+        labeler.label(answer)
+    labeler.skip()
+    labeler.undo()
+    labeler.undo()
+    figure = dash.figure
+    assert figure.layout.title.text.startswith("<b>29 of 40 decided (72%)</b> · labeled 29")
+    assert "Share of answers holding each label (last 8 answers)" in [a.text for a in figure.layout.annotations]
+    expected = rolling_shares([set(answer) for answer in given[:29]], labels, 8, 3)
+    for j, name in enumerate(labels):
+        line = figure.data[MIX_TRACES_START + j]
+        assert line.name == name
+        assert np.allclose(np.array(line.y, dtype=float), expected[:, j], equal_nan=True), name
+    assert dash.n_decided == 29 and dash.errors == [] and labeler.errors == []
+    rebuilt = Dashboard(labeler, window=8, min_periods=3)  # opening on the same decisions draws the same
+    assert rebuilt.figure.to_dict() == figure.to_dict()
 
 
 def test_a_dashboard_on_a_resumed_session_starts_from_the_stored_decisions(tmp_path):
@@ -311,50 +374,112 @@ def test_a_bad_decision_leaves_the_dashboard_unchanged_and_labeling_goes_on():
     assert_counts_match(dash, labeler)  # rebuilt from the log, then back in step
 
 
-def test_one_figure_widget_updated_in_place_with_a_stable_repr():
+def test_one_view_updated_in_place_with_a_stable_repr():
     import plotly.graph_objects as go
 
     df = sms_with_suggestions(40)
     labeler = labeler_for(df)
     dash = Dashboard(labeler)
-    figure = dash.figure
-    assert isinstance(figure, go.FigureWidget)
-    n_traces = len(figure.data)
+    view = dash.view
+    n_traces = len(view.figure["data"])
     for _ in range(3):
         labeler.label(labeler.current["gold"])
-    assert dash.figure is figure and len(figure.data) == n_traces
-    for trace in figure.data:  # arrays travel to the browser as binary buffers, which must be contiguous
-        for name in ("x", "y", "z", "customdata"):
-            value = getattr(trace, name, None)
-            assert not isinstance(value, np.ndarray) or value.flags.c_contiguous, (trace.name, name)
-    assert figure.layout.title.text.startswith("<b>3 of 40 decided")
+    assert dash.view is view and len(view.figure["data"]) == n_traces
+    # what the view holds is the figure, as JSON: dash.figure is the same as a plotly Figure
+    assert isinstance(dash.figure, go.Figure) and go.Figure(view.figure).to_dict() == dash.figure.to_dict()
+    assert json.loads(json.dumps(view.figure, allow_nan=False)) == view.figure  # NaN travels as null (a gap)
+    assert dash.figure.layout.title.text.startswith("<b>3 of 40 decided")
+    assert view.header[0][0] == ["3 of 40 decided (8%)", True]  # the header, as runs of text, never HTML
     assert repr(dash) == "Dashboard(labeler with 40 items, 3 decisions)"
     bundle = dash._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     assert data["text/plain"] == "Dashboard(labeler with 40 items, 3 decisions)"
-    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == figure.model_id
+    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == view.model_id
     dash.close()
     labeler.label(labeler.current["gold"])  # a closed dashboard no longer follows, and does not get in the way
     assert repr(dash) == "Dashboard(labeler with 40 items, 3 decisions)"
+
+
+def test_the_view_sends_plotly_js_when_a_page_asks_for_it(monkeypatch):
+    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+
+    dash = Dashboard(labeler_for(sms_with_suggestions(10)))
+    assert dash.view.plotly_version == get_plotlyjs_version()
+    sent = []
+    monkeypatch.setattr(dash.view, "send", lambda content, buffers=None: sent.append((content, buffers)))
+    dash.view._handle_custom_msg({"type": "something else"}, [])
+    assert sent == []
+    dash.view._handle_custom_msg({"type": "plotly.js?"}, [])
+    [(content, buffers)] = sent
+    assert content == {"type": "plotly.js"} and buffers == [get_plotlyjs().encode()]
+
+
+def test_a_dashboard_and_its_view_do_not_import_plotlys_figure_widget():
+    code = (
+        "import sys, pandas as pd, labelwidgets as lw\n"
+        "labeler = lw.Labeler(pd.DataFrame({'text': ['a', 'b']}), labels=['x', 'y'], store=None)\n"
+        "dash = lw.Dashboard(labeler); labeler.label('x')\n"
+        "heavy = sorted(m for m in sys.modules if m in ('plotly.basewidget', 'nbformat', 'jsonschema'))\n"
+        "assert not heavy, heavy; print(dash.figure.layout.title.text)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith("<b>1 of 2 decided (50%)</b>")
 
 
 def test_hold_redraws_once_at_the_end_of_a_scripted_block():
     labeler = labeler_for(sms_with_suggestions(40))
     dash = Dashboard(labeler)
     sent = []
-    for name in ("_send_update_msg", "_send_relayout_msg", "_send_restyle_msg"):  # what goes to the browser
-        original = getattr(dash.figure, name)
-        setattr(dash.figure, name, lambda *a, _send=original, **k: (sent.append(a), _send(*a, **k)))
+    dash.view.observe(lambda change: sent.append(change["name"]), names=["figure"])  # what goes to the browser
     with dash.hold():
         for _ in range(10):
             labeler.label(labeler.current["gold"])
         assert dash.figure.layout.title.text.startswith("<b>0 of 40 decided") and sent == []
     assert dash.figure.layout.title.text.startswith("<b>10 of 40 decided")
-    assert 0 < len(sent) <= 5  # one redraw: a few grouped plotly updates
+    assert sent == ["figure"]  # one redraw
     sent.clear()
     labeler.label(labeler.current["gold"])
-    assert 0 < len(sent) <= 5
+    assert sent == ["figure"]
     assert_counts_match(dash, labeler)
+
+
+def test_a_big_session_paints_first_and_fills_in_the_changes_after(monkeypatch):
+    import labelwidgets.widgets.dashboard as dashboard
+
+    df = sms_with_suggestions(300, agree_first=0.97, agree_second=0.55, seed=2)
+    labeler = labeler_for(df)
+    for _ in range(260):
+        labeler.label(labeler.current["gold"])
+    full = Dashboard(labeler)
+    monkeypatch.setattr(dashboard, "QUICK_ABOVE", 100)
+    started = threading.Event()
+    release = threading.Event()
+    fill_in = Dashboard._fill_in
+
+    def held_fill_in(self: Dashboard) -> None:  # hold the fill-in until a decision has come in meanwhile
+        started.set()
+        release.wait(30)
+        fill_in(self)
+
+    monkeypatch.setattr(Dashboard, "_fill_in", held_fill_in)
+    quick = Dashboard(labeler)
+    assert started.wait(30)
+    assert quick.changes == [] and quick.n_decided == 260  # the first paint: counts, no change markers yet
+    assert "260 of 300 decided" in quick.figure.layout.title.text
+    labeler.label(labeler.current["gold"])  # while the fill-in is under way
+    release.set()
+    assert quick.wait(30)
+    labeler.label(labeler.current["gold"])
+    full_figure, quick_figure = full.figure.to_dict(), quick.figure.to_dict()
+    assert quick.changes == full.changes and full.changes  # the drop in agreement was found
+    # the same, but for when each last drew the bootstrap interval (the fill-in draws it at once)
+    interval = re.compile(r" \(95% CI [^)]*, bootstrap at \d+ pairs\)")
+    quick_title = quick_figure["layout"]["title"].pop("text")
+    assert "bootstrap at 261 pairs" in quick_title
+    assert interval.sub("", quick_title) == interval.sub("", full_figure["layout"]["title"].pop("text"))
+    assert quick_figure == full_figure
+    assert quick.errors == [] and full.errors == []
 
 
 def test_arguments_are_checked():
@@ -396,6 +521,7 @@ def test_empty_dashboard_says_there_is_nothing_yet():
 
     for _ in range(3):
         labeler.label(labeler.current["gold"])
+    figure = dash.figure  # a copy of what is shown now
     assert figure.layout.annotations[NOTE_OVER_TIME].text == "The first point comes at 5 pairs (has 3)"
     assert figure.layout.xaxis.showticklabels is False
     assert figure.data[HEATMAP].texttemplate == "%{z}" and figure.data[HEATMAP].zmax is None
@@ -403,6 +529,7 @@ def test_empty_dashboard_says_there_is_nothing_yet():
 
     for _ in range(2):
         labeler.label(labeler.current["gold"])
+    figure = dash.figure
     assert figure.layout.annotations[NOTE_OVER_TIME].text == ""
     for axis in (figure.layout.xaxis, figure.layout.yaxis):
         assert axis.showticklabels is True and axis.autorange is True and axis.range is None

@@ -15,15 +15,20 @@ force (`LabelingSession.effective_frame`, vectorised) and then moves its counts 
 from __future__ import annotations
 
 import copy
+import functools
+import itertools
 import math
+import statistics
 import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import anywidget
 import numpy as np
 import pandas as pd
+import traitlets
 
 from labelwidgets.decision import ACTIONS, UNDO, Decision
 from labelwidgets.errors import InputError
@@ -39,20 +44,157 @@ from labelwidgets.widgets.plots import (
     NO_PAIRS_YET,
     NOTE_CALIBRATION,
     NOTE_CONFUSION,
+    NOTE_LABEL_MIX,
     NOTE_MIX,
     NOTE_OVER_TIME,
+    NOTE_PACE,
     AgreementPanels,
-    agreement_skeleton,
+    ProgressPanels,
+    agreement_spec,
     draw_agreement,
+    draw_progress,
     first_point_note,
+    header_parts,
     headline,
+    load_plotly,
     mix_scores_text,
+    pace_text,
+    progress_header,
+    progress_spec,
 )
 
 if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
     from labelwidgets.labeler import Labeler
 
 _MAX_CHANGES_SHOWN = 200
+#: Above this many decisions in force, the first paint leaves out the Page-Hinkley changes, the per-source lines
+#: and the blind-check split (a pass over every pair in Python, and a query), and a thread fills them in after it.
+QUICK_ABOVE = 20_000
+
+# The view: the header as text at once, the charts when plotly.js is in the page. plotly.js (4.8 MB) comes from
+# the kernel once per page, on the first view's request, and is shared by every view after it: plotly's own
+# FigureWidget would send it with every figure, and importing that widget costs seconds in the kernel.
+_VIEW_ESM = """
+const CACHE = "__labelwidgets_plotly__";
+
+function plotly(model) {
+  const version = model.get("plotly_version");
+  const cache = (globalThis[CACHE] = globalThis[CACHE] || {});
+  if (!cache[version]) {
+    cache[version] = new Promise((resolve, reject) => {
+      const onMessage = (message, buffers) => {
+        if (!message || message.type !== "plotly.js") return;
+        model.off("msg:custom", onMessage);
+        // plotly.min.js is UMD: with define, module and exports hidden it sets self.Plotly, which is put back
+        const source = new Blob(["(function (define, module, exports) {\\n", buffers[0], "\\n}).call(self);"],
+                                {type: "text/javascript"});
+        const url = URL.createObjectURL(source);
+        const before = Object.getOwnPropertyDescriptor(self, "Plotly");
+        const script = Object.assign(document.createElement("script"), {src: url});
+        script.onload = () => {
+          const loaded = self.Plotly;
+          if (before) Object.defineProperty(self, "Plotly", before);
+          URL.revokeObjectURL(url); script.remove();
+          resolve(loaded);
+        };
+        script.onerror = () => { delete cache[version]; reject(new Error("plotly.js did not load")); };
+        document.head.appendChild(script);
+      };
+      model.on("msg:custom", onMessage);
+      model.send({type: "plotly.js?"});
+    });
+  }
+  return cache[version];
+}
+
+function render({model, el}) {
+  el.classList.add("lw-dashboard");
+  const header = Object.assign(document.createElement("div"), {className: "lw-dashboard-header"});
+  const chart = Object.assign(document.createElement("div"), {className: "lw-dashboard-chart"});
+  el.append(header, chart);
+  const drawHeader = () => {
+    header.replaceChildren(...model.get("header").map((runs) => {
+      const line = document.createElement("div");
+      for (const [text, bold] of runs) {
+        line.append(Object.assign(document.createElement(bold ? "b" : "span"), {textContent: text}));
+      }
+      return line;
+    }));
+  };
+  // the header is drawn by the view (it wraps); the chart keeps only the panel titles' room at its top
+  const layoutOf = (figure) => {
+    const margin = {...figure.layout.margin, t: 40};
+    const height = figure.layout.height - ((figure.layout.margin || {}).t || 40) + 40;
+    return {...figure.layout, title: {text: ""}, margin, height};
+  };
+  drawHeader();
+  model.on("change:header", drawHeader);
+  chart.style.minHeight = layoutOf(model.get("figure")).height + "px";
+  chart.textContent = "Loading the charts…";
+  let closed = false;
+  let drawing = Promise.resolve();
+  let Plotly = null;
+  const draw = () => {
+    if (closed || !Plotly) return;
+    const figure = model.get("figure");
+    drawing = drawing.then(() => Plotly.react(chart, figure.data, layoutOf(figure),
+                                              {displaylogo: false, responsive: true}));
+  };
+  plotly(model).then((loaded) => {
+    Plotly = loaded;
+    if (closed) return;
+    chart.textContent = "";
+    chart.style.minHeight = "";
+    draw();
+  }, (error) => { chart.textContent = "The charts could not load: " + error.message; });
+  model.on("change:figure", draw);
+  return () => {
+    closed = true;
+    model.off("change:figure", draw);
+    model.off("change:header", drawHeader);
+    if (Plotly) Plotly.purge(chart);
+  };
+}
+
+export default { render };
+"""
+
+_VIEW_CSS = """
+.lw-dashboard .lw-dashboard-header {
+  font: 13px/18px "Open Sans", verdana, arial, sans-serif; color: #2a3f5f; padding: 10px 0 0 8px;
+  overflow-wrap: anywhere;
+}
+.lw-dashboard .lw-dashboard-chart { color: gray; font: 13px "Open Sans", verdana, arial, sans-serif; }
+"""
+
+
+@functools.cache
+def _plotly_bundle() -> tuple[str, bytes]:
+    """plotly.js as plotly ships it for this plotly (version, source): what the views draw with."""
+    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+
+    return get_plotlyjs_version(), get_plotlyjs().encode()
+
+
+class DashboardView(anywidget.AnyWidget):
+    """The Dashboard in the browser: its header as text and its figure (plotly JSON) drawn by plotly.js."""
+
+    _esm = _VIEW_ESM
+    _css = _VIEW_CSS
+    figure = traitlets.Dict().tag(sync=True)
+    header = traitlets.List(traitlets.List()).tag(sync=True)
+    plotly_version = traitlets.Unicode().tag(sync=True)
+
+    def __init__(self, figure: dict[str, Any], header: list[Any]):
+        version, _ = _plotly_bundle()
+        super().__init__(figure=figure, header=header, plotly_version=version)
+        self.on_msg(self._on_message)
+
+    def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "plotly.js?":
+            self.send({"type": "plotly.js"}, buffers=[_plotly_bundle()[1]])
 
 
 class _StreamEntry(NamedTuple):
@@ -123,6 +265,107 @@ class _SourceLine:
         self.points = list(zip(x[drawn - 1].astype(float).tolist(), drawn.tolist(), share.tolist(), strict=True))
         self.flags.extend(agrees[-(self.flags.maxlen or n) :].astype(bool).tolist())
         self.agree = int(cum[n] - cum[max(0, n - self.window)])
+
+
+class _Progress:
+    """Pace and label mix in decision order, as points over time, with undo.
+
+    At each drawn decision: the median seconds per item of the last ``window`` timed decisions, and each label's
+    share of the last ``window`` labeled ones (of a multi-label Labeler: the share of answers holding the label);
+    NaN while fewer than ``min_periods``. Points are thinned like the agreement line's, to at most ``max_points``.
+    """
+
+    def __init__(self, k: int, window: int, min_periods: int, keep: int, max_points: int):
+        self.k, self.window, self.min_periods, self.max_points = k, window, min_periods, max_points
+        self.times: deque[float] = deque(maxlen=keep)  # seconds of the timed decisions
+        self.rows: deque[tuple[int, ...]] = deque(maxlen=keep)  # which labels each labeled decision gave
+        self.entries: deque[tuple[bool, bool]] = deque(maxlen=keep)  # (timed, labeled) per decision
+        self.n = self.n_times = self.n_rows = 0
+        self.points: list[tuple[float, float, tuple[float, ...]]] = []  # (decision number, seconds, shares)
+        self.stride = 1
+
+    def push(self, seconds: float | None, row: tuple[int, ...] | None) -> None:
+        timed = seconds is not None and math.isfinite(seconds)
+        if timed:
+            self.times.append(float(seconds))  # type: ignore[arg-type]
+            self.n_times += 1
+        if row is not None:
+            self.rows.append(row)
+            self.n_rows += 1
+        self.entries.append((timed, row is not None))
+        self.n += 1
+        if self.n % self.stride == 0:
+            self.points.append(self.point())
+            if len(self.points) > self.max_points:
+                self.stride *= 2
+                self.points = [p for p in self.points if int(p[0]) % self.stride == 0]
+
+    def pop(self) -> None:
+        if not self.entries:
+            raise _OutOfStep("undo reaches further back than the dashboard keeps (undo_depth)")
+        timed, labeled = self.entries.pop()
+        if self.points and self.points[-1][0] == self.n:
+            self.points.pop()
+        if timed:
+            self.times.pop()
+            self.n_times -= 1
+        if labeled:
+            self.rows.pop()
+            self.n_rows -= 1
+        self.n -= 1
+        if min(self.n_times, self.window) > len(self.times) or min(self.n_rows, self.window) > len(self.rows):
+            raise _OutOfStep("undo reaches further back than the dashboard keeps (undo_depth)")
+
+    @property
+    def pace(self) -> float:
+        """Median seconds per item of the last ``window`` timed decisions; NaN below ``min_periods``."""
+        if min(self.n_times, self.window) < self.min_periods:
+            return math.nan
+        return float(statistics.median(itertools.islice(reversed(self.times), self.window)))
+
+    @property
+    def shares(self) -> tuple[float, ...]:
+        n = min(self.n_rows, self.window)
+        if n < self.min_periods:
+            return (math.nan,) * self.k
+        totals = np.sum(list(itertools.islice(reversed(self.rows), self.window)), axis=0)
+        return tuple((totals / n).tolist())
+
+    def point(self) -> tuple[float, float, tuple[float, ...]]:
+        return float(self.n), self.pace, self.shares
+
+    def load(self, seconds: np.ndarray, rows: np.ndarray, labeled: np.ndarray) -> None:
+        """The state after these decisions (in decision order), as pushing them one by one would leave it."""
+        n = len(seconds)
+        timed = np.isfinite(seconds)
+        times, given = seconds[timed], rows[labeled]
+        self.n, self.n_times, self.n_rows = n, len(times), len(given)
+        while n // self.stride > self.max_points:
+            self.stride *= 2
+        drawn = np.arange(self.stride, n + 1, self.stride)
+        pace = np.full(len(drawn), np.nan)
+        shares = np.full((len(drawn), self.k), np.nan)
+        if len(drawn):
+            # the last `window` timed (labeled) decisions at each drawn point, as a (points × window) table
+            seen = np.cumsum(timed)[drawn - 1]
+            enough = np.minimum(seen, self.window) >= self.min_periods
+            at = seen[:, None] - self.window + np.arange(self.window)[None, :]
+            table = np.where(at >= 0, times[np.clip(at, 0, None)] if len(times) else np.nan, np.nan)
+            if enough.any():
+                pace[enough] = np.nanmedian(table[enough], axis=1)
+            seen = np.cumsum(labeled)[drawn - 1]
+            in_window = np.minimum(seen, self.window)
+            enough = in_window >= self.min_periods
+            cum = np.zeros((len(given) + 1, self.k), dtype=np.int64)
+            cum[1:] = np.cumsum(given, axis=0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                shares = np.where(enough[:, None], (cum[seen] - cum[seen - in_window]) / in_window[:, None], np.nan)
+        self.points = [(float(x), float(p), tuple(row)) for x, p, row in
+                       zip(drawn.tolist(), pace.tolist(), shares.tolist(), strict=True)]  # fmt: skip
+        keep = self.entries.maxlen or n
+        self.times.extend(times[-keep:].tolist())
+        self.rows.extend(map(tuple, given[-keep:].tolist()))
+        self.entries.extend(zip(timed[-keep:].tolist(), labeled[-keep:].tolist(), strict=True))
 
 
 class Dashboard:
@@ -224,14 +467,32 @@ class Dashboard:
         self._labels = list(labeler.session.labels.names)
         self._index = {name: i for i, name in enumerate(self._labels)}
         self._canonical = [self._index[name] for name in sorted_labels(self._labels)]
+        self._multi = labeler.session.kind.name == "multi"
+        self._provisional = False  # the first paint left something out; the fill-in thread is under way
+        self._filled_in = threading.Event()
         self._reset()
-        self.figure = agreement_skeleton(widget=True, height=height)
-        self._drawn: AgreementPanels | None = None
+        self._drawn: AgreementPanels | ProgressPanels | None = None
+        self._figure: tuple[dict[str, Any], go.Figure] | None = None
         # listen first, then read: a change that comes in between is noticed by _load, not lost
         labeler.session.on_change(self._on_change)
-        self._load()
+        quick = labeler.session.n_decided > QUICK_ABOVE
+        self._load(quick=quick)
+        # without suggestions (and, until multi-label running agreement, for sets of labels) the panels that
+        # matter are progress, pace and the label mix over time
+        self._progress_mode = self._multi or not self.has_suggestions
+        self._spec = (
+            progress_spec(self._labels, multi=self._multi, window=self.window, height=height)
+            if self._progress_mode
+            else agreement_spec(height=height)
+        )
         self._refresh_interval()
-        self._draw()
+        self._draw(send=False)
+        assert self._drawn is not None
+        self.view: DashboardView = DashboardView(self._spec, header_parts(self._drawn.header))
+        if quick:
+            threading.Thread(target=self._fill_in, name="labelwidgets-dashboard-fill-in", daemon=True).start()
+        else:
+            self._filled_in.set()
 
     # ----- state ---------------------------------------------------------------------------------------------
     def _reset(self) -> None:
@@ -258,22 +519,51 @@ class Dashboard:
         self._points: list[tuple[float, int, float, float, float, float]] = []  # (x, pair number, acc, lo, hi, κ)
         self._stride = 1
         self._changes: deque[tuple[float, float]] = deque(maxlen=_MAX_CHANGES_SHOWN)
+        self._progress = _Progress(k, self.window, self.min_periods, self.window + self.undo_depth, self.max_points)
         self._kappa_interval = (math.nan, math.nan)
         self._interval_pairs: int | None = None
         self._since_interval = 0
 
-    def _load(self) -> None:
-        """Start over from the session's decisions in force (on opening, and whenever out of step)."""
+    def _load(self, *, quick: bool = False) -> None:
+        """Start over from the session's decisions in force (on opening, and whenever out of step).
+
+        ``quick`` leaves out the Page-Hinkley changes, the per-source lines and the blind-check split, for a first
+        paint; the dashboard is then provisional (it ignores changes) until a full ``_load`` (``_fill_in``).
+        """
         session = self.labeler.session
         while True:
             seen = self._n_changes
             # Read outside this dashboard's lock: the session calls in here holding its own lock.
-            frame = self._with_visibility(session.effective_frame())
+            frame = session.effective_frame()
+            if not quick and not self._multi:
+                frame = self._with_visibility(frame)
             with self._lock:
                 if self._n_changes == seen:  # else a change came in meanwhile, maybe in the frame or not: again
                     self._reset()
-                    self._build(frame)
+                    self._build(frame, quick=quick)
+                    self._provisional = quick
                     return
+
+    def _fill_in(self) -> None:
+        """After a quick first paint: everything, read again from the session, then a redraw."""
+        try:
+            self._load()
+            with self._lock:
+                self._refresh_interval()
+                self._draw()
+        except Exception as exc:  # a thread of the dashboard must never break labeling either
+            self.errors.append(f"Dashboard could not fill in after its first paint: {exc!r}")
+            with self._lock:
+                self._provisional = False
+                self._needs_rebuild = True  # the next decision starts over from the session
+        finally:
+            self._filled_in.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the dashboard shows everything (a first paint over more than ``QUICK_ABOVE`` decisions
+        leaves out the change markers, per-source lines and the blind-check split for a moment); True when it
+        does."""
+        return self._filled_in.wait(timeout)
 
     def _with_visibility(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The frame with ``suggestion_visible`` and ``suggester`` for every pair (the blind-check split, one line
@@ -310,7 +600,7 @@ class Dashboard:
             filled[column] = values
         return frame.assign(**filled)
 
-    def _build(self, frame: pd.DataFrame) -> None:
+    def _build(self, frame: pd.DataFrame, *, quick: bool = False) -> None:
         """Every count and the rolling state from the decisions in force, vectorised; O(undo_depth) objects."""
         if not len(frame):
             return
@@ -322,6 +612,21 @@ class Dashboard:
         label = object_values(frame["label"])
         human = label.copy()
         human[np.isin(actions, ("skipped", "rejected"))] = None  # what _human_label gives, for every row
+        tally = pd.Series(actions).value_counts()
+        self._actions = {action: int(tally.get(action, 0)) for action in ACTIONS}
+        seconds = (
+            pd.to_numeric(frame["seconds"], errors="coerce").to_numpy(dtype=float)
+            if "seconds" in frame.columns
+            else np.full(len(frame), np.nan)
+        )
+        given = human != None  # noqa: E711 (elementwise on an object array)
+        self._progress.load(seconds, self._label_rows(human), given)
+        if self._multi:  # a set of labels per item: no single-label agreement; the stream is for undo
+            ids = frame["id"].to_numpy()
+            self._n_decisions = len(frame)
+            for row in range(max(0, len(frame) - self.undo_depth), len(frame)):
+                self._stream.append(_StreamEntry(int(ids[row]), None, None, None, False))
+            return
         suggestion = object_values(frame["suggestion"])
         confidence = object_values(frame["confidence"]) if "confidence" in frame.columns else None
         visible = object_values(frame["suggestion_visible"]) if "suggestion_visible" in frame.columns else None
@@ -332,8 +637,6 @@ class Dashboard:
         self._running = RunningAgreement.from_pairs(
             human, suggestion, confidence, accepted, labels=self._labels, n_bins=self.n_bins
         )
-        tally = pd.Series(actions).value_counts()
-        self._actions = {action: int(tally.get(action, 0)) for action in ACTIONS}
         self._human_counts = np.bincount(human_codes[human_codes >= 0], minlength=k).tolist()
         self._llm_counts = np.bincount(suggestion_codes[suggestion_codes >= 0], minlength=k).tolist()
         is_pair = (human_codes >= 0) & (suggestion_codes >= 0)
@@ -344,7 +647,28 @@ class Dashboard:
             for flag, rows in ((True, known & shown), (False, known & ~shown)):
                 self._by_visibility[flag] = [int(rows.sum()), int((rows & agrees).sum())]
         sources = object_values(frame["suggester"]) if "suggester" in frame.columns else np.full(len(frame), None)
-        self._build_stream(frame["id"].to_numpy(), human_codes, suggestion_codes, is_pair, sources)
+        self._build_stream(frame["id"].to_numpy(), human_codes, suggestion_codes, is_pair, sources, quick=quick)
+
+    def _label_rows(self, human: np.ndarray) -> np.ndarray:
+        """Which labels each decision gave, one row of 0/1 per decision (all 0 without a label)."""
+        rows = np.zeros((len(human), len(self._labels)), dtype=np.int8)
+        given = np.flatnonzero(human != None)  # noqa: E711 (elementwise on an object array)
+        if not self._multi:
+            rows[given, self._codes(human[given])] = 1
+            return rows
+        # few distinct sets among many items: each decoded once
+        by_answer = {answer: self._answer_row(answer) or () for answer in pd.unique(human[given])}
+        for i in given:
+            rows[i] = by_answer[human[i]]
+        return rows
+
+    def _answer_row(self, answer: str | None) -> tuple[int, ...] | None:
+        """The 0/1 row of one decision's answer (a label, or a multi-label set as stored); None without one."""
+        if answer is None:
+            return None
+        session = self.labeler.session
+        chosen = set(session.kind.value(answer, session.labels)) if self._multi else {answer}
+        return tuple(int(name in chosen) for name in self._labels)
 
     def _source_line(self, source: str) -> _SourceLine:
         line = self._sources.get(source)
@@ -355,8 +679,9 @@ class Dashboard:
         return line
 
     def _build_stream(
-        self, ids: np.ndarray, human: np.ndarray, suggested: np.ndarray, is_pair: np.ndarray, sources: np.ndarray
-    ) -> None:
+        self, ids: np.ndarray, human: np.ndarray, suggested: np.ndarray, is_pair: np.ndarray, sources: np.ndarray,
+        *, quick: bool = False,
+    ) -> None:  # fmt: skip
         """The decision-order state (rolling window, Page-Hinkley, label-mix windows, points) after these
         decisions, as pushing them one by one would leave it; only the last ``undo_depth`` become objects."""
         n = len(ids)
@@ -373,12 +698,16 @@ class Dashboard:
         tail_pairs = int(is_pair[tail_start:].sum())
         head = n_pairs - tail_pairs
         detector = copy.deepcopy(self._detector_template)
-        alarms = detector.detect(agree[:head]) if head else np.zeros(0, dtype=bool)
-        befores = []
-        tail_alarms = []
-        for x in agree[head:].tolist():
-            befores.append(copy.copy(detector))
-            tail_alarms.append(detector.update(x))
+        befores: list[PageHinkley | None] = []
+        tail_alarms: list[bool] = []
+        if quick:  # the test is a loop in Python over every pair: _fill_in runs it after the first paint
+            alarms = np.zeros(head, dtype=bool)
+            befores, tail_alarms = [None] * tail_pairs, [False] * tail_pairs
+        else:
+            alarms = detector.detect(agree[:head]) if head else np.zeros(0, dtype=bool)
+            for x in agree[head:].tolist():
+                befores.append(copy.copy(detector))
+                tail_alarms.append(detector.update(x))
         self._detector = detector
         alarms = np.concatenate([alarms, np.array(tail_alarms, dtype=bool)])
         # the rolling window's values after any pair, computed only where they are needed (drawn points, alarms)
@@ -462,7 +791,7 @@ class Dashboard:
         """Raise before touching any count, so that a bad decision leaves the dashboard as it was."""
         if decision.action != UNDO and decision.action not in ACTIONS:
             raise InputError(f"unknown action {decision.action!r}; expected one of {[*ACTIONS, UNDO]}.")
-        if decision.action == UNDO:
+        if decision.action == UNDO or self._multi:  # a multi-label answer was checked by the session's kind
             return
         for value in (decision.label, decision.suggestion):
             if value is not None and value not in self._index:
@@ -488,6 +817,11 @@ class Dashboard:
 
     def _count(self, decision: Decision, step: int) -> None:
         """Add (step=+1) or take back (-1) an item's decision in force."""
+        if self._multi:
+            if step < 0 and self._actions[decision.action] < 1:
+                raise _OutOfStep(f"a {decision.action} decision leaves the counts, which hold none")
+            self._actions[decision.action] += step
+            return
         human = _human_label(decision)
         accepted = decision.action == "accepted" if decision.action in REVIEW_DECISIONS else None
         if step > 0:
@@ -513,6 +847,10 @@ class Dashboard:
     def _push(self, decision: Decision) -> None:
         self._n_decisions += 1
         human = _human_label(decision)
+        self._progress.push(decision.seconds, self._answer_row(human))
+        if self._multi:
+            self._stream.append(_StreamEntry(decision.id, None, None, None, False))
+            return
         pair = (human, decision.suggestion) if human is not None and decision.suggestion is not None else None
         detector_before = None
         change = False
@@ -544,6 +882,7 @@ class Dashboard:
 
     def _pop(self) -> None:
         entry = self._stream.pop()
+        self._progress.pop()
         if entry.label is not None:
             if self._n_recent_seen > 0:
                 self._recent_counts[self._index[self._recent_labels.pop()]] -= 1
@@ -602,6 +941,8 @@ class Dashboard:
         """
         with self._lock:
             self._n_changes += 1
+            if self._provisional:  # the fill-in under way reads the session again, this change included
+                return
             try:
                 self._apply(event, before, after)
             except _OutOfStep:
@@ -670,7 +1011,7 @@ class Dashboard:
             return
         self._closed = True
         self.labeler.session.off_change(self._on_change)
-        self.figure.close()
+        self.view.close()
 
     def _refresh_interval(self) -> None:
         """Bootstrap percentile interval of Cohen's kappa, the same resampling and seed as ``lw.agreement``."""
@@ -787,11 +1128,50 @@ class Dashboard:
                 return float(self._n_decisions - entry_back)
         return float(self._n_decisions)
 
-    def _draw(self) -> None:
-        panels = self._panels()
-        with self.figure.batch_update():
-            draw_agreement(self.figure, panels, self._drawn)
-        self._drawn = panels
+    def _progress_panels(self) -> ProgressPanels:
+        session = self.labeler.session
+        progress = self._progress
+        points = list(progress.points)
+        if progress.n and (not points or points[-1][0] != progress.n):
+            points.append(progress.point())
+        header = progress_header(self.n_decided, session.n, self._actions, pace_text(progress.pace, self.window))
+        panels = ProgressPanels(labels=self._labels, header=header, window=self.window, multi=self._multi,
+                                counts=dict(self._actions), remaining=max(0, session.n - self.n_decided))  # fmt: skip
+        if points:
+            panels.pace_x = panels.mix_x = np.array([p[0] for p in points], dtype=float)
+            panels.pace = np.array([p[1] for p in points], dtype=float)
+            panels.mix = np.array([p[2] for p in points], dtype=float).reshape(len(points), len(self._labels))
+        if not np.isfinite(panels.pace).any():
+            has = progress.n_times
+            panels.notes[NOTE_PACE] = f"The first point comes at {self.min_periods} timed decisions (has {has})"
+        if not np.isfinite(panels.mix).any():
+            what = "answers" if self._multi else "labels"
+            panels.notes[NOTE_LABEL_MIX] = f"The first point comes at {self.min_periods} {what} (has {progress.n_rows})"
+        return panels
+
+    def _draw(self, *, send: bool = True) -> None:
+        if self._progress_mode:
+            progress = self._progress_panels()
+            previous = self._drawn if isinstance(self._drawn, ProgressPanels) else None
+            self._spec, self._drawn = draw_progress(self._spec, progress, previous), progress
+        else:
+            panels = self._panels()
+            previous_panels = self._drawn if isinstance(self._drawn, AgreementPanels) else None
+            self._spec, self._drawn = draw_agreement(self._spec, panels, previous_panels), panels
+        if send:  # not while opening: the view is made with the first spec
+            with self.view.hold_sync():
+                self.view.figure = self._spec
+                self.view.header = header_parts(self._drawn.header)
+
+    @property
+    def figure(self) -> go.Figure:
+        """What the charts show now, as a plotly ``go.Figure``: a copy made when asked (the view sends plain
+        plotly JSON to plotly.js, without plotly's FigureWidget). ``dash.figure.show()`` opens it on its own."""
+        spec = self._spec
+        if self._figure is None or self._figure[0] is not spec:
+            go, _ = load_plotly()
+            self._figure = (spec, go.Figure(spec))
+        return self._figure[1]
 
     def summary(self) -> pd.DataFrame:
         """The headline numbers as a table: ``metric``, ``value``, ``low``, ``high`` (intervals), ``n``, ``note``.
@@ -840,7 +1220,7 @@ class Dashboard:
 
     # ----- display -------------------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return mimebundle_with_text(self.figure, repr(self), **kwargs)
+        return mimebundle_with_text(self.view, repr(self), **kwargs)
 
     def __repr__(self) -> str:
         return f"Dashboard(labeler with {self.labeler.session.n} items, {self.n_decided} decisions)"

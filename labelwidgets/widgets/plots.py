@@ -46,6 +46,11 @@ TITLE_OVER_TIME, TITLE_CONFUSION, TITLE_MIX, TITLE_CALIBRATION = range(4)
 NOTE_OVER_TIME, NOTE_CONFUSION, NOTE_MIX, NOTE_CALIBRATION, MIX_SCORES = range(4, 9)
 
 PEOPLE_COLOR = "#1f77b4"
+# plotly's sequential Blues, light to dark: by name, plotly.js would draw its own Blues, which runs dark to light
+BLUES = [[i / 8, color] for i, color in enumerate(
+    ["rgb(247,251,255)", "rgb(222,235,247)", "rgb(198,219,239)", "rgb(158,202,225)", "rgb(107,174,214)",
+     "rgb(66,146,198)", "rgb(33,113,181)", "rgb(8,81,156)", "rgb(8,48,107)"]
+)]  # fmt: skip
 LLM_COLOR = "#ff7f0e"
 KAPPA_COLOR = "#2ca02c"
 CHANGE_COLOR = "#d62728"
@@ -235,85 +240,187 @@ def load_plotly() -> tuple[Any, Any]:
     return go, make_subplots
 
 
-def agreement_skeleton(*, widget: bool, height: int = 720) -> Any:
-    """The empty four-panel figure (a ``FigureWidget`` when ``widget``), traces and annotations at fixed indexes."""
-    go, make_subplots = load_plotly()
-    base = make_subplots(
-        rows=2,
-        cols=2,
-        subplot_titles=[
-            "Agreement with the LLM",
-            "Confusion: people × LLM",
-            "Label mix: people vs LLM",
-            "Calibration",
-        ],
-        horizontal_spacing=0.15,  # room for the right panels' tick labels and axis titles in a narrow cell
-        vertical_spacing=0.2,
-    )
-    base.update_annotations(font_size=13)  # the subplot titles: two side by side must fit a notebook's width
-    fig = go.FigureWidget(base) if widget else base
-    empty: list[float] = []
-    fig.add_scatter(x=empty, y=empty, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip",
-                    name="interval low", row=1, col=1)  # fmt: skip
-    fig.add_scatter(x=empty, y=empty, mode="lines", line={"width": 0}, fill="tonexty",
-                    fillcolor="rgba(31, 119, 180, 0.2)", name="share agreeing, interval (Wilson)",
-                    hoverinfo="skip", row=1, col=1)  # fmt: skip
-    fig.add_scatter(x=empty, y=empty, mode="lines", line={"color": PEOPLE_COLOR}, name="share agreeing",
-                    hovertemplate="decision %{x}<br>share agreeing %{y:.2f}<extra></extra>", row=1, col=1)  # fmt: skip
-    fig.add_scatter(x=empty, y=empty, mode="lines", line={"color": KAPPA_COLOR, "dash": "dot"},
-                    name="Cohen's kappa", hovertemplate="decision %{x}<br>Cohen's kappa %{y:.2f}<extra></extra>",
-                    row=1, col=1)  # fmt: skip
-    fig.add_scatter(x=empty, y=empty, mode="markers", marker={"symbol": "x", "size": 11, "color": CHANGE_COLOR},
-                    name="change detected (Page-Hinkley)",
-                    hovertemplate="change detected at decision %{x}<extra></extra>", row=1, col=1)  # fmt: skip
-    fig.add_heatmap(z=[[0]], x=[""], y=[""], colorscale="Blues", showscale=False, texttemplate="%{z}", zmin=0,
-                    hovertemplate="people: %{y}<br>LLM: %{x}<br>%{z} items<extra></extra>", row=1, col=2)  # fmt: skip
-    fig.add_bar(x=empty, y=empty, name="people's labels", marker_color=PEOPLE_COLOR, row=2, col=1)
-    fig.add_bar(x=empty, y=empty, name="LLM's suggestions", marker_color=LLM_COLOR, row=2, col=1)
-    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"color": "gray", "dash": "dash"},
-                    name="perfect calibration", hoverinfo="skip", row=2, col=2)  # fmt: skip
-    fig.add_scatter(x=empty, y=empty, mode="lines+markers", line={"color": LLM_COLOR}, name="LLM: share right",
-                    customdata=empty,
-                    hovertemplate="confidence %{x:.2f}<br>share right %{y:.2f}<br>%{customdata} pairs<extra></extra>",
-                    row=2, col=2)  # fmt: skip
-    for color in SOURCE_COLORS:
-        fig.add_scatter(x=empty, y=empty, mode="lines", line={"color": color, "width": 1.5, "dash": "dash"},
-                        name="", visible=False,
-                        hovertemplate="decision %{x}<br>share agreeing %{y:.2f}<extra>%{fullData.name}</extra>",
-                        row=1, col=1)  # fmt: skip
-    for row, col in ((1, 1), (1, 2), (2, 1), (2, 2)):
-        fig.add_annotation(text="", x=0.5, y=0.5, xref="x domain", yref="y domain", showarrow=False,
-                           font={"size": 13, "color": "gray"}, row=row, col=col)  # fmt: skip
-    fig.add_annotation(text="", x=0.99, y=0.99, xref="x domain", yref="y domain", xanchor="right", yanchor="top",
-                       align="right", showarrow=False, font={"size": 10}, bgcolor="rgba(255,255,255,0.7)",
-                       hovertext=MIX_SCORES_HOVER, row=2, col=1)  # fmt: skip
-    fig.update_layout(
-        height=height,
-        margin={"t": header_margin(""), "l": 60, "r": 30, "b": 60},
+# ---------------------------------------------------------------------------------------------------------------
+# figure specs: plain plotly JSON (``{"data": [...], "layout": {...}}``), written without plotly's validators, which
+# take a third of a second to build the four panels. The Dashboard sends a spec to plotly.js as it is;
+# ``plot_agreement`` wraps it in a ``go.Figure``.
+
+# plotly_white, the part of the template these figures use: a named template is resolved in Python, not plotly.js
+_AXIS_STYLE: dict[str, Any] = {
+    "gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "zerolinecolor": "#EBF0F8", "zerolinewidth": 2, "ticks": "",
+    "automargin": True, "title": {"standoff": 15},
+}  # fmt: skip
+_LAYOUT_STYLE: dict[str, Any] = {"font": {"color": "#2a3f5f"}, "paper_bgcolor": "white", "plot_bgcolor": "white",
+                                 "hovermode": "closest", "hoverlabel": {"align": "left"}}  # fmt: skip
+# the 2 × 2 grid of make_subplots(rows=2, cols=2, horizontal_spacing=0.15, vertical_spacing=0.2)
+_COLUMNS = ([0.0, 0.425], [0.575, 1.0])
+_ROWS = ([0.6, 1.0], [0.0, 0.4])
+_PANEL_AXES = {1: ("x", "y"), 2: ("x2", "y2"), 3: ("x3", "y3"), 4: ("x4", "y4")}
+
+
+def _grid(layout: dict[str, Any], domains: dict[int, tuple[list[float], list[float]]], titles: Sequence[str]) -> None:
+    """Axes of each numbered panel over its (x, y) domain, and the panel titles above them."""
+    annotations = layout.setdefault("annotations", [])
+    for (panel, (x_domain, y_domain)), title in zip(domains.items(), titles, strict=True):
+        x, y = _PANEL_AXES[panel]
+        layout[f"xaxis{x[1:]}"] = {**_AXIS_STYLE, "domain": x_domain, "anchor": y}
+        layout[f"yaxis{y[1:]}"] = {**_AXIS_STYLE, "domain": y_domain, "anchor": x}
+        annotations.append({"text": title, "x": sum(x_domain) / 2, "y": y_domain[1], "xref": "paper",
+                            "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,
+                            "font": {"size": 13}})  # fmt: skip
+
+
+def _on(panel: int, trace: dict[str, Any]) -> dict[str, Any]:
+    x, y = _PANEL_AXES[panel]
+    return {**trace, "xaxis": x, "yaxis": y}
+
+
+def _panel_note(panel: int) -> dict[str, Any]:
+    """An empty message in the middle of a panel (the panel's note, e.g. "No pairs yet")."""
+    x, y = _PANEL_AXES[panel]
+    return {"text": "", "x": 0.5, "y": 0.5, "xref": f"{x} domain", "yref": f"{y} domain", "showarrow": False,
+            "font": {"size": 13, "color": "gray"}}  # fmt: skip
+
+
+def _base_layout(height: int) -> dict[str, Any]:
+    return {
+        **_LAYOUT_STYLE,
+        "height": height,
+        "margin": {"t": header_margin(""), "l": 60, "r": 30, "b": 60},
         # pinned to the top of the figure, so that the margin below it can grow with the header's lines
-        title={"text": "", "x": 0.01, "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top",
-               "pad": {"t": HEADER_TOP}, "font": {"size": HEADER_FONT_PX}},
-        legend={"orientation": "h", "y": -0.1, "x": 0, "traceorder": "normal"},
-        barmode="group",
-        template="plotly_white",
+        "title": {"text": "", "x": 0.01, "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top",
+                  "pad": {"t": HEADER_TOP}, "font": {"size": HEADER_FONT_PX}},
+        "legend": {"orientation": "h", "y": -0.1, "x": 0, "traceorder": "normal"},
+    }  # fmt: skip
+
+
+def agreement_spec(*, height: int = 720) -> dict[str, Any]:
+    """The empty four-panel figure as plotly JSON, traces and annotations at the fixed indexes above."""
+    empty: list[float] = []
+    data = [
+        _on(1, {"type": "scatter", "x": empty, "y": empty, "mode": "lines", "line": {"width": 0},
+                "showlegend": False, "hoverinfo": "skip", "name": "interval low"}),
+        _on(1, {"type": "scatter", "x": empty, "y": empty, "mode": "lines", "line": {"width": 0}, "fill": "tonexty",
+                "fillcolor": "rgba(31, 119, 180, 0.2)", "name": "share agreeing, interval (Wilson)",
+                "hoverinfo": "skip"}),
+        _on(1, {"type": "scatter", "x": empty, "y": empty, "mode": "lines", "line": {"color": PEOPLE_COLOR},
+                "name": "share agreeing",
+                "hovertemplate": "decision %{x}<br>share agreeing %{y:.2f}<extra></extra>"}),
+        _on(1, {"type": "scatter", "x": empty, "y": empty, "mode": "lines",
+                "line": {"color": KAPPA_COLOR, "dash": "dot"}, "name": "Cohen's kappa",
+                "hovertemplate": "decision %{x}<br>Cohen's kappa %{y:.2f}<extra></extra>"}),
+        _on(1, {"type": "scatter", "x": empty, "y": empty, "mode": "markers",
+                "marker": {"symbol": "x", "size": 11, "color": CHANGE_COLOR}, "name": "change detected (Page-Hinkley)",
+                "hovertemplate": "change detected at decision %{x}<extra></extra>"}),
+        _on(2, {"type": "heatmap", "z": [[0]], "x": [""], "y": [""], "colorscale": BLUES, "showscale": False,
+                "texttemplate": "%{z}", "zmin": 0,
+                "hovertemplate": "people: %{y}<br>LLM: %{x}<br>%{z} items<extra></extra>"}),
+        _on(3, {"type": "bar", "x": empty, "y": empty, "name": "people's labels", "marker": {"color": PEOPLE_COLOR}}),
+        _on(3, {"type": "bar", "x": empty, "y": empty, "name": "LLM's suggestions", "marker": {"color": LLM_COLOR}}),
+        _on(4, {"type": "scatter", "x": [0, 1], "y": [0, 1], "mode": "lines", "line": {"color": "gray", "dash": "dash"},
+                "name": "perfect calibration", "hoverinfo": "skip"}),
+        _on(4, {"type": "scatter", "x": empty, "y": empty, "mode": "lines+markers", "line": {"color": LLM_COLOR},
+                "name": "LLM: share right", "customdata": empty,
+                "hovertemplate": "confidence %{x:.2f}<br>share right %{y:.2f}<br>%{customdata} pairs<extra></extra>"}),
+        *(_on(1, {"type": "scatter", "x": empty, "y": empty, "mode": "lines",
+                  "line": {"color": color, "width": 1.5, "dash": "dash"}, "name": "", "visible": False,
+                  "hovertemplate": "decision %{x}<br>share agreeing %{y:.2f}<extra>%{fullData.name}</extra>"})
+          for color in SOURCE_COLORS),
+    ]  # fmt: skip
+    layout = {**_base_layout(height), "barmode": "group"}
+    domains = {1: (_COLUMNS[0], _ROWS[0]), 2: (_COLUMNS[1], _ROWS[0]), 3: (_COLUMNS[0], _ROWS[1]),
+               4: (_COLUMNS[1], _ROWS[1])}  # fmt: skip
+    _grid(layout, domains, ["Agreement with the LLM", "Confusion: people × LLM", "Label mix: people vs LLM",
+                            "Calibration"])  # fmt: skip
+    layout["annotations"] += [_panel_note(panel) for panel in (1, 2, 3, 4)]
+    layout["annotations"].append(
+        {**_panel_note(3), "x": 0.99, "y": 0.99, "xanchor": "right", "yanchor": "top", "align": "right",
+         "font": {"size": 10}, "bgcolor": "rgba(255,255,255,0.7)", "hovertext": MIX_SCORES_HOVER}
     )  # fmt: skip
-    fig.update_xaxes(title_text="decision number", row=1, col=1)
-    fig.update_yaxes(title_text="share agreeing · Cohen's kappa", row=1, col=1)
-    fig.update_xaxes(title_text="LLM suggested", row=1, col=2)
-    fig.update_yaxes(title_text="people said", title_standoff=2, autorange="reversed", row=1, col=2)
-    fig.update_yaxes(title_text="decided items", row=2, col=1)
-    fig.update_xaxes(title_text="LLM confidence", range=[0, 1], row=2, col=2)
-    fig.update_yaxes(title_text="share people kept", title_standoff=2, range=[0, 1.02], row=2, col=2)
-    return fig
+    layout["xaxis"]["title"] = {**_AXIS_STYLE["title"], "text": "decision number"}
+    layout["yaxis"]["title"] = {**_AXIS_STYLE["title"], "text": "share agreeing · Cohen's kappa"}
+    layout["xaxis2"]["title"] = {**_AXIS_STYLE["title"], "text": "LLM suggested"}
+    layout["yaxis2"]["title"] = {"text": "people said", "standoff": 2}
+    layout["yaxis2"]["autorange"] = "reversed"
+    layout["yaxis3"]["title"] = {**_AXIS_STYLE["title"], "text": "decided items"}
+    layout["xaxis4"].update(title={**_AXIS_STYLE["title"], "text": "LLM confidence"}, range=[0, 1])
+    layout["yaxis4"].update(title={"text": "share people kept", "standoff": 2}, range=[0, 1.02])
+    return {"data": data, "layout": layout}
 
 
-def draw_agreement(fig: Any, panels: AgreementPanels, previous: AgreementPanels | None = None) -> None:
-    """Write ``panels`` into a figure made by ``agreement_skeleton``, in place.
+def agreement_skeleton(*, widget: bool = False, height: int = 720) -> Any:
+    """The empty four-panel figure as a ``go.Figure`` (``widget``: a ``go.FigureWidget``), from ``agreement_spec``."""
+    go, _ = load_plotly()
+    figure = go.Figure(agreement_spec(height=height))
+    return go.FigureWidget(figure) if widget else figure
 
-    With ``previous`` (what was drawn last), only what changed is sent. Changes go out as a few ``plotly_update``
-    calls, traces with the same properties together: on a ``FigureWidget`` every property set costs a validation
-    pass and a message to the browser, and grouping them halves the time of a redraw.
+
+# ----- changes: what a redraw sends ------------------------------------------------------------------------------
+
+
+def json_value(value: Any) -> Any:
+    """``value`` as JSON-ready Python: arrays as (nested) lists with None for NaN (a gap), NumPy scalars as numbers."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f":
+            cells = value.astype(object)
+            cells[~np.isfinite(value)] = None
+            return cells.tolist()
+        return value.tolist()
+    if isinstance(value, np.generic):
+        item = value.item()
+        return None if isinstance(item, float) and not math.isfinite(item) else item
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: json_value(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    return value
+
+
+_STEP = re.compile(r"([^.\[\]]+)(?:\[(\d+)\])?")
+
+
+def _set_path(node: Any, steps: list[tuple[str, int | None]], value: Any) -> Any:
+    """A copy of ``node`` with ``value`` at ``steps`` (None removes the key, as in plotly's restyle and relayout).
+
+    Containers along the path are copied, the rest shared: what was sent before is never changed in place.
     """
+    (key, index), rest = steps[0], steps[1:]
+    copy = dict(node or {})
+    if index is not None:
+        items = list(copy.get(key, []))
+        items[index] = _set_path(items[index], rest, value) if rest else value
+        copy[key] = items
+    elif rest:
+        copy[key] = _set_path(copy.get(key), rest, value)
+    elif value is None:
+        copy.pop(key, None)
+    else:
+        copy[key] = value
+    return copy
+
+
+def with_changes(spec: dict[str, Any], traces: dict[int, dict[str, Any]], layout: dict[str, Any]) -> dict[str, Any]:
+    """A new spec: ``spec`` with trace ``traces`` ({index: {"marker.size": ...}}) and ``layout``
+    ({"annotations[4].text": ...}) properties set; unchanged parts are shared with ``spec``."""
+    data = list(spec["data"])
+    for index, props in traces.items():
+        for path, value in props.items():
+            steps = [(name, None if i is None or i == "" else int(i)) for name, i in _STEP.findall(path)]
+            data[index] = _set_path(data[index], steps, json_value(value))
+    new_layout = spec["layout"]
+    for path, value in layout.items():
+        steps = [(name, None if i == "" else int(i)) for name, i in _STEP.findall(path)]
+        new_layout = _set_path(new_layout, steps, json_value(value))
+    return {"data": data, "layout": new_layout}
+
+
+def draw_agreement(
+    spec: dict[str, Any], panels: AgreementPanels, previous: AgreementPanels | None = None
+) -> dict[str, Any]:
+    """``spec`` (from ``agreement_spec``) showing ``panels``, as a new spec; with ``previous`` (what was drawn
+    last), only what changed is written."""
 
     def changed(*names: str) -> bool:
         return previous is None or any(not _same(getattr(panels, n), getattr(previous, n)) for n in names)
@@ -384,20 +491,7 @@ def draw_agreement(fig: Any, panels: AgreementPanels, previous: AgreementPanels 
     if changed("header"):
         layout["title.text"] = panels.header
         layout["margin.t"] = header_margin(panels.header)
-
-    groups: dict[tuple[str, ...], list[int]] = {}
-    for index, props in traces.items():
-        for key, value in props.items():
-            if isinstance(value, np.ndarray):
-                # a FigureWidget sends arrays to the browser as binary buffers, which must be contiguous
-                props[key] = np.ascontiguousarray(value)
-        groups.setdefault(tuple(props), []).append(index)
-    for keys, indexes in groups.items():
-        restyle = {key: [traces[i][key] for i in indexes] for key in keys}
-        fig.plotly_update(restyle_data=restyle, relayout_data=layout or None, trace_indexes=indexes)
-        layout = {}
-    if layout:
-        fig.plotly_relayout(layout)
+    return with_changes(spec, traces, layout)
 
 
 def _has_points(panels: AgreementPanels) -> bool:
@@ -510,9 +604,7 @@ def plot_agreement(
         for index in (NOTE_OVER_TIME, NOTE_CONFUSION, NOTE_CALIBRATION):
             panels.notes[index] = NEEDS_SUGGESTIONS
         panels.mix_scores = _drift_text_from_frame(decided, label, order, window, names, human_counts, None)
-        fig = agreement_skeleton(widget=False, height=height)
-        draw_agreement(fig, panels)
-        return fig
+        return load_plotly()[0].Figure(draw_agreement(agreement_spec(height=height), panels))
 
     conf_column = confidence if confidence is not None and confidence in frame.columns else None
     table = agreement(
@@ -565,9 +657,7 @@ def plot_agreement(
             panels.notes[NOTE_CALIBRATION] = "No pair has a confidence"
     else:
         panels.notes[NOTE_CALIBRATION] = "No confidences: the suggester gave none"
-    fig = agreement_skeleton(widget=False, height=height)
-    draw_agreement(fig, panels)
-    return fig
+    return load_plotly()[0].Figure(draw_agreement(agreement_spec(height=height), panels))
 
 
 def _drift_text_from_frame(
@@ -793,3 +883,138 @@ def _label_drift_traces(
                            xref="x domain", yref="y domain", showarrow=False, row=row, col=1)  # fmt: skip
     fig.update_xaxes(title_text="decision number", row=row, col=1)
     fig.update_yaxes(title_text="PSI · JS distance", rangemode="tozero", row=row, col=1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# progress, pace and label mix: the Dashboard without suggestions (or of a multi-label Labeler)
+
+#: Colors of the decisions in the progress bar, and of what is left.
+ACTION_COLORS = {"labeled": PEOPLE_COLOR, "accepted": KAPPA_COLOR, "corrected": LLM_COLOR, "rejected": CHANGE_COLOR,
+                 "skipped": "#7f7f7f", "revised": "#9467bd"}  # fmt: skip
+REMAINING_COLOR = "#dde3ec"
+TITLE_PROGRESS, TITLE_PACE, TITLE_LABEL_MIX = range(3)
+NOTE_PROGRESS, NOTE_PACE, NOTE_LABEL_MIX = range(3, 6)
+
+
+@dataclass
+class ProgressPanels:
+    """Everything the progress figure draws: decided items by action, pace and the label mix over time."""
+
+    labels: list[str]
+    header: str
+    window: int
+    multi: bool = False
+    counts: dict[str, int] = field(default_factory=dict)  # items by their decision in force's action
+    remaining: int = 0
+    # x is the decision number; seconds per item is the median of the last ``window`` timed decisions
+    pace_x: np.ndarray = field(default_factory=lambda: np.empty(0))
+    pace: np.ndarray = field(default_factory=lambda: np.empty(0))
+    # each label's share of the last ``window`` labeled decisions (multi-label: of answers holding the label)
+    mix_x: np.ndarray = field(default_factory=lambda: np.empty(0))
+    mix: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # (points, labels)
+    notes: dict[int, str] = field(default_factory=dict)
+
+
+def pace_text(seconds: float, window: int) -> str:
+    """The header's pace: the median seconds per item of the last ``window`` decisions, and items a minute at it."""
+    if not math.isfinite(seconds) or seconds <= 0:
+        return ""
+    return f"pace {seconds:.1f} s per item (median of the last {window}) ≈ {60 / seconds:.0f} items a minute"
+
+
+def progress_header(n_decided: int, n_items: int | None, counts: dict[str, int], pace: str,
+                    extra: Sequence[str] = ()) -> str:  # fmt: skip
+    """The progress figure's title: items decided of all, by action, and the pace."""
+    progress = f"<b>{n_decided:,} decided</b>"
+    if n_items:
+        progress = f"<b>{n_decided:,} of {n_items:,} decided ({100 * n_decided / n_items:.0f}%)</b>"
+    done = [f"{name} {count:,}" for name, count in counts.items() if count]
+    return "<br>".join(header_lines([progress, *done]) + header_lines([pace] if pace else []) + header_lines(extra))
+
+
+def progress_spec(labels: Sequence[str], *, multi: bool, window: int, height: int = 560) -> dict[str, Any]:
+    """The empty progress figure: a stacked bar of decided items by action and what remains (trace per action,
+    then "remaining"), the pace line, and one line per label of the label mix over time."""
+    bars = [
+        _on(1, {"type": "bar", "orientation": "h", "x": [0], "y": [""], "name": name, "marker": {"color": color},
+                "texttemplate": f"{name} %{{x}}", "textposition": "inside", "insidetextanchor": "middle",
+                "showlegend": False,
+                "hovertemplate": f"{name}: %{{x}} items<extra></extra>"})
+        for name, color in [*ACTION_COLORS.items(), ("remaining", REMAINING_COLOR)]
+    ]  # fmt: skip
+    pace = _on(2, {"type": "scatter", "x": [], "y": [], "mode": "lines", "line": {"color": PEOPLE_COLOR},
+                   "name": "seconds per item", "showlegend": False,
+                   "hovertemplate": "decision %{x}<br>%{y:.1f} s per item<extra></extra>"})  # fmt: skip
+    what = "answers holding it" if multi else "labels"
+    mix = [
+        _on(3, {"type": "scatter", "x": [], "y": [], "mode": "lines", "name": name,
+                "line": {"color": MIX_COLORS[j % len(MIX_COLORS)]},
+                "hovertemplate": f"decision %{{x}}<br>{name}: %{{y:.0%}} of the last {window} {what}<extra></extra>"})
+        for j, name in enumerate(labels)
+    ]  # fmt: skip
+    layout = {**_base_layout(height), "barmode": "stack"}
+    domains = {1: (_COLUMNS[0], _ROWS[0]), 2: (_COLUMNS[1], _ROWS[0]), 3: ([0.0, 1.0], _ROWS[1])}
+    mix_title = f"Share of answers holding each label (last {window} answers)" if multi else (
+        f"Label mix over time (share of the last {window} labels)")  # fmt: skip
+    _grid(layout, domains, ["Progress: items by decision", "Pace: seconds per item", mix_title])
+    layout["annotations"] += [_panel_note(panel) for panel in (1, 2, 3)]
+    layout["xaxis"]["title"] = {**_AXIS_STYLE["title"], "text": "items"}
+    layout["yaxis"]["showticklabels"] = False
+    layout["xaxis2"]["title"] = {**_AXIS_STYLE["title"], "text": "decision number"}
+    layout["yaxis2"].update(title={"text": f"seconds (median of last {window})", "standoff": 2}, rangemode="tozero")
+    layout["xaxis3"]["title"] = {**_AXIS_STYLE["title"], "text": "decision number"}
+    layout["yaxis3"].update(title={**_AXIS_STYLE["title"], "text": "share"}, range=[0, 1.02], tickformat=".0%")
+    layout["legend"]["y"] = -0.16
+    return {"data": [*bars, pace, *mix], "layout": layout}
+
+
+#: plotly's default colors, then more: up to 20 labels get a color of their own.
+MIX_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+              "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7",
+              "#dbdb8d", "#9edae5")  # fmt: skip
+PACE_TRACE = len(ACTION_COLORS) + 1
+MIX_TRACES_START = PACE_TRACE + 1
+
+
+def draw_progress(
+    spec: dict[str, Any], panels: ProgressPanels, previous: ProgressPanels | None = None
+) -> dict[str, Any]:
+    """``spec`` (from ``progress_spec``) showing ``panels``, as a new spec; only what changed since ``previous``."""
+
+    def changed(*names: str) -> bool:
+        return previous is None or any(not _same(getattr(panels, n), getattr(previous, n)) for n in names)
+
+    traces: dict[int, dict[str, Any]] = {}
+    layout: dict[str, Any] = {}
+    if changed("counts", "remaining"):
+        for index, name in enumerate([*ACTION_COLORS, "remaining"]):
+            count = panels.remaining if name == "remaining" else panels.counts.get(name, 0)
+            traces[index] = {"x": [count], "visible": bool(count)}
+    if changed("pace_x", "pace"):
+        traces[PACE_TRACE] = {"x": panels.pace_x, "y": panels.pace}
+    if changed("mix_x", "mix"):
+        for j in range(len(panels.labels)):
+            shares = panels.mix[:, j] if panels.mix.size else np.empty(0)
+            traces[MIX_TRACES_START + j] = {"x": panels.mix_x, "y": shares}
+    if changed("notes"):
+        for index in (NOTE_PROGRESS, NOTE_PACE, NOTE_LABEL_MIX):
+            layout[f"annotations[{index}].text"] = panels.notes.get(index, "")
+    if changed("header"):
+        layout["title.text"] = panels.header
+        layout["margin.t"] = header_margin(panels.header)
+    return with_changes(spec, traces, layout)
+
+
+def header_parts(header: str) -> list[list[list[str | bool]]]:
+    """The header's lines as [text, bold] runs: what a view writes as text, never as HTML."""
+    lines = []
+    for line in header.split("<br>"):
+        runs: list[list[str | bool]] = []
+        bold = False
+        for piece in re.split(r"(</?b>)", line):
+            if piece in ("<b>", "</b>"):
+                bold = piece == "<b>"
+            elif piece:
+                runs.append([piece, bold])
+        lines.append(runs)
+    return lines
