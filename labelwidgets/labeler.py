@@ -249,7 +249,7 @@ class Labeler:
         frame["confidence"] = pd.to_numeric(frame["confidence"], errors="coerce").astype(float)
         frame["decided_at"] = pd.to_datetime(frame["decided_at"], utc=True, format="ISO8601")
         labels = self.session.labels
-        if labels.kind.name != "single":  # answers as the user gives them (lists), not as the store keeps them
+        if not labels.kind.answers_are_text:  # answers as the user gives them (lists), not as the store keeps them
             for column in ("label", "previous_label", "suggestion"):
                 frame[column] = labels.kind.cells(frame[column].to_numpy(dtype=object, na_value=pd.NA), labels)
         return frame.reset_index(drop=True)

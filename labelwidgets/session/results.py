@@ -48,7 +48,7 @@ class ResultColumns:
         self.names = names
         self.labels = labels if labels is not None else LabelSet.parse(["label"])
         # One label per item is text; other kinds (a list of names per item) are Python objects, one per cell.
-        self._answers_as_text = self.labels.kind.name == "single"
+        self._answers_as_text = self.labels.kind.answers_are_text
         # Fields whose column is also the suggester's input (FromColumn("suggestion", confidence="confidence")):
         # the labeler reads them, never resets or writes them.
         self.shared = shared

@@ -772,7 +772,7 @@ class LabelingSession:
         if label is None:
             raise InputError(
                 f"{intent}() needs a label, one of {self.labels.names}"
-                + (", or a list of them ([] for none of these)." if self.kind.name == "multi" else ".")
+                + ("." if self.kind.answers_are_text else ", or a list of them ([] for none of these).")
             )
         if suggestion is None or not visible:
             return "labeled"

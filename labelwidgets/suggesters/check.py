@@ -56,7 +56,7 @@ def check_suggester(suggester: Any, df: pd.DataFrame | None, labels: LabelSet, *
     if isinstance(suggester, FromColumn) and df is not None:
         _check_columns(suggester, df)
         column = df[suggester.label_column]
-        if labels.kind.name == "single":
+        if labels.kind.answers_are_text:
             warning = column_label_warning(column, labels, what=f"{suggester!r}")
         else:
             warning = answer_column_warning(column, labels, what=f"{suggester!r}")
