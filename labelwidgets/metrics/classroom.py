@@ -19,7 +19,7 @@ are ``metrics.team``'s; Newcombe's interval is statsmodels'.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -48,10 +48,14 @@ from labelwidgets.team.decisions import in_force
 __all__ = [
     "ANSWER_COLUMNS",
     "class_agreement",
+    "class_set_agreement",
     "hardest",
+    "hardest_sets",
     "newcombe_interval",
     "scored_answers",
+    "student_label_scores",
     "student_scores",
+    "student_set_scores",
     "sway",
     "sway_sentence",
 ]
@@ -524,3 +528,230 @@ def sway_sentence(table: pd.DataFrame) -> str:
         f"time ({int(row['n_visible'])} answers) vs {100 * row['hidden']:.0f}% of those who did not see it "
         f"({int(row['n_hidden'])})."
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# sets of labels (a multi-label class): answers, gold and suggestions are lists of label names ([] none of these)
+#
+# Every number is `metrics.multilabel`'s (Jaccard, per-label precision, recall, F1 and Cohen's kappa) or
+# `metrics.team`'s (Krippendorff's alpha with MASI); intervals as above (Wilson for shares, bootstrap over items).
+
+STUDENT_SET_COLUMNS = [
+    "student", "answered", "practice", "scored", "correct", "accuracy", "accuracy_low", "accuracy_high", "jaccard",
+    "jaccard_low", "jaccard_high", "micro_f1", "macro_f1", "n_model", "jaccard_model", "model_accuracy",
+    "model_jaccard", "revised", "saw_suggestions",
+]  # fmt: skip
+LABEL_SCORE_COLUMNS = ["student", "label", "n", "precision", "recall", "f1", "cohen_kappa", "kappa_low", "kappa_high",
+                       "note"]  # fmt: skip
+
+
+def _set_gold(gold: Mapping[Any, Any] | pd.Series, labels: Sequence[Hashable], func: str) -> dict[Any, frozenset[Any]]:
+    """Gold as key -> set of labels, practice items (missing) left out; anything but a list of labels refused."""
+    from labelwidgets.metrics.multilabel import indicator
+
+    pairs = gold.items() if isinstance(gold, (pd.Series, Mapping)) else None
+    if pairs is None:
+        raise InputError(f"{func}(): gold must be a mapping item key -> list of labels or a Series indexed by item "
+                         f"key, got {type(gold).__name__}.")  # fmt: skip
+    known = {key: value for key, value in pairs if not is_missing(value)}
+    indicator(list(known.values()), [str(name) for name in labels])  # refuses strings and names outside the set
+    return {key: frozenset(value) for key, value in known.items()}
+
+
+def _item_jaccards(truth: list[Any], given: list[Any], labels: Sequence[Hashable]) -> np.ndarray:
+    """Each pair's Jaccard (``metrics.multilabel.jaccard_samples`` of that one pair)."""
+    from labelwidgets.metrics.multilabel import jaccard_samples
+
+    names = [str(name) for name in labels]
+    return np.array([jaccard_samples([t], [g], names) for t, g in zip(truth, given, strict=True)], dtype=float)
+
+
+def _scored_sets(own: pd.DataFrame, truth: dict[Any, frozenset[Any]]) -> tuple[pd.DataFrame, np.ndarray, list[Any]]:
+    """A student's decided rows, which of them are scored (gold and an answer), and the gold sets of those."""
+    decided = own[own["action"].notna()]
+    has_gold = decided["key"].map(lambda key: key in truth).to_numpy(dtype=bool)
+    answered = decided["answer"].map(lambda value: not is_missing(value)).to_numpy(dtype=bool)
+    scored = has_gold & answered
+    return decided, scored, [truth[key] for key in decided["key"][scored]]
+
+
+@public
+def student_set_scores(
+    answers: pd.DataFrame,
+    gold: Mapping[Any, Any] | pd.Series,
+    labels: Iterable[Hashable],
+    *,
+    ci: float = 0.95,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """`student_scores` for sets of labels: one row per student (sorted by name).
+
+    ``answered``, ``practice``, ``scored``, ``revised`` and ``saw_suggestions`` as in `student_scores`. Then
+    ``correct`` (answers exactly equal to the gold set) and ``accuracy`` = correct / scored (subset accuracy) with
+    a Wilson interval; ``jaccard``: the mean Jaccard of the answers against gold (``jaccard_samples``) with a
+    bootstrap interval over the items; ``micro_f1``, ``macro_f1``; ``n_model``: scored items with a recorded
+    suggestion, ``jaccard_model``: the student's mean Jaccard against it, ``model_accuracy`` and ``model_jaccard``:
+    the suggestions' exact share and mean Jaccard against gold on the same items. Each label's precision, recall,
+    F1 and Cohen's kappa: `student_label_scores`.
+    """
+    from labelwidgets.metrics.multilabel import jaccard_samples, multilabel_report
+    from labelwidgets.metrics.team import mean_of_resampled_items
+
+    func = "student_set_scores"
+    check_ci(ci)
+    check_n_boot(n_boot, least=0)
+    names = [str(name) for name in _label_names(labels, func)]
+    frame = _check_answers(answers, func)
+    truth = _set_gold(gold, names, func)
+    seeds = np.random.SeedSequence(seed)
+    rows = []
+    for student, own in _by_student(frame):
+        rng = np.random.default_rng(seeds.spawn(1)[0])
+        decided, scored, gold_sets = _scored_sets(own, truth)
+        given = decided["answer"][scored].tolist()
+        n = len(given)
+        report = multilabel_report(gold_sets, given, names, n_boot=0)
+        correct = sum(frozenset(g) == t for g, t in zip(given, gold_sets, strict=True))
+        low, high = (float(x) for x in wilson_interval(correct, n, ci))
+        jaccard_low = jaccard_high = math.nan
+        if n and n_boot:
+            drawn = mean_of_resampled_items(_item_jaccards(gold_sets, given, names), n_boot, rng)
+            jaccard_low, jaccard_high = (float(x) for x in percentile_interval(drawn, ci)[:2])
+        suggestion = decided["suggestion"][scored].tolist()
+        with_model = [i for i, s in enumerate(suggestion) if not is_missing(s)]
+        model = [suggestion[i] for i in with_model]
+        n_model = len(model)
+        rows.append({
+            "student": student, "answered": len(decided), "practice": int((~decided["key"].map(
+                lambda key: key in truth).to_numpy(dtype=bool)).sum()), "scored": n, "correct": correct,
+            "accuracy": correct / n if n else math.nan, "accuracy_low": low, "accuracy_high": high,
+            "jaccard": report.jaccard, "jaccard_low": jaccard_low, "jaccard_high": jaccard_high,
+            "micro_f1": report.micro_f1, "macro_f1": report.macro_f1, "n_model": n_model,
+            "jaccard_model": jaccard_samples([given[i] for i in with_model], model, names) if n_model else math.nan,
+            "model_accuracy": (sum(frozenset(m) == gold_sets[i] for i, m in zip(with_model, model, strict=True))
+                               / n_model) if n_model else math.nan,
+            "model_jaccard": jaccard_samples([gold_sets[i] for i in with_model], model, names) if n_model
+            else math.nan,
+            "revised": int(own["revised"].sum()),
+            "saw_suggestions": float(decided["suggestion_visible"].fillna(False).to_numpy(dtype=bool).mean())
+            if len(decided) else math.nan,
+        })  # fmt: skip
+    return _frame(rows, STUDENT_SET_COLUMNS, ints=("answered", "practice", "scored", "correct", "n_model", "revised"),
+                  texts=("student",))  # fmt: skip
+
+
+@public
+def student_label_scores(
+    answers: pd.DataFrame,
+    gold: Mapping[Any, Any] | pd.Series,
+    labels: Iterable[Hashable],
+    *,
+    ci: float = 0.95,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Per student and label: how the student's sets find each gold label (``metrics.multilabel.per_label`` of
+    gold against the student's scored answers): ``n``, ``precision``, ``recall``, ``f1``, ``cohen_kappa`` with a
+    bootstrap interval (``kappa_low``/``kappa_high``; ``n_boot=0`` skips it) and ``note``."""
+    from labelwidgets.metrics.multilabel import per_label
+
+    func = "student_label_scores"
+    check_ci(ci)
+    check_n_boot(n_boot, least=0)
+    names = _label_names(labels, func)
+    frame = _check_answers(answers, func)
+    truth = _set_gold(gold, names, func)
+    rows = []
+    for student, own in _by_student(frame):
+        decided, scored, gold_sets = _scored_sets(own, truth)
+        table = per_label(gold_sets, decided["answer"][scored].tolist(), [str(n) for n in names], n_boot=n_boot,
+                          seed=seed, ci=ci)  # fmt: skip
+        for name, row in table.iterrows():
+            rows.append({"student": student, "label": name, **{c: row[c] for c in LABEL_SCORE_COLUMNS[2:]}})
+    return _frame(rows, LABEL_SCORE_COLUMNS, ints=("n",), texts=("student", "label", "note"))
+
+
+@public
+def hardest_sets(
+    answers: pd.DataFrame, gold: Mapping[Any, Any] | pd.Series, labels: Iterable[Hashable], *, top: int | None = None
+) -> pd.DataFrame:
+    """`hardest` for sets of labels: the items with gold the class found hardest, lowest mean Jaccard first.
+
+    One row per item with gold and at least one scored answer. Columns: ``key``, ``gold`` (the gold set, a list),
+    ``n_answers``, ``mean_jaccard`` (of the answers against gold, ``jaccard_samples``), ``n_wrong`` (answers not
+    exactly the gold set), ``share_wrong``, ``most_missed`` and ``most_extra`` (the gold label left out most, the
+    label added most; None when none was), then one column per label counting the answers that hold it. Ties keep
+    the order the items were first answered in, after more answers.
+    """
+    from labelwidgets.metrics.multilabel import indicator, jaccard_samples
+
+    func = "hardest_sets"
+    names = _label_names(labels, func)
+    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0):
+        raise InputError(f"top must be a whole number of items (or None for all), got {top!r}.")
+    frame = _check_answers(answers, func)
+    truth = _set_gold(gold, names, func)
+    rated = frame[frame["answer"].map(lambda v: not is_missing(v)) & frame["key"].map(lambda key: key in truth)]
+    shown = [str(n) for n in names]
+    rows = []
+    for key, group in rated.groupby("key", sort=False):
+        given = group["answer"].tolist()
+        truth_set = truth[key]
+        held = indicator(given, shown)
+        expected = np.array([name in truth_set for name in shown])
+        missed = (~held & expected).sum(axis=0)
+        extra = (held & ~expected).sum(axis=0)
+        wrong = sum(frozenset(g) != truth_set for g in given)
+        rows.append({
+            "key": key, "gold": [name for name in shown if name in truth_set], "n_answers": len(given),
+            "mean_jaccard": jaccard_samples([truth_set] * len(given), given, shown), "n_wrong": wrong,
+            "share_wrong": wrong / len(given), "most_missed": shown[int(missed.argmax())] if missed.any() else None,
+            "most_extra": shown[int(extra.argmax())] if extra.any() else None,
+            **{f"{name} (answers)" if name in _HARDEST_SET_COLUMNS else name: int(count)
+               for name, count in zip(shown, held.sum(axis=0), strict=True)},
+        })  # fmt: skip
+    columns = [*_HARDEST_SET_COLUMNS, *(f"{n} (answers)" if n in _HARDEST_SET_COLUMNS else n for n in shown)]
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    out = pd.DataFrame(rows, columns=columns)
+    order = np.lexsort((np.arange(len(out)), -out["n_answers"].to_numpy(), out["mean_jaccard"].to_numpy()))
+    if top is not None:
+        order = order[: int(top)]
+    return out.iloc[order].reset_index(drop=True)
+
+
+_HARDEST_SET_COLUMNS = ["key", "gold", "n_answers", "mean_jaccard", "n_wrong", "share_wrong", "most_missed",
+                        "most_extra"]  # fmt: skip
+
+
+@public
+def class_set_agreement(
+    answers: pd.DataFrame, labels: Iterable[Hashable], *, ci: float = 0.95, n_boot: int = 1000, seed: int = 0
+) -> pd.DataFrame:
+    """`class_agreement` for sets of labels: ``krippendorff_alpha_masi`` (Krippendorff's alpha with MASI over every
+    item two students or more answered, with a bootstrap interval; `metrics.team.set_team_agreement`'s) and
+    ``mean_pairwise_jaccard`` (the mean over pairs of students of their mean Jaccard on the items both answered;
+    ``n`` = those pairs). Practice items count."""
+    from labelwidgets.metrics.team import set_team_agreement
+
+    func = "class_set_agreement"
+    check_ci(ci)
+    check_n_boot(n_boot, least=0)
+    names = _label_names(labels, func)
+    frame = _check_answers(answers, func)
+    rated = frame[frame["answer"].map(lambda v: not is_missing(v))]
+    decisions = pd.DataFrame({"key": rated["key"].to_numpy(dtype=object),
+                              "annotator": rated["student"].to_numpy(dtype=object),
+                              "label": rated["answer"].to_numpy(dtype=object)})  # fmt: skip
+    table = set_team_agreement(decisions, [str(n) for n in names], ci=ci, n_boot=n_boot, seed=seed)
+    alpha = table[table["metric"] == "krippendorff_alpha_masi"].iloc[0]
+    pairs = table[(table["metric"] == "mean_jaccard") & table["annotator"].notna()]
+    defined = pairs["value"].dropna()
+    rows = [
+        {column: alpha[column] for column in AGREEMENT_COLUMNS},
+        {"metric": "mean_pairwise_jaccard", "value": float(defined.mean()) if len(defined) else math.nan,
+         "low": math.nan, "high": math.nan, "n": len(defined), "interval": "",
+         "note": "" if len(defined) else "no two students have answered the same item yet"},
+    ]  # fmt: skip
+    return _frame(rows, AGREEMENT_COLUMNS, ints=("n",), texts=("metric", "interval", "note"))

@@ -18,6 +18,7 @@ from labelwidgets.keys import encode_key
 from labelwidgets.labels import LabelSet
 from labelwidgets.store import Store, open_store
 from labelwidgets.teaching.answer_key import read_gold
+from labelwidgets.teaching.class_answers import ClassAnswers, ClassMeasures, class_answers_for
 from labelwidgets.widgets.display import LiveView, view_for
 
 #: The event fields a classroom reads (and ``id``): one narrow query per poll.
@@ -42,6 +43,7 @@ class ClassroomSnapshot:
     ci: float
     text: str  # the column of item texts, in ``hardest``
     labels: list[str]
+    measures: ClassMeasures  # which of these numbers a view draws, for the class's kind of answer
 
 
 class Classroom:
@@ -63,6 +65,11 @@ class Classroom:
     of them first fetches the events that arrived since the last read (``poll`` seconds is how often the live view
     does so by itself). ``ci``, ``n_boot`` and ``seed`` set the intervals (bootstrap over items for kappa and
     alpha, Wilson for shares).
+
+    ``kind="multi"``: the students answer with sets of labels (the gold column holds lists, or their JSON text).
+    ``table`` then has each student's mean Jaccard against gold (and against the model), their exact share and
+    micro/macro F1; ``by_label`` each student's precision, recall, F1 and Cohen's kappa per label; ``agreement``
+    the class's Krippendorff's alpha with MASI; ``hardest`` the items with the lowest mean Jaccard first.
     """
 
     @public
@@ -73,6 +80,7 @@ class Classroom:
         *,
         gold: str,
         labels: Iterable[str] | Mapping[str, str],
+        kind: str = "single",
         key: str | None = None,
         text: str = "text",
         anonymous: bool = False,
@@ -86,8 +94,8 @@ class Classroom:
                 "a Classroom reads the store the students label into: pass its path or URL (store='class.db'), "
                 "or use Classroom.from_files([...]) for one file per student."
             )
-        self._configure(df, gold=gold, labels=labels, key=key, text=text, anonymous=anonymous, poll=poll, ci=ci,
-                        n_boot=n_boot, seed=seed)  # fmt: skip
+        self._configure(df, gold=gold, labels=labels, kind=kind, key=key, text=text, anonymous=anonymous, poll=poll,
+                        ci=ci, n_boot=n_boot, seed=seed)  # fmt: skip
         self._attach([store])
 
     @classmethod
@@ -128,6 +136,7 @@ class Classroom:
         *,
         gold: str,
         labels: Iterable[str] | Mapping[str, str],
+        kind: str = "single",
         key: str | None = None,
         text: str = "text",
         anonymous: bool = False,
@@ -141,7 +150,9 @@ class Classroom:
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"Classroom needs the pandas DataFrame of items the students label, got "
                              f"{type(df).__name__}.")  # fmt: skip
-        self.labels = LabelSet.parse(labels)
+        self.labels = LabelSet.parse(labels, kind)
+        #: What this classroom computes differently for its kind of answer.
+        self.answers_kind: ClassAnswers = class_answers_for(self.labels)
         names = self.labels.names
         for argument, column in (("gold", gold), ("text", text), ("key", key)):
             if column is not None and column not in df.columns:
@@ -158,7 +169,7 @@ class Classroom:
                 f"item keys must be unique ({'column ' + repr(key) if key else 'the index'} has duplicates): the "
                 "store names each item by its key, as the students' Labelers did."
             )
-        values, practice, outside = read_gold(df[gold], names)
+        values, practice, outside = read_gold(df[gold], self.labels)
         if outside:
             hint = ""
             if all(str(v) in names for v in values[~practice]):
@@ -217,7 +228,7 @@ class Classroom:
         try:
             self.sync()
             answered = self.answers_raw()
-            unknown = sorted({str(v) for v in answered["answer"].dropna()} - set(self.labels.names))
+            unknown = self._not_answers(answered["answer"].dropna().unique())
             if unknown:
                 raise InputError(
                     f"the store holds answers {unknown[:10]} that are not in labels={self.labels.names}: pass the "
@@ -305,6 +316,30 @@ class Classroom:
 
         return self._cached("answers", lambda: scored_answers(self._events()))
 
+    def _answers_shown(self) -> pd.DataFrame:
+        """`answers_raw` with the answers, final answers and suggestions as the class's tables show them."""
+
+        def compute() -> pd.DataFrame:
+            frame = self.answers_raw().copy()
+            for column in ("answer", "final", "suggestion"):
+                frame[column] = self.answers_kind.shown(frame[column], self.labels)
+            return frame
+
+        return self._cached("answers shown", compute)
+
+    def _gold_shown(self) -> pd.Series:
+        return self.answers_kind.shown(self._gold, self.labels)
+
+    def _not_answers(self, stored: Iterable[Any]) -> list[str]:
+        """The stored answers that are no answer over this classroom's labels (another label set, another kind)."""
+        wrong = []
+        for value in stored:
+            try:
+                self.labels.kind.from_cell(value, self.labels)
+            except InputError:
+                wrong.append(str(value))
+        return sorted(wrong)
+
     def _students(self) -> dict[str, str]:
         """Annotator -> the name shown: itself, or "student i" numbered by first decision when anonymous."""
 
@@ -347,7 +382,7 @@ class Classroom:
         """One row per student and item: the scored answer, the final one (with revisions) and the suggestion;
         see `labelwidgets.metrics.classroom.scored_answers`. Keys are the DataFrame's own."""
         self.sync()
-        return self._shown(self._decode(self.answers_raw()))
+        return self._shown(self._decode(self._answers_shown()))
 
     @property
     def table(self) -> pd.DataFrame:
@@ -359,11 +394,9 @@ class Classroom:
         return self._table(self.n_boot)
 
     def _table(self, n_boot: int) -> pd.DataFrame:
-        from labelwidgets.metrics.classroom import student_scores
-
         def compute() -> pd.DataFrame:
-            scores = student_scores(self.answers_raw(), self._gold, self.labels.names, ci=self.ci, n_boot=n_boot,
-                                    seed=self.seed)  # fmt: skip
+            scores = self.answers_kind.table(self._answers_shown(), self._gold_shown(), self.labels, ci=self.ci,
+                                             n_boot=n_boot, seed=self.seed)  # fmt: skip
             last = self._last_activity()
             scores["last_activity"] = pd.Series([last.get(s) for s in scores["student"]], dtype="datetime64[ns, UTC]")
             feedback = self._feedback_modes()
@@ -424,10 +457,8 @@ class Classroom:
         return self._hardest(None)
 
     def _hardest(self, top: int | None) -> pd.DataFrame:
-        from labelwidgets.metrics.classroom import hardest
-
         def compute() -> pd.DataFrame:
-            frame = hardest(self.answers_raw(), self._gold, self.labels.names, top=top)
+            frame = self.answers_kind.hardest(self._answers_shown(), self._gold_shown(), self.labels, top)
             texts = self.df[self.text]
             frame.insert(1, self.text, [texts.iat[self._position[k]] for k in frame["key"]])
             return self._decode(frame)
@@ -442,12 +473,24 @@ class Classroom:
         return self._agreement(self.n_boot)
 
     def _agreement(self, n_boot: int) -> pd.DataFrame:
-        from labelwidgets.metrics.classroom import class_agreement
-
         return self._cached(
             f"agreement/{n_boot}",
-            lambda: class_agreement(self.answers_raw(), self.labels.names, ci=self.ci, n_boot=n_boot, seed=self.seed),
-        )
+            lambda: self.answers_kind.agreement(self._answers_shown(), self.labels, ci=self.ci, n_boot=n_boot,
+                                                seed=self.seed),
+        )  # fmt: skip
+
+    @property
+    def by_label(self) -> pd.DataFrame:
+        """With ``kind="multi"``: per student and label, how their sets find each gold label: precision, recall,
+        F1 and Cohen's kappa with its interval (`labelwidgets.metrics.classroom.student_label_scores`)."""
+        self.sync()
+
+        def compute() -> pd.DataFrame:
+            frame = self.answers_kind.by_label(self._answers_shown(), self._gold_shown(), self.labels, ci=self.ci,
+                                               n_boot=self.n_boot, seed=self.seed)  # fmt: skip
+            return self._shown(frame)
+
+        return self._cached("by label", compute)
 
     @property
     def sway(self) -> pd.DataFrame:
@@ -493,6 +536,7 @@ class Classroom:
                 ci=self.ci,
                 text=self.text,
                 labels=list(self.labels.names),
+                measures=self.answers_kind.measures,
             )
 
     @public
@@ -526,7 +570,8 @@ class Classroom:
         with self._lock:
             who = f"{self.n_students} students" if self._chunks else WAITING
         where = self._names[0] if len(self._names) == 1 else f"{len(self._names)} files"
+        kind = "" if self.labels.kind.name == "single" else f", kind={self.labels.kind.name!r}"
         return (
-            f"Classroom({who}, {self.n_items} items{practice}, labels={self.labels.names}, gold={self.gold!r}, "
+            f"Classroom({who}, {self.n_items} items{practice}, labels={self.labels.names}{kind}, gold={self.gold!r}, "
             f"store={where!r})"
         )

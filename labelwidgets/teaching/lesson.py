@@ -17,7 +17,7 @@ import pandas as pd
 from labelwidgets.decision import Decision
 from labelwidgets.errors import InputError, user_stacklevel
 from labelwidgets.labels import LabelSet
-from labelwidgets.teaching.answer_key import FEEDBACK_MODES, AnswerKey, StudentReport
+from labelwidgets.teaching.answer_key import FEEDBACK_MODES, AnswerKey, SetStudentReport, StudentReport
 
 if TYPE_CHECKING:
     from labelwidgets.session.session import LabelingSession
@@ -107,22 +107,19 @@ class Lesson:
             return {"practice": True}
         if not self.revealed(row):
             return None
-        gold = key.gold_at(row)
-        answer = key.answer_at(row)
+        labels = session.labels
         decision = session.decision_at(row)
         suggestion = session.suggestion_at(row)
         model = decision.suggestion if decision is not None and decision.suggestion else None
         if model is None and suggestion is not None and suggestion.valid:
             model = suggestion.label
         hidden = session.is_blind(row) or (decision is not None and decision.suggestion_visible is False)
+        final = None if decision is None or decision.label is None else labels.describe(decision.label)
         return {
             "practice": False,
-            "gold": gold,
-            "answer": answer,
-            "final": None if decision is None else decision.label,
-            "correct": answer == gold,
-            "guideline": session.labels.description_map().get(gold or "", ""),
-            "model": model,
+            **key.feedback_at(row),
+            "final": final,
+            "model": None if model is None else labels.describe(model),
             "model_hidden": bool(hidden and model is not None),
         }
 
@@ -132,7 +129,7 @@ class Lesson:
             return None
         return {**self.key.score_json(), "feedback": self.feedback}
 
-    def report(self) -> StudentReport:
+    def report(self) -> StudentReport | SetStudentReport:
         session = self.session
         if self.feedback is None:
             raise InputError(

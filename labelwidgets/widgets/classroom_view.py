@@ -51,21 +51,23 @@ class ClassroomView:
         import ipywidgets
 
         go, make_subplots = load_plotly()
+        measures = room.answers_kind.measures
         self.room = room
         self.n_boot = n_boot
         self.errors: list[str] = []
         base = make_subplots(
             rows=1,
             cols=2,
-            subplot_titles=["Cohen's kappa per student (0 = chance)", "Accuracy per student"],
+            subplot_titles=[measures.per_student_title, "Accuracy per student"],
             horizontal_spacing=0.12,
         )
         base.update_annotations(font_size=13)
         self.figure = go.FigureWidget(base)
-        self.figure.add_bar(x=[], y=[], name="kappa vs gold", marker_color=KAPPA_COLOR, row=1, col=1,
-                            hovertemplate="%{x}: kappa vs gold %{y:.2f}<extra></extra>")  # fmt: skip
-        self.figure.add_bar(x=[], y=[], name="kappa vs the model", marker_color=LLM_COLOR, row=1, col=1,
-                            hovertemplate="%{x}: kappa vs the model %{y:.2f}<extra></extra>")  # fmt: skip
+        number = measures.per_student[0]
+        self.figure.add_bar(x=[], y=[], name=f"{number} vs gold", marker_color=KAPPA_COLOR, row=1, col=1,
+                            hovertemplate=f"%{{x}}: {number} vs gold %{{y:.2f}}<extra></extra>")  # fmt: skip
+        self.figure.add_bar(x=[], y=[], name=f"{number} vs the model", marker_color=LLM_COLOR, row=1, col=1,
+                            hovertemplate=f"%{{x}}: {number} vs the model %{{y:.2f}}<extra></extra>")  # fmt: skip
         self.figure.add_bar(x=[], y=[], name="accuracy", marker_color=PEOPLE_COLOR, row=1, col=2,
                             hovertemplate="%{x}: accuracy %{y:.0%}<extra></extra>")  # fmt: skip
         self.figure.add_scatter(x=[], y=[], mode="markers", name="the model, same items", row=1, col=2,
@@ -114,17 +116,18 @@ class ClassroomView:
         table = shown.table
         # plotly turns entities back into characters and would read tags: names from the data are escaped
         students = [_escape(s) for s in table["student"]]
+        measures = shown.measures
         with fig.batch_update():
-            for index, value, low, high in (
-                (KAPPA_GOLD, "kappa", "kappa_low", "kappa_high"),
-                (ACCURACY, "accuracy", "accuracy_low", "accuracy_high"),
+            for index, (value, low, high) in (
+                (KAPPA_GOLD, measures.per_student),
+                (ACCURACY, ("accuracy", "accuracy_low", "accuracy_high")),
             ):
                 trace = fig.data[index]
                 trace.x = students
                 trace.y = _json_safe(table[value])
                 trace.error_y = _error_bars(table[value], table[low], table[high])
             fig.data[KAPPA_MODEL].x = students
-            fig.data[KAPPA_MODEL].y = _json_safe(table["kappa_model"])
+            fig.data[KAPPA_MODEL].y = _json_safe(table[measures.per_student_model])
             fig.data[MODEL_ACCURACY].x = students
             fig.data[MODEL_ACCURACY].y = _json_safe(table["model_accuracy"])
             has_model = bool(len(table)) and bool(table["n_model"].gt(0).any())
@@ -154,15 +157,15 @@ class ClassroomView:
             parts.append(f"feedback: {', '.join(modes)}")
         if parts:
             lines.append(_escape(" · ".join(parts)))
-        alpha = agreement[agreement["metric"] == "krippendorff_alpha"]
+        alpha = agreement[agreement["metric"] == shown.measures.agreement_metric]
         if len(alpha):
             row = alpha.iloc[0]
             if math.isfinite(row["value"]):
                 interval = ""
                 if math.isfinite(row["low"]):
                     interval = f" ({100 * shown.ci:.0f}% CI {row['low']:.2f} to {row['high']:.2f})"
-                lines.append(f"Class agreement among students: Krippendorff's alpha {row['value']:.2f}{interval}, "
-                             f"{int(row['n']):,} items")  # fmt: skip
+                lines.append(f"Class agreement among students: {shown.measures.agreement_name} {row['value']:.2f}"
+                             f"{interval}, {int(row['n']):,} items")  # fmt: skip
             elif not progress.empty:
                 lines.append(f"Class agreement among students: {_escape(row['note'] or 'not yet')}")
         sentence = sway_sentence(sway)
@@ -175,7 +178,7 @@ class ClassroomView:
         return "<div class='lw-classroom-header' style='line-height:1.5'>" + "<br>".join(lines) + "</div>"
 
     def hardest_html(self, shown: ClassroomSnapshot) -> str:
-        hardest = shown.hardest
+        hardest, measures = shown.hardest, shown.measures
         wrong = hardest[hardest["n_wrong"] > 0].head(HARDEST_SHOWN)
         if wrong.empty:
             note = "no wrong answers yet" if len(hardest) else "no scored answers yet"
@@ -188,12 +191,11 @@ class ClassroomView:
                 text = text[: TEXT_CHARS - 1] + "…"
             spread = " · ".join(f"{name} {int(item[column])}" for name, column in
                                 zip(shown.labels, label_columns, strict=True) if int(item[column]))  # fmt: skip
-            cells = [text, item["gold"], f"{int(item['n_wrong'])} of {int(item['n_answers'])} "
-                     f"({100 * item['share_wrong']:.0f}%)", item["most_common_wrong"], spread]  # fmt: skip
+            cells = [text, *(_cell(item, column) for column, _ in measures.hardest_columns), spread]
             rows.append("<tr>" + "".join(f"<td style='text-align:left'>{_escape(c)}</td>" for c in cells) + "</tr>")
-        head = "".join(f"<th style='text-align:left'>{h}</th>" for h in
-                       ("item", "gold", "wrong", "most common wrong answer", "answers"))  # fmt: skip
-        return (f"<p><b>Hardest items</b> (share of students wrong)</p><table class='lw-classroom-hardest'>"
+        headers = ("item", *(header for _, header in measures.hardest_columns), "answers")
+        head = "".join(f"<th style='text-align:left'>{h}</th>" for h in headers)
+        return (f"<p><b>Hardest items</b> ({measures.hardest_order})</p><table class='lw-classroom-hardest'>"
                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")  # fmt: skip
 
     def close(self) -> None:
@@ -204,6 +206,18 @@ class ClassroomView:
 
     def __repr__(self) -> str:
         return f"ClassroomView({self.room!r})"
+
+
+def _cell(item: pd.Series, column: str) -> str:
+    """One cell of the hardest items: wrong answers as "2 of 3 (67%)", a set of labels joined, a share to 2 places."""
+    value = item[column]
+    if column == "n_wrong":
+        return f"{int(value)} of {int(item['n_answers'])} ({100 * item['share_wrong']:.0f}%)"
+    if isinstance(value, list):
+        return " + ".join(map(str, value)) or "none of these"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return "" if value is None else str(value)
 
 
 def _json_safe(values: Any) -> list[Any]:

@@ -1,0 +1,143 @@
+"""What a classroom does differently for each kind of answer, in one place: which metrics score the class, and which
+of their numbers the live view draws.
+
+Everything else (reading the store, which answer is scored, sway, progress) sees stored text, the same for every
+kind: an answer follows a suggestion, or equals gold, when their texts are equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from labelwidgets.errors import InputError
+from labelwidgets.labels import LabelSet
+
+
+@dataclass(frozen=True)
+class ClassMeasures:
+    """Which numbers of a classroom's tables its view draws, and how it names them."""
+
+    per_student: tuple[str, str, str]  # the first panel: `table`'s column, its interval's low and high columns
+    per_student_model: str  # the same number against the model's suggestions
+    per_student_title: str
+    agreement_metric: str  # the row of `agreement` the header states
+    agreement_name: str
+    #: The columns of `hardest` the view shows beside the item's text and the spread of answers: (column, header).
+    #: ``n_wrong`` is shown with ``n_answers`` and ``share_wrong`` ("2 of 3 (67%)").
+    hardest_columns: tuple[tuple[str, str], ...]
+    hardest_order: str  # what puts an item first
+
+
+class ClassAnswers(Protocol):
+    """A classroom's metrics for one kind of answer (`class_answers_for`). Answers, gold and suggestions come as
+    the class's tables show them (`shown`)."""
+
+    measures: ClassMeasures
+
+    def shown(self, stored: pd.Series, labels: LabelSet) -> pd.Series:
+        """Stored answers as a classroom's tables show them (labels; lists of labels); None where missing."""
+        ...
+
+    def table(self, answers: pd.DataFrame, gold: pd.Series, labels: LabelSet, **options: Any) -> pd.DataFrame: ...
+
+    def by_label(self, answers: pd.DataFrame, gold: pd.Series, labels: LabelSet, **options: Any) -> pd.DataFrame: ...
+
+    def hardest(self, answers: pd.DataFrame, gold: pd.Series, labels: LabelSet, top: int | None) -> pd.DataFrame: ...
+
+    def agreement(self, answers: pd.DataFrame, labels: LabelSet, **options: Any) -> pd.DataFrame: ...
+
+
+class LabelClass:
+    """One label per item: `labelwidgets.metrics.classroom`'s single-label functions."""
+
+    measures = ClassMeasures(
+        per_student=("kappa", "kappa_low", "kappa_high"),
+        per_student_model="kappa_model",
+        per_student_title="Cohen's kappa per student (0 = chance)",
+        agreement_metric="krippendorff_alpha",
+        agreement_name="Krippendorff's alpha",
+        hardest_columns=(("gold", "gold"), ("n_wrong", "wrong"), ("most_common_wrong", "most common wrong answer")),
+        hardest_order="share of students wrong",
+    )
+
+    def shown(self, stored: pd.Series, labels: LabelSet) -> pd.Series:
+        return stored
+
+    def table(self, answers: pd.DataFrame, gold: pd.Series, labels: LabelSet, **options: Any) -> pd.DataFrame:
+        from labelwidgets.metrics.classroom import student_scores
+
+        return student_scores(answers, gold, labels.names, **options)
+
+    def by_label(self, answers: pd.DataFrame, gold: pd.Series, labels: LabelSet, **options: Any) -> pd.DataFrame:
+        raise InputError(
+            "by_label is for a class that answers with sets of labels (kind='multi'); with one label per item, "
+            "table has each student's accuracy and kappa, and hardest the spread of answers per label."
+        )
+
+    def hardest(self, answers: pd.DataFrame, gold: pd.Series, labels: LabelSet, top: int | None) -> pd.DataFrame:
+        from labelwidgets.metrics.classroom import hardest
+
+        return hardest(answers, gold, labels.names, top=top)
+
+    def agreement(self, answers: pd.DataFrame, labels: LabelSet, **options: Any) -> pd.DataFrame:
+        from labelwidgets.metrics.classroom import class_agreement
+
+        return class_agreement(answers, labels.names, **options)
+
+
+class SetClass:
+    """A set of labels per item: each student's Jaccard and per-label kappa against gold, the class's alpha with
+    MASI, the hardest items by mean Jaccard (`labelwidgets.metrics.classroom`'s set functions)."""
+
+    measures = ClassMeasures(
+        per_student=("jaccard", "jaccard_low", "jaccard_high"),
+        per_student_model="jaccard_model",
+        per_student_title="Mean Jaccard per student",
+        agreement_metric="krippendorff_alpha_masi",
+        agreement_name="Krippendorff's alpha (MASI)",
+        hardest_columns=(
+            ("gold", "gold"),
+            ("mean_jaccard", "mean Jaccard"),
+            ("n_wrong", "not exactly right"),
+            ("most_missed", "most missed"),
+            ("most_extra", "most often added"),
+        ),
+        hardest_order="lowest mean Jaccard first",
+    )
+
+    def shown(self, stored: pd.Series, labels: LabelSet) -> pd.Series:
+        texts = np.array([v if isinstance(v, str) else pd.NA for v in stored], dtype=object)
+        shown = pd.Series(labels.kind.cells(texts, labels), index=stored.index, dtype=object)
+        return shown.where(shown.notna(), None)
+
+    def table(self, answers: pd.DataFrame, gold: pd.Series, labels: LabelSet, **options: Any) -> pd.DataFrame:
+        from labelwidgets.metrics.classroom import student_set_scores
+
+        return student_set_scores(answers, gold, labels.names, **options)
+
+    def by_label(self, answers: pd.DataFrame, gold: pd.Series, labels: LabelSet, **options: Any) -> pd.DataFrame:
+        from labelwidgets.metrics.classroom import student_label_scores
+
+        return student_label_scores(answers, gold, labels.names, **options)
+
+    def hardest(self, answers: pd.DataFrame, gold: pd.Series, labels: LabelSet, top: int | None) -> pd.DataFrame:
+        from labelwidgets.metrics.classroom import hardest_sets
+
+        return hardest_sets(answers, gold, labels.names, top=top)
+
+    def agreement(self, answers: pd.DataFrame, labels: LabelSet, **options: Any) -> pd.DataFrame:
+        from labelwidgets.metrics.classroom import class_set_agreement
+
+        return class_set_agreement(answers, labels.names, **options)
+
+
+_BY_KIND: dict[str, ClassAnswers] = {"single": LabelClass(), "multi": SetClass()}
+
+
+def class_answers_for(labels: LabelSet) -> ClassAnswers:
+    """The classroom's metrics for ``labels``' kind of answer: the one place a classroom tells the kinds apart."""
+    return _BY_KIND[labels.kind.name]
