@@ -31,7 +31,7 @@ import pandas as pd
 
 from labelwidgets.comparison.inputs import check_inputs_only, named_suggesters, prepare
 from labelwidgets.comparison.leaderboard import Leaderboard
-from labelwidgets.comparison.scores import SORT_KEYS
+from labelwidgets.comparison.scores import SET_SORT_KEYS, SORT_KEYS
 from labelwidgets.errors import CostNotConfirmed, InputError, public, user_stacklevel
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Suggester
@@ -42,7 +42,7 @@ from labelwidgets.suggesters.runner import ProgressCallback, run_suggesters
 if TYPE_CHECKING:
     from labelwidgets.labeler import Labeler
 
-__all__ = ["SORT_KEYS", "CostNotConfirmed", "Leaderboard", "compare"]
+__all__ = ["SET_SORT_KEYS", "SORT_KEYS", "CostNotConfirmed", "Leaderboard", "compare"]
 
 
 @public
@@ -56,7 +56,8 @@ def compare(
     item: str | None = None,
     annotator: str | None = None,
     exclude: Iterable[str] = (),
-    sort_by: str = "kappa",
+    kind: str | None = None,
+    sort_by: str | None = None,
     ci: float = 0.95,
     n_boot: int = 1000,
     seed: int = 0,
@@ -91,14 +92,26 @@ def compare(
     ``CostNotConfirmed`` where nobody can answer (a script, CI, nbconvert). ``confirm_above=None`` never asks. Free
     suggesters (``FromColumn``, ``LocalLLM``, rules) are never asked about (see `labelwidgets.suggesters.cost`).
 
-    Ranking: ``sort_by`` is ``"kappa"`` (Cohen's), ``"accuracy"``, ``"macro_f1"``, ``"cost"``, ``"latency"``,
-    ``"tokens"`` or ``"invalid"``. Intervals are ``ci`` two-sided: Wilson for accuracy, percentile bootstrap over
-    ``n_boot`` resamples of the items (``seed``) for kappa and macro-F1. Entries that this sample cannot tell
-    apart at level ``1 - ci`` are listed in ``tied_with``: for accuracy by an exact McNemar test, for kappa and
-    macro-F1 by a paired bootstrap of the difference (when sorting by cost, latency, tokens or invalid: kappa).
+    Ranking: ``sort_by`` is ``"kappa"`` (Cohen's, the default), ``"accuracy"``, ``"macro_f1"``, ``"cost"``,
+    ``"latency"``, ``"tokens"`` or ``"invalid"``. Intervals are ``ci`` two-sided: Wilson for accuracy, percentile
+    bootstrap over ``n_boot`` resamples of the items (``seed``) for kappa and macro-F1. Entries that this sample
+    cannot tell apart at level ``1 - ci`` are listed in ``tied_with``: for accuracy by an exact McNemar test, for
+    kappa and macro-F1 by a paired bootstrap of the difference (when sorting by cost, latency, tokens or invalid:
+    kappa).
+
+    Multi-label answers: with ``kind="multi"``, a multi-label Labeler, or a human column of lists of names (``[]``
+    is "none of these"), each suggester's answer is a set of labels and the board ranks by ``sort_by`` =
+    ``"jaccard"`` (the default: mean Jaccard over items, two empty sets agreeing fully), ``"subset_accuracy"``
+    (exact sets; Wilson interval, ties by McNemar), ``"micro_f1"``, ``"macro_f1"`` or ``"hamming_loss"`` (low to
+    high), or cost, latency, tokens or invalid; each equal to scikit-learn on the indicator matrices
+    (``labelwidgets.metrics.multilabel``), with percentile bootstrap intervals and paired bootstrap ties. An invalid
+    output names no label and never matches as a whole, not even "none of these".
     """
-    if not isinstance(sort_by, str) or sort_by not in SORT_KEYS:
-        raise InputError(f"sort_by={sort_by!r} is not known; use one of {list(SORT_KEYS)}.")
+    if sort_by is not None and (not isinstance(sort_by, str) or sort_by not in {*SORT_KEYS, *SET_SORT_KEYS}):
+        raise InputError(
+            f"sort_by={sort_by!r} is not known; use one of {list(SORT_KEYS)}, or for multi-label answers one of "
+            f"{list(SET_SORT_KEYS)}."
+        )
     if isinstance(ci, bool) or not isinstance(ci, (int, float)) or not 0 < ci < 1:
         raise InputError(f"ci must be between 0 and 1 (e.g. 0.95 for 95% intervals), got {ci!r}.")
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
@@ -109,7 +122,16 @@ def compare(
     limit = check_confirm_above(confirm_above)
 
     named = named_suggesters(suggesters)
-    prepared = prepare(data, human=human, text=text, labels=labels, item=item, annotator=annotator, exclude=exclude)
+    prepared = prepare(data, human=human, text=text, labels=labels, item=item, annotator=annotator, exclude=exclude,
+                       kind=kind)  # fmt: skip
+    ranking = prepared.labels.kind.ranking()
+    if sort_by is None:
+        sort_by = ranking.default
+    elif sort_by not in ranking.sort_keys:
+        raise InputError(
+            f"sort_by={sort_by!r} does not rank {prepared.labels.kind.name}-label answers; use one of "
+            f"{list(ranking.sort_keys)}."
+        )
     check_inputs_only(named, prepared)
     for name, suggester in named.items():
         check_suggester(suggester, prepared.frame, prepared.labels, argument=f"suggesters[{name!r}]")

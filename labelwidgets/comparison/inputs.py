@@ -16,7 +16,9 @@ import pandas as pd
 
 from labelwidgets.errors import InputError
 from labelwidgets.keys import encode_key
+from labelwidgets.kinds import SINGLE, AnswerKind, kind_named
 from labelwidgets.labels import LabelSet
+from labelwidgets.metrics.checks import answer_kind
 from labelwidgets.missing import is_missing
 from labelwidgets.suggesters.base import Item, Suggester
 
@@ -32,7 +34,7 @@ class Prepared:
     frame: pd.DataFrame  # index: the item keys as given; columns: every input column of the item's (first) row
     keys: list[str]  # encoded keys, as suggesters and the store see them
     rows: np.ndarray  # row position in the input DataFrame (-1 for a long table)
-    human: np.ndarray  # int codes into labels.names
+    human: np.ndarray  # the human answers as labels.kind.compared encodes them (int codes for one label each)
     labels: LabelSet
     text_column: str
     human_column: str
@@ -77,13 +79,17 @@ def is_labeler(data: Any) -> bool:
 
 def prepare(
     data: Any, *, human: str | None, text: str | None, labels: Any, item: str | None, annotator: str | None,
-    exclude: Iterable[str] = (),
+    exclude: Iterable[str] = (), kind: str | AnswerKind | None = None,
 ) -> Prepared:  # fmt: skip
-    """The items of ``data`` with a usable human label, and the columns suggesters must not see."""
+    """The items of ``data`` with a usable human label, and the columns suggesters must not see.
+
+    ``kind`` is the kind of answer compared; None takes the Labeler's, a ``LabelSet``'s, or reads it from the human
+    column (lists of names: multi-label). ``Prepared.human`` holds the human answers as ``AnswerKind.compared``
+    encodes them."""
     if isinstance(exclude, str):
         exclude = [exclude]
     exclude = [str(c) for c in exclude]
-    prepared = _prepare(data, human=human, text=text, labels=labels, item=item, annotator=annotator)
+    prepared = _prepare(data, human=human, text=text, labels=labels, item=item, annotator=annotator, kind=kind)
     _require_columns(prepared.frame, **{f"exclude[{i}]": c for i, c in enumerate(exclude)})
     hidden = [*prepared.hidden, *exclude]
     if prepared.text_column in hidden:
@@ -107,8 +113,9 @@ def check_inputs_only(named: Mapping[str, Suggester], prepared: Prepared) -> Non
 
 
 def _prepare(
-    data: Any, *, human: str | None, text: str | None, labels: Any, item: str | None, annotator: str | None
-) -> Prepared:
+    data: Any, *, human: str | None, text: str | None, labels: Any, item: str | None, annotator: str | None,
+    kind: str | AnswerKind | None,
+) -> Prepared:  # fmt: skip
     if is_labeler(data):
         if item is not None:
             raise InputError("item= is for a long table of annotations; a Labeler has one decision per item.")
@@ -118,6 +125,7 @@ def _prepare(
         prepared = _prepare_wide(
             session.df, human=human or written.get("label", "label"), text=text or session.text_column,
             labels=session.labels if labels is None else labels, keys=session.keys, source="labeler", target=data,
+            kind=session.labels.kind if kind is None and labels is None else kind,
         )  # fmt: skip
         # what the person decided, and when and how long it took, says what the label is
         decided = [written[f] for f in HUMAN_RESULT_FIELDS if written.get(f) in prepared.frame.columns]
@@ -126,6 +134,11 @@ def _prepare(
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"compare() needs a pandas DataFrame or a Labeler, got {type(data).__name__}.")
     if item is not None:
+        if _kind_of(data, human or "label", labels, kind) is not SINGLE:
+            raise InputError(
+                "item= (a long table of annotations, one majority label per item) takes one label per answer; for "
+                "multi-label answers pass one row per item with its agreed set of labels."
+            )
         return _prepare_long(data, human=human or "label", text=text or "text", labels=labels, item=item,
                              annotator=annotator)  # fmt: skip
     if annotator is not None:
@@ -137,7 +150,7 @@ def _prepare(
             "table with several annotators per item pass item='<item column>' (and annotator=), else reset_index()."
         )
     return _prepare_wide(data, human=human or "label", text=text or "text", labels=labels, keys=data.index,
-                         source="dataframe", target=data)  # fmt: skip
+                         source="dataframe", target=data, kind=kind)  # fmt: skip
 
 
 def _require_columns(df: pd.DataFrame, **columns: str) -> None:
@@ -150,13 +163,23 @@ def _require_columns(df: pd.DataFrame, **columns: str) -> None:
         )
 
 
-def _label_set(labels: Any, used: Iterable[str]) -> LabelSet:
+def _kind_of(df: pd.DataFrame, human: str, labels: Any, kind: str | AnswerKind | None) -> AnswerKind:
+    """The kind of answer compared: ``kind`` when given, a LabelSet's own, else read from the human column."""
+    if kind is not None:
+        return kind_named(kind)
+    if isinstance(labels, LabelSet):
+        return labels.kind
+    _require_columns(df, human=human)
+    return answer_kind(df, "compare", human)
+
+
+def _label_set(labels: Any, used: pd.Series, kind: AnswerKind, column: str) -> LabelSet:
     if labels is not None:
-        return LabelSet.parse(labels)
-    names = sorted({str(v) for v in used})
+        return LabelSet.parse(labels, kind)
+    names = sorted({str(v) for v in kind.names_seen(used, "compare", column)})
     if not names:
         raise InputError("no human labels to infer the label set from; pass labels=[...].")
-    return LabelSet.parse(names)
+    return LabelSet.parse(names, kind)
 
 
 def _human_values(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -168,7 +191,8 @@ def _human_values(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return out, present
 
 
-def _check_known(values: np.ndarray, labels: LabelSet, column: str) -> np.ndarray:
+def check_known(values: np.ndarray, labels: LabelSet, column: str) -> np.ndarray:
+    """Codes of human labels into ``labels.names``; a label outside them is refused, listing the values."""
     codes = pd.Index(labels.names, dtype=object).get_indexer(values)
     unknown = pd.Series(values[codes < 0]).value_counts()
     if len(unknown):
@@ -190,16 +214,19 @@ def _no_rows_error(column: str, total: int, excluded: Mapping[str, int]) -> Inpu
 
 
 def _prepare_wide(
-    df: pd.DataFrame, *, human: str, text: str, labels: Any, keys: pd.Index, source: str, target: Any
-) -> Prepared:
+    df: pd.DataFrame, *, human: str, text: str, labels: Any, keys: pd.Index, source: str, target: Any,
+    kind: str | AnswerKind | None,
+) -> Prepared:  # fmt: skip
     _require_columns(df, human=human, text=text)
-    values, present = _human_values(df[human])
-    label_set = _label_set(labels, values[present])
+    answer_kind_ = _kind_of(df, human, labels, kind)
+    raw = df[human].to_numpy(dtype=object)
+    present = ~pd.isna(raw)  # elementwise: a list of labels is never missing, [] included
+    label_set = _label_set(labels, df[human][present], answer_kind_, human)
     excluded = {"without a human label": int((~present).sum())} if (~present).any() else {}
     if not present.any():
         raise _no_rows_error(human, len(df), excluded)
     rows = np.flatnonzero(present)
-    codes = _check_known(values[rows], label_set, human)
+    codes = label_set.kind.compared(raw[rows], label_set, column=human)
     frame = df.iloc[rows]
     frame.index = keys[rows]
     encoded = [encode_key(k) for k in frame.index]
@@ -216,8 +243,8 @@ def _prepare_long(
     excluded: dict[str, int] = {}
     if (~present).any():
         excluded["annotation rows without a label"] = int((~present).sum())
-    label_set = _label_set(labels, values[present])
-    _check_known(values[present], label_set, human)
+    label_set = _label_set(labels, pd.Series(values[present], dtype=object), SINGLE, human)
+    check_known(values[present], label_set, human)
     votes_frame = pd.DataFrame({"item": df[item].to_numpy()[present], "label": values[present]})
     if annotator is not None:
         who = df[annotator].to_numpy()[present]
@@ -244,7 +271,7 @@ def _prepare_long(
     if not keep.any():
         raise _no_rows_error(human, len(first), excluded)
     majority = np.asarray(ordered.columns, dtype=object)[totals.argmax(axis=1)][keep]
-    codes = _check_known(majority, label_set, human)
+    codes = check_known(majority, label_set, human)
     frame = first.iloc[np.flatnonzero(keep)].set_index(item, drop=False)
     frame[human] = majority
     names = list(ordered.columns)

@@ -7,9 +7,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    import numpy as np
+    from collections.abc import Hashable
 
+    import numpy as np
+    import pandas as pd
+
+    from labelwidgets.comparison.scores import Ranking, Scores
     from labelwidgets.labels import LabelSet
+    from labelwidgets.metrics.drift import DriftEvents, OverTime
+    from labelwidgets.metrics.pairs import Columns, Pairs, SetPairs
+    from labelwidgets.metrics.running import Tally
 
 #: How a model is asked to write an answer: a JSON object, or the bare answer.
 OutputFormat = Literal["json", "label"]
@@ -150,4 +157,63 @@ class AnswerKind(Protocol):
     def vote(self, samples: Sequence[str | None], labels: LabelSet) -> tuple[str, float, dict[str, float]] | None:
         """Self-consistency over samples of one prompt (stored texts, None for an invalid sample): the answer
         they agree on, its confidence and the per-label probabilities, or None when no sample is valid."""
+        ...
+
+    # -- scoring: how answers of this kind are compared (labelwidgets.metrics, labelwidgets.comparison) --
+
+    def names_seen(self, values: pd.Series, func: str, column: str) -> list[Hashable]:
+        """The labels in a column of answers, sorted: what the metrics score over when no labels are given."""
+        ...
+
+    def pairs(self, df: pd.DataFrame, cols: Columns, labels: list[Hashable], func: str) -> Pairs | SetPairs:
+        """The rows of ``df`` with a human answer and a suggestion, not skipped, encoded over ``labels``."""
+        ...
+
+    def agreement_rows(
+        self, frame: pd.DataFrame, cols: Columns, labels: list[Hashable], *, n_boot: int, rng: np.random.Generator,
+        seed: int, ci: float, n_bins: int,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """The rows of ``lw.agreement`` for one group of rows."""
+        ...
+
+    def confusion(self, df: pd.DataFrame, cols: Columns, labels: list[Hashable], func: str) -> pd.DataFrame:
+        """``lw.confusion`` of the pairs."""
+        ...
+
+    def running_tally(self, labels: list[Hashable] | None) -> Tally:
+        """The pair counts ``RunningAgreement`` keeps, one decision at a time."""
+        ...
+
+    def over_time(
+        self, decided: pd.DataFrame, cols: Columns, *, window: int, min_periods: int, ci: float, func: str
+    ) -> OverTime:
+        """This kind's columns of ``lw.agreement_over_time`` (``decided`` in decision order)."""
+        ...
+
+    def drift_events(
+        self, stream: np.ndarray, reference: np.ndarray, labels: list[Hashable] | None, func: str
+    ) -> DriftEvents:
+        """What ``lw.label_drift`` counts per answer."""
+        ...
+
+    def suggestion_spread(self, suggestions: pd.DataFrame) -> np.ndarray:
+        """Per row, how far the suggestion columns disagree, in [0, 1] (``order='disagreement'``)."""
+        ...
+
+    def ranking(self) -> Ranking:
+        """What ``lw.compare``'s leaderboard ranks answers of this kind by, and shows."""
+        ...
+
+    def compared(
+        self, values: Sequence[Any] | np.ndarray, labels: LabelSet, *, column: str | None = None
+    ) -> np.ndarray:
+        """Answers as the leaderboard compares them; what is no answer over ``labels`` marks an invalid output, or,
+        for human answers (``column`` names their column), is refused."""
+        ...
+
+    def scores(
+        self, human: np.ndarray, predicted: Mapping[str, np.ndarray], usage: Mapping[str, dict[str, float]], k: int,
+        *, sort_by: str, ci: float, n_boot: int, seed: int, labels: LabelSet | None,
+    ) -> Scores:  # fmt: skip
+        """The leaderboard's numbers for answers encoded by ``compared``."""
         ...

@@ -12,9 +12,16 @@ from labelwidgets.errors import InputError
 from labelwidgets.kinds.base import Choice, ChoiceProbabilities, OutputFormat
 
 if TYPE_CHECKING:
-    import numpy as np
+    from collections.abc import Hashable
 
+    import numpy as np
+    import pandas as pd
+
+    from labelwidgets.comparison.scores import Ranking, Scores
     from labelwidgets.labels import LabelSet
+    from labelwidgets.metrics.drift import DriftEvents, OverTime
+    from labelwidgets.metrics.pairs import Columns, Pairs, SetPairs
+    from labelwidgets.metrics.running import Tally
 
 #: The stored text of the empty set: an explicit answer, never missing (a team counts the item as taken).
 NONE_OF_THESE = "[]"
@@ -242,6 +249,75 @@ class MultiLabel:
         chosen = [name for name in labels.names if 2 * counts[name] > len(valid)]
         probabilities = {name: counts[name] / len(samples) for name in labels.names}
         return encode_set(chosen), set_confidence(probabilities, chosen), probabilities
+
+    # -- scoring: how answers of this kind are compared (the metrics, imported on first use) --
+
+    def names_seen(self, values: pd.Series, func: str, column: str) -> list[Hashable]:
+        from labelwidgets.metrics.pairs import set_names_seen
+
+        return set_names_seen(values, func, column)
+
+    def pairs(self, df: pd.DataFrame, cols: Columns, labels: list[Hashable], func: str) -> Pairs | SetPairs:
+        from labelwidgets.metrics.pairs import find_set_pairs
+
+        return find_set_pairs(df, cols, labels, func)
+
+    def agreement_rows(
+        self, frame: pd.DataFrame, cols: Columns, labels: list[Hashable], *, n_boot: int, rng: np.random.Generator,
+        seed: int, ci: float, n_bins: int,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        from labelwidgets.metrics.agreement import set_agreement_rows
+
+        return set_agreement_rows(frame, cols, labels, n_boot=n_boot, rng=rng, seed=seed, ci=ci, n_bins=n_bins)
+
+    def confusion(self, df: pd.DataFrame, cols: Columns, labels: list[Hashable], func: str) -> pd.DataFrame:
+        from labelwidgets.metrics.agreement import set_confusion
+
+        return set_confusion(df, cols, labels, func)
+
+    def running_tally(self, labels: list[Hashable] | None) -> Tally:
+        from labelwidgets.metrics.running import SetTally
+
+        return SetTally(labels)
+
+    def over_time(
+        self, decided: pd.DataFrame, cols: Columns, *, window: int, min_periods: int, ci: float, func: str
+    ) -> OverTime:
+        from labelwidgets.metrics.drift import set_over_time
+
+        return set_over_time(decided, cols, window=window, min_periods=min_periods, ci=ci, func=func)
+
+    def drift_events(
+        self, stream: np.ndarray, reference: np.ndarray, labels: list[Hashable] | None, func: str
+    ) -> DriftEvents:
+        from labelwidgets.metrics.drift import set_events
+
+        return set_events(stream, reference, labels, func)
+
+    def suggestion_spread(self, suggestions: pd.DataFrame) -> np.ndarray:
+        from labelwidgets.session.ordering import set_spread
+
+        return set_spread(suggestions)
+
+    def ranking(self) -> Ranking:
+        from labelwidgets.comparison.scores import SET_RANKING
+
+        return SET_RANKING
+
+    def compared(
+        self, values: Sequence[Any] | np.ndarray, labels: LabelSet, *, column: str | None = None
+    ) -> np.ndarray:
+        from labelwidgets.comparison.scores import set_rows
+
+        return set_rows(values, labels, column=column)
+
+    def scores(
+        self, human: np.ndarray, predicted: Mapping[str, np.ndarray], usage: Mapping[str, dict[str, float]], k: int,
+        *, sort_by: str, ci: float, n_boot: int, seed: int, labels: LabelSet | None,
+    ) -> Scores:  # fmt: skip
+        from labelwidgets.comparison.scores import set_scores
+
+        return set_scores(human, predicted, usage, k, sort_by=sort_by, ci=ci, n_boot=n_boot, seed=seed, labels=labels)
 
     def __repr__(self) -> str:
         return "MultiLabel()"

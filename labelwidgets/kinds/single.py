@@ -12,9 +12,16 @@ from labelwidgets.errors import InputError
 from labelwidgets.kinds.base import Choice, ChoiceProbabilities, OutputFormat
 
 if TYPE_CHECKING:
-    import numpy as np
+    from collections.abc import Hashable
 
+    import numpy as np
+    import pandas as pd
+
+    from labelwidgets.comparison.scores import Ranking, Scores
     from labelwidgets.labels import LabelSet
+    from labelwidgets.metrics.drift import DriftEvents, OverTime
+    from labelwidgets.metrics.pairs import Columns, Pairs, SetPairs
+    from labelwidgets.metrics.running import Tally
 
 # Where a JSON answer's label value starts: '"label": "' (or the other keys a model may use for it).
 _KEYED_VALUE = re.compile(r'"(?:label|category|class|answer)"\s*:\s*"', re.IGNORECASE)
@@ -145,6 +152,75 @@ class SingleLabel:
         label, count = votes.most_common(1)[0]
         # Shares of all samples: an invalid sample counts against every label, so the shares may sum below 1.
         return label, count / len(samples), {name: votes[name] / len(samples) for name in labels.names}
+
+    # -- scoring: how answers of this kind are compared (the metrics, imported on first use) --
+
+    def names_seen(self, values: pd.Series, func: str, column: str) -> list[Hashable]:
+        from labelwidgets.metrics.pairs import label_names_seen
+
+        return label_names_seen(values, func, column)
+
+    def pairs(self, df: pd.DataFrame, cols: Columns, labels: list[Hashable], func: str) -> Pairs | SetPairs:
+        from labelwidgets.metrics.pairs import find_pairs
+
+        return find_pairs(df, cols, labels, func)
+
+    def agreement_rows(
+        self, frame: pd.DataFrame, cols: Columns, labels: list[Hashable], *, n_boot: int, rng: np.random.Generator,
+        seed: int, ci: float, n_bins: int,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        from labelwidgets.metrics.agreement import label_agreement_rows
+
+        return label_agreement_rows(frame, cols, labels, n_boot=n_boot, rng=rng, seed=seed, ci=ci, n_bins=n_bins)
+
+    def confusion(self, df: pd.DataFrame, cols: Columns, labels: list[Hashable], func: str) -> pd.DataFrame:
+        from labelwidgets.metrics.agreement import label_confusion
+
+        return label_confusion(df, cols, labels, func)
+
+    def running_tally(self, labels: list[Hashable] | None) -> Tally:
+        from labelwidgets.metrics.running import LabelTally
+
+        return LabelTally(labels)
+
+    def over_time(
+        self, decided: pd.DataFrame, cols: Columns, *, window: int, min_periods: int, ci: float, func: str
+    ) -> OverTime:
+        from labelwidgets.metrics.drift import label_over_time
+
+        return label_over_time(decided, cols, window=window, min_periods=min_periods, ci=ci, func=func)
+
+    def drift_events(
+        self, stream: np.ndarray, reference: np.ndarray, labels: list[Hashable] | None, func: str
+    ) -> DriftEvents:
+        from labelwidgets.metrics.drift import label_events
+
+        return label_events(stream, reference, labels, func)
+
+    def suggestion_spread(self, suggestions: pd.DataFrame) -> np.ndarray:
+        from labelwidgets.session.ordering import modal_spread
+
+        return modal_spread(suggestions)
+
+    def ranking(self) -> Ranking:
+        from labelwidgets.comparison.scores import SINGLE_RANKING
+
+        return SINGLE_RANKING
+
+    def compared(
+        self, values: Sequence[Any] | np.ndarray, labels: LabelSet, *, column: str | None = None
+    ) -> np.ndarray:
+        from labelwidgets.comparison.scores import label_codes
+
+        return label_codes(values, labels, column=column)
+
+    def scores(
+        self, human: np.ndarray, predicted: Mapping[str, np.ndarray], usage: Mapping[str, dict[str, float]], k: int,
+        *, sort_by: str, ci: float, n_boot: int, seed: int, labels: LabelSet | None,
+    ) -> Scores:  # fmt: skip
+        from labelwidgets.comparison.scores import label_scores
+
+        return label_scores(human, predicted, usage, k, sort_by=sort_by, ci=ci, n_boot=n_boot, seed=seed, labels=labels)
 
     def __repr__(self) -> str:
         return "SingleLabel()"

@@ -25,7 +25,14 @@ import pandas as pd
 
 from labelwidgets.errors import public
 from labelwidgets.metrics.calibration import bin_sums, bootstrap_ece, ece
-from labelwidgets.metrics.checks import check_bins, check_labels, object_values, require_columns, sorted_labels
+from labelwidgets.metrics.checks import (
+    answer_kind,
+    check_bins,
+    check_labels,
+    object_values,
+    require_columns,
+    sorted_labels,
+)
 from labelwidgets.metrics.counts import (
     BOOTSTRAP,
     NO_PAIRS,
@@ -45,9 +52,26 @@ from labelwidgets.metrics.counts import (
     scott_pi_note,
     wilson_interval,
 )
-from labelwidgets.metrics.pairs import REVIEW_DECISIONS, Columns, Pairs, find_pairs, label_list, resolve_columns
+from labelwidgets.metrics.multilabel import (
+    bootstrap_multilabel_counts,
+    label_kappas,
+    multilabel_counts,
+    scores_from_counts,
+)
+from labelwidgets.metrics.pairs import (
+    REVIEW_DECISIONS,
+    Columns,
+    Pairs,
+    SetPairs,
+    find_pairs,
+    find_set_pairs,
+    resolve_columns,
+    scored_labels,
+)
 
-__all__ = ["REVIEW_DECISIONS", "agreement", "confusion", "wilson_interval"]  # wilson_interval: older import path
+__all__ = [
+    "REVIEW_DECISIONS", "agreement", "confusion", "label_agreement_rows", "set_agreement_rows", "wilson_interval",
+]  # fmt: skip  # wilson_interval: older import path
 
 _TIDY_COLUMNS = ["group", "metric", "value", "low", "high", "n", "interval", "note"]
 
@@ -94,6 +118,24 @@ def agreement(
 
     Bootstrap intervals resample pairs with replacement ``n_boot`` times (``n_boot=0`` skips them); ``seed`` makes
     them reproducible.
+
+    **Multi-label answers** (cells that are lists of names, as a ``kind="multi"`` Labeler writes them; ``[]`` is
+    "none of these", an answer) give the same table with these metrics, each equal to scikit-learn on the
+    indicator matrices (``labelwidgets.metrics.multilabel``):
+
+    * ``n``, ``accept_rate`` as above (a suggestion is accepted when the person kept the whole set).
+    * ``subset_accuracy``: share of pairs whose two sets are equal (Wilson interval).
+    * ``jaccard``: mean over pairs of |human ∩ suggestion| / |human ∪ suggestion|, 1 when both are empty
+      (``jaccard_score(average="samples", zero_division=1)``); ``hamming_loss``: share of (pair, label) cells the
+      two sets differ on; ``micro_f1`` (all cells pooled) and ``macro_f1`` (mean of the per-label F1 over the labels
+      seen on either side); bootstrap intervals.
+    * ``ece``: the suggestion's confidence is its confidence in the whole set, so it is calibrated against an exact
+      match of the two sets.
+    * per label ``x``: ``cohen_kappa[x]`` (kappa of x present/absent, with the note and the interval
+      ``multilabel.per_label`` gives it with the same ``seed``), ``precision[x]``, ``recall[x]`` (Wilson) and
+      ``f1[x]`` (bootstrap).
+
+    A name outside ``labels`` in a list is refused (listed), as is a column mixing lists with single labels.
     """
     func = "agreement"
     cols = resolve_columns(
@@ -103,7 +145,8 @@ def agreement(
     check_ci(ci)
     check_bins(n_bins)
     check_n_boot(n_boot, least=0)
-    labels_used = label_list(df, cols, check_labels(labels))
+    kind = answer_kind(df, func, cols.label, cols.suggestion)
+    labels_used = scored_labels(df, cols, check_labels(labels), kind, func)
 
     by_columns = [by] if isinstance(by, str) else (list(by) if by is not None else [])
     if by_columns:
@@ -117,8 +160,9 @@ def agreement(
     rows: list[dict[str, Any]] = []
     for (key, frame), group_seed in zip(groups, seeds, strict=True):
         rng = np.random.default_rng(group_seed)
-        for row in _agreement_rows(frame, cols, labels_used, int(n_boot), rng, ci, n_bins):
-            rows.append({"group": key, **row})
+        scored = kind.agreement_rows(frame, cols, labels_used, n_boot=int(n_boot), rng=rng, seed=seed, ci=ci,
+                                     n_bins=n_bins)  # fmt: skip
+        rows += [{"group": key, **row} for row in scored]
     return pd.DataFrame(rows, columns=_TIDY_COLUMNS).astype({"value": float, "low": float, "high": float, "n": int})
 
 
@@ -147,7 +191,18 @@ def _canonical_bootstrap(pairs: Pairs, n_boot: int, rng: np.random.Generator) ->
     return LabelCounts(drawn.agree, drawn.true_counts[:, rank], drawn.pred_counts[:, rank], drawn.hits[:, rank])
 
 
-def _n_row(pairs: Pairs) -> dict[str, Any]:
+def _bootstrapped(
+    metric: str, value: float, n: int, replicates: np.ndarray | None, n_boot: int, ci: float, note: str = ""
+) -> dict[str, Any]:
+    """A row whose interval is the percentile interval of its bootstrap replicates (none without them)."""
+    if not math.isfinite(value) or replicates is None:
+        return _row(metric, value, n, note=note)
+    low, high, n_defined = percentile_interval(replicates, ci)
+    return _row(metric, value, n, float(low), float(high), BOOTSTRAP,
+                _joined(note, bootstrap_note(int(n_defined), n_boot)))  # fmt: skip
+
+
+def _n_row(pairs: Pairs | SetPairs) -> dict[str, Any]:
     n = pairs.n
     notes = [] if n else ["no pairs to compare"]
     if pairs.exclusions:
@@ -176,10 +231,11 @@ def _accept_rate_row(frame: pd.DataFrame, cols: Columns, ci: float) -> dict[str,
     return _row("accept_rate", accepted / reviewed, reviewed, float(low), float(high), WILSON)
 
 
-def _agreement_rows(
-    frame: pd.DataFrame, cols: Columns, labels: list[Hashable], n_boot: int, rng: np.random.Generator,
+def label_agreement_rows(
+    frame: pd.DataFrame, cols: Columns, labels: list[Hashable], *, n_boot: int, rng: np.random.Generator, seed: int,
     ci: float, n_bins: int,
 ) -> list[dict[str, Any]]:  # fmt: skip
+    """The rows of ``agreement`` for one group of single-label answers (``SingleLabel.agreement_rows``)."""
     pairs = find_pairs(frame, cols, labels, "agreement")
     n = pairs.n
     observed = label_counts(pairs.human, pairs.suggested, len(labels))
@@ -195,11 +251,7 @@ def _agreement_rows(
     boot = _canonical_bootstrap(pairs, n_boot, rng) if n and n_boot else None
 
     def bootstrapped(metric: str, value: float, replicates: np.ndarray | None, note: str = "") -> dict[str, Any]:
-        if not math.isfinite(value) or replicates is None:
-            return _row(metric, value, n, note=note)
-        low, high, n_defined = percentile_interval(replicates, ci)
-        return _row(metric, value, n, float(low), float(high), BOOTSTRAP,
-                    _joined(note, bootstrap_note(int(n_defined), n_boot)))  # fmt: skip
+        return _bootstrapped(metric, value, n, replicates, n_boot, ci, note)
 
     perfect = f"all {n} pairs agree" if n and agree == n else ""
     kappa = float(kappa_from_counts(agree, true, pred))
@@ -238,7 +290,68 @@ def _agreement_rows(
     return rows
 
 
-def _ece_row(pairs: Pairs, n_bins: int, n_boot: int, rng: np.random.Generator, ci: float) -> dict[str, Any]:
+def set_agreement_rows(
+    frame: pd.DataFrame, cols: Columns, labels: list[Hashable], *, n_boot: int, rng: np.random.Generator, seed: int,
+    ci: float, n_bins: int,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The rows of ``agreement`` for one group of multi-label answers (``MultiLabel.agreement_rows``)."""
+    pairs = find_set_pairs(frame, cols, labels, "agreement")
+    n = pairs.n
+    counts = multilabel_counts(pairs.truth, pairs.predicted)
+    values = scores_from_counts(counts)
+    boot = bootstrap_multilabel_counts(pairs.truth, pairs.predicted, n_boot, rng) if n and n_boot else None
+    replicates = scores_from_counts(boot) if boot is not None else None
+    rows = [_n_row(pairs), _accept_rate_row(frame, cols, ci)]
+
+    exact = int(counts.exact)
+    if n:
+        low, high = wilson_interval(exact, n, ci)
+        rows.append(_row("subset_accuracy", exact / n, n, float(low), float(high), WILSON,
+                         f"all {n} pairs agree" if exact == n else ""))  # fmt: skip
+    else:
+        rows.append(_row("subset_accuracy", math.nan, 0, note=NO_PAIRS))
+    notes = {
+        "jaccard": "two 'none of these' answers agree fully (1)",
+        "hamming_loss": f"share of the {n * len(labels)} (pair, label) cells the two sets differ on" if n else "",
+        "micro_f1": "" if counts.true_counts.sum() + counts.pred_counts.sum() or not n else "no label on either side",
+        "macro_f1": "mean over the labels seen on either side",
+    }
+    for metric, note in notes.items():
+        value = float(values[metric])
+        rows.append(_bootstrapped(metric, value, n, None if replicates is None else replicates[metric], n_boot, ci,
+                                  note if n else NO_PAIRS))  # fmt: skip
+    ece_row = _ece_row(pairs, n_bins, n_boot, rng, ci)
+    if ece_row["n"]:
+        ece_row["note"] = _joined("the confidence is in the whole set: calibrated against an exact match",
+                                  ece_row["note"])  # fmt: skip
+    rows.append(ece_row)
+
+    hits, true, pred = counts.hits, counts.true_counts, counts.pred_counts
+    kappas = label_kappas(pairs.truth, pairs.predicted, n_boot=n_boot, seed=seed, ci=ci, reference="people",
+                          other="the suggester")  # fmt: skip
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(pred > 0, hits / pred, np.nan)
+        recall = np.where(true > 0, hits / true, np.nan)
+    f1 = f1_from_counts(hits, true, pred)
+    f1_boot = f1_from_counts(boot.hits, boot.true_counts, boot.pred_counts) if boot is not None else None
+    for i, (name, kappa) in enumerate(zip(labels, kappas, strict=True)):
+        rows.append(_row(f"cohen_kappa[{name}]", kappa.kappa, n, kappa.low, kappa.high, kappa.interval,
+                         kappa.notes()))  # fmt: skip
+        p_low, p_high = wilson_interval(hits[i], pred[i], ci)
+        r_low, r_high = wilson_interval(hits[i], true[i], ci)
+        rows.append(_row(f"precision[{name}]", float(precision[i]), int(pred[i]), float(p_low), float(p_high),
+                         WILSON, "" if pred[i] else f"the LLM never suggested {name!r}"))  # fmt: skip
+        rows.append(_row(f"recall[{name}]", float(recall[i]), int(true[i]), float(r_low), float(r_high),
+                         WILSON, "" if true[i] else f"no human answer holds {name!r}"))  # fmt: skip
+        f1_note = "" if true[i] + pred[i] else f"{name!r} is in neither the human answers nor the suggestions"
+        row = _bootstrapped(f"f1[{name}]", float(f1[i]), n, None if f1_boot is None else f1_boot[:, i], n_boot, ci,
+                            f1_note)  # fmt: skip
+        row["n"] = int(true[i] + pred[i] - hits[i])  # pairs where the label is in at least one of the two sets
+        rows.append(row)
+    return rows
+
+
+def _ece_row(pairs: Pairs | SetPairs, n_bins: int, n_boot: int, rng: np.random.Generator, ci: float) -> dict[str, Any]:
     if pairs.confidence is None:
         return _row("ece", math.nan, 0, note="no confidence column")
     known = np.isfinite(pairs.confidence)
@@ -274,10 +387,20 @@ def confusion(
     Entry [a, b] counts the pairs where people said ``a`` and the LLM suggested ``b``; the same numbers as
     ``sklearn.metrics.confusion_matrix(human, suggestion, labels=labels)``. Pairs whose label or suggestion is not in
     ``labels`` are left out, as in scikit-learn.
+
+    Multi-label answers (lists of names) have no single confusion matrix: one 2 × 2 matrix *per label* instead,
+    stacked. Rows are indexed by (``label``, ``human``: "absent"/"present"), columns ``suggestion`` ("absent",
+    "present"); the rows of label ``x`` are ``sklearn.metrics.multilabel_confusion_matrix``'s ``[[tn, fp], [fn,
+    tp]]`` for ``x``. ``confusion(df).loc["joy"]`` is the matrix of "joy".
     """
     func = "confusion"
     cols = resolve_columns(df, func, label=label, suggestion=suggestion, decision=decision)
-    labels_used = label_list(df, cols, check_labels(labels))
+    kind = answer_kind(df, func, cols.label, cols.suggestion)
+    return kind.confusion(df, cols, scored_labels(df, cols, check_labels(labels), kind, func), func)
+
+
+def label_confusion(df: pd.DataFrame, cols: Columns, labels_used: list[Hashable], func: str) -> pd.DataFrame:
+    """``confusion`` of single-label answers: the k × k matrix."""
     pairs = find_pairs(df, cols, labels_used, func)
     k = len(labels_used)
     counts = np.bincount(pairs.human * k + pairs.suggested, minlength=k * k).reshape(k, k)
@@ -285,4 +408,32 @@ def confusion(
         counts,
         index=pd.Index(labels_used, name="human", dtype=object),
         columns=pd.Index(labels_used, name="suggestion", dtype=object),
+    )
+
+
+#: How ``confusion`` names the two rows and columns of a label's 2 × 2 matrix.
+PRESENCE = ["absent", "present"]
+
+
+def set_confusion(df: pd.DataFrame, cols: Columns, labels_used: list[Hashable], func: str) -> pd.DataFrame:
+    """``confusion`` of multi-label answers: one 2 × 2 matrix per label, stacked (see ``confusion``)."""
+    pairs = find_set_pairs(df, cols, labels_used, func)
+    truth, predicted = pairs.truth, pairs.predicted
+    return presence_confusion(pairs.n, (truth & predicted).sum(axis=0), truth.sum(axis=0), predicted.sum(axis=0),
+                              labels_used)  # fmt: skip
+
+
+def presence_confusion(
+    n: int, hits: np.ndarray, true_counts: np.ndarray, pred_counts: np.ndarray, labels: Sequence[Hashable]
+) -> pd.DataFrame:
+    """The per-label 2 × 2 matrices of ``confusion`` from n pairs and each label's hits and counts on both sides."""
+    tp = np.asarray(hits, dtype=np.int64)
+    fn = np.asarray(true_counts, dtype=np.int64) - tp
+    fp = np.asarray(pred_counts, dtype=np.int64) - tp
+    tn = n - tp - fn - fp
+    counts = np.stack([np.stack([tn, fp], axis=-1), np.stack([fn, tp], axis=-1)], axis=1).reshape(-1, 2)
+    return pd.DataFrame(
+        counts,
+        index=pd.MultiIndex.from_product([list(labels), PRESENCE], names=["label", "human"]),
+        columns=pd.Index(PRESENCE, name="suggestion", dtype=object),
     )

@@ -3,6 +3,10 @@
 Confidences fall in ``n_bins`` equal-width bins [b/n_bins, (b+1)/n_bins), a confidence of exactly 1 in the last.
 Everything here works from three sums per bin (pairs, confidence, correct), so ``lw.calibration``, the ECE of
 ``lw.agreement``, ``RunningAgreement`` and the Dashboard share one definition.
+
+With multi-label answers (lists of names) a suggestion's ``confidence`` is its confidence in the whole set: it is
+calibrated against an exact match of the two sets (subset accuracy). A DataFrame has no per-label probabilities,
+so there is no per-label calibration here.
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import public
-from labelwidgets.metrics.checks import check_bins, require_columns
+from labelwidgets.metrics.checks import answer_kind, check_bins, require_columns
 from labelwidgets.metrics.counts import bootstrap_items, sum_by_code
-from labelwidgets.metrics.pairs import Columns, find_pairs, label_list, resolve_columns
+from labelwidgets.metrics.pairs import Columns, resolve_columns, scored_labels
 
 
 def bin_of(confidence: np.ndarray, n_bins: int) -> np.ndarray:
@@ -88,7 +92,8 @@ def _calibration_pairs(
     cols = resolve_columns(df, func, label=label, suggestion=suggestion, decision=decision)
     require_columns(df, func, confidence=confidence)
     cols = Columns(cols.label, cols.suggestion, cols.decision, confidence, None)
-    pairs = find_pairs(df, cols, label_list(df, cols, None), func)
+    kind = answer_kind(df, func, cols.label, cols.suggestion)
+    pairs = kind.pairs(df, cols, scored_labels(df, cols, None, kind, func), func)
     assert pairs.confidence is not None
     known = np.isfinite(pairs.confidence)
     return pairs.confidence[known], pairs.correct[known]
@@ -110,6 +115,9 @@ def calibration(
     ``mean_confidence`` (mean stated confidence in the bin), ``accuracy`` (share of those suggestions the people
     agreed with), ``gap`` (accuracy − mean confidence; negative means over-confident) and ``count``. Empty bins have
     NaN means and count 0.
+
+    Multi-label answers (lists of names): ``accuracy`` is the share of suggested sets the people kept exactly, since
+    the confidence is the suggestion's confidence in its whole set.
     """
     confidence_values, correct = _calibration_pairs(df, "calibration", label, suggestion, decision, confidence, n_bins)
     return reliability_table(*bin_sums(confidence_values, correct, n_bins))

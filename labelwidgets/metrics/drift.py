@@ -9,22 +9,32 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
 from labelwidgets.metrics.checks import (
+    answer_kind,
     check_labels,
     object_values,
     optional_column,
     require_columns,
     require_frame,
+    set_indicator,
     sorted_labels,
 )
 from labelwidgets.metrics.counts import check_ci, kappa_from_counts, kappa_normal_interval, wilson_interval
-from labelwidgets.metrics.pairs import REVIEW_DECISIONS, find_pairs, resolve_columns
+from labelwidgets.metrics.multilabel import MultilabelCounts, label_kappa_from_counts, pair_scores, scores_from_counts
+from labelwidgets.metrics.pairs import (
+    REVIEW_DECISIONS,
+    Columns,
+    find_pairs,
+    find_set_pairs,
+    resolve_columns,
+    set_names_seen,
+)
 
 #: Added to an empty share before PSI takes its logarithm; the PSI of a label absent on one side depends on it.
 PSI_EPSILON = 1e-4
@@ -153,6 +163,12 @@ def agreement_over_time(
     * ``n_reviewed``, ``accept_rate`` (+ Wilson ``accept_rate_low``/``_high``): over the last ``window``
       accepted/corrected/rejected decisions.
     * ``change``: True where ``detector`` (default ``PageHinkley()``) finds a change in the agree stream.
+
+    Multi-label answers (lists of names) get, in place of accuracy and kappa: ``agree`` 1.0 for the same set;
+    ``subset_accuracy`` (+ Wilson ``_low``/``_high``), ``jaccard``, ``micro_f1`` and ``macro_f1`` of the window;
+    and per label ``x`` the window's ``kappa[x]`` (present/absent), ``prevalence[x]`` (share of the human answers
+    holding x) and ``suggested_prevalence[x]`` (share of the suggestions holding x). ``change`` watches each pair's
+    Jaccard, which moves before exact matches do.
     """
     func = "agreement_over_time"
     require_frame(df, func)
@@ -164,25 +180,11 @@ def agreement_over_time(
     min_periods = min(min_periods, window)
     detector = detector if detector is not None else PageHinkley()
 
+    kind = answer_kind(df, func, cols.label, cols.suggestion)
     decided = df[df[decided_at].notna()].sort_values(decided_at, kind="stable")
-    labels = sorted_labels([*object_values(decided[cols.label]), *object_values(decided[cols.suggestion])])
-    k = len(labels)
-    pairs = find_pairs(decided, cols, labels, func)  # the same rows agreement() compares
-    is_pair = pairs.kept
+    over_time = kind.over_time(decided, cols, window=window, min_periods=min_periods, ci=ci, func=func)
+    is_pair = over_time.kept  # the rows agreement() compares
     decisions = object_values(decided[cols.decision]) if cols.decision else np.full(len(decided), None, object)
-
-    agree_events = (pairs.human == pairs.suggested).astype(float)
-    pairs_so_far = np.cumsum(is_pair)
-    agree_in_window, n_compared = _rolling_sums(agree_events, pairs_so_far, window)
-    human_in_window, _ = _rolling_sums(np.eye(k, dtype=np.int64)[pairs.human], pairs_so_far, window)
-    suggested_in_window, _ = _rolling_sums(np.eye(k, dtype=np.int64)[pairs.suggested], pairs_so_far, window)
-
-    enough = n_compared >= min_periods
-    with np.errstate(divide="ignore", invalid="ignore"):
-        accuracy = np.where(enough, agree_in_window / n_compared, np.nan)
-    accuracy_low, accuracy_high = wilson_interval(agree_in_window, n_compared, ci)
-    kappa = np.where(enough, kappa_from_counts(agree_in_window, human_in_window, suggested_in_window), np.nan)
-    kappa_low, kappa_high = kappa_normal_interval(kappa, agree_in_window, human_in_window, suggested_in_window, ci)
 
     reviewed_events = np.array([d in REVIEW_DECISIONS for d in decisions], dtype=bool)
     accepted_events = (decisions[reviewed_events] == "accepted").astype(float)
@@ -193,21 +195,15 @@ def agreement_over_time(
     accept_low, accept_high = wilson_interval(accepted_in_window, n_reviewed, ci)
 
     agree = np.full(len(decided), np.nan)
-    agree[is_pair] = agree_events
+    agree[is_pair] = over_time.agree
     change = np.zeros(len(decided), dtype=bool)
-    change[is_pair] = detector.detect(agree_events)
+    change[is_pair] = detector.detect(over_time.watched)
 
     result = pd.DataFrame(
         {
             "decision": decisions,
             "agree": agree,
-            "n_compared": n_compared.astype(np.int64),
-            "accuracy": accuracy,
-            "accuracy_low": np.where(enough, accuracy_low, np.nan),
-            "accuracy_high": np.where(enough, accuracy_high, np.nan),
-            "kappa": kappa,
-            "kappa_low": kappa_low,
-            "kappa_high": kappa_high,
+            **over_time.columns,
             "n_reviewed": n_reviewed.astype(np.int64),
             "accept_rate": accept_rate,
             "accept_rate_low": np.where(enough_reviewed, accept_low, np.nan),
@@ -218,6 +214,84 @@ def agreement_over_time(
     )
     result.insert(0, "decided_at", decided[decided_at])
     return result
+
+
+class OverTime(NamedTuple):
+    """One kind's part of ``agreement_over_time`` (``AnswerKind.over_time``)."""
+
+    kept: np.ndarray  # per decided row: whether it is a pair
+    agree: np.ndarray  # per pair: 1.0 when the two answers are the same answer
+    watched: np.ndarray  # per pair: the stream the change detector watches
+    columns: dict[str, np.ndarray]  # per decided row, from n_compared on
+
+
+def label_over_time(
+    decided: pd.DataFrame, cols: Columns, *, window: int, min_periods: int, ci: float, func: str
+) -> OverTime:
+    """Rolling accuracy and kappa of single-label pairs (``SingleLabel.over_time``); ``decided`` in decision order."""
+    labels = sorted_labels([*object_values(decided[cols.label]), *object_values(decided[cols.suggestion])])
+    pairs = find_pairs(decided, cols, labels, func)
+    pairs_so_far = np.cumsum(pairs.kept)
+    k = len(pairs.labels)
+    agree_events = (pairs.human == pairs.suggested).astype(float)
+    agree_in_window, n_compared = _rolling_sums(agree_events, pairs_so_far, window)
+    human_in_window, _ = _rolling_sums(np.eye(k, dtype=np.int64)[pairs.human], pairs_so_far, window)
+    suggested_in_window, _ = _rolling_sums(np.eye(k, dtype=np.int64)[pairs.suggested], pairs_so_far, window)
+
+    enough = n_compared >= min_periods
+    with np.errstate(divide="ignore", invalid="ignore"):
+        accuracy = np.where(enough, agree_in_window / n_compared, np.nan)
+    accuracy_low, accuracy_high = wilson_interval(agree_in_window, n_compared, ci)
+    kappa = np.where(enough, kappa_from_counts(agree_in_window, human_in_window, suggested_in_window), np.nan)
+    kappa_low, kappa_high = kappa_normal_interval(kappa, agree_in_window, human_in_window, suggested_in_window, ci)
+    columns = {
+        "n_compared": n_compared.astype(np.int64),
+        "accuracy": accuracy,
+        "accuracy_low": np.where(enough, accuracy_low, np.nan),
+        "accuracy_high": np.where(enough, accuracy_high, np.nan),
+        "kappa": kappa,
+        "kappa_low": kappa_low,
+        "kappa_high": kappa_high,
+    }
+    return OverTime(pairs.kept, agree_events, agree_events, columns)
+
+
+def set_over_time(
+    decided: pd.DataFrame, cols: Columns, *, window: int, min_periods: int, ci: float, func: str
+) -> OverTime:
+    """Rolling whole-answer numbers, per-label kappa and per-label prevalence of multi-label pairs
+    (``MultiLabel.over_time``), from the window sums of ``metrics.multilabel.MultilabelCounts``."""
+    labels = sorted_labels([*set_names_seen(decided[cols.label], func, cols.label),
+                            *set_names_seen(decided[cols.suggestion], func, cols.suggestion)])  # fmt: skip
+    pairs = find_set_pairs(decided, cols, labels, func)
+    pairs_so_far = np.cumsum(pairs.kept)
+    truth, predicted = pairs.truth.astype(np.int64), pairs.predicted.astype(np.int64)
+    exact, jaccard, mismatches = pair_scores(pairs.truth, pairs.predicted)
+    per_pair = np.column_stack([exact, jaccard, mismatches])
+    sums, n_compared = _rolling_sums(per_pair, pairs_so_far, window)
+    true_in_window, _ = _rolling_sums(truth, pairs_so_far, window)
+    pred_in_window, _ = _rolling_sums(predicted, pairs_so_far, window)
+    hits_in_window, _ = _rolling_sums(truth & predicted, pairs_so_far, window)
+    counts = MultilabelCounts(n_compared, sums[:, 0], sums[:, 1], sums[:, 2], hits_in_window, true_in_window,
+                              pred_in_window)  # fmt: skip
+
+    enough = n_compared >= min_periods
+    scores = scores_from_counts(counts)
+    low, high = wilson_interval(sums[:, 0], n_compared, ci)
+    columns = {
+        "n_compared": n_compared.astype(np.int64),
+        "subset_accuracy": np.where(enough, scores["subset_accuracy"], np.nan),
+        "subset_accuracy_low": np.where(enough, low, np.nan),
+        "subset_accuracy_high": np.where(enough, high, np.nan),
+        **{metric: np.where(enough, scores[metric], np.nan) for metric in ("jaccard", "micro_f1", "macro_f1")},
+    }
+    kappas = label_kappa_from_counts(counts)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j, name in enumerate(pairs.labels):
+            columns[f"kappa[{name}]"] = np.where(enough, kappas[:, j], np.nan)
+            columns[f"prevalence[{name}]"] = np.where(enough, true_in_window[:, j] / n_compared, np.nan)
+            columns[f"suggested_prevalence[{name}]"] = np.where(enough, pred_in_window[:, j] / n_compared, np.nan)
+    return OverTime(pairs.kept, exact.astype(float), jaccard, columns)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -308,6 +382,11 @@ def label_drift(
 
     Values are NaN while the window holds fewer than ``min_periods`` labels (default: a full window) or while the
     baseline is still filling, with ``reading`` "baseline" on the baseline's own rows.
+
+    Multi-label answers (lists of names): the mix compared is the share of each label among the names given, with
+    "none of these" answers (``[]``) as one more category; and per label ``x`` two more columns follow the label's
+    prevalence, the share of answers holding it: ``prevalence[x]`` in the recent window and
+    ``baseline_prevalence[x]`` in the baseline.
     """
     from scipy.spatial.distance import jensenshannon
 
@@ -327,11 +406,19 @@ def label_drift(
     if time_column is not None:
         rows = rows[rows[time_column].notna()].sort_values(time_column, kind="stable")
     stream = object_values(rows[column])
+    kind = answer_kind(df, func, column)
 
     if isinstance(baseline, (pd.DataFrame, pd.Series)):
         if isinstance(baseline, pd.DataFrame):
             require_columns(baseline, func, column=column)
             baseline = baseline[column]
+        baseline_kind = answer_kind(pd.DataFrame({"baseline": baseline.to_numpy(dtype=object)}), func, "baseline")
+        if baseline_kind is not kind and baseline.notna().any() and df[column].notna().any():
+            raise InputError(
+                f"{func}(): the baseline and {column!r} hold different kinds of answer (lists of labels in one, single "
+                "labels in the other); compare answers of one kind."
+            )
+        kind = baseline_kind if not df[column].notna().any() else kind
         reference = object_values(baseline)
         reference = reference[[v is not None for v in reference]]
         if reference.size == 0:
@@ -346,29 +433,26 @@ def label_drift(
             f"got {baseline!r}."
         )
 
-    checked = check_labels(labels)
-    label_list = checked if checked is not None else sorted_labels([*reference, *stream])
-    index = pd.Index(list(label_list), dtype=object)
-    stream_codes = index.get_indexer(stream)
-    reference_codes = index.get_indexer(reference)
-    if (stream_codes < 0).any() or (reference_codes < 0).any():
-        unknown = sorted({str(v) for v in [*stream[stream_codes < 0], *reference[reference_codes < 0]]})[:10]
-        raise InputError(f"{func}(): labels {unknown} are not in labels={label_list}.")
-    k = len(label_list)
-
-    baseline_counts = np.bincount(reference_codes, minlength=k).astype(float)
-    recent_codes = stream_codes[n_in_baseline:]
-    seen = np.arange(1, len(recent_codes) + 1)
-    recent_counts, n_recent = _rolling_sums(np.eye(k, dtype=np.int64)[recent_codes], seen, window)
+    events = kind.drift_events(stream, reference, check_labels(labels), func)
+    baseline_counts = events.reference.sum(axis=0).astype(float)
+    recent_events = events.stream[n_in_baseline:]
+    seen = np.arange(1, len(recent_events) + 1)
+    recent_counts, n_recent = _rolling_sums(recent_events, seen, window)
     baseline_complete = not isinstance(baseline, (int, np.integer)) or n_in_baseline == int(baseline)
     ready = (n_recent >= min_periods) & baseline_complete
 
-    js = np.full(len(recent_codes), np.nan)
-    population_stability = np.full(len(recent_codes), np.nan)
+    js = np.full(len(recent_events), np.nan)
+    population_stability = np.full(len(recent_events), np.nan)
     if ready.any():
         expected = np.broadcast_to(baseline_counts, recent_counts[ready].shape)
         js[ready] = jensenshannon(expected, recent_counts[ready], base=2, axis=1)
         population_stability[ready] = _psi_rows(expected, recent_counts[ready], eps)
+    prevalence: dict[str, np.ndarray] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j, name in enumerate(events.prevalence_of):  # the share of answers that hold each label
+            recent = np.where(ready, recent_counts[:, j] / n_recent, np.nan)
+            prevalence[f"prevalence[{name}]"] = np.concatenate([np.full(n_in_baseline, np.nan), recent])
+            prevalence[f"baseline_prevalence[{name}]"] = np.full(len(stream), baseline_counts[j] / len(reference))
 
     n_rows = len(stream)
     result = pd.DataFrame(
@@ -382,6 +466,44 @@ def label_drift(
     )
     readings = ["baseline"] * n_in_baseline + [psi_reading(v) for v in population_stability]
     result["reading"] = pd.Series(readings, index=rows.index, dtype=object)
+    for name, values in prevalence.items():
+        result[name] = values
     if time_column is not None:
         result.insert(0, "decided_at", rows[time_column])
     return result
+
+
+class DriftEvents(NamedTuple):
+    """What ``label_drift`` counts, per answer (``AnswerKind.drift_events``): one row per answer, one column per
+    category of the label mix."""
+
+    stream: np.ndarray  # (answers, categories) int
+    reference: np.ndarray  # (baseline answers, categories) int
+    prevalence_of: list[Hashable]  # the labels whose share of answers is followed: the first columns
+
+
+def label_events(stream: np.ndarray, reference: np.ndarray, labels: list[Hashable] | None, func: str) -> DriftEvents:
+    """Single labels: each answer counts once, for its label (``SingleLabel.drift_events``)."""
+    label_list = labels if labels is not None else sorted_labels([*reference, *stream])
+    index = pd.Index(list(label_list), dtype=object)
+    stream_codes = index.get_indexer(stream)
+    reference_codes = index.get_indexer(reference)
+    if (stream_codes < 0).any() or (reference_codes < 0).any():
+        unknown = sorted({str(v) for v in [*stream[stream_codes < 0], *reference[reference_codes < 0]]})[:10]
+        raise InputError(f"{func}(): labels {unknown} are not in labels={label_list}.")
+    one_hot = np.eye(len(label_list), dtype=np.int64)
+    return DriftEvents(one_hot[stream_codes], one_hot[reference_codes], [])
+
+
+def set_events(stream: np.ndarray, reference: np.ndarray, labels: list[Hashable] | None, func: str) -> DriftEvents:
+    """Multi-label answers: each name given counts once, and an empty answer once as "none of these"
+    (``MultiLabel.drift_events``)."""
+    if labels is None:
+        seen = [*set_indicator(stream, None, func, "answers")[2], *set_indicator(reference, None, func, "baseline")[2]]
+        labels = sorted_labels(seen)
+
+    def events(values: np.ndarray, where: str) -> np.ndarray:
+        matrix = set_indicator(values, labels, func, where)[0].astype(np.int64)
+        return np.column_stack([matrix, ~matrix.any(axis=1)]).astype(np.int64)
+
+    return DriftEvents(events(stream, "answers"), events(reference, "baseline"), list(labels))

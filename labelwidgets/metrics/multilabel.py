@@ -25,14 +25,23 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
 from labelwidgets.metrics.checks import check_labels, require_columns
-from labelwidgets.metrics.counts import check_ci, check_n_boot, f1_from_counts, kappa_estimate, macro_f1_from_counts
+from labelwidgets.metrics.counts import (
+    KappaEstimate,
+    bootstrap_items,
+    check_ci,
+    check_n_boot,
+    f1_from_counts,
+    kappa_estimate,
+    kappa_from_counts,
+    macro_f1_from_counts,
+)
 
 #: One answer: label names (any iterable but a string), or None for a missing answer.
 Answer = Iterable[Hashable] | None
@@ -189,15 +198,8 @@ def _per_label(pairs: _Pairs, n_boot: int, seed: int, ci: float) -> pd.DataFrame
         prevalence_pred = np.where(n > 0, pred / n, np.nan)
 
     rows = []
-    for j, name in enumerate(pairs.labels):
-        # each label is a two-category task: rows y_true (absent, present), columns y_pred (absent, present)
-        confusion = np.array([[n - true[j] - pred[j] + hits[j], pred[j] - hits[j]], [true[j] - hits[j], hits[j]]])
-        # the stream lw.agreement(seed=seed) draws for one group: this label's interval is the one lw.agreement
-        # gives its yes/no column, whatever the other labels and their order
-        rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
-        kappa = kappa_estimate(
-            confusion, ["absent", "present"], reference="y_true", other="y_pred", n_boot=n_boot, ci=ci, rng=rng
-        )
+    kappas = label_kappas(truth, predicted, n_boot=n_boot, seed=seed, ci=ci)
+    for j, (name, kappa) in enumerate(zip(pairs.labels, kappas, strict=True)):
         undefined = [
             f"y_pred never gave {name!r}: precision undefined" if n and not pred[j] else "",
             f"y_true never gave {name!r}: recall undefined" if n and not true[j] else "",
@@ -242,35 +244,28 @@ def per_label(
 # whole answers
 
 
+def _whole_answer(pairs: _Pairs, metric: str) -> float:
+    return float(scores_from_counts(multilabel_counts(pairs.truth, pairs.predicted))[metric])
+
+
 def _subset_accuracy(pairs: _Pairs) -> float:
-    if not pairs.n:
-        return math.nan
-    return float(np.mean((pairs.truth == pairs.predicted).all(axis=1)))
+    return _whole_answer(pairs, "subset_accuracy")
 
 
 def _jaccard_samples(pairs: _Pairs) -> float:
-    if not pairs.n:
-        return math.nan
-    both = (pairs.truth & pairs.predicted).sum(axis=1)
-    either = (pairs.truth | pairs.predicted).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scores = np.where(either > 0, both / either, 1.0)  # "none of these" on both sides agrees fully
-    return float(np.mean(scores))
+    return _whole_answer(pairs, "jaccard")
 
 
 def _hamming_loss(pairs: _Pairs) -> float:
-    cells = pairs.truth.size
-    return float(np.count_nonzero(pairs.truth != pairs.predicted) / cells) if cells else math.nan
+    return _whole_answer(pairs, "hamming_loss")
 
 
 def _micro_f1(pairs: _Pairs) -> float:
-    hits = (pairs.truth & pairs.predicted).sum()
-    return float(f1_from_counts(hits, pairs.truth.sum(), pairs.predicted.sum()))
+    return _whole_answer(pairs, "micro_f1")
 
 
 def _macro_f1(pairs: _Pairs) -> float:
-    hits = (pairs.truth & pairs.predicted).sum(axis=0)
-    return float(macro_f1_from_counts(hits, pairs.truth.sum(axis=0), pairs.predicted.sum(axis=0)))
+    return _whole_answer(pairs, "macro_f1")
 
 
 @public
@@ -522,3 +517,163 @@ def krippendorff_alpha_masi(
     """
     func = "krippendorff_alpha_masi"
     return _alpha_masi_with_reason(_triples(data, item, annotator, label, func), func)[0]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# counts: the sums every number above follows from, for running totals, rolling windows and the bootstrap
+
+#: The whole-answer numbers of ``scores_from_counts``, by name.
+WHOLE_ANSWER_METRICS = ("subset_accuracy", "jaccard", "hamming_loss", "micro_f1", "macro_f1")
+
+
+class MultilabelCounts(NamedTuple):
+    """Sums over pairs from which every number of this module follows (``scores_from_counts``,
+    ``label_kappa_from_counts``). The per-label fields have the labels on their last axis; leading axes (bootstrap
+    replicates, rolling windows, several suggesters) broadcast, as ``metrics.counts.LabelCounts``."""
+
+    n: np.ndarray  # pairs
+    exact: np.ndarray  # pairs whose two answers are equal
+    jaccard_sum: np.ndarray  # sum over pairs of |true ∩ pred| / |true ∪ pred|, 1 for two empty answers
+    mismatches: np.ndarray  # sum over pairs of |true △ pred|: the (pair, label) cells the answers differ on
+    hits: np.ndarray  # per label: pairs where both answers hold it
+    true_counts: np.ndarray  # per label: pairs whose y_true holds it
+    pred_counts: np.ndarray  # per label: pairs whose y_pred holds it
+
+
+def pair_scores(
+    truth: np.ndarray, predicted: np.ndarray, valid: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pair of indicator rows: (exact match, Jaccard, size of the symmetric difference).
+
+    ``valid`` marks the rows of ``predicted`` that are answers; an invalid one (a suggester's output outside the
+    label set, given as a row of False) never matches and scores Jaccard 0, even against an empty ``truth``.
+    """
+    both = np.count_nonzero(truth & predicted, axis=-1)
+    either = np.count_nonzero(truth | predicted, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jaccard = np.where(either > 0, both / either, 1.0)  # "none of these" on both sides agrees fully
+    exact = either == both
+    if valid is not None:
+        jaccard = np.where(valid, jaccard, 0.0)
+        exact = exact & valid
+    return exact, jaccard, either - both
+
+
+def multilabel_counts(
+    truth: np.ndarray, predicted: np.ndarray, weights: np.ndarray | None = None, valid: np.ndarray | None = None
+) -> MultilabelCounts:
+    """The sums of ``MultilabelCounts`` over the pairs of two n × k indicator matrices.
+
+    ``weights`` (shape (..., n)) counts each pair that many times (bootstrap draws, window membership), adding its
+    leading axes to the result; None counts each once. ``valid`` as in ``pair_scores``.
+    """
+    exact, jaccard, mismatches = pair_scores(truth, predicted, valid)
+    hits = truth & predicted
+    if weights is None:
+        return MultilabelCounts(
+            np.asarray(truth.shape[0]), np.asarray(np.count_nonzero(exact)), np.asarray(jaccard.sum()),
+            np.asarray(mismatches.sum()), hits.sum(axis=0), truth.sum(axis=0), predicted.sum(axis=0),
+        )  # fmt: skip
+    w = np.asarray(weights)
+    return MultilabelCounts(w.sum(axis=-1), w @ exact, w @ jaccard, w @ mismatches, w @ hits, w @ truth, w @ predicted)
+
+
+def scores_from_counts(counts: MultilabelCounts) -> dict[str, np.ndarray]:
+    """The whole-answer numbers (``WHOLE_ANSWER_METRICS``) from counts, NaN where there are no pairs.
+
+    Subset accuracy, Jaccard (samples) and Hamming loss are means over pairs; micro F1 pools the (pair, label)
+    cells; macro F1 averages the per-label F1 over the labels given on either side, all as the functions above.
+    """
+    n = np.asarray(counts.n, dtype=float)
+    k = np.shape(counts.true_counts)[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "subset_accuracy": np.where(n > 0, counts.exact / n, np.nan),
+            "jaccard": np.where(n > 0, counts.jaccard_sum / n, np.nan),
+            "hamming_loss": np.where(n * k > 0, counts.mismatches / (n * k), np.nan),
+            "micro_f1": f1_from_counts(
+                np.sum(counts.hits, axis=-1), np.sum(counts.true_counts, axis=-1), np.sum(counts.pred_counts, axis=-1)
+            ),
+            "macro_f1": macro_f1_from_counts(counts.hits, counts.true_counts, counts.pred_counts),
+        }
+
+
+def label_kappa_from_counts(counts: MultilabelCounts) -> np.ndarray:
+    """Each label's Cohen's kappa (present/absent) from counts, labels on the last axis: ``per_label``'s kappa."""
+    n = np.asarray(counts.n)[..., None]
+    true, pred, hits = (np.asarray(a) for a in (counts.true_counts, counts.pred_counts, counts.hits))
+    agree = n - true - pred + 2 * hits
+    return kappa_from_counts(agree, np.stack([n - true, true], axis=-1), np.stack([n - pred, pred], axis=-1))
+
+
+def label_kappas(
+    truth: np.ndarray, predicted: np.ndarray, *, n_boot: int = 0, seed: int = 0, ci: float = 0.95,
+    reference: str = "y_true", other: str = "y_pred",
+) -> list[KappaEstimate]:  # fmt: skip
+    """Each label's kappa, note and bootstrap interval (``counts.kappa_estimate`` of its present/absent confusion
+    matrix), from two n × k indicator matrices: the kappas of ``per_label``; ``reference`` and ``other`` name the
+    sides in the notes."""
+    n = truth.shape[0]
+    hits, true, pred = (truth & predicted).sum(axis=0), truth.sum(axis=0), predicted.sum(axis=0)
+    estimates = []
+    for j in range(truth.shape[1]):
+        # each label is a two-category task: rows y_true (absent, present), columns y_pred (absent, present)
+        confusion = np.array([[n - true[j] - pred[j] + hits[j], pred[j] - hits[j]], [true[j] - hits[j], hits[j]]])
+        # the stream lw.agreement(seed=seed) draws for one group: this label's interval is the one lw.agreement
+        # gives its yes/no column, whatever the other labels and their order
+        rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+        estimate = kappa_estimate(
+            confusion, ["absent", "present"], reference=reference, other=other, n_boot=n_boot, ci=ci, rng=rng
+        )
+        estimates.append(estimate)
+    return estimates
+
+
+def bootstrap_multilabel_counts(
+    truth: np.ndarray, predicted: np.ndarray, n_boot: int, rng: np.random.Generator, valid: np.ndarray | None = None
+) -> MultilabelCounts:
+    """The counts of ``n_boot`` resamples of the pairs, with replacement (``counts.bootstrap_items``).
+
+    ``predicted`` is one side's n × k matrix, or several suggesters' (m, n, k) resampled *together* with ``truth``
+    (the same pairs in each resample, so their differences are paired); ``valid`` is (n,) or (m, n). Each field
+    gets a leading axis of ``n_boot`` (then m when several).
+    """
+    several = predicted.ndim == 3
+    sides = predicted if several else predicted[None]
+    valid_sides = (
+        np.ones(sides.shape[:2], dtype=bool)
+        if valid is None
+        else np.asarray(valid, dtype=bool).reshape(sides.shape[:2])
+    )
+    m, _, k = sides.shape
+    columns = [*truth.T, *(column for j in range(m) for column in (*sides[j].T, valid_sides[j]))]
+
+    def statistic(rows: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, ...]:
+        cells = rows.astype(bool)
+        each = []
+        for j in range(m):
+            start = k + j * (k + 1)
+            each.append(multilabel_counts(cells[:, :k], cells[:, start : start + k], draws, cells[:, start + k]))
+        fields = [np.stack(parts, axis=1) for parts in zip(*each, strict=True)]
+        return tuple(field if several else field[:, 0] for field in fields)
+
+    return MultilabelCounts(*bootstrap_items(columns, statistic, n_boot, rng))
+
+
+@public
+def per_label_of_indicators(
+    truth: np.ndarray, predicted: np.ndarray, labels: Sequence[str], *, n_left_out: int = 0, n_boot: int = 1000,
+    seed: int = 0, ci: float = 0.95,
+) -> pd.DataFrame:  # fmt: skip
+    """``per_label`` of two n × k indicator matrices (``indicator``), for a caller that has them already."""
+    check_n_boot(n_boot, least=0)
+    check_ci(ci)
+    label_list = _label_list(labels, "per_label_of_indicators")
+    truth = np.asarray(truth, dtype=bool)
+    predicted = np.asarray(predicted, dtype=bool)
+    if truth.shape != predicted.shape or truth.ndim != 2 or truth.shape[1] != len(label_list):
+        raise InputError(
+            f"per_label_of_indicators() needs two n × {len(label_list)} matrices, got {truth.shape} and "
+            f"{predicted.shape}."
+        )
+    return _per_label(_Pairs(label_list, truth, predicted, int(n_left_out)), int(n_boot), seed, ci)

@@ -2,44 +2,371 @@
 
 ``RunningAgreement.from_pairs`` reaches the same state for many decisions at once, vectorised, so a dashboard opened
 on a session with hundreds of thousands of decisions does not add them one by one.
+
+What is counted depends on the kind of answer, and the kind's ``running_tally`` says how: a ``LabelTally`` keeps
+the confusion cells of single labels, a ``SetTally`` the per-label 2 × 2 counts and per-pair sums of multi-label
+answers (sets of names). ``RunningAgreement`` keeps what every kind shares: the accept rate and the calibration bins.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from collections import Counter
 from collections.abc import Hashable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError
+from labelwidgets.metrics.agreement import presence_confusion
 from labelwidgets.metrics.calibration import ece, reliability_table
-from labelwidgets.metrics.checks import check_bins, check_labels, encode, object_values
-from labelwidgets.metrics.counts import NO_PAIRS, kappa_from_counts, kappa_note
+from labelwidgets.metrics.checks import (
+    SET_CELLS,
+    answer_kind,
+    check_bins,
+    check_labels,
+    encode,
+    object_values,
+    set_indicator,
+    sorted_labels,
+)
+from labelwidgets.metrics.counts import NO_PAIRS, kappa_from_counts, kappa_note, macro_f1_from_counts
+from labelwidgets.metrics.multilabel import (
+    MultilabelCounts,
+    label_kappa_from_counts,
+    pair_scores,
+    scores_from_counts,
+)
 from labelwidgets.missing import is_missing
+
+if TYPE_CHECKING:
+    from labelwidgets.kinds import AnswerKind
+
+
+class Tally(Protocol):
+    """The pair counts of one kind of answer (``AnswerKind.running_tally``); every update is O(1) in the pairs."""
+
+    labels: list[Hashable]
+    n: int  # pairs
+    agree: int  # pairs whose two answers are the same answer
+
+    def check(self, human: Any, suggestion: Any) -> tuple[Any, Any]:
+        """The two answers as the tally counts them; `InputError` for one it cannot count (a name not in labels)."""
+        ...
+
+    def move(self, human: Any, suggestion: Any, step: int) -> bool:
+        """Add (step=+1) or take back (-1) one pair of checked answers; whether they agree."""
+        ...
+
+    def holds(self, human: Any, suggestion: Any) -> bool:
+        """Whether a pair of checked answers was added and not taken back."""
+        ...
+
+    def fill(self, human: np.ndarray, suggestion: np.ndarray) -> np.ndarray:
+        """Add many pairs at once (an empty tally); whether each agrees."""
+        ...
+
+    def kappa(self) -> float: ...
+
+    def confusion(self) -> pd.DataFrame: ...
+
+    def notes(self) -> dict[str, str]: ...
+
+    def values(self) -> dict[str, float]:
+        """The tally's numbers, named as the metrics of ``lw.agreement``."""
+        ...
+
+
+class LabelTally:
+    """Single-label pairs: the confusion cells and the per-label counts of each side."""
+
+    def __init__(self, labels: list[Hashable] | None):
+        self.fixed = labels is not None
+        self.labels: list[Hashable] = list(labels or [])
+        self.cells: dict[tuple[Hashable, Hashable], int] = {}
+        self.true: dict[Hashable, int] = {}  # human label counts
+        self.pred: dict[Hashable, int] = {}  # suggestion counts
+        self.n = 0
+        self.agree = 0
+
+    def _check_label(self, value: Hashable) -> None:
+        if self.fixed and value not in self.labels:
+            raise InputError(f"{value!r} is not one of the labels {self.labels}.")
+
+    def check(self, human: Any, suggestion: Any) -> tuple[Any, Any]:
+        self._check_label(human)
+        self._check_label(suggestion)
+        return human, suggestion
+
+    def move(self, human: Any, suggestion: Any, step: int) -> bool:
+        self.true[human] = self.true.get(human, 0) + step
+        self.pred[suggestion] = self.pred.get(suggestion, 0) + step
+        cell = (human, suggestion)
+        self.cells[cell] = self.cells.get(cell, 0) + step
+        agree = bool(human == suggestion)
+        self.n += step
+        self.agree += step * agree
+        for value in (human, suggestion):
+            if value not in self.labels:
+                self.labels.append(value)
+        return agree
+
+    def holds(self, human: Any, suggestion: Any) -> bool:
+        return self.cells.get((human, suggestion), 0) >= 1
+
+    def fill(self, human: np.ndarray, suggestion: np.ndarray) -> np.ndarray:
+        if self.fixed:
+            for values in (human, suggestion):
+                unknown = encode(values, self.labels) < 0
+                if unknown.any():
+                    self._check_label(values[unknown][0])
+        else:
+            # the order `update` would first see them in: each pair's human label, then its suggestion
+            self.labels = list(pd.unique(np.column_stack([human, suggestion]).ravel()))
+        k = len(self.labels)
+        human_codes, suggested_codes = encode(human, self.labels), encode(suggestion, self.labels)
+        true_counts = np.bincount(human_codes, minlength=k)
+        pred_counts = np.bincount(suggested_codes, minlength=k)
+        cells = np.bincount(human_codes * k + suggested_codes, minlength=k * k).reshape(k, k)
+        self.true = {label: int(c) for label, c in zip(self.labels, true_counts, strict=True) if c}
+        self.pred = {label: int(c) for label, c in zip(self.labels, pred_counts, strict=True) if c}
+        names = self.labels
+        self.cells = {(names[i], names[j]): int(cells[i, j]) for i, j in np.argwhere(cells)}
+        agree = human_codes == suggested_codes
+        self.n = len(human)
+        self.agree = int(agree.sum())
+        return agree
+
+    def _label_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        true = np.array([self.true.get(x, 0) for x in self.labels], dtype=np.int64)
+        pred = np.array([self.pred.get(x, 0) for x in self.labels], dtype=np.int64)
+        return true, pred
+
+    def kappa(self) -> float:
+        true, pred = self._label_counts()
+        return float(kappa_from_counts(self.agree, true, pred))
+
+    def confusion(self) -> pd.DataFrame:
+        index = {x: i for i, x in enumerate(self.labels)}
+        counts = np.zeros((len(self.labels), len(self.labels)), dtype=np.int64)
+        for (a, b), c in self.cells.items():
+            counts[index[a], index[b]] = c
+        return pd.DataFrame(
+            counts,
+            index=pd.Index(self.labels, name="human", dtype=object),
+            columns=pd.Index(self.labels, name="suggestion", dtype=object),
+        )
+
+    def notes(self) -> dict[str, str]:
+        notes = {"accuracy": NO_PAIRS} if not self.n else {}
+        true, pred = self._label_counts()
+        why = kappa_note(true, pred, self.labels)
+        if why:
+            notes["kappa"] = why
+        return notes
+
+    def values(self) -> dict[str, float]:
+        true, pred = self._label_counts()
+        hits = np.array([self.cells.get((x, x), 0) for x in self.labels], dtype=np.int64)
+        return {
+            "n": float(self.n),
+            "accuracy": self.agree / self.n if self.n else math.nan,
+            "cohen_kappa": self.kappa(),
+            "macro_f1": float(macro_f1_from_counts(hits, true, pred)) if self.n else math.nan,
+        }
+
+
+#: What ``RunningAgreement.kappa`` says for multi-label answers, which have one kappa per label.
+PER_LABEL_KAPPA = "multi-label answers have one kappa per label: see label_kappa"
+
+
+class SetTally:
+    """Multi-label pairs: per label the 2 × 2 counts (pairs, each side's presences, hits), and per pair the sums of
+    ``metrics.multilabel.MultilabelCounts``, all integers, so an undo leaves no rounding behind.
+
+    Answers are sets of names: a list, tuple, set or array, or the JSON text a store keeps (``'["anger","joy"]'``).
+    Labels not given are the names seen, sorted.
+    """
+
+    def __init__(self, labels: list[Hashable] | None):
+        self.fixed = labels is not None
+        self.labels: list[Hashable] = list(labels or [])
+        self.true: Counter[Hashable] = Counter()
+        self.pred: Counter[Hashable] = Counter()
+        self.hits: Counter[Hashable] = Counter()
+        self.pairs: Counter[tuple[frozenset[Hashable], frozenset[Hashable]]] = Counter()
+        # pairs by (|human ∩ suggestion|, |human ∪ suggestion|): the Jaccard sum, kept exact
+        self.overlaps: Counter[tuple[int, int]] = Counter()
+        self.n = 0
+        self.agree = 0
+        self._parsed: dict[str, frozenset[Hashable]] = {}
+
+    def _answer(self, value: Any, side: str) -> frozenset[Hashable]:
+        if isinstance(value, str):
+            parsed = self._parsed.get(value)
+            if parsed is None:
+                parsed = self._parsed[value] = frozenset(_stored_set(value, side))
+            names = parsed
+        elif isinstance(value, SET_CELLS):
+            names = frozenset(value)
+        else:
+            raise InputError(
+                f"the {side} {value!r} is not a multi-label answer: pass a list of names ([] for none of these) "
+                "or the JSON text a store keeps."
+            )
+        if self.fixed:
+            outside = sorted(str(x) for x in names if x not in self.labels)
+            if outside:
+                raise InputError(f"the {side} holds {outside}, not among the labels {self.labels}.")
+        return names
+
+    def check(self, human: Any, suggestion: Any) -> tuple[Any, Any]:
+        return self._answer(human, "human answer"), self._answer(suggestion, "suggestion")
+
+    def move(self, human: Any, suggestion: Any, step: int) -> bool:
+        both, either = human & suggestion, human | suggestion
+        self.true.update(dict.fromkeys(human, step))
+        self.pred.update(dict.fromkeys(suggestion, step))
+        self.hits.update(dict.fromkeys(both, step))
+        self.pairs[(human, suggestion)] += step
+        self.overlaps[(len(both), len(either))] += step
+        agree = human == suggestion
+        self.n += step
+        self.agree += step * agree
+        if not self.fixed and not either <= set(self.labels):
+            self.labels = sorted_labels([*self.labels, *either])
+        return bool(agree)
+
+    def holds(self, human: Any, suggestion: Any) -> bool:
+        return self.pairs[(human, suggestion)] >= 1
+
+    def fill(self, human: np.ndarray, suggestion: np.ndarray) -> np.ndarray:
+        human_sets = _set_cells(human, "human answer")
+        suggested_sets = _set_cells(suggestion, "suggestion")
+        labels = self.labels if self.fixed else None
+        if labels is None:
+            seen = [*set_indicator(human_sets, None, "RunningAgreement", "human answers")[2],
+                    *set_indicator(suggested_sets, None, "RunningAgreement", "suggestions")[2]]  # fmt: skip
+            labels = sorted_labels(seen)
+        try:
+            truth = set_indicator(human_sets, labels, "RunningAgreement", "human answers")[0]
+            predicted = set_indicator(suggested_sets, labels, "RunningAgreement", "suggestions")[0]
+        except InputError as error:
+            raise InputError(f"{error} The labels are {labels}.") from None
+        self.labels = list(labels)
+        self.true = Counter(dict(zip(labels, truth.sum(axis=0).tolist(), strict=True)))
+        self.pred = Counter(dict(zip(labels, predicted.sum(axis=0).tolist(), strict=True)))
+        self.hits = Counter(dict(zip(labels, (truth & predicted).sum(axis=0).tolist(), strict=True)))
+        exact, _, _ = pair_scores(truth, predicted)
+        both = np.count_nonzero(truth & predicted, axis=1)
+        either = np.count_nonzero(truth | predicted, axis=1)
+        sizes, size_counts = np.unique(np.column_stack([both, either]), axis=0, return_counts=True)
+        self.overlaps = Counter({(int(b), int(e)): int(c) for (b, e), c in zip(sizes, size_counts, strict=True)})
+        rows, row_counts = np.unique(np.column_stack([truth, predicted]), axis=0, return_counts=True)
+        k = len(labels)
+        names = np.array(labels, dtype=object)
+        self.pairs = Counter({
+            (frozenset(names[row[:k]]), frozenset(names[row[k:]])): int(c)
+            for row, c in zip(rows, row_counts, strict=True)
+        })  # fmt: skip
+        self.n = len(human)
+        self.agree = int(exact.sum())
+        return exact
+
+    def counts(self) -> MultilabelCounts:
+        """The tally as ``metrics.multilabel.MultilabelCounts`` over ``labels``."""
+        per_label = [np.array([c[x] for x in self.labels], dtype=np.int64) for c in (self.hits, self.true, self.pred)]
+        jaccard_sum = sum(count * (both / either if either else 1.0) for (both, either), count in self.overlaps.items())
+        mismatches = sum(count * (either - both) for (both, either), count in self.overlaps.items())
+        return MultilabelCounts(
+            np.asarray(self.n), np.asarray(self.agree), np.asarray(float(jaccard_sum)), np.asarray(mismatches),
+            *per_label,
+        )  # fmt: skip
+
+    def kappa(self) -> float:
+        return math.nan
+
+    def label_kappa(self) -> pd.Series:
+        index = pd.Index(self.labels, name="label", dtype=object)
+        return pd.Series(label_kappa_from_counts(self.counts()), index=index, name="cohen_kappa", dtype=float)
+
+    def confusion(self) -> pd.DataFrame:
+        counts = self.counts()
+        return presence_confusion(self.n, counts.hits, counts.true_counts, counts.pred_counts, self.labels)
+
+    def notes(self) -> dict[str, str]:
+        notes = {"kappa": PER_LABEL_KAPPA}
+        if not self.n:
+            notes["accuracy"] = NO_PAIRS
+        return notes
+
+    def values(self) -> dict[str, float]:
+        counts = self.counts()
+        values = {"n": float(self.n)}
+        values.update({metric: float(v) for metric, v in scores_from_counts(counts).items()})
+        values.update({f"cohen_kappa[{x}]": float(v) for x, v in zip(self.labels, self.label_kappa(), strict=True)})
+        return values
+
+
+def _stored_set(text: str, side: str) -> list[Any]:
+    """The names in a store's text of a set (a JSON list)."""
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, list):
+        raise InputError(
+            f"the {side} {text!r} is text, not a multi-label answer: pass a list of names ([] for none of these) or "
+            "the JSON text a store keeps, such as '[\"joy\"]'."
+        )
+    return parsed
+
+
+def _set_cells(values: np.ndarray, side: str) -> np.ndarray:
+    """Answers as an object array of name lists: stored JSON text parsed (once per distinct text)."""
+    out = np.empty(len(values), dtype=object)
+    parsed: dict[str, list[Any]] = {}
+    for i, value in enumerate(values):
+        if isinstance(value, str):
+            if value not in parsed:
+                parsed[value] = _stored_set(value, side)
+            out[i] = parsed[value]
+        elif isinstance(value, SET_CELLS):
+            out[i] = value
+        else:
+            raise InputError(f"the {side} {value!r} is not a multi-label answer: pass a list of names.")
+    return out
 
 
 class RunningAgreement:
     """Human-vs-LLM agreement kept up to date one decision at a time, for the live dashboard.
 
-    ``update`` adds a decision and ``remove`` takes it back (undo); both cost O(1): they move running confusion
-    counts and calibration sums, never rescanning. The properties compute through ``metrics.counts`` and
-    ``metrics.calibration`` from those counts (O(number of labels)), so they read the same numbers and notes as
-    ``lw.agreement`` on the same pairs. ``from_pairs`` adds many decisions at once.
+    ``update`` adds a decision and ``remove`` takes it back (undo); both cost O(1) in the decisions: they move
+    running counts and calibration sums, never rescanning. The properties compute through ``metrics.counts``,
+    ``metrics.multilabel`` and ``metrics.calibration`` from those counts, so they read the same numbers and notes
+    as ``lw.agreement`` on the same pairs (``values`` names them as its metrics). ``from_pairs`` adds many
+    decisions at once.
+
+    ``kind`` is the kind of answer: "single" (one label), "multi" (a set of names per decision: a list, or the JSON
+    text a store keeps; ``[]`` is none of these), or None to read it from the first pair (a list makes it multi).
+    For multi-label answers ``accuracy`` is the share of exact matches (subset accuracy), ``kappa`` is NaN (there is
+    one per label: ``label_kappa``), ``jaccard`` is the mean Jaccard, and ``confusion`` has one 2 × 2 matrix per
+    label, as ``lw.confusion``. Each update moves only the counts of the labels in its two sets.
     """
 
-    def __init__(self, labels: Iterable[Hashable] | None = None, *, n_bins: int = 10):
+    def __init__(
+        self, labels: Iterable[Hashable] | None = None, *, n_bins: int = 10, kind: str | AnswerKind | None = None
+    ):
+        from labelwidgets.kinds import SINGLE, kind_named
+
         check_bins(n_bins)
-        checked = check_labels(labels)
-        self._fixed_labels = checked is not None
-        self._labels: list[Hashable] = list(checked or [])
+        self._given_labels = check_labels(labels)
+        self._kind: AnswerKind = SINGLE if kind is None else kind_named(kind)
+        self._kind_known = kind is not None
+        self._tally: Tally = self._kind.running_tally(self._given_labels)
         self._n_bins = n_bins
-        self._cells: dict[tuple[Hashable, Hashable], int] = {}
-        self._true: dict[Hashable, int] = {}  # human label counts
-        self._pred: dict[Hashable, int] = {}  # suggestion counts
-        self._n = 0
-        self._agree = 0
         self._reviewed = 0
         self._accepted = 0
         self._bin_counts = np.zeros(n_bins, dtype=np.int64)
@@ -56,15 +383,16 @@ class RunningAgreement:
         *,
         labels: Iterable[Hashable] | None = None,
         n_bins: int = 10,
+        kind: str | AnswerKind | None = None,
     ) -> RunningAgreement:
         """The state that ``update`` reaches after adding each decision in turn, in one vectorised pass.
 
         One entry per decision, as ``update`` takes them: ``human_labels`` and ``suggestions`` (missing where there
         is none), ``confidences`` (None: no confidences), ``accepted`` (True/False for reviewed decisions, missing
         for the others; None: none reviewed). The same checks and errors as ``update``, and the same numbers: the
-        calibration sums are added in the given order, as one ``update`` after another would.
+        calibration sums are added in the given order, as one ``update`` after another would. ``kind`` None reads
+        the kind from the answers (lists: multi-label).
         """
-        running = cls(labels, n_bins=n_bins)
         human = _values(human_labels)
         suggested = _values(suggestions)
         n = len(human)
@@ -75,32 +403,16 @@ class RunningAgreement:
                 f"from_pairs() needs one entry per decision in each argument; got {n} human labels, "
                 f"{len(suggested)} suggestions, {len(confidence)} confidences and {len(reviewed_as)} accepted."
             )
+        if kind is None:
+            answers = pd.DataFrame({"human": human, "suggestion": suggested})
+            kind = answer_kind(answers, "from_pairs", "human", "suggestion")
+        running = cls(labels, n_bins=n_bins, kind=kind)
         reviewed = reviewed_as != None  # noqa: E711 (elementwise on an object array)
         running._reviewed = int(reviewed.sum())
         running._accepted = int(reviewed_as[reviewed].astype(bool).sum())
         is_pair = (human != None) & (suggested != None)  # noqa: E711
-        human, suggested, confidence = human[is_pair], suggested[is_pair], confidence[is_pair]
-        if running._fixed_labels:
-            for values in (human, suggested):
-                unknown = encode(values, running._labels) < 0
-                if unknown.any():
-                    running._check_label(values[unknown][0])
-        else:
-            # the order `update` would first see them in: each pair's human label, then its suggestion
-            running._labels = list(pd.unique(np.column_stack([human, suggested]).ravel()))
-        k = len(running._labels)
-        human_codes, suggested_codes = encode(human, running._labels), encode(suggested, running._labels)
-        scores = _confidences(confidence)
-        true_counts = np.bincount(human_codes, minlength=k)
-        pred_counts = np.bincount(suggested_codes, minlength=k)
-        cells = np.bincount(human_codes * k + suggested_codes, minlength=k * k).reshape(k, k)
-        running._true = {label: int(c) for label, c in zip(running._labels, true_counts, strict=True) if c}
-        running._pred = {label: int(c) for label, c in zip(running._labels, pred_counts, strict=True) if c}
-        names = running._labels
-        running._cells = {(names[i], names[j]): int(cells[i, j]) for i, j in np.argwhere(cells)}
-        agree = human_codes == suggested_codes
-        running._n = int(is_pair.sum())
-        running._agree = int(agree.sum())
+        scores = _confidences(confidence[is_pair])
+        agree = running._tally.fill(human[is_pair], suggested[is_pair])
         scored = ~np.isnan(scores)
         if scored.any():
             # the bins of lw.calibration: [b/n_bins, (b+1)/n_bins), 1.0 in the last
@@ -110,33 +422,39 @@ class RunningAgreement:
             running._bin_correct = np.bincount(bins, weights=agree[scored], minlength=n_bins).astype(np.int64)
         return running
 
-    def _check_label(self, value: Hashable) -> None:
-        if self._fixed_labels and value not in self._labels:
-            raise InputError(f"{value!r} is not one of the labels {self._labels}.")
+    def _kind_of(self, human: Any, suggestion: Any) -> None:
+        """Read the kind from the first pair when it was not given: a set of names makes it multi-label."""
+        if self._kind_known:
+            return
+        from labelwidgets.kinds import MULTI
+
+        self._kind_known = True
+        if isinstance(human, SET_CELLS) or isinstance(suggestion, SET_CELLS):
+            self._kind = MULTI
+            self._tally = MULTI.running_tally(self._given_labels)
 
     def _move(self, human_label: Any, suggestion: Any, confidence: Any, accepted: Any, step: int) -> None:
+        is_pair = not (is_missing(human_label) or is_missing(suggestion))
+        confidence_value = None
+        if is_pair:
+            self._kind_of(human_label, suggestion)
+            human_label, suggestion = self._tally.check(human_label, suggestion)
+            if not is_missing(confidence):
+                confidence_value = float(confidence)
+                if not 0 <= confidence_value <= 1:
+                    raise InputError(f"confidence must lie in [0, 1], got {confidence!r}.")
+            if step < 0 and not self._tally.holds(human_label, suggestion):
+                raise InputError(
+                    f"cannot remove ({_shown(human_label)}, {_shown(suggestion)}): no such decision was added."
+                )
+        if accepted is not None and step < 0 and (self._accepted if accepted else self._reviewed - self._accepted) < 1:
+            raise InputError(f"cannot remove a decision with accepted={accepted!r}: none was added.")
         if accepted is not None:
             self._reviewed += step
             self._accepted += step * bool(accepted)
-        if is_missing(human_label) or is_missing(suggestion):
+        if not is_pair:
             return
-        self._check_label(human_label)
-        self._check_label(suggestion)
-        confidence_value = None
-        if not is_missing(confidence):
-            confidence_value = float(confidence)
-            if not 0 <= confidence_value <= 1:
-                raise InputError(f"confidence must lie in [0, 1], got {confidence!r}.")
-        self._true[human_label] = self._true.get(human_label, 0) + step
-        self._pred[suggestion] = self._pred.get(suggestion, 0) + step
-        cell = (human_label, suggestion)
-        self._cells[cell] = self._cells.get(cell, 0) + step
-        agree = human_label == suggestion
-        self._n += step
-        self._agree += step * agree
-        for value in (human_label, suggestion):
-            if value not in self._labels:
-                self._labels.append(value)
+        agree = self._tally.move(human_label, suggestion, step)
         if confidence_value is not None:
             # the bins of lw.calibration: [b/n_bins, (b+1)/n_bins), 1.0 in the last
             b = min(math.floor(confidence_value * self._n_bins), self._n_bins - 1)
@@ -153,32 +471,32 @@ class RunningAgreement:
     def remove(self, human_label: Any, suggestion: Any, confidence: float | None = None,
                accepted: bool | None = None) -> None:  # fmt: skip
         """Take back a decision added earlier with the same arguments (undo)."""
-        if not (is_missing(human_label) or is_missing(suggestion)):
-            if self._cells.get((human_label, suggestion), 0) < 1:
-                raise InputError(f"cannot remove ({human_label!r}, {suggestion!r}): no such decision was added.")
-        if accepted is not None and (self._accepted if accepted else self._reviewed - self._accepted) < 1:
-            raise InputError(f"cannot remove a decision with accepted={accepted!r}: none was added.")
         self._move(human_label, suggestion, confidence, accepted, -1)
 
     @property
+    def kind(self) -> AnswerKind:
+        """The kind of answer counted (single labels until a first pair says otherwise, when not given)."""
+        return self._kind
+
+    @property
     def labels(self) -> list[Hashable]:
-        """The label set: ``labels`` as given, else the labels in the order first seen."""
-        return list(self._labels)
+        """The label set: ``labels`` as given, else the labels in the order first seen (multi-label: sorted)."""
+        return list(self._tally.labels)
 
     @property
     def n(self) -> int:
         """Pairs of a human label and a suggestion."""
-        return self._n
+        return self._tally.n
 
     @property
     def agree(self) -> int:
-        """Pairs where the suggestion equals the human label."""
-        return self._agree
+        """Pairs where the suggestion equals the human label (for sets: the same set)."""
+        return self._tally.agree
 
     @property
     def accuracy(self) -> float:
-        """Share of pairs where the suggestion equals the human label; NaN with no pairs."""
-        return self._agree / self._n if self._n else math.nan
+        """Share of pairs where the suggestion equals the human label (sets: subset accuracy); NaN with no pairs."""
+        return self.agree / self.n if self.n else math.nan
 
     @property
     def accept_rate(self) -> float:
@@ -190,16 +508,33 @@ class RunningAgreement:
         """Decisions given with ``accepted`` True or False: accepted, corrected or rejected."""
         return self._reviewed
 
-    def _label_counts(self) -> tuple[np.ndarray, np.ndarray]:
-        true = np.array([self._true.get(x, 0) for x in self._labels], dtype=np.int64)
-        pred = np.array([self._pred.get(x, 0) for x in self._labels], dtype=np.int64)
-        return true, pred
-
     @property
     def kappa(self) -> float:
-        """Cohen's kappa of the pairs (``metrics.counts``); NaN only when undefined, see ``notes``."""
-        true, pred = self._label_counts()
-        return float(kappa_from_counts(self._agree, true, pred))
+        """Cohen's kappa of the pairs (``metrics.counts``); NaN only when undefined, see ``notes``. NaN for
+        multi-label answers, which have one kappa per label (``label_kappa``)."""
+        return self._tally.kappa()
+
+    @property
+    def label_kappa(self) -> pd.Series:
+        """Multi-label answers: each label's Cohen's kappa (present/absent), indexed by label."""
+        return self._set_tally("label_kappa").label_kappa()
+
+    @property
+    def jaccard(self) -> float:
+        """Multi-label answers: the mean Jaccard of the pairs (two empty sets agree fully); NaN with no pairs."""
+        return self._set_tally("jaccard").values()["jaccard"]
+
+    def _set_tally(self, name: str) -> SetTally:
+        if not isinstance(self._tally, SetTally):
+            raise InputError(f"{name} is a number of multi-label answers; these are single labels (see kappa).")
+        return self._tally
+
+    @property
+    def values(self) -> dict[str, float]:
+        """Every number kept here, named as the metrics of ``lw.agreement`` (``accept_rate``, ``ece`` and the kind's
+        own: ``accuracy``, ``cohen_kappa``, ``macro_f1``; or ``subset_accuracy``, ``jaccard``, ``hamming_loss``,
+        ``micro_f1``, ``macro_f1`` and ``cohen_kappa[x]``)."""
+        return {**self._tally.values(), "accept_rate": self.accept_rate, "ece": self.ece}
 
     @property
     def ece(self) -> float:
@@ -213,33 +548,24 @@ class RunningAgreement:
 
     @property
     def confusion(self) -> pd.DataFrame:
-        """Confusion counts, rows human labels and columns suggestions, in ``labels`` order (else first seen)."""
-        index = {x: i for i, x in enumerate(self._labels)}
-        counts = np.zeros((len(self._labels), len(self._labels)), dtype=np.int64)
-        for (a, b), c in self._cells.items():
-            counts[index[a], index[b]] = c
-        return pd.DataFrame(
-            counts,
-            index=pd.Index(self._labels, name="human", dtype=object),
-            columns=pd.Index(self._labels, name="suggestion", dtype=object),
-        )
+        """Confusion counts, rows human labels and columns suggestions, in ``labels`` order (else first seen); for
+        multi-label answers one 2 × 2 matrix per label, as ``lw.confusion``."""
+        return self._tally.confusion()
 
     @property
     def notes(self) -> dict[str, str]:
         """Why a metric is NaN, or what to keep in mind about its value, by metric name (the words of
         ``lw.agreement``)."""
-        notes = {}
-        if not self._n:
-            notes["accuracy"] = NO_PAIRS
-        true, pred = self._label_counts()
-        why = kappa_note(true, pred, self._labels)
-        if why:
-            notes["kappa"] = why
+        notes = self._tally.notes()
         if not self._reviewed:
             notes["accept_rate"] = "no accepted, corrected or rejected decisions"
         if not self._bin_counts.sum():
             notes["ece"] = "no pair has a confidence"
         return notes
+
+
+def _shown(answer: Any) -> str:
+    return repr(sorted(answer, key=str)) if isinstance(answer, frozenset) else repr(answer)
 
 
 def _values(values: Iterable[Any]) -> np.ndarray:
