@@ -26,12 +26,24 @@ query of two columns) and builds every count, the rolling window, the Page-Hinkl
 vectorised; then the first redraw. Then one ``label()`` with the dashboard following it. Wall clock and CPU time
 of this process (the machine is shared).
 
+The cell to the Dashboard painted (``--paint``), in JupyterLab and Debian's Chromium through the shared
+peer-latency harness (as ``first_show.py``): a store with 200 or 200,000 decisions is filled first; the untimed
+setup cell restores a Labeler on it and shows it (the quickstart's first cell); the timed cell is
+``lw.Dashboard(labeler)``. Each run is a fresh kernel and page; variants are interleaved so that a busy moment on
+the shared machine hits them alike. It notes when the header saying "decided" is painted, when plotly has drawn
+the charts, when the header shows the bootstrap interval, the time ``Dashboard()`` took in the kernel, when the
+cell finished, and the bytes the page received. Variants: ``suggested`` (an assisted labeler), ``no-suggester``,
+``multi`` (kind="multi"), ``suggested-second`` (a Dashboard is already in the page), diagnostics of plotly's
+FigureWidget; ``before:<variant>`` runs the same cells on an older copy of labelwidgets (``--before <folder>``,
+e.g. ``git archive <commit>``), put first on the kernel's ``sys.path``.
+
 Not a test: numbers depend on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -110,10 +122,11 @@ def main() -> None:
     parser.add_argument("--variants", default="suggested,no-suggester", help=f"--paint: of {list(PAINT_VARIANTS)}")
     parser.add_argument("--pause", type=float, default=1.5, help="--paint: seconds between the setup and the cell")
     parser.add_argument("--out", default="benchmarks/results/dashboard_paint.json")
+    parser.add_argument("--before", help="--paint: folder of an older labelwidgets, for the before:<variant> names")
     args = parser.parse_args()
     if args.paint:
         sizes = [int(size) for size in args.sizes.split(",")]
-        paint(sizes, args.repeat, args.variants.split(","), Path(args.out), args.pause)
+        paint(sizes, args.repeat, args.variants.split(","), Path(args.out), args.pause, args.before)
         return
     if not args.open:
         per_decision((1_000, 100_000) if args.quick else (1_000, 100_000, 1_000_000))
@@ -239,41 +252,44 @@ def opening(sizes: tuple[int, ...]) -> None:
 
 # ----- the cell -> the Dashboard painted, in JupyterLab and Chromium -------------------------------------------
 
-# Runs the cell and resolves when the chart's header says "decided" and that frame is painted; then, if `done` is
-# given, keeps watching until the header matches it too (the bootstrap interval filled in after the first paint).
+# Runs the cell and notes three moments, each when its frame is painted: the header says `ready` ("decided"; the
+# view's own header, or plotly's title in a FigureWidget), the charts are drawn (plotly's SVG with its panels), and,
+# if `done` is given, the header matches it too (the bootstrap interval filled in).
 JS_PAINT = """
 async ([cellIndex, ready, done, timeoutMs]) => {
   const app = window.jupyterapp; const nb = app.shell.currentWidget;
   const cellNode = nb.content.widgets[cellIndex].node;
   const marks = {};
-  const header = () => { const t = cellNode.querySelector('.js-plotly-plot .gtitle');
+  const header = () => { const t = cellNode.querySelector('.lw-dashboard-header')
+                                   || cellNode.querySelector('.js-plotly-plot .gtitle');
                          return t ? t.textContent : null; };
-  const painted = (pattern, name) => new Promise((resolve) => {
-    const re = new RegExp(pattern); let finished = false;
+  const charts = () => cellNode.querySelector('.js-plotly-plot .main-svg') !== null;
+  const when = (test, name) => new Promise((resolve) => {
+    let finished = false;
     const check = () => {
       if (marks.plot === undefined && cellNode.querySelector('.js-plotly-plot')) marks.plot = performance.now();
-      const text = header();
-      if (finished || text === null || !re.test(text)) return;
+      if (finished || !test()) return;
       finished = true; mo.disconnect(); clearTimeout(to);
-      requestAnimationFrame(() => { marks[name] = performance.now(); resolve(text); });
+      requestAnimationFrame(() => { marks[name] = performance.now(); resolve(header()); });
     };
     const mo = new MutationObserver(check);
     mo.observe(cellNode, {subtree: true, childList: true, characterData: true, attributes: true});
     const to = setTimeout(() => { if (!finished) { finished = true; mo.disconnect(); resolve(null); } }, timeoutMs);
     check();
   });
+  const matches = (pattern) => () => { const text = header(); return text !== null && new RegExp(pattern).test(text); };
   app.shell.activateById(nb.id); nb.content.activeCellIndex = cellIndex; nb.content.deselectAll();
   const t0 = performance.now();
   const exec = app.commands.execute('notebook:run-cell').then(() => { marks.exec = performance.now(); });
-  const text = await painted(ready, 'paint');
-  const complete = done ? await painted(done, 'complete') : null;
+  const [text, , complete] = await Promise.all([
+    when(matches(ready), 'paint'), when(charts, 'charts'), done ? when(matches(done), 'complete') : null]);
   await exec;
   const errs = [];
   for (const o of nb.content.widgets[cellIndex].model.outputs.toJSON())
     if (o.output_type === 'error') errs.push(o.ename + ': ' + o.evalue);
   const since = (m) => (m === undefined ? null : m - t0);
-  return {text, complete, errs, paint_ms: since(marks.paint), complete_ms: since(marks.complete),
-          plot_element_ms: since(marks.plot), cell_done_ms: since(marks.exec)};
+  return {text, complete, errs, paint_ms: since(marks.paint), charts_ms: since(marks.charts),
+          complete_ms: since(marks.complete), plot_element_ms: since(marks.plot), cell_done_ms: since(marks.exec)};
 }
 """
 
@@ -329,6 +345,10 @@ PAINT_VARIANTS = {
     "suggested-plotly-warm": PaintVariant(
         PAINT_SETUP.replace("{options}", SUGGESTED) + PLOTLY_WARM, done="bootstrap at"
     ),
+    # a second Dashboard in the page: one is shown in the setup cell already
+    "suggested-second": PaintVariant(
+        PAINT_SETUP.replace("{options}", SUGGESTED) + "display(lw.Dashboard(labeler))\n", done="bootstrap at"
+    ),
     "no-suggester": PaintVariant(PAINT_SETUP.replace("{options}", ""), suggestions=False),
     "multi": PaintVariant(PAINT_SETUP.replace("{options}", ', kind="multi"'), suggestions=False, multi=True),
     # diagnostics: an empty plotly FigureWidget with a header, plotly imported in the setup cell, and the same
@@ -364,7 +384,30 @@ def fill_paint_store(path: str, n: int, variant: PaintVariant) -> pd.DataFrame:
     return df
 
 
-def paint(sizes: list[int], repeat: int, chosen: list[str], out: Path, pause: float) -> None:
+# The kernel ready, within a deadline (the harness's own wait has none, and a kernel that never starts hangs a run).
+JS_WAIT_KERNEL = """async () => {
+  const app = window.jupyterapp; await app.started; await app.restored;
+  const nb = app.shell.currentWidget; await nb.context.ready; await nb.sessionContext.ready;
+  const kernel = nb.sessionContext.session.kernel; const deadline = performance.now() + 120000;
+  while (kernel.status !== 'idle') {
+    if (performance.now() > deadline) throw new Error('the kernel did not start in 120 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}"""
+
+
+def variant_of(name: str, before: str | None) -> PaintVariant:
+    """``name``, or ``before:name``: the same cells on the labelwidgets at ``before`` (a copy of an older commit)."""
+    if not name.startswith("before:"):
+        return PAINT_VARIANTS[name]
+    if before is None:
+        raise SystemExit(f"{name}: give --before, the folder of the older labelwidgets")
+    variant = PAINT_VARIANTS[name.removeprefix("before:")]
+    prefix = f"import sys; sys.path.insert(0, {before!r})  # the older labelwidgets\n"
+    return dataclasses.replace(variant, setup=prefix + variant.setup)
+
+
+def paint(sizes: list[int], repeat: int, chosen: list[str], out: Path, pause: float, before: str | None) -> None:
     """Each variant in a fresh kernel, `repeat` times, interleaved so a busy moment hits all alike; medians."""
     import sys
 
@@ -377,11 +420,16 @@ def paint(sizes: list[int], repeat: int, chosen: list[str], out: Path, pause: fl
     bench = load_harness()
     root = Path(tempfile.mkdtemp(prefix="dashboard-paint-"))
     stores: dict[tuple[str, int], tuple[Path, Path]] = {}
+    filled: dict[tuple[bool, bool, int], tuple[Path, Path]] = {}  # variants with the same kind of data share it
     for name in chosen:
+        variant = variant_of(name, before)
         for n in sizes:
-            db, frame = root / f"{name}_{n}.db", root / f"{name}_{n}.pkl"
-            fill_paint_store(str(db), n, PAINT_VARIANTS[name]).to_pickle(frame)
-            stores[name, n] = db, frame
+            data = (variant.suggestions, variant.multi, n)
+            if data not in filled:
+                db, frame = root / f"store_{len(filled)}.db", root / f"store_{len(filled)}.pkl"
+                fill_paint_store(str(db), n, variant).to_pickle(frame)
+                filled[data] = db, frame
+            stores[name, n] = filled[data]
     results: list[dict[str, Any]] = []
     received = [0]
     with bench.jupyter_lab(root) as (base, token), sync_playwright() as pw:
@@ -393,12 +441,12 @@ def paint(sizes: list[int], repeat: int, chosen: list[str], out: Path, pause: fl
             for run in range(repeat):
                 for n in sizes:
                     for name in chosen:
-                        variant = PAINT_VARIANTS[name]
+                        variant = variant_of(name, before)
                         db, frame = stores[name, n]
-                        copy_db = root / f"run_{name}_{n}_{run}.db"
+                        slug = f"paint_{name}_{n}_{run}".replace("-", "_").replace(":", "_")
+                        copy_db = root / f"run_{slug}.db"
                         copy_db.write_bytes(db.read_bytes())  # each run opens the store as restored, untouched
                         setup = variant.setup.format(frame=str(frame), labels=LABELS, db=str(copy_db))
-                        slug = f"paint_{name}_{n}_{run}".replace("-", "_")
                         notebook = nbformat.v4.new_notebook(
                             cells=[nbformat.v4.new_code_cell(setup), nbformat.v4.new_code_cell(variant.cell)]
                         )
@@ -416,7 +464,7 @@ def paint(sizes: list[int], repeat: int, chosen: list[str], out: Path, pause: fl
                                 " && window.jupyterapp.shell.currentWidget.sessionContext",
                                 timeout=90_000,
                             )
-                            page.evaluate(bench.JS_WAIT_KERNEL)
+                            page.evaluate(JS_WAIT_KERNEL)
                             ran = page.evaluate(bench.JS_RUN_CELL, 0)
                             if ran["errs"]:
                                 raise RuntimeError(f"setup cell failed: {ran['errs']}")
@@ -452,9 +500,9 @@ def _count(received: list[int], data: str | bytes) -> None:
 
 def paint_table(results: list[dict[str, Any]], chosen: list[str], sizes: list[int]) -> str:
     lines = [
-        "| variant | decisions | cell → painted, median [min–max] (ms) | Dashboard() in the kernel (ms) | "
-        "cell finished (ms) | interval filled in (ms) | received (kB) | runs |",
-        "|---|---:|---|---:|---:|---:|---:|---:|",
+        "| variant | decisions | cell → header painted, median [min–max] (ms) | cell → charts painted (ms) | "
+        "Dashboard() in the kernel (ms) | cell finished (ms) | interval filled in (ms) | received (kB) | runs |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
 
     def median(rows: list[dict[str, Any]], key: str) -> str:
@@ -469,7 +517,8 @@ def paint_table(results: list[dict[str, Any]], chosen: list[str], sizes: list[in
             painted = [r["paint_ms"] for r in rows]
             lines.append(
                 f"| {name} | {n:,} | {statistics.median(painted):,.0f} [{min(painted):,.0f}–{max(painted):,.0f}] | "
-                f"{median(rows, 'kernel_ms')} | {median(rows, 'cell_done_ms')} | {median(rows, 'complete_ms')} | "
+                f"{median(rows, 'charts_ms')} | {median(rows, 'kernel_ms')} | {median(rows, 'cell_done_ms')} | "
+                f"{median(rows, 'complete_ms')} | "
                 f"{median(rows, 'received_kb')} | {len(rows)} |"
             )
     return "\n".join(lines)

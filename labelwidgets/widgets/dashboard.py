@@ -1,10 +1,15 @@
 """`Dashboard`: live agreement and drift charts for a `Labeler`, updated in place on every decision.
 
-All panels live in ONE plotly ``FigureWidget`` (subplots): every FigureWidget carries plotly.js (~5 MB) to the
-browser, so four widgets would cost four times that. Each decision moves running counts in O(1) (O(window) at
-worst for the rolling window) and redraws a bounded number of points, so the cost of a decision does not grow with
-the number of decisions; the bootstrap interval of Cohen's kappa is recomputed every ``interval_every`` decisions
-or on ``refresh()``. plotly is imported when a Dashboard is made, never by ``import labelwidgets``.
+The view (`DashboardView`, an anywidget) shows the header as text at once and draws the panels, one figure of
+plain plotly JSON, with plotly.js: plotly.js (4.8 MB) is sent by the kernel once per page, when the first view asks
+for it, and every later view uses it. plotly's own ``FigureWidget`` sent it with every figure, and importing that
+widget took 2-7 s in the kernel (it imports nbformat, whose jsonschema compiles grammars), which was most of a
+Dashboard cell's time to paint (``benchmarks/bench_dashboard.py --paint``). Each decision moves running counts in
+O(1) (O(window) at worst for the rolling window) and redraws a bounded number of points, so the cost of a decision
+does not grow with the number of decisions; the bootstrap interval of Cohen's kappa is recomputed every
+``interval_every`` decisions or on ``refresh()``. Above ``QUICK_ABOVE`` decisions, opening paints first without
+what needs a pass in Python over every pair (the Page-Hinkley test) or another query (per-source lines, the blind
+check), and a thread fills those in right after. plotly (Python) is imported only for ``dash.figure``.
 
 The dashboard keeps no decisions of its own. What an undo, a relabel or a changed text means for an item is
 decided once, by the session's event fold (`session/fold.py`): the dashboard opens on the session's decisions in
@@ -61,6 +66,7 @@ from labelwidgets.widgets.plots import (
     pace_text,
     progress_header,
     progress_spec,
+    wire,
 )
 
 if TYPE_CHECKING:
@@ -374,12 +380,13 @@ class Dashboard:
     >>> dash = lw.Dashboard(labeler)
     >>> dash                      # shows the charts; they follow every decision and undo
 
-    One plotly ``FigureWidget`` (``dash.figure``) with four panels and a header:
+    A header and, with suggestions, four panels (``dash.figure`` is what they show, as a plotly ``go.Figure``):
 
-    * header (the figure title): items decided; pairs compared (a human label and a suggestion, not skipped);
-      the accept rate (accepted / (accepted + corrected + rejected), Wilson interval); Cohen's kappa between the
-      human labels and the suggestions, with a bootstrap percentile interval recomputed every ``interval_every``
-      decisions and on ``refresh()`` (the header says at how many pairs).
+    * header (the figure title; the view writes it as text above the panels): items decided; pairs compared (a
+      human label and a suggestion, not skipped); the accept rate (accepted / (accepted + corrected + rejected),
+      Wilson interval); Cohen's kappa between the human labels and the suggestions, with a bootstrap percentile
+      interval recomputed every ``interval_every`` decisions and on ``refresh()`` (the header says at how many
+      pairs).
     * agreement over time: the share of the last ``window`` pairs where the suggestion equals the human label,
       its Wilson interval (band), Cohen's kappa of the same window, and ✕ where the Page-Hinkley test
       (``detector``) finds a change in the agree/disagree stream. x is the decision number. NaN (a gap) while the
@@ -399,13 +406,25 @@ class Dashboard:
     (``LabelingSession.on_change``: an item's decision in force before and after each event), so undo, relabel
     and text that changed since labeling (``labeler.stale``) resolve exactly as in the session. A ``revised``
     decision (``labeler.relabel``) counts in label agreement with its new label against the suggestion the item
-    had, and not in the accept rate: revising a label is not accepting a suggestion. Without a suggester, the
-    dashboard shows progress and the label mix and says that agreement needs suggestions. A failure inside the
+    had, and not in the accept rate: revising a label is not accepting a suggestion. A failure inside the
     dashboard is recorded in ``dash.errors`` (and the labeler's ``errors``) and never stops labeling.
+
+    Without suggestions, and for a multi-label Labeler (``kind="multi"``), the panels are what matters then:
+
+    * progress: items by their decision in force (labeled, skipped, …) and the items that remain, as one bar;
+    * pace: seconds per item, the median of the last ``window`` decisions' ``seconds`` (the header adds the items
+      a minute at that pace);
+    * the label mix over time: each label's share of people's last ``window`` labels (multi-label: the share of
+      the last ``window`` answers that hold the label), from ``min_periods`` labels on.
+
+    The header then says decided of all, by action, and the pace. These follow every decision and undo, as the
+    agreement panels do.
 
     Opening on a session with many decisions (restored from a store) is vectorised over the session's decisions
     in force: no stored event becomes a `Decision`, and only the last ``undo_depth`` get an entry that undo can
-    rewind. After that a decision costs the same however many came before.
+    rewind. After that a decision costs the same however many came before. Above ``QUICK_ABOVE`` (20,000)
+    decisions the first paint leaves out the change markers, per-source lines and the blind-check split, which a
+    thread fills in at once (``dash.wait()`` waits for it); decisions made meanwhile are read from the session.
 
     Options: ``window``/``min_periods``, the rolling window of pairs and the fewest pairs it is drawn with;
     ``baseline``, how many of people's first labels the label-mix drift compares with (default ``window``);
@@ -488,7 +507,7 @@ class Dashboard:
         self._refresh_interval()
         self._draw(send=False)
         assert self._drawn is not None
-        self.view: DashboardView = DashboardView(self._spec, header_parts(self._drawn.header))
+        self.view: DashboardView = DashboardView(wire(self._spec), header_parts(self._drawn.header))
         if quick:
             threading.Thread(target=self._fill_in, name="labelwidgets-dashboard-fill-in", daemon=True).start()
         else:
@@ -1160,7 +1179,7 @@ class Dashboard:
             self._spec, self._drawn = draw_agreement(self._spec, panels, previous_panels), panels
         if send:  # not while opening: the view is made with the first spec
             with self.view.hold_sync():
-                self.view.figure = self._spec
+                self.view.figure = wire(self._spec)
                 self.view.header = header_parts(self._drawn.header)
 
     @property

@@ -1,13 +1,18 @@
-"""Static plotly figures of human-vs-LLM agreement and label drift, built from a results DataFrame after the fact.
+"""Static plotly figures of human-vs-LLM agreement and label drift, built from a results DataFrame after the fact,
+and the figures of the live ``Dashboard``.
 
 ``plot_agreement(df)`` draws the same four panels as the live ``Dashboard``; ``plot_drift(df, by=...)`` follows
 agreement and the label mix over decisions, weeks or any column. Every number comes from
-``labelwidgets.metrics``; this module only lays them out. plotly is imported inside the functions, so
+``labelwidgets.metrics``; this module only lays them out. The Dashboard's figures are plain plotly JSON
+(``agreement_spec``, ``progress_spec``), changed by ``draw_agreement``/``draw_progress`` into new specs that share
+what did not change: no plotly validators on the way (they cost a third of a second for four panels) and nothing
+for the Dashboard to import from plotly but plotly.js itself. plotly is imported inside the functions, so
 ``import labelwidgets`` stays light.
 """
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 import textwrap
@@ -348,13 +353,6 @@ def agreement_spec(*, height: int = 720) -> dict[str, Any]:
     return {"data": data, "layout": layout}
 
 
-def agreement_skeleton(*, widget: bool = False, height: int = 720) -> Any:
-    """The empty four-panel figure as a ``go.Figure`` (``widget``: a ``go.FigureWidget``), from ``agreement_spec``."""
-    go, _ = load_plotly()
-    figure = go.Figure(agreement_spec(height=height))
-    return go.FigureWidget(figure) if widget else figure
-
-
 # ----- changes: what a redraw sends ------------------------------------------------------------------------------
 
 
@@ -376,6 +374,36 @@ def json_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [json_value(v) for v in value]
     return value
+
+
+def wire(value: Any) -> Any:
+    """``value`` (a spec, or part of one) as JSON for plotly.js, NumPy arrays as typed-array specs
+    (``{"dtype": "f8", "bdata": <base64>, "shape": "2, 2"}``, NaN a gap), which plotly.js reads as they are: a
+    redraw then sends a few strings instead of thousands of numbers for the widget layer to walk one by one."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "b":
+            value = value.astype(np.uint8)
+        elif value.dtype.kind in "iu":
+            fits = not value.size or (value.min() >= np.iinfo(np.int32).min and value.max() <= np.iinfo(np.int32).max)
+            value = value.astype(np.int32 if fits else np.float64)
+        elif value.dtype.kind != "f":
+            return json_value(value)
+        value = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("<"))
+        typed = {"dtype": {"u": "u1", "i": "i4"}.get(value.dtype.kind, "f4" if value.itemsize == 4 else "f8"),
+                 "bdata": base64.b64encode(value.tobytes()).decode("ascii")}  # fmt: skip
+        if value.ndim > 1:
+            typed["shape"] = ", ".join(str(n) for n in value.shape)
+        return typed
+    if isinstance(value, dict):
+        return {key: wire(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [wire(v) for v in value]
+    return value
+
+
+def _stored(value: Any) -> Any:
+    """What a spec holds: arrays as NumPy arrays (for ``wire`` and ``go.Figure``), the rest JSON-ready."""
+    return np.ascontiguousarray(value) if isinstance(value, np.ndarray) else json_value(value)
 
 
 _STEP = re.compile(r"([^.\[\]]+)(?:\[(\d+)\])?")
@@ -408,11 +436,11 @@ def with_changes(spec: dict[str, Any], traces: dict[int, dict[str, Any]], layout
     for index, props in traces.items():
         for path, value in props.items():
             steps = [(name, None if i is None or i == "" else int(i)) for name, i in _STEP.findall(path)]
-            data[index] = _set_path(data[index], steps, json_value(value))
+            data[index] = _set_path(data[index], steps, _stored(value))
     new_layout = spec["layout"]
     for path, value in layout.items():
         steps = [(name, None if i == "" else int(i)) for name, i in _STEP.findall(path)]
-        new_layout = _set_path(new_layout, steps, json_value(value))
+        new_layout = _set_path(new_layout, steps, _stored(value))
     return {"data": data, "layout": new_layout}
 
 
