@@ -146,9 +146,16 @@ def test_agreement_equals_nltk_krippendorff_and_scikit_learn(three_members):
             for k in keys
         ])  # fmt: skip
         assert row("mean_jaccard", annotator=first, other=second)["value"] == pytest.approx(jaccard)
-    # the dashboard reads the same rows
-    shown = team.snapshot(n_boot=0)
-    assert shown.pair_metric == "mean_jaccard" and shown.overall[0][0] == "krippendorff_alpha_masi"
+    # the dashboard draws the same rows: alpha with MASI in its header, each pair's mean Jaccard
+    dashboard = team.dashboard()
+    try:
+        dashboard.refresh()
+        assert f"Krippendorff's alpha (MASI) {alpha['value']:.2f}" in dashboard.figure.layout.title.text
+        grid = dashboard.figure.data[1]
+        assert list(grid.x) == ["ana", "ben", "cem"]
+        assert grid.z[0][1] == pytest.approx(row("mean_jaccard", annotator="ana", other="ben")["value"])
+    finally:
+        dashboard.close()
 
 
 def test_show_others_shows_each_members_set(tmp_path):
