@@ -251,7 +251,9 @@ class ResultColumns:
         if not kept:
             return self.labels.kind.cells(cells, self.labels)
         is_text = np.fromiter((isinstance(c, str) for c in cells), dtype=bool, count=len(cells))
-        out = self.labels.kind.cells(np.where(is_text, cells, pd.NA), self.labels)
+        stored = cells.copy()
+        stored[~is_text] = pd.NA
+        out = self.labels.kind.cells(stored, self.labels)
         earlier = ~is_text & ~pd.isna(cells)
         out[earlier] = cells[earlier]
         return out
