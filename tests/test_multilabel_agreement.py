@@ -437,6 +437,9 @@ def test_names_outside_the_labels_are_listed() -> None:
         lw.agreement(df, labels=["anger", "joy"])
     with pytest.raises(InputError, match="awe"):
         lw.confusion(df, labels=["anger", "joy"])
+    nested = pd.DataFrame({"label": column([[["joy"]]]), "suggestion": column([["joy"]])})
+    with pytest.raises(InputError, match="not a list of label names"):
+        lw.agreement(nested)
 
 
 def test_a_column_mixing_lists_and_single_labels_is_refused_naming_the_rows() -> None:

@@ -6,7 +6,6 @@ so every public function words the same mistake the same way.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -215,33 +214,46 @@ def answer_kind(df: pd.DataFrame, func: str, *columns: str) -> AnswerKind:
     return next(iter(found.values()), SINGLE)
 
 
-def set_indicator(
+def set_answers(
     values: np.ndarray, labels: Sequence[Hashable] | None, func: str, column: str
 ) -> tuple[np.ndarray, np.ndarray, list[Hashable]]:
-    """A column of set answers as (an n × k indicator matrix, which rows hold an answer, the labels).
+    """A column of set answers as (per row the code of its answer, -1 where missing; per distinct answer its
+    indicator row over the labels; the labels).
 
-    ``values`` holds list-like cells (``SET_CELLS``) and None for missing answers (``object_values``); the row of a
-    missing answer is all False, as is the row of ``[]`` ("none of these"), so ``present`` tells them apart.
-    ``labels`` None: the names seen, sorted. A name outside ``labels`` is refused, listing the names. Vectorised
-    in C: a million cells cost a fraction of a second.
+    ``values`` holds list-like cells (``SET_CELLS``) and missing values; ``[]`` ("none of these") is an answer, a
+    row of False. ``labels`` None: the names seen, sorted. A name outside ``labels`` is refused, listing the names.
+    There are few distinct answers among many rows, and each is read once: a million cells cost a fraction of a
+    second.
     """
     present = ~pd.isna(values)  # elementwise: a list is never missing
-    cells = values[present]
-    # every name of every answer in one flat array, and the row it came from (both built in C)
-    sizes = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
-    names = np.fromiter(itertools.chain.from_iterable(cells), dtype=object, count=int(sizes.sum()))
-    rows = np.repeat(np.flatnonzero(present), sizes)
-    name_codes, distinct = pd.factorize(names, use_na_sentinel=False)
-    label_list = list(labels) if labels is not None else sorted_labels(distinct)
-    codes = encode(np.asarray(distinct, dtype=object), label_list)[name_codes]
-    if (codes < 0).any():
-        unknown = sorted_labels(names[codes < 0])
+    try:  # each cell as a tuple, made in C
+        codes, distinct = pd.factorize(np.fromiter(map(tuple, values[present]), dtype=object, count=present.sum()))
+    except TypeError:
+        raise InputError(f"{func}(): column {column!r} holds an answer that is not a list of label names.") from None
+    seen = {name for answer in distinct for name in answer}
+    label_list = list(labels) if labels is not None else sorted_labels(seen)
+    position = {name: j for j, name in enumerate(label_list)}
+    unknown = sorted_labels(name for name in seen if name not in position)
+    if unknown:
         shown = unknown[:_MAX_LISTED_ROWS]
         more = f" and {len(unknown) - len(shown)} more" if len(unknown) > len(shown) else ""
         raise InputError(
             f"{func}(): column {column!r} holds names outside the labels {label_list}: {shown}{more}. Add them to "
             "labels= or correct the answers."
         )
-    matrix = np.zeros((len(values), len(label_list)), dtype=bool)
-    matrix[rows, codes] = True
-    return matrix, present, label_list
+    rows = np.zeros((len(distinct), len(label_list)), dtype=bool)
+    for i, answer in enumerate(distinct):
+        rows[i, [position[name] for name in answer]] = True
+    answers = np.full(len(values), -1, dtype=np.int64)
+    answers[present] = codes
+    return answers, rows, label_list
+
+
+def set_indicator(
+    values: np.ndarray, labels: Sequence[Hashable] | None, func: str, column: str
+) -> tuple[np.ndarray, np.ndarray, list[Hashable]]:
+    """A column of set answers as (an n × k indicator matrix, which rows hold an answer, the labels): ``set_answers``
+    row by row, the row of a missing answer all False like that of ``[]``, so ``present`` tells them apart."""
+    answers, rows, label_list = set_answers(values, labels, func, column)
+    with_missing = np.vstack([rows, np.zeros((1, len(label_list)), dtype=bool)])
+    return with_missing[answers], answers >= 0, label_list

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError
-from labelwidgets.metrics.checks import answer_kind, set_indicator
+from labelwidgets.metrics.checks import answer_kind, set_answers
 
 ORDERS = ("index", "random", "uncertain", "disagreement", "stratified")
 _ENTROPY_ROWS = 16_384
@@ -154,13 +154,14 @@ def set_spread(suggestions: pd.DataFrame) -> np.ndarray:
     that both hold a suggestion; 1 with no suggestion, 0 with one (nothing to disagree with), as ``modal_spread``
     (``MultiLabel.suggestion_spread``)."""
     n, k = suggestions.shape
-    # one explode over every column: one label list, and a million rows per column in a fraction of a second
+    # every column's answers over one label list, each distinct answer once
     cells = np.concatenate([suggestions.iloc[:, j].to_numpy(dtype=object) for j in range(k)])
-    matrix, present, _ = set_indicator(cells, None, "order='disagreement'", "order_by")
+    answers, rows, _ = set_answers(cells, None, "order='disagreement'", "order_by")
     # a set as bytes of bits: an intersection or a union costs one operation per 8 labels, counted by table
-    packed = np.packbits(matrix, axis=1, bitorder="little")
-    sets = (packed if packed.shape[1] else np.zeros((len(cells), 1), dtype=np.uint8)).reshape(k, n, -1)
-    answered = present.reshape(k, n)
+    packed = np.packbits(rows, axis=1, bitorder="little") if rows.shape[1] else np.zeros((len(rows), 1), np.uint8)
+    packed = np.vstack([packed, np.zeros((1, packed.shape[1]), dtype=np.uint8)])  # code -1: no suggestion
+    sets = packed[answers].reshape(k, n, -1)
+    answered = (answers >= 0).reshape(k, n)
     distance = np.zeros(n)
     compared = np.zeros(n, dtype=np.int64)
     for i in range(k):
