@@ -238,3 +238,17 @@ def test_a_learner_is_taught_sets_from_known_lists_restored_answers_and_each_cha
     df["expert"] = [["outage", "refund"], None, None, None]
     with pytest.raises(InputError, match=r"not labels: \[\"\['outage', 'refund'\]\"\]"):
         lw.Labeler(df, labels=LABELS, kind="multi", store=store_path, suggester=Recording(label_column="expert"))
+
+
+def test_sets_another_annotator_wrote_into_the_dataframe_are_kept_as_lists(store_path):
+    df = frame(4)
+    ana = lw.Labeler(df, labels=LABELS, kind="multi", store=store_path, annotator="ana")
+    ana.label(["billing"])
+    ana.label([])
+    with pytest.warns(UserWarning, match="hold 2 decision"):
+        ben = lw.Labeler(df, labels=LABELS, kind="multi", store=store_path, annotator="ben")
+    assert df.loc["t0", "label"] == ["billing"] and df.loc["t1", "label"] == []
+    ben.goto(2)
+    ben.label(["urgent", "outage"])
+    assert df.loc["t2", "label"] == ["urgent", "outage"] and df.loc["t0", "label"] == ["billing"]
+    ben.close()
