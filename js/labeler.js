@@ -33,9 +33,10 @@ import { clip, h } from "./dom.js";
  *   decision: DecisionView | null, stale: DecisionView | null, suggestion_status: string,
  *   suggestion: SuggestionView | null, feedback?: Feedback | null}} Item
  * @typedef {{practice: boolean, gold?: string | null, answer?: string | null, final?: string | null,
- *   correct?: boolean, guideline?: string, model?: string | null, model_hidden?: boolean}} Feedback
+ *   correct?: boolean, guideline?: string, model?: string | null, model_hidden?: boolean, right?: string[],
+ *   missed?: string[], extra?: string[], jaccard?: number | null}} Feedback
  * @typedef {{scored: number, correct: number, accuracy: number | null, kappa: number | null, kappa_note: string,
- *   revised: number, practice: number, chance: string, feedback: string | null}} Score
+ *   revised: number, practice: number, chance: string, feedback: string | null, jaccard?: number | null}} Score
  * @typedef {{type: string, client: string | null, request: number | null, anchor: number, items: Item[],
  *   upcoming: number[], through: number, first_undecided: number | null, undo_target: number | null,
  *   version: number}} Window
@@ -639,6 +640,17 @@ function render({ model, el }) {
     gold.dir = "auto";
     into.append(gold);
     if (!feedback.correct && feedback.answer) into.append(h("span", "", ` (you said ${feedback.answer})`));
+    if (feedback.right || feedback.missed || feedback.extra) {
+      // several labels per item: which of the student's labels were right, which they missed, which were extra
+      const parts = [];
+      if (feedback.right?.length) parts.push(`right: ${feedback.right.join(", ")}`);
+      if (feedback.missed?.length) parts.push(`missed: ${feedback.missed.join(", ")}`);
+      if (feedback.extra?.length) parts.push(`extra: ${feedback.extra.join(", ")}`);
+      if (typeof feedback.jaccard === "number") parts.push(`overlap (Jaccard) ${feedback.jaccard.toFixed(2)}`);
+      const sets = h("div", "lw-set-feedback", parts.join(" · "));
+      sets.dir = "auto";
+      into.append(sets);
+    }
     if (feedback.final && feedback.final !== feedback.answer) {
       into.append(h("span", "lw-revised", ` · changed to ${feedback.final} after feedback`));
     }
@@ -679,6 +691,11 @@ function render({ model, el }) {
     if (!score) return;
     if (!score.scored) {
       scoreText.textContent = "Score: no answers checked yet.";
+    } else if (typeof score.jaccard === "number") {
+      // several labels per item: no one kappa for a whole set; the note has the mean Jaccard and each label's kappa
+      scoreText.textContent = `Score: ${score.correct} of ${score.scored} exactly right ` +
+        `(${Math.round((score.accuracy ?? 0) * 100)}%) · ${score.kappa_note}` +
+        (score.revised ? ` · ${score.revised} changed after feedback` : "") + ". ";
     } else {
       const kappa = score.kappa === null ? "undefined" : score.kappa.toFixed(2);
       scoreText.textContent = `Score: ${score.correct} of ${score.scored} right ` +

@@ -121,3 +121,37 @@ def test_single_label_going_back_and_pressing_another_label_is_a_revision(jupyte
         assert nb.evaluate_json("labeler.position") == 2
     finally:
         nb.close()
+
+
+def test_a_student_sees_which_labels_were_right_missed_and_extra_only_after_answering(jupyter_server, browser_context):
+    cell = textwrap.dedent(
+        """
+        import pandas as pd, labelwidgets as lw
+        df = pd.DataFrame({"text": ["I am furious and sad", "what a lovely surprise", "meh"],
+                           "expert": [["anger", "sadness"], '["joy", "surprise"]', []]})
+        student = lw.Labeler(df, labels=["anger", "joy", "sadness", "surprise"], kind="multi", gold="expert",
+                             store="class_multi.db", annotator="s1")
+        student
+        """
+    )
+    nb = NotebookPage.open(browser_context, jupyter_server, "class_multi.ipynb", [cell])
+    nb.run_all()
+    try:
+        root = nb.page.locator(".lw-labeler").first
+        expect(root.locator(".lw-text")).to_have_text("I am furious and sad", timeout=60_000)
+        expect(root.locator(".lw-feedback")).to_have_count(1)
+        assert "sadness" not in root.locator(".lw-feedback").first.inner_text()  # nothing before the answer
+        root.locator(".lw-text").click()
+        nb.page.keyboard.press("1")  # anger
+        nb.page.keyboard.press("2")  # joy (wrong)
+        nb.page.keyboard.press("Enter")
+        strip = root.locator("[data-testid=lw-feedback]")
+        expect(strip).to_contain_text("right: anger")
+        expect(strip).to_contain_text("missed: sadness")
+        expect(strip).to_contain_text("extra: joy")
+        expect(strip).to_contain_text("overlap (Jaccard) 0.33")
+        expect(root.locator(".lw-score")).to_contain_text("0 of 1 exactly right")
+        expect(root.locator(".lw-score")).to_contain_text("mean Jaccard 0.33")
+        assert nb.evaluate_json("student.report().jaccard") == pytest.approx(1 / 3)
+    finally:
+        nb.close()

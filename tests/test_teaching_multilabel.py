@@ -186,3 +186,16 @@ def test_the_classroom_scores_each_student_and_the_class_against_replays(tmp_pat
         for labeler in labelers:
             labeler.close()
         room.close()
+
+
+def test_feedback_on_a_set_when_the_labels_have_no_descriptions():
+    import labelwidgets as lw
+
+    df = pd.DataFrame({"text": ["furious and sad", "meh"], "expert": [["anger", "sadness"], []]})
+    student = lw.Labeler(df, labels=["anger", "joy", "sadness"], kind="multi", gold="expert", store=None)
+    student.label(["anger", "joy"])
+    assert student.lesson is not None
+    feedback = student.lesson.feedback_at(0)
+    assert feedback is not None and feedback["guideline"] == ""
+    assert (feedback["right"], feedback["missed"], feedback["extra"]) == (["anger"], ["sadness"], ["joy"])
+    assert feedback["jaccard"] == pytest.approx(1 / 3)

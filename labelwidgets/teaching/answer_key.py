@@ -310,7 +310,9 @@ class SetScore:
             "gold": labels.describe(gold),
             "answer": None if answer is None else labels.describe(answer),
             "correct": answer == gold,
-            "guideline": "; ".join(f"{name}: {descriptions[name]}" for name in labels.names if name in truth),
+            "guideline": "; ".join(
+                f"{name}: {descriptions[name]}" for name in labels.names if name in truth & set(descriptions)
+            ),
             "right": [name for name in labels.names if name in truth & given],
             "missed": [name for name in labels.names if name in truth - given],
             "extra": [name for name in labels.names if name in given - truth],
