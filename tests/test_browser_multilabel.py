@@ -82,7 +82,8 @@ def test_multi_label_toggles_commit_accept_none_undo_and_review(jupyter_server, 
             [None, None, None],
         ]
         log = nb.evaluate_json("labeler.decisions[['action', 'label', 'previous_label']].astype(str).values.tolist()")
-        assert [row[0] for row in log] == ["accepted", "corrected", "accepted", "corrected", "skipped", "undo", "revised"]
+        actions = ["accepted", "corrected", "accepted", "corrected", "skipped", "undo", "revised"]
+        assert [row[0] for row in log] == actions
         assert log[-1][2] == "['billing']"
         nb.page.keyboard.press("Enter")  # item 4 reviewed unchanged: on to item 5, nothing recorded
         expect(position).to_have_text("5 / 8")
