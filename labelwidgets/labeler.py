@@ -174,7 +174,8 @@ class Labeler:
 
     @public
     def report(self) -> Any:
-        """Your answers against the gold labels (``gold=``): accuracy, Cohen's kappa and the confusion matrix."""
+        """Your answers against the gold labels (``gold=``): accuracy, Cohen's kappa and the confusion matrix; with
+        several labels per item (``kind="multi"``), per-label precision, recall, F1 and kappa and the mean Jaccard."""
         if self.lesson is None:
             raise InputError("report() compares your answers with gold labels: make the Labeler with gold='column'.")
         return self.lesson.report()
