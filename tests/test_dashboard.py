@@ -275,7 +275,7 @@ def test_a_multi_label_dashboard_shows_progress_pace_and_each_labels_share_and_f
     labeler.undo()
     figure = dash.figure
     assert figure.layout.title.text.startswith("<b>29 of 40 decided (72%)</b> · labeled 29")
-    assert "Share of answers holding each label (last 8 answers)" in [a.text for a in figure.layout.annotations]
+    assert "Share of answers holding each label (last 8)" in [a.text for a in figure.layout.annotations]
     expected = rolling_shares([set(answer) for answer in given[:29]], labels, 8, 3)
     for j, name in enumerate(labels):
         line = figure.data[MIX_TRACES_START + j]
@@ -284,6 +284,45 @@ def test_a_multi_label_dashboard_shows_progress_pace_and_each_labels_share_and_f
     assert dash.n_decided == 29 and dash.errors == [] and labeler.errors == []
     rebuilt = Dashboard(labeler, window=8, min_periods=3)  # opening on the same decisions draws the same
     assert rebuilt.figure.to_dict() == figure.to_dict()
+
+
+def test_a_multi_label_dashboard_with_suggestions_draws_each_labels_kappa_as_agreement_over_time_does():
+    labels = ["urgent", "billing", "outage"]
+    rng = np.random.default_rng(6)
+    people = [sorted({name for name in labels if rng.random() < 0.4}) for _ in range(40)]
+    guesses = [answer if rng.random() < 0.6 else sorted({n for n in labels if rng.random() < 0.4}) for answer in people]
+    df = pd.DataFrame({"text": [f"ticket {i}" for i in range(40)], "guess": guesses})
+    labeler = lw.Labeler(df, labels=labels, store=None, kind="multi", suggester=lw.FromColumn("guess"))
+    for answer in people[:15]:
+        labeler.label(answer)
+    dash = Dashboard(labeler, window=8, min_periods=3)
+    for answer in people[15:30]:
+        labeler.label(answer)
+    labeler.undo()
+    figure = dash.figure
+    k = len(labels)
+    over_time = lw.agreement_over_time(labeler.df, window=8, min_periods=3)
+    assert len(over_time) == 29
+    for j, name in enumerate(labels):
+        line = figure.data[MIX_TRACES_START + k + j]
+        assert line.name == name
+        assert list(line.x) == list(range(1, 30))
+        expected = over_time[f"kappa[{name}]"].to_numpy(dtype=float)
+        assert np.allclose(np.array(line.y, dtype=float), expected, equal_nan=True), name
+    table = lw.agreement(labeler.df, n_boot=0).set_index("metric")["value"]
+    header = figure.layout.title.text
+    assert "29 compared with the suggestions" in header
+    assert f"exact match {100 * table['subset_accuracy']:.0f}%" in header
+    assert f"Jaccard {table['jaccard']:.2f}" in header
+    assert "Each label's kappa with the suggestions (last 8)" in [a.text for a in figure.layout.annotations]
+    rebuilt = Dashboard(labeler, window=8, min_periods=3)  # opening on the same decisions draws the same
+    for j in range(k):
+        index = MIX_TRACES_START + k + j
+        assert np.allclose(
+            np.array(rebuilt.figure.data[index].y, dtype=float), np.array(figure.data[index].y, dtype=float),
+            equal_nan=True,
+        )  # fmt: skip
+    assert dash.errors == [] and rebuilt.errors == [] and labeler.errors == []
 
 
 def test_a_dashboard_on_a_resumed_session_starts_from_the_stored_decisions(tmp_path):

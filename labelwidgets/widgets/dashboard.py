@@ -40,6 +40,7 @@ from labelwidgets.errors import InputError
 from labelwidgets.metrics.checks import object_values, sorted_labels
 from labelwidgets.metrics.counts import bootstrap_confusion, kappa_from_counts, percentile_interval, wilson_interval
 from labelwidgets.metrics.drift import PageHinkley, js_distance, psi, psi_reading
+from labelwidgets.metrics.multilabel import MultilabelCounts, label_kappa_from_counts, pair_scores
 from labelwidgets.metrics.pairs import REVIEW_DECISIONS
 from labelwidgets.metrics.running import RunningAgreement
 from labelwidgets.widgets.display import mimebundle_with_text
@@ -49,10 +50,8 @@ from labelwidgets.widgets.plots import (
     NO_PAIRS_YET,
     NOTE_CALIBRATION,
     NOTE_CONFUSION,
-    NOTE_LABEL_MIX,
     NOTE_MIX,
     NOTE_OVER_TIME,
-    NOTE_PACE,
     AgreementPanels,
     ProgressPanels,
     agreement_spec,
@@ -499,11 +498,13 @@ class Dashboard:
         # without suggestions (and, until multi-label running agreement, for sets of labels) the panels that
         # matter are progress, pace and the label mix over time
         self._progress_mode = self._multi or not self.has_suggestions
-        self._spec = (
-            progress_spec(self._labels, multi=self._multi, window=self.window, height=height)
-            if self._progress_mode
-            else agreement_spec(height=height)
-        )
+        self._set_agreement = self._multi and self.has_suggestions  # each label's kappa with the suggestions
+        if self._progress_mode:
+            agreement = self._set_agreement
+            self._spec = progress_spec(self._labels, multi=self._multi, window=self.window, agreement=agreement,
+                                       height=height)  # fmt: skip
+        else:
+            self._spec = agreement_spec(height=height)
         self._refresh_interval()
         self._draw(send=False)
         assert self._drawn is not None
@@ -516,7 +517,8 @@ class Dashboard:
     # ----- state ---------------------------------------------------------------------------------------------
     def _reset(self) -> None:
         k = len(self._labels)
-        self._running = RunningAgreement(self._labels, n_bins=self.n_bins)
+        kind = self.labeler.session.kind
+        self._running = RunningAgreement(self._labels, n_bins=self.n_bins, kind=kind)
         self._actions = dict.fromkeys(ACTIONS, 0)
         self._human_counts = [0] * k
         self._llm_counts = [0] * k
@@ -525,7 +527,7 @@ class Dashboard:
         # decision order: the stream, and rolling windows that can be rewound by undo
         self._stream: deque[_StreamEntry] = deque(maxlen=self.undo_depth)
         self._n_decisions = 0  # decisions in the stream (the decision number of the latest)
-        self._window = RunningAgreement(self._labels)  # the last `window` pairs
+        self._window = RunningAgreement(self._labels, kind=kind)  # the last `window` pairs
         self._sources: dict[str, _SourceLine] = {}  # by suggester, in order of first appearance
         self._window_pairs: deque[tuple[str, str]] = deque(maxlen=self.window + self.undo_depth)
         self._n_pairs_seen = 0
@@ -539,6 +541,9 @@ class Dashboard:
         self._stride = 1
         self._changes: deque[tuple[float, float]] = deque(maxlen=_MAX_CHANGES_SHOWN)
         self._progress = _Progress(k, self.window, self.min_periods, self.window + self.undo_depth, self.max_points)
+        # multi-label pairs: each label's kappa over the last `window` pairs, as (x, pair number, kappas) points
+        self._label_points: list[tuple[float, int, tuple[float, ...]]] = []
+        self._label_stride = 1
         self._kappa_interval = (math.nan, math.nan)
         self._interval_pairs: int | None = None
         self._since_interval = 0
@@ -640,11 +645,8 @@ class Dashboard:
         )
         given = human != None  # noqa: E711 (elementwise on an object array)
         self._progress.load(seconds, self._label_rows(human), given)
-        if self._multi:  # a set of labels per item: no single-label agreement; the stream is for undo
-            ids = frame["id"].to_numpy()
-            self._n_decisions = len(frame)
-            for row in range(max(0, len(frame) - self.undo_depth), len(frame)):
-                self._stream.append(_StreamEntry(int(ids[row]), None, None, None, False))
+        if self._multi:
+            self._build_sets(frame, actions, human, given)
             return
         suggestion = object_values(frame["suggestion"])
         confidence = object_values(frame["confidence"]) if "confidence" in frame.columns else None
@@ -667,6 +669,55 @@ class Dashboard:
                 self._by_visibility[flag] = [int(rows.sum()), int((rows & agrees).sum())]
         sources = object_values(frame["suggester"]) if "suggester" in frame.columns else np.full(len(frame), None)
         self._build_stream(frame["id"].to_numpy(), human_codes, suggestion_codes, is_pair, sources, quick=quick)
+
+    def _build_sets(self, frame: pd.DataFrame, actions: np.ndarray, human: np.ndarray, given: np.ndarray) -> None:
+        """Multi-label answers: the running agreement, each label's kappa over the rolling window of pairs (from the
+        window sums of ``metrics.multilabel.MultilabelCounts``), and the stream that undo rewinds."""
+        suggestion = object_values(frame["suggestion"])
+        confidence = object_values(frame["confidence"]) if "confidence" in frame.columns else None
+        accepted = np.where(np.isin(actions, REVIEW_DECISIONS), actions == "accepted", None)
+        kind = self.labeler.session.kind
+        self._running = RunningAgreement.from_pairs(
+            human, suggestion, confidence, accepted, labels=self._labels, n_bins=self.n_bins, kind=kind
+        )
+        suggested = suggestion != None  # noqa: E711 (elementwise on an object array)
+        self._llm_counts = self._label_rows(suggestion).sum(axis=0).tolist()
+        self._human_counts = self._label_rows(human).sum(axis=0).tolist()
+        is_pair = given & suggested
+        truth = self._label_rows(human)[is_pair].astype(bool)
+        predicted = self._label_rows(suggestion)[is_pair].astype(bool)
+        n_pairs = self._n_pairs_seen = len(truth)
+        while n_pairs // self._label_stride > self.max_points:
+            self._label_stride *= 2
+        drawn = np.arange(self._label_stride, n_pairs + 1, self._label_stride)
+        if len(drawn):
+            exact, jaccard, mismatches = pair_scores(truth, predicted)
+            per_pair = [exact, jaccard, mismatches, truth & predicted, truth, predicted]
+            start = np.maximum(drawn - self.window, 0)
+            sums = []
+            for values in per_pair:
+                cumulative = np.concatenate([np.zeros((1, *values.shape[1:])), np.cumsum(values, axis=0)])
+                sums.append(cumulative[drawn] - cumulative[start])
+            counts = MultilabelCounts((drawn - start).astype(float), *sums)
+            kappas = label_kappa_from_counts(counts)
+            kappas[drawn - start < self.min_periods] = np.nan
+            pair_x = (np.flatnonzero(is_pair) + 1)[drawn - 1]
+            self._label_points = list(
+                zip(pair_x.astype(float).tolist(), drawn.tolist(), map(tuple, kappas.tolist()), strict=True)
+            )
+        kept = self.window + self.undo_depth
+        self._window_pairs.extend(
+            zip(human[is_pair][-kept:].tolist(), suggestion[is_pair][-kept:].tolist(), strict=True)
+        )
+        recent = list(self._window_pairs)[-self.window :]
+        self._window = RunningAgreement.from_pairs(
+            [a for a, _ in recent], [b for _, b in recent], labels=self._labels, kind=kind
+        )
+        ids = frame["id"].to_numpy()
+        self._n_decisions = len(frame)
+        for row in range(max(0, len(frame) - self.undo_depth), len(frame)):
+            pair = (human[row], suggestion[row]) if is_pair[row] else None
+            self._stream.append(_StreamEntry(int(ids[row]), pair, None, None, False))
 
     def _label_rows(self, human: np.ndarray) -> np.ndarray:
         """Which labels each decision gave, one row of 0/1 per decision (all 0 without a label)."""
@@ -836,13 +887,23 @@ class Dashboard:
 
     def _count(self, decision: Decision, step: int) -> None:
         """Add (step=+1) or take back (-1) an item's decision in force."""
-        if self._multi:
-            if step < 0 and self._actions[decision.action] < 1:
-                raise _OutOfStep(f"a {decision.action} decision leaves the counts, which hold none")
-            self._actions[decision.action] += step
-            return
         human = _human_label(decision)
         accepted = decision.action == "accepted" if decision.action in REVIEW_DECISIONS else None
+        if self._multi:
+            if step > 0:
+                self._running.update(human, decision.suggestion, decision.confidence, accepted)
+            else:
+                if self._actions[decision.action] < 1:
+                    raise _OutOfStep(f"a {decision.action} decision leaves the counts, which hold none")
+                try:
+                    self._running.remove(human, decision.suggestion, decision.confidence, accepted)
+                except InputError as exc:
+                    raise _OutOfStep(str(exc)) from exc
+            self._actions[decision.action] += step
+            for counts, answer in ((self._human_counts, human), (self._llm_counts, decision.suggestion)):
+                for j, held in enumerate(self._answer_row(answer) or ()):
+                    counts[j] += step * held
+            return
         if step > 0:
             self._running.update(human, decision.suggestion, decision.confidence, accepted)
         else:
@@ -868,7 +929,19 @@ class Dashboard:
         human = _human_label(decision)
         self._progress.push(decision.seconds, self._answer_row(human))
         if self._multi:
-            self._stream.append(_StreamEntry(decision.id, None, None, None, False))
+            pair = (human, decision.suggestion) if human is not None and decision.suggestion is not None else None
+            if pair is not None:
+                self._window_pairs.append(pair)
+                self._window.update(*pair)
+                self._n_pairs_seen += 1
+                if self._n_pairs_seen > self.window:
+                    self._window.remove(*self._window_pairs[-self.window - 1])
+                if self._n_pairs_seen % self._label_stride == 0:
+                    self._label_points.append((float(self._n_decisions), self._n_pairs_seen, self._window_kappas()))
+                    if len(self._label_points) > self.max_points:
+                        self._label_stride *= 2
+                        self._label_points = [p for p in self._label_points if p[1] % self._label_stride == 0]
+            self._stream.append(_StreamEntry(decision.id, pair, None, None, False))
             return
         pair = (human, decision.suggestion) if human is not None and decision.suggestion is not None else None
         detector_before = None
@@ -902,6 +975,18 @@ class Dashboard:
     def _pop(self) -> None:
         entry = self._stream.pop()
         self._progress.pop()
+        if self._multi:
+            if entry.pair is not None:
+                self._window.remove(*self._window_pairs.pop())
+                self._n_pairs_seen -= 1
+                if self._n_pairs_seen >= self.window:
+                    if len(self._window_pairs) < self.window:
+                        raise _OutOfStep("undo reaches further back than the dashboard keeps (undo_depth)")
+                    self._window.update(*self._window_pairs[-self.window])
+                if self._label_points and self._label_points[-1][0] == self._n_decisions:
+                    self._label_points.pop()
+            self._n_decisions -= 1
+            return
         if entry.label is not None:
             if self._n_recent_seen > 0:
                 self._recent_counts[self._index[self._recent_labels.pop()]] -= 1
@@ -929,6 +1014,12 @@ class Dashboard:
             if entry.change and self._changes and self._changes[-1][0] == self._n_decisions:
                 self._changes.pop()
         self._n_decisions -= 1
+
+    def _window_kappas(self) -> tuple[float, ...]:
+        """Each label's Cohen's kappa over the last ``window`` multi-label pairs; NaN below min_periods."""
+        if self._window.n < self.min_periods:
+            return (math.nan,) * len(self._labels)
+        return tuple(self._window.label_kappa.reindex(self._labels).astype(float).tolist())
 
     def _window_values(self) -> tuple[float, float, float, float]:
         """(share agreeing, its Wilson low and high, Cohen's kappa) of the rolling window; NaN below min_periods."""
@@ -1153,7 +1244,9 @@ class Dashboard:
         points = list(progress.points)
         if progress.n and (not points or points[-1][0] != progress.n):
             points.append(progress.point())
-        header = progress_header(self.n_decided, session.n, self._actions, pace_text(progress.pace, self.window))
+        extra = self._set_agreement_parts() if self._set_agreement else []
+        pace = pace_text(progress.pace, self.window)
+        header = progress_header(self.n_decided, session.n, self._actions, pace, extra=extra)
         panels = ProgressPanels(labels=self._labels, header=header, window=self.window, multi=self._multi,
                                 counts=dict(self._actions), remaining=max(0, session.n - self.n_decided))  # fmt: skip
         if points:
@@ -1162,11 +1255,32 @@ class Dashboard:
             panels.mix = np.array([p[2] for p in points], dtype=float).reshape(len(points), len(self._labels))
         if not np.isfinite(panels.pace).any():
             has = progress.n_times
-            panels.notes[NOTE_PACE] = f"The first point comes at {self.min_periods} timed decisions (has {has})"
+            panels.notes["pace"] = f"The first point comes at {self.min_periods} timed decisions (has {has})"
         if not np.isfinite(panels.mix).any():
             what = "answers" if self._multi else "labels"
-            panels.notes[NOTE_LABEL_MIX] = f"The first point comes at {self.min_periods} {what} (has {progress.n_rows})"
+            panels.notes["mix"] = f"The first point comes at {self.min_periods} {what} (has {progress.n_rows})"
+        if self._set_agreement:
+            points = list(self._label_points)
+            if self._n_pairs_seen and (not points or points[-1][1] != self._n_pairs_seen):
+                points.append((self._last_pair_x(), self._n_pairs_seen, self._window_kappas()))
+            if points:
+                panels.kappa_x = np.array([p[0] for p in points], dtype=float)
+                panels.label_kappa = np.array([p[2] for p in points], dtype=float).reshape(len(points), -1)
+            if not np.isfinite(panels.label_kappa).any():
+                has = self._n_pairs_seen
+                panels.notes["kappa"] = NO_PAIRS_YET if not has else first_point_note(self.min_periods, has)
         return panels
+
+    def _set_agreement_parts(self) -> list[str]:
+        """The header's agreement of multi-label answers with the suggestions (``RunningAgreement``'s numbers)."""
+        running = self._running
+        if not running.n:
+            return ["no pairs with a suggestion yet"]
+        parts = [f"{running.n:,} compared with the suggestions", f"exact match {100 * running.accuracy:.0f}%",
+                 f"Jaccard {running.jaccard:.2f}"]  # fmt: skip
+        if running.n_reviewed:
+            parts.append(f"accept rate {100 * running.accept_rate:.0f}%")
+        return parts
 
     def _draw(self, *, send: bool = True) -> None:
         if self._progress_mode:

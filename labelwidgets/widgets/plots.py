@@ -920,8 +920,8 @@ def _label_drift_traces(
 ACTION_COLORS = {"labeled": PEOPLE_COLOR, "accepted": KAPPA_COLOR, "corrected": LLM_COLOR, "rejected": CHANGE_COLOR,
                  "skipped": "#7f7f7f", "revised": "#9467bd"}  # fmt: skip
 REMAINING_COLOR = "#dde3ec"
-TITLE_PROGRESS, TITLE_PACE, TITLE_LABEL_MIX = range(3)
-NOTE_PROGRESS, NOTE_PACE, NOTE_LABEL_MIX = range(3, 6)
+#: The progress figure's panels, in order: their titles come first among the annotations, then a note for each.
+PROGRESS_PANELS = ("progress", "pace", "mix", "kappa")
 
 
 @dataclass
@@ -940,7 +940,11 @@ class ProgressPanels:
     # each label's share of the last ``window`` labeled decisions (multi-label: of answers holding the label)
     mix_x: np.ndarray = field(default_factory=lambda: np.empty(0))
     mix: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # (points, labels)
-    notes: dict[int, str] = field(default_factory=dict)
+    # multi-label answers with suggestions: each label's Cohen's kappa (present/absent) over the last ``window``
+    # pairs, one column per label
+    kappa_x: np.ndarray = field(default_factory=lambda: np.empty(0))
+    label_kappa: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    notes: dict[str, str] = field(default_factory=dict)  # by panel name (PROGRESS_PANELS) -> message
 
 
 def pace_text(seconds: float, window: int) -> str:
@@ -960,9 +964,12 @@ def progress_header(n_decided: int, n_items: int | None, counts: dict[str, int],
     return "<br>".join(header_lines([progress, *done]) + header_lines([pace] if pace else []) + header_lines(extra))
 
 
-def progress_spec(labels: Sequence[str], *, multi: bool, window: int, height: int = 560) -> dict[str, Any]:
+def progress_spec(
+    labels: Sequence[str], *, multi: bool, window: int, agreement: bool = False, height: int = 560
+) -> dict[str, Any]:
     """The empty progress figure: a stacked bar of decided items by action and what remains (trace per action,
-    then "remaining"), the pace line, and one line per label of the label mix over time."""
+    then "remaining"), the pace line, and one line per label of the label mix over time; with ``agreement`` (a
+    multi-label Labeler with suggestions), one line per label of its kappa over the last ``window`` pairs."""
     bars = [
         _on(1, {"type": "bar", "orientation": "h", "x": [0], "y": [""], "name": name, "marker": {"color": color},
                 "texttemplate": f"{name} %{{x}}", "textposition": "inside", "insidetextanchor": "middle",
@@ -980,12 +987,23 @@ def progress_spec(labels: Sequence[str], *, multi: bool, window: int, height: in
                 "hovertemplate": f"decision %{{x}}<br>{name}: %{{y:.0%}} of the last {window} {what}<extra></extra>"})
         for j, name in enumerate(labels)
     ]  # fmt: skip
+    kappas = [
+        _on(4, {"type": "scatter", "x": [], "y": [], "mode": "lines", "name": name, "showlegend": False,
+                "line": {"color": MIX_COLORS[j % len(MIX_COLORS)], "dash": "dot"},
+                "hovertemplate": f"decision %{{x}}<br>{name}: Cohen's kappa %{{y:.2f}}<extra></extra>"})
+        for j, name in enumerate(labels)
+    ] if agreement else []  # fmt: skip
     layout = {**_base_layout(height), "barmode": "stack"}
-    domains = {1: (_COLUMNS[0], _ROWS[0]), 2: (_COLUMNS[1], _ROWS[0]), 3: ([0.0, 1.0], _ROWS[1])}
-    mix_title = f"Share of answers holding each label (last {window} answers)" if multi else (
+    mix_width = _COLUMNS[0] if agreement else [0.0, 1.0]
+    domains = {1: (_COLUMNS[0], _ROWS[0]), 2: (_COLUMNS[1], _ROWS[0]), 3: (mix_width, _ROWS[1])}
+    mix_title = f"Share of answers holding each label (last {window})" if multi else (
         f"Label mix over time (share of the last {window} labels)")  # fmt: skip
-    _grid(layout, domains, ["Progress: items by decision", "Pace: seconds per item", mix_title])
-    layout["annotations"] += [_panel_note(panel) for panel in (1, 2, 3)]
+    titles = ["Progress: items by decision", "Pace: seconds per item", mix_title]
+    if agreement:
+        domains[4] = (_COLUMNS[1], _ROWS[1])
+        titles.append(f"Each label's kappa with the suggestions (last {window})")
+    _grid(layout, domains, titles)
+    layout["annotations"] += [_panel_note(panel) for panel in domains]
     layout["xaxis"]["title"] = {**_AXIS_STYLE["title"], "text": "items"}
     layout["yaxis"]["showticklabels"] = False
     layout["xaxis2"]["title"] = {**_AXIS_STYLE["title"], "text": "decision number"}
@@ -993,7 +1011,10 @@ def progress_spec(labels: Sequence[str], *, multi: bool, window: int, height: in
     layout["xaxis3"]["title"] = {**_AXIS_STYLE["title"], "text": "decision number"}
     layout["yaxis3"].update(title={**_AXIS_STYLE["title"], "text": "share"}, range=[0, 1.02], tickformat=".0%")
     layout["legend"]["y"] = -0.16
-    return {"data": [*bars, pace, *mix], "layout": layout}
+    if agreement:
+        layout["xaxis4"]["title"] = {**_AXIS_STYLE["title"], "text": "decision number"}
+        layout["yaxis4"].update(title={"text": "Cohen's kappa", "standoff": 2}, range=[-0.2, 1.02])
+    return {"data": [*bars, pace, *mix, *kappas], "layout": layout}
 
 
 #: plotly's default colors, then more: up to 20 labels get a color of their own.
@@ -1020,13 +1041,19 @@ def draw_progress(
             traces[index] = {"x": [count], "visible": bool(count)}
     if changed("pace_x", "pace"):
         traces[PACE_TRACE] = {"x": panels.pace_x, "y": panels.pace}
+    k = len(panels.labels)
     if changed("mix_x", "mix"):
-        for j in range(len(panels.labels)):
+        for j in range(k):
             shares = panels.mix[:, j] if panels.mix.size else np.empty(0)
             traces[MIX_TRACES_START + j] = {"x": panels.mix_x, "y": shares}
+    n_panels = 3 + (MIX_TRACES_START + 2 * k <= len(spec["data"]))  # the kappa panel is there
+    if n_panels == 4 and changed("kappa_x", "label_kappa"):
+        for j in range(k):
+            kappa = panels.label_kappa[:, j] if panels.label_kappa.size else np.empty(0)
+            traces[MIX_TRACES_START + k + j] = {"x": panels.kappa_x, "y": kappa}
     if changed("notes"):
-        for index in (NOTE_PROGRESS, NOTE_PACE, NOTE_LABEL_MIX):
-            layout[f"annotations[{index}].text"] = panels.notes.get(index, "")
+        for i, panel in enumerate(PROGRESS_PANELS[:n_panels]):
+            layout[f"annotations[{n_panels + i}].text"] = panels.notes.get(panel, "")
     if changed("header"):
         layout["title.text"] = panels.header
         layout["margin.t"] = header_margin(panels.header)
