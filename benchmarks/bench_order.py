@@ -6,7 +6,8 @@
 `make_order` is what `lw.Labeler(..., order=...)` calls once when it opens. The single-label DataFrame has three
 suggestion columns of three labels with 5% missing (disagreement), a confidence with 5% missing (uncertain),
 and a source column of 12 values (stratified). The multi-label DataFrame has three suggestion columns of sets over
-GoEmotions' 7 labels (each label in a set with probability 0.2, so about 1 in 5 sets is empty; 5% missing), one
+GoEmotions' 7 labels, each cell its own list as in a Labeler's DataFrame (each label in a set with probability
+0.2, so about 1 in 5 sets is empty; 5% missing), one
 probability column per label (2% missing) and a set confidence. Each cell is the median of three runs, wall
 time, with the CPU time of this process beside it: the machine is shared, and CPU time is what the order itself
 costs when others run. Not a test: numbers depend on the machine.
@@ -72,7 +73,7 @@ def multi_frame(n: int) -> pd.DataFrame:
     for j in range(1, 4):
         codes = np.packbits(rng.random((n, k)) < 0.2, axis=1, bitorder="little")[:, 0].astype(np.int64)
         codes[rng.random(n) < 0.05] = 2**k
-        columns[f"s{j}"] = sets[codes]
+        columns[f"s{j}"] = pd.Series([None if s is None else list(s) for s in sets[codes]], dtype=object)  # own lists
     probabilities = rng.random((n, k))
     probabilities[rng.random((n, k)) < 0.02] = np.nan
     columns.update({name: probabilities[:, j] for j, name in enumerate(PROBABILITIES)})
