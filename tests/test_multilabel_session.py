@@ -252,3 +252,41 @@ def test_sets_another_annotator_wrote_into_the_dataframe_are_kept_as_lists(store
     ben.label(["urgent", "outage"])
     assert df.loc["t2", "label"] == ["urgent", "outage"] and df.loc["t0", "label"] == ["billing"]
     ben.close()
+
+
+def test_one_boolean_column_per_label_follows_every_answer_and_restore(store_path):
+    df = frame(4)
+    columns = {"per_label": "is_{label}"}
+    labeler = lw.Labeler(df, labels=LABELS, kind="multi", store=store_path, annotator="ana", columns=columns)
+    labeler.label(["billing", "urgent"])
+    labeler.label([])
+    labeler.skip()
+    expected = {
+        "is_urgent": [True, False, pd.NA, pd.NA],
+        "is_billing": [True, False, pd.NA, pd.NA],
+        "is_outage": [False, False, pd.NA, pd.NA],
+    }
+    for column, values in expected.items():
+        assert str(df[column].dtype) == "boolean"
+        assert df[column].tolist() == values
+    labeler.undo()
+    labeler.undo()
+    assert df["is_billing"].tolist() == [True, pd.NA, pd.NA, pd.NA]
+    labeler.close()
+    again = frame(4)
+    lw.Labeler(again, labels=LABELS, kind="multi", store=store_path, annotator="ana", columns=columns).close()
+    assert again["is_billing"].tolist() == [True, pd.NA, pd.NA, pd.NA]
+    assert again["is_outage"].tolist() == [False, pd.NA, pd.NA, pd.NA]
+
+
+def test_per_label_columns_for_one_label_per_item_and_bad_patterns(store_path):
+    df = frame(3)
+    labeler = lw.Labeler(df, labels=["ham", "spam"], store=store_path, columns={"per_label": "{label}?"})
+    labeler.label("spam")
+    assert df["spam?"].tolist() == [True, pd.NA, pd.NA] and df["ham?"].tolist() == [False, pd.NA, pd.NA]
+    labeler.close()
+    with pytest.raises(InputError, match=r"pattern with \{label\}"):
+        lw.Labeler(frame(3), labels=LABELS, kind="multi", store=None, columns={"per_label": "flag"})
+    clashing = frame(3).assign(is_urgent=1)
+    with pytest.raises(InputError, match=r"already has column\(s\) \['is_urgent'\]"):
+        lw.Labeler(clashing, labels=LABELS, kind="multi", store=None, columns={"per_label": "is_{label}"})

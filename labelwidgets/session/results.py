@@ -20,6 +20,8 @@ _SOURCE_FIELD = {"label": "label", "decision": "action", "suggestion": "suggesti
 _NUMBERS = ("confidence", "seconds")
 #: The fields that hold answers: shown as the kind of answer shows them (a name, a list of names, ...).
 _ANSWERS = ("label", "suggestion")
+#: The key of ``columns=`` that asks for one boolean column per label, named by a pattern with ``{label}``.
+PER_LABEL = "per_label"
 _ATTRS_KEY = "labelwidgets_columns"
 #: df.attrs key naming the store and annotator whose decisions the result columns hold.
 _SOURCE_KEY = "labelwidgets_source"
@@ -43,9 +45,12 @@ class ResultColumns:
         names: dict[str, str],
         shared: frozenset[str] = frozenset(),
         labels: LabelSet | None = None,
+        label_columns: Mapping[str, str] | None = None,
     ):
         self.df = df
         self.names = names
+        #: With ``columns={"per_label": "is_{label}"}``: label -> its boolean column (True when the answer has it).
+        self.label_columns = dict(label_columns or {})
         self.labels = labels if labels is not None else LabelSet.parse(["label"])
         # One label per item is text; other kinds (a list of names per item) are Python objects, one per cell.
         self._answers_as_text = self.labels.kind.answers_are_text
@@ -58,7 +63,9 @@ class ResultColumns:
     @property
     def written(self) -> list[str]:
         """The columns this session writes (the result columns minus the shared ones)."""
-        return [col for field, col in self.names.items() if field not in self.shared]
+        return [col for field, col in self.names.items() if field not in self.shared] + list(
+            self.label_columns.values()
+        )
 
     @classmethod
     def plan(
@@ -74,11 +81,16 @@ class ResultColumns:
         ``"rationale"``). One that has the name of the matching result column is shared: read, never reset.
         """
         rename = dict(rename or {})
+        pattern = rename.pop(PER_LABEL, None)
         unknown = sorted(set(rename) - set(RESULT_FIELDS))
         if unknown:
-            raise InputError(f"columns= renames unknown result fields {unknown}; the fields are {list(RESULT_FIELDS)}.")
+            raise InputError(
+                f"columns= renames unknown result fields {unknown}; the fields are {list(RESULT_FIELDS)} (and "
+                f"{PER_LABEL!r}, a pattern for one boolean column per label such as 'is_{{label}}')."
+            )
         names = {field: str(rename.get(field, field)) for field in RESULT_FIELDS}
-        targets = list(names.values())
+        label_columns = _per_label_columns(pattern, labels)
+        targets = list(names.values()) + list(label_columns.values())
         if len(set(targets)) != len(targets):
             raise InputError(f"columns= maps two result fields to the same column: {names}.")
         read: dict[str, str] = {role: col for role, col in (inputs or {}).items() if col}
@@ -97,11 +109,11 @@ class ResultColumns:
         ours = set(df.attrs.get(_ATTRS_KEY, ()))  # written by an earlier Labeler on this DataFrame
         clashes = [
             (field, col)
-            for field, col in names.items()
+            for field, col in [*names.items(), *((PER_LABEL, col) for col in label_columns.values())]
             if col in df.columns and col not in ours and field not in shared
         ]
         if clashes:
-            example = ", ".join(f"{f!r}: 'my_{f}'" for f, _ in clashes)
+            example = ", ".join(f"{f!r}: 'my_{f}'" if f != PER_LABEL else f"{f!r}: 'my_{{label}}'" for f, _ in clashes)
             hint = ""
             if any(f in ("suggestion", "confidence") for f, _ in clashes):
                 hint = (
@@ -113,7 +125,7 @@ class ResultColumns:
                 f"its results; it never overwrites your data. Pass columns={{{example}}} to write the results "
                 f"under other names, or rename your column{'s' if len(clashes) > 1 else ''} first.{hint}"
             )
-        return cls(df, names, shared, labels)
+        return cls(df, names, shared, labels, label_columns)
 
     def previous_source(self) -> dict[str, object] | None:
         """Which store and annotator the result columns already in the DataFrame came from, if any."""
@@ -236,9 +248,36 @@ class ResultColumns:
                     cells[pd.isna(cells)] = pd.NA
                     base[rows] = cells
                 put(name, self._column(field, base, kept=keep_old))
+        if self.label_columns:
+            self._attach_label_columns(rows, None if events is None else events["label"], keep=keep)
         df.attrs[_ATTRS_KEY] = self.written
         if source is not None:
             df.attrs[_SOURCE_KEY] = dict(source)
+
+    def _attach_label_columns(self, rows: np.ndarray, answers: pd.Series | None, *, keep: bool) -> None:
+        """One boolean column per label: whether each row's answer has it (missing: no answer)."""
+        df, labels, n = self.df, self.labels, len(self.df)
+        names = list(self.label_columns)
+        has = np.zeros((n, len(names)), dtype=bool)
+        answered = np.zeros(n, dtype=bool)
+        if answers is not None and len(rows):
+            stored = answers.to_numpy(dtype=object)
+            codes, distinct = pd.factorize(stored, use_na_sentinel=True)
+            chosen = np.array(
+                [[name in set(labels.kind.chosen_labels(text, labels)) for name in names] for text in distinct],
+                dtype=bool,
+            ).reshape(-1, len(names))
+            given = codes >= 0
+            has[rows[given]] = chosen[codes[given]]
+            answered[rows[given]] = True
+        for j, name in enumerate(names):
+            column = self.label_columns[name]
+            values = pd.array(has[:, j], dtype="boolean")
+            values[~answered] = pd.NA
+            if keep and column in df.columns:
+                earlier = df[column].astype("boolean").array
+                values[~answered] = earlier[~answered]
+            df[column] = pd.Series(values, index=df.index, copy=False)
 
     def _column(self, field: str, cells: np.ndarray, *, kept: bool = False) -> Any:
         """A text result column's values; answers as their kind shows them.
@@ -283,6 +322,25 @@ class ResultColumns:
                 value = pd.NaT if field == "decided_at" else (np.nan if field in ("confidence", "seconds") else pd.NA)
             # looked up on every write: the user may add or drop their own columns meanwhile
             df.iat[row, cast(int, df.columns.get_loc(self.names[field]))] = value
+        if self.label_columns:
+            label = None if event is None else event.label
+            chosen = set() if label is None else set(self.labels.kind.chosen_labels(label, self.labels))
+            for name, column in self.label_columns.items():
+                df.iat[row, cast(int, df.columns.get_loc(column))] = pd.NA if label is None else name in chosen
+
+
+def _per_label_columns(pattern: object, labels: LabelSet | None) -> dict[str, str]:
+    """label -> its boolean column, from ``columns={"per_label": "is_{label}"}``."""
+    if pattern is None:
+        return {}
+    if not isinstance(pattern, str) or "{label}" not in pattern:
+        raise InputError(
+            f"columns={{{PER_LABEL!r}: {pattern!r}}} must be a pattern with {{label}} in it, for example "
+            f"columns={{{PER_LABEL!r}: 'is_{{label}}'}}: one True/False column per label."
+        )
+    if labels is None:
+        raise InputError(f"columns={{{PER_LABEL!r}: ...}} needs the label set.")
+    return {name: pattern.replace("{label}", name) for name in labels.names}
 
 
 _ONE_MISSING: pd.arrays.StringArray | None = None
