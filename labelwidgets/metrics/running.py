@@ -201,6 +201,7 @@ class SetTally:
         self.overlaps: Counter[tuple[int, int]] = Counter()
         self.n = 0
         self.agree = 0
+        self._known: set[Hashable] = set(self.labels)
         self._parsed: dict[str, frozenset[Hashable]] = {}
 
     def _answer(self, value: Any, side: str) -> frozenset[Hashable]:
@@ -217,7 +218,7 @@ class SetTally:
                 "or the JSON text a store keeps."
             )
         if self.fixed:
-            outside = sorted(str(x) for x in names if x not in self.labels)
+            outside = sorted(str(x) for x in names if x not in self._known)
             if outside:
                 raise InputError(f"the {side} holds {outside}, not among the labels {self.labels}.")
         return names
@@ -235,8 +236,9 @@ class SetTally:
         agree = human == suggestion
         self.n += step
         self.agree += step * agree
-        if not self.fixed and not either <= set(self.labels):
-            self.labels = sorted_labels([*self.labels, *either])
+        if not self.fixed and not either <= self._known:  # a name not seen before: the label list grows, sorted
+            self._known |= either
+            self.labels = sorted_labels(self._known)
         return bool(agree)
 
     def holds(self, human: Any, suggestion: Any) -> bool:
@@ -256,6 +258,7 @@ class SetTally:
         except InputError as error:
             raise InputError(f"{error} The labels are {labels}.") from None
         self.labels = list(labels)
+        self._known = set(labels)
         self.true = Counter(dict(zip(labels, truth.sum(axis=0).tolist(), strict=True)))
         self.pred = Counter(dict(zip(labels, predicted.sum(axis=0).tolist(), strict=True)))
         self.hits = Counter(dict(zip(labels, (truth & predicted).sum(axis=0).tolist(), strict=True)))
