@@ -56,6 +56,9 @@ class AnswerKind(Protocol):
     #: How users name the kind (``Labeler(kind=...)``), and what a store records.
     name: str
 
+    #: Whether an answer is one label's name (a text column in the DataFrame), or a value of its own (a list).
+    answers_are_text: bool
+
     #: Whether the labels exclude each other (one answer among them: probabilities that sum to 1), or each label
     #: is decided on its own (a probability per label that it applies: they need not sum to 1).
     exclusive: bool

@@ -33,6 +33,7 @@ class SingleLabel:
     """Exactly one label of the set per item. Stored as the label's name, shown as it."""
 
     name = "single"
+    answers_are_text = True
     exclusive = True
     fingerprint: tuple[str, ...] = ()
     default_instructions = "Classify the text into exactly one of the labels."
