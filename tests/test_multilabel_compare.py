@@ -220,3 +220,54 @@ def test_compare_checks_the_sort_key_against_the_kind_before_running_anything() 
     with pytest.raises(InputError, match="not known"):
         lw.compare(df, human="gold", suggesters={"c": Counting()}, sort_by="speed", progress=False)
     assert calls["n"] == 0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# end to end (needs the Leaderboard to encode answers through comparison.scores: see the leaderboard patch)
+
+
+def test_compare_ranks_multi_label_suggesters_by_jaccard(replay: dict[str, Any]) -> None:
+    df = frame_of(replay["gold"])
+    for name, answers in replay["outputs"].items():
+        df[name] = pd.Series(answers, dtype=object)
+    board = lw.compare(df, human="gold", labels=LABELS, suggesters={n: lw.FromColumn(n) for n in replay["outputs"]},
+                       progress=False, n_boot=300)  # fmt: skip
+    assert board.sort_by == "jaccard" and list(board.table.index) == ["good", "fair", "poor"]
+    expected = board_scores(replay).table
+    pd.testing.assert_frame_equal(board.table[list(SET_RANKING.metrics)], expected[list(SET_RANKING.metrics)])
+    assert "subset accuracy Wilson; Jaccard, micro-F1, macro-F1 and Hamming loss" in board.method
+    assert "jaccard" in repr(board) and "kappa" not in repr(board).split("\n")[1]
+    shown = board.predictions
+    assert shown.loc[9, "human"] == replay["gold"][9] and shown.loc[0, "fair"] is None
+    wrong = board.disagreement_positions("poor")
+    assert len(wrong) == sum(set(a) != set(g) for a, g in zip(replay["outputs"]["poor"], replay["gold"], strict=True))
+    payload = board.item_payload(int(wrong[0]))
+    assert payload["human"] == replay["gold"][int(wrong[0])] and isinstance(payload["outputs"][0]["label"], list)
+    before = board.table.loc["good", "jaccard"]
+    position = int(board.disagreement_positions("good")[0])
+    correction = board.relabel_at(position, list(replay["outputs"]["good"][position]))
+    assert correction is not None and correction["new"] == replay["outputs"]["good"][position]
+    assert df.loc[position, "gold"] == replay["outputs"]["good"][position]
+    assert board.table.loc["good", "jaccard"] > before
+    assert board.relabel_at(position, list(replay["outputs"]["good"][position])) is None
+    with pytest.raises(InputError, match="not among the labels"):
+        board.relabel_at(position, ["awe"])
+    by_micro = lw.compare(df, human="gold", labels=LABELS, suggesters={"good": lw.FromColumn("good")},
+                          sort_by="micro_f1", progress=False, n_boot=0)  # fmt: skip
+    assert by_micro.sort_by == "micro_f1" and by_micro.tie_metric == "subset_accuracy"
+
+
+def test_compare_a_multi_label_labeler(store_path) -> None:
+    frame = lw.datasets.goemotions().head(20)
+    frame["model"] = pd.Series(noisy([list(g) for g in frame["gold"]], 0.1, 7), dtype=object).to_numpy()
+    labeler = lw.Labeler(frame, labels=LABELS, kind="multi", store=store_path)
+    for gold in frame["gold"][:15]:
+        labeler.label(list(gold))
+    board = lw.compare(labeler, suggesters={"model": lw.FromColumn("model")}, progress=False, n_boot=0)
+    assert board.n == 15 and board.sort_by == "jaccard"
+    truth = MultiLabelBinarizer(classes=LABELS).fit_transform(frame["gold"][:15])
+    predicted = MultiLabelBinarizer(classes=LABELS).fit_transform(frame["model"][:15])
+    assert board.table.loc["model", "jaccard"] == pytest.approx(
+        jaccard_score(truth, predicted, average="samples", zero_division=1), rel=1e-12
+    )
+    labeler.close()

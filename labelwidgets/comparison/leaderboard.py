@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.comparison.inputs import Prepared, as_text
-from labelwidgets.comparison.scores import score, usage
+from labelwidgets.comparison.scores import answer_values, differs, encode_answers, encode_suggestions, score, usage
 from labelwidgets.errors import InputError, user_stacklevel
 from labelwidgets.keys import encode_key
 from labelwidgets.labels import LabelSet
@@ -39,6 +39,7 @@ class LeaderboardSnapshot:
     excluded: list[str]  # "12 rows without a human label", one per reason
     notes: list[str]
     corrections: int  # relabels made so far
+    metrics: tuple[str, ...] = ("kappa", "accuracy", "macro_f1")  # the table's quality metrics, in the order shown
 
 
 class Leaderboard:
@@ -71,13 +72,10 @@ class Leaderboard:
         self.excluded: dict[str, int] = dict(prepared.excluded)
         self.suggestions: dict[str, list[Suggestion]] = {name: run.suggestions for name, run in runs.items()}
         self._usage = {name: usage(run.suggestions) for name, run in runs.items()}
-        k = len(self.labels)
-        index = pd.Index(self.labels.names, dtype=object)
-        self._predicted: dict[str, np.ndarray] = {}
-        for name, suggestions in self.suggestions.items():
-            chosen = np.array([s.label if s.valid else None for s in suggestions], dtype=object)
-            codes = index.get_indexer(chosen)
-            self._predicted[name] = np.where(codes < 0, k, codes).astype(np.int64)
+        # each output as the kind of answer compares it (comparison.scores.encode_answers)
+        self._predicted: dict[str, np.ndarray] = {
+            name: encode_suggestions(suggestions, self.labels) for name, suggestions in self.suggestions.items()
+        }
         self._human = prepared.human.copy()
         self._position = {key: i for i, key in enumerate(prepared.keys)}
         self._corrections: list[dict[str, Any]] = []
@@ -94,6 +92,7 @@ class Leaderboard:
         self.pairwise: pd.DataFrame = scores.pairwise
         self.notes: list[str] = [*self._mostly_invalid_notes(), *scores.notes]
         self.tie_metric: str = scores.tie_metric
+        self.metrics: tuple[str, ...] = scores.metrics
 
     def _mostly_invalid_notes(self, share: float = 0.5) -> list[str]:
         """Why an entry has no usable label on most items, so a 0.000 at the bottom of the board explains itself."""
@@ -127,19 +126,18 @@ class Leaderboard:
             else f"paired bootstrap of the {self.tie_metric} difference on the same resamples, {level} interval "
             "excludes 0"
         )
+        intervals = self.labels.kind.ranking().intervals(boot if self.n_boot else "none (n_boot=0)")
         return (
-            f"{level} intervals: accuracy Wilson; kappa and macro-F1 {boot if self.n_boot else 'none (n_boot=0)'}. "
+            f"{level} intervals: {intervals}. "
             f"Invalid outputs count as disagreements. Distinguishable: {tie} (per pair, no multiplicity correction)."
         )
 
     @property
     def predictions(self) -> pd.DataFrame:
-        names = np.array([*self.labels.names, None], dtype=object)
-        data = {"human": names[self._human]}
-        for name, codes in self._predicted.items():
-            data[name] = names[codes]
-        frame = pd.DataFrame(data, index=self._prepared.frame.index.copy())
-        return frame.astype("string")
+        data = {"human": answer_values(self._human, self.labels)}
+        for name, encoded in self._predicted.items():
+            data[name] = answer_values(encoded, self.labels)
+        return pd.DataFrame(data, index=self._prepared.frame.index.copy())
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -176,10 +174,10 @@ class Leaderboard:
             if entry is not None and entry not in self._predicted:
                 raise InputError(f"{entry!r} is not one of the suggesters {list(self._predicted)}.")
         reference = self._human if other is None else self._predicted[other]
-        return np.flatnonzero(self._predicted[name] != reference)
+        return np.flatnonzero(differs(self._predicted[name], reference))
 
     # ----- relabel ----------------------------------------------------------------------
-    def relabel(self, key: Any, label: str) -> dict[str, Any] | None:
+    def relabel(self, key: Any, label: Any) -> dict[str, Any] | None:
         """Say the human label of item ``key`` (an index value, or its encoded key) was wrong: it is ``label``.
 
         Never a silent overwrite. With a ``Labeler`` input the change goes through ``labeler.relabel``: a
@@ -194,18 +192,18 @@ class Leaderboard:
         position = self._position_of(key)
         return self.relabel_at(position, label)
 
-    def relabel_at(self, position: int, label: str) -> dict[str, Any] | None:
+    def relabel_at(self, position: int, label: Any) -> dict[str, Any] | None:
         """``relabel`` by the item's position in ``predictions`` (what the widget sends)."""
-        label = self.labels.require(label)
+        new = encode_answers([self.labels.answer(label)], self.labels)  # a person's answer, checked
         if not 0 <= position < self.n:
             raise InputError(f"position {position} is out of range; there are {self.n} items.")
-        new = self.labels.names.index(label)
-        old = int(self._human[position])
-        if old == new:
+        old = self._human[position : position + 1]
+        if not differs(old, new)[0]:
             return None
         prepared = self._prepared
         key = prepared.frame.index[position]
-        old_label = self.labels.names[old]
+        old_label = answer_values(old, self.labels)[0]
+        label = answer_values(new, self.labels)[0]  # as the DataFrame shows it (a list in label-set order)
         event_id = None
         if prepared.source == "labeler":
             event = prepared.target.relabel(
@@ -222,7 +220,7 @@ class Leaderboard:
                     stacklevel=user_stacklevel(),
                 )
             _write_cell(prepared.target, int(prepared.rows[position]), prepared.human_column, label)
-        self._human[position] = new
+        self._human[position] = new[0]
         self._corrected.add(position)
         correction = {"key": key, "old": old_label, "new": label, "at": pd.Timestamp.now(tz="UTC"), "event": event_id}
         self._corrections.append(correction)
@@ -275,6 +273,7 @@ class Leaderboard:
             excluded=[f"{count} {reason}" for reason, count in self.excluded.items()],
             notes=list(self.notes),
             corrections=len(self._corrections),
+            metrics=self.metrics,
         )
 
     def item_payload(self, position: int, *, text_chars: int = 4000, other_chars: int = 600) -> dict[str, Any]:
@@ -282,13 +281,13 @@ class Leaderboard:
         votes behind it, whether it was relabeled here, and every suggester's output (JSON-safe)."""
         prepared = self._prepared
         text = as_text(prepared.frame[prepared.text_column].iat[position])
-        human = self.labels.names[int(self._human[position])]
+        human = answer_values(self._human[position : position + 1], self.labels)[0]  # a name, or a list of names
         outputs = []
         for name, suggestions in self.suggestions.items():
             s = suggestions[position]
             outputs.append({
                 "name": name,
-                "label": s.label if s.valid else None,
+                "label": self.labels.kind.for_view(s.label if s.valid else None, self.labels),
                 "confidence": s.confidence if s.confidence is not None and math.isfinite(s.confidence) else None,
                 "error": None if s.valid else (s.error or "no label"),
                 "raw": None if s.raw is None else s.raw[:other_chars],
@@ -318,7 +317,7 @@ class Leaderboard:
     def __repr__(self) -> str:
         shown = pd.DataFrame(index=self.table.index)
         shown["rank"] = self.table["rank"]
-        for metric in ("kappa", "accuracy", "macro_f1"):
+        for metric in self.metrics:
             shown[metric] = [
                 _with_interval(v, lo, hi)
                 for v, lo, hi in self.table[[metric, f"{metric}_low", f"{metric}_high"]].itertuples(index=False)

@@ -113,7 +113,7 @@ class LeaderboardWidget(anywidget.AnyWidget):
 
     def _relabel(self, content: dict[str, Any]) -> None:
         position = int(content["position"])
-        self._board.relabel_at(position, str(content["label"]))
+        self._board.relabel_at(position, content["label"])  # a name, or a list of names for sets
         # Python words the outcome: only a change in a durable store may be called saved
         self.send({"type": "ack", "client": content.get("client"), "seq": content.get("seq"), "ok": True,
                    "status": self._board.relabel_status})  # fmt: skip
