@@ -412,11 +412,13 @@ def test_the_widget_says_saving_until_the_store_has_the_decision(jupyter_server,
 
 class LabelingModel:
     """What the widget must do, as plain Python: the first open item after the current one comes next, and undo
-    reverts the annotator's latest decision still in force, wherever it was made."""
+    reverts the annotator's latest decision still in force, wherever it was made. On an item that already has an
+    answer (review), another label is a revision and the view goes to the next item in order; the same label or a
+    skip changes nothing and goes on to the next item too."""
 
     def __init__(self, n: int) -> None:
         self.n = n
-        self.history: dict[int, list[int]] = {}  # rank -> event ids in force
+        self.history: dict[int, list[tuple[int, str | None]]] = {}  # rank -> (event id, label) in force
         self.stack: list[tuple[int, int]] = []  # (event id, rank), newest last
         self.cursor = 0
         self.done = False
@@ -425,11 +427,18 @@ class LabelingModel:
     def decided(self, rank: int) -> bool:
         return bool(self.history.get(rank))
 
-    def decide(self, rank: int | None = None, *, move: bool = True) -> None:
-        rank = self.cursor if rank is None else rank
+    def answer(self, rank: int) -> str | None:
+        events = self.history.get(rank)
+        return events[-1][1] if events else None
+
+    def record(self, rank: int, label: str | None) -> None:
         self._ids += 1
-        self.history.setdefault(rank, []).append(self._ids)
+        self.history.setdefault(rank, []).append((self._ids, label))
         self.stack.append((self._ids, rank))
+
+    def decide(self, rank: int | None = None, *, move: bool = True, label: str | None = "1") -> None:
+        rank = self.cursor if rank is None else rank
+        self.record(rank, label)
         if move:
             order = list(range(rank + 1, self.n)) + list(range(0, rank))
             following = next((r for r in order if not self.decided(r)), None)
@@ -437,16 +446,28 @@ class LabelingModel:
             if following is not None:
                 self.cursor = following
 
+    def review(self, label: str | None) -> None:
+        """A key on an item that has an answer: a revision when it changes it; on to the next item in order."""
+        rank = self.cursor
+        if label is not None and label != self.answer(rank):
+            self.record(rank, label)
+        self.cursor = rank + 1 if rank + 1 < self.n else rank
+
     def undo(self) -> None:
         if self.stack:
             event, rank = self.stack.pop()
-            self.history[rank].remove(event)
+            self.history[rank] = [entry for entry in self.history[rank] if entry[0] != event]
             self.cursor, self.done = rank, False
 
     def key(self, key: str) -> None:
         if key in ("1", "2", " "):
-            if not self.done:
-                self.decide()
+            label = None if key == " " else key
+            if self.done:
+                return
+            if self.answer(self.cursor) is not None:
+                self.review(label)
+            else:
+                self.decide(label=label)
         elif key in ("z", "Backspace"):
             self.undo()
         elif key == "ArrowLeft":
