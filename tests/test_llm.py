@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fault_server import FaultServer, Reply
+from llm_helpers import local_smollm2, refusing_response_formats
 
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Item
@@ -213,12 +214,7 @@ def test_json_schema_refused_like_llama_cpp_falls_back_once_and_is_remembered():
 
 
 def test_a_provider_refusing_every_response_format_is_asked_in_plain_text(fault_server):
-    def refuse_formats(request):
-        if "response_format" in request:
-            return Reply.error(400, "response_format is not supported by this model")
-        return Reply.text("spam")
-
-    fault_server.default = refuse_formats
+    fault_server.default = refusing_response_formats("spam")
     llm = make_llm(fault_server)
     assert ask(llm).label == "spam"
     assert ["response_format" in r for r in fault_server.requests] == [True, True, True, False]
@@ -400,17 +396,7 @@ def test_parsing_through_litellm_mock_response():
 
 @pytest.mark.slow
 def test_end_to_end_against_llama_cpp_server(llama_server):
-    llm_module.forget_capabilities()
-    llm = LLM(
-        "openai/smollm2",
-        api_base=llama_server,
-        api_key="sk-local",
-        instructions="Is this SMS message spam?",
-        timeout=60,
-        max_retries=1,
-        cache=False,
-        max_concurrency=2,
-    )
+    llm = local_smollm2(llama_server, "Is this SMS message spam?", timeout=60, max_concurrency=2)
     rows = pd.concat([SMS[SMS.gold == "spam"].head(3), SMS[SMS.gold == "ham"].head(3)])
     items = [Item(str(row.id), row.text) for row in rows.itertuples()]
     suggestions = llm.suggest(items, LABELS)

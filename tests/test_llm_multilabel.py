@@ -11,6 +11,7 @@ import time
 import pandas as pd
 import pytest
 from fault_server import FaultServer, Reply
+from llm_helpers import local_smollm2, refusing_response_formats
 
 import labelwidgets as lw
 from labelwidgets.kinds.multi import set_confidence
@@ -134,12 +135,7 @@ def test_json_schema_refused_falls_back_to_json_object_with_the_schema_and_is_re
 
 
 def test_a_provider_refusing_every_response_format_is_asked_in_plain_text(fault_server):
-    def refuse_formats(request):
-        if "response_format" in request:
-            return Reply.error(400, "response_format is not supported by this model")
-        return Reply.text('{"labels": ["joy"]}')
-
-    fault_server.default = refuse_formats
+    fault_server.default = refusing_response_formats('{"labels": ["joy"]}')
     llm = make_llm(fault_server)
     assert ask(llm).label == '["joy"]' and llm.structured_output == "text"
 
@@ -293,16 +289,7 @@ def test_a_multi_label_labeler_accepts_an_llms_set_and_stores_it(store_path, fau
 
 @pytest.mark.slow
 def test_end_to_end_against_llama_cpp_server(llama_server):
-    llm_module.forget_capabilities()
-    llm = LLM(
-        "openai/smollm2",
-        api_base=llama_server,
-        api_key="sk-local",
-        instructions="Which emotions does this Reddit comment express?",
-        timeout=120,
-        max_retries=1,
-        cache=False,
-    )
+    llm = local_smollm2(llama_server, "Which emotions does this Reddit comment express?", timeout=120)
     comments = lw.datasets.goemotions().head(3)
     suggestions = llm.suggest([Item(str(key), text) for key, text in comments["text"].items()], LABELS)
     assert llm.structured_output == "json_object+schema"  # the server refused json_schema, took the schema

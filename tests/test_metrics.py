@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from running_helpers import apply_steps
 from scipy.stats import binomtest
 from sklearn.metrics import cohen_kappa_score, confusion_matrix, f1_score, precision_recall_fscore_support
 from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_fleiss_kappa
@@ -567,13 +568,7 @@ def add_remove_sequences(draw: st.DrawFn) -> list[tuple[str, tuple]]:
 @settings(max_examples=100, deadline=None, derandomize=True)
 def test_running_agreement_equals_sklearn_after_any_add_remove_sequence(steps: list[tuple[str, tuple]]) -> None:
     running = RunningAgreement(labels=["ham", "spam", "eggs"])
-    kept: list[tuple] = []
-    for action, event in steps:
-        getattr(running, action)(*event)
-        if action == "update":
-            kept.append(event)
-        else:
-            kept.remove(event)
+    kept = apply_steps(running, steps)
     pairs = [e for e in kept if e[0] is not None and e[1] is not None]
     human = [e[0] for e in pairs]
     suggested = [e[1] for e in pairs]

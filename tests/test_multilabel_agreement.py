@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from running_helpers import apply_steps
 from scipy.spatial.distance import jensenshannon
 from sklearn.metrics import (
     accuracy_score,
@@ -316,13 +317,7 @@ def add_remove_sequences(draw: st.DrawFn) -> tuple[list[str], list[tuple[str, tu
 def test_running_agreement_on_sets_equals_the_batch_numbers(drawn: tuple[list[str], list[tuple[str, Any]]]) -> None:
     labels, steps = drawn
     running = lw.RunningAgreement(labels, kind="multi")
-    kept: list[tuple[Any, ...]] = []
-    for action, event in steps:
-        getattr(running, action)(*event)
-        if action == "update":
-            kept.append(event)
-        else:
-            kept.remove(event)
+    kept = apply_steps(running, steps)
     frame = pd.DataFrame({
         "label": column([e[0] for e in kept]), "suggestion": column([e[1] for e in kept]),
         "confidence": [math.nan if e[2] is None else e[2] for e in kept],

@@ -53,6 +53,7 @@ from labelwidgets.metrics.counts import (
     wilson_interval,
 )
 from labelwidgets.metrics.multilabel import (
+    MultilabelCounts,
     bootstrap_multilabel_counts,
     label_kappas,
     multilabel_counts,
@@ -271,22 +272,12 @@ def label_agreement_rows(
 
     rows.append(_ece_row(pairs, n_bins, n_boot, rng, ci))
 
-    with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.where(pred > 0, hits / pred, np.nan)
-        recall = np.where(true > 0, hits / true, np.nan)
-    f1 = f1_from_counts(hits, true, pred)
-    f1_boot = f1_from_counts(boot.hits, boot.true_counts, boot.pred_counts) if boot is not None else None
-    for i, name in enumerate(labels):
-        p_low, p_high = wilson_interval(hits[i], pred[i], ci)
-        r_low, r_high = wilson_interval(hits[i], true[i], ci)
-        rows.append(_row(f"precision[{name}]", float(precision[i]), int(pred[i]), float(p_low), float(p_high),
-                         WILSON, "" if pred[i] else f"the LLM never suggested {name!r}"))  # fmt: skip
-        rows.append(_row(f"recall[{name}]", float(recall[i]), int(true[i]), float(r_low), float(r_high),
-                         WILSON, "" if true[i] else f"no human label is {name!r}"))  # fmt: skip
-        f1_note = "" if true[i] + pred[i] else f"{name!r} appears neither as a human label nor as a suggestion"
-        row = bootstrapped(f"f1[{name}]", float(f1[i]), None if f1_boot is None else f1_boot[:, i], f1_note)
-        row["n"] = int(true[i] + pred[i] - hits[i])  # pairs where the label appears on at least one side
-        rows.append(row)
+    scored = _precision_recall_f1_rows(
+        labels, observed, boot, n, n_boot, ci, no_human="no human label is {name!r}",
+        in_neither="{name!r} appears neither as a human label nor as a suggestion",
+    )  # fmt: skip
+    for label_rows in scored:
+        rows += label_rows
     return rows
 
 
@@ -326,29 +317,51 @@ def set_agreement_rows(
                                   ece_row["note"])  # fmt: skip
     rows.append(ece_row)
 
-    hits, true, pred = counts.hits, counts.true_counts, counts.pred_counts
     kappas = label_kappas(pairs.truth, pairs.predicted, n_boot=n_boot, seed=seed, ci=ci, reference="people",
                           other="the suggester")  # fmt: skip
+    scored = _precision_recall_f1_rows(
+        labels, counts, boot, n, n_boot, ci, no_human="no human answer holds {name!r}",
+        in_neither="{name!r} is in neither the human answers nor the suggestions",
+    )  # fmt: skip
+    for name, kappa, label_rows in zip(labels, kappas, scored, strict=True):
+        rows.append(_row(f"cohen_kappa[{name}]", kappa.kappa, n, kappa.low, kappa.high, kappa.interval,
+                         kappa.notes()))  # fmt: skip
+        rows += label_rows
+    return rows
+
+
+def _precision_recall_f1_rows(
+    labels: Sequence[Hashable], counts: LabelCounts | MultilabelCounts, boot: LabelCounts | MultilabelCounts | None,
+    n: int, n_boot: int, ci: float, *, no_human: str, in_neither: str,
+) -> list[list[dict[str, Any]]]:  # fmt: skip
+    """Per label ``x``: the rows ``precision[x]`` and ``recall[x]`` (Wilson intervals) and ``f1[x]`` (the percentile
+    interval of ``boot``, the bootstrapped counts; none without them), one list per label in ``labels`` order.
+
+    The same numbers for one label or a set of labels per pair, from the counts both kinds keep; only the notes of
+    a label no person gave (``no_human``) or nobody gave (``in_neither``) are worded for the kind, each a template
+    of ``{name!r}``.
+    """
+    hits, true, pred = counts.hits, counts.true_counts, counts.pred_counts
     with np.errstate(divide="ignore", invalid="ignore"):
         precision = np.where(pred > 0, hits / pred, np.nan)
         recall = np.where(true > 0, hits / true, np.nan)
     f1 = f1_from_counts(hits, true, pred)
     f1_boot = f1_from_counts(boot.hits, boot.true_counts, boot.pred_counts) if boot is not None else None
-    for i, (name, kappa) in enumerate(zip(labels, kappas, strict=True)):
-        rows.append(_row(f"cohen_kappa[{name}]", kappa.kappa, n, kappa.low, kappa.high, kappa.interval,
-                         kappa.notes()))  # fmt: skip
+    per_label = []
+    for i, name in enumerate(labels):
         p_low, p_high = wilson_interval(hits[i], pred[i], ci)
         r_low, r_high = wilson_interval(hits[i], true[i], ci)
-        rows.append(_row(f"precision[{name}]", float(precision[i]), int(pred[i]), float(p_low), float(p_high),
-                         WILSON, "" if pred[i] else f"the LLM never suggested {name!r}"))  # fmt: skip
-        rows.append(_row(f"recall[{name}]", float(recall[i]), int(true[i]), float(r_low), float(r_high),
-                         WILSON, "" if true[i] else f"no human answer holds {name!r}"))  # fmt: skip
-        f1_note = "" if true[i] + pred[i] else f"{name!r} is in neither the human answers nor the suggestions"
-        row = _bootstrapped(f"f1[{name}]", float(f1[i]), n, None if f1_boot is None else f1_boot[:, i], n_boot, ci,
-                            f1_note)  # fmt: skip
-        row["n"] = int(true[i] + pred[i] - hits[i])  # pairs where the label is in at least one of the two sets
-        rows.append(row)
-    return rows
+        f1_row = _bootstrapped(f"f1[{name}]", float(f1[i]), n, None if f1_boot is None else f1_boot[:, i], n_boot,
+                               ci, "" if true[i] + pred[i] else in_neither.format(name=name))  # fmt: skip
+        f1_row["n"] = int(true[i] + pred[i] - hits[i])  # pairs where the label is on at least one side
+        per_label.append([
+            _row(f"precision[{name}]", float(precision[i]), int(pred[i]), float(p_low), float(p_high), WILSON,
+                 "" if pred[i] else f"the LLM never suggested {name!r}"),
+            _row(f"recall[{name}]", float(recall[i]), int(true[i]), float(r_low), float(r_high), WILSON,
+                 "" if true[i] else no_human.format(name=name)),
+            f1_row,
+        ])  # fmt: skip
+    return per_label
 
 
 def _ece_row(pairs: Pairs | SetPairs, n_bins: int, n_boot: int, rng: np.random.Generator, ci: float) -> dict[str, Any]:

@@ -19,7 +19,7 @@ are ``metrics.team``'s; Newcombe's interval is statsmodels'.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -156,6 +156,22 @@ def _label_names(labels: Any, func: str) -> list[Hashable]:
     return names
 
 
+def _checked_inputs(
+    answers: Any, labels: Any, func: str, *, ci: float, n_boot: int
+) -> tuple[list[Hashable], pd.DataFrame]:
+    """The label names and the answers, after checking ``ci`` and ``n_boot`` (in that order, so that each function
+    names the same first mistake)."""
+    check_ci(ci)
+    check_n_boot(n_boot, least=0)
+    return _label_names(labels, func), _check_answers(answers, func)
+
+
+def _check_top(top: Any) -> None:
+    """``top`` of `hardest` and `hardest_sets`: None for every item, or a whole number (a bool is no count)."""
+    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0):
+        raise InputError(f"top must be a whole number of items (or None for all), got {top!r}.")
+
+
 def _check_answers(answers: Any, func: str) -> pd.DataFrame:
     if not isinstance(answers, pd.DataFrame):
         raise InputError(f"{func}() needs the answers of scored_answers() as a DataFrame, got "
@@ -226,16 +242,11 @@ def student_scores(
       share of the student's decisions made with the suggestion shown.
     """
     func = "student_scores"
-    check_ci(ci)
-    check_n_boot(n_boot, least=0)
-    names = _label_names(labels, func)
-    frame = _check_answers(answers, func)
+    names, frame = _checked_inputs(answers, labels, func, ci=ci, n_boot=n_boot)
     truth = _gold_of(gold, names, func)
     k = len(names)
-    seeds = np.random.SeedSequence(seed)
     rows = []
-    for student, own in _by_student(frame):
-        rng = np.random.default_rng(seeds.spawn(1)[0])
+    for student, own, rng in _by_student_with_streams(frame, seed):
         decided = own[own["action"].notna()]
         gold_values = np.array([truth.get(key) for key in decided["key"]], dtype=object)
         has_gold = pd.notna(gold_values)
@@ -261,7 +272,6 @@ def student_scores(
         n_model = int(with_model.sum())
         if not n_model:
             model_note = "no scored answer has a recorded suggestion"
-        shown = decided["suggestion_visible"].fillna(False).to_numpy(dtype=bool)
         rows.append({
             "student": student, "answered": len(decided), "practice": int((~has_gold).sum()), "scored": n,
             "correct": correct, "accuracy": correct / n if n else math.nan, "accuracy_low": low,
@@ -270,7 +280,7 @@ def student_scores(
             "kappa_model_note": model_note,
             "model_accuracy": float((model_codes == gold_codes[with_model]).mean()) if n_model else math.nan,
             "revised": int(own["revised"].sum()),
-            "saw_suggestions": float(shown.mean()) if len(decided) else math.nan,
+            "saw_suggestions": _share_shown(decided),
         })  # fmt: skip
     return _frame(rows, STUDENT_COLUMNS, ints=("answered", "practice", "scored", "correct", "n_model", "revised"),
                   texts=("student", "kappa_note", "kappa_model_note"))  # fmt: skip
@@ -280,6 +290,30 @@ def _by_student(answers: pd.DataFrame) -> list[tuple[Any, pd.DataFrame]]:
     students = sorted(set(answers["student"].tolist()), key=lambda s: (type(s).__name__, str(s)))
     groups = dict(tuple(answers.groupby("student", sort=False))) if len(answers) else {}
     return [(s, groups[s]) for s in students]
+
+
+def _as_decisions(answers: pd.DataFrame) -> pd.DataFrame:
+    """Students' answers as a team's decisions (``key``, ``annotator``, ``label``), for ``metrics.team``."""
+    return pd.DataFrame({"key": answers["key"].to_numpy(dtype=object),
+                         "annotator": answers["student"].to_numpy(dtype=object),
+                         "label": answers["answer"].to_numpy(dtype=object)})  # fmt: skip
+
+
+def _by_student_with_streams(
+    answers: pd.DataFrame, seed: int
+) -> Iterator[tuple[Any, pd.DataFrame, np.random.Generator]]:
+    """`_by_student`, each student with their own child stream of ``seed``, so that a student's bootstrap interval
+    depends on ``seed`` and the students' order, not on how many draws the students before them took."""
+    seeds = np.random.SeedSequence(seed)
+    for student, own in _by_student(answers):
+        yield student, own, np.random.default_rng(seeds.spawn(1)[0])
+
+
+def _share_shown(decided: pd.DataFrame) -> float:
+    """The share of these decisions made with the suggestion on screen (no suggester: not shown); NaN for none."""
+    if not len(decided):
+        return math.nan
+    return float(decided["suggestion_visible"].fillna(False).to_numpy(dtype=bool).mean())
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str], *, ints: Iterable[str] = (),
@@ -314,8 +348,7 @@ def hardest(
     """
     func = "hardest"
     names = _label_names(labels, func)
-    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0):
-        raise InputError(f"top must be a whole number of items (or None for all), got {top!r}.")
+    _check_top(top)
     frame = _check_answers(answers, func)
     truth = _gold_of(gold, names, func)
     rated = frame[frame["answer"].notna() & frame["key"].map(lambda key: key in truth).astype(bool)]
@@ -376,14 +409,9 @@ def class_agreement(
     Practice items count: agreement among students needs no gold. NaN with the reason in ``note`` when undefined.
     """
     func = "class_agreement"
-    check_ci(ci)
-    check_n_boot(n_boot, least=0)
-    names = _label_names(labels, func)
-    frame = _check_answers(answers, func)
+    names, frame = _checked_inputs(answers, labels, func, ci=ci, n_boot=n_boot)
     rated = frame[frame["answer"].notna()]
-    decisions = pd.DataFrame({"key": rated["key"].to_numpy(dtype=object),
-                              "annotator": rated["student"].to_numpy(dtype=object),
-                              "label": rated["answer"].to_numpy(dtype=object)})  # fmt: skip
+    decisions = _as_decisions(rated)
     team = read_decisions(decisions, func, names)
     rows: list[dict[str, Any]] = []
 
@@ -599,15 +627,11 @@ def student_set_scores(
     from labelwidgets.metrics.team import mean_of_resampled_items
 
     func = "student_set_scores"
-    check_ci(ci)
-    check_n_boot(n_boot, least=0)
-    names = [str(name) for name in _label_names(labels, func)]
-    frame = _check_answers(answers, func)
+    label_names, frame = _checked_inputs(answers, labels, func, ci=ci, n_boot=n_boot)
+    names = [str(name) for name in label_names]
     truth = _set_gold(gold, names, func)
-    seeds = np.random.SeedSequence(seed)
     rows = []
-    for student, own in _by_student(frame):
-        rng = np.random.default_rng(seeds.spawn(1)[0])
+    for student, own, rng in _by_student_with_streams(frame, seed):
         decided, scored, gold_sets = _scored_sets(own, truth)
         given = decided["answer"][scored].tolist()
         n = len(given)
@@ -634,8 +658,7 @@ def student_set_scores(
             "model_jaccard": jaccard_samples([gold_sets[i] for i in with_model], model, names) if n_model
             else math.nan,
             "revised": int(own["revised"].sum()),
-            "saw_suggestions": float(decided["suggestion_visible"].fillna(False).to_numpy(dtype=bool).mean())
-            if len(decided) else math.nan,
+            "saw_suggestions": _share_shown(decided),
         })  # fmt: skip
     return _frame(rows, STUDENT_SET_COLUMNS, ints=("answered", "practice", "scored", "correct", "n_model", "revised"),
                   texts=("student",))  # fmt: skip
@@ -657,10 +680,7 @@ def student_label_scores(
     from labelwidgets.metrics.multilabel import per_label
 
     func = "student_label_scores"
-    check_ci(ci)
-    check_n_boot(n_boot, least=0)
-    names = _label_names(labels, func)
-    frame = _check_answers(answers, func)
+    names, frame = _checked_inputs(answers, labels, func, ci=ci, n_boot=n_boot)
     truth = _set_gold(gold, names, func)
     rows = []
     for student, own in _by_student(frame):
@@ -688,8 +708,7 @@ def hardest_sets(
 
     func = "hardest_sets"
     names = _label_names(labels, func)
-    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0):
-        raise InputError(f"top must be a whole number of items (or None for all), got {top!r}.")
+    _check_top(top)
     frame = _check_answers(answers, func)
     truth = _set_gold(gold, names, func)
     rated = frame[frame["answer"].map(lambda v: not is_missing(v)) & frame["key"].map(lambda key: key in truth)]
@@ -736,14 +755,9 @@ def class_set_agreement(
     from labelwidgets.metrics.team import set_team_agreement
 
     func = "class_set_agreement"
-    check_ci(ci)
-    check_n_boot(n_boot, least=0)
-    names = _label_names(labels, func)
-    frame = _check_answers(answers, func)
+    names, frame = _checked_inputs(answers, labels, func, ci=ci, n_boot=n_boot)
     rated = frame[frame["answer"].map(lambda v: not is_missing(v))]
-    decisions = pd.DataFrame({"key": rated["key"].to_numpy(dtype=object),
-                              "annotator": rated["student"].to_numpy(dtype=object),
-                              "label": rated["answer"].to_numpy(dtype=object)})  # fmt: skip
+    decisions = _as_decisions(rated)
     table = set_team_agreement(decisions, [str(n) for n in names], ci=ci, n_boot=n_boot, seed=seed)
     alpha = table[table["metric"] == "krippendorff_alpha_masi"].iloc[0]
     pairs = table[(table["metric"] == "mean_jaccard") & table["annotator"].notna()]

@@ -244,28 +244,19 @@ def per_label(
 # whole answers
 
 
-def _whole_answer(pairs: _Pairs, metric: str) -> float:
-    return float(scores_from_counts(multilabel_counts(pairs.truth, pairs.predicted))[metric])
+def _whole_answer_scores(pairs: _Pairs) -> dict[str, float]:
+    """Every whole-answer number of the pairs (``WHOLE_ANSWER_METRICS``), from one pass of counts."""
+    return {
+        metric: float(value)
+        for metric, value in scores_from_counts(multilabel_counts(pairs.truth, pairs.predicted)).items()
+    }
 
 
-def _subset_accuracy(pairs: _Pairs) -> float:
-    return _whole_answer(pairs, "subset_accuracy")
-
-
-def _jaccard_samples(pairs: _Pairs) -> float:
-    return _whole_answer(pairs, "jaccard")
-
-
-def _hamming_loss(pairs: _Pairs) -> float:
-    return _whole_answer(pairs, "hamming_loss")
-
-
-def _micro_f1(pairs: _Pairs) -> float:
-    return _whole_answer(pairs, "micro_f1")
-
-
-def _macro_f1(pairs: _Pairs) -> float:
-    return _whole_answer(pairs, "macro_f1")
+def _whole_answer(
+    y_true: Sequence[Answer], y_pred: Sequence[Answer], labels: Sequence[str], func: str, metric: str
+) -> float:
+    """One whole-answer number of the answers, for the public function ``func`` that gives it."""
+    return _whole_answer_scores(_pairs(y_true, y_pred, labels, func))[metric]
 
 
 @public
@@ -274,7 +265,7 @@ def subset_accuracy(y_true: Sequence[Answer], y_pred: Sequence[Answer], labels: 
 
     Scikit-learn's ``accuracy_score`` on the indicator matrices. Rows with a missing side are left out.
     """
-    return _subset_accuracy(_pairs(y_true, y_pred, labels, "subset_accuracy"))
+    return _whole_answer(y_true, y_pred, labels, "subset_accuracy", "subset_accuracy")
 
 
 @public
@@ -284,7 +275,7 @@ def jaccard_samples(y_true: Sequence[Answer], y_pred: Sequence[Answer], labels: 
     Scikit-learn's ``jaccard_score(average="samples", zero_division=1)`` on the indicator matrices: "none of
     these" on both sides is full agreement, as MASI distance 0. Rows with a missing side are left out.
     """
-    return _jaccard_samples(_pairs(y_true, y_pred, labels, "jaccard_samples"))
+    return _whole_answer(y_true, y_pred, labels, "jaccard_samples", "jaccard")
 
 
 @public
@@ -293,7 +284,7 @@ def hamming_loss(y_true: Sequence[Answer], y_pred: Sequence[Answer], labels: Seq
 
     Scikit-learn's ``hamming_loss`` on the indicator matrices. Rows with a missing side are left out.
     """
-    return _hamming_loss(_pairs(y_true, y_pred, labels, "hamming_loss"))
+    return _whole_answer(y_true, y_pred, labels, "hamming_loss", "hamming_loss")
 
 
 @public
@@ -302,7 +293,7 @@ def micro_f1(y_true: Sequence[Answer], y_pred: Sequence[Answer], labels: Sequenc
 
     Scikit-learn's ``f1_score(average="micro", zero_division=np.nan)``: NaN only when neither side gave any label.
     """
-    return _micro_f1(_pairs(y_true, y_pred, labels, "micro_f1"))
+    return _whole_answer(y_true, y_pred, labels, "micro_f1", "micro_f1")
 
 
 @public
@@ -311,7 +302,7 @@ def macro_f1(y_true: Sequence[Answer], y_pred: Sequence[Answer], labels: Sequenc
 
     Scikit-learn's ``f1_score(average="macro", zero_division=np.nan)``, which leaves undefined labels out.
     """
-    return _macro_f1(_pairs(y_true, y_pred, labels, "macro_f1"))
+    return _whole_answer(y_true, y_pred, labels, "macro_f1", "macro_f1")
 
 
 @dataclass(frozen=True)
@@ -346,13 +337,14 @@ def multilabel_report(
     check_n_boot(n_boot, least=0)
     check_ci(ci)
     pairs = _pairs(y_true, y_pred, labels, "multilabel_report")
+    scores = _whole_answer_scores(pairs)
     return MultilabelReport(
         per_label=_per_label(pairs, int(n_boot), seed, ci),
-        subset_accuracy=_subset_accuracy(pairs),
-        jaccard=_jaccard_samples(pairs),
-        hamming_loss=_hamming_loss(pairs),
-        micro_f1=_micro_f1(pairs),
-        macro_f1=_macro_f1(pairs),
+        subset_accuracy=scores["subset_accuracy"],
+        jaccard=scores["jaccard"],
+        hamming_loss=scores["hamming_loss"],
+        micro_f1=scores["micro_f1"],
+        macro_f1=scores["macro_f1"],
         n=pairs.n,
         n_left_out=pairs.n_left_out,
     )

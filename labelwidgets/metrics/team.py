@@ -270,6 +270,14 @@ def _joined(*notes: str) -> str:
     return "; ".join(note for note in notes if note)
 
 
+def _check_agreement_options(ci: float, n_boot: int, by_label: Any) -> None:
+    """The options `team_agreement` and `set_team_agreement` share, checked alike for either kind of answer."""
+    check_ci(ci)
+    check_n_boot(n_boot, least=0)
+    if not isinstance(by_label, bool):
+        raise InputError(f"by_label must be True or False, got {by_label!r}.")
+
+
 @public
 def team_agreement(
     decisions: pd.DataFrame,
@@ -322,10 +330,7 @@ def team_agreement(
     if _sets_in(decisions):
         return set_team_agreement(decisions, labels, ci=ci, n_boot=n_boot, seed=seed, by_label=by_label)
     func = "team_agreement"
-    check_ci(ci)
-    check_n_boot(n_boot, least=0)
-    if not isinstance(by_label, bool):
-        raise InputError(f"by_label must be True or False, got {by_label!r}.")
+    _check_agreement_options(ci, n_boot, by_label)
     given = check_labels(labels)  # once: labels may be a generator
     team = read_decisions(decisions, func, given)
     table = _Table(ci, int(n_boot), seed)
@@ -780,10 +785,7 @@ def set_team_agreement(
     from labelwidgets.metrics.multilabel import jaccard_samples, krippendorff_alpha_masi, per_label
 
     func = "set_team_agreement"
-    check_ci(ci)
-    check_n_boot(n_boot, least=0)
-    if not isinstance(by_label, bool):
-        raise InputError(f"by_label must be True or False, got {by_label!r}.")
+    _check_agreement_options(ci, n_boot, by_label)
     team = read_set_decisions(decisions, func, labels)
     table = _Table(ci, int(n_boot), seed)
     counts, answers = team.answer_counts()

@@ -72,22 +72,14 @@ class StudentReport:
     confusion: pd.DataFrame
 
     def _repr_html_(self) -> str:
-        import html
-
-        head = html.escape(self.summary())
-        return f"<p>{head}</p><p><em>{html.escape(CHANCE_SENTENCE)}</em></p>{self.confusion.to_html()}"
+        return _report_html(self.summary(), self.confusion)
 
     def summary(self) -> str:
         if not self.scored:
             return f"{self.annotator}: no scored answers yet."
         kappa = "undefined" if np.isnan(self.kappa) else f"{self.kappa:.2f}"
         note = f" ({self.kappa_note})" if self.kappa_note else ""
-        extra = []
-        if self.practice:
-            extra.append(f"{self.practice} practice item{'s' if self.practice != 1 else ''} not scored")
-        if self.revised:
-            extra.append(f"{self.revised} answer{'s' if self.revised != 1 else ''} changed after feedback")
-        tail = f"; {', '.join(extra)}" if extra else ""
+        tail = _practice_and_revisions(self.practice, self.revised)
         return (
             f"{self.annotator}: {self.correct} of {self.scored} right ({self.accuracy:.0%}, 95% CI "
             f"{self.accuracy_low:.0%}–{self.accuracy_high:.0%}), Cohen's kappa against the gold labels {kappa}{note}"
@@ -118,20 +110,12 @@ class SetStudentReport:
     per_label: pd.DataFrame
 
     def _repr_html_(self) -> str:
-        import html
-
-        head = html.escape(self.summary())
-        return f"<p>{head}</p><p><em>{html.escape(CHANCE_SENTENCE)}</em></p>{self.per_label.to_html()}"
+        return _report_html(self.summary(), self.per_label)
 
     def summary(self) -> str:
         if not self.scored:
             return f"{self.annotator}: no scored answers yet."
-        extra = []
-        if self.practice:
-            extra.append(f"{self.practice} practice item{'s' if self.practice != 1 else ''} not scored")
-        if self.revised:
-            extra.append(f"{self.revised} answer{'s' if self.revised != 1 else ''} changed after feedback")
-        tail = f"; {', '.join(extra)}" if extra else ""
+        tail = _practice_and_revisions(self.practice, self.revised)
         return (
             f"{self.annotator}: mean Jaccard {self.jaccard:.2f} against the gold sets over {self.scored} items, "
             f"{self.correct} exactly right ({self.accuracy:.0%}); per label: {_label_kappas(self.per_label)}{tail}."
@@ -139,6 +123,23 @@ class SetStudentReport:
 
     def __repr__(self) -> str:
         return f"{self.summary()}\n{self.per_label}"
+
+
+def _report_html(summary: str, table: pd.DataFrame) -> str:
+    """A student report in a notebook: its score line, what kappa 0 means, and its table."""
+    import html
+
+    return f"<p>{html.escape(summary)}</p><p><em>{html.escape(CHANCE_SENTENCE)}</em></p>{table.to_html()}"
+
+
+def _practice_and_revisions(practice: int, revised: int) -> str:
+    """The end of a score line: the practice items left unscored and the answers changed after feedback, if any."""
+    extra = []
+    if practice:
+        extra.append(f"{practice} practice item{'s' if practice != 1 else ''} not scored")
+    if revised:
+        extra.append(f"{revised} answer{'s' if revised != 1 else ''} changed after feedback")
+    return f"; {', '.join(extra)}" if extra else ""
 
 
 def _label_kappas(per_label: pd.DataFrame) -> str:
