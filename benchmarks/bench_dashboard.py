@@ -4,6 +4,7 @@ And how long does opening one on a session restored with 200,000 decisions take?
     python benchmarks/bench_dashboard.py            # prints two Markdown tables (about three minutes)
     python benchmarks/bench_dashboard.py --quick    # 1,000 and 100,000 decisions only
     python benchmarks/bench_dashboard.py --open     # only the second table
+    python benchmarks/bench_dashboard.py --where --before <old copy>  # where a first Dashboard's time goes
     python benchmarks/bench_dashboard.py --paint --sizes 200,200000 --repeat 5 \
         --out benchmarks/results/dashboard_paint.json  # the cell -> the Dashboard painted, in JupyterLab
 
@@ -117,6 +118,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="stop at 100,000 decisions")
     parser.add_argument("--open", action="store_true", help="only time opening a Dashboard on a restored session")
     parser.add_argument("--paint", action="store_true", help="the cell -> the Dashboard painted, in JupyterLab")
+    parser.add_argument("--where", action="store_true", help="where a first Dashboard's time goes in the kernel")
     parser.add_argument("--sizes", default="200,200000", help="--paint: decisions in the store")
     parser.add_argument("--repeat", type=int, default=5, help="--paint: fresh kernels per variant and size")
     parser.add_argument("--variants", default="suggested,no-suggester", help=f"--paint: of {list(PAINT_VARIANTS)}")
@@ -124,6 +126,9 @@ def main() -> None:
     parser.add_argument("--out", default="benchmarks/results/dashboard_paint.json")
     parser.add_argument("--before", help="--paint: folder of an older labelwidgets, for the before:<variant> names")
     args = parser.parse_args()
+    if args.where:
+        where(args.repeat, args.before)
+        return
     if args.paint:
         sizes = [int(size) for size in args.sizes.split(",")]
         paint(sizes, args.repeat, args.variants.split(","), Path(args.out), args.pause, args.before)
@@ -227,27 +232,71 @@ def opening(sizes: tuple[int, ...]) -> None:
             labeler = lw.Labeler(df, labels=LABELS, store=path, annotator="bench",
                                  suggester=lw.FromColumn("llm", confidence="p"))  # fmt: skip
             restore = time.perf_counter() - start
-            wall, cpu = [], []
+            wall, cpu, complete = [], [], []
             for _ in range(3):
                 start, start_cpu = time.perf_counter(), time.process_time()
                 dash = Dashboard(labeler)
                 wall.append(time.perf_counter() - start)
                 cpu.append(time.process_time() - start_cpu)
+                wait = getattr(dash, "wait", None)  # a Dashboard that paints first and fills in after
+                if wait is not None:
+                    wait()
+                    complete.append(time.perf_counter() - start)
                 assert dash.n_decided == labeler.stats["decided"]
                 dash.close()
             following = Dashboard(labeler)
             label_ms = milliseconds(partial(label_as_suggested, labeler), 20)
             assert following.n_decided == labeler.stats["decided"]
             labeler.close()
-            rows.append((n, labeler.stats["decided"], restore, wall, cpu, label_ms))
+            rows.append((n, labeler.stats["decided"], restore, wall, cpu, complete, label_ms))
     print("Opening a Dashboard on a restored session (one query for the store, the rest vectorised)")
     print()
     print("| stored decisions (items in force) | Labeler restore (s) | Dashboard(labeler) wall median / best (s) | "
-          "Dashboard CPU (s) | label() with the dashboard following, median (ms) |")  # fmt: skip
-    print("|---:|---:|---:|---:|---:|")
-    for n, decided, restore, wall, cpu, label_ms in rows:
+          "Dashboard CPU (s) | everything filled in, median (s) | label() with the dashboard following, "
+          "median (ms) |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|---:|")
+    for n, decided, restore, wall, cpu, complete, label_ms in rows:
+        filled = f"{statistics.median(complete):.2f}" if complete else "–"
         print(f"| {n:,} ({decided:,}) | {restore:.2f} | {statistics.median(wall):.2f} / {min(wall):.2f} | "
-              f"{statistics.median(cpu):.2f} | {statistics.median(label_ms):.1f} |")  # fmt: skip
+              f"{statistics.median(cpu):.2f} | {filled} | {statistics.median(label_ms):.1f} |")  # fmt: skip
+
+
+# ----- where a Dashboard cell's time went, in the kernel --------------------------------------------------------
+
+# (what, untimed setup, timed statement): each in a fresh Python, as a kernel's first Dashboard meets it
+WHERE = [
+    ("import plotly's FigureWidget (it imports nbformat, and jsonschema compiles its grammars)",
+     "import plotly.graph_objects as go", "go.FigureWidget"),
+    ("import plotly.graph_objects and make_subplots", "", "import plotly.graph_objects, plotly.subplots"),
+    ("the four panels through plotly's validators (make_subplots and add_*), plotly imported",
+     "{old}import plotly.graph_objects; from labelwidgets.widgets.plots import agreement_skeleton",
+     "agreement_skeleton(widget=False)"),
+    ("the four panels as plain plotly JSON (agreement_spec)",
+     "from labelwidgets.widgets.plots import agreement_spec", "agreement_spec()"),
+    ("plotly.js read and encoded for the page (once per kernel)",
+     "from plotly.offline import get_plotlyjs", "get_plotlyjs().encode()"),
+]  # fmt: skip
+
+
+def where(repeat: int, before: str | None) -> None:
+    import subprocess
+    import sys
+
+    print("Where a first Dashboard's time goes in the kernel: each line in a fresh Python, median of", repeat)
+    print()
+    print("| step | median (s) | min–max (s) |")
+    print("|---|---:|---:|")
+    for what, setup, statement in WHERE:
+        if "{old}" in setup:
+            if before is None:
+                continue
+            setup = setup.replace("{old}", f"import sys; sys.path.insert(0, {before!r}); ")
+        code = f"import time\n{setup}\nstarted = time.perf_counter()\n{statement}\nprint(time.perf_counter() - started)"
+        seconds = [
+            float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+            for _ in range(repeat)
+        ]
+        print(f"| {what} | {statistics.median(seconds):.2f} | {min(seconds):.2f}–{max(seconds):.2f} |")
 
 
 # ----- the cell -> the Dashboard painted, in JupyterLab and Chromium -------------------------------------------

@@ -136,6 +136,7 @@ def test_figure_shows_what_sklearn_and_metrics_compute_on_the_dataframe():
     drive(labeler, 120, undo=False)
     assert_counts_match(dash, labeler)
     assert_over_time_matches(dash, labeler)
+    assert dash.wait(30)  # the first paint leaves the scores for a moment after
     mix = dash.figure.layout.annotations[MIX_SCORES].text
     human = np.array(counts(df["label"]))
     llm = np.array(counts(df.loc[df["decision"].notna(), "suggestion"]))
@@ -478,6 +479,7 @@ def test_a_dashboard_and_its_view_do_not_import_plotlys_figure_widget():
 def test_hold_redraws_once_at_the_end_of_a_scripted_block():
     labeler = labeler_for(sms_with_suggestions(40))
     dash = Dashboard(labeler)
+    assert dash.wait(30)  # the label-mix scores, drawn right after the first paint
     sent = []
     dash.view.observe(lambda change: sent.append(change["name"]), names=["figure"])  # what goes to the browser
     with dash.hold():
@@ -489,6 +491,32 @@ def test_hold_redraws_once_at_the_end_of_a_scripted_block():
     sent.clear()
     labeler.label(labeler.current["gold"])
     assert sent == ["figure"]
+    assert_counts_match(dash, labeler)
+
+
+def test_the_first_paint_leaves_the_label_mix_scores_for_a_moment_after(monkeypatch):
+    from labelwidgets.widgets.dashboard import MIX_SCORES_LATER
+
+    labeler = labeler_for(sms_with_suggestions(40))
+    for _ in range(30):
+        labeler.label(labeler.current["gold"])
+    release = threading.Event()
+    fill_in = Dashboard._fill_in
+
+    def held_fill_in(self: Dashboard, **options: bool) -> None:
+        release.wait(30)
+        fill_in(self, **options)
+
+    monkeypatch.setattr(Dashboard, "_fill_in", held_fill_in)
+    dash = Dashboard(labeler)
+    figure = dash.figure
+    assert figure.layout.annotations[MIX_SCORES].text == MIX_SCORES_LATER  # scipy's import is not waited for
+    assert figure.layout.title.text.startswith("<b>30 of 40 decided") and "Cohen's kappa" in figure.layout.title.text
+    labeler.label(labeler.current["gold"])  # a decision meanwhile is drawn at once, the scores still to come
+    assert dash.figure.layout.title.text.startswith("<b>31 of 40 decided")
+    release.set()
+    assert dash.wait(30)
+    assert dash.figure.layout.annotations[MIX_SCORES].text.startswith("People vs LLM:<br>JS ")
     assert_counts_match(dash, labeler)
 
 
@@ -505,10 +533,10 @@ def test_a_big_session_paints_first_and_fills_in_the_changes_after(monkeypatch):
     release = threading.Event()
     fill_in = Dashboard._fill_in
 
-    def held_fill_in(self: Dashboard) -> None:  # hold the fill-in until a decision has come in meanwhile
+    def held_fill_in(self: Dashboard, **options: bool) -> None:  # hold it until a decision has come in meanwhile
         started.set()
         release.wait(30)
-        fill_in(self)
+        fill_in(self, **options)
 
     monkeypatch.setattr(Dashboard, "_fill_in", held_fill_in)
     quick = Dashboard(labeler)
@@ -517,7 +545,7 @@ def test_a_big_session_paints_first_and_fills_in_the_changes_after(monkeypatch):
     assert "260 of 300 decided" in quick.figure.layout.title.text
     labeler.label(labeler.current["gold"])  # while the fill-in is under way
     release.set()
-    assert quick.wait(30)
+    assert quick.wait(30) and full.wait(30)
     labeler.label(labeler.current["gold"])
     full_figure, quick_figure = full.figure.to_dict(), quick.figure.to_dict()
     assert quick.changes == full.changes and full.changes  # the drop in agreement was found

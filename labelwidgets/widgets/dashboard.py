@@ -74,6 +74,7 @@ if TYPE_CHECKING:
     from labelwidgets.labeler import Labeler
 
 _MAX_CHANGES_SHOWN = 200
+MIX_SCORES_LATER = "JS distance and PSI: a moment…"
 #: Above this many decisions in force, the first paint leaves out the Page-Hinkley changes, the per-source lines
 #: and the blind-check split (a pass over every pair in Python, and a query), and a thread fills them in after it.
 QUICK_ABOVE = 20_000
@@ -487,6 +488,7 @@ class Dashboard:
         self._canonical = [self._index[name] for name in sorted_labels(self._labels)]
         self._multi = labeler.session.kind.name == "multi"
         self._provisional = False  # the first paint left something out; the fill-in thread is under way
+        self._scores_later = False  # the label-mix scores come after the first paint
         self._filled_in = threading.Event()
         self._reset()
         self._drawn: AgreementPanels | ProgressPanels | None = None
@@ -506,11 +508,14 @@ class Dashboard:
         else:
             self._spec = agreement_spec(height=height)
         self._refresh_interval()
+        # the drift scores' JS distance is scipy's, whose first import takes 0.3-1.5 s: after the first paint
+        self._scores_later = not self._progress_mode
         self._draw(send=False)
         assert self._drawn is not None
         self.view: DashboardView = DashboardView(wire(self._spec), header_parts(self._drawn.header))
-        if quick:
-            threading.Thread(target=self._fill_in, name="labelwidgets-dashboard-fill-in", daemon=True).start()
+        if quick or self._scores_later:
+            fill_in = functools.partial(self._fill_in, reload=quick)
+            threading.Thread(target=fill_in, name="labelwidgets-dashboard-fill-in", daemon=True).start()
         else:
             self._filled_in.set()
 
@@ -568,25 +573,30 @@ class Dashboard:
                     self._provisional = quick
                     return
 
-    def _fill_in(self) -> None:
-        """After a quick first paint: everything, read again from the session, then a redraw."""
+    def _fill_in(self, *, reload: bool) -> None:
+        """After the first paint: the label-mix scores and, after a quick one (``reload``), everything, read again
+        from the session; then a redraw."""
         try:
-            self._load()
+            if reload:
+                self._load()
             with self._lock:
-                self._refresh_interval()
-                self._draw()
+                self._scores_later = False
+                if reload:
+                    self._refresh_interval()
+                if not self._held:  # else the end of the hold draws
+                    self._draw()
         except Exception as exc:  # a thread of the dashboard must never break labeling either
             self.errors.append(f"Dashboard could not fill in after its first paint: {exc!r}")
             with self._lock:
-                self._provisional = False
+                self._provisional = self._scores_later = False
                 self._needs_rebuild = True  # the next decision starts over from the session
         finally:
             self._filled_in.set()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Wait until the dashboard shows everything (a first paint over more than ``QUICK_ABOVE`` decisions
-        leaves out the change markers, per-source lines and the blind-check split for a moment); True when it
-        does."""
+        """Wait until the dashboard shows everything; True when it does. The first paint leaves out the label-mix
+        scores for a moment, and over more than ``QUICK_ABOVE`` decisions also the change markers, the per-source
+        lines and the blind-check split."""
         return self._filled_in.wait(timeout)
 
     def _with_visibility(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -628,7 +638,9 @@ class Dashboard:
         """Every count and the rolling state from the decisions in force, vectorised; O(undo_depth) objects."""
         if not len(frame):
             return
-        frame = frame.iloc[np.argsort(pd.to_numeric(frame["id"]).to_numpy(dtype=float), kind="stable")]
+        ids = pd.to_numeric(frame["id"]).to_numpy(dtype=float)
+        if not (np.diff(ids) >= 0).all():  # a restored session's come in order already: no copy of every column
+            frame = frame.iloc[np.argsort(ids, kind="stable")]
         actions = object_values(frame["action"])
         unknown = sorted({str(a) for a in pd.unique(actions) if a not in ACTIONS})
         if unknown:
@@ -644,16 +656,18 @@ class Dashboard:
             else np.full(len(frame), np.nan)
         )
         given = human != None  # noqa: E711 (elementwise on an object array)
-        self._progress.load(seconds, self._label_rows(human), given)
+        human_codes = None if self._multi else self._codes(human)
+        human_rows = self._label_rows(human, human_codes)
+        self._progress.load(seconds, human_rows, given)
         if self._multi:
-            self._build_sets(frame, actions, human, given)
+            self._build_sets(frame, actions, human, human_rows)
             return
         suggestion = object_values(frame["suggestion"])
         confidence = object_values(frame["confidence"]) if "confidence" in frame.columns else None
         visible = object_values(frame["suggestion_visible"]) if "suggestion_visible" in frame.columns else None
         accepted = np.where(np.isin(actions, REVIEW_DECISIONS), actions == "accepted", None)
         k = len(self._labels)
-        human_codes = self._codes(human)
+        assert human_codes is not None
         suggestion_codes = self._codes(suggestion)
         self._running = RunningAgreement.from_pairs(
             human, suggestion, confidence, accepted, labels=self._labels, n_bins=self.n_bins
@@ -670,7 +684,7 @@ class Dashboard:
         sources = object_values(frame["suggester"]) if "suggester" in frame.columns else np.full(len(frame), None)
         self._build_stream(frame["id"].to_numpy(), human_codes, suggestion_codes, is_pair, sources, quick=quick)
 
-    def _build_sets(self, frame: pd.DataFrame, actions: np.ndarray, human: np.ndarray, given: np.ndarray) -> None:
+    def _build_sets(self, frame: pd.DataFrame, actions: np.ndarray, human: np.ndarray, human_rows: np.ndarray) -> None:
         """Multi-label answers: the running agreement, each label's kappa over the rolling window of pairs (from the
         window sums of ``metrics.multilabel.MultilabelCounts``), and the stream that undo rewinds."""
         suggestion = object_values(frame["suggestion"])
@@ -680,12 +694,12 @@ class Dashboard:
         self._running = RunningAgreement.from_pairs(
             human, suggestion, confidence, accepted, labels=self._labels, n_bins=self.n_bins, kind=kind
         )
-        suggested = suggestion != None  # noqa: E711 (elementwise on an object array)
-        self._llm_counts = self._label_rows(suggestion).sum(axis=0).tolist()
-        self._human_counts = self._label_rows(human).sum(axis=0).tolist()
-        is_pair = given & suggested
-        truth = self._label_rows(human)[is_pair].astype(bool)
-        predicted = self._label_rows(suggestion)[is_pair].astype(bool)
+        is_pair = (human != None) & (suggestion != None)  # noqa: E711 (elementwise on an object array)
+        suggestion_rows = self._label_rows(suggestion)
+        self._llm_counts = suggestion_rows.sum(axis=0).tolist()
+        self._human_counts = human_rows.sum(axis=0).tolist()
+        truth = human_rows[is_pair].astype(bool)
+        predicted = suggestion_rows[is_pair].astype(bool)
         n_pairs = self._n_pairs_seen = len(truth)
         while n_pairs // self._label_stride > self.max_points:
             self._label_stride *= 2
@@ -719,17 +733,18 @@ class Dashboard:
             pair = (human[row], suggestion[row]) if is_pair[row] else None
             self._stream.append(_StreamEntry(int(ids[row]), pair, None, None, False))
 
-    def _label_rows(self, human: np.ndarray) -> np.ndarray:
-        """Which labels each decision gave, one row of 0/1 per decision (all 0 without a label)."""
+    def _label_rows(self, human: np.ndarray, codes: np.ndarray | None = None) -> np.ndarray:
+        """Which labels each decision gave, one row of 0/1 per decision (all 0 without a label); ``codes``: the
+        single labels' positions in the label set, when already known."""
         rows = np.zeros((len(human), len(self._labels)), dtype=np.int8)
         given = np.flatnonzero(human != None)  # noqa: E711 (elementwise on an object array)
         if not self._multi:
-            rows[given, self._codes(human[given])] = 1
+            rows[given, (self._codes(human) if codes is None else codes)[given]] = 1
             return rows
         # few distinct sets among many items: each decoded once
-        by_answer = {answer: self._answer_row(answer) or () for answer in pd.unique(human[given])}
-        for i in given:
-            rows[i] = by_answer[human[i]]
+        codes, answers = pd.factorize(human[given])
+        if len(answers):
+            rows[given] = np.array([self._answer_row(answer) for answer in answers], dtype=np.int8)[codes]
         return rows
 
     def _answer_row(self, answer: str | None) -> tuple[int, ...] | None:
@@ -1191,7 +1206,6 @@ class Dashboard:
             panels.sources.append((name, table[:, 0], table[:, 1]))
         human = np.array(self._human_counts, dtype=np.int64)
         panels.human_counts = human
-        drift_js, drift_psi = self._drift_values()
         if suggestions:
             panels.confusion = running.confusion.to_numpy()
             panels.llm_counts = np.array(self._llm_counts, dtype=np.int64)
@@ -1214,10 +1228,14 @@ class Dashboard:
                 panels.notes[index] = NEEDS_SUGGESTIONS
         if not human.any():
             panels.notes[NOTE_MIX] = "No labels yet"
-        panels.mix_scores = mix_scores_text(
-            human, panels.llm_counts, drift_js=drift_js, drift_psi=drift_psi, window=self.window,
-            baseline_size=self.baseline, labeled=self._baseline_n + self._n_recent_seen,
-        )  # fmt: skip
+        if self._scores_later:
+            panels.mix_scores = MIX_SCORES_LATER
+        else:
+            drift_js, drift_psi = self._drift_values()
+            panels.mix_scores = mix_scores_text(
+                human, panels.llm_counts, drift_js=drift_js, drift_psi=drift_psi, window=self.window,
+                baseline_size=self.baseline, labeled=self._baseline_n + self._n_recent_seen,
+            )  # fmt: skip
         return panels
 
     def _blind_parts(self) -> list[str]:
