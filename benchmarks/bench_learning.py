@@ -26,6 +26,18 @@ the accuracy over consecutive blocks of ``--block`` items. Also measured: time p
 the learner's retrain time against the number of labels, up to 5,000 (SMS Spam Collection).
 
 Writes benchmarks/results/learning.json and benchmarks/results/learning.md.
+
+    python benchmarks/bench_learning.py --fast-labeler --paces 0,0.05,0.25 \
+        --before results/learning_fast_labeler_before.json    # a fast labeler, fresh interpreters (~3 min)
+    # the same through another checkout (git archive <commit> labelwidgets | tar -x -C /tmp/before):
+    PYTHONPATH=/tmp/before python benchmarks/bench_learning.py --fast-labeler --paces 0,0.05,0.25 \
+        --out-fast results/learning_fast_labeler_before.json
+
+A fast labeler: in a fresh Python (nothing imported yet, as in a new kernel) a `lw.Learner()` and a Labeler on the
+bundled SMS messages are made, and a script labels the first 60 at once, one every PACE seconds, reading the
+learner's suggestion for each item first. Counted: the items, after the learner's 10th label, for which it had no
+suggestion, and the seconds from that 10th label to its first suggestion. Writes
+benchmarks/results/learning_fast_labeler.json (``--before`` adds another checkout's run beside it in the Markdown).
 """
 
 from __future__ import annotations
@@ -34,6 +46,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -203,6 +216,72 @@ def retrain_times(sizes: list[int]) -> list[dict]:
     return out
 
 
+FAST_LABELER = """
+import json, sys, time
+started = time.perf_counter()
+import labelwidgets as lw
+from labelwidgets.suggesters.base import Item
+pace, n = float(sys.argv[1]), int(sys.argv[2])
+frame = lw.datasets.sms_spam().head(n)
+learner = lw.Learner()
+labeler = lw.Labeler(frame[["text"]].copy(), labels=["ham", "spam"], suggester=learner, store=None, prefetch=0)
+labels, made = labeler.session.labels, time.perf_counter()
+shown, tenth = [], None
+for i, (key, text, gold) in enumerate(zip(frame.index, frame.text, frame.gold)):
+    [suggestion] = learner.suggest([Item(str(key), text)], labels)
+    shown.append((time.perf_counter(), suggestion.valid, learner.n_labels))
+    labeler.label(gold)
+    if learner.n_labels == 10 and tenth is None:
+        tenth = time.perf_counter()
+    time.sleep(pace)
+first = next((t for t, valid, _ in shown if valid), None)
+starved = sum(not valid for _, valid, labeled in shown if labeled >= 10)
+print(json.dumps({"pace": pace, "made_s": made - started, "starved": starved, "after_tenth": n - 10,
+                  "wait_s": None if first is None or tenth is None else first - tenth}))
+labeler.close()
+learner.close()
+"""
+
+
+def fast_labeler(paces: list[float], runs: int, items: int = 60) -> list[dict]:
+    """Each pace ``runs`` times, each in a fresh interpreter (so that nothing is imported beforehand)."""
+    out = []
+    for pace in paces:
+        for _ in range(runs):
+            done = subprocess.run(
+                [sys.executable, "-c", FAST_LABELER, str(pace), str(items)],
+                capture_output=True, text=True, check=True, timeout=600,
+            )  # fmt: skip
+            out.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print("fast labeler", out[-1], flush=True)
+    return out
+
+
+def fast_markdown(after: list[dict], before: list[dict] | None) -> str:
+    lines = [
+        "# A fast labeler: suggestions while the first model trains",
+        "",
+        "`benchmarks/bench_learning.py --fast-labeler`: a fresh Python makes `lw.Learner()` and a Labeler on the",
+        "bundled SMS messages; a script then labels 60 items, one every `pace` seconds, reading the learner's",
+        "suggestion for each first. Items without a suggestion after the learner's 10th label (of 50), and the",
+        "seconds from that label to the first suggestion; median and range over the runs.",
+        "",
+        "| learner | pace (s) | runs | items without a suggestion after the 10th label | seconds to the first one |",
+        "|---|---|---|---|---|",
+    ]
+    for name, runs in (("before (main)", before), ("now", after)):
+        for pace in sorted({r["pace"] for r in runs or []}):
+            rows = [r for r in runs or [] if r["pace"] == pace]
+            starved = sorted(r["starved"] for r in rows)
+            waits = sorted(r["wait_s"] for r in rows if r["wait_s"] is not None)
+            wait = f"{statistics.median(waits):.2f} ({waits[0]:.2f}–{waits[-1]:.2f})" if waits else "never"
+            lines.append(
+                f"| {name} | {pace:g} | {len(rows)} | {statistics.median(starved):g} ({starved[0]}–{starved[-1]}) of "
+                f"{rows[0]['after_tenth']} | {wait} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--datasets", default=",".join(DATASETS))
@@ -213,7 +292,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--block", type=int, default=50)
     ap.add_argument("--retrain-sizes", default="100,1000,5000")
     ap.add_argument("--out", default=str(RESULTS / "learning.json"))
+    ap.add_argument("--fast-labeler", action="store_true", help="only the fast-labeler runs")
+    ap.add_argument("--paces", default="0,0.1,0.25")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--out-fast", default=str(RESULTS / "learning_fast_labeler.json"))
+    ap.add_argument("--before", help="a --out-fast file from another checkout, shown beside this one")
     args = ap.parse_args(argv)
+    if args.fast_labeler:
+        runs = fast_labeler([float(p) for p in args.paces.split(",")], args.runs)
+        Path(args.out_fast).write_text(json.dumps(runs, indent=1))
+        before = json.loads(Path(args.before).read_text()) if args.before else None
+        Path(args.out_fast).with_suffix(".md").write_text(fast_markdown(runs, before))
+        print(fast_markdown(runs, before))
+        return 0
     results: dict = {"settings": vars(args), "datasets": {}, "retrain": []}
     for name in args.datasets.split(","):
         frame, labels, instructions = DATASETS[name]()

@@ -1,13 +1,34 @@
-"""`lw.Learner`: which calibration, how long a retrain takes, and whether to combine it with a prior or switch.
+"""`lw.Learner`: is it calibrated after 25-200 labels, how long a retrain takes, and prior plus learner.
 
-    python benchmarks/learner_calibration.py            # prints Markdown; about 2 minutes on 2 busy cores
+    python benchmarks/learner_calibration.py --sections calibration --datasets sms,emotion,irony,davidson,goemotions \
+        --json results/learner_calibration_run1.json     # 14 minutes at load average 8-10 on 2 cores: split it
+    python benchmarks/learner_calibration.py --sections calibration --datasets banking77 \
+        --json results/learner_calibration_run2.json     # 5 minutes
+    python benchmarks/learner_calibration.py --sections retrain,replay     # about 75 seconds
+    # the same replays through another checkout's Learner (its public API only), to compare:
+    git archive <commit> labelwidgets | tar -x -C /tmp/before
+    PYTHONPATH=/tmp/before python benchmarks/learner_calibration.py --sections calibration --no-variants \
+        --datasets sms,emotion,irony,davidson,banking77 --json results/learner_calibration_before.json
+    # the tables of saved runs, the other checkout's beside them:
+    python benchmarks/learner_calibration.py --sections calibration \
+        --results results/learner_calibration_run1.json,results/learner_calibration_run2.json \
+        --before results/learner_calibration_before.json
 
-1. Calibration. On SMS spam (../shared/datasets/sms_spam, 1,500 held-out messages) and TweetEval emotion and irony
-   (their test splits), train on the first N labels (N = 20, 50, 200, 1000) of the pool in 2 shuffled orders and score
-   the held-out items: accuracy, log-loss and expected calibration error (10 bins, `lw.calibration`'s definition).
-   Variants: the learner's softmax of one-vs-rest scores without calibration ("none"); with its cross-fitted scale
-   and biases ("cross-fit", the default; with the calibration prior at 0 and at C = 1 and 100 too); and
-   scikit-learn's CalibratedClassifierCV(sigmoid, cv=3) on the same features.
+1. Calibration at small n. Each dataset is one pool of human-labeled texts, as a session would label them: the
+   bundled SMS spam (500), TweetEval emotion (4 labels) and irony (2 labels) as bench_learning.py replays them
+   (their test splits), Banking77 (77 intents, train and test), Davidson et al.'s tweets (hate / offensive /
+   neither) and GoEmotions' Ekman labels (7, several per comment: ../shared/datasets/goemotions/ekman/dev.tsv).
+   For each of ``SEEDS`` orders of the pool, the learner learns the first N (25, 50, 100, 200) through its public
+   API (``learn``, ``wait_until_trained``) and suggests for the next ``SCORED`` items: accuracy, mean confidence,
+   expected calibration error (10 bins, `lw.calibration`'s definition) and log-loss of those suggestions, averaged
+   over the orders. Besides the learner: its model without calibration; the learner with its fold models scoring
+   their held-out texts with every training text's n-grams (as they did before); and the base rate alone (each
+   answer's share among the N as its probability) -- what sampling N items alone costs the ECE.
+   A set of labels per item is scored per label (every label of every item one decision: present when p >= 0.5,
+   confidence max(p, 1 - p)) and per set (the suggested set, right when it is exactly the person's, its
+   confidence the probability of that set with the labels independent), beside a rule the learner does not
+   follow: where no label reaches one half, the most likely label instead of "none of these", its confidence the
+   probability of the set given that the answer is not empty.
 2. Retrain time at 100, 1,000 and 5,000 SMS labels: the median of 3 retrains after one more label each, wall clock
    and the training thread's CPU time (the machine is shared: the wall clock depends on its load).
 3. Prior plus learner. 500 SMS messages in a fixed order, labeled one by one; a fake prior right with probability p
@@ -18,146 +39,292 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import json
 import os
 import statistics
 import sys
 import time
-from collections import deque
-from collections.abc import Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+import labelwidgets as lw
 from labelwidgets.labels import LabelSet
 from labelwidgets.metrics.calibration import bin_sums, ece
 from labelwidgets.suggesters import learner as learner_module
 from labelwidgets.suggesters.base import Example, Item, Suggestion
-from labelwidgets.suggesters.learner import Learner, train
+from labelwidgets.suggesters.learner import Learner
 
 LOAD_BEFORE = " ".join(f"{x:.1f}" for x in os.getloadavg())
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-SIZES = (20, 50, 200, 1000)
+SIZES = (25, 50, 100, 200)
+SEEDS = 8
+SCORED = 1500
 SEED = 0
-ORDERS = 2
 REPLAY_ITEMS = 500
 RETRAIN_EVERY = 10
 WINDOW = 30
 
 
+# ----- the pools ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Pool:
+    texts: list[str]
+    answers: list[str]  # stored text: a label, or a JSON list of labels
+    labels: LabelSet
+
+
+def sms_bundled() -> Pool:
+    frame = lw.datasets.sms_spam()
+    return Pool(list(frame.text), list(frame.gold), LabelSet.parse(["ham", "spam"]))
+
+
+def tweeteval(task: str) -> Pool:
+    folder = DATA / "tweeteval" / task
+    names = dict(line.split("\t") for line in (folder / "mapping.txt").read_text().splitlines() if line.strip())
+    names = {key: value.strip() for key, value in names.items()}
+    texts = (folder / "test_text.txt").read_text(encoding="utf-8").splitlines()
+    ids = (folder / "test_labels.txt").read_text().split()
+    return Pool(texts, [names[i] for i in ids], LabelSet.parse([names[k] for k in sorted(names, key=int)]))
+
+
+def banking77() -> Pool:
+    folder = DATA / "banking77" / "banking_data"
+    frame = pd.concat([pd.read_csv(folder / "train.csv"), pd.read_csv(folder / "test.csv")], ignore_index=True)
+    return Pool(list(frame.text), list(frame.category), LabelSet.parse(sorted(set(frame.category))))
+
+
+def davidson() -> Pool:
+    frame = pd.read_csv(DATA / "davidson2017_hate" / "data" / "labeled_data.csv")
+    names = {0: "hate", 1: "offensive", 2: "neither"}
+    return Pool(list(frame.tweet), [names[c] for c in frame["class"]], LabelSet.parse(list(names.values())))
+
+
+def goemotions() -> Pool:
+    folder = DATA / "goemotions" / "ekman"
+    names = (folder / "labels.txt").read_text().split()
+    frame = pd.read_csv(folder / "dev.tsv", sep="\t", header=None, names=["text", "ids", "id"],
+                        keep_default_na=False, dtype=str)  # fmt: skip
+    answers = [json.dumps(sorted(names[int(i)] for i in ids.split(",")), separators=(",", ":")) for ids in frame.ids]
+    return Pool(list(frame.text), answers, LabelSet.parse(names, kind="multi"))
+
+
+POOLS: dict[str, tuple[str, Callable[[], Pool]]] = {
+    "sms": ("SMS spam (bundled 500)", sms_bundled),
+    "emotion": ("TweetEval emotion", lambda: tweeteval("emotion")),
+    "irony": ("TweetEval irony", lambda: tweeteval("irony")),
+    "banking77": ("Banking77 (77 intents)", banking77),
+    "davidson": ("Davidson hate speech", davidson),
+    "goemotions": ("GoEmotions Ekman (sets of labels)", goemotions),
+}
+
+
+# ----- scoring -----------------------------------------------------------------------------------------------
+def calibration_error(confidence: np.ndarray, correct: np.ndarray) -> float:
+    _, confidence_sums, correct_sums = bin_sums(confidence, correct, 10)
+    return float(ece(confidence_sums, correct_sums, len(confidence)))
+
+
+def score_one_label(probabilities: np.ndarray, names: Sequence[str], truth: Sequence[str]) -> dict[str, Any]:
+    """``probabilities``: a row per item over ``names`` (an invalid suggestion: the uniform row)."""
+    y = np.array([names.index(t) for t in truth])
+    said = probabilities.argmax(axis=1)
+    confidence = probabilities.max(axis=1)
+    correct = said == y
+    p = np.clip(probabilities[np.arange(len(y)), y], 1e-6, 1)
+    return {"accuracy": float(correct.mean()), "confidence": float(confidence.mean()),
+            "ece": calibration_error(confidence, correct), "log_loss": float(-np.log(p).mean()),
+            "pairs": (confidence, correct)}  # fmt: skip
+
+
+def score_sets(probabilities: np.ndarray, names: Sequence[str], truth: Sequence[str]) -> dict[str, Any]:
+    """``probabilities``: per item, per label, the probability that it applies."""
+    present = np.array([[name in json.loads(t) for name in names] for t in truth])
+    said = probabilities >= 0.5
+    per_label = np.where(said, probabilities, 1 - probabilities)
+    p = np.clip(probabilities, 1e-6, 1 - 1e-6)
+    set_confidence = per_label.prod(axis=1)
+    set_correct = (said == present).all(axis=1)
+    never = never_empty(probabilities)  # with its set's probability given that the answer is not empty
+    never_confidence = np.where(never, p, 1 - p).prod(axis=1) / (1 - (1 - p).prod(axis=1))
+    never_correct = (never == present).all(axis=1)
+    return {"never_empty_accuracy": float(never_correct.mean()),
+            "never_empty_confidence": float(never_confidence.mean()),
+            "never_empty_ece": calibration_error(never_confidence, never_correct),
+            "accuracy": float((said == present).mean()), "confidence": float(per_label.mean()),
+            "ece": calibration_error(per_label.ravel(), (said == present).ravel()),
+            "log_loss": float(-np.where(present, np.log(p), np.log(1 - p)).mean()),
+            "set_accuracy": float(set_correct.mean()), "set_confidence": float(set_confidence.mean()),
+            "set_ece": calibration_error(set_confidence, set_correct), "empty": float((~said.any(axis=1)).mean()),
+            "pairs": (per_label.ravel(), (said == present).ravel())}  # fmt: skip
+
+
+def never_empty(probabilities: np.ndarray) -> np.ndarray:
+    """The sets a rule the learner does not follow would suggest, for comparison: the labels at least half likely,
+    or, where there are none, the most likely label instead of "none of these"."""
+    said = probabilities >= 0.5
+    top = probabilities.argmax(axis=1)
+    empty = ~said.any(axis=1)
+    said[empty, top[empty]] = True
+    return said
+
+
+def suggested(learner: Learner, items: list[Item], labels: LabelSet) -> np.ndarray:
+    """The learner's probabilities for ``items``: per label (summing to 1, or each one's own for sets)."""
+    names = labels.names
+    rows = []
+    for suggestion in learner.suggest(items, labels):
+        if suggestion.valid and suggestion.probabilities:
+            rows.append([float(suggestion.probabilities.get(name, 0.0)) for name in names])
+        else:
+            rows.append([0.5 if labels.kind.name == "multi" else 1 / len(names)] * len(names))
+    return np.array(rows)
+
+
+def base_rate(answers: Sequence[str], labels: LabelSet, n_items: int) -> np.ndarray:
+    names = labels.names
+    if labels.kind.name == "multi":
+        shares = [sum(name in json.loads(a) for a in answers) / len(answers) for name in names]
+        return np.tile(shares, (n_items, 1))
+    counts = Counter(answers)
+    return np.tile([counts[name] / len(answers) for name in names], (n_items, 1))
+
+
+def uncalibrated(examples: list[tuple[str, str, str]], texts: list[str], labels: LabelSet) -> np.ndarray | None:
+    """The learner's own model without its calibration (this checkout's internals; None where they differ)."""
+    train = learner_module.train
+    try:
+        fit = train(examples, names=labels.names, calibrate=False)  # type: ignore[call-arg]
+    except TypeError:
+        return None
+    raw = fit.probabilities(fit.model, learner_module._hash(texts))
+    columns = list(fit.model.linear.columns)
+    names = labels.names
+    if labels.kind.name == "multi":
+        return np.column_stack([raw[:, columns.index(name)] for name in names])
+    out = np.zeros((len(texts), len(names)))
+    for j, column in enumerate(columns):
+        out[:, names.index(column)] = raw[:, j]
+    return out
+
+
+@contextlib.contextmanager
+def patched(owner: Any, name: str, value: Any) -> Iterator[None]:
+    saved = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, saved)
+
+
+def calibration_results(pools: Sequence[str], variants: bool) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for key in pools:
+        name, load = POOLS[key]
+        pool = load()
+        labels = pool.labels
+        score = score_sets if labels.kind.name == "multi" else score_one_label
+        started = time.perf_counter()
+        for n in SIZES:
+            runs: dict[str, list[dict[str, Any]]] = {}
+            for seed in range(SEEDS):
+                order = np.random.default_rng(seed).permutation(len(pool.texts))
+                first, scored = order[:n], order[n : n + SCORED]
+                if len({pool.answers[i] for i in first}) < 2:
+                    continue  # the learner needs two kinds of answer: this order is not scored
+                examples = [(str(i), pool.texts[i], pool.answers[i]) for i in first]
+                truth = [pool.answers[i] for i in scored]
+                texts = [pool.texts[i] for i in scored]
+                learner = Learner(min_labels=2)
+                learner.learn([Example(k, t, a) for k, t, a in examples])
+                assert learner.wait_until_trained(timeout=600)
+                probabilities = suggested(learner, [Item(f"s{i}", pool.texts[i]) for i in scored], labels)
+                learner.close()
+                runs.setdefault("learner", []).append(score(probabilities, labels.names, truth))
+                if variants and hasattr(learner_module._Encoder, "without"):
+                    # An ablation: fold models that score their held-out texts with every training text's n-grams.
+                    with patched(learner_module._Encoder, "without", lambda encoder, counts: encoder):
+                        learner = Learner(min_labels=2)
+                        learner.learn([Example(k, t, a) for k, t, a in examples])
+                        assert learner.wait_until_trained(timeout=600)
+                        ablated = suggested(learner, [Item(f"s{i}", pool.texts[i]) for i in scored], labels)
+                        learner.close()
+                    variant = "held-out texts with every training text's n-grams"
+                    runs.setdefault(variant, []).append(score(ablated, labels.names, truth))
+                if variants:
+                    raw = uncalibrated(examples, texts, labels)
+                    if raw is not None:
+                        runs.setdefault("its model, uncalibrated", []).append(score(raw, labels.names, truth))
+                    prior = base_rate([a for _, _, a in examples], labels, len(scored))
+                    runs.setdefault("the base rate alone", []).append(score(prior, labels.names, truth))
+            results.setdefault(name, {})[str(n)] = {variant: summary(rows) for variant, rows in runs.items()}
+        print(f"  calibration: {name}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    return results
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Means over the orders; ``ece_pooled`` is the ECE of every order's suggestions together."""
+    out = {key: float(np.mean([row[key] for row in rows])) for key in rows[0] if key != "pairs"}
+    out["ece_sd"] = float(np.std([row["ece"] for row in rows]))
+    confidence = np.concatenate([row["pairs"][0] for row in rows])
+    out["ece_pooled"] = calibration_error(confidence, np.concatenate([row["pairs"][1] for row in rows]))
+    out["orders"] = len(rows)
+    return out
+
+
+def calibration_table(results: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
+    rows = [
+        f"Mean over {SEEDS} orders of each pool (fewer where an order's first N had one kind of answer); the next "
+        f'{SCORED:,} items of each order scored. ECE ± its standard deviation over the orders; "pooled": the ECE of '
+        "all orders' suggestions together.\n",
+        "| data | N | variant | accuracy | mean confidence | ECE | ECE pooled | log-loss |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, by_n in results.items():
+        for n, variants in by_n.items():
+            shown = dict(variants)
+            if before is not None and n in before.get(name, {}) and "learner" in before[name][n]:
+                shown = {"before (main)": before[name][n]["learner"], **shown}
+            for variant, r in shown.items():
+                rows.append(
+                    f"| {name} | {n} | {variant} | {r['accuracy']:.3f} | {r['confidence']:.3f} | "
+                    f"{r['ece']:.3f} ± {r['ece_sd']:.3f} | {r['ece_pooled']:.3f} | {r['log_loss']:.3f} |"
+                )
+    sets = {name: by_n for name, by_n in results.items() if "set_ece" in next(iter(by_n.values()))["learner"]}
+    if sets:
+        rows += [
+            "",
+            "Sets of labels, scored per set: exactly the person's set, and the confidence the learner gives it.",
+            "",
+            '| data | N | variant | exact set | mean set confidence | set ECE | suggested "none of these" | '
+            "never empty: exact set / confidence / ECE |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for name, by_n in sets.items():
+            for n, variants in by_n.items():
+                for variant, r in variants.items():
+                    rows.append(
+                        f"| {name} | {n} | {variant} | {r['set_accuracy']:.3f} | {r['set_confidence']:.3f} | "
+                        f"{r['set_ece']:.3f} | {r['empty']:.2f} | {r['never_empty_accuracy']:.3f} / "
+                        f"{r['never_empty_confidence']:.3f} / {r['never_empty_ece']:.3f} |"
+                    )
+    return rows
+
+
+# ----- retrain time ------------------------------------------------------------------------------------------
 def sms() -> tuple[list[str], list[str]]:
     lines = (DATA / "sms_spam" / "SMSSpamCollection.tsv").read_text(encoding="utf-8").splitlines()[1:]
     pairs = [line.split("\t", 1) for line in lines]
     order = np.random.default_rng(SEED).permutation(len(pairs))
     return [pairs[i][1] for i in order], [pairs[i][0] for i in order]
-
-
-def tweeteval(task: str) -> tuple[list[str], list[str], list[str], list[str]]:
-    folder = DATA / "tweeteval" / task
-
-    def read(name: str) -> list[str]:
-        return (folder / name).read_text(encoding="utf-8").splitlines()
-
-    texts, labels = read("train_text.txt"), read("train_labels.txt")
-    order = np.random.default_rng(SEED).permutation(len(texts))
-    return [texts[i] for i in order], [labels[i] for i in order], read("test_text.txt"), read("test_labels.txt")
-
-
-def score(probabilities: np.ndarray, classes: Sequence[str], truth: Sequence[str]) -> tuple[float, float, float]:
-    index = {c: i for i, c in enumerate(classes)}
-    y = np.array([index[t] for t in truth])
-    predicted = probabilities.argmax(axis=1)
-    confidence = probabilities.max(axis=1)
-    correct = predicted == y
-    log_loss = float(-np.log(np.clip(probabilities[np.arange(len(y)), y], 1e-15, 1)).mean())
-    _, confidence_sums, correct_sums = bin_sums(confidence, correct, 10)
-    return float(correct.mean()), log_loss, float(ece(confidence_sums, correct_sums, len(y)))
-
-
-def learner_probabilities(fit: learner_module._Fit, test: tuple[Any, Any], classes: Sequence[str]) -> np.ndarray:
-    raw = fit.probabilities(fit.model, fit.encoder.encode(test))
-    out = np.zeros((test[0].shape[0], len(classes)))
-    for j, c in enumerate(fit.model.classes):
-        out[:, classes.index(c)] = raw[:, j]
-    return out
-
-
-def sklearn_sigmoid(fit: learner_module._Fit, counts: tuple[Any, Any], train_labels: list[str],
-                    test: tuple[Any, Any], classes: Sequence[str]) -> np.ndarray | None:  # fmt: skip
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.multiclass import OneVsRestClassifier
-
-    if min(train_labels.count(c) for c in set(train_labels)) < 3:
-        return None
-    base = LogisticRegression(C=learner_module.REGULARIZATION, solver="liblinear")
-    estimator = base if len(set(train_labels)) == 2 else OneVsRestClassifier(base)
-    with learner_module.single_threaded_blas():
-        model = CalibratedClassifierCV(estimator, method="sigmoid", cv=3).fit(fit.encoder.encode(counts), train_labels)
-        raw = model.predict_proba(fit.encoder.encode(test))
-    out = np.zeros((test[0].shape[0], len(classes)))
-    for j, c in enumerate(model.classes_):
-        out[:, classes.index(c)] = raw[:, j]
-    return out
-
-
-VARIANTS = {  # name: (C, calibration prior, least examples per label to calibrate, calibrate)
-    "none": (10.0, 1.0, 3, False),
-    "cross-fit (default)": (10.0, 1.0, 3, True),
-    "cross-fit, also with < 3 of a label": (10.0, 1.0, 0, True),
-    "cross-fit, no calibration prior": (10.0, 0.0, 3, True),
-    "cross-fit, C=1": (1.0, 1.0, 3, True),
-    "cross-fit, C=100": (100.0, 1.0, 3, True),
-}
-
-
-def calibration_table() -> list[str]:
-    texts, labels = sms()
-    datasets = {"SMS spam": (texts[:-1500], labels[:-1500], texts[-1500:], labels[-1500:])}
-    datasets["TweetEval emotion"] = tweeteval("emotion")
-    datasets["TweetEval irony"] = tweeteval("irony")
-    rows = [
-        f"Mean over {ORDERS} orders of the training pool; held-out: SMS 1,500 messages, TweetEval the test split.\n",
-        "| data | N | variant | accuracy | log-loss | ECE |",
-        "|---|---|---|---|---|---|",
-    ]
-    defaults = (
-        learner_module.REGULARIZATION,
-        learner_module.CALIBRATION_PRIOR,
-        learner_module.MIN_PER_LABEL_TO_CALIBRATE,
-    )
-    for name, (train_texts, train_labels, test_texts, test_labels) in datasets.items():
-        classes = sorted(set(test_labels))
-        majority = max(test_labels.count(c) for c in classes) / len(test_labels)
-        rows.append(f"| {name} | | always the most frequent label | {majority:.3f} | | |")
-        cache = learner_module.HashedCounts()
-        test = learner_module._hash(test_texts)
-        for n in SIZES:
-            results: dict[str, list[tuple[float, float, float]]] = {v: [] for v in [*VARIANTS, "sklearn sigmoid cv=3"]}
-            for order in range(ORDERS):
-                picked = np.random.default_rng(order).permutation(len(train_texts))[:n]
-                examples = [(str(i), train_texts[i], train_labels[i]) for i in picked]
-                for variant, (c, prior, least, calibrate) in VARIANTS.items():
-                    learner_module.REGULARIZATION, learner_module.CALIBRATION_PRIOR = c, prior
-                    learner_module.MIN_PER_LABEL_TO_CALIBRATE = least
-                    fit = train(examples, seed=SEED, calibrate=calibrate, counts=cache)
-                    results[variant].append(score(learner_probabilities(fit, test, classes), classes, test_labels))
-                    if variant == "cross-fit (default)":
-                        sigmoid = sklearn_sigmoid(
-                            fit, cache.matrices([t for _, t, _ in examples]), [y for _, _, y in examples], test, classes
-                        )
-                        if sigmoid is not None:
-                            results["sklearn sigmoid cv=3"].append(score(sigmoid, classes, test_labels))
-                (learner_module.REGULARIZATION, learner_module.CALIBRATION_PRIOR,
-                 learner_module.MIN_PER_LABEL_TO_CALIBRATE) = defaults  # fmt: skip
-            for variant, scores in results.items():
-                if not scores:
-                    rows.append(f"| {name} | {n} | {variant} | (a label has < 3 examples) | | |")
-                    continue
-                accuracy, log_loss, calibration_error = np.mean(scores, axis=0)
-                rows.append(f"| {name} | {n} | {variant} | {accuracy:.3f} | {log_loss:.3f} | {calibration_error:.3f} |")
-            print(f"  calibration: {name} N={n} done", file=sys.stderr)
-    return rows
 
 
 def retrain_table() -> list[str]:
@@ -182,6 +349,7 @@ def retrain_table() -> list[str]:
     return rows
 
 
+# ----- prior plus learner ------------------------------------------------------------------------------------
 class FakePrior:
     """Right with probability ``accuracy`` independently of the text; says ``confidence`` for what it suggests."""
 
@@ -276,24 +444,51 @@ def replay_table() -> list[str]:
             log_loss = statistics.mean(-np.log(max(p if p is not None else 0.5, 1e-6)) for p in ps)
             note = f" (learner shown from item {first})" if policy.startswith("switch") and first is not None else ""
             rows.append(f"| {accuracy:.0%} / {confidence:.0%} | {policy}{note} | {right:.3f} | {log_loss:.3f} |")
-        print(f"  replay: prior {accuracy:.0%} done", file=sys.stderr)
+        print(f"  replay: prior {accuracy:.0%} done", file=sys.stderr, flush=True)
     return rows
 
 
-def main() -> None:
+def merged(paths: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for path in paths.split(","):
+        out.update(json.loads(Path(path).read_text()))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sections", default="calibration,retrain,replay")
+    parser.add_argument("--datasets", default=",".join(POOLS), help="for the calibration section")
+    parser.add_argument("--json", help="write the calibration section's numbers here")
+    parser.add_argument("--before", help="--json files (a,b) from another checkout, shown as 'before (main)'")
+    parser.add_argument("--no-variants", action="store_true", help="only the learner (for another checkout)")
+    parser.add_argument("--results", help="--json files (a,b) to show instead of running the calibration section")
+    args = parser.parse_args(argv)
     started = time.perf_counter()
-    sections = []
-    for title, table in (
-        ("Calibration", calibration_table),
-        ("Retrain time (SMS spam, median of 3 retrains after one more label)", retrain_table),
-        (f"Prior plus learner ({REPLAY_ITEMS} SMS messages)", replay_table),
+    sections: list[str] = []
+    wanted = args.sections.split(",")
+    if "calibration" in wanted:
+        pools = [name for name in args.datasets.split(",") if name]
+        if args.results:
+            results = merged(args.results)
+        else:
+            results = calibration_results(pools, variants=not args.no_variants)
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1))
+        before = merged(args.before) if args.before else None
+        sections += ["## Calibration after 25-200 labels\n", *calibration_table(results, before), ""]
+    for key, title, table in (
+        ("retrain", "Retrain time (SMS spam, median of 3 retrains after one more label)", retrain_table),
+        ("replay", f"Prior plus learner ({REPLAY_ITEMS} SMS messages)", replay_table),
     ):
-        section_started = time.perf_counter()
-        sections += [f"## {title}\n", *table(), ""]
-        print(f"{title}: {time.perf_counter() - section_started:.0f} s", file=sys.stderr)
+        if key in wanted:
+            section_started = time.perf_counter()
+            sections += [f"## {title}\n", *table(), ""]
+            print(f"{title}: {time.perf_counter() - section_started:.0f} s", file=sys.stderr)
     print(*sections, sep="\n")
     print(f"(ran in {time.perf_counter() - started:.0f} s; load average before: {LOAD_BEFORE})")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

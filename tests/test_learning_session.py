@@ -255,3 +255,40 @@ def test_known_labels_teach_a_real_learner_before_the_first_decision(store_path)
     finally:
         labeler.close()
         learner.close()
+
+
+def test_a_fast_labeler_is_shown_the_last_model_while_the_next_one_trains(store_path, monkeypatch):
+    """Every retrain held back: the items reached meanwhile are suggested by the model trained last, in the view."""
+    from labelwidgets.suggesters import learner as learner_module
+
+    df = lw.datasets.sms_spam().head(80)
+    gold = df["gold"].tolist()
+    learner = lw.Learner(min_labels=4)
+    labeler = lw.Labeler(df[["text"]].copy(), labels=["ham", "spam"], store=store_path, suggester=learner, prefetch=2)
+    session = labeler.session
+    release = threading.Event()
+    real_train = learner_module.train
+    try:
+        for _ in range(20):
+            labeler.label(gold[session.row_at(labeler.position)])
+        assert learner.wait_until_trained(timeout=60)
+
+        def held_back(*args, **kwargs):
+            assert release.wait(timeout=60)
+            return real_train(*args, **kwargs)
+
+        monkeypatch.setattr(learner_module, "train", held_back)
+        for _ in range(30):
+            row = session.row_at(labeler.position)
+            shown = session.prefetcher.wait(row, timeout=30)
+            assert shown is not None and shown.valid, shown
+            assert shown.rationale == "learned from 20 labels"
+            labeler.label(gold[row])
+        assert learner.status == "learned from 20 labels"
+        release.set()
+        assert learner.wait_until_trained(timeout=60)
+        assert learner.status == "learned from 50 labels"
+    finally:
+        release.set()
+        labeler.close()
+        learner.close()
