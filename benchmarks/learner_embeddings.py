@@ -56,8 +56,8 @@ def main() -> None:
             accuracy_embedded = accuracy_score(y_test, logistic.predict(embedded[held_out]))
             examples = [(str(i), t, g) for i, t, g in zip(df.index[:n], df["text"][:n], y_train, strict=True)]
             fit = train(examples, calibrate=False)
-            scores = fit.model.scores(fit.encoder.encode(_hash(list(df["text"][held_out]))))
-            accuracy_tfidf = accuracy_score(y_test, np.array(fit.model.classes)[scores.argmax(axis=1)])
+            scores = fit.model.scores(_hash(list(df["text"][held_out])))
+            accuracy_tfidf = accuracy_score(y_test, np.array(fit.model.linear.columns)[scores.argmax(axis=1)])
             print(
                 f"{name} n={n}: embeddings {accuracy_embedded:.3f}  tfidf {accuracy_tfidf:.3f}  "
                 f"(embedding {per_text_ms:.0f} ms a text)",

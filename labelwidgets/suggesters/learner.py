@@ -32,7 +32,7 @@ import numpy as np
 
 from labelwidgets.errors import InputError, LabelwidgetsError
 from labelwidgets.kinds import MULTI, SINGLE
-from labelwidgets.kinds.multi import encode_set
+from labelwidgets.kinds.multi import encode_set, set_confidence
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Example, Item, LearnsFromLabels, Suggester, Suggestion, Updates
 from labelwidgets.suggesters.check import install_hint, require_modules
@@ -375,12 +375,6 @@ def fit_sigmoid_calibration(
 # -- what a kind of answer changes --
 
 
-def _set_confidence(probabilities: Mapping[str, float], chosen: Sequence[str]) -> float:
-    """The probability of exactly the set ``chosen`` when each label applies independently with its probability."""
-    picked = set(chosen)
-    return math.prod(p if name in picked else 1.0 - p for name, p in probabilities.items())
-
-
 class _Task(Protocol):
     """What a kind of answer changes in learning: how a stored answer is read, what is fitted and calibrated, how
     probabilities become a suggestion, and how two suggestions are mixed and scored against the person's answer.
@@ -552,7 +546,7 @@ class _SetOfLabels:
 
     def decide(self, probabilities: Mapping[str, float], choosable: Sequence[str]) -> tuple[str, float]:
         chosen = [name for name in choosable if probabilities[name] >= 0.5]
-        return encode_set(chosen), _set_confidence(probabilities, chosen)
+        return encode_set(chosen), set_confidence(probabilities, chosen)
 
     def distribution(self, suggestion: Suggestion, labels: LabelSet, confidence: float | None) -> dict[str, float]:
         """Per label, the probability that it applies. One with only a set and a confidence (or the given
@@ -571,7 +565,7 @@ class _SetOfLabels:
         return {name: each if name in chosen else 1 - each for name in names}
 
     def probability_of(self, distribution: Mapping[str, float], stored: str) -> float:
-        return _set_confidence(distribution, json.loads(stored))
+        return set_confidence(distribution, json.loads(stored))
 
 
 _TASKS: dict[str, _Task] = {SINGLE.name: _OneLabel(), MULTI.name: _SetOfLabels()}
