@@ -227,7 +227,10 @@ def opening(sizes: tuple[int, ...]) -> None:
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             path = str(Path(tmp) / "bench.db")
-            df = fill(path, n)
+            stored = fill(path, n)
+            # 20 more items without a decision, for the label() timings after opening
+            fresh = pd.DataFrame({"text": [f"fresh ticket {i}" for i in range(20)], "llm": "bug", "p": 0.9})
+            df = pd.concat([stored, fresh], ignore_index=True)
             start = time.perf_counter()
             labeler = lw.Labeler(df, labels=LABELS, store=path, annotator="bench",
                                  suggester=lw.FromColumn("llm", confidence="p"))  # fmt: skip
@@ -246,6 +249,8 @@ def opening(sizes: tuple[int, ...]) -> None:
                 dash.close()
             following = Dashboard(labeler)
             label_ms = milliseconds(partial(label_as_suggested, labeler), 20)
+            if hasattr(following, "wait"):  # decisions made while it filled in are read from the session then
+                following.wait()
             assert following.n_decided == labeler.stats["decided"]
             labeler.close()
             rows.append((n, labeler.stats["decided"], restore, wall, cpu, complete, label_ms))
@@ -273,6 +278,7 @@ WHERE = [
      "agreement_skeleton(widget=False)"),
     ("the four panels as plain plotly JSON (agreement_spec)",
      "from labelwidgets.widgets.plots import agreement_spec", "agreement_spec()"),
+    ("import scipy.spatial (the label mix's JS distance, on its first call)", "", "import scipy.spatial"),
     ("plotly.js read and encoded for the page (once per kernel)",
      "from plotly.offline import get_plotlyjs", "get_plotlyjs().encode()"),
 ]  # fmt: skip
