@@ -70,16 +70,21 @@ class AnswerKind(Protocol):
     #: The instructions a chat model gets when the user gives none.
     default_instructions: str
 
-    def answer(self, value: object, labels: LabelSet) -> str:
-        """A person's answer as stored text; `InputError` saying what to pass when ``value`` is not one."""
+    def answer(self, value: object, labels: LabelSet, *, text: str | None = None) -> str:
+        """A person's answer as stored text; `InputError` saying what to pass when ``value`` is not one.
+
+        ``text`` is the item's text, for kinds whose answers are about it (spans check their offsets against it);
+        other kinds ignore it. The same holds for ``text`` (and ``texts``) in the methods below."""
         ...
 
-    def from_cell(self, value: object, labels: LabelSet) -> str:
+    def from_cell(self, value: object, labels: LabelSet, *, text: str | None = None) -> str:
         """A cell of a column of answers the user gave (known labels, gold) as stored text, strictly: exact names
         (several labels: a list, or a JSON list as text); `InputError` otherwise."""
         ...
 
-    def suggested(self, value: object, labels: LabelSet) -> tuple[str | None, str | None]:
+    def suggested(
+        self, value: object, labels: LabelSet, *, text: str | None = None
+    ) -> tuple[str | None, str | None]:
         """A suggester's answer as (stored text, None), forgiving near misses of each label name, or
         (None, why) when it is not an answer over ``labels`` (never a guess)."""
         ...
@@ -89,7 +94,7 @@ class AnswerKind(Protocol):
         (stored text, None), or (None, why)."""
         ...
 
-    def value(self, stored: str, labels: LabelSet) -> Any:
+    def value(self, stored: str, labels: LabelSet, *, text: str | None = None) -> Any:
         """Stored text as the value a user reads in Python (a label name, a list of names, ...)."""
         ...
 
@@ -97,15 +102,16 @@ class AnswerKind(Protocol):
         """The labels a stored answer gives, in label-set order."""
         ...
 
-    def cells(self, stored: np.ndarray, labels: LabelSet) -> Any:
-        """A column of stored texts (``pd.NA`` where missing) as the array the DataFrame column holds."""
+    def cells(self, stored: np.ndarray, labels: LabelSet, *, texts: Sequence[Any] | None = None) -> Any:
+        """A column of stored texts (``pd.NA`` where missing) as the array the DataFrame column holds (``texts``: the
+        items' texts, row by row, for kinds whose answers are about them)."""
         ...
 
-    def describe(self, stored: str | None, labels: LabelSet) -> str:
+    def describe(self, stored: str | None, labels: LabelSet, *, text: str | None = None) -> str:
         """Stored text as a person reads it in a message ("spam"; "anger + joy"; "none of these")."""
         ...
 
-    def for_view(self, stored: str | None, labels: LabelSet) -> Any:
+    def for_view(self, stored: str | None, labels: LabelSet, *, text: str | None = None) -> Any:
         """Stored text as the browser receives it (JSON-able)."""
         ...
 

@@ -49,7 +49,7 @@ class MultiLabel:
     fingerprint: tuple[str, ...] = ("multi",)
     default_instructions = "Classify the text: give every label that applies to it (any number of them, or none)."
 
-    def answer(self, value: object, labels: LabelSet) -> str:
+    def answer(self, value: object, labels: LabelSet, *, text: str | None = None) -> str:
         if isinstance(value, str):
             raise InputError(
                 f"a multi-label answer is a list of labels, not the string {value!r}: pass [{value!r}] for that "
@@ -69,7 +69,7 @@ class MultiLabel:
             raise InputError(f"the answer names {repeated} more than once; give each label once.")
         return encode_set(names)
 
-    def from_cell(self, value: object, labels: LabelSet) -> str:
+    def from_cell(self, value: object, labels: LabelSet, *, text: str | None = None) -> str:
         if isinstance(value, str) and value.strip().startswith("["):
             try:
                 value = json.loads(value)
@@ -77,7 +77,9 @@ class MultiLabel:
                 raise InputError(f"{value!r} is not a JSON list of labels.") from None
         return self.answer(value, labels)
 
-    def suggested(self, value: object, labels: LabelSet) -> tuple[str | None, str | None]:
+    def suggested(
+        self, value: object, labels: LabelSet, *, text: str | None = None
+    ) -> tuple[str | None, str | None]:
         names = _as_list(value)
         if names is None and isinstance(value, str):
             names = _parse_text(value)
@@ -98,7 +100,7 @@ class MultiLabel:
             return None, f"{unknown!r} {'is' if len(unknown) == 1 else 'are'} not among the labels {labels.names}"
         return encode_set(names), None
 
-    def value(self, stored: str, labels: LabelSet) -> list[str]:
+    def value(self, stored: str, labels: LabelSet, *, text: str | None = None) -> list[str]:
         return in_label_order(json.loads(stored), labels)
 
     def chosen_labels(self, stored: str, labels: LabelSet) -> list[str]:
@@ -128,13 +130,13 @@ class MultiLabel:
         out[rows] = np.array(made, dtype=object)[:-1]
         return out
 
-    def describe(self, stored: str | None, labels: LabelSet) -> str:
+    def describe(self, stored: str | None, labels: LabelSet, *, text: str | None = None) -> str:
         if stored is None:
             return "no answer"
         names = self.value(stored, labels)
         return " + ".join(names) if names else "none of these"
 
-    def for_view(self, stored: str | None, labels: LabelSet) -> Any:
+    def for_view(self, stored: str | None, labels: LabelSet, *, text: str | None = None) -> Any:
         return None if stored is None else self.value(stored, labels)
 
     # -- asking a chat model: {"labels": {"<label>": true or false, ...}}, one decision per label --

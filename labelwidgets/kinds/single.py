@@ -38,7 +38,7 @@ class SingleLabel:
     fingerprint: tuple[str, ...] = ()
     default_instructions = "Classify the text into exactly one of the labels."
 
-    def answer(self, value: object, labels: LabelSet) -> str:
+    def answer(self, value: object, labels: LabelSet, *, text: str | None = None) -> str:
         if isinstance(value, (list, tuple, set, frozenset)):
             raise InputError(
                 f"this labeler takes one label per item, not {type(value).__name__} {list(value)!r}; pass one of "
@@ -48,10 +48,12 @@ class SingleLabel:
             raise InputError(f"{value!r} is not one of the labels {labels.names}.")
         return value
 
-    def from_cell(self, value: object, labels: LabelSet) -> str:
+    def from_cell(self, value: object, labels: LabelSet, *, text: str | None = None) -> str:
         return self.answer(value, labels)
 
-    def suggested(self, value: object, labels: LabelSet) -> tuple[str | None, str | None]:
+    def suggested(
+        self, value: object, labels: LabelSet, *, text: str | None = None
+    ) -> tuple[str | None, str | None]:
         if not isinstance(value, str):
             return (
                 None,
@@ -67,21 +69,21 @@ class SingleLabel:
             return text, None
         return None, f"{text!r} is not one of the labels {labels.names}"
 
-    def value(self, stored: str, labels: LabelSet) -> Any:
+    def value(self, stored: str, labels: LabelSet, *, text: str | None = None) -> Any:
         return stored
 
     def chosen_labels(self, stored: str, labels: LabelSet) -> list[str]:
         return [stored]
 
-    def cells(self, stored: np.ndarray, labels: LabelSet) -> Any:
+    def cells(self, stored: np.ndarray, labels: LabelSet, *, texts: Sequence[Any] | None = None) -> Any:
         from labelwidgets.session.results import string_cells
 
         return string_cells(stored)
 
-    def describe(self, stored: str | None, labels: LabelSet) -> str:
+    def describe(self, stored: str | None, labels: LabelSet, *, text: str | None = None) -> str:
         return "no label" if stored is None else stored
 
-    def for_view(self, stored: str | None, labels: LabelSet) -> Any:
+    def for_view(self, stored: str | None, labels: LabelSet, *, text: str | None = None) -> Any:
         return stored
 
     # -- asking a chat model: {"label": "<one of the labels>"} --
