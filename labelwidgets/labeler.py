@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labelwidgets.decision import Decision
+from labelwidgets.decision import Decision, text_hash
 from labelwidgets.errors import InputError, public
 from labelwidgets.keys import decode_key
 from labelwidgets.labels import LabelSet
@@ -251,9 +251,22 @@ class Labeler:
         frame["decided_at"] = pd.to_datetime(frame["decided_at"], utc=True, format="ISO8601")
         labels = self.session.labels
         if not labels.kind.answers_are_text:  # answers as the user gives them (lists), not as the store keeps them
+            texts = self._texts_of_events(events) if labels.kind.about_text else None
             for column in ("label", "previous_label", "suggestion"):
-                frame[column] = labels.kind.cells(frame[column].to_numpy(dtype=object, na_value=pd.NA), labels)
+                stored = frame[column].to_numpy(dtype=object, na_value=pd.NA)
+                frame[column] = labels.kind.cells(stored, labels, texts=texts)
         return frame.reset_index(drop=True)
+
+    def _texts_of_events(self, events: pd.DataFrame) -> list[str | None]:
+        """Each event's item text, where the item is in the DataFrame with the text the event was made on; None
+        elsewhere (spans of a text that has changed since are not cut out of the new one)."""
+        session = self.session
+        rows = session.rows_of_keys(events["item_key"].to_numpy(dtype=object))
+        texts: list[str | None] = []
+        for row, recorded in zip(rows.tolist(), events["text_hash"].tolist(), strict=True):
+            text = session.text_at(row) if row >= 0 else None
+            texts.append(text if text is not None and text_hash(text) == recorded else None)
+        return texts
 
     @property
     def order_info(self) -> dict[str, Any]:

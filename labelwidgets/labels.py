@@ -112,12 +112,12 @@ class LabelSet:
             raise InputError(f"{name!r} is not one of the labels {self.names}.")
         return name
 
-    def answer(self, value: object) -> str:
-        """A person's answer as the text a store keeps (see `AnswerKind.answer`)."""
-        return self.kind.answer(value, self)
+    def answer(self, value: object, *, text: str | None = None) -> str:
+        """A person's answer as the text a store keeps (see `AnswerKind.answer`; ``text``: the item's text)."""
+        return self.kind.answer(value, self, text=text)
 
-    def describe(self, stored: str | None) -> str:
-        return self.kind.describe(stored, self)
+    def describe(self, stored: str | None, *, text: str | None = None) -> str:
+        return self.kind.describe(stored, self, text=text)
 
     def description_map(self) -> dict[str, str]:
         return {label.name: label.description for label in self.labels}

@@ -12,19 +12,20 @@ from labelwidgets.errors import InputError
 from labelwidgets.kinds.base import AnswerKind
 from labelwidgets.kinds.multi import MULTI, MultiLabel
 from labelwidgets.kinds.single import SINGLE, SingleLabel
+from labelwidgets.kinds.spans import SPANS, SpanAnswers
 
-KINDS: dict[str, AnswerKind] = {SINGLE.name: SINGLE, MULTI.name: MULTI}
+KINDS: dict[str, AnswerKind] = {SINGLE.name: SINGLE, MULTI.name: MULTI, SPANS.name: SPANS}
 
-__all__ = ["KINDS", "MULTI", "SINGLE", "AnswerKind", "MultiLabel", "SingleLabel", "kind_named"]
+__all__ = ["KINDS", "MULTI", "SINGLE", "SPANS", "AnswerKind", "MultiLabel", "SingleLabel", "SpanAnswers", "kind_named"]
 
 
 def kind_named(kind: str | AnswerKind) -> AnswerKind:
     """The kind ``kind`` names ("single", "multi"), or ``kind`` itself when it is one already."""
     if isinstance(kind, str) and kind in KINDS:
         return KINDS[kind]
-    if not isinstance(kind, str) and isinstance(getattr(kind, "name", None), str) and kind in KINDS.values():
-        return kind
+    if not isinstance(kind, str) and type(kind) in {type(known) for known in KINDS.values()}:
+        return kind  # a kind made with options of its own, e.g. SpanAnswers(overlap=True)
     raise InputError(
         f"kind={kind!r} is not a kind of answer; use one of {sorted(KINDS)}: 'single' (one label per item) or "
-        f"'multi' (any number of labels per item, none included)."
+        f"'multi' (any number of labels per item, none included) or 'spans' (spans of the text, each with a label)."
     )

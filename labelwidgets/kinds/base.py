@@ -59,6 +59,10 @@ class AnswerKind(Protocol):
     #: Whether an answer is one label's name (a text column in the DataFrame), or a value of its own (a list).
     answers_are_text: bool
 
+    #: Whether an answer points into the item's text (spans: offsets into it), so that checking it, showing it and
+    #: reading it back need that text; the callers then pass ``text=`` (``texts=`` for a column).
+    about_text: bool
+
     #: Whether the labels exclude each other (one answer among them: probabilities that sum to 1), or each label
     #: is decided on its own (a probability per label that it applies: they need not sum to 1).
     exclusive: bool
@@ -82,9 +86,7 @@ class AnswerKind(Protocol):
         (several labels: a list, or a JSON list as text); `InputError` otherwise."""
         ...
 
-    def suggested(
-        self, value: object, labels: LabelSet, *, text: str | None = None
-    ) -> tuple[str | None, str | None]:
+    def suggested(self, value: object, labels: LabelSet, *, text: str | None = None) -> tuple[str | None, str | None]:
         """A suggester's answer as (stored text, None), forgiving near misses of each label name, or
         (None, why) when it is not an answer over ``labels`` (never a guess)."""
         ...

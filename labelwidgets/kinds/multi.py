@@ -45,6 +45,7 @@ class MultiLabel:
 
     name = "multi"
     answers_are_text = False
+    about_text = False
     exclusive = False
     fingerprint: tuple[str, ...] = ("multi",)
     default_instructions = "Classify the text: give every label that applies to it (any number of them, or none)."
@@ -77,9 +78,7 @@ class MultiLabel:
                 raise InputError(f"{value!r} is not a JSON list of labels.") from None
         return self.answer(value, labels)
 
-    def suggested(
-        self, value: object, labels: LabelSet, *, text: str | None = None
-    ) -> tuple[str | None, str | None]:
+    def suggested(self, value: object, labels: LabelSet, *, text: str | None = None) -> tuple[str | None, str | None]:
         names = _as_list(value)
         if names is None and isinstance(value, str):
             names = _parse_text(value)
@@ -106,7 +105,7 @@ class MultiLabel:
     def chosen_labels(self, stored: str, labels: LabelSet) -> list[str]:
         return self.value(stored, labels)
 
-    def cells(self, stored: np.ndarray, labels: LabelSet) -> Any:
+    def cells(self, stored: np.ndarray, labels: LabelSet, *, texts: Sequence[Any] | None = None) -> Any:
         import numpy as np
         import pandas as pd
 

@@ -34,6 +34,7 @@ class SingleLabel:
 
     name = "single"
     answers_are_text = True
+    about_text = False
     exclusive = True
     fingerprint: tuple[str, ...] = ()
     default_instructions = "Classify the text into exactly one of the labels."
@@ -51,9 +52,7 @@ class SingleLabel:
     def from_cell(self, value: object, labels: LabelSet, *, text: str | None = None) -> str:
         return self.answer(value, labels)
 
-    def suggested(
-        self, value: object, labels: LabelSet, *, text: str | None = None
-    ) -> tuple[str | None, str | None]:
+    def suggested(self, value: object, labels: LabelSet, *, text: str | None = None) -> tuple[str | None, str | None]:
         if not isinstance(value, str):
             return (
                 None,

@@ -57,6 +57,8 @@ class ResultColumns:
         # Fields whose column is also the suggester's input (FromColumn("suggestion", confidence="confidence")):
         # the labeler reads them, never resets or writes them.
         self.shared = shared
+        #: The item's text in a row, for kinds whose answers point into it (spans show their text): set by the session.
+        self.item_text: Callable[[int], str | None] | None = None
         # Columns that start all missing and are still views of a read-only blank (`attach(blank_shared=True)`).
         self._sharing_blanks: list[str] = []
 
@@ -287,15 +289,27 @@ class ResultColumns:
         """
         if field not in _ANSWERS or self._answers_as_text:
             return string_cells(cells)
+        texts = self._texts(len(cells))
         if not kept:
-            return self.labels.kind.cells(cells, self.labels)
+            return self.labels.kind.cells(cells, self.labels, texts=texts)
         is_text = np.fromiter((isinstance(c, str) for c in cells), dtype=bool, count=len(cells))
         stored = cells.copy()
         stored[~is_text] = pd.NA
-        out = self.labels.kind.cells(stored, self.labels)
+        out = self.labels.kind.cells(stored, self.labels, texts=texts)
         earlier = ~is_text & ~pd.isna(cells)
         out[earlier] = cells[earlier]
         return out
+
+    def _text(self, row: int) -> str | None:
+        if self.item_text is None or not self.labels.kind.about_text:
+            return None
+        return self.item_text(row)
+
+    def _texts(self, n: int) -> list[str | None] | None:
+        """Every row's text, for kinds whose answers point into it (None otherwise: nothing is read)."""
+        if self.item_text is None or not self.labels.kind.about_text:
+            return None
+        return [self.item_text(row) for row in range(n)]
 
     def write(self, row: int, event: Decision | None) -> None:
         """Show ``event`` (or nothing, after an undo of the only decision) in row ``row``."""
@@ -317,7 +331,7 @@ class ResultColumns:
             if field in self.shared:
                 continue
             if field in _ANSWERS and value is not None and not self._answers_as_text:
-                value = self.labels.kind.value(value, self.labels)
+                value = self.labels.kind.value(value, self.labels, text=self._text(row))
             if value is None:
                 value = pd.NaT if field == "decided_at" else (np.nan if field in ("confidence", "seconds") else pd.NA)
             # looked up on every write: the user may add or drop their own columns meanwhile

@@ -134,6 +134,7 @@ class LabelingSession:
             "order_digest": None if self.order is None else hashlib.sha256(self.order.tobytes()).hexdigest()[:16],
         }
         self._results = ResultColumns.plan(df, o.columns, inputs, self.labels)
+        self._results.item_text = self.text_at  # spans are shown with their text
         known = known_label_column(o.suggester, df, self.labels)
         # Suggesters see the item's inputs, never the answers the labeler writes next to them (nor the known labels
         # a learner is taught from: it is told them through `learn`, which keeps an item's own label out).
@@ -338,6 +339,10 @@ class LabelingSession:
     def text_at(self, row: int) -> str | None:
         return _as_text(self.df[self.text_column].iat[row])
 
+    def _text_for_answer(self, row: int) -> str | None:
+        """The item's text when this kind's answers point into it (spans), else None (nothing to read)."""
+        return self.text_at(row) if self.kind.about_text else None
+
     def item_for_suggester(self, row: int) -> Item:
         """Row ``row`` as a suggester sees it: its text and its input columns, without the labeler's results."""
         text = self.text_at(row)
@@ -457,7 +462,7 @@ class LabelingSession:
             rank = self.cursor if rank is None else self._check_rank(rank)
             row = self.row_at(rank)
             if label is not None:
-                label = self.labels.answer(label)
+                label = self.labels.answer(label, text=self._text_for_answer(row))
             decided = bool(self._decided[row])
             if decided and at_cursor and not self._placed and self.first_undecided() is None:
                 # The cursor rests on a decided item only when nothing is left: a label() now would silently
@@ -563,8 +568,8 @@ class LabelingSession:
         it like any decision. Returns the new event, or the item's decision unchanged if it already has ``label``.
         """
         self._check_open()
-        label = self.labels.answer(label)
         row = self._row_of_item(key)
+        label = self.labels.answer(label, text=self._text_for_answer(row))
         with self._lock:
             self._check_open()
             if client_id is not None and client_seq is not None and (client_id, client_seq) in self._by_client:

@@ -41,6 +41,7 @@ class Suggestion:
     prompt_id: str | None = None
     raw: str | None = None
     error: str | None = None
+    note: str | None = None  # what a valid answer left out on the way (a model's spans not found in the text)
     input_tokens: int | None = None
     output_tokens: int | None = None
     cost: float | None = None

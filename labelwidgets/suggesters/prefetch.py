@@ -179,7 +179,7 @@ class SuggestionPrefetcher:
                 raise ValueError(
                     f"suggest() returned {len(answers)} suggestions for 1 item; it must return one per item"
                 )
-            suggestion = validate(answers[0], self.labels, name=name)
+            suggestion = validate(answers[0], self.labels, name=name, text=item.text)
         except Exception as exc:  # a user's suggester must never take the labeler down
             message = f"{type(exc).__name__}: {exc}"
             suggestion = Suggestion.invalid(message, model=name)

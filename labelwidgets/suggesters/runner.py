@@ -221,8 +221,8 @@ def _call(
         return [Suggestion.invalid(why, model=name) for _ in batch], took, 1
     share = took / len(batch)
     answered = []
-    for answer in result:
-        checked = validate(answer, labels, name=name)
+    for answer, item in zip(result, batch, strict=True):
+        checked = validate(answer, labels, name=name, text=item.text)
         if checked.latency is None:
             checked = dataclasses.replace(checked, latency=share)
         answered.append(checked)

@@ -16,8 +16,11 @@ from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Suggestion
 
 
-def validate(answer: Any, labels: LabelSet, *, name: str | None = None) -> Suggestion:
-    """``answer`` as a Suggestion whose label is in ``labels``, or an invalid one saying why."""
+def validate(answer: Any, labels: LabelSet, *, name: str | None = None, text: str | None = None) -> Suggestion:
+    """``answer`` as a Suggestion whose label is in ``labels``, or an invalid one saying why.
+
+    ``text`` is the item's text: spans are placed on it (what cannot be placed is dropped and said in ``note``).
+    """
     if not isinstance(answer, Suggestion):
         return Suggestion.invalid(
             f"the suggester returned {type(answer).__name__}, not a Suggestion", raw=_raw(answer), model=name
@@ -27,14 +30,15 @@ def validate(answer: Any, labels: LabelSet, *, name: str | None = None) -> Sugge
     if not answer.valid:
         return answer
     label = answer.label
-    stored, why = labels.kind.suggested(label, labels)
+    stored, why = labels.kind.suggested(label, labels, text=text if labels.kind.about_text else None)
     if stored is None:
         raw = answer.raw or (label if isinstance(label, str) else _raw(label))
         return dataclasses.replace(answer, label=None, raw=raw, error=why)
-    if stored == label:
+    if stored == label and why is None:
         return answer
+    # A valid answer with a note: what was left out of it on the way (spans a model named that are not in the text).
     return dataclasses.replace(
-        answer, label=stored, raw=answer.raw or (label if isinstance(label, str) else _raw(label))
+        answer, label=stored, raw=answer.raw or (label if isinstance(label, str) else _raw(label)), note=why
     )
 
 

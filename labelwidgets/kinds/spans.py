@@ -1,0 +1,432 @@
+"""Spans of the item's text, each with a label: entities, evidence, personal data to mask.
+
+An answer is a list of spans over the item's text, the empty list ("no spans") included: an explicit answer, not a
+skip. Offsets are Unicode code points (Python ``str`` indices), ``end`` exclusive, in Python, in the store and in
+every export; only the browser counts UTF-16 units, and it converts at its edge.
+
+Stored as a JSON list of ``[start, end, label]`` sorted by (start, end, label): one list of spans has one text, so
+"did the person accept the suggestion" is a comparison of texts as for every kind. The text itself is not stored
+with the spans: the store's ``text_hash`` says when the item's text changed since, and such answers are stale,
+never silently moved onto the new text.
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from labelwidgets.errors import InputError
+from labelwidgets.kinds.base import Choice, ChoiceProbabilities, OutputFormat
+from labelwidgets.spans import Span
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from labelwidgets.labels import LabelSet
+
+#: The stored text of "no spans in this text": an answer, never missing (a team counts the item as taken).
+NO_SPANS = "[]"
+
+_SHOWN = 40  # characters of a span's text quoted in a message
+# The keys a model may put its list of entities under in a JSON answer.
+_ENTITY_KEYS = ("entities", "spans", "entity", "answer", "labels")
+
+#: How a model's span that cuts through a word is placed (spaCy's ``Doc.char_span`` alignment modes).
+Alignment = Literal["strict", "contract", "expand"]
+ALIGNMENTS: tuple[Alignment, ...] = ("strict", "contract", "expand")
+
+
+class SpanAnswers:
+    """How answers that are spans of the item's text are checked, stored and shown.
+
+    ``overlap`` says whether two spans of one answer may share characters (nested entities, evidence that
+    overlaps); refused by default, because most span schemes (BIO tags, spaCy's ``doc.ents``) cannot hold them.
+    """
+
+    name = "spans"
+    answers_are_text = False
+    about_text = True
+    exclusive = False
+    fingerprint: tuple[str, ...] = ("spans",)
+    default_instructions = (
+        "Find every entity in the text that has one of the labels, and give each with its label, copying its "
+        "words exactly as they are written in the text."
+    )
+
+    def __init__(self, *, overlap: bool = False, alignment: Alignment = "expand") -> None:
+        if not isinstance(overlap, bool):
+            raise InputError(f"overlap= takes True or False, not {overlap!r}.")
+        if alignment not in ALIGNMENTS:
+            raise InputError(
+                f"alignment={alignment!r} is not one of {list(ALIGNMENTS)}: how a model's span that cuts through a "
+                f"word is placed ('strict': dropped; 'contract': shrunk to the whole words inside; 'expand': grown "
+                f"to the whole words it touches)."
+            )
+        self.overlap = overlap
+        self.alignment = alignment
+
+    # -- a person's answer --
+
+    def answer(self, value: object, labels: LabelSet, *, text: str | None = None) -> str:
+        """A list of spans, each ``(start, end, label)``, a `Span`, or a mapping with "start", "end", "label" (and
+        "text", checked against the item's text), as stored text; `InputError` saying what to pass otherwise."""
+        if isinstance(value, (str, bytes)) or not _is_sequence(value):
+            raise InputError(
+                f"a spans answer is a list of (start, end, label) spans over the item's text, not "
+                f"{type(value).__name__} {_clip(repr(value))}; for example [(0, 5, {labels.names[0]!r})], or [] for "
+                f"no spans in this text."
+            )
+        spans = [_one_span(item, labels, text) for item in value]  # type: ignore[union-attr]
+        return self._encode_checked(spans, labels, text)
+
+    def from_cell(self, value: object, labels: LabelSet, *, text: str | None = None) -> str:
+        if isinstance(value, str) and value.strip().startswith("["):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise InputError(f"{_clip(value)!r} is not a JSON list of spans.") from None
+        return self.answer(value, labels, text=text)
+
+    def spans(self, stored: str) -> list[Span]:
+        """Stored text as spans, in text order."""
+        return [Span(int(s), int(e), str(label)) for s, e, label in json.loads(stored)]
+
+    def _encode_checked(self, spans: list[Span], labels: LabelSet, text: str | None) -> str:
+        ordered = sorted(set(spans))
+        if len(ordered) < len(spans):
+            repeated = sorted({s for s in spans if spans.count(s) > 1})
+            raise InputError(f"the answer gives {_describe_spans(repeated, text)} more than once; give each span once.")
+        if not self.overlap:
+            clash = _first_overlap(ordered)
+            if clash is not None:
+                first, second = clash
+                raise InputError(
+                    f"{_describe_spans([first], text)} and {_describe_spans([second], text)} overlap, and this "
+                    f"labeler refuses overlapping spans; shorten one, or make the labeler with overlap=True "
+                    f"(lw.Labeler(..., kind=lw.SpanAnswers(overlap=True)))."
+                )
+        return encode_spans(ordered)
+
+    # -- what a user and the browser read --
+
+    def value(self, stored: str, labels: LabelSet, *, text: str | None = None) -> list[dict[str, Any]]:
+        """Stored text as the DataFrame shows it: ``{"start", "end", "label", "text"}`` per span, in text order
+        (``"text"`` is None when the item's text is not known here)."""
+        return [
+            {"start": s.start, "end": s.end, "label": s.label, "text": None if text is None else s.text_in(text)}
+            for s in self.spans(stored)
+        ]
+
+    def chosen_labels(self, stored: str, labels: LabelSet) -> list[str]:
+        """The labels the answer uses, in label-set order (what per-label columns and counts read)."""
+        used = {s.label for s in self.spans(stored)}
+        return [name for name in labels.names if name in used]
+
+    def cells(self, stored: np.ndarray, labels: LabelSet, *, texts: Sequence[Any] | None = None) -> Any:
+        """A column of stored texts as the DataFrame column: each cell its own list of its own dicts (editing one
+        never changes another), with the span's text when ``texts`` (the items' texts, row by row) is given."""
+        import numpy as np
+        import pandas as pd
+
+        out = np.full(len(stored), pd.NA, dtype=object)
+        for row, cell in enumerate(stored):
+            if isinstance(cell, str):
+                text = texts[row] if texts is not None else None
+                out[row] = self.value(cell, labels, text=text if isinstance(text, str) else None)
+        return out
+
+    def describe(self, stored: str | None, labels: LabelSet, *, text: str | None = None) -> str:
+        if stored is None:
+            return "no answer"
+        spans = self.spans(stored)
+        return _describe_spans(spans, text) if spans else "no spans"
+
+    def for_view(self, stored: str | None, labels: LabelSet, *, text: str | None = None) -> Any:
+        """Spans as the browser receives them: ``[start, end, label]`` in code points (the browser converts them to
+        UTF-16 positions of the text it shows, in one function)."""
+        return None if stored is None else [list(s) for s in self.spans(stored)]
+
+    # -- asking a chat model: {"entities": [{"text": "<words as in the text>", "label": "<label>"}, ...]} --
+    #
+    # Why the words and not offsets: models count characters badly (and in tokens, bytes or UTF-16 units when they
+    # try), while copying words is what they do well. The words are placed on the text here (`spans.align`).
+
+    def instruction(self, labels: LabelSet, *, rationale: bool, output: OutputFormat) -> str:
+        names = json.dumps(labels.names, ensure_ascii=False)
+        shape = '{"entities": [{"text": ..., "label": ...}, ...]' + (', "rationale": ...}' if rationale else "}")
+        sentence = (
+            f"Answer with a JSON object {shape} listing every span of the text that has one of the labels {names}, "
+            f'in the order they appear: "text" copies the span\'s words exactly as written in the text, "label" is '
+            f"its label. Give an empty list if there is none."
+        )
+        return sentence + (' "rationale" is one short sentence saying why.' if rationale else "")
+
+    def response_schema(self, labels: LabelSet, *, rationale: bool) -> dict[str, Any]:
+        entity = {
+            "type": "object",
+            "properties": {"text": {"type": "string"}, "label": {"type": "string", "enum": labels.names}},
+            "required": ["text", "label"],
+            "additionalProperties": False,
+        }
+        properties: dict[str, Any] = {"entities": {"type": "array", "items": entity}}
+        if rationale:
+            properties["rationale"] = {"type": "string"}
+        return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+    def format_answer(self, stored: str, labels: LabelSet, output: OutputFormat, *, text: str | None = None) -> str:
+        if text is None:
+            raise InputError("a spans answer is written for a model with the words of its text; pass text=.")
+        entities = [{"text": s.text_in(text), "label": s.label} for s in self.spans(stored)]
+        return json.dumps({"entities": entities}, ensure_ascii=False)
+
+    def longest_answer(self, labels: LabelSet) -> str:
+        # What a cost estimate counts per answer: a few entities of the longest label (the text's words vary).
+        longest = max(labels.names, key=len)
+        return encode_spans(Span(i * 20, i * 20 + 12, longest) for i in range(5))
+
+    def answer_tokens(self, labels: LabelSet, *, rationale: bool) -> int:
+        return 1200 if rationale else 900  # dozens of entities fit; a model that lists the whole text is cut short
+
+    # -- reading a chat model's answer --
+
+    def answer_from_json(self, data: Any, labels: LabelSet) -> tuple[Any, str | None]:
+        if isinstance(data, list):
+            return data, None
+        if not isinstance(data, dict):
+            return None, None
+        keys = {k.lower(): k for k in data if isinstance(k, str)}
+        for key in _ENTITY_KEYS:
+            if key in keys:
+                value = data[keys[key]]
+                if not isinstance(value, list):
+                    return (
+                        None,
+                        f'"{keys[key]}" must be a list of {{"text", "label"}} objects, got {_clip(json.dumps(value))}',
+                    )
+                return value, None
+        return None, 'the JSON answer has no "entities"'
+
+    def suggested(self, value: object, labels: LabelSet, *, text: str | None = None) -> tuple[str | None, str | None]:
+        """A model's entities placed on ``text``: (stored, None), or (stored, note) when some could not be placed
+        (dropped, counted in the note), or (None, why) when the answer is not spans over ``labels``."""
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return None, f"the suggestion {_clip(value)!r} is not a JSON list of entities"
+        if not isinstance(value, list):
+            return None, f"the suggestion {_clip(repr(value))} is not a list of entities"
+        entities: list[dict[str, Any]] = []
+        for item in value:
+            entity = _entity(item)
+            if entity is None:
+                return None, f"{_clip(repr(item))} is not an entity with a text (or start and end) and a label"
+            entities.append(entity)
+        matched = [labels.match(e["label"]) for e in entities]
+        outside = sorted({str(e["label"]) for e, m in zip(entities, matched, strict=True) if m is None})
+        if outside:  # as for every kind: one label outside the set makes the whole answer untrustworthy
+            return None, f"{outside!r} {'is' if len(outside) == 1 else 'are'} not among the labels {labels.names}"
+        for entity, name in zip(entities, matched, strict=True):
+            entity["label"] = name
+        if text is None:
+            return None, "spans are placed on the item's text, which this suggestion came without"
+        from labelwidgets.spans.align import align
+
+        placed = align(text, entities, mode=self.alignment)
+        spans = list(placed.spans)
+        refused: list[Span] = []
+        if not self.overlap:  # keep the first of overlapping spans, in text order; count the rest as dropped
+            kept: list[Span] = []
+            for span in spans:
+                if kept and any(span.overlaps(k) for k in kept):
+                    refused.append(span)
+                else:
+                    kept.append(span)
+            spans = kept
+        notes = []
+        if placed.dropped:
+            words = ", ".join(_clip(repr(d.get("text"))) for d in placed.dropped)
+            notes.append(f"{len(placed.dropped)} of the {len(entities)} entities are not in the text: {words}")
+        if refused:
+            notes.append(f"{len(refused)} overlapping span(s) left out (this labeler refuses overlap)")
+        return encode_spans(spans), ("; ".join(notes) or None)
+
+    def from_text(self, text: str, labels: LabelSet) -> tuple[str | None, str | None]:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None, f"{_clip(text)!r} is not a JSON list of [start, end, label] spans"
+        try:
+            return self.answer(data, labels), None
+        except InputError as error:
+            return None, str(error)
+
+    def choices(self, raw: str, value: Any, stored: str, labels: LabelSet) -> tuple[Choice, ...]:
+        return ()  # no single token decides a span: its confidence comes from samples (`vote`), not logprobs
+
+    def from_choices(
+        self, stored: str, decided: Sequence[tuple[Choice, ChoiceProbabilities]], labels: LabelSet
+    ) -> tuple[float, dict[str, float] | None] | None:
+        return None
+
+    def choose(self, probabilities: Mapping[str, float], labels: LabelSet) -> tuple[str, float]:
+        raise InputError(
+            "spans cannot be chosen from per-label probabilities (they are positions in the text): use a model that "
+            "writes them, such as lw.LLM."
+        )
+
+    def vote(self, samples: Sequence[str | None], labels: LabelSet) -> tuple[str, float, dict[str, float]] | None:
+        """Self-consistency: a span is in the answer when more than half of the valid samples give it exactly. The
+        confidence is the share of all samples that give exactly this answer; per label, the share of samples
+        whose spans of that label are exactly the answer's."""
+        valid = [sample for sample in samples if sample is not None]
+        if not valid:
+            return None
+        decoded = [set(self.spans(sample)) for sample in valid]
+        counts: dict[Span, int] = {}
+        for spans in decoded:
+            for span in spans:
+                counts[span] = counts.get(span, 0) + 1
+        chosen = sorted(span for span, n in counts.items() if 2 * n > len(valid))
+        if not self.overlap:
+            kept: list[Span] = []
+            for span in chosen:
+                if not any(span.overlaps(k) for k in kept):
+                    kept.append(span)
+            chosen = kept
+        answer = set(chosen)
+        confidence = sum(spans == answer for spans in decoded) / len(samples)
+        per_label = {
+            name: sum(
+                {s for s in spans if s.label == name} == {s for s in answer if s.label == name} for spans in decoded
+            )
+            / len(samples)
+            for name in labels.names
+        }
+        return encode_spans(chosen), confidence, per_label
+
+    def __repr__(self) -> str:
+        options = [f"overlap={self.overlap}"] if self.overlap else []
+        options += [f"alignment={self.alignment!r}"] if self.alignment != "expand" else []
+        return f"SpanAnswers({', '.join(options)})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SpanAnswers) and (other.overlap, other.alignment) == (self.overlap, self.alignment)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.overlap, self.alignment))
+
+
+def encode_spans(spans: Iterable[Span]) -> str:
+    """The stored text of spans: ``[[start, end, label], ...]`` sorted, compact, labels as written (not escaped)."""
+    return json.dumps([list(s) for s in sorted(spans)], ensure_ascii=False, separators=(",", ":"))
+
+
+def _one_span(item: object, labels: LabelSet, text: str | None) -> Span:
+    named_text: object = None
+    if isinstance(item, Mapping):
+        missing = [key for key in ("start", "end", "label") if key not in item]
+        if missing:
+            raise InputError(
+                f"the span {_clip(repr(dict(item)))} has no {', '.join(repr(m) for m in missing)}; a span is "
+                f'{{"start": ..., "end": ..., "label": ...}} (offsets in characters, end exclusive).'
+            )
+        start, end, label = item["start"], item["end"], item["label"]
+        named_text = item.get("text")
+    elif _is_sequence(item) and not isinstance(item, (str, bytes)) and len(item) == 3:  # type: ignore[arg-type]
+        start, end, label = item  # type: ignore[misc]
+    else:
+        raise InputError(
+            f"{_clip(repr(item))} is not a span; a span is (start, end, label) with offsets in characters of the "
+            f"item's text, end exclusive, e.g. (0, 5, {labels.names[0]!r})."
+        )
+    if not _is_offset(start) or not _is_offset(end):
+        raise InputError(
+            f"the span ({start!r}, {end!r}, {label!r}) needs whole-number offsets (characters of the text, counted "
+            f"in Unicode code points as Python's str does)."
+        )
+    start, end = int(start), int(end)  # type: ignore[call-overload]
+    if not isinstance(label, str) or label not in labels:
+        raise InputError(f"{label!r} is not one of the labels {labels.names}.")
+    if start < 0 or end <= start:
+        what = "is empty" if end == start else "ends before it starts" if end < start else "starts before the text"
+        raise InputError(
+            f"the span ({start}, {end}, {label!r}) {what}; a span covers text[start:end] with start < end."
+        )
+    if text is not None and end > len(text):
+        raise InputError(
+            f"the span ({start}, {end}, {label!r}) ends after the text, which has {len(text)} characters (counted in "
+            f"Unicode code points, as Python's len() does)."
+        )
+    if named_text is not None and text is not None and text[start:end] != named_text:
+        found = text.find(named_text) if isinstance(named_text, str) else -1
+        where = (
+            f"; {named_text!r} is at ({found}, {found + len(named_text)})"  # type: ignore[arg-type]
+            if found >= 0
+            else ""
+        )
+        raise InputError(
+            f"the span ({start}, {end}, {label!r}) names the text {_clip(repr(named_text))}, but the item's text "
+            f"there is {_clip(repr(text[start:end]))}{where}. Offsets count Unicode code points, not UTF-16 units "
+            f"or bytes."
+        )
+    return Span(start, end, label)
+
+
+def _entity(item: object) -> dict[str, Any] | None:
+    """A model's entity as a dict with "label" and "text" and/or "start"/"end"; None when it is not one."""
+    if isinstance(item, Mapping):
+        keys = {str(k).lower(): k for k in item}
+        label = item.get(keys.get("label", "label"), item.get(keys.get("type", "type")))
+        entity: dict[str, Any] = {"label": label}
+        words = item.get(keys.get("text", "text"), item.get(keys.get("entity", "entity")))
+        if isinstance(words, str):
+            entity["text"] = words
+        start, end = item.get(keys.get("start", "start")), item.get(keys.get("end", "end"))
+        if _is_offset(start) and _is_offset(end):
+            entity["start"], entity["end"] = int(start), int(end)  # type: ignore[call-overload]
+        has_place = "text" in entity or "start" in entity
+        return entity if isinstance(label, str) and has_place else None
+    if isinstance(item, (list, tuple)) and len(item) == 3 and _is_offset(item[0]) and _is_offset(item[1]):
+        return {"start": int(item[0]), "end": int(item[1]), "label": item[2]}
+    if isinstance(item, (list, tuple)) and len(item) == 2 and all(isinstance(x, str) for x in item):
+        return {"text": item[0], "label": item[1]}  # ["Paris", "location"]
+    return None
+
+
+def _first_overlap(ordered: Sequence[Span]) -> tuple[Span, Span] | None:
+    """The first two spans that share characters, in spans sorted by start; None when none do."""
+    furthest: Span | None = None
+    for span in ordered:
+        if furthest is not None and span.start < furthest.end:
+            return furthest, span
+        if furthest is None or span.end > furthest.end:
+            furthest = span
+    return None
+
+
+def _describe_spans(spans: Sequence[Span], text: str | None) -> str:
+    parts = [
+        f"{s.label} {_clip(repr(s.text_in(text)))}" if text is not None else f"{s.label} ({s.start}, {s.end})"
+        for s in spans
+    ]
+    return ", ".join(parts)
+
+
+def _is_sequence(value: object) -> bool:
+    if isinstance(value, (list, tuple)):
+        return True
+    return type(value).__name__ == "ndarray"
+
+
+def _is_offset(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
+
+
+SPANS = SpanAnswers()
