@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from labelwidgets.keymap import KEYMAPS, LABEL_KEYS, RESERVED_KEYS, readme_table
+from labelwidgets.keymap import EDIT_KEYMAPS, KEYMAPS, LABEL_KEYS, RESERVED_KEYS, readme_table
 from labelwidgets.labels import LabelSet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +23,15 @@ def readme_rows(kind: str) -> list[tuple[str, str]]:
 def test_the_readme_key_tables_are_the_keymap():
     for kind in KEYMAPS:
         assert readme_rows(kind) == readme_table(kind)
+    for kind in EDIT_KEYMAPS:
+        assert readme_rows(f"{kind} editing") == readme_table(kind, editing=True)
+
+
+def test_inside_the_text_no_key_means_two_things():
+    for kind, actions in EDIT_KEYMAPS.items():
+        keys = [key for action in actions for key in action.keys]
+        assert len(keys) == len(set(keys)), kind
+        assert not set(keys) & set(LABEL_KEYS), kind  # a label key marks a span there, and nothing else
 
 
 def test_no_label_takes_a_key_an_action_uses_in_any_kind():
