@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 #: (ekman/labels.txt). Every ``gold`` answer lists its names in this order.
 GOEMOTIONS_LABELS: tuple[str, ...] = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")
 
+#: The entity labels of ``wnut17()``, in the shared task's own order.
+WNUT17_LABELS: tuple[str, ...] = ("person", "location", "group", "creative-work", "corporation", "product")
+
 
 def sms_spam() -> pd.DataFrame:
     """500 SMS messages from the SMS Spam Collection (CC BY 4.0), columns ``id``, ``text``, ``gold``.
@@ -50,4 +53,31 @@ def goemotions() -> pd.DataFrame:
         # keep_default_na=False: a comment reading "NA" or "null" is text, not a missing value
         frame = pd.read_csv(handle, sep="\t", keep_default_na=False, dtype="str")
     frame["gold"] = [names.split(",") for names in frame["labels"]]
+    return frame.set_index("id")[["text", "gold"]]
+
+
+def wnut17() -> pd.DataFrame:
+    """400 noisy user texts from WNUT 2017 (CC BY 4.0) with their named entities: a real spans dataset.
+
+    Columns ``text`` and ``gold``, indexed by ``id`` (the document's position in the dev split). ``gold`` holds a
+    list of ``{"start", "end", "label", "text"}`` spans in text order, offsets in Unicode code points (Python's str
+    indices), labels from ``WNUT17_LABELS``; 238 of the 400 texts have at least one entity (314 in all) and 20
+    contain characters outside the Basic Multilingual Plane (emoji), where UTF-16 offsets would be off.
+
+    The data set gives tokens, not the texts as posted: each text is its tokens joined by single spaces (so
+    spacing around punctuation is not the original's), and the tags map onto it exactly. How the sample was drawn:
+    WNUT17_LICENSE.txt beside this file.
+    """
+    import json
+
+    import pandas as pd
+
+    with resources.files(__package__).joinpath("wnut17_dev_400.tsv").open("r", encoding="utf-8") as handle:
+        frame = pd.read_csv(
+            handle, sep="\t", keep_default_na=False, dtype={"id": "int64", "text": "str", "spans": "str"}
+        )
+    frame["gold"] = [
+        [{"start": s, "end": e, "label": label, "text": text[s:e]} for s, e, label in json.loads(spans)]
+        for text, spans in zip(frame["text"], frame["spans"], strict=True)
+    ]
     return frame.set_index("id")[["text", "gold"]]
