@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from labelwidgets.widgets.assets import module_source, style_source
+from labelwidgets.widgets.assets import bundle, module_source, style_source
 
 JS = Path(__file__).resolve().parent.parent / "js"
 
@@ -44,3 +44,62 @@ def test_every_widget_gets_the_one_theme():
     for css in ("labeler.css", "leaderboard.css"):
         source = style_source(css)
         assert source.count("--lw-fg:") == 1 and "prefers-color-scheme: dark" in source
+
+
+def _run_module(path: Path) -> str:
+    node = shutil.which("node")
+    assert node
+    run = subprocess.run(
+        [node, "-e", f"import({str(path)!r}).then(m => console.log(JSON.stringify(m.default)))"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run.stdout.strip()
+
+
+def test_joining_follows_subfolders_aliases_and_keeps_each_modules_names_to_itself(tmp_path):
+    (tmp_path / "kinds").mkdir()
+    (tmp_path / "dom.js").write_text(
+        'export const seen = [];\nconst paint = "dom";\nexport function h(x) { seen.push(x); return paint + x; }\n'
+    )
+    (tmp_path / "kinds" / "single.js").write_text(
+        'import { h } from "../dom.js";\nconst paint = "single";\nexport function create() { return h(paint); }\n'
+    )
+    (tmp_path / "kinds" / "multi.js").write_text(
+        'import {\n  h,\n  seen,\n} from "../dom.js";\nconst paint = "multi";\n'
+        "export function create() { return h(paint) + seen.length; }\n"
+    )
+    (tmp_path / "kinds" / "index.js").write_text(
+        'import { create as single } from "./single.js";\nimport { create as multi } from "./multi.js";\n'
+        "export const PARTS = { single, multi };\n"
+    )
+    (tmp_path / "main.js").write_text(
+        'import { PARTS } from "./kinds/index.js";\nimport { seen } from "./dom.js";\n'
+        "export default { a: PARTS.single(), b: PARTS.multi(), seen };\n"
+    )
+    source = bundle(tmp_path / "main.js")
+    assert 'from "' not in source and source.count('const paint = "dom"') == 1  # each module once
+    assert source.index("dom.js (joined in)") < source.index("kinds/single.js (joined in)")  # dependencies first
+    bundled = tmp_path / "bundled.mjs"
+    bundled.write_text(source)
+    # one module instance: the two kinds share dom.js's state; no module sees another's private `paint`
+    assert _run_module(bundled) == '{"a":"domsingle","b":"dommulti2","seen":["single","multi"]}'
+
+
+@pytest.mark.parametrize(
+    ("files", "error"),
+    [
+        ({"main.js": 'import { a } from "./a.js";\n', "a.js": 'import { b } from "./main.js";\nexport const a = 1;\n'},
+         "import cycle"),
+        ({"main.js": 'import { a } from "./a.js";\n', "a.js": "const a = 1;\nexport { a };\n"}, "unsupported export"),
+        ({"main.js": 'import { a } from "./a.js";\n', "a.js": "export default 1;\n"}, "unsupported export"),
+        ({"main.js": 'import { a } from "./missing.js";\n'}, "does not exist"),
+        ({"main.js": 'import { a } from "./a.js";\n', "a.js": 'import x from "./b.js";\nexport const a = 1;\n'},
+         "unsupported import"),
+    ],
+)  # fmt: skip
+def test_joining_refuses_what_it_cannot_join(tmp_path, files, error):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    with pytest.raises(ValueError, match=error):
+        bundle(tmp_path / "main.js")
