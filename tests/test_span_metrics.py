@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -281,16 +280,22 @@ def test_emoji_texts_are_scored_in_code_points(wnut: list[Doc]) -> None:
     assert_equals_nervaluate([doc.gold for doc in with_emoji], predicted, WNUT_LABELS)
 
 
-def test_one_hundred_thousand_items_in_a_few_seconds(wnut: list[Doc]) -> None:
+def test_one_hundred_thousand_items_count_as_their_parts(wnut: list[Doc]) -> None:
+    """At 100,000 items (the vectorised path and the greedy one both used) the counts are the sums of the counts
+    of ten slices: nothing is lost or counted twice at scale. Its speed: benchmarks/bench_span_scores.py."""
     rng = random.Random(5)
     docs = [wnut[i % len(wnut)] for i in range(100_000)]
     reference = [doc.gold for doc in docs]
     predicted = [perturb(doc, rng, stack=i % 10 == 0) for i, doc in enumerate(docs)]
-    began = time.perf_counter()
     scores = span_scores(reference, predicted, WNUT_LABELS)
-    took = time.perf_counter() - began
     assert scores.items == 100_000
-    assert took < 10, f"{took:.2f} s"  # about 0.3 s on a quiet 2-core machine; the bound allows for a busy one
+    parts = [
+        span_scores(reference[i : i + 10_000], predicted[i : i + 10_000], WNUT_LABELS)
+        for i in range(0, 100_000, 10_000)
+    ]
+    for scheme in ("strict", "exact", "partial", "ent_type"):
+        for field in ("correct", "incorrect", "partial", "missed", "spurious"):
+            assert getattr(scores.overall[scheme], field) == sum(getattr(p.overall[scheme], field) for p in parts)
 
 
 # --- random span lists (hypothesis) -----------------------------------------------------------------------------
