@@ -41,6 +41,10 @@ class Decision:
     client_id: str | None = None  # which browser view sent it, with its sequence number,
     client_seq: int | None = None  # so that a re-sent decision is applied once
     previous_label: str | None = None  # for a revision: the label it replaced
+    # What the answer did with the suggestion, part by part, as JSON (spans: each suggested span kept, moved,
+    # relabeled or removed, and the spans added); None for answers of one piece. See `AnswerKind.changes`.
+    detail: str | None = None
+    prompt_id: str | None = None  # the fingerprint of the prompt that made the suggestion (`lw.LLM`)
     id: int | None = None  # given by the store
 
     def with_id(self, event_id: int) -> Decision:

@@ -68,12 +68,16 @@ EDIT_KEYMAPS: dict[str, tuple[KeyAction, ...]] = {
             "extend the selection by a word (a span selected: move its end)",
         ),
         KeyAction("start", ("[", "]"), None, "move the selected span's start a character left or right"),
-        KeyAction("start-word", ("Control+[", "Control+]"), None, "move the selected span's start a word left or right"),
+        KeyAction(
+            "start-word", ("Control+[", "Control+]"), None, "move the selected span's start a word left or right"
+        ),
         KeyAction("next-span", ("Tab", "Shift+Tab"), None, "select the next or previous span (suggested ones too)"),
         KeyAction("keep", ("Enter",), None, "a suggested span selected: keep it; nothing selected: commit the item"),
         KeyAction("delete", ("Delete", "Backspace"), None, "delete the selected span (a suggested one: reject it)"),
         KeyAction("undo-edit", ("z",), None, "undo the last change to this item's spans"),
-        KeyAction("leave", ("Escape",), None, "leave the text: keys act on items again (Esc again: hand the keyboard back)"),
+        KeyAction(
+            "leave", ("Escape",), None, "leave the text: keys act on items again (Esc again: hand the keyboard back)"
+        ),
     ),
 }  # fmt: skip
 

@@ -240,7 +240,8 @@ class Labeler:
         events = self.session.store.events_frame()
         columns = [
             "id", "key", "action", "label", "previous_label", "suggestion", "confidence", "suggestion_visible",
-            "suggester", "annotator", "decided_at", "seconds", "note", "undoes", "text_hash", "session_id",
+            "suggester", "annotator", "decided_at", "seconds", "note", "undoes", "text_hash", "session_id", "detail",
+            "prompt_id",
         ]  # fmt: skip
         codes, uniques = pd.factorize(events["item_key"])
         keys = np.empty(len(uniques), dtype=object)

@@ -5,6 +5,7 @@ Offsets are Unicode code points everywhere in Python: every test below checks th
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pandas as pd
@@ -150,15 +151,19 @@ def test_a_text_changed_since_its_spans_were_made_is_stale_never_moved(store_pat
 
 
 def test_a_spans_store_is_not_opened_as_another_kind(store_path):
-    lw.Labeler(frame(), labels=LABELS, kind="spans", store=store_path).label([]).label  # noqa: B018
-    with pytest.raises(StoreError, match="holds spans answers.*Pass kind='spans'"):
+    lw.Labeler(frame(), labels=LABELS, kind="spans", store=store_path).label([])
+    with pytest.raises(StoreError, match=r"holds spans answers.*Pass kind='spans'"):
         lw.Labeler(frame(), labels=LABELS, kind="multi", store=store_path)
 
 
 def test_spans_suggested_from_a_column_are_placed_on_the_text_and_accepted(store_path):
     df = frame()
     df["model"] = [
-        [{"text": "obama", "label": "person"}, {"text": "Paris", "label": "location"}, {"text": "Rome", "label": "location"}],
+        [
+            {"text": "obama", "label": "person"},
+            {"text": "Paris", "label": "location"},
+            {"text": "Rome", "label": "location"},
+        ],
         [],
         None,
         None,
@@ -182,3 +187,37 @@ def test_a_suggested_label_outside_the_set_makes_the_whole_suggestion_invalid(st
     labeler.session.prefetcher.wait(labeler.session.row_at(0), timeout=5)
     suggestion = labeler.suggestion
     assert suggestion is not None and not suggestion.valid and "'city'" in suggestion.error
+
+
+def test_a_decision_records_what_became_of_each_suggested_span(store_path):
+    text = TEXTS[0] + " and Rome"
+    df = frame([text])
+    df["model"] = [
+        [
+            {"text": "Obama", "label": "location"},
+            {"text": "Paris", "label": "location"},
+            {"text": "visited", "label": "person"},
+            {"text": "Rome", "label": "location"},
+        ]
+    ]
+    labeler = lw.Labeler(df, labels=LABELS, kind="spans", suggester=lw.FromColumn("model"), store=store_path)
+    labeler.session.prefetcher.wait(0, timeout=5)
+    rome = at(text, "Rome", "location")
+    event = labeler.correct(
+        [
+            at(text, "Obama", "person"),
+            at(text, "Paris", "location"),
+            (rome[0], rome[1] - 1, "location"),
+            at(text, "👩🏽‍💻", "person"),
+        ]
+    )
+    assert event.action == "corrected"
+    assert json.loads(labeler.decisions["detail"].iloc[0]) == {
+        "suggested": [
+            {"span": [0, 5, "location"], "outcome": "relabeled", "now": [0, 5, "person"]},
+            {"span": [11, 18, "person"], "outcome": "removed"},
+            {"span": [19, 24, "location"], "outcome": "kept"},
+            {"span": [29, 33, "location"], "outcome": "moved", "now": [29, 32, "location"]},
+        ],
+        "added": [[6, 10, "person"]],
+    }

@@ -225,6 +225,17 @@ def test_a_version_2_file_from_the_previous_schema_code_opens(tmp_path):
         assert conn.execute("SELECT value FROM lw_meta WHERE key='schema_version'").fetchone() == (str(SCHEMA_VERSION),)
         # a store from before kinds were recorded held one label per item (schema 4 says so)
         assert conn.execute("SELECT value FROM lw_meta WHERE key='kind'").fetchone() == ("single",)
+        # schema 5: what an answer did with the suggestion, part by part, and the prompt that made the suggestion
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(lw_events)")}
+        assert {"detail", "prompt_id"} <= columns
+    event = Decision(
+        item_key='"k2"', action="corrected", annotator="ana", decided_at=utc_now(), label="b", suggestion="a",
+        detail='{"suggested": []}', prompt_id="p-123",
+    )  # fmt: skip
+    store.append(event)
+    read = store.events()[-1]
+    assert (read.detail, read.prompt_id) == ('{"suggested": []}', "p-123")
+    store.close()
 
 
 def test_a_store_newer_than_this_package_is_refused(any_store_url):

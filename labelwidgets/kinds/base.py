@@ -117,6 +117,11 @@ class AnswerKind(Protocol):
         """Stored text as the browser receives it (JSON-able)."""
         ...
 
+    def changes(self, suggested: str, answer: str, labels: LabelSet) -> str | None:
+        """What ``answer`` did with the suggestion ``suggested`` (both stored texts), part by part, as JSON text for
+        the decision's ``detail``; None for kinds whose answers are one piece (the two texts say it all)."""
+        ...
+
     # -- asking a chat model --
 
     def instruction(self, labels: LabelSet, *, rationale: bool, output: OutputFormat) -> str:

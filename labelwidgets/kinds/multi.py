@@ -138,6 +138,9 @@ class MultiLabel:
     def for_view(self, stored: str | None, labels: LabelSet, *, text: str | None = None) -> Any:
         return None if stored is None else self.value(stored, labels)
 
+    def changes(self, suggested: str, answer: str, labels: LabelSet) -> str | None:
+        return None  # one answer, compared whole: accepted or corrected says it all
+
     # -- asking a chat model: {"labels": {"<label>": true or false, ...}}, one decision per label --
     #
     # Why an object of true/false rather than a list of names: each label is then one decision at a known place in

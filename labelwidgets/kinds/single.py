@@ -85,6 +85,9 @@ class SingleLabel:
     def for_view(self, stored: str | None, labels: LabelSet, *, text: str | None = None) -> Any:
         return stored
 
+    def changes(self, suggested: str, answer: str, labels: LabelSet) -> str | None:
+        return None  # one answer, compared whole: accepted or corrected says it all
+
     # -- asking a chat model: {"label": "<one of the labels>"} --
 
     def instruction(self, labels: LabelSet, *, rationale: bool, output: OutputFormat) -> str:

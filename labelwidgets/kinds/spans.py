@@ -148,6 +148,13 @@ class SpanAnswers:
         UTF-16 positions of the text it shows, in one function)."""
         return None if stored is None else [list(s) for s in self.spans(stored)]
 
+    def changes(self, suggested: str, answer: str, labels: LabelSet) -> str | None:
+        """Each suggested span's fate in the answer, and the spans the person added, as JSON text:
+        ``{"suggested": [{"span": [s, e, label], "outcome": ..., "now": [s, e, label]}], "added": [[s, e, label]]}``
+        with outcome ``kept`` (in the answer as suggested), ``relabeled`` (same characters, another label),
+        ``moved`` (its start or end changed, the label kept or not: ``now`` says), or ``removed``."""
+        return json.dumps(span_changes(self.spans(suggested), self.spans(answer)), ensure_ascii=False)
+
     # -- asking a chat model: {"entities": [{"text": "<words as in the text>", "label": "<label>"}, ...]} --
     #
     # Why the words and not offsets: models count characters badly (and in tokens, bytes or UTF-16 units when they
@@ -317,6 +324,33 @@ class SpanAnswers:
 
     def __hash__(self) -> int:
         return hash((self.name, self.overlap, self.alignment))
+
+
+def span_changes(suggested: Sequence[Span], answer: Sequence[Span]) -> dict[str, Any]:
+    """Match each suggested span to at most one span of the answer, best match first: the same span, then the same
+    characters with another label, then the answer span it overlaps most (ties: the earliest). What no suggested
+    span matched was added by the person."""
+    left = sorted(set(answer))
+    outcomes: dict[Span, dict[str, Any]] = {}
+    pending = sorted(set(suggested))
+    for span in pending:
+        if span in left:
+            left.remove(span)
+            outcomes[span] = {"span": list(span), "outcome": "kept"}
+    for span in [s for s in pending if s not in outcomes]:
+        same = next((a for a in left if (a.start, a.end) == (span.start, span.end)), None)
+        if same is not None:
+            left.remove(same)
+            outcomes[span] = {"span": list(span), "outcome": "relabeled", "now": list(same)}
+    for span in [s for s in pending if s not in outcomes]:
+        overlapping = [a for a in left if a.overlaps(span)]
+        if overlapping:
+            best = max(overlapping, key=lambda a: (min(a.end, span.end) - max(a.start, span.start), -a.start))
+            left.remove(best)
+            outcomes[span] = {"span": list(span), "outcome": "moved", "now": list(best)}
+        else:
+            outcomes[span] = {"span": list(span), "outcome": "removed"}
+    return {"suggested": [outcomes[span] for span in pending], "added": [list(span) for span in left]}
 
 
 def encode_spans(spans: Iterable[Span]) -> str:

@@ -53,6 +53,15 @@ MIGRATIONS: list[tuple[int, str, Callable[[Any], None]]] = [
         "the store records the kind of answer it holds (lw_meta 'kind'); every store before it holds single labels",
         lambda conn: _record_kind(conn, "single"),
     ),
+    (
+        5,
+        "decisions keep what the answer did with the suggestion part by part (lw_events.detail: spans kept, moved, "
+        "relabeled, removed, added) and the prompt that made the suggestion (lw_events.prompt_id)",
+        lambda conn: (
+            _add_column(conn, "lw_events", "detail", "TEXT"),
+            _add_column(conn, "lw_events", "prompt_id", "VARCHAR(64)"),
+        ),
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -103,6 +103,8 @@ class SQLStore:
             sa.Column("client_id", sa.String(64)),
             sa.Column("client_seq", sa.Integer),
             sa.Column("previous_label", sa.Text),
+            sa.Column("detail", sa.Text),
+            sa.Column("prompt_id", sa.String(64)),
             sa.UniqueConstraint("client_id", "client_seq", name="lw_events_client_once"),
         )
         # One row per labeling session: who, when, and the order and blind share used, so results can be audited.

@@ -39,9 +39,11 @@ PANDAS_NA_STRINGS = frozenset(
 )  # fmt: skip
 
 
-def check_suggester(suggester: Any, df: pd.DataFrame | None, labels: LabelSet, *, argument: str = "suggester") -> None:
+def check_suggester(
+    suggester: Any, df: pd.DataFrame | None, labels: LabelSet, *, argument: str = "suggester", text: str | None = None
+) -> None:
     """Raise `InputError` for something that is not a suggester or a `FromColumn` on a missing column; warn about
-    column values outside the label set."""
+    column values outside the label set (``text``: the column of the items' texts, which spans are placed on)."""
     if isinstance(suggester, str):
         raise InputError(
             f"{argument}={suggester!r} is a string; pass a suggester object instead, for example "
@@ -59,7 +61,8 @@ def check_suggester(suggester: Any, df: pd.DataFrame | None, labels: LabelSet, *
         if labels.kind.answers_are_text:
             warning = column_label_warning(column, labels, what=f"{suggester!r}")
         else:
-            warning = answer_column_warning(column, labels, what=f"{suggester!r}")
+            texts = df[text] if text is not None and text in df.columns else None
+            warning = answer_column_warning(column, labels, what=f"{suggester!r}", texts=texts)
         if warning:
             warnings.warn(warning, UserWarning, stacklevel=user_stacklevel())
 
@@ -105,28 +108,57 @@ def column_label_warning(values: pd.Series, labels: LabelSet, *, what: str) -> s
     return " ".join(parts) or None
 
 
-def answer_column_warning(values: pd.Series, labels: LabelSet, *, what: str) -> str | None:
+#: Cells of a column of spans checked against their texts before labeling starts: each is placed on its own text,
+#: so a million rows would take a minute; the first rows tell whether the column is of the right shape.
+SPAN_CELLS_CHECKED = 1000
+
+
+def answer_column_warning(
+    values: pd.Series, labels: LabelSet, *, what: str, texts: pd.Series | None = None
+) -> str | None:
     """What is wrong with a column of answers of a kind other than one label (lists, JSON), or None.
 
-    Cells are lists (unhashable), so each distinct cell is checked once through its text.
+    Cells are lists (unhashable), so each distinct cell is checked once through its text. Answers that point into
+    the item's text (spans) are checked with it, on the first `SPAN_CELLS_CHECKED` answers; without ``texts``
+    they are not checked here (each suggestion still is, when it is made).
     """
+    about_text = labels.kind.about_text
+    if about_text and texts is None:
+        return None
     verdicts: dict[str, str | None] = {}
     bad: dict[str, int] = {}
-    for value in values:
+    seen = 0
+    for row, value in enumerate(values):
         if is_missing(value):
             continue
-        text = repr(list(value)) if not isinstance(value, str) and hasattr(value, "__iter__") else str(value)
-        if text not in verdicts:
-            verdicts[text] = labels.kind.suggested(value, labels)[1]
-        if verdicts[text] is not None:
-            bad[text] = bad.get(text, 0) + 1
+        shown = repr(list(value)) if not isinstance(value, str) and hasattr(value, "__iter__") else str(value)
+        if about_text:
+            if seen >= SPAN_CELLS_CHECKED:
+                break
+            item_text = texts.iloc[row] if texts is not None else None
+            stored, _ = labels.kind.suggested(value, labels, text=item_text if isinstance(item_text, str) else "")
+            verdict = None if stored is not None else "bad"
+        else:
+            if shown not in verdicts:
+                verdicts[shown] = labels.kind.suggested(value, labels)[1]
+            verdict = verdicts[shown]
+        seen += 1
+        if verdict is not None:
+            bad[shown] = bad.get(shown, 0) + 1
     if not bad:
         return None
-    shown = ", ".join(f"{text} ×{count}" for text, count in sorted(bad.items(), key=lambda x: -x[1])[:5])
+    listed = ", ".join(f"{text} ×{count}" for text, count in sorted(bad.items(), key=lambda x: -x[1])[:5])
+    of = f"the first {seen}" if about_text and seen < int(values.notna().sum()) else f"{len(values)}"
+    example = (
+        '[{"text": "<words of the text>", "label": "' + labels.names[0] + '"}]'
+        if about_text
+        else f'["{labels.names[0]}"]'
+    )
+    shape = "a list of spans" if about_text else "a list of labels"
     return (
-        f"{sum(bad.values())} of {len(values)} values of {what} are not answers over the labels {labels.names} "
-        f"({shown}{', …' if len(bad) > 5 else ''}): those rows will be invalid suggestions. A cell is a list of "
-        f"labels, or JSON text such as '[\"{labels.names[0]}\"]'."
+        f"{sum(bad.values())} of {of} values of {what} are not answers over the labels {labels.names} "
+        f"({listed}{', …' if len(bad) > 5 else ''}): those rows will be invalid suggestions. A cell is {shape}, "
+        f"or JSON text such as '{example}'."
     )
 
 
