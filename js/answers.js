@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * Answers and keys, without the DOM: what the labeler view needs to know about the kind of answer it edits and
- * about the keymap Python sends it. Pure functions, unit-tested with `node --test js/tests`.
+ * Answers, without the DOM: what the labeler view needs to know about the answers it shows and sends (the keys are
+ * keymap.js's). Pure functions, unit-tested with `node --test js/tests`.
  *
  * An answer is what Python's kind sends for the view: a label name (one label per item) or a list of names in
  * label-set order (several labels per item; the empty list is "none of these"). `null` is no answer.
@@ -9,7 +9,6 @@
 
 /**
  * @typedef {string | string[] | null} Answer
- * @typedef {{name: string, keys: string[], button: string | null, does: string}} KeyAction
  */
 
 /** Whether two answers are the same answer (lists compare as sets). @param {Answer} a @param {Answer} b */
@@ -59,30 +58,4 @@ export function actionFor(intent, answer, suggested) {
   if (intent === "accept") return "accepted";
   if (suggested === null) return "labeled";
   return sameAnswer(answer, suggested) ? "accepted" : "corrected";
-}
-
-/** Key -> action name, from the keymap Python sends (letters match in either case). @param {KeyAction[]} keymap */
-export function keyActions(keymap) {
-  /** @type {Map<string, string>} */
-  const byKey = new Map();
-  for (const action of keymap) for (const key of action.keys) byKey.set(key, action.name);
-  return byKey;
-}
-
-const SHOWN = /** @type {Record<string, string>} */ ({ " ": "space", ArrowLeft: "←", ArrowRight: "→", Enter: "↵", Escape: "Esc", Backspace: "⌫" });
-
-/** The first key of an action as its button shows it. @param {KeyAction} action */
-export function keyHint(action) {
-  const key = action.keys[0] ?? "";
-  return SHOWN[key] ?? key;
-}
-
-/** One sentence for screen readers: what the keys do. @param {KeyAction[]} keymap @param {boolean} multi */
-export function keyboardSummary(keymap, multi) {
-  const parts = [multi ? "number keys toggle labels" : "number keys label"];
-  for (const action of keymap) {
-    if (action.name === "find" || action.name === "release") continue;
-    parts.push(`${action.keys.map((k) => SHOWN[k] ?? k).join(" or ")} ${action.name === "none" ? "none of these" : action.name}`);
-  }
-  return `Labeler: ${parts.join(", ")}`;
 }

@@ -1,7 +1,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import {
-  actionFor, describeAnswer, hasLabel, inLabelOrder, keyActions, keyHint, keyboardSummary, sameAnswer, toggled,
+  actionFor, describeAnswer, hasLabel, inLabelOrder, sameAnswer, toggled,
 } from "../answers.js";
 
 const ORDER = ["anger", "disgust", "fear", "joy"];
@@ -41,21 +41,4 @@ test("answers read as text", () => {
   assert.equal(hasLabel(["anger"], "anger"), true);
   assert.equal(hasLabel("anger", "anger"), true);
   assert.equal(hasLabel(null, "anger"), false);
-});
-
-test("the keymap from Python becomes the key handler, the hints and the aria label", () => {
-  const keymap = [
-    { name: "commit", keys: ["Enter"], button: "Done", does: "" },
-    { name: "none", keys: ["0"], button: "None of these", does: "" },
-    { name: "undo", keys: ["z", "Backspace"], button: "Undo", does: "" },
-    { name: "skip", keys: [" "], button: "Skip", does: "" },
-  ];
-  const byKey = keyActions(keymap);
-  assert.equal(byKey.get("Backspace"), "undo");
-  assert.equal(byKey.get("0"), "none");
-  assert.equal(byKey.get("x"), undefined);
-  assert.equal(keyHint(keymap[0]), "↵");
-  assert.equal(keyHint(keymap[3]), "space");
-  assert.equal(keyboardSummary(keymap, true),
-    "Labeler: number keys toggle labels, ↵ commit, 0 none of these, z or ⌫ undo, space skip");
 });
