@@ -11,18 +11,20 @@
  *   labeler/suggestion.js the suggestion line        labeler/teaching.js  score line and feedback strip
  *   labeler/decided.js    the line under the item    labeler/done.js      "all done"
  *   labeler/actions.js    action buttons and note    labeler/help.js      guidelines, the root and its aria label
+ *   labeler/keys.js       where a key goes: Jupyter, the answer part (first, in a mode of its own), the labeler
  *   keymap.js             the keymap Python sends (labelwidgets/keymap.py), read there and nowhere else
  *
  * Item text and every label, field and note are set with textContent, never as HTML.
  */
 
 import { createAnswerPart } from "./kinds/index.js";
-import { normalKey, readKeymap } from "./keymap.js";
+import { readKeymap } from "./keymap.js";
 import { createActions } from "./labeler/actions.js";
 import { createCore } from "./labeler/core.js";
 import { createDecisionLine } from "./labeler/decided.js";
 import { createDone, doneLines } from "./labeler/done.js";
 import { createGuidelines, createRoot } from "./labeler/help.js";
+import { routeKey } from "./labeler/keys.js";
 import { createStatus } from "./labeler/status.js";
 import { createSuggestionLine } from "./labeler/suggestion.js";
 import { createTeaching } from "./labeler/teaching.js";
@@ -97,8 +99,9 @@ function render({ model, el }) {
     back: () => core.move(core.rank - 1),
     forward: () => core.move(core.rank + 1),
   };
-  for (const name of part.actions) handlers[name] = () => perform(part.act(name));
-  const actions = createActions({ keymap, handlers, suggestions: hasSuggester, focus });
+  /** Every action with a button: the labeler's, and the answer part's own ("commit", "none"). */
+  const buttons = { ...handlers, ...Object.fromEntries(part.actions.map((name) => [name, () => perform(part.act(name))])) };
+  const actions = createActions({ keymap, handlers: buttons, suggestions: hasSuggester, focus });
   const done = createDone();
 
   root.append(status.header, teaching.scoreLine, guidelines, status.banner, teaching.feedbackBox, ...content.nodes,
@@ -187,34 +190,16 @@ function render({ model, el }) {
   // ----- keyboard ---------------------------------------------------------------------
   /** @param {KeyboardEvent} event */
   function onKeydown(event) {
-    if (event.ctrlKey || event.metaKey || event.altKey) return; // Shift+Enter and friends stay Jupyter's
-    const key = normalKey(event.key);
-    const moded = !!part.mode?.();
-    if (moded) {
-      // The answer part has the keyboard (a mode of its own): its keys first, Esc included; it hands it back with Esc.
-      const intent = part.onKey(key, event);
-      if (intent) {
-        event.stopPropagation();
-        event.preventDefault();
-        perform(intent);
-        return;
-      }
-    }
-    if (event.shiftKey && event.key === "Enter") return;
-    if (event.key === "Tab") return;
-    const meaning = keymap.meaning(key);
-    if (meaning?.action === "release") {
+    const route = routeKey(event, part, keymap, (action) => Object.hasOwn(handlers, action));
+    if (route.to === "host") return;
+    if (route.to === "release") {
       root.blur(); // the keyboard goes back to Jupyter
       return;
     }
-    // From here on the key is ours: Jupyter must not see it (no "1" heading, no "a"/"b" cell, no "x" cut).
-    event.stopPropagation();
-    let handled = true;
-    const intent = moded ? null : part.onKey(key, event);
-    if (intent) perform(intent);
-    else if (meaning?.action && handlers[meaning.action]) handlers[meaning.action]();
-    else handled = event.key.length === 1 || key === "ArrowUp" || key === "ArrowDown";
-    if (handled) event.preventDefault();
+    event.stopPropagation(); // from here on the key is ours: Jupyter must not see it
+    if (route.to === "part") perform(route.intent);
+    else if (route.to === "labeler") handlers[route.action]();
+    if (route.prevent) event.preventDefault();
   }
 
   /** @param {FocusEvent} _event */
