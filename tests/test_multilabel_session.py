@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import labelwidgets as lw
 from labelwidgets.errors import InputError, StoreError
+from labelwidgets.labels import LabelSet
+from labelwidgets.session.fold import EventFold
 
 LABELS = ["urgent", "billing", "outage"]  # not in code-point order: the DataFrame keeps this order, the store sorts
 
@@ -43,6 +47,61 @@ def test_a_set_of_labels_lands_in_the_dataframe_in_label_order_and_in_the_store_
     assert again.loc["t0", "label"] is not again.loc["t1", "label"]  # each cell its own list
     assert restored.position == 3
     restored.close()
+
+
+def test_restored_rows_with_the_same_set_each_hold_their_own_list(store_path):
+    guesses = [["urgent"], ["urgent"], None, [], [], ["outage", "urgent"], None, None]
+    df = frame(8).assign(guess=guesses)
+    labeler = lw.Labeler(df, labels=LABELS, kind="multi", store=store_path, suggester=lw.FromColumn("guess"))
+    for answer in (["billing", "urgent"], ["urgent", "billing"], ["billing", "urgent"], [], []):
+        labeler.label(answer)
+    labeler.skip()
+    labeler.close()
+    again = frame(8).assign(guess=guesses)
+    gc_was_on = gc.isenabled()
+    restored = lw.Labeler(again, labels=LABELS, kind="multi", store=store_path, suggester=lw.FromColumn("guess"))
+    assert gc.isenabled() == gc_was_on  # the collector, paused for the restore, is as it was
+    labels, suggestions = again["label"].tolist(), again["suggestion"].tolist()
+    assert labels[:5] == [["urgent", "billing"]] * 3 + [[], []]  # label-set order, whatever order they were given in
+    assert all(cell is pd.NA for cell in labels[5:])  # skipped, not yet decided
+    assert suggestions[:6] == [["urgent"], ["urgent"], pd.NA, [], [], ["urgent", "outage"]]
+    assert again["label"].dtype == object and again["suggestion"].dtype == object
+    cells = [cell for cell in labels + suggestions if isinstance(cell, list)]
+    assert len({id(cell) for cell in cells}) == len(cells) == 10  # no two cells share a list, equal sets included
+    again.loc["t0", "label"].append("outage")  # editing one cell in place changes that cell only
+    assert again["label"].tolist()[1:3] == [["urgent", "billing"]] * 2 and again.loc["t3", "suggestion"] == []
+    restored.close()
+
+
+def test_multi_label_cells_decode_each_stored_set_into_a_list_of_its_own():
+    labels = LabelSet.parse(LABELS, "multi")
+    stored = np.array(['["billing","urgent"]', None, "[]", '["billing","urgent"]', np.nan, pd.NA, "[]"], dtype=object)
+    cells = labels.kind.cells(stored, labels)
+    assert cells.tolist() == [["urgent", "billing"], pd.NA, [], ["urgent", "billing"], pd.NA, pd.NA, []]
+    assert cells[0] is not cells[3] and cells[2] is not cells[6]
+    assert labels.kind.cells(np.full(3, pd.NA, dtype=object), labels).tolist() == [pd.NA] * 3
+    assert labels.kind.cells(np.array([], dtype=object), labels).tolist() == []
+    cells[0].append("outage")  # nothing is kept between calls: the next column decodes afresh
+    assert labels.kind.cells(stored[:1], labels).tolist() == [["urgent", "billing"]]
+
+
+def test_a_restore_that_fails_leaves_the_garbage_collector_as_it_was(store_path, monkeypatch):
+    labeler = lw.Labeler(frame(), labels=LABELS, kind="multi", store=store_path, annotator="ana")
+    labeler.label(["outage"])
+    labeler.close()
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the store went away")
+
+    monkeypatch.setattr(EventFold, "from_frame", fail)
+    try:
+        for enabled in (True, False):
+            gc.enable() if enabled else gc.disable()
+            with pytest.raises(RuntimeError, match="went away"):
+                lw.Labeler(frame(), labels=LABELS, kind="multi", store=store_path, annotator="ana")
+            assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
 
 
 def test_undo_and_the_fold_treat_a_set_like_any_answer(store_path):
