@@ -15,8 +15,6 @@
 from __future__ import annotations
 
 import dataclasses
-import statistics
-import time
 from pathlib import Path
 from typing import Any
 
@@ -531,15 +529,18 @@ def test_align_finds_a_substring_in_another_case_at_offsets_of_the_text(text: st
             assert _fold(text[span.start : span.end]) == _fold(shouted)
 
 
-def test_speed_guard() -> None:
-    """Not the benchmark (benchmarks/bench_align.py: ~1 ms for 20 entities on 4,000 characters): a guard against
-    falling back to a Python loop per character, with a wide margin for a busy machine."""
+def test_a_long_text_with_many_entities_is_placed_whole() -> None:
+    """20 entities on 4,000 characters (the benchmark's case, benchmarks/bench_align.py, for its speed): every
+    entity that is in the text is placed at Python's text.find offsets, in order of its mentions."""
     sentence = "Jose\u0301 Mourinho met 👩🏽\u200d💻 Ada in New York 🇫🇷 on Tuesday, then flew to Paris."
     text = " ".join([sentence] * 50)[:4000]
-    answer = [{"text": w, "label": "x"} for w in ["jose\u0301", "Ada", "new york", "ew Yor", "Berlin"] * 4]
-    timings = []
-    for _ in range(15):
-        started = time.perf_counter()
-        align(text, answer)
-        timings.append(time.perf_counter() - started)
-    assert statistics.median(timings) < 0.025
+    answer = [{"text": w, "label": "x"} for w in ["Jose\u0301", "Ada", "New York", "Berlin"] * 5]
+    result = align(text, answer)
+    assert len(result.dropped) == 5 and all(d["text"] == "Berlin" for d in result.dropped)
+    for word in ("Jose\u0301", "Ada", "New York"):
+        starts = [s.start for s in result.spans if text[s.start : s.end] == word]
+        expected, at = [], -1
+        for _ in range(5):
+            at = text.find(word, at + 1)
+            expected.append(at)
+        assert starts == expected
