@@ -45,6 +45,7 @@ def test_a_set_of_labels_lands_in_the_dataframe_in_label_order_and_in_the_store_
     assert again.loc["t0", "label"] == ["urgent", "billing"] and again.loc["t1", "label"] == []
     assert pd.isna(again.loc["t2", "label"]) and again.loc["t2", "decision"] == "skipped"
     assert again.loc["t0", "label"] is not again.loc["t1", "label"]  # each cell its own list
+    assert again["suggestion"].dtype == object and again["suggestion"].isna().all()  # no suggester: none restored
     assert restored.position == 3
     restored.close()
 

@@ -248,11 +248,17 @@ class ResultColumns:
                 if keep_old:
                     base = df[name].to_numpy(dtype=object, copy=True)
                     base[pd.isna(base)] = pd.NA
+                answered = False
                 if values is not None and len(rows):
                     cells = values.to_numpy(dtype=object, copy=True)
-                    cells[pd.isna(cells)] = pd.NA
+                    missing = pd.isna(cells)
+                    cells[missing] = pd.NA
                     base[rows] = cells
-                put(name, self._column(field, base, kept=keep_old), objects=objects)
+                    answered = not missing.all()
+                if objects and not answered and not keep_old:  # no answer to show (no suggestions, say): all missing
+                    put(name, base, objects=True)
+                else:
+                    put(name, self._column(field, base, kept=keep_old), objects=objects)
         if self.label_columns:
             self._attach_label_columns(rows, None if events is None else events["label"], keep=keep)
         df.attrs[_ATTRS_KEY] = self.written
