@@ -58,7 +58,13 @@ async ([index, key, what]) => {
 """
 
 
+# The item shown must be there before a key is timed: a key on an item still loading changes nothing but the banner
+# ("press the key again once it shows"), and the timing would wait for ever.
+LOADED = "(index) => document.querySelectorAll('.lw-labeler .lw-text')[index].textContent !== 'Loading…'"
+
+
 def measure(page, index: int, key: str, what: str) -> float:  # type: ignore[no-untyped-def]
+    page.wait_for_function(LOADED, arg=index, timeout=60_000)
     return float(page.evaluate(TIME_KEY, [index, key, what]))
 
 
