@@ -91,9 +91,10 @@ class AnswerKind(Protocol):
         (None, why) when it is not an answer over ``labels`` (never a guess)."""
         ...
 
-    def from_text(self, text: str, labels: LabelSet) -> tuple[str | None, str | None]:
+    def from_text(self, written: str, labels: LabelSet, *, text: str | None = None) -> tuple[str | None, str | None]:
         """An answer written as text (a few-shot example's label, a label the session taught), read strictly:
-        (stored text, None), or (None, why)."""
+        (stored text, None), or (None, why). ``text`` is the example's text, which spans are checked against (and
+        entities given by their words placed on)."""
         ...
 
     def value(self, stored: str, labels: LabelSet, *, text: str | None = None) -> Any:
@@ -132,8 +133,9 @@ class AnswerKind(Protocol):
         """The JSON schema that constrains a structured answer to the labels."""
         ...
 
-    def format_answer(self, stored: str, labels: LabelSet, output: OutputFormat) -> str:
-        """A stored answer written as a model is asked to write it (a few-shot example's answer)."""
+    def format_answer(self, stored: str, labels: LabelSet, output: OutputFormat, *, text: str | None = None) -> str:
+        """A stored answer written as a model is asked to write it (a few-shot example's answer); ``text`` is the
+        example's text, whose words a spans answer is written with."""
         ...
 
     def longest_answer(self, labels: LabelSet) -> str:

@@ -90,10 +90,10 @@ class MultiLabel:
             return None, f"{outside!r} {'is' if len(outside) == 1 else 'are'} not among the labels {labels.names}"
         return encode_set(m for m in matched if m is not None), None
 
-    def from_text(self, text: str, labels: LabelSet) -> tuple[str | None, str | None]:
-        names = _parse_text(text)
+    def from_text(self, written: str, labels: LabelSet, *, text: str | None = None) -> tuple[str | None, str | None]:
+        names = _parse_text(written)
         if names is None:
-            return None, f"{text!r} is not a list of labels from {labels.names} (write [] for none of these)"
+            return None, f"{written!r} is not a list of labels from {labels.names} (write [] for none of these)"
         unknown = [name for name in names if not isinstance(name, str) or name not in labels]
         if unknown:
             return None, f"{unknown!r} {'is' if len(unknown) == 1 else 'are'} not among the labels {labels.names}"
@@ -175,7 +175,7 @@ class MultiLabel:
             properties["rationale"] = {"type": "string"}
         return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
 
-    def format_answer(self, stored: str, labels: LabelSet, output: OutputFormat) -> str:
+    def format_answer(self, stored: str, labels: LabelSet, output: OutputFormat, *, text: str | None = None) -> str:
         chosen = set(json.loads(stored))
         if output == "label":
             return ", ".join(in_label_order(chosen, labels)) or NONE_OF_THESE

@@ -63,10 +63,10 @@ class SingleLabel:
             return None, f"{_clip(value)!r} is not one of the labels {labels.names}"
         return matched, None
 
-    def from_text(self, text: str, labels: LabelSet) -> tuple[str | None, str | None]:
-        if text in labels:
-            return text, None
-        return None, f"{text!r} is not one of the labels {labels.names}"
+    def from_text(self, written: str, labels: LabelSet, *, text: str | None = None) -> tuple[str | None, str | None]:
+        if written in labels:
+            return written, None
+        return None, f"{written!r} is not one of the labels {labels.names}"
 
     def value(self, stored: str, labels: LabelSet, *, text: str | None = None) -> Any:
         return stored
@@ -107,7 +107,7 @@ class SingleLabel:
             properties["rationale"] = {"type": "string"}
         return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
 
-    def format_answer(self, stored: str, labels: LabelSet, output: OutputFormat) -> str:
+    def format_answer(self, stored: str, labels: LabelSet, output: OutputFormat, *, text: str | None = None) -> str:
         return json.dumps({"label": stored}, ensure_ascii=False) if output == "json" else stored
 
     def longest_answer(self, labels: LabelSet) -> str:

@@ -161,6 +161,7 @@ class SpanAnswers:
     # try), while copying words is what they do well. The words are placed on the text here (`spans.align`).
 
     def instruction(self, labels: LabelSet, *, rationale: bool, output: OutputFormat) -> str:
+        _refuse_bare(output)
         names = json.dumps(labels.names, ensure_ascii=False)
         shape = '{"entities": [{"text": ..., "label": ...}, ...]' + (', "rationale": ...}' if rationale else "}")
         sentence = (
@@ -183,6 +184,8 @@ class SpanAnswers:
         return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
 
     def format_answer(self, stored: str, labels: LabelSet, output: OutputFormat, *, text: str | None = None) -> str:
+        """The spans as the entities a model is asked for, each with its words in ``text`` (the example's text)."""
+        _refuse_bare(output)
         if text is None:
             raise InputError("a spans answer is written for a model with the words of its text; pass text=.")
         entities = [{"text": s.text_in(text), "label": s.label} for s in self.spans(stored)]
@@ -219,10 +222,11 @@ class SpanAnswers:
         """A model's entities placed on ``text``: (stored, None), or (stored, note) when some could not be placed
         (dropped, counted in the note), or (None, why) when the answer is not spans over ``labels``."""
         if isinstance(value, str):
+            written = value
             try:
-                value = json.loads(value)
+                value = json.loads(written)
             except ValueError:
-                return None, f"the suggestion {_clip(value)!r} is not a JSON list of entities"
+                return None, f"the suggestion {_clip(written)!r} is not a JSON list of entities"
         if not isinstance(value, list):
             return None, f"the suggestion {_clip(repr(value))} is not a list of entities"
         entities: list[dict[str, Any]] = []
@@ -260,13 +264,40 @@ class SpanAnswers:
             notes.append(f"{len(refused)} overlapping span(s) left out (this labeler refuses overlap)")
         return encode_spans(spans), ("; ".join(notes) or None)
 
-    def from_text(self, text: str, labels: LabelSet) -> tuple[str | None, str | None]:
+    def from_text(self, written: str, labels: LabelSet, *, text: str | None = None) -> tuple[str | None, str | None]:
+        """A few-shot example's spans, read strictly against ``text`` (the example's text): a JSON list of
+        ``[start, end, label]`` or ``{"start", "end", "label"}`` spans, or of entities ``{"text", "label"}`` (also
+        under "entities", as a model writes them) placed on the text as a model's are, every one of them: an
+        entity not in the text, or a label not among the labels exactly, makes the example wrong, never shorter."""
         try:
-            data = json.loads(text)
+            data = json.loads(written)
         except ValueError:
-            return None, f"{_clip(text)!r} is not a JSON list of [start, end, label] spans"
+            return None, f"{_clip(written)!r} is not a JSON list of [start, end, label] spans or of entities"
+        if isinstance(data, dict):
+            data, why = self.answer_from_json(data, labels)
+            if data is None:
+                return None, f"{_clip(written)!r} is not spans: {why or 'no entities'}"
+        if not isinstance(data, list):
+            return None, f"{_clip(written)!r} is not a JSON list of [start, end, label] spans or of entities"
+        entities = [item for item in data if _is_entity_by_words(item)]
         try:
-            return self.answer(data, labels), None
+            if not entities:
+                return self.answer(data, labels, text=text), None
+            spans = [_one_span(item, labels, text) for item in data if not _is_entity_by_words(item)]
+            if text is None:
+                return None, "entities given by their words are placed on the example's text, which is not known here"
+            outside = sorted(
+                {str(e["label"]) for e in entities if not (isinstance(e["label"], str) and e["label"] in labels)}
+            )
+            if outside:
+                return None, f"{outside!r} {'is' if len(outside) == 1 else 'are'} not among the labels {labels.names}"
+            from labelwidgets.spans.align import align
+
+            placed = align(text, entities, mode=self.alignment)
+            if placed.dropped:
+                missing = ", ".join(_clip(repr(d.get("text"))) for d in placed.dropped)
+                return None, f"{missing} not in the example's text {_clip(repr(text))}"
+            return self._encode_checked([*spans, *placed.spans], labels, text), None
         except InputError as error:
             return None, str(error)
 
@@ -407,6 +438,20 @@ def _one_span(item: object, labels: LabelSet, text: str | None) -> Span:
             f"or bytes."
         )
     return Span(start, end, label)
+
+
+def _refuse_bare(output: OutputFormat) -> None:
+    if output != "json":
+        raise InputError(
+            f"spans cannot be written as a bare answer (output={output!r}): a model gives them as JSON entities, "
+            f'{{"entities": [{{"text": ..., "label": ...}}]}}, which are placed on the text; use lw.LLM with a chat '
+            f"model."
+        )
+
+
+def _is_entity_by_words(item: object) -> bool:
+    """Whether a few-shot example's span is an entity given by its words (``{"text", "label"}``, no offsets)."""
+    return isinstance(item, Mapping) and "text" in item and "label" in item and "start" not in item
 
 
 def _entity(item: object) -> dict[str, Any] | None:

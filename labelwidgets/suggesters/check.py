@@ -4,6 +4,8 @@
 
 * the object must have the `Suggester` protocol (a ``suggest`` method); a string such as ``"chatgpt"`` is
   refused with what to pass instead;
+* a suggester that cannot answer over the labels says so through its ``check_kind(labels)`` method, which
+  raises `InputError` (`lw.LocalLLM` and `lw.Learner` refuse spans: they score or classify, they write nothing);
 * a `FromColumn` must name columns that exist (close matches are offered for a typo), and its values are read
   against the label set: values that differ from a label only in case, quotes or whitespace are mapped (the same
   forgiveness as every suggestion gets, `LabelSet.match`) with a note; values that name no label are warned about
@@ -55,6 +57,9 @@ def check_suggester(
             f"{argument}={suggester!r} is not a suggester: it needs a suggest(items, labels) method that returns one "
             f"lw.Suggestion per item (lw.LLM, lw.LocalLLM and lw.FromColumn are suggesters)."
         )
+    check_kind = getattr(suggester, "check_kind", None)
+    if callable(check_kind):
+        check_kind(labels)
     if isinstance(suggester, FromColumn) and df is not None:
         _check_columns(suggester, df)
         column = df[suggester.label_column]

@@ -1139,7 +1139,22 @@ class Learner:
             ),
         )
 
+    def check_kind(self, labels: LabelSet) -> None:
+        """Raise `InputError` for answers a Learner cannot give: spans of the text (it classifies whole texts). The
+        Labeler, ``lw.suggest`` and ``lw.compare`` ask this before they start."""
+        if labels.kind.name not in _TASKS:
+            raise InputError(
+                f"lw.Learner cannot suggest {labels.kind.name}: it is a classifier that learns labels of whole texts, "
+                f"it does not find words in them. Use lw.LLM with a chat model, for example a local server: "
+                f"lw.LLM('openai/<model>', api_base='http://127.0.0.1:8080/v1', api_key='sk-local'), with "
+                f"few_shot='session' to learn from the spans you give."
+            )
+        prior_check = getattr(self.prior, "check_kind", None)
+        if callable(prior_check):
+            prior_check(labels)
+
     def _see_labels(self, labels: LabelSet) -> None:
+        self.check_kind(labels)
         with self._lock:
             if labels == self._labels:
                 return

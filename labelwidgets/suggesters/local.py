@@ -445,9 +445,23 @@ class LocalLLM:
         self._holding = threading.Lock()
         self._finalizer: weakref.finalize[Any, Any] | None = None
 
+    def check_kind(self, labels: LabelSet) -> None:
+        """Raise `InputError` for answers a LocalLLM cannot give: spans of the text (it scores labels, it writes
+        nothing). The Labeler, ``lw.suggest`` and ``lw.compare`` ask this before they start."""
+        if labels.kind.about_text:
+            raise InputError(
+                f"lw.LocalLLM cannot suggest {labels.kind.name}: it scores labels, it does not write text. Use lw.LLM "
+                f"with a chat model, for example a local server: lw.LLM('openai/<model>', "
+                f"api_base='http://127.0.0.1:8080/v1', api_key='sk-local') for llama.cpp's llama-server or "
+                f"llama-cpp-python's server, which can run the same GGUF file."
+            )
+
     def prompt_spec(self, labels: LabelSet | None = None) -> PromptSpec:
         """What decides the prompt besides the item. With labels decided one by one (a multi-label set), the
-        ``question_template`` asks about each label, and the default instructions say so."""
+        ``question_template`` asks about each label, and the default instructions say so. `InputError` for labels
+        it cannot answer over (`check_kind`)."""
+        if labels is not None:
+            self.check_kind(labels)
         if labels is None or labels.kind.exclusive:
             template, instructions = self.prompt_template, self.instructions
         else:

@@ -12,7 +12,8 @@ up to ``max_examples`` of the session's labels:
   milliseconds per prompt against thousands of labels) and needs no dependency; examples that
   share words with the item are the ones that show where the person draws the line;
 * bounded: each text is cut to ``max_example_chars // max_examples`` characters, so the examples
-  never take more than ``max_example_chars`` together;
+  never take more than ``max_example_chars`` together (an answer that points into its text, spans, keeps only
+  the spans inside what is left of it);
 * in a deterministic order, least similar first, so that the closest example sits right before
   the item (models weigh what they read last) and the same labels always give the same prompt
   (which the cache and a local model's evaluated prefix rely on).
@@ -26,7 +27,7 @@ from __future__ import annotations
 import heapq
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -40,6 +41,10 @@ DEFAULT_MAX_EXAMPLES = 8
 DEFAULT_MAX_EXAMPLE_CHARS = 3000
 
 FewShotPair = tuple[str, str]
+
+#: How an example's answer that points into its text is kept to the part of the text a prompt shows: (the stored
+#: answer, the text shown, how many characters of the original text it keeps) -> the stored answer over the text shown.
+AnswerWithin = Callable[[str, str, int], str]
 
 _WORD = re.compile(r"\w+")
 _CUT_MARK = " ..."
@@ -60,11 +65,17 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 def clip(text: str, limit: int) -> str:
     """The text cut to at most ``limit`` characters, marked as cut when it was."""
+    return _cut(text, limit)[0]
+
+
+def _cut(text: str, limit: int) -> tuple[str, int]:
+    """`clip`'s text, and how many characters of ``text`` it begins with."""
     if len(text) <= limit:
-        return text
+        return text, len(text)
     if limit <= len(_CUT_MARK):
-        return text[:limit]
-    return text[: limit - len(_CUT_MARK)].rstrip() + _CUT_MARK
+        return text[:limit], limit
+    kept = text[: limit - len(_CUT_MARK)].rstrip()
+    return kept + _CUT_MARK, len(kept)
 
 
 @dataclass(frozen=True)
@@ -89,12 +100,14 @@ def select_examples(
     labels: Iterable[str] | None = None,
     max_examples: int = DEFAULT_MAX_EXAMPLES,
     max_example_chars: int = DEFAULT_MAX_EXAMPLE_CHARS,
+    within: AnswerWithin | None = None,
 ) -> tuple[FewShotPair, ...]:
     """The (text, label) examples for the item with this key and text, in prompt order.
 
     The item itself is left out: the example with its ``key``, or, when no key is known (a bare text), the
     examples with exactly its text. Examples whose label is not in ``labels`` are left out (the label set may
-    have changed since they were given). See the module docstring for how the rest are chosen.
+    have changed since they were given). See the module docstring for how the rest are chosen. ``within`` keeps
+    an answer that points into its text (spans) to the part of a cut text that is shown.
     """
     if max_examples <= 0:
         return ()
@@ -120,7 +133,13 @@ def select_examples(
     # Per-example room depends on max_examples only, so an example reads the same in every prompt it is in.
     room = max(1, max_example_chars // max_examples)
     chosen.sort(key=lambda candidate: (-candidate[0], candidate[1]))  # least similar first, the closest last
-    return tuple((clip(entry.text, room), entry.label) for _, _, entry in chosen)
+    if within is None:
+        return tuple((clip(entry.text, room), entry.label) for _, _, entry in chosen)
+    examples = []
+    for _, _, entry in chosen:
+        shown, kept = _cut(entry.text, room)
+        examples.append((shown, entry.label if kept == len(entry.text) else within(entry.label, shown, kept)))
+    return tuple(examples)
 
 
 def session_prompt_id(base_prompt_id: str, example_count: int) -> str:
@@ -214,7 +233,9 @@ class SessionExamples:
         learned = {entry.label for entry in self.pool()}
         return [answer for answer in learned if labels.kind.from_text(answer, labels)[0] == answer]
 
-    def select(self, *, text: str, key: str | None, labels: Iterable[str] | None = None) -> tuple[FewShotPair, ...]:
+    def select(
+        self, *, text: str, key: str | None, labels: Iterable[str] | None = None, within: AnswerWithin | None = None
+    ) -> tuple[FewShotPair, ...]:
         return select_examples(
             self.pool(),
             text=text,
@@ -222,11 +243,24 @@ class SessionExamples:
             labels=labels,
             max_examples=self.max_examples,
             max_example_chars=self.max_example_chars,
+            within=within,
         )
 
     def spec_for(self, spec: PromptSpec, labels: LabelSet, *, text: str, key: str | None) -> tuple[PromptSpec, str]:
         """The prompt spec for one item, its session examples added, and the prompt id its suggestion records."""
-        examples = self.select(text=text, key=key, labels=self.answers_over(labels))
+        within = answer_within(labels) if labels.kind.about_text else None
+        examples = self.select(text=text, key=key, labels=self.answers_over(labels), within=within)
         return replace(spec, few_shot=(*spec.few_shot, *examples)), session_prompt_id(
             spec.prompt_id(labels), len(examples)
         )
+
+
+def answer_within(labels: LabelSet) -> AnswerWithin:
+    """For answers that point into their text (spans): the spans that end inside the part of a cut text that is
+    shown, the others left out (their words are not in the example any more)."""
+
+    def within(stored: str, shown: str, kept: int) -> str:
+        spans = [(v["start"], v["end"], v["label"]) for v in labels.kind.value(stored, labels) if v["end"] <= kept]
+        return labels.kind.answer(spans, labels, text=shown)
+
+    return within

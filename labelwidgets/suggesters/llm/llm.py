@@ -73,6 +73,10 @@ _LOCAL_NETWORKS = tuple(
     )
 )  # fmt: skip
 
+# What a cost estimate writes the longest answer of a kind whose answers point into the text (spans) with: the
+# words its spans cover (`SpanAnswers.longest_answer`: spans of 12 characters every 20).
+_STAND_IN_TEXT = ("Named entity" + " " * 8) * 5
+
 PRICE_EXAMPLE = "price=(0.15, 0.60) for $0.15 per million input tokens and $0.60 per million output tokens"
 
 
@@ -175,6 +179,14 @@ class LLM:
     label the share of samples that name it and suggests the labels more than half of the valid samples name.
     The answer is the one the model wrote: a sampler that penalizes repeats (llama.cpp's server does by default)
     can write a decision its logprobs rate below one half, which the confidence then shows.
+
+    Spans of the text (``Labeler(kind="spans")``) are asked for as ``{"entities": [{"text": ..., "label": ...}]}``,
+    the words copied from the text, and placed on the item's text as the answer is read (`labelwidgets.spans.align`:
+    another case, spacing or composition, words cut short or run over); what cannot be placed is left out and said in
+    the suggestion's ``note``, and a label outside the set makes the whole answer invalid. No token decides a span,
+    so logprobs are not asked for: ``n_samples`` votes span by span (self-consistency). A few-shot example's spans
+    are ``(start, end, label)`` or entities ``{"text", "label"}`` of the example's own text; with
+    ``few_shot="session"`` the person's spans are sent as the entities of their texts.
 
     Extra keyword arguments (``api_base``, ``api_key``, ``temperature``, ...) go to
     ``litellm.completion`` as they are. Credentials are kept out of ``repr``, the cache and
@@ -308,7 +320,8 @@ class LLM:
         litellm = get_litellm()
         labels = LabelSet.parse(labels)
         spec = self.prompt_spec(labels)
-        answer = labels.kind.format_answer(labels.kind.longest_answer(labels), labels, "json")
+        stand_in = _STAND_IN_TEXT if labels.kind.about_text else None
+        answer = labels.kind.format_answer(labels.kind.longest_answer(labels), labels, "json", text=stand_in)
         try:
             output_tokens = litellm.token_counter(model=self.model, text=answer)
             total = 0.0
@@ -376,7 +389,8 @@ class LLM:
                 return replace(cached, cached=True, cost=0.0, latency=time.perf_counter() - started)
             if self._fatal_error is not None:
                 return Suggestion.invalid(self._fatal_error, model=self.name, prompt_id=prompt_id)
-            suggestion = self._ask(messages, labels)
+            # Answers that point into the text (spans) are placed on it as they are read.
+            suggestion = self._ask(messages, labels, text=item.text if labels.kind.about_text else None)
         except Exception as error:  # one item's failure must not sink its batch
             suggestion = Suggestion.invalid(self._describe_error(error))
         suggestion = replace(suggestion, model=self.name, prompt_id=prompt_id, latency=time.perf_counter() - started)
@@ -384,14 +398,14 @@ class LLM:
             self._cache_set(key, suggestion)
         return suggestion
 
-    def _ask(self, messages: list[Message], labels: LabelSet) -> Suggestion:
+    def _ask(self, messages: list[Message], labels: LabelSet, *, text: str | None = None) -> Suggestion:
         try:
             first = self._complete(messages, labels, n=1)
         except Exception as error:
             return Suggestion.invalid(self._describe_error(error), raw=_unparsable_body(error))
         if not first.choices:
             return Suggestion.invalid("the provider returned no answer")
-        answers = [_read_choice(first.choices[0], labels)]
+        answers = [_read_choice(first.choices[0], labels, text)]
         usage = self._usage(first)
         if self.n_samples == 1 or answers[0].confidence is not None:
             return answers[0].to_suggestion(usage)
@@ -404,7 +418,7 @@ class LLM:
                 break  # vote with what came back
             if not more.choices:
                 break
-            answers += [_read_choice(choice, labels) for choice in more.choices[: self.n_samples - len(answers)]]
+            answers += [_read_choice(c, labels, text) for c in more.choices[: self.n_samples - len(answers)]]
             usage = usage + self._usage(more)
         if len(answers) == 1:  # one answer is no vote: no confidence rather than a made-up one
             return answers[0].to_suggestion(usage)
@@ -471,7 +485,7 @@ class LLM:
             params["response_format"] = {"type": "json_object", "schema": schema}
         elif mode == "json_object":
             params["response_format"] = {"type": "json_object"}
-        if logprobs and self.logprobs:
+        if logprobs and self.logprobs and not labels.kind.about_text:  # no token decides a span: no logprobs
             params["logprobs"] = True
             params["top_logprobs"] = _top_logprobs(labels)
         if n > 1:
@@ -574,6 +588,8 @@ class LLM:
         }
         if labels.kind.fingerprint:  # answers of another kind are another answer (single-label keys stay as they were)
             data["kind"] = list(labels.kind.fingerprint)
+        if labels.kind.about_text:  # the suggestion is cached placed on the text: how it was placed is part of it
+            data["placed"] = repr(labels.kind)
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=repr).encode()).hexdigest()
 
     @property
@@ -723,16 +739,18 @@ class _Answer:
             confidence_source="logprobs" if self.confidence is not None else None,
             rationale=self.parsed.rationale,
             raw=self.raw,
+            note=self.parsed.note,
             **common,
         )
 
 
-def _read_choice(choice: Any, labels: LabelSet) -> _Answer:
+def _read_choice(choice: Any, labels: LabelSet, text: str | None = None) -> _Answer:
     """One answer, and its confidence from the logprobs of the tokens where the model made its decisions (one
-    choice among the labels; with a set of labels, true or false for each label)."""
+    choice among the labels; with a set of labels, true or false for each label). ``text`` is the item's text, for
+    answers that point into it (spans, which have no such decisions)."""
     message = _get(choice, "message")
     raw = _get(message, "content")
-    parsed = parse_answer(raw, labels)
+    parsed = parse_answer(raw, labels, text=text)
     if parsed.label is None or not parsed.choices:
         return _Answer(raw, parsed)
     tokens = _token_logprobs(_get(choice, "logprobs"))
@@ -767,6 +785,7 @@ def _vote(answers: list[_Answer], labels: LabelSet, usage: _Usage) -> Suggestion
         confidence_source="self-consistency",
         rationale=winner.parsed.rationale if winner is not None else None,
         raw=winner.raw if winner is not None else None,
+        note=winner.parsed.note if winner is not None else None,
         **common,
     )
 

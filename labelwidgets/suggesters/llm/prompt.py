@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import numbers
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -77,8 +78,9 @@ class PromptSpec:
         values = self._values(labels, output_instructions(labels, rationale=self.rationale, output=self.output))
         messages = [{"role": "system", "content": _tidy(fill(self.template.system, values))}]
         for (example_text, _), answer in zip(self.few_shot, answers, strict=True):
+            written = labels.kind.format_answer(answer, labels, self.output, text=example_text)
             messages.append({"role": "user", "content": fill(self.template.user, {**values, "text": example_text})})
-            messages.append({"role": "assistant", "content": labels.kind.format_answer(answer, labels, self.output)})
+            messages.append({"role": "assistant", "content": written})
         messages.append({"role": "user", "content": fill(self.template.user, {**values, "text": text})})
         return messages
 
@@ -96,10 +98,11 @@ class PromptSpec:
         return messages
 
     def example_answers(self, labels: LabelSet) -> list[str]:
-        """The few-shot examples' answers as stored text; `InputError` for one that is not an answer over ``labels``."""
+        """The few-shot examples' answers as stored text; `InputError` for one that is not an answer over ``labels``
+        (spans: over the example's text)."""
         answers = []
-        for _, example_label in self.few_shot:
-            answer, why = labels.kind.from_text(example_label, labels)
+        for example_text, example_label in self.few_shot:
+            answer, why = labels.kind.from_text(example_label, labels, text=example_text)
             if answer is None:
                 raise InputError(f"few-shot example label {why}; fix the example or add the label.")
             answers.append(answer)
@@ -160,7 +163,8 @@ def few_shot_examples(
 ) -> tuple[tuple[str, str], ...]:
     """Normalize few-shot examples: a DataFrame with a text and a label column, or (text, label) pairs.
 
-    A label that is a list of labels (a multi-label example) is kept as JSON text; the label set's kind reads it
+    A label that is a list of labels (a multi-label example) or of spans (``(start, end, label)``, or entities
+    ``{"text": ..., "label": ...}`` placed on the example's text) is kept as JSON text; the label set's kind reads it
     when the prompt is rendered.
     """
     if examples is None:
@@ -182,11 +186,25 @@ def few_shot_examples(
     result = []
     for text, label in pairs:
         if not isinstance(label, str) and _is_list_like(label):
-            label = json.dumps([str(name) for name in label], ensure_ascii=False)
+            if any(isinstance(part, Mapping) or _is_list_like(part) for part in label):  # spans
+                label = json.dumps(list(label), ensure_ascii=False, default=_json_default)
+            else:
+                label = json.dumps([str(name) for name in label], ensure_ascii=False)
         if text is None or label is None or text != text or label != label:  # NaN != NaN
             raise InputError("few_shot has an empty text or label; drop those rows first.")
         result.append((str(text), str(label)))
     return tuple(result)
+
+
+def _json_default(value: object) -> Any:
+    # What a spans answer from a DataFrame holds besides JSON's own types: tuples inside arrays, NumPy numbers.
+    if isinstance(value, Mapping):
+        return dict(value)
+    if _is_list_like(value):
+        return list(value)  # type: ignore[call-overload]
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    raise TypeError(f"{type(value).__name__} {value!r} is not part of a span")
 
 
 def _is_list_like(value: object) -> bool:
@@ -220,6 +238,7 @@ class ParsedAnswer:
     rationale: str | None = None
     error: str | None = None
     choices: tuple[Choice, ...] = ()  # the decisions the model made, located in the raw text for their logprobs
+    note: str | None = None  # what a valid answer left out on the way (a model's spans not found in the text)
 
     @property
     def value_span(self) -> tuple[int, int] | None:
@@ -230,29 +249,32 @@ class ParsedAnswer:
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*(.*?)\s*```$", re.DOTALL)
 
 
-def parse_answer(raw: str | None, labels: LabelSet) -> ParsedAnswer:
+def parse_answer(raw: str | None, labels: LabelSet, *, text: str | None = None) -> ParsedAnswer:
     """Read an answer from a model's reply: a JSON object, a JSON value, or the bare answer.
 
     The label set's kind says what an answer is and where it sits in the JSON. Near misses (case, spacing,
     quotes, trailing punctuation, a "Label:" prefix) are mapped onto the label set when exactly one label
-    matches; anything else is an error, never a guess.
+    matches; anything else is an error, never a guess. ``text`` is the item's text, for kinds whose answers point
+    into it: a model's entities are placed on it, and what cannot be placed is left out and said in ``note``.
     """
     if raw is None or not raw.strip():
         return ParsedAnswer(None, error="the model returned an empty answer")
-    text = raw.strip()
-    fenced = _FENCE.match(text)
+    reply = raw.strip()
+    fenced = _FENCE.match(reply)
     if fenced:
-        text = fenced.group(1)
-    data = _json_data(text)
+        reply = fenced.group(1)
+    data = _json_data(reply)
     value, why = labels.kind.answer_from_json(data, labels) if data is not None else (None, None)
     if why is not None:
         return ParsedAnswer(None, error=why)
     rationale = _rationale(data)
-    candidate = text if value is None else value
-    stored, why = labels.kind.suggested(candidate, labels)
+    candidate = reply if value is None else value
+    stored, why = labels.kind.suggested(candidate, labels, text=text)
     if stored is None:
         return ParsedAnswer(None, rationale=rationale, error=why)
-    return ParsedAnswer(stored, rationale=rationale, choices=labels.kind.choices(raw, candidate, stored, labels))
+    return ParsedAnswer(
+        stored, rationale=rationale, choices=labels.kind.choices(raw, candidate, stored, labels), note=why
+    )
 
 
 def _json_data(text: str) -> Any:
