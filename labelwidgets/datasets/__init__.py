@@ -76,8 +76,9 @@ def wnut17() -> pd.DataFrame:
         frame = pd.read_csv(
             handle, sep="\t", keep_default_na=False, dtype={"id": "int64", "text": "str", "spans": "str"}
         )
-    frame["gold"] = [
+    gold = [
         [{"start": s, "end": e, "label": label, "text": text[s:e]} for s, e, label in json.loads(spans)]
         for text, spans in zip(frame["text"], frame["spans"], strict=True)
     ]
+    frame["gold"] = pd.Series(gold, index=frame.index, dtype=object)
     return frame.set_index("id")[["text", "gold"]]

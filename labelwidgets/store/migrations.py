@@ -57,10 +57,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Any], None]]] = [
         5,
         "decisions keep what the answer did with the suggestion part by part (lw_events.detail: spans kept, moved, "
         "relabeled, removed, added) and the prompt that made the suggestion (lw_events.prompt_id)",
-        lambda conn: (
-            _add_column(conn, "lw_events", "detail", "TEXT"),
-            _add_column(conn, "lw_events", "prompt_id", "VARCHAR(64)"),
-        ),
+        lambda conn: _add_columns(conn, "lw_events", {"detail": "TEXT", "prompt_id": "VARCHAR(64)"}),
     ),
 ]
 
@@ -80,6 +77,11 @@ def _record_kind(conn: Any, kind: str) -> None:
     has_kind = conn.execute(sa.select(meta.c.value).where(meta.c.key == "kind")).scalar() is not None
     if has_labels and not has_kind:  # a store that never saw labels gets its kind with its labels
         conn.execute(meta.insert().values(key="kind", value=kind))
+
+
+def _add_columns(conn: Any, table: str, columns: dict[str, str]) -> None:
+    for column, sql_type in columns.items():
+        _add_column(conn, table, column, sql_type)
 
 
 def _add_column(conn: Any, table: str, column: str, sql_type: str) -> None:
