@@ -16,8 +16,8 @@ export function sameAnswer(a, b) {
   if (a === null || b === null) return a === b;
   if (Array.isArray(a) && Array.isArray(b)) {
     if (a.length !== b.length) return false;
-    const inB = new Set(b);
-    return a.every((name) => inB.has(name));
+    const inB = new Set(b.map((x) => JSON.stringify(x))); // names, or spans ([start, end, label]) compared by value
+    return a.every((x) => inB.has(JSON.stringify(x)));
   }
   return a === b;
 }
@@ -39,6 +39,10 @@ export function toggled(draft, name, order) {
 /** An answer as a person reads it. @param {Answer} answer */
 export function describeAnswer(answer) {
   if (answer === null) return "";
+  if (Array.isArray(answer) && answer.some((x) => Array.isArray(x))) {
+    const labels = answer.map((x) => String(/** @type {unknown[]} */ (/** @type {unknown} */ (x))[2]));
+    return `${answer.length} span${answer.length === 1 ? "" : "s"}: ${labels.join(", ")}`;
+  }
   if (Array.isArray(answer)) return answer.length ? answer.join(" + ") : "none of these";
   return answer;
 }

@@ -82,7 +82,9 @@ function render({ model, el }) {
 
   // ----- the parts, in the order they show -------------------------------------------
   const focus = () => root.focus();
-  const part = createAnswerPart(config.kind, { labels, keymap, shown: () => core.shown(), perform, focus });
+  const part = createAnswerPart(config.kind, {
+    labels, keymap, shown: () => core.shown(), perform, focus, config, showAll: () => core.askFullText(),
+  });
   const root = createRoot(keymap.summary(part.keysSay));
   const status = createStatus({ n });
   const teaching = createTeaching({ teaching: config.teaching ?? null, reveal: model.get("status").reveal ?? 0 });

@@ -17,6 +17,8 @@
  *                                unconfirmed one included; null: none), suggestion (one that can be accepted, else null)}
  *     perform(intent: Intent)    carry out an intent from a click or the part's own input (keys return theirs instead)
  *     focus()                    give the keyboard back to the labeler, e.g. after Enter in the part's own input
+ *     config?: object            the widget's config as Python sent it (spans: `edit_keymap`, `overlap`)
+ *     showAll?()                 ask Python for the whole text of the item shown (a content part's "Show all")
  *   }
  *
  *   AnswerPart = {
@@ -68,7 +70,7 @@
  * @typedef {{do: "decide", intent: "label" | "accept" | "reject" | "skip", answer?: Answer} | {do: "next"}
  *   | {do: "notice", message: string} | {do: "handled"}} Intent
  * @typedef {{labels: Label[], keymap: Keymap, shown: () => Shown, perform: (intent: Intent) => void,
- *   focus: () => void}} PartContext
+ *   focus: () => void, config?: Record<string, any>, showAll?: () => void}} PartContext
  * @typedef {{nodes: HTMLElement[], paint: (item: Item | null) => void, showFull: (text: string, length: number) => void,
  *   reset: () => void, setDone: (done: boolean) => void}} ContentPart
  * @typedef {{nodes: HTMLElement[], content?: ContentPart, keysSay: string, suggestionKeys: string, actions: string[],

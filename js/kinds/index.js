@@ -3,6 +3,7 @@
 
 import { create as createMulti } from "./multi.js";
 import { create as createSingle } from "./single.js";
+import { create as createSpans } from "./spans.js";
 
 /**
  * @typedef {import("./answer-part.js").PartContext} PartContext
@@ -10,7 +11,7 @@ import { create as createSingle } from "./single.js";
  */
 
 /** @type {Record<string, (ctx: PartContext) => AnswerPart>} */
-const PARTS = { single: createSingle, multi: createMulti };
+const PARTS = { single: createSingle, multi: createMulti, spans: createSpans };
 
 /** The answer part of `kind`. @param {string} kind @param {PartContext} ctx @returns {AnswerPart} */
 export function createAnswerPart(kind, ctx) {

@@ -27,17 +27,19 @@ import { normalKey } from "../keymap.js";
  * @returns {Route}
  */
 export function routeKey(press, part, keymap, labelerDoes) {
-  if (press.ctrlKey || press.metaKey || press.altKey) return { to: "host" }; // Shift+Enter and friends stay Jupyter's
   const key = normalKey(press.key);
   const event = /** @type {KeyboardEvent} */ (press);
   const moded = !!part.mode?.();
   if (moded) {
-    // The answer part has the keyboard (a mode of its own): its keys first, Esc included; it hands it back with Esc.
+    // The answer part has the keyboard (a mode of its own): its keys first, Esc, Tab and Ctrl keys included; it
+    // hands the keyboard back with Esc.
     const intent = part.onKey(key, event);
     if (intent) return { to: "part", intent, prevent: true };
   }
+  if (press.ctrlKey || press.metaKey || press.altKey) return { to: "host" }; // Shift+Enter and friends stay Jupyter's
   if (press.shiftKey && press.key === "Enter") return { to: "host" };
-  if (press.key === "Tab") return { to: "host" };
+  // Tab is Jupyter's (focus moves on), unless the kind gives it an action (spans: into the text)
+  if (press.key === "Tab" && (moded || press.shiftKey || !keymap.meaning("Tab")?.action)) return { to: "host" };
   const meaning = keymap.meaning(key);
   if (meaning?.action === "release") return { to: "release" };
   const intent = moded ? null : part.onKey(key, event);

@@ -42,3 +42,9 @@ test("answers read as text", () => {
   assert.equal(hasLabel("anger", "anger"), true);
   assert.equal(hasLabel(null, "anger"), false);
 });
+
+test("spans answers compare by value, as sets, and read as their labels", () => {
+  assert.equal(sameAnswer([[0, 5, "person"], [9, 12, "place"]], [[9, 12, "place"], [0, 5, "person"]]), true);
+  assert.equal(sameAnswer([[0, 5, "person"]], [[0, 4, "person"]]), false);
+  assert.equal(describeAnswer([[0, 5, "person"], [9, 12, "place"]]), "2 spans: person, place");
+});

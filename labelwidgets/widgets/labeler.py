@@ -152,6 +152,10 @@ class LabelerWidget(anywidget.AnyWidget):
                 "kind": session.kind.name,
                 # every key the widget acts on, from the one definition in Python (labelwidgets/keymap.py)
                 "keymap": keymap_json(session.kind.name),
+                # the keys inside the text, for kinds that edit in it (spans); [] for the others
+                "edit_keymap": keymap_json(session.kind.name, editing=True),
+                # spans: whether two spans of one answer may overlap (the view refuses such an edit otherwise)
+                "overlap": bool(getattr(session.kind, "overlap", False)),
                 "show": session.show,
                 "guidelines": session.guidelines or "",
                 "has_suggester": session.suggester is not None,
@@ -355,7 +359,7 @@ class LabelerWidget(anywidget.AnyWidget):
         return {
             "rank": rank,
             "key": session.key_at(row),
-            "text": None if text is None else text[:PREVIEW_CHARS],
+            "text": None if text is None else text[: self._shown_chars(text, decision, stale, row)],
             "length": 0 if text is None else len(text),
             "fields": fields,
             "decision": _decision_json(decision, session.labels),
@@ -367,6 +371,24 @@ class LabelerWidget(anywidget.AnyWidget):
             # None until the student's answer on this item is in (and feedback allows): see LabelingSession.revealed
             "feedback": None if self._lesson is None else self._lesson.feedback_at(row),
         }
+
+    def _shown_chars(self, text: str, decision: Decision | None, stale: Decision | None, row: int) -> int:
+        """How much of ``text`` an item carries: the preview, or (spans) the whole text when a span of its answer or
+        suggestion lies past the preview, so that every span shows where it is (offsets are the same in both)."""
+        session = self._session
+        if len(text) <= PREVIEW_CHARS or session.kind.name != "spans":
+            return PREVIEW_CHARS
+        suggestion = None if session.is_blind(row) else session.suggestion_at(row)
+        stored = [e.label for e in (decision, stale) if e is not None]
+        if suggestion is not None:
+            stored.append(suggestion.label)
+        ends = [
+            int(span[1])
+            for label in stored
+            if label is not None
+            for span in (session.labels.kind.for_view(label, session.labels) or [])
+        ]
+        return FULL_TEXT_LIMIT if ends and max(ends) > PREVIEW_CHARS else PREVIEW_CHARS
 
     def _on_decision(self, event: Decision) -> None:
         session = self._session

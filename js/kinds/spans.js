@@ -1,0 +1,484 @@
+// @ts-check
+/**
+ * Spans of the item's text, each with a label: the answer part for `config.kind === "spans"` (the interface is in
+ * answer-part.js). It shows the item itself (its `content`): the text with its spans highlighted (a colour and the
+ * label's name per span; suggested spans dashed until kept or edited), the legend of label keys, the list of spans
+ * below, and a live region saying what changed.
+ *
+ * Two keymaps, both Python's (labelwidgets/keymap.py): on the item (`keymap`: Tab edits, Enter commits, 0 answers
+ * "no spans", the labeler's own keys), and inside the text (`config.edit_keymap`, a mode that owns the keyboard until
+ * Esc: caret, selection, label keys mark, Tab goes from span to span). The draft starts from the item's answer, else
+ * from the suggested spans. The mouse selects (snapped to words unless Alt is held) and a click selects a span.
+ *
+ * Offsets: Python sends and receives code points; the draft is in UTF-16 indices of the shown text; spans/offsets.js
+ * converts, in one place.
+ */
+
+import { h } from "../dom.js";
+import { normalKey } from "../keymap.js";
+import {
+  answerOf, describeSpan, keep, mark, moveCaret, moveEdge, newDraft, remove, selectNext, selectRange, selection,
+  undoEdit,
+} from "../spans/edit.js";
+import {
+  graphemeBoundaries, onGrapheme, snapToWords, spansToCodePoints, spansToUtf16, stepGrapheme, stepWord, wordRanges,
+} from "../spans/offsets.js";
+import { HANDLED, partKey } from "./answer-part.js";
+import { createLabelControls } from "./labels.js";
+
+/**
+ * @typedef {import("./answer-part.js").PartContext} PartContext
+ * @typedef {import("./answer-part.js").AnswerPart} AnswerPart
+ * @typedef {import("./answer-part.js").Intent} Intent
+ * @typedef {import("./answer-part.js").Shown} Shown
+ * @typedef {import("../labeler/decide.js").Item} Item
+ * @typedef {import("../spans/edit.js").Draft} Draft
+ * @typedef {import("../spans/edit.js").Span} Span
+ * @typedef {import("../spans/edit.js").Edit} Edit
+ * @typedef {import("../spans/offsets.js").SpanTuple} SpanTuple
+ */
+
+const ACTIONS = ["edit", "commit", "none", "find"];
+const COLOURS = 8;
+
+/** A key press as the editing keymap spells it: "Control+Shift+ArrowLeft", "Shift+Tab", "]", "z".
+ * @param {{key: string, ctrlKey: boolean, metaKey: boolean, shiftKey: boolean}} event */
+export function keyName(event) {
+  const parts = [];
+  if (event.ctrlKey || event.metaKey) parts.push("Control");
+  if (event.shiftKey && event.key.length > 1) parts.push("Shift");
+  parts.push(normalKey(event.key));
+  return parts.join("+");
+}
+
+/** Spans as Python sent them ([start, end, label] in code points), or null when `answer` is not a list of spans.
+ * @param {unknown} answer @returns {SpanTuple[] | null} */
+function spanTuples(answer) {
+  if (!Array.isArray(answer)) return null;
+  return answer.every((s) => Array.isArray(s) && s.length === 3) ? /** @type {SpanTuple[]} */ (answer) : null;
+}
+
+/** The draft an item starts from: its answer, else the suggested spans (dashed), else none.
+ * @param {Shown} shown @param {string} text @returns {Draft} */
+export function startingDraft(shown, text) {
+  const decided = spanTuples(shown.decision?.label);
+  const suggested = spanTuples(shown.suggestion?.label);
+  const from = decided ?? suggested ?? [];
+  const spans = spansToUtf16(text, from).map(([start, end, label]) => ({ start, end, label, suggested: !decided }));
+  return newDraft(shown.rank, spans);
+}
+
+/** What Enter does: the suggestion untouched accepts it; an answered item untouched goes on; else the spans shown
+ * (in code points) are the answer. @param {Draft} draft @param {Shown} shown @param {string} text
+ * @param {string} nothingToCommit @returns {Intent} */
+export function commitIntent(draft, shown, text, nothingToCommit) {
+  if (!draft.touched && !shown.decision && shown.suggestion) return { do: "decide", intent: "accept" };
+  if (!draft.touched && shown.decision) return { do: "next" };
+  if (!draft.touched && !draft.spans.length) return { do: "notice", message: nothingToCommit };
+  return { do: "decide", intent: "label", answer: /** @type {any} */ (spansToCodePoints(text, answerOf(draft))) };
+}
+
+/** @param {PartContext} ctx @returns {AnswerPart} */
+export function create({ labels, keymap, shown, perform, focus, config, showAll }) {
+  const overlap = !!config?.overlap;
+  /** @type {Map<string, string>} key (as keyName spells it) -> the editing action */
+  const editActions = new Map();
+  for (const action of config?.edit_keymap ?? []) for (const key of action.keys) editActions.set(key, action.name);
+  const colourOf = new Map(labels.map((l, i) => [l.name, i % COLOURS]));
+  const nothingToCommit = `Press ${keymap.key("edit") || "Tab"} to mark spans in the text, then ` +
+    `${keymap.hint("commit")}; or press ${keymap.key("none")} for no spans in this text.`;
+
+  /** @type {Draft | null} */
+  let draft = null;
+  let editing = false;
+  /** @type {Item | null} */
+  let item = null;
+  /** the whole text, once asked for with "Show all" */
+  /** @type {string | null} */
+  let full = null;
+  /** @type {{text: string, bounds: number[], words: [number, number][]} | null} */
+  let cut = null;
+
+  // ----- the DOM ------------------------------------------------------------------------
+  const fields = h("div", "lw-fields");
+  const controls = createLabelControls({ labels, toggles: false, onChoose: (name) => perform(choose(name)), focus });
+  controls.group.setAttribute("aria-label", "Labels: select text, then press a label's key or click it");
+  controls.group.classList.add("lw-span-legend");
+  const keyed = labels.filter((l) => l.key);
+  Array.from(controls.group.children).forEach((button, i) => {
+    const swatch = h("span", `lw-swatch lw-span-c${colourOf.get(keyed[i]?.name ?? "") ?? 0}`);
+    swatch.setAttribute("aria-hidden", "true");
+    button.prepend(swatch);
+  });
+  const textBox = h("div", "lw-text lw-span-text");
+  textBox.setAttribute("data-testid", "lw-text");
+  textBox.setAttribute("role", "region");
+  textBox.setAttribute("aria-label", "Text to mark spans in (Tab: edit spans from the keyboard)");
+  textBox.dir = "auto";
+  const expander = /** @type {HTMLButtonElement} */ (h("button", "lw-btn lw-expand"));
+  expander.type = "button";
+  expander.addEventListener("click", () => showAll?.());
+  const listHead = h("div", "lw-span-list-head", "Spans");
+  const list = h("ul", "lw-span-list");
+  list.setAttribute("aria-label", "Spans marked");
+  const live = h("div", "lw-span-live");
+  live.setAttribute("role", "status");
+  live.setAttribute("aria-live", "polite");
+
+  /** @param {string} message */
+  const say = (message) => {
+    live.textContent = message;
+  };
+
+  const text = () => full ?? item?.text ?? "";
+
+  /** The text's graphemes and words, computed once per text. */
+  function cuts() {
+    const t = text();
+    if (!cut || cut.text !== t) cut = { text: t, bounds: graphemeBoundaries(t), words: wordRanges(t) };
+    return cut;
+  }
+
+  /** The draft of the item shown: the person's edits, else its answer, else its suggestion. @param {Shown} now */
+  function current(now) {
+    if (draft && draft.rank === now.rank && draft.touched) return draft;
+    const fresh = startingDraft(now, text());
+    if (draft && draft.rank === now.rank) {
+      const selected = draft.selected !== null && draft.selected < fresh.spans.length ? draft.selected : null;
+      draft = { ...fresh, caret: draft.caret, anchor: draft.anchor, selected };
+    } else {
+      draft = fresh;
+    }
+    return draft;
+  }
+
+  // ----- painting -------------------------------------------------------------------------
+  function render() {
+    const t = text();
+    textBox.classList.toggle("lw-editing", editing);
+    if (!item) {
+      textBox.textContent = "Loading…";
+      textBox.classList.add("lw-empty");
+      list.replaceChildren();
+      return;
+    }
+    if (!t) {
+      textBox.textContent = "(empty)";
+      textBox.classList.add("lw-empty");
+    } else {
+      textBox.classList.remove("lw-empty");
+    }
+    const d = draft && draft.rank === shown().rank ? draft : null;
+    const spans = d?.spans ?? [];
+    const [selStart, selEnd] = d ? selection(d) : [0, 0];
+    const cutsAt = new Set([0, t.length, selStart, selEnd]);
+    if (d && editing) cutsAt.add(d.caret);
+    for (const s of spans) {
+      cutsAt.add(Math.min(s.start, t.length));
+      cutsAt.add(Math.min(s.end, t.length));
+    }
+    const points = [...cutsAt].sort((a, b) => a - b);
+    /** @type {Node[]} */
+    const nodes = [];
+    for (let i = 0; i < points.length; i += 1) {
+      const a = points[i];
+      if (d && editing && a === d.caret && selStart === selEnd) {
+        const caret = h("span", "lw-caret");
+        caret.setAttribute("aria-hidden", "true");
+        caret.dataset.at = String(a);
+        nodes.push(caret);
+      }
+      if (i + 1 < points.length && points[i + 1] > a) {
+        const b = points[i + 1];
+        const covering = spans.map((s, j) => [s, j]).filter(([s]) => /** @type {Span} */ (s).start <= a && b <= /** @type {Span} */ (s).end);
+        /** @type {HTMLElement} */
+        let node;
+        if (covering.length) {
+          const [span, j] = /** @type {[Span, number]} */ (covering[covering.length - 1]);
+          node = h("mark", `lw-span lw-span-c${colourOf.get(span.label) ?? 0}`);
+          node.dataset.span = String(j);
+          if (span.suggested) node.classList.add("lw-span-suggested");
+          if (d?.selected === j) node.classList.add("lw-span-selected");
+          if (covering.length > 1) node.classList.add("lw-span-nested");
+        } else {
+          node = h("span", "lw-seg");
+        }
+        if (a >= selStart && b <= selEnd && selStart < selEnd) node.classList.add("lw-sel");
+        node.dataset.start = String(a);
+        node.textContent = t.slice(a, b);
+        nodes.push(node);
+        spans.forEach((s, j) => {
+          if (Math.min(s.end, t.length) !== b) return;
+          const tag = h("span", `lw-span-tag lw-span-c${colourOf.get(s.label) ?? 0}`, s.label + (s.suggested ? "?" : ""));
+          tag.dataset.at = String(b);
+          tag.dataset.span = String(j);
+          tag.setAttribute("aria-hidden", "true"); // the list below says it in words
+          nodes.push(tag);
+        });
+      }
+    }
+    if (t) textBox.replaceChildren(...nodes);
+    list.replaceChildren(...(spans.length ? spans.map((s, j) => {
+      const li = h("li", "lw-span-item" + (s.suggested ? " lw-span-suggested" : "") + (d?.selected === j ? " lw-span-selected" : ""));
+      const name = h("span", `lw-span-tag lw-span-c${colourOf.get(s.label) ?? 0}`, s.label);
+      const quoted = h("span", "lw-span-quote", t.slice(s.start, s.end));
+      quoted.dir = "auto";
+      li.append(name, " ", quoted);
+      if (s.suggested) li.append(h("span", "lw-span-note", " (suggested)"));
+      li.addEventListener("click", () => {
+        pick(j);
+      });
+      return li;
+    }) : [h("li", "lw-span-item lw-empty", d && !d.touched && shown().decision ? "No spans in this text" : "No spans marked")]));
+    const truncated = item.text !== null && item.length > t.length;
+    expander.hidden = !truncated;
+    if (truncated) expander.textContent = full ? `Showing the first ${t.length.toLocaleString()} characters` :
+      `Show all (${item.length.toLocaleString()} characters)`;
+  }
+
+  // ----- edits ----------------------------------------------------------------------------
+  /** Apply an edit to the draft: its result, or say why not. @param {(d: Draft) => Edit} edit @returns {Intent} */
+  function apply(edit) {
+    const now = shown();
+    if (!now.item) return { do: "notice", message: "The item is still loading: press the key again once it shows." };
+    const result = edit(current(now));
+    if ("refuse" in result) {
+      say(result.refuse);
+    } else {
+      draft = result.draft;
+      say(result.said);
+    }
+    render();
+    return HANDLED;
+  }
+
+  /** Move the caret, or grow the selection. @param {(d: Draft) => number} to @param {boolean} extend @returns {Intent} */
+  function caret(to, extend) {
+    const now = shown();
+    if (!now.item) return HANDLED;
+    const d = current(now);
+    draft = moveCaret(d, to(d), extend);
+    const [a, b] = selection(draft);
+    say(a < b ? `Selected “${text().slice(a, b)}”` : `Caret at ${draft.caret}`);
+    render();
+    return HANDLED;
+  }
+
+  /** Select span `j` (a click on it, or in the list). @param {number} j */
+  function pick(j) {
+    const now = shown();
+    if (!now.item) return;
+    const d = current(now);
+    if (j >= d.spans.length) return;
+    editing = true;
+    draft = { ...d, selected: j, anchor: null, caret: d.spans[j].end };
+    const span = d.spans[j];
+    say(`${describeSpan(text(), span)} selected${span.suggested ? ": Enter keeps it, Delete rejects it" : ""}`);
+    render();
+    focus();
+  }
+
+  /** A label key or button: in the text, marks the selection or relabels the selected span. @param {string} name
+   * @returns {Intent} */
+  function choose(name) {
+    const now = shown();
+    const d = now.item ? current(now) : null;
+    if (!d || (!editing && d.selected === null && d.anchor === null)) {
+      return { do: "notice", message: `Press ${keymap.key("edit") || "Tab"} to go into the text, select, then press the label's key.` };
+    }
+    editing = true;
+    return apply((x) => mark(x, text(), name, overlap));
+  }
+
+  /** @param {string} name @returns {Intent | null} */
+  function act(name) {
+    const now = shown();
+    if (name === "edit") {
+      if (!now.item) return { do: "notice", message: "The item is still loading." };
+      editing = true;
+      current(now);
+      say("Editing the text: arrows move, Shift+arrows select, a label key marks, Tab goes from span to span, Esc leaves.");
+      render();
+      return HANDLED;
+    }
+    if (name === "commit") {
+      if (!now.item) return { do: "notice", message: "The item is still loading." };
+      return commitIntent(current(now), now, text(), nothingToCommit);
+    }
+    if (name === "none") return { do: "decide", intent: "label", answer: [] };
+    if (name === "find") {
+      controls.find();
+      return HANDLED;
+    }
+    return null;
+  }
+
+  /** A key inside the text. @param {string} key @param {KeyboardEvent} event @returns {Intent | null} */
+  function editKey(key, event) {
+    const name = editActions.get(keyName(event));
+    const c = cuts();
+    const len = text().length;
+    switch (name) {
+      case "caret":
+        return caret((d) => stepGrapheme(c.bounds, d.caret, event.key === "ArrowLeft" ? -1 : 1), false);
+      case "caret-word":
+        return caret((d) => stepWord(c.words, d.caret, event.key === "ArrowLeft" ? -1 : 1, len), false);
+      case "caret-end":
+        return caret(() => (event.key === "Home" ? 0 : len), false);
+      case "extend":
+      case "extend-word": {
+        const by = event.key === "ArrowLeft" ? -1 : 1;
+        /** @param {number} at */
+        const step = (at) => (name === "extend" ? stepGrapheme(c.bounds, at, by) : stepWord(c.words, at, by, len));
+        const now = shown();
+        if (now.item && current(now).selected !== null) {
+          return apply((d) => moveEdge(d, text(), "end", step(d.spans[/** @type {number} */ (d.selected)].end), overlap));
+        }
+        return caret((d) => step(d.caret), true);
+      }
+      case "start":
+      case "start-word": {
+        const by = event.key === "[" ? -1 : 1;
+        return apply((d) => {
+          if (d.selected === null) return { refuse: "Select a span first (Tab goes to the next one)." };
+          const at = d.spans[d.selected].start;
+          return moveEdge(d, text(), "start", name === "start" ? stepGrapheme(c.bounds, at, by) : stepWord(c.words, at, by, len), overlap);
+        });
+      }
+      case "next-span":
+        return apply((d) => selectNext(d, text(), event.shiftKey ? -1 : 1));
+      case "keep": {
+        const now = shown();
+        const d = now.item ? current(now) : null;
+        if (d && d.selected !== null && d.spans[d.selected].suggested) return apply((x) => keep(x, text()));
+        return act("commit");
+      }
+      case "delete":
+        return apply((d) => remove(d, text()));
+      case "undo-edit":
+        return apply(undoEdit);
+      case "leave": {
+        editing = false;
+        if (draft) draft = { ...draft, anchor: null, selected: null };
+        say("Left the text: keys act on the item again (Esc again hands the keyboard back to Jupyter).");
+        render();
+        return HANDLED;
+      }
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return null;
+    const meaning = keymap.meaning(key);
+    if (meaning?.label != null) return choose(meaning.label);
+    if (key.length === 1) {
+      say(`“${key}” does nothing inside the text: Esc leaves it.`);
+      return HANDLED;
+    }
+    return null;
+  }
+
+  // ----- the mouse ------------------------------------------------------------------------
+  /** The text offset of a DOM position inside the text box. @param {Node} node @param {number} offset */
+  function offsetOf(node, offset) {
+    if (node.nodeType === Node.TEXT_NODE) {
+      const el = /** @type {HTMLElement} */ (node.parentElement);
+      if (el.dataset.start !== undefined) return Number(el.dataset.start) + offset;
+      return Number(el.dataset.at ?? 0);
+    }
+    const el = /** @type {HTMLElement} */ (node);
+    if (el === textBox) {
+      const child = /** @type {HTMLElement | undefined} */ (textBox.childNodes[offset]);
+      if (!child) return text().length;
+      return Number(child.dataset.start ?? child.dataset.at ?? 0);
+    }
+    if (el.dataset.start !== undefined) return Number(el.dataset.start) + (offset > 0 ? (el.textContent ?? "").length : 0);
+    return Number(el.dataset.at ?? 0);
+  }
+
+  textBox.addEventListener("mouseup", (event) => {
+    const now = shown();
+    if (!now.item || !text()) return;
+    const sel = window.getSelection();
+    if (sel && !sel.isCollapsed && sel.anchorNode && sel.focusNode && textBox.contains(sel.anchorNode) &&
+      textBox.contains(sel.focusNode)) {
+      const x = offsetOf(sel.anchorNode, sel.anchorOffset);
+      const y = offsetOf(sel.focusNode, sel.focusOffset);
+      const c = cuts();
+      let a = onGrapheme(c.bounds, Math.min(x, y), "start");
+      let b = onGrapheme(c.bounds, Math.max(x, y), "end");
+      if (!event.altKey) [a, b] = snapToWords(c.words, a, b);
+      sel.removeAllRanges();
+      if (a < b) {
+        editing = true;
+        draft = selectRange(current(now), a, b);
+        say(`Selected “${text().slice(a, b)}”: press a label's key to mark it`);
+        render();
+      }
+      focus();
+      return;
+    }
+    const target = /** @type {HTMLElement} */ (event.target);
+    const spanNode = target.closest?.("[data-span]");
+    if (spanNode instanceof HTMLElement && spanNode.dataset.span !== undefined) pick(Number(spanNode.dataset.span));
+  });
+
+  /** @type {import("./answer-part.js").ContentPart} */
+  const content = {
+    nodes: [fields, controls.group, textBox, expander, listHead, list, live],
+    paint(next) {
+      item = next;
+      fields.replaceChildren();
+      for (const [name, value] of Object.entries(next?.fields ?? {})) {
+        const field = h("span", "lw-field");
+        const valueNode = h("span", "lw-field-value", value);
+        valueNode.dir = "auto";
+        field.append(h("span", "lw-field-name", `${name}: `), valueNode);
+        fields.append(field);
+      }
+      if (next) current(shown());
+      render();
+    },
+    showFull(whole) {
+      full = whole;
+      if (draft && !draft.touched) draft = null; // rebuilt on the whole text (spans past the preview)
+      const now = shown();
+      if (now.item) current(now);
+      render();
+    },
+    reset() {
+      full = null;
+      editing = false;
+      draft = null;
+      live.textContent = "";
+    },
+    setDone(done) {
+      for (const node of [fields, controls.group, textBox, listHead, list, live]) node.hidden = done;
+      if (done) expander.hidden = true;
+    },
+  };
+
+  return {
+    nodes: [controls.picker],
+    content,
+    keysSay: "Tab edits the spans in the text",
+    suggestionKeys: `${keymap.hint("commit")} accept · Tab change · ${keymap.hint("reject")} reject`,
+    actions: ACTIONS,
+    act,
+    onKey: (key, event) => (editing ? editKey(key, event) : partKey(keymap, key, ACTIONS, choose, act)),
+    paint(now) {
+      if (now.item) current(now);
+      render();
+    },
+    suggest(now) {
+      if (now.item) current(now);
+      render();
+    },
+    reset() {
+      draft = null;
+      editing = false;
+    },
+    setDone(done) {
+      controls.setDone(done);
+      if (done) editing = false;
+    },
+    mode: () => (editing ? "edit" : null),
+  };
+}
