@@ -31,7 +31,7 @@ import pandas as pd
 
 from labelwidgets.comparison.inputs import check_inputs_only, named_suggesters, prepare
 from labelwidgets.comparison.leaderboard import Leaderboard
-from labelwidgets.comparison.scores import SET_SORT_KEYS, SORT_KEYS
+from labelwidgets.comparison.scores import SET_SORT_KEYS, SORT_KEYS, SPAN_SORT_KEYS
 from labelwidgets.errors import CostNotConfirmed, InputError, public, user_stacklevel
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Suggester
@@ -42,7 +42,7 @@ from labelwidgets.suggesters.runner import ProgressCallback, run_suggesters
 if TYPE_CHECKING:
     from labelwidgets.labeler import Labeler
 
-__all__ = ["SET_SORT_KEYS", "SORT_KEYS", "CostNotConfirmed", "Leaderboard", "compare"]
+__all__ = ["SET_SORT_KEYS", "SORT_KEYS", "SPAN_SORT_KEYS", "CostNotConfirmed", "Leaderboard", "compare"]
 
 
 @public
@@ -106,11 +106,21 @@ def compare(
     high), or cost, latency, tokens or invalid; each equal to scikit-learn on the indicator matrices
     (``labelwidgets.metrics.multilabel``), with percentile bootstrap intervals and paired bootstrap ties. An invalid
     output names no label and never matches as a whole, not even "none of these".
+
+    Spans: with ``kind="spans"``, a spans Labeler, or a human column of lists of spans (``{"start", "end", "label",
+    ...}`` each; ``[]`` is "no spans"), each suggester's spans are scored against the people's over all items as
+    ``lw.agreement`` scores them (`span_scores`, nervaluate's numbers): ``sort_by`` = ``"strict_f1"`` (the default),
+    ``"partial_f1"``, ``"exact_f1"``, ``"ent_type_f1"``, ``"strict_precision"``, ``"strict_recall"`` (percentile
+    bootstrap intervals over the items, paired bootstrap ties) or ``"exact_match"`` (the item's spans exactly the
+    people's; Wilson interval, ties by McNemar), or cost, latency, tokens or invalid. An invalid output marks no span
+    and never matches, not even an item without spans.
     """
-    if sort_by is not None and (not isinstance(sort_by, str) or sort_by not in {*SORT_KEYS, *SET_SORT_KEYS}):
+    if sort_by is not None and (
+        not isinstance(sort_by, str) or sort_by not in {*SORT_KEYS, *SET_SORT_KEYS, *SPAN_SORT_KEYS}
+    ):
         raise InputError(
-            f"sort_by={sort_by!r} is not known; use one of {list(SORT_KEYS)}, or for multi-label answers one of "
-            f"{list(SET_SORT_KEYS)}."
+            f"sort_by={sort_by!r} is not known; use one of {list(SORT_KEYS)}, for multi-label answers one of "
+            f"{list(SET_SORT_KEYS)}, or for spans one of {list(SPAN_SORT_KEYS)}."
         )
     if isinstance(ci, bool) or not isinstance(ci, (int, float)) or not 0 < ci < 1:
         raise InputError(f"ci must be between 0 and 1 (e.g. 0.95 for 95% intervals), got {ci!r}.")
@@ -129,7 +139,7 @@ def compare(
         sort_by = ranking.default
     elif sort_by not in ranking.sort_keys:
         raise InputError(
-            f"sort_by={sort_by!r} does not rank {prepared.labels.kind.name}-label answers; use one of "
+            f"sort_by={sort_by!r} does not rank {_answers_named(prepared.labels.kind.name)}; use one of "
             f"{list(ranking.sort_keys)}."
         )
     check_inputs_only(named, prepared)
@@ -147,3 +157,7 @@ def compare(
     runs = run_suggesters(named, items, prepared.labels, max_workers=int(max_workers), batch_size=int(batch_size),
                           progress=progress, desc="compare")  # fmt: skip
     return Leaderboard(prepared, runs, sort_by=sort_by, ci=float(ci), n_boot=int(n_boot), seed=seed)
+
+
+def _answers_named(kind: str) -> str:
+    return {"single": "single-label answers", "multi": "multi-label answers", "spans": "spans"}.get(kind, kind)

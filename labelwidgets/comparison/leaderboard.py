@@ -122,7 +122,7 @@ class Leaderboard:
         boot = f"percentile bootstrap over {self.n_boot:,} resamples of the items (seed {self.seed})"
         tie = (
             f"exact McNemar test on the same items, p < {1 - self.ci:.2g}"
-            if self.tie_metric == "accuracy"
+            if self.tie_metric == self.labels.kind.ranking().wilson  # accuracy, subset accuracy, exact match
             else f"paired bootstrap of the {self.tie_metric} difference on the same resamples, {level} interval "
             "excludes 0"
         )

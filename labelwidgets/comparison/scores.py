@@ -2,8 +2,9 @@
 
 How answers are scored is the kind's business (``AnswerKind.scores`` and ``AnswerKind.ranking``): one label per item
 is encoded as int codes ``0..k-1`` into the label set, with ``k`` for an invalid output; a set of labels per item as
-n × (k + 1) booleans, the last column marking an invalid output. An invalid output counts as a disagreement
-everywhere (so no entry climbs by refusing hard items).
+n × (k + 1) booleans, the last column marking an invalid output; spans as their stored text (an object array), None
+for an invalid output. An invalid output counts as a disagreement everywhere (so no entry climbs by refusing hard
+items).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.comparison.inputs import check_known
+from labelwidgets.errors import InputError
 from labelwidgets.kinds import SINGLE
 from labelwidgets.labels import LabelSet
 from labelwidgets.metrics.checks import SET_CELLS, set_indicator
@@ -61,6 +63,13 @@ SET_SORT_KEYS: dict[str, tuple[str, bool]] = {
     "hamming_loss": ("hamming_loss", True),
     **USAGE_SORT_KEYS,
 }
+#: The same for spans: every span metric sorts high to low.
+SPAN_METRICS = ("strict_f1", "strict_precision", "strict_recall", "partial_f1", "exact_f1", "ent_type_f1",
+                "exact_match")  # fmt: skip
+SPAN_SORT_KEYS: dict[str, tuple[str, bool]] = {
+    **{metric: (metric, False) for metric in SPAN_METRICS},
+    **USAGE_SORT_KEYS,
+}
 QUALITY_METRICS = ("kappa", "accuracy", "macro_f1")
 SET_METRICS = ("jaccard", "subset_accuracy", "micro_f1", "macro_f1", "hamming_loss")
 #: The set metrics with a bootstrap interval (subset accuracy has Wilson's).
@@ -68,7 +77,10 @@ SET_BOOTSTRAPPED = ("jaccard", "micro_f1", "macro_f1", "hamming_loss")
 #: How a sentence names each quality metric.
 METRIC_WORDS = {
     "kappa": "kappa", "accuracy": "accuracy", "macro_f1": "macro-F1", "micro_f1": "micro-F1", "jaccard": "Jaccard",
-    "subset_accuracy": "subset accuracy", "hamming_loss": "Hamming loss",
+    "subset_accuracy": "subset accuracy", "hamming_loss": "Hamming loss", "strict_f1": "strict span F1",
+    "strict_precision": "strict span precision", "strict_recall": "strict span recall",
+    "partial_f1": "partial span F1", "exact_f1": "exact-boundary span F1", "ent_type_f1": "entity-type span F1",
+    "exact_match": "exact match",
 }  # fmt: skip
 _USAGE_COLUMNS = ["n", "invalid", "invalid_share", "cost", "cost_per_item", "tokens_per_item", "latency_per_item"]
 
@@ -107,6 +119,7 @@ class Ranking:
 
 SINGLE_RANKING = Ranking(SORT_KEYS, "kappa", QUALITY_METRICS, "accuracy")
 SET_RANKING = Ranking(SET_SORT_KEYS, "jaccard", SET_METRICS, "subset_accuracy")
+SPAN_RANKING = Ranking(SPAN_SORT_KEYS, "strict_f1", SPAN_METRICS, "exact_match")
 TABLE_COLUMNS = SINGLE_RANKING.table_columns
 PAIRWISE_COLUMNS = SINGLE_RANKING.pairwise_columns
 
@@ -205,6 +218,11 @@ def answer_values(encoded: np.ndarray, labels: LabelSet) -> Any:
     """Encoded answers back as the values a DataFrame shows: label names (a pandas string array), or lists of names
     in label-set order (an object array); missing for an invalid output."""
     k = len(labels)
+    if encoded.dtype == object:  # spans: stored texts, as lists of {"start", "end", "label", "text": None}
+        spans = np.empty(len(encoded), dtype=object)
+        for i, stored in enumerate(encoded):
+            spans[i] = None if stored is None else labels.kind.value(stored, labels)
+        return spans
     if encoded.ndim == 1:
         return pd.array(np.array([*labels.names, None], dtype=object)[encoded], dtype="string")
     names = np.array(labels.names, dtype=object)
@@ -249,6 +267,34 @@ def set_rows(values: Sequence[Any] | np.ndarray, labels: LabelSet, *, column: st
     rows[:, :k] = matrix
     rows[:, k] = ~present
     return rows
+
+
+def span_rows(values: Sequence[Any] | np.ndarray, labels: LabelSet, *, column: str | None = None) -> np.ndarray:
+    """Spans per item (``SpanAnswers.compared``): an object array of each answer's stored text (``[[start, end,
+    label], ...]``, sorted), None for what is no spans answer over ``labels`` (missing; a label outside the labels,
+    overlapping spans the kind refuses, bad offsets). For ``column`` (human answers) such a value is refused,
+    listing the first ones. A cell is a list of spans (``{"start", "end", "label", ...}`` or ``(start, end,
+    label)``) or the stored JSON text."""
+    kind = labels.kind
+    out = np.full(len(values), None, dtype=object)
+    refused: list[str] = []
+    for i, value in enumerate(values):
+        if not isinstance(value, (str, *SET_CELLS)):
+            if column is not None:
+                refused.append(f"#{i}: {value!r} is not a list of spans")
+            continue
+        try:
+            out[i] = kind.from_cell(value, labels)
+        except InputError as error:
+            if column is not None:
+                refused.append(f"#{i}: {str(error).rstrip('.')}")
+    if refused:
+        listed = "; ".join(refused[:5]) + (f"; and {len(refused) - 5} more" if len(refused) > 5 else "")
+        raise InputError(
+            f"the human answers in {column!r} include {len(refused)} that are not spans over the labels "
+            f"{labels.names} (#: the answer's position among the rows with one): {listed}. Fix or drop those rows."
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -352,6 +398,75 @@ def set_scores(
             notes.append(f"{name} gave no valid answer: every item counts as a disagreement")
     entries = _Entries(rows, boot, correct, {name: stacked[j] for j, name in enumerate(names)}, notes)
     return _ranked(entries, n, SET_RANKING, sort_by, ci, defined=True)
+
+
+def span_leaderboard_scores(
+    human: np.ndarray, predicted: Mapping[str, np.ndarray], usage: Mapping[str, dict[str, float]], k: int, *,
+    sort_by: str, ci: float, n_boot: int, seed: int, labels: LabelSet | None = None,
+) -> Scores:  # fmt: skip
+    """``score`` for spans (``SpanAnswers.scores``): each suggester's spans against the people's over all items,
+    `span_scores`' numbers (nervaluate's) as ``lw.agreement`` gives them (``metrics.span_agreement``).
+
+    ``strict_f1`` (the default ranking), ``strict_precision``, ``strict_recall``, ``partial_f1``, ``exact_f1`` and
+    ``ent_type_f1`` with percentile bootstrap intervals over the items (every suggester on the same resamples, so
+    differences are paired); ``exact_match`` (the share of items whose spans are exactly the people's) with a Wilson
+    interval, ties by McNemar. An invalid output marks no span (the people's spans on that item are missed) and
+    never matches, not even an item without spans. NaN where ``span_scores`` says 0 for 0/0: precision of a
+    suggester that marked no span, recall and F1 when the people marked none.
+    """
+    from labelwidgets.kinds import SPANS
+    from labelwidgets.metrics.span_agreement import bootstrap_sums, item_sums, scores_from_sums
+
+    kind: Any = labels.kind if labels is not None else SPANS
+    n = len(human)
+    human_spans = [tuple(kind.spans(stored)) for stored in human]
+    names = list(predicted)
+    sides = {name: [tuple(kind.spans(v)) if v is not None else () for v in predicted[name]] for name in names}
+    seen = sorted({s.label for answers in (human_spans, *sides.values()) for answer in answers for s in answer})
+    label_names = labels.names if labels is not None else seen
+    overall = slice(0, 2 + 4)  # spans suggested, human spans, 2 · credit per scheme (`item_sums`)
+    per_pair = {name: item_sums(human_spans, sides[name], label_names)[:, overall] for name in names}
+    possible = int(per_pair[names[0]][:, 1].sum()) if names else 0
+    boot = None
+    if n_boot and n >= 2:
+        columns = [per_pair[names[0]][:, 1], *(c for name in names for c in np.delete(per_pair[name], 1, axis=1).T)]
+        drawn = bootstrap_sums(columns, n_boot, np.random.default_rng(seed))  # (n_boot, 1 + 5 m)
+        boot = {}
+        for j, name in enumerate(names):
+            mine = drawn[:, 1 + 5 * j : 1 + 5 * (j + 1)]
+            sums = np.column_stack([mine[:, 0], drawn[:, 0], mine[:, 1:]])
+            replicates = scores_from_sums(sums, [])
+            boot[name] = {metric: replicates[metric] for metric in SPAN_RANKING.bootstrapped}
+    rows, notes, correct = [], [], {}
+    if n and not possible:
+        notes.append(
+            "the people marked no span on any item: recall is undefined and F1 is 0 for a suggester that marks "
+            "spans (NaN for one that marks none), so it cannot rank them; compare by exact_match"
+        )
+    for name in names:
+        valid = np.array([v is not None for v in predicted[name]], dtype=bool)
+        exact = valid & np.fromiter(map(tuple.__eq__, human_spans, sides[name]), dtype=bool, count=n)
+        estimates = scores_from_sums(per_pair[name].sum(axis=0), [])
+        low, high = wilson_interval(int(exact.sum()), n, ci)
+        invalid = int((~valid).sum())
+        row: dict[str, Any] = {
+            "suggester": name,
+            **{metric: float(estimates[metric]) for metric in SPAN_RANKING.bootstrapped},
+            "exact_match": float(exact.mean()) if n else math.nan,
+            "exact_match_low": float(low),
+            "exact_match_high": float(high),
+            "n": n,
+            "invalid": invalid,
+            "invalid_share": invalid / n,
+            **usage[name],
+        }
+        _bootstrap_bounds(row, boot[name] if boot is not None else None, SPAN_RANKING.bootstrapped, ci)
+        rows.append(row)
+        correct[name] = exact
+        if invalid == n:
+            notes.append(f"{name} gave no valid answer: every item counts as a disagreement")
+    entries = _Entries(rows, boot, correct, {name: predicted[name] for name in names}, notes)
+    return _ranked(entries, n, SPAN_RANKING, sort_by, ci, defined=possible > 0)
 
 
 def _bootstrap_bounds(

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from labelwidgets.metrics.drift import DriftEvents, OverTime
     from labelwidgets.metrics.pairs import Columns, Pairs, SetPairs
     from labelwidgets.metrics.running import Tally
+    from labelwidgets.metrics.span_agreement import SpanPairs
 
 #: How a model is asked to write an answer: a JSON object, or the bare answer.
 OutputFormat = Literal["json", "label"]
@@ -183,7 +184,7 @@ class AnswerKind(Protocol):
         """The labels in a column of answers, sorted: what the metrics score over when no labels are given."""
         ...
 
-    def pairs(self, df: pd.DataFrame, cols: Columns, labels: list[Hashable], func: str) -> Pairs | SetPairs:
+    def pairs(self, df: pd.DataFrame, cols: Columns, labels: list[Hashable], func: str) -> Pairs | SetPairs | SpanPairs:
         """The rows of ``df`` with a human answer and a suggestion, not skipped, encoded over ``labels``."""
         ...
 

@@ -22,9 +22,17 @@ from labelwidgets.kinds.base import Choice, ChoiceProbabilities, OutputFormat
 from labelwidgets.spans import Span
 
 if TYPE_CHECKING:
-    import numpy as np
+    from collections.abc import Hashable
 
+    import numpy as np
+    import pandas as pd
+
+    from labelwidgets.comparison.scores import Ranking, Scores
     from labelwidgets.labels import LabelSet
+    from labelwidgets.metrics.drift import DriftEvents, OverTime
+    from labelwidgets.metrics.pairs import Columns
+    from labelwidgets.metrics.running import Tally
+    from labelwidgets.metrics.span_agreement import SpanPairs
 
 #: The stored text of "no spans in this text": an answer, never missing (a team counts the item as taken).
 NO_SPANS = "[]"
@@ -344,6 +352,97 @@ class SpanAnswers:
             for name in labels.names
         }
         return encode_spans(chosen), confidence, per_label
+
+    # -- scoring: how spans are compared (labelwidgets.metrics.span_agreement, labelwidgets.comparison.scores) --
+    #
+    # Every number is `span_scores`' (nervaluate 1.2.1's) over the pairs, each answer's spans sorted first; where it
+    # says 0 for 0/0 (no suggested span, no human span) these say NaN with the reason, as every other metric does.
+    # The definitions are in labelwidgets.metrics.span_agreement's docstring.
+
+    def names_seen(self, values: pd.Series, func: str, column: str) -> list[Hashable]:
+        """The labels of the spans in a column, sorted."""
+        from labelwidgets.metrics.span_agreement import span_names_seen
+
+        return span_names_seen(values, func, column)
+
+    def pairs(self, df: pd.DataFrame, cols: Columns, labels: list[Hashable], func: str) -> SpanPairs:
+        """The pairs, each side's spans sorted; ``correct`` is an exact match of the two lists."""
+        from labelwidgets.metrics.span_agreement import find_span_pairs
+
+        return find_span_pairs(df, cols, labels, func)
+
+    def agreement_rows(
+        self, frame: pd.DataFrame, cols: Columns, labels: list[Hashable], *, n_boot: int, rng: np.random.Generator,
+        seed: int, ci: float, n_bins: int,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """``n``, ``accept_rate``, ``exact_match`` (Wilson), precision, recall and F1 in the strict, partial, exact
+        and ent_type schemes (bootstrap over items), ``ece``, and per label strict and partial precision, recall
+        and F1 (``span_agreement.span_agreement_rows``)."""
+        from labelwidgets.metrics.span_agreement import span_agreement_rows
+
+        return span_agreement_rows(frame, cols, labels, n_boot=n_boot, rng=rng, seed=seed, ci=ci, n_bins=n_bins)
+
+    def confusion(self, df: pd.DataFrame, cols: Columns, labels: list[Hashable], func: str) -> pd.DataFrame:
+        """Spans matched by their boundaries, human label against suggested label, with a ``spurious`` row and a
+        ``missed`` column (``span_agreement.span_confusion``)."""
+        from labelwidgets.metrics.span_agreement import span_confusion
+
+        return span_confusion(df, cols, labels, func)
+
+    def running_tally(self, labels: list[Hashable] | None) -> Tally:
+        """Integer sums of the span counts, per scheme and per label, moved one item at a time."""
+        from labelwidgets.metrics.span_agreement import SpanTally
+
+        return SpanTally(labels)
+
+    def over_time(
+        self, decided: pd.DataFrame, cols: Columns, *, window: int, min_periods: int, ci: float, func: str
+    ) -> OverTime:
+        """Exact matches, strict precision, recall and F1, partial F1, per-label strict F1 and prevalence over the
+        last ``window`` pairs (``span_agreement.span_over_time``)."""
+        from labelwidgets.metrics.span_agreement import span_over_time
+
+        return span_over_time(decided, cols, window=window, min_periods=min_periods, ci=ci, func=func)
+
+    def drift_events(
+        self, stream: np.ndarray, reference: np.ndarray, labels: list[Hashable] | None, func: str
+    ) -> DriftEvents:
+        """The mix: each span once for its label, an answer without spans once as "no spans"; prevalence: the
+        share of answers with a span of each label (``span_agreement.span_events``)."""
+        from labelwidgets.metrics.span_agreement import span_events
+
+        return span_events(stream, reference, labels, func)
+
+    def suggestion_spread(self, suggestions: pd.DataFrame) -> np.ndarray:
+        """1 − the mean strict F1 between the pairs of suggestion columns, per row (``span_agreement.span_spread``)."""
+        from labelwidgets.metrics.span_agreement import span_spread
+
+        return span_spread(suggestions)
+
+    def ranking(self) -> Ranking:
+        """Strict F1 by default; partial, exact and ent_type F1, strict precision and recall, exact match."""
+        from labelwidgets.comparison.scores import SPAN_RANKING
+
+        return SPAN_RANKING
+
+    def compared(
+        self, values: Sequence[Any] | np.ndarray, labels: LabelSet, *, column: str | None = None
+    ) -> np.ndarray:
+        """Each answer as its stored text (None for an invalid output; a human answer that is not spans over the
+        labels is refused, listed) (``comparison.scores.span_rows``)."""
+        from labelwidgets.comparison.scores import span_rows
+
+        return span_rows(values, labels, column=column)
+
+    def scores(
+        self, human: np.ndarray, predicted: Mapping[str, np.ndarray], usage: Mapping[str, dict[str, float]], k: int,
+        *, sort_by: str, ci: float, n_boot: int, seed: int, labels: LabelSet | None,
+    ) -> Scores:  # fmt: skip
+        """The leaderboard's span scores (``comparison.scores.span_leaderboard_scores``)."""
+        from labelwidgets.comparison.scores import span_leaderboard_scores
+
+        return span_leaderboard_scores(human, predicted, usage, k, sort_by=sort_by, ci=ci, n_boot=n_boot, seed=seed,
+                                       labels=labels)  # fmt: skip
 
     def __repr__(self) -> str:
         options = [f"overlap={self.overlap}"] if self.overlap else []

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -69,6 +69,9 @@ from labelwidgets.metrics.pairs import (
     resolve_columns,
     scored_labels,
 )
+
+if TYPE_CHECKING:
+    from labelwidgets.metrics.span_agreement import SpanPairs
 
 __all__ = [
     "REVIEW_DECISIONS", "agreement", "confusion", "label_agreement_rows", "set_agreement_rows", "wilson_interval",
@@ -137,6 +140,25 @@ def agreement(
       ``f1[x]`` (bootstrap).
 
     A name outside ``labels`` in a list is refused (listed), as is a column mixing lists with single labels.
+
+    **Spans** (cells that are lists of spans, ``{"start", "end", "label", ...}`` each, as a ``kind="spans"`` Labeler
+    writes them; ``[]`` is "no spans", an answer) give, with the person's spans as the reference and every number
+    `span_scores`' (nervaluate's) on the pairs, each item's spans sorted first
+    (``labelwidgets.metrics.span_agreement``):
+
+    * ``n`` (its note counts the spans on each side), ``accept_rate`` as above; ``exact_match``: share of pairs whose
+      two lists of spans are the same (Wilson interval).
+    * ``{scheme}_precision``, ``{scheme}_recall``, ``{scheme}_f1`` for the schemes ``strict`` (same boundaries and
+      label), ``partial`` (same boundaries 1, overlapping 1/2, labels ignored), ``exact`` (same boundaries) and
+      ``ent_type`` (same label, overlapping): precision is (correct + partial / 2) / suggested spans, recall the same
+      over human spans, F1 their harmonic mean. Bootstrap intervals over the pairs (items, not spans). NaN, with the
+      reason, where span_scores says 0 for 0/0 (no suggested span, no human span).
+    * ``ece``: the confidence is in the whole answer, calibrated against an exact match.
+    * per label ``x``: ``strict_precision[x]``, ``strict_recall[x]``, ``strict_f1[x]`` and the same in ``partial``
+      (the spans of label x alone on both sides, as nervaluate's per-label results).
+
+    A span label outside ``labels`` is refused (listed); a column of spans beside a column of sets or single labels
+    is refused.
     """
     func = "agreement"
     cols = resolve_columns(
@@ -203,7 +225,7 @@ def _bootstrapped(
                 _joined(note, bootstrap_note(int(n_defined), n_boot)))  # fmt: skip
 
 
-def _n_row(pairs: Pairs | SetPairs) -> dict[str, Any]:
+def _n_row(pairs: Pairs | SetPairs | SpanPairs) -> dict[str, Any]:
     n = pairs.n
     notes = [] if n else ["no pairs to compare"]
     if pairs.exclusions:
@@ -364,7 +386,9 @@ def _precision_recall_f1_rows(
     return per_label
 
 
-def _ece_row(pairs: Pairs | SetPairs, n_bins: int, n_boot: int, rng: np.random.Generator, ci: float) -> dict[str, Any]:
+def _ece_row(
+    pairs: Pairs | SetPairs | SpanPairs, n_bins: int, n_boot: int, rng: np.random.Generator, ci: float
+) -> dict[str, Any]:
     if pairs.confidence is None:
         return _row("ece", math.nan, 0, note="no confidence column")
     known = np.isfinite(pairs.confidence)
@@ -405,6 +429,12 @@ def confusion(
     stacked. Rows are indexed by (``label``, ``human``: "absent"/"present"), columns ``suggestion`` ("absent",
     "present"); the rows of label ``x`` are ``sklearn.metrics.multilabel_confusion_matrix``'s ``[[tn, fp], [fn,
     tp]]`` for ``x``. ``confusion(df).loc["joy"]`` is the matrix of "joy".
+
+    Spans: spans matched by their boundaries, label against label. Rows are the human spans' labels and a last row
+    ``spurious`` (suggested spans no human span shares boundaries with), columns the suggested spans' labels and a
+    last column ``missed`` (human spans no suggested span shares boundaries with); entry [a, b] counts human spans
+    labeled ``a`` at the same boundaries as a suggested span labeled ``b``. The diagonal sums to strict ``correct``
+    (``span_scores``) when neither side has two spans at the same boundaries (``span_agreement.span_confusion``).
     """
     func = "confusion"
     cols = resolve_columns(df, func, label=label, suggestion=suggestion, decision=decision)

@@ -6,7 +6,7 @@ so every public function words the same mistake the same way.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -14,7 +14,7 @@ import pandas as pd
 
 from labelwidgets.decision import ACTIONS
 from labelwidgets.errors import InputError
-from labelwidgets.kinds import MULTI, SINGLE, AnswerKind
+from labelwidgets.kinds import MULTI, SINGLE, SPANS, AnswerKind
 
 _MAX_LISTED_COLUMNS = 30
 
@@ -137,6 +137,11 @@ SET_CELLS = (list, tuple, set, frozenset, np.ndarray)
 _MAX_LISTED_ROWS = 10
 #: The types of a missing cell (None, pd.NA) that need no closer look; NaN is a float, looked at with pd.isna.
 _MISSING_TYPES = {type(None), type(pd.NA)}
+#: What one span in a list of spans is: a mapping ({"start", "end", "label", ...}), a Span or (start, end, label).
+#: None of these can be a label's name in a set (dicts and lists are unhashable; a label is a name, not a triple).
+SPAN_ELEMENTS = (Mapping, list, tuple, np.ndarray)
+#: ``_column_kind``'s answer for a column whose answers are all empty lists: "none of these" or "no spans".
+_EMPTY_LISTS = "empty lists"
 
 
 def _rows(index: pd.Index, mask: np.ndarray) -> str:
@@ -145,8 +150,9 @@ def _rows(index: pd.Index, mask: np.ndarray) -> str:
     return f"{rows[:_MAX_LISTED_ROWS]}{more}"
 
 
-def _column_kind(series: pd.Series, func: str, column: str) -> AnswerKind | None:
-    """The kind of answer one column holds (None when every cell is missing); refuses a column that mixes kinds."""
+def _column_kind(series: pd.Series, func: str, column: str) -> AnswerKind | str | None:
+    """The kind of answer one column holds (None when every cell is missing, ``_EMPTY_LISTS`` when every answer is
+    an empty list, which a set of labels and a list of spans share); refuses a column that mixes kinds."""
     if series.dtype != object:  # text, categories, numbers: one label per cell, never a set
         known = series.notna().to_numpy()
         if not known.any():
@@ -160,7 +166,7 @@ def _column_kind(series: pd.Series, func: str, column: str) -> AnswerKind | None
     types = set(map(type, values))
     set_types = {t for t in types if issubclass(t, SET_CELLS)}
     if set_types and types <= set_types | _MISSING_TYPES:
-        return MULTI
+        return _list_kind(values if types <= set_types else values[~pd.isna(values)], func, column)
     missing = pd.isna(values)  # elementwise: a list is never missing
     if missing.all():
         return None
@@ -178,7 +184,29 @@ def _column_kind(series: pd.Series, func: str, column: str) -> AnswerKind | None
             f"one form: a list of names per row ([{example!r}] for one label, [] for none of them), or one label "
             "per row."
         )
-    return MULTI  # sets, and missing values of other types (NaN)
+    return _list_kind(values[is_set], func, column)  # lists, and missing values of other types (NaN)
+
+
+def _list_kind(cells: np.ndarray, func: str, column: str) -> AnswerKind | str:
+    """Lists of label names (``MULTI``) or lists of spans (``SPANS``), from what the first non-empty list holds
+    (reading every element of a million lists would cost a second; a later list of the other form is refused by the
+    kind's own reading, naming the row); ``_EMPTY_LISTS`` when every list is empty."""
+    first = next((cell for cell in cells if len(cell)), None)
+    if first is None:
+        return _EMPTY_LISTS
+    # a mapping is a span; so is a (start, end, label); a list inside a list of any other length is neither, and
+    # multi-label reading says so
+    is_span = [isinstance(x, Mapping) or (isinstance(x, SPAN_ELEMENTS) and len(x) == 3) for x in first]
+    if not any(is_span):
+        return MULTI
+    if all(is_span):
+        return SPANS
+    names = next(x for x, span in zip(first, is_span, strict=True) if not span)
+    raise InputError(
+        f"{func}(): column {column!r} mixes spans and label names in one answer, e.g. {names!r}. Give every answer "
+        "in one form: spans as {'start', 'end', 'label'} (or (start, end, label)) per span, or a list of label "
+        "names per row."
+    )
 
 
 def _refuse_list_text(present: np.ndarray, func: str, column: str) -> None:
@@ -188,6 +216,12 @@ def _refuse_list_text(present: np.ndarray, func: str, column: str) -> None:
         return
     text = pd.Series(present, dtype=object)
     if text.str.startswith("[").all() and text.str.endswith("]").all():
+        if text.str.match(r"\[\s*[\[{]").any():
+            raise InputError(
+                f"{func}(): column {column!r} holds text that reads as lists of spans, e.g. {first!r}: spans "
+                f"saved as text. Turn them back into lists first, e.g. df[{column!r}] = df[{column!r}].map(json.loads) "
+                "for JSON (what a store keeps: [[start, end, label], ...])."
+            )
         raise InputError(
             f"{func}(): column {column!r} holds text that reads as lists, e.g. {first!r}: multi-label answers "
             f"saved as text. Turn them back into lists first, e.g. df[{column!r}] = df[{column!r}].map(json.loads) "
@@ -196,22 +230,30 @@ def _refuse_list_text(present: np.ndarray, func: str, column: str) -> None:
 
 
 def answer_kind(df: pd.DataFrame, func: str, *columns: str) -> AnswerKind:
-    """The kind of answer in ``columns`` of ``df``: ``MULTI`` when the cells are lists (sets, tuples, arrays) of
-    label names, else ``SINGLE``; missing cells say nothing, and all-missing columns mean ``SINGLE``.
+    """The kind of answer in ``columns`` of ``df``: ``SPANS`` when the cells are lists of spans (each a mapping with
+    "start", "end" and "label", a ``Span`` or a ``(start, end, label)``), ``MULTI`` when they are lists (sets,
+    tuples, arrays) of label names, else ``SINGLE``; missing cells say nothing, and all-missing columns mean
+    ``SINGLE``. Empty lists are answers of either list kind: the other columns decide, and lists that are all empty
+    everywhere are read as ``MULTI`` ("none of these").
 
     The one place that reads the kind from data: every metric asks here once, then lets the kind score its answers.
     A column that mixes lists and single values, or columns of different kinds, are refused, naming the rows.
     """
     kinds = {column: _column_kind(df[column], func, column) for column in dict.fromkeys(columns)}
-    found = {column: kind for column, kind in kinds.items() if kind is not None}
+    lists: AnswerKind = SPANS if any(kind is SPANS for kind in kinds.values()) else MULTI
+    found = {column: lists if isinstance(kind, str) else kind for column, kind in kinds.items() if kind is not None}
     if len({kind.name for kind in found.values()}) > 1:
-        said = ", ".join(f"{column!r} {'lists of labels' if kind is MULTI else 'single labels'}"
-                         for column, kind in found.items())  # fmt: skip
+        said = ", ".join(f"{column!r} {_KIND_WORDS.get(kind.name, kind.name)}" for column, kind in found.items())
         raise InputError(
-            f"{func}(): the columns hold different kinds of answer ({said}). Compare multi-label answers with "
-            "multi-label answers (a list of names per row) and single labels with single labels."
+            f"{func}(): the columns hold different kinds of answer ({said}). Compare answers of one kind: spans with "
+            "spans (a list of spans per row), multi-label answers with multi-label answers (a list of names per "
+            "row) and single labels with single labels."
         )
     return next(iter(found.values()), SINGLE)
+
+
+#: How an error names what a column of each kind holds.
+_KIND_WORDS = {"single": "single labels", "multi": "lists of labels", "spans": "lists of spans"}
 
 
 def set_answers(

@@ -169,6 +169,12 @@ def agreement_over_time(
     and per label ``x`` the window's ``kappa[x]`` (present/absent), ``prevalence[x]`` (share of the human answers
     holding x) and ``suggested_prevalence[x]`` (share of the suggestions holding x). ``change`` watches each pair's
     Jaccard, which moves before exact matches do.
+
+    Spans (lists of spans) get: ``agree`` 1.0 for the same spans; ``exact_match`` (+ Wilson ``_low``/``_high``),
+    ``strict_precision``, ``strict_recall``, ``strict_f1`` and ``partial_f1`` of the window's pairs (`span_scores`
+    of the last ``window`` items, NaN where ``lw.agreement`` says why); per label ``x`` the window's ``strict_f1[x]``,
+    ``prevalence[x]`` (share of the human answers with a span labeled x) and ``suggested_prevalence[x]``. ``change``
+    watches each pair's strict F1 (1 when neither side marked a span).
     """
     func = "agreement_over_time"
     require_frame(df, func)
@@ -387,6 +393,10 @@ def label_drift(
     "none of these" answers (``[]``) as one more category; and per label ``x`` two more columns follow the label's
     prevalence, the share of answers holding it: ``prevalence[x]`` in the recent window and
     ``baseline_prevalence[x]`` in the baseline.
+
+    Spans (lists of spans): the mix compared is the share of each label among the spans, with answers without spans
+    (``[]``) as one more category ("no spans"), so a text with three persons counts three times; ``prevalence[x]``
+    and ``baseline_prevalence[x]`` are the share of answers with at least one span labeled ``x``.
     """
     from scipy.spatial.distance import jensenshannon
 
@@ -448,11 +458,15 @@ def label_drift(
         js[ready] = jensenshannon(expected, recent_counts[ready], base=2, axis=1)
         population_stability[ready] = _psi_rows(expected, recent_counts[ready], eps)
     prevalence: dict[str, np.ndarray] = {}
+    recent_holding, baseline_holding = recent_counts, baseline_counts  # answers holding each label
+    if events.presence is not None:  # the mix counts something else (spans): the presences are their own
+        recent_holding = _rolling_sums(events.presence[0][n_in_baseline:], seen, window)[0]
+        baseline_holding = events.presence[1].sum(axis=0).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         for j, name in enumerate(events.prevalence_of):  # the share of answers that hold each label
-            recent = np.where(ready, recent_counts[:, j] / n_recent, np.nan)
+            recent = np.where(ready, recent_holding[:, j] / n_recent, np.nan)
             prevalence[f"prevalence[{name}]"] = np.concatenate([np.full(n_in_baseline, np.nan), recent])
-            prevalence[f"baseline_prevalence[{name}]"] = np.full(len(stream), baseline_counts[j] / len(reference))
+            prevalence[f"baseline_prevalence[{name}]"] = np.full(len(stream), baseline_holding[j] / len(reference))
 
     n_rows = len(stream)
     result = pd.DataFrame(
@@ -480,6 +494,9 @@ class DriftEvents(NamedTuple):
     stream: np.ndarray  # (answers, categories) int
     reference: np.ndarray  # (baseline answers, categories) int
     prevalence_of: list[Hashable]  # the labels whose share of answers is followed: the first columns
+    # when the categories count something other than answers (spans), per answer whether it holds each label of
+    # prevalence_of: (stream, reference), each (answers, labels) 0/1
+    presence: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def label_events(stream: np.ndarray, reference: np.ndarray, labels: list[Hashable] | None, func: str) -> DriftEvents:

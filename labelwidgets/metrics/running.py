@@ -24,6 +24,7 @@ from labelwidgets.metrics.agreement import presence_confusion
 from labelwidgets.metrics.calibration import ece, reliability_table
 from labelwidgets.metrics.checks import (
     SET_CELLS,
+    SPAN_ELEMENTS,
     answer_kind,
     check_bins,
     check_labels,
@@ -357,6 +358,12 @@ class RunningAgreement:
     For multi-label answers ``accuracy`` is the share of exact matches (subset accuracy), ``kappa`` is NaN (there is
     one per label: ``label_kappa``), ``jaccard`` is the mean Jaccard, and ``confusion`` has one 2 × 2 matrix per
     label, as ``lw.confusion``. Each update moves only the counts of the labels in its two sets.
+
+    For spans (``kind="spans"``, or a first pair with a list of spans; answers are lists of spans or the JSON text a
+    store keeps) ``accuracy`` is the share of exact matches, ``kappa`` is NaN, ``values`` holds ``lw.agreement``'s
+    span scores (``strict_f1``, ``partial_precision[x]``, ...: `span_scores` of the pairs added), and ``confusion``
+    is ``lw.confusion``'s boundary table. Each update pairs the spans of its one item (``span_agreement.SpanTally``);
+    a window is kept by removing the oldest pair, as for every kind.
     """
 
     def __init__(
@@ -426,15 +433,18 @@ class RunningAgreement:
         return running
 
     def _kind_of(self, human: Any, suggestion: Any) -> None:
-        """Read the kind from the first pair when it was not given: a set of names makes it multi-label."""
+        """Read the kind from the first pair when it was not given: a set of names makes it multi-label, a list of
+        spans spans (two empty lists: multi-label; pass kind="spans" when they may come first)."""
         if self._kind_known:
             return
-        from labelwidgets.kinds import MULTI
+        from labelwidgets.kinds import MULTI, SPANS
 
         self._kind_known = True
-        if isinstance(human, SET_CELLS) or isinstance(suggestion, SET_CELLS):
-            self._kind = MULTI
-            self._tally = MULTI.running_tally(self._given_labels)
+        lists = [answer for answer in (human, suggestion) if isinstance(answer, SET_CELLS)]
+        if lists:
+            spans = any(isinstance(element, SPAN_ELEMENTS) for answer in lists for element in answer)
+            self._kind = SPANS if spans else MULTI
+            self._tally = self._kind.running_tally(self._given_labels)
 
     def _move(self, human_label: Any, suggestion: Any, confidence: Any, accepted: Any, step: int) -> None:
         is_pair = not (is_missing(human_label) or is_missing(suggestion))
@@ -529,7 +539,8 @@ class RunningAgreement:
 
     def _set_tally(self, name: str) -> SetTally:
         if not isinstance(self._tally, SetTally):
-            raise InputError(f"{name} is a number of multi-label answers; these are single labels (see kappa).")
+            these = "spans (see values)" if self._kind.name == "spans" else "single labels (see kappa)"
+            raise InputError(f"{name} is a number of multi-label answers; these are {these}.")
         return self._tally
 
     @property

@@ -426,19 +426,7 @@ def span_scores(
     with spans stacked in every item, and about 2 s when every entity sits in a cluster that needs the Python pairing
     (nervaluate: about 20 s).
     """
-    func = "span_scores"
-    ref_raw = _flatten(reference, "reference", func)
-    pred_raw = _flatten(predicted, "predicted", func)
-    if len(reference) != len(predicted):
-        raise InputError(
-            f"{func}(): reference has {len(reference)} items and predicted {len(predicted)}; give both the same items "
-            "in the same order (an item without spans is an empty list)."
-        )
-    scored = _scored_labels(labels, set(ref_raw[3]) | set(pred_raw[3]), func)
-    index = {label: i for i, label in enumerate(scored)}
-    ref = _side(*ref_raw, index)
-    pred = _side(*pred_raw, index)
-
+    ref, pred, scored = _sides(reference, predicted, labels, "span_scores")
     outcome, missed = _outcomes(ref, pred)
     n_labels = len(scored)
     overall: dict[Scheme, SpanCounts] = {}
@@ -455,6 +443,22 @@ def span_scores(
     return SpanScores(overall=overall, per_label=per_label, labels=tuple(scored), items=len(reference))
 
 
+def _sides(
+    reference: Sequence[Sequence[Span]], predicted: Sequence[Sequence[Span]], labels: Sequence[str] | None, func: str
+) -> tuple[_Side, _Side, list[str]]:
+    """Both sides checked and flattened, with the labels scored (``span_scores``' ``labels``)."""
+    ref_raw = _flatten(reference, "reference", func)
+    pred_raw = _flatten(predicted, "predicted", func)
+    if len(reference) != len(predicted):
+        raise InputError(
+            f"{func}(): reference has {len(reference)} items and predicted {len(predicted)}; give both the same items "
+            "in the same order (an item without spans is an empty list)."
+        )
+    scored = _scored_labels(labels, set(ref_raw[3]) | set(pred_raw[3]), func)
+    index = {label: i for i, label in enumerate(scored)}
+    return _side(*ref_raw, index), _side(*pred_raw, index), scored
+
+
 def _counts(kinds: IntArray, missed: int) -> SpanCounts:
     return SpanCounts(
         correct=int(kinds[_CORRECT]),
@@ -463,6 +467,104 @@ def _counts(kinds: IntArray, missed: int) -> SpanCounts:
         missed=missed,
         spurious=int(kinds[_SPURIOUS]),
     )
+
+
+# --- item by item: the counts behind intervals, rolling windows and running totals -----------------------------
+
+#: The counts on the last axis of `SpanItemCounts`' arrays, in this order.
+COUNT_FIELDS = ("correct", "incorrect", "partial", "missed", "spurious")
+
+
+@dataclass(frozen=True)
+class SpanItemCounts:
+    """`span_scores`' counts, item by item (`span_item_counts`).
+
+    Pairing never reaches from one item to another, so the counts of any set of items (a bootstrap resample, a
+    rolling window, a running total) are the sums of their items' counts: ``total(rows)`` is what `span_scores`
+    gives on those items, count for count.
+
+    ``overall``: (items, 4, 5), the schemes in ``SCHEMES`` order and the counts in ``COUNT_FIELDS`` order;
+    ``per_label``: (items, labels, len(schemes), 5), every scored label in ``labels`` order (used or not) and the
+    schemes in ``schemes`` order.
+    """
+
+    overall: IntArray
+    per_label: IntArray
+    labels: tuple[str, ...]
+    schemes: tuple[Scheme, ...]
+
+    def total(self, rows: Any = None) -> SpanScores:
+        """`span_scores` of the items ``rows`` selects (any NumPy index; None: every item), from the sums.
+
+        Per label, only ``schemes`` are there, and only the labels used on either side of those items."""
+        overall = self.overall if rows is None else self.overall[rows]
+        per_label = self.per_label if rows is None else self.per_label[rows]
+        if overall.ndim == 2:  # one item, by its position
+            overall, per_label = overall[None], per_label[None]
+        sums, label_sums, items = overall.sum(axis=0), per_label.sum(axis=0), int(overall.shape[0])
+        by_label: dict[str, Mapping[Scheme, SpanCounts]] = {}
+        for code, label in enumerate(self.labels):
+            counts = {scheme: SpanCounts(*map(int, label_sums[code, s])) for s, scheme in enumerate(self.schemes)}
+            if any(c.actual or c.possible for c in counts.values()):
+                by_label[label] = counts
+        return SpanScores(
+            overall={scheme: SpanCounts(*map(int, sums[s])) for s, scheme in enumerate(SCHEMES)},
+            per_label=by_label,
+            labels=self.labels,
+            items=items,
+        )
+
+
+@public
+def span_item_counts(
+    reference: Sequence[Sequence[Span]],
+    predicted: Sequence[Sequence[Span]],
+    labels: Sequence[str] | None = None,
+    *,
+    schemes: Sequence[Scheme] = SCHEMES,
+) -> SpanItemCounts:
+    """`span_scores`' counts for each item on its own: the sums over any items are `span_scores` of those items.
+
+    The same arguments and pairing as `span_scores` (the module docstring); ``schemes`` limits the per-label
+    counts (overall counts always have all four), since they take items × labels × schemes × 5 integers.
+    """
+    func = "span_item_counts"
+    chosen = tuple(dict.fromkeys(schemes))
+    unknown = [scheme for scheme in chosen if scheme not in SCHEMES]
+    if unknown or isinstance(schemes, str):
+        raise InputError(f"{func}(): schemes must be a list of {list(SCHEMES)}, got {schemes!r}.")
+    ref, pred, scored = _sides(reference, predicted, labels, func)
+    outcome, missed = _outcomes(ref, pred)
+    n, k = len(reference), len(scored)
+    overall = np.zeros((n, len(SCHEMES), len(COUNT_FIELDS)), dtype=np.int64)
+    per_label = np.zeros((n, k, len(chosen), len(COUNT_FIELDS)), dtype=np.int64)
+    missed_at = COUNT_FIELDS.index("missed")
+    # an outcome code's place among COUNT_FIELDS
+    place = np.array([COUNT_FIELDS.index(f) for f in ("correct", "incorrect", "partial", "spurious")])
+    for s in range(len(SCHEMES)):
+        kinds = np.bincount(pred.item * 4 + outcome[_OVERALL, s], minlength=4 * n).reshape(n, 4)
+        overall[:, s, place] = kinds
+        overall[:, s, missed_at] = np.bincount(ref.item[missed[_OVERALL, s]], minlength=n)
+    for c, scheme in enumerate(chosen):
+        s = SCHEMES.index(scheme)
+        cell = (pred.item * k + pred.label) * 4 + outcome[_PER_LABEL, s]
+        per_label[:, :, c, place] = np.bincount(cell, minlength=4 * n * k).reshape(n, k, 4)
+        lost = missed[_PER_LABEL, s]
+        per_label[:, :, c, missed_at] = np.bincount(ref.item[lost] * k + ref.label[lost], minlength=n * k).reshape(n, k)
+    return SpanItemCounts(overall, per_label, tuple(scored), chosen)
+
+
+def precision_recall_f1(
+    credit: npt.ArrayLike, actual: npt.ArrayLike, possible: npt.ArrayLike
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """`SpanCounts`' precision, recall and F1 for arrays of sums, float for float (``credit`` = correct + partial /
+    2; 0/0 is 0, as nervaluate has it). Shapes broadcast."""
+    credit_, actual_, possible_ = (np.asarray(a, dtype=float) for a in (credit, actual, possible))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(actual_ > 0, credit_ / actual_, 0.0)
+        recall = np.where(possible_ > 0, credit_ / possible_, 0.0)
+        f1 = np.where(precision + recall > 0, 2 * (precision * recall) / (precision + recall), 0.0)
+    return precision, recall, f1
 
 
 # --- the token view: BIO tags over tokens, seqeval's entity-level scores -----------------------------------------
@@ -652,14 +754,18 @@ def span_agreement(
 
 
 __all__ = [
+    "COUNT_FIELDS",
     "SCHEMES",
     "Scheme",
     "SpanCounts",
+    "SpanItemCounts",
     "SpanScores",
     "bio_scores",
     "from_bio",
     "join_tokens",
+    "precision_recall_f1",
     "span_agreement",
+    "span_item_counts",
     "span_scores",
     "to_bio",
 ]
