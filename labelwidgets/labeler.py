@@ -79,7 +79,9 @@ class Labeler:
     every item is decided; ``feedback=None`` never does (the teacher's `lw.Classroom` does). Once an answer is
     shown it can no longer be undone: a new label on it is recorded as a revision, and the score keeps the first
     answer. Items without a gold label are practice items, without feedback. ``report()`` gives the confusion
-    matrix against gold.
+    matrix against gold. With ``kind="spans"`` the gold column holds each row's spans (checked against its text);
+    the feedback lists the spans right, missed and extra with their text and the item's strict span F1, and
+    ``report()`` gives strict and partial span F1, overall and per label.
     """
 
     @public
@@ -111,7 +113,7 @@ class Labeler:
     ):
         kernel = in_kernel()
         #: Teaching mode's side of this Labeler (gold=): the answer key, feedback and score; None without gold=.
-        self.lesson = _lesson(df, gold, labels, kind, feedback, show)
+        self.lesson = _lesson(df, gold, labels, kind, feedback, show, text)
         self.session = LabelingSession(
             df,
             LabelingOptions.pick(locals()),  # every keyword above but df, gold and feedback, by name
@@ -308,7 +310,7 @@ class Labeler:
 
 
 def _lesson(
-    df: Any, gold: str | None, labels: Any, kind: str, feedback: str | None, show: Sequence[str] | str
+    df: Any, gold: str | None, labels: Any, kind: str, feedback: str | None, show: Sequence[str] | str, text: str
 ) -> Lesson | None:
     """Teaching mode's answer key, checked before the session touches the store or the DataFrame."""
     if gold is None:
@@ -317,4 +319,4 @@ def _lesson(
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}.")
     shown = [show] if isinstance(show, str) else list(show)
-    return Lesson(df, gold, LabelSet.parse(labels, kind), feedback, shown)
+    return Lesson(df, gold, LabelSet.parse(labels, kind), feedback, shown, text=text)

@@ -17,7 +17,7 @@ items from ``metrics.counts``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -325,8 +325,13 @@ def team_agreement(
     Undefined values are NaN with the reason in ``note``: one person only, no overlap, a single label throughout.
 
     Multi-label answers (``label`` cells that are lists of names, as a ``kind="multi"`` team gives them) are scored
-    by `set_team_agreement`: Krippendorff's alpha with MASI, and per label alpha and kappa.
+    by `set_team_agreement`: Krippendorff's alpha with MASI, and per label alpha and kappa. Lists of spans (a
+    ``kind="spans"`` team's) by `metrics.team_spans.span_team_agreement`: pairwise strict and partial span F1.
     """
+    if _spans_in(decisions):
+        from labelwidgets.metrics.team_spans import span_team_agreement
+
+        return span_team_agreement(decisions, labels, ci=ci, n_boot=n_boot, seed=seed, by_label=by_label)
     if _sets_in(decisions):
         return set_team_agreement(decisions, labels, ci=ci, n_boot=n_boot, seed=seed, by_label=by_label)
     func = "team_agreement"
@@ -493,8 +498,13 @@ def conflicts(decisions: pd.DataFrame) -> pd.DataFrame:
 
     Columns: ``key``, ``n_labels``, ``majority`` (the label more than half of them gave, None when there is no
     strict majority) and ``labels`` (a dict annotator → label, annotators in sorted order). Items in the order
-    they first appear in ``decisions``. Lists of labels (multi-label answers) go to `set_conflicts`.
+    they first appear in ``decisions``. Lists of labels (multi-label answers) go to `set_conflicts`, lists of spans
+    to `metrics.team_spans.span_conflicts`.
     """
+    if _spans_in(decisions):
+        from labelwidgets.metrics.team_spans import span_conflicts
+
+        return span_conflicts(decisions)
     if _sets_in(decisions):
         return set_conflicts(decisions)
     team = read_decisions(decisions, "conflicts")
@@ -566,8 +576,13 @@ def resolve_gold(
 
     ``agreement`` is the share of the item's labels equal to ``label`` (for an unresolved item, the share of each
     of the tied top labels; NaN for an adjudicated item nobody labeled). Items in the order they first appear.
-    Lists of labels (multi-label answers) go to `resolve_set_gold`, the gold set by per-label majority.
+    Lists of labels (multi-label answers) go to `resolve_set_gold`, the gold set by per-label majority; lists of
+    spans to `metrics.team_spans.resolve_span_gold`, the gold spans by per-span majority.
     """
+    if _spans_in(decisions):
+        from labelwidgets.metrics.team_spans import resolve_span_gold
+
+        return resolve_span_gold(decisions, adjudications, min_labels=min_labels)
     if _sets_in(decisions):
         return resolve_set_gold(decisions, adjudications, min_labels=min_labels)
     if isinstance(min_labels, bool) or not isinstance(min_labels, (int, np.integer)) or min_labels < 1:
@@ -667,6 +682,23 @@ def _sets_in(decisions: Any) -> bool:
     if not isinstance(decisions, pd.DataFrame) or "label" not in decisions.columns:
         return False  # the single-label reader says what is wrong
     return any(isinstance(v, (list, tuple, set, frozenset, np.ndarray)) for v in decisions["label"].to_numpy(object))
+
+
+def _spans_in(decisions: Any) -> bool:
+    """Whether the decisions' answers are lists of spans (a cell whose first element is a span: a mapping with
+    "start", or ``(start, end, label)``) rather than labels or sets of labels."""
+    if not isinstance(decisions, pd.DataFrame) or "label" not in decisions.columns:
+        return False
+
+    def is_span(element: Any) -> bool:
+        if isinstance(element, Mapping):
+            return "start" in element
+        return isinstance(element, (list, tuple)) and len(element) == 3 and isinstance(element[0], (int, np.integer))
+
+    return any(
+        isinstance(v, (list, tuple, np.ndarray)) and len(v) > 0 and is_span(v[0])
+        for v in decisions["label"].to_numpy(object)
+    )
 
 
 def read_set_decisions(decisions: Any, func: str, labels: Iterable[Hashable] | None = None) -> TeamSets:

@@ -5,19 +5,21 @@ not a revision (a skip or a rejection scores no answer). A ``revised`` event (a 
 is recorded and counted, and never changes the score. `lw.Classroom` reads the same definition from the store
 (`labelwidgets.metrics.classroom.scored_answers`).
 
-What differs between kinds of answer (one label per item, a set of labels) is a score strategy (`scoring_for`):
-the single-label score keeps a k × k confusion matrix; the multi-label one keeps the scored (gold, answer) pairs
-and reads its numbers from `labelwidgets.metrics.multilabel`. Everything else (which answer is scored, when gold
-may be shown) is the same for every kind: answers are compared as stored text.
+What differs between kinds of answer (one label per item, a set of labels, spans) is a score strategy
+(`scoring_for`): the single-label score keeps a k × k confusion matrix; the multi-label one keeps the scored (gold,
+answer) pairs and reads its numbers from `labelwidgets.metrics.multilabel`; the spans one (`span_key.SpanScore`)
+keeps the pairs too and reads `span_scores`. Gold spans are read against each item's text (`span_key`). Everything
+else (which answer is scored, when gold may be shown) is the same for every kind: answers are compared as stored
+text.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Union
 
 import numpy as np
 import pandas as pd
@@ -29,19 +31,32 @@ from labelwidgets.metrics.counts import CHANCE_SENTENCE, kappa_estimate, wilson_
 from labelwidgets.missing import is_missing
 from labelwidgets.session.fold import Histories
 
+if TYPE_CHECKING:
+    from labelwidgets.teaching.span_key import SpanStudentReport
+
 #: When the gold label of an item reaches the student: after each commit, once every item is decided, or never.
 FEEDBACK_MODES = ("after", "end", None)
 #: The actions that give a scored answer; the others (skip, reject) leave the item without one.
 ANSWERS = FIRST_ANSWERS
 
 
-def read_gold(column: pd.Series, labels: LabelSet) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def read_gold(
+    column: pd.Series, labels: LabelSet, *, texts: pd.Series | None = None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """A gold column as (answers as stored text, None where missing), which rows are practice items, and the values
     that are no answer over ``labels`` (a label outside the set; for sets of labels, anything but a list of labels
     or its JSON text).
 
+    For kinds whose answers are about the item's text (spans), ``texts`` is the column of the items' texts, row by
+    row: each gold cell is checked against its own row's text, and a cell that is not spans of it is refused here,
+    with its row and why (`span_key.read_span_gold`).
+
     The one reading of a gold column, for the student's Labeler and the teacher's Classroom alike.
     """
+    if labels.kind.about_text:
+        from labelwidgets.teaching.span_key import read_span_gold
+
+        return read_span_gold(column, labels, texts)
     values = column.to_numpy(dtype=object, copy=True)
     missing = np.fromiter((is_missing(v) for v in values), dtype=bool, count=len(values))
     values[missing] = None
@@ -52,6 +67,19 @@ def read_gold(column: pd.Series, labels: LabelSet) -> tuple[np.ndarray, np.ndarr
         except InputError:
             outside.add(str(values[row]))
     return values, missing, sorted(outside)
+
+
+def spans_hint(column: pd.Series, labels: LabelSet) -> str:
+    """A sentence for the error about a gold column whose values are spans, given to a lesson (or class) of
+    another kind: which ``kind=`` reads them; "" otherwise."""
+    from labelwidgets.teaching.span_key import looks_like_spans
+
+    if labels.kind.about_text or not any(looks_like_spans(v) for v in column.tolist()):
+        return ""
+    return (
+        f" The column holds spans of the text (lists of start, end, label): for spans, pass kind='spans' "
+        f"(this is kind={labels.kind.name!r})."
+    )
 
 
 @dataclass(frozen=True)
@@ -150,6 +178,10 @@ def _label_kappas(per_label: pd.DataFrame) -> str:
     )
 
 
+#: What `labeler.report()` gives, for each kind of answer.
+AnyReport = Union[StudentReport, SetStudentReport, "SpanStudentReport"]
+
+
 class Scoring(Protocol):
     """A student's running score for one kind of answer: told every change of a scored answer on an item with gold,
     read by the header, `report()` and the feedback on each item."""
@@ -162,10 +194,11 @@ class Scoring(Protocol):
         """The numbers the header shows (``scored``, ``correct``, ``accuracy``, ``kappa``, ``kappa_note``, ...)."""
         ...
 
-    def report(self, annotator: str, column: str, practice: int, revised: int) -> StudentReport | SetStudentReport: ...
+    def report(self, annotator: str, column: str, practice: int, revised: int) -> AnyReport: ...
 
-    def feedback(self, gold: str, answer: str | None) -> dict[str, Any]:
-        """What the student sees of an item once its answer is shown (the gold answer, theirs, right or not)."""
+    def feedback(self, gold: str, answer: str | None, *, text: str | None = None) -> dict[str, Any]:
+        """What the student sees of an item once its answer is shown (the gold answer, theirs, right or not);
+        ``text`` is the item's text (spans are shown with it)."""
         ...
 
 
@@ -217,7 +250,7 @@ class LabelScore:
             confusion=frame,
         )
 
-    def feedback(self, gold: str, answer: str | None) -> dict[str, Any]:
+    def feedback(self, gold: str, answer: str | None, *, text: str | None = None) -> dict[str, Any]:
         return {
             "gold": gold,
             "answer": answer,
@@ -300,7 +333,7 @@ class SetScore:
             per_label=report.per_label,
         )
 
-    def feedback(self, gold: str, answer: str | None) -> dict[str, Any]:
+    def feedback(self, gold: str, answer: str | None, *, text: str | None = None) -> dict[str, Any]:
         from labelwidgets.metrics.multilabel import jaccard_samples
 
         labels = self.labels
@@ -321,7 +354,13 @@ class SetScore:
         }
 
 
-_SCORES: dict[str, type[LabelScore] | type[SetScore]] = {"single": LabelScore, "multi": SetScore}
+def _span_score(labels: LabelSet) -> Scoring:
+    from labelwidgets.teaching.span_key import SpanScore  # it builds on this module
+
+    return SpanScore(labels)
+
+
+_SCORES: dict[str, Callable[[LabelSet], Scoring]] = {"single": LabelScore, "multi": SetScore, "spans": _span_score}
 
 
 def scoring_for(labels: LabelSet) -> Scoring:
@@ -336,7 +375,9 @@ class AnswerKey:
     a pass over the decisions.
     """
 
-    def __init__(self, df: pd.DataFrame, column: Any, labels: LabelSet, feedback: str | None) -> None:
+    def __init__(
+        self, df: pd.DataFrame, column: Any, labels: LabelSet, feedback: str | None, *, text: str | None = None
+    ) -> None:
         if feedback not in FEEDBACK_MODES:
             raise InputError(
                 f"feedback={feedback!r}: use 'after' (show the answer after each commit), 'end' (when every item is "
@@ -348,11 +389,20 @@ class AnswerKey:
                 f"{list(df.columns)}."
             )
         names = labels.names
-        values, missing, outside = read_gold(df[column], labels)
+        texts = None
+        if labels.kind.about_text:
+            if not isinstance(text, str) or text not in df.columns:
+                raise InputError(
+                    f"gold {labels.kind.name} are checked against each item's text, and the DataFrame has no column "
+                    f"{text!r} (text=); its columns are {list(df.columns)}."
+                )
+            texts = df[text]
+        values, missing, outside = read_gold(df[column], labels, texts=texts)
         if outside:
             raise InputError(
                 f"the gold column {column!r} has labels that are not in the label set {names}: {outside[:20]}"
                 f"{' …' if len(outside) > 20 else ''}. Fix the column, or add them to labels=."
+                + spans_hint(df[column], labels)
             )
         if missing.all():
             raise InputError(
@@ -362,6 +412,8 @@ class AnswerKey:
         self.column = column
         self.feedback = feedback
         self.labels = labels
+        #: The items' texts, row by row, for kinds whose answers are about them (spans); None for the others.
+        self.texts: list[Any] | None = None if texts is None else texts.tolist()
         self.names = names
         self.gold = values
         self.practice = missing
@@ -405,7 +457,12 @@ class AnswerKey:
         gold = self.gold_at(row)
         if gold is None:
             raise ValueError(f"row {row} is a practice item: it has no gold answer")
-        return self._score.feedback(gold, self.answer_at(row))
+        return self._score.feedback(gold, self.answer_at(row), text=self.text_at(row))
+
+    def text_at(self, row: int) -> str | None:
+        """The text of ``row`` for kinds whose answers are about it (spans are shown with it); None otherwise."""
+        text = None if self.texts is None else self.texts[row]
+        return text if isinstance(text, str) else None
 
     # ----- keeping the score ------------------------------------------------------------------------------
     def replay(self, rows_and_events: Iterable[tuple[int, Decision]]) -> None:
@@ -433,7 +490,7 @@ class AnswerKey:
             self._score.change(row, gold, old, new)
 
     # ----- the score --------------------------------------------------------------------------------------
-    def report(self, annotator: str) -> StudentReport | SetStudentReport:
+    def report(self, annotator: str) -> AnyReport:
         return self._score.report(annotator, self.column, self.n_practice, self.revised)
 
     def score_json(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ kind: an answer follows a suggestion, or equals gold, when their texts are equal
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -38,8 +39,9 @@ class ClassAnswers(Protocol):
 
     measures: ClassMeasures
 
-    def shown(self, stored: pd.Series, labels: LabelSet) -> pd.Series:
-        """Stored answers as a classroom's tables show them (labels; lists of labels); None where missing."""
+    def shown(self, stored: pd.Series, labels: LabelSet, *, texts: Sequence[Any] | None = None) -> pd.Series:
+        """Stored answers as a classroom's tables show them (labels; lists of labels; spans with their text, from
+        ``texts``: the items' texts, row by row); None where missing."""
         ...
 
     def table(self, answers: pd.DataFrame, gold: pd.Series, labels: LabelSet, **options: Any) -> pd.DataFrame: ...
@@ -64,7 +66,7 @@ class LabelClass:
         hardest_order="share of students wrong",
     )
 
-    def shown(self, stored: pd.Series, labels: LabelSet) -> pd.Series:
+    def shown(self, stored: pd.Series, labels: LabelSet, *, texts: Sequence[Any] | None = None) -> pd.Series:
         return stored
 
     def table(self, answers: pd.DataFrame, gold: pd.Series, labels: LabelSet, **options: Any) -> pd.DataFrame:
@@ -109,10 +111,8 @@ class SetClass:
         hardest_order="lowest mean Jaccard first",
     )
 
-    def shown(self, stored: pd.Series, labels: LabelSet) -> pd.Series:
-        texts = np.array([v if isinstance(v, str) else pd.NA for v in stored], dtype=object)
-        shown = pd.Series(labels.kind.cells(texts, labels), index=stored.index, dtype=object)
-        return shown.where(shown.notna(), None)
+    def shown(self, stored: pd.Series, labels: LabelSet, *, texts: Sequence[Any] | None = None) -> pd.Series:
+        return _cells(stored, labels, texts)
 
     def table(self, answers: pd.DataFrame, gold: pd.Series, labels: LabelSet, **options: Any) -> pd.DataFrame:
         from labelwidgets.metrics.classroom import student_set_scores
@@ -135,7 +135,58 @@ class SetClass:
         return class_set_agreement(answers, labels.names, **options)
 
 
-_BY_KIND: dict[str, ClassAnswers] = {"single": LabelClass(), "multi": SetClass()}
+class SpanClass:
+    """Spans of the item's text: each student's strict span F1 against the gold spans (and per label), the class's
+    mean pairwise span F1, the hardest items by mean strict F1 (`labelwidgets.metrics.classroom_spans`)."""
+
+    measures = ClassMeasures(
+        per_student=("f1", "f1_low", "f1_high"),
+        per_student_model="f1_model",
+        per_student_title="Strict span F1 per student",
+        agreement_metric="mean_strict_f1",
+        agreement_name="mean pairwise strict span F1",
+        hardest_columns=(
+            ("gold_described", "gold"),
+            ("mean_f1", "mean strict F1"),
+            ("n_wrong", "not exactly right"),
+            ("most_missed", "most missed"),
+            ("most_extra", "most often added"),
+        ),
+        hardest_order="lowest mean strict span F1 first",
+    )
+
+    def shown(self, stored: pd.Series, labels: LabelSet, *, texts: Sequence[Any] | None = None) -> pd.Series:
+        return _cells(stored, labels, texts)
+
+    def table(self, answers: pd.DataFrame, gold: pd.Series, labels: LabelSet, **options: Any) -> pd.DataFrame:
+        from labelwidgets.metrics.classroom_spans import student_span_scores
+
+        return student_span_scores(answers, gold, labels.names, **options)
+
+    def by_label(self, answers: pd.DataFrame, gold: pd.Series, labels: LabelSet, **options: Any) -> pd.DataFrame:
+        from labelwidgets.metrics.classroom_spans import student_span_label_scores
+
+        return student_span_label_scores(answers, gold, labels.names, **options)
+
+    def hardest(self, answers: pd.DataFrame, gold: pd.Series, labels: LabelSet, top: int | None) -> pd.DataFrame:
+        from labelwidgets.metrics.classroom_spans import hardest_spans
+
+        return hardest_spans(answers, gold, labels.names, top=top)
+
+    def agreement(self, answers: pd.DataFrame, labels: LabelSet, **options: Any) -> pd.DataFrame:
+        from labelwidgets.metrics.classroom_spans import class_span_agreement
+
+        return class_span_agreement(answers, labels.names, **options)
+
+
+def _cells(stored: pd.Series, labels: LabelSet, texts: Sequence[Any] | None) -> pd.Series:
+    """Stored answers as the kind's cells (lists), None where missing."""
+    answers = np.array([v if isinstance(v, str) else pd.NA for v in stored], dtype=object)
+    shown = pd.Series(labels.kind.cells(answers, labels, texts=texts), index=stored.index, dtype=object)
+    return shown.where(shown.notna(), None)
+
+
+_BY_KIND: dict[str, ClassAnswers] = {"single": LabelClass(), "multi": SetClass(), "spans": SpanClass()}
 
 
 def class_answers_for(labels: LabelSet) -> ClassAnswers:

@@ -17,7 +17,7 @@ from labelwidgets.errors import InputError, public, user_stacklevel
 from labelwidgets.keys import encode_key
 from labelwidgets.labels import LabelSet
 from labelwidgets.store import Store, open_store
-from labelwidgets.teaching.answer_key import read_gold
+from labelwidgets.teaching.answer_key import read_gold, spans_hint
 from labelwidgets.teaching.class_answers import ClassAnswers, ClassMeasures, class_answers_for
 from labelwidgets.widgets.display import LiveView, view_for
 
@@ -70,6 +70,13 @@ class Classroom:
     ``table`` then has each student's mean Jaccard against gold (and against the model), their exact share and
     micro/macro F1; ``by_label`` each student's precision, recall, F1 and Cohen's kappa per label; ``agreement``
     the class's Krippendorff's alpha with MASI; ``hardest`` the items with the lowest mean Jaccard first.
+
+    ``kind="spans"``: the students mark spans of each text (the gold column holds lists of spans over its row's
+    text, checked against it, or their JSON text). ``table`` then has each student's strict span precision, recall
+    and F1 against gold (F1 with an interval; against the model too), partial F1 and exact share; ``by_label`` each
+    student's span F1 per label; ``agreement`` the class's mean pairwise strict and partial span F1; ``hardest`` the
+    items with the lowest mean strict F1 first, with the gold spans most missed and the spans most often added
+    (`labelwidgets.metrics.classroom_spans`).
     """
 
     @public
@@ -169,9 +176,10 @@ class Classroom:
                 f"item keys must be unique ({'column ' + repr(key) if key else 'the index'} has duplicates): the "
                 "store names each item by its key, as the students' Labelers did."
             )
-        values, practice, outside = read_gold(df[gold], self.labels)
+        texts = df[text] if self.labels.kind.about_text else None  # gold spans are checked against their text
+        values, practice, outside = read_gold(df[gold], self.labels, texts=texts)
         if outside:
-            hint = ""
+            hint = spans_hint(df[gold], self.labels)
             if all(str(v) in names for v in values[~practice]):
                 hint = f" They match as text: df[{gold!r}] = df[{gold!r}].astype('string')."
             raise InputError(
@@ -321,14 +329,23 @@ class Classroom:
 
         def compute() -> pd.DataFrame:
             frame = self.answers_raw().copy()
+            texts = self._texts_of(frame["key"])
             for column in ("answer", "final", "suggestion"):
-                frame[column] = self.answers_kind.shown(frame[column], self.labels)
+                frame[column] = self.answers_kind.shown(frame[column], self.labels, texts=texts)
             return frame
 
         return self._cached("answers shown", compute)
 
     def _gold_shown(self) -> pd.Series:
-        return self.answers_kind.shown(self._gold, self.labels)
+        return self.answers_kind.shown(self._gold, self.labels, texts=self._texts_of(self._gold.index.to_series()))
+
+    def _texts_of(self, keys: pd.Series) -> list[Any] | None:
+        """The texts of the items ``keys`` names (stored keys), for kinds whose answers are about the text (spans
+        are shown with it); None for the others, which never read it."""
+        if not self.labels.kind.about_text:
+            return None
+        texts = self.df[self.text].tolist()
+        return [texts[self._position[k]] if k in self._position else None for k in keys.tolist()]
 
     def _not_answers(self, stored: Iterable[Any]) -> list[str]:
         """The stored answers that are no answer over this classroom's labels (another label set, another kind)."""

@@ -17,7 +17,7 @@ import pandas as pd
 from labelwidgets.decision import Decision
 from labelwidgets.errors import InputError, user_stacklevel
 from labelwidgets.labels import LabelSet
-from labelwidgets.teaching.answer_key import FEEDBACK_MODES, AnswerKey, SetStudentReport, StudentReport
+from labelwidgets.teaching.answer_key import FEEDBACK_MODES, AnswerKey, AnyReport
 
 if TYPE_CHECKING:
     from labelwidgets.session.session import LabelingSession
@@ -39,8 +39,11 @@ class Lesson:
     #: A class store holds every student's answers: finding other annotators' decisions there is expected.
     shares_store = True
 
-    def __init__(self, df: pd.DataFrame, gold: str, labels: LabelSet, feedback: str | None, show: list[str]) -> None:
-        self.key = AnswerKey(df, gold, labels, feedback)
+    def __init__(
+        self, df: pd.DataFrame, gold: str, labels: LabelSet, feedback: str | None, show: list[str], *,
+        text: str | None = None,
+    ) -> None:  # fmt: skip
+        self.key = AnswerKey(df, gold, labels, feedback, text=text)
         if gold in show:
             raise InputError(
                 f"show= includes the gold column {gold!r}: it would show the answer before the student commits. "
@@ -114,12 +117,13 @@ class Lesson:
         if model is None and suggestion is not None and suggestion.valid:
             model = suggestion.label
         hidden = session.is_blind(row) or (decision is not None and decision.suggestion_visible is False)
-        final = None if decision is None or decision.label is None else labels.describe(decision.label)
+        text = key.text_at(row)
+        final = None if decision is None or decision.label is None else labels.describe(decision.label, text=text)
         return {
             "practice": False,
             **key.feedback_at(row),
             "final": final,
-            "model": None if model is None else labels.describe(model),
+            "model": None if model is None else labels.describe(model, text=text),
             "model_hidden": bool(hidden and model is not None),
         }
 
@@ -129,7 +133,7 @@ class Lesson:
             return None
         return {**self.key.score_json(), "feedback": self.feedback}
 
-    def report(self) -> StudentReport | SetStudentReport:
+    def report(self) -> AnyReport:
         session = self.session
         if self.feedback is None:
             raise InputError(

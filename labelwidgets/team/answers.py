@@ -31,8 +31,9 @@ class TeamAnswers(Protocol):
     #: The team-wide rows the dashboard's header shows: (``Team.agreement`` metric, how to name it).
     overall: tuple[tuple[str, str], ...]
 
-    def shown(self, stored: pd.Series, labels: LabelSet) -> pd.Series:
-        """Stored answers as the team's tables show them (labels; lists of labels)."""
+    def shown(self, stored: pd.Series, labels: LabelSet, *, texts: Sequence[Any] | None = None) -> pd.Series:
+        """Stored answers as the team's tables show them (labels; lists of labels; spans with their text, from
+        ``texts``: the items' texts, row by row, which the kinds whose answers are about the text need)."""
         ...
 
     def agreement(self, answers: pd.DataFrame, labels: LabelSet, **options: Any) -> pd.DataFrame:
@@ -43,14 +44,17 @@ class TeamAnswers(Protocol):
 
     def gold(self, answers: pd.DataFrame, adjudications: pd.DataFrame | None, labels: LabelSet) -> pd.DataFrame: ...
 
-    def preselect(self, said: Sequence[tuple[str, str]], labels: LabelSet) -> tuple[str, str]:
+    def preselect(
+        self, said: Sequence[tuple[str, str]], labels: LabelSet, *, text: str | None = None
+    ) -> tuple[str, str]:
         """The answer an adjudicator finds pre-selected on an item, as stored text, and a sentence saying why, from
-        what each member said (``(annotator, stored answer)`` in the order they answered)."""
+        what each member said (``(annotator, stored answer)`` in the order they answered); ``text`` is the item's
+        text."""
         ...
 
 
-def _members(said: Sequence[tuple[str, str]], labels: LabelSet) -> str:
-    return " · ".join(f"{who}: {labels.describe(stored)}" for who, stored in said)
+def _members(said: Sequence[tuple[str, str]], labels: LabelSet, text: str | None = None) -> str:
+    return " · ".join(f"{who}: {labels.describe(stored, text=text)}" for who, stored in said)
 
 
 class LabelAnswers:
@@ -63,7 +67,7 @@ class LabelAnswers:
         ("fleiss_kappa", "Fleiss' kappa"),
     )
 
-    def shown(self, stored: pd.Series, labels: LabelSet) -> pd.Series:
+    def shown(self, stored: pd.Series, labels: LabelSet, *, texts: Sequence[Any] | None = None) -> pd.Series:
         return stored
 
     def agreement(self, answers: pd.DataFrame, labels: LabelSet, **options: Any) -> pd.DataFrame:
@@ -81,7 +85,9 @@ class LabelAnswers:
 
         return resolve_gold(answers, adjudications)
 
-    def preselect(self, said: Sequence[tuple[str, str]], labels: LabelSet) -> tuple[str, str]:
+    def preselect(
+        self, said: Sequence[tuple[str, str]], labels: LabelSet, *, text: str | None = None
+    ) -> tuple[str, str]:
         """The strict majority when there is one (``team.gold``'s); else the label said most, the one given first
         among those tied: the item then stays unresolved in ``team.gold`` until the adjudicator decides."""
         counts = Counter(stored for _, stored in said)
@@ -105,9 +111,9 @@ class SetAnswers:
     pair_title = "Mean Jaccard, each pair"
     overall: tuple[tuple[str, str], ...] = (("krippendorff_alpha_masi", "Krippendorff's alpha (MASI)"),)
 
-    def shown(self, stored: pd.Series, labels: LabelSet) -> pd.Series:
-        texts = np.array([v if isinstance(v, str) else pd.NA for v in stored], dtype=object)
-        cells = labels.kind.cells(texts, labels)
+    def shown(self, stored: pd.Series, labels: LabelSet, *, texts: Sequence[Any] | None = None) -> pd.Series:
+        answers = np.array([v if isinstance(v, str) else pd.NA for v in stored], dtype=object)
+        cells = labels.kind.cells(answers, labels)
         shown = pd.Series(cells, index=stored.index, dtype=object)
         return shown.where(shown.notna(), None)
 
@@ -126,7 +132,9 @@ class SetAnswers:
 
         return resolve_set_gold(answers, adjudications, labels=labels.names)
 
-    def preselect(self, said: Sequence[tuple[str, str]], labels: LabelSet) -> tuple[str, str]:
+    def preselect(
+        self, said: Sequence[tuple[str, str]], labels: LabelSet, *, text: str | None = None
+    ) -> tuple[str, str]:
         """The labels more than half of the members chose (``team.gold``'s rule, `set_majority`); a label exactly
         half chose is left out and named, for the adjudicator to add or not."""
         from labelwidgets.metrics.team import set_majority
@@ -143,7 +151,64 @@ class SetAnswers:
         return stored, f"{_members(said, labels)}. {why[0].upper()}{why[1:]}. {KEEP_OR_CHANGE}"
 
 
-_BY_KIND: dict[str, TeamAnswers] = {"single": LabelAnswers(), "multi": SetAnswers()}
+#: What an adjudicator of spans reads beside the pre-selected spans.
+KEEP_OR_CHANGE_SPANS = "Enter keeps them; mark or remove spans first to decide otherwise."
+
+
+class SpanTeamAnswers:
+    """Spans of the item's text: pairwise strict and partial span F1 and their mean over pairs, the gold spans by
+    per-span majority (`labelwidgets.metrics.team_spans`, whose docstring defines them). Tables show each span with
+    its text."""
+
+    pair_metric = "strict_f1"
+    pair_title = "Strict span F1, each pair"
+    overall: tuple[tuple[str, str], ...] = (
+        ("mean_strict_f1", "Mean pairwise strict span F1"),
+        ("mean_partial_f1", "Mean pairwise partial span F1"),
+    )
+
+    def shown(self, stored: pd.Series, labels: LabelSet, *, texts: Sequence[Any] | None = None) -> pd.Series:
+        answers = np.array([v if isinstance(v, str) else pd.NA for v in stored], dtype=object)
+        cells = labels.kind.cells(answers, labels, texts=texts)
+        shown = pd.Series(cells, index=stored.index, dtype=object)
+        return shown.where(shown.notna(), None)
+
+    def agreement(self, answers: pd.DataFrame, labels: LabelSet, **options: Any) -> pd.DataFrame:
+        from labelwidgets.metrics.team_spans import span_team_agreement
+
+        return span_team_agreement(answers, labels.names, **options)
+
+    def conflicts(self, answers: pd.DataFrame, labels: LabelSet) -> pd.DataFrame:
+        from labelwidgets.metrics.team_spans import span_conflicts
+
+        return span_conflicts(answers, labels.names)
+
+    def gold(self, answers: pd.DataFrame, adjudications: pd.DataFrame | None, labels: LabelSet) -> pd.DataFrame:
+        from labelwidgets.metrics.team_spans import resolve_span_gold
+
+        return resolve_span_gold(answers, adjudications, labels=labels.names)
+
+    def preselect(
+        self, said: Sequence[tuple[str, str]], labels: LabelSet, *, text: str | None = None
+    ) -> tuple[str, str]:
+        """The spans more than half of the members marked exactly (``team.gold``'s rule, `span_majority`); a span
+        exactly half marked is left out and named, for the adjudicator to add or not."""
+        from labelwidgets.kinds.spans import encode_spans
+        from labelwidgets.metrics.team_spans import span_majority
+        from labelwidgets.spans import Span
+
+        def spans_of(stored: str) -> list[Span]:
+            return [Span(int(s), int(e), str(name)) for s, e, name in json.loads(stored)]
+
+        in_gold, tied = span_majority([spans_of(stored) for _, stored in said])
+        stored = encode_spans(in_gold)
+        why = f"pre-selected: the spans more than half marked ({labels.describe(stored, text=text)})"
+        if tied:
+            why += f"; tied, left for you: {labels.describe(encode_spans(tied), text=text)}"
+        return stored, f"{_members(said, labels, text)}. {why[0].upper()}{why[1:]}. {KEEP_OR_CHANGE_SPANS}"
+
+
+_BY_KIND: dict[str, TeamAnswers] = {"single": LabelAnswers(), "multi": SetAnswers(), "spans": SpanTeamAnswers()}
 
 
 def answers_for(kind: AnswerKind) -> TeamAnswers:

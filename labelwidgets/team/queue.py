@@ -151,8 +151,10 @@ class TeamQueue:
                 continue
             said = sorted((who, label) for (k, who), label in self._said.items() if k == key and who != self.annotator)
             labels = self.team.labels
-            text = ", ".join(f"{who}: {labels.describe(label)}" for who, label in said) if said else pd.NA
-            df.iat[row, position] = text
+            item = df[self.team.text].iat[row] if labels.kind.about_text else None  # spans are shown with their text
+            item_text = item if isinstance(item, str) else None
+            shown = ", ".join(f"{who}: {labels.describe(label, text=item_text)}" for who, label in said)
+            df.iat[row, position] = shown if said else pd.NA
         self._changed_keys.clear()
 
     def _unavailable(self, claims: pd.DataFrame, assigned: dict[str, set[str]]) -> np.ndarray:

@@ -75,6 +75,12 @@ class Team:
     item as any other). Conflicts are items where members' sets differ; the gold set holds each label more than
     half of the item's members chose (a label exactly half chose leaves the item unresolved, and ``gold`` says
     which); agreement is Krippendorff's alpha with the MASI distance, and per label alpha and kappa.
+
+    ``kind="spans"``: each member marks spans of the item's text (``[]``, no spans, is an answer and takes the item).
+    Decisions, conflicts and gold show each span with its text (from the ``text`` column); conflicts name the spans
+    that differ and who marked them; the gold spans are those more than half of the item's members marked exactly
+    (a span exactly half marked leaves the item unresolved, and ``tied`` says which); agreement is each pair's strict
+    and partial span F1 and their mean over pairs (`labelwidgets.metrics.team_spans`).
     """
 
     @public
@@ -262,11 +268,22 @@ class Team:
     def decisions(self) -> pd.DataFrame:
         """One row per item and annotator (the decision in force): key, annotator, label, action, note,
         suggestion, decided_at. Adjudicators are left out (see `gold`); keys are the DataFrame's own; with
-        ``kind="multi"`` each label is a list of labels (``[]``: none of these; None: no answer)."""
+        ``kind="multi"`` each label is a list of labels (``[]``: none of these; None: no answer); with
+        ``kind="spans"`` a list of spans, each ``{"start", "end", "label", "text"}`` (``[]``: no spans)."""
         frame = self._in_force()
-        frame["label"] = self.answers.shown(frame["label"], self.labels)
-        frame["suggestion"] = self.answers.shown(frame["suggestion"], self.labels)
+        texts = self._texts_of(frame["key"])
+        frame["label"] = self.answers.shown(frame["label"], self.labels, texts=texts)
+        frame["suggestion"] = self.answers.shown(frame["suggestion"], self.labels, texts=texts)
         return frame
+
+    def _texts_of(self, keys: pd.Series) -> list[Any] | None:
+        """The texts of the items ``keys`` names (the DataFrame's own keys), for kinds whose answers are about the
+        text (spans are shown with it); None for the others, which never read it."""
+        if not self.labels.kind.about_text:
+            return None
+        texts = self.df[self.text].tolist()
+        position = {k: i for i, k in enumerate(self._item_keys().tolist())}
+        return [texts[position[k]] if k in position else None for k in keys.tolist()]
 
     def _in_force(self) -> pd.DataFrame:
         """The members' decisions in force with their answers as stored (adjudicators left out), keys decoded."""
@@ -281,7 +298,8 @@ class Team:
     def gold(self) -> pd.DataFrame:
         """One answer per item with at least two: unanimous, majority, adjudicated or unresolved (column ``how``);
         with ``kind="multi"`` the gold set holds each label more than half chose, and ``tied`` names the labels
-        exactly half chose, which leave an item unresolved."""
+        exactly half chose, which leave an item unresolved; with ``kind="spans"`` likewise each span more than half
+        marked exactly (`labelwidgets.metrics.team_spans.resolve_span_gold`)."""
         adjudicators = self.adjudicators
         events = self.store.events_frame()
         settled = in_force(events[events["annotator"].isin(list(adjudicators))]) if adjudicators else None
@@ -289,7 +307,7 @@ class Team:
         if settled is not None and len(settled):
             settled = self._decode(settled)
             kept = settled[settled["label"].notna()].copy()
-            kept["label"] = self.answers.shown(kept["label"], self.labels)
+            kept["label"] = self.answers.shown(kept["label"], self.labels, texts=self._texts_of(kept["key"]))
             adjudications = kept[["key", "label", "annotator"]].rename(columns={"annotator": "adjudicator"})
         return self.answers.gold(self._ratings(), adjudications, self.labels)
 
@@ -308,7 +326,9 @@ class Team:
         """Agreement between people (Krippendorff's alpha, Fleiss' kappa, pairwise Cohen's kappa, each person
         against the majority of the others, percent agreement), with intervals and the items behind each. With
         ``kind="multi"``: Krippendorff's alpha with MASI, each pair's mean Jaccard and share of identical sets, and
-        per label (``by_label=True``) alpha, Fleiss' kappa and each pair's Cohen's kappa."""
+        per label (``by_label=True``) alpha, Fleiss' kappa and each pair's Cohen's kappa. With ``kind="spans"``: each
+        pair's strict and partial span F1 and their mean over pairs, with bootstrap intervals over items, and the
+        same per label (`labelwidgets.metrics.team_spans.span_team_agreement`)."""
         return self.answers.agreement(self._ratings(), self.labels, by_label=by_label, **options)
 
     def _label_spec(self) -> dict[str, str]:
@@ -340,7 +360,9 @@ class Team:
         person's answer and note, and an answer pre-selected (Enter keeps it, a number key picks another): the
         majority; on a tie the answer said first, and the item stays unresolved in `gold` until the adjudicator
         decides. With ``kind="multi"`` the labels more than half chose are pre-selected (number keys toggle, Enter
-        commits). The suggestion box says what each member said and why that answer is pre-selected.
+        commits); with ``kind="spans"`` the spans more than half marked exactly, and the spans exactly half marked
+        are named, left for the adjudicator to add. The suggestion box says what each member said (spans with their
+        text) and why that answer is pre-selected.
         Its decisions are gold labels, stored as their own events under ``name``; nobody's labels change."""
         if items not in ("conflicts", "all"):
             raise InputError(f'items={items!r}: use "conflicts" or "all".')
@@ -398,16 +420,18 @@ class Team:
             said = list(zip(group["annotator"], group["label"], strict=True))  # in the order they answered
             if len(said) < 2 or (only_conflicts and len({stored for _, stored in said}) < 2):
                 continue
-            preselected, why = self.answers.preselect(said, self.labels)
+            text = texts.iloc[position[key]]
+            item_text = text if isinstance(text, str) else None
+            preselected, why = self.answers.preselect(said, self.labels, text=item_text)
             row: dict[str, Any] = {
                 "key": key,
-                self.text: texts.iloc[position[key]],
+                self.text: text,
                 "majority": gold.get(key),
-                PRESELECTED_COLUMN: self.labels.kind.value(preselected, self.labels),
+                PRESELECTED_COLUMN: self.labels.kind.value(preselected, self.labels, text=item_text),
                 WHY_COLUMN: why,
             }
             for annotator, label, note in zip(group["annotator"], group["label"], group["note"], strict=True):
-                answer = self.labels.describe(label)
+                answer = self.labels.describe(label, text=item_text)
                 row[f"said by {annotator}"] = answer + (f" — {note}" if isinstance(note, str) and note else "")
             rows.append(row)
         if not rows:
