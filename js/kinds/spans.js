@@ -393,26 +393,61 @@ export function create({ labels, keymap, shown, perform, focus, config, showAll 
     return Number(el.dataset.at ?? 0);
   }
 
-  textBox.addEventListener("mouseup", (event) => {
+  /** The text offset under the mouse, or null when it is not over the text. @param {MouseEvent} event */
+  function pointOffset(event) {
+    const doc = /** @type {any} */ (document);
+    /** @type {{node: Node, offset: number} | null} */
+    let at = null;
+    if (typeof doc.caretPositionFromPoint === "function") {
+      const p = doc.caretPositionFromPoint(event.clientX, event.clientY);
+      if (p) at = { node: p.offsetNode, offset: p.offset };
+    } else if (typeof doc.caretRangeFromPoint === "function") {
+      const r = doc.caretRangeFromPoint(event.clientX, event.clientY);
+      if (r) at = { node: r.startContainer, offset: r.startOffset };
+    }
+    if (!at || !textBox.contains(at.node)) return null;
+    return offsetOf(at.node, at.offset);
+  }
+
+  // The mouse selects in the draft, not with the browser's selection (which re-painting the text would drop): a drag
+  // selects whole words (whole graphemes with Alt), a click on a span selects it.
+  /** @type {{from: number, to: number} | null} */
+  let drag = null;
+  textBox.addEventListener("mousedown", (event) => {
+    if (event.button !== 0 || !shown().item || !text()) return;
+    const from = pointOffset(event);
+    if (from === null) return;
+    event.preventDefault(); // no native selection; the keyboard stays with the labeler
+    focus();
+    drag = { from, to: from };
+  });
+  textBox.addEventListener("mousemove", (event) => {
+    if (!drag) return;
+    const to = pointOffset(event);
+    if (to === null || to === drag.to) return;
+    drag.to = to;
     const now = shown();
-    if (!now.item || !text()) return;
-    const sel = window.getSelection();
-    if (sel && !sel.isCollapsed && sel.anchorNode && sel.focusNode && textBox.contains(sel.anchorNode) &&
-      textBox.contains(sel.focusNode)) {
-      const x = offsetOf(sel.anchorNode, sel.anchorOffset);
-      const y = offsetOf(sel.focusNode, sel.focusOffset);
+    if (!now.item) return;
+    draft = selectRange(current(now), Math.min(drag.from, to), Math.max(drag.from, to));
+    render();
+  });
+  textBox.addEventListener("mouseup", (event) => {
+    const was = drag;
+    drag = null;
+    const now = shown();
+    if (!was || !now.item) return;
+    const to = pointOffset(event) ?? was.to;
+    if (to !== was.from) {
       const c = cuts();
-      let a = onGrapheme(c.bounds, Math.min(x, y), "start");
-      let b = onGrapheme(c.bounds, Math.max(x, y), "end");
+      let a = onGrapheme(c.bounds, Math.min(was.from, to), "start");
+      let b = onGrapheme(c.bounds, Math.max(was.from, to), "end");
       if (!event.altKey) [a, b] = snapToWords(c.words, a, b);
-      sel.removeAllRanges();
       if (a < b) {
         editing = true;
         draft = selectRange(current(now), a, b);
         say(`Selected “${text().slice(a, b)}”: press a label's key to mark it`);
-        render();
       }
-      focus();
+      render();
       return;
     }
     const target = /** @type {HTMLElement} */ (event.target);
