@@ -131,3 +131,40 @@ def test_the_leaderboard_opens_a_row_from_the_keyboard_and_has_no_serious_violat
         assert not found, json.dumps(found, indent=1)
     finally:
         notebook.close()
+
+
+SPANS = textwrap.dedent(
+    """
+    import pandas as pd, labelwidgets as lw
+    df = pd.DataFrame({"text": ["Alice met Bob in Paris.", "דוד גר בירושלים"],
+                       "guess": [[{"text": "Alice", "label": "person"}, {"text": "Paris", "label": "place"}], None]})
+    spans = lw.Labeler(df, labels=["person", "place", "org"], kind="spans", store="a11y-spans.db",
+                       suggester=lw.FromColumn("guess"))
+    spans
+    """
+)
+
+
+def test_the_spans_labeler_has_no_serious_accessibility_violation(jupyter_server, browser_context, axe_script):
+    notebook = NotebookPage.open(browser_context, jupyter_server, "a11y_spans.ipynb", [SPANS])
+    notebook.run_all()
+    try:
+        page = notebook.page
+        root = page.locator(".lw-labeler").first
+        expect(root.locator("mark.lw-span")).to_have_count(2, timeout=60_000)
+        text = root.locator(".lw-span-text")
+        assert text.get_attribute("role") == "region" and text.get_attribute("aria-label")
+        assert root.locator(".lw-span-list").evaluate("(el) => el.tagName") == "UL"
+        assert root.locator(".lw-span-live").get_attribute("aria-live") == "polite"
+        found = violations(notebook, axe_script, ".lw-labeler")
+        assert not found, json.dumps(found, indent=1)
+        root.locator(".lw-state").click()
+        page.keyboard.press("Tab")  # into the text: a caret, a selected span, the live region speaking
+        page.keyboard.press("Tab")
+        expect(root.locator(".lw-span-live")).to_contain_text("“Alice” (person)")
+        page.keyboard.press("Shift+ArrowRight")
+        expect(root.locator(".lw-span-live")).to_contain_text("Now “Alice ” (person)")
+        found = violations(notebook, axe_script, ".lw-labeler")
+        assert not found, json.dumps(found, indent=1)
+    finally:
+        notebook.close()
