@@ -52,6 +52,8 @@ _EXPORTS = {
     "Team": "labelwidgets.team.team",
     "Classroom": "labelwidgets.teaching.classroom",
     "team_agreement": "labelwidgets.metrics.team",
+    "SpanAnswers": "labelwidgets.kinds.spans",
+    "span_scores": "labelwidgets.metrics.spans",
 }
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ if TYPE_CHECKING:
         StoreError,
         StoreUnreachable,
     )
+    from labelwidgets.kinds.spans import SpanAnswers
     from labelwidgets.labeler import Labeler
     from labelwidgets.labels import LabelSet
     from labelwidgets.metrics.agreement import agreement, confusion
@@ -74,6 +77,7 @@ if TYPE_CHECKING:
     from labelwidgets.metrics.calibration import calibration
     from labelwidgets.metrics.drift import agreement_over_time, label_drift
     from labelwidgets.metrics.running import RunningAgreement
+    from labelwidgets.metrics.spans import span_scores
     from labelwidgets.metrics.team import team_agreement
     from labelwidgets.session.session import LabelingSession
     from labelwidgets.store import MemoryStore, SQLStore, open_store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,9 @@ from labelwidgets.suggesters.base import Suggester, Suggestion
 from labelwidgets.teaching.lesson import Lesson, check_feedback_without_gold
 from labelwidgets.warm_up import in_kernel
 from labelwidgets.widgets.display import mimebundle_with_text
+
+if TYPE_CHECKING:
+    from labelwidgets.kinds import AnswerKind
 
 
 def _after_this_cell(callback: Callable[[], None], delay: float = 0.25) -> None:
@@ -68,9 +71,16 @@ class Labeler:
     clears them. ``close()`` releases the widget, the suggestion threads and the store.
 
     ``kind="multi"`` makes each answer a set of labels (any number, none included): number keys toggle labels
-    on the current item, starting from the suggested set, Enter commits it, ``n`` answers "none of these";
+    on the current item, starting from the suggested set, Enter commits it, ``0`` answers "none of these";
     ``label(["billing", "urgent"])`` from Python, ``label([])`` for none. ``df["label"]`` then holds lists in
     label-set order.
+
+    ``kind="spans"`` makes each answer the spans of the item's text that have a label (entities, evidence): in the
+    browser, Tab goes into the text to select and mark spans from the keyboard (the README's key tables); from
+    Python ``label([(0, 5, "person"), ...])`` with offsets in Unicode code points (Python's ``str`` indices), end
+    exclusive, or ``label([])`` for "no spans". ``df["label"]`` then holds ``{"start", "end", "label", "text"}``
+    per span, in text order. ``kind=lw.SpanAnswers(overlap=True)`` allows overlapping spans (refused by default);
+    ``alignment=`` says how a model's span that cuts through a word is placed ("expand", "contract", "strict").
 
     Teaching: ``gold="expert_label"`` names the column of correct labels. The widget never receives an item's gold
     label before the student's answer on it; ``feedback="after"`` (default) then shows right or wrong, the correct
@@ -91,7 +101,7 @@ class Labeler:
         *,
         text: str = "text",
         labels: Iterable[str] | Mapping[str, str],
-        kind: str = "single",
+        kind: str | AnswerKind = "single",
         key: str | None = None,
         store: str | os.PathLike[str] | Store | None = "labels.db",
         annotator: str | None = None,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from labelwidgets.kinds import AnswerKind
     from labelwidgets.store.base import Store
     from labelwidgets.suggesters.base import Suggester
 
@@ -22,7 +23,7 @@ class LabelingOptions:
 
     labels: Iterable[str] | Mapping[str, str]
     text: str = "text"
-    kind: str = "single"
+    kind: str | AnswerKind = "single"
     key: str | None = None
     store: str | os.PathLike[str] | Store | None = "labels.db"
     annotator: str | None = None

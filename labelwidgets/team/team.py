@@ -186,7 +186,7 @@ class Team:
             items,
             text=self.text,
             labels=self._label_spec(),
-            kind=self.labels.kind.name,
+            kind=self.labels.kind,  # the kind itself: its options (spans: overlap, alignment) carry over
             key=self.key,
             store=self.store,
             annotator=annotator,
@@ -390,7 +390,7 @@ class Team:
             frame,
             text=self.text,
             labels=self._label_spec(),
-            kind=self.labels.kind.name,
+            kind=self.labels.kind,  # the kind itself: its options (spans: overlap, alignment) carry over
             key="key",
             store=self.store,
             annotator=name,
