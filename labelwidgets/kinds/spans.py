@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import numbers
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from labelwidgets.errors import InputError
 from labelwidgets.kinds.base import Choice, ChoiceProbabilities, OutputFormat
@@ -86,7 +86,7 @@ class SpanAnswers:
                 f"{type(value).__name__} {_clip(repr(value))}; for example [(0, 5, {labels.names[0]!r})], or [] for "
                 f"no spans in this text."
             )
-        spans = [_one_span(item, labels, text) for item in value]  # type: ignore[union-attr]
+        spans = [_one_span(item, labels, text) for item in cast("Iterable[object]", value)]
         return self._encode_checked(spans, labels, text)
 
     def from_cell(self, value: object, labels: LabelSet, *, text: str | None = None) -> str:
@@ -94,7 +94,7 @@ class SpanAnswers:
             try:
                 value = json.loads(value)
             except ValueError:
-                raise InputError(f"{_clip(value)!r} is not a JSON list of spans.") from None
+                raise InputError(f"{_clip(str(value))!r} is not a JSON list of spans.") from None
         return self.answer(value, labels, text=text)
 
     def spans(self, stored: str) -> list[Span]:
@@ -511,7 +511,7 @@ def _one_span(item: object, labels: LabelSet, text: str | None) -> Span:
             f"the span ({start!r}, {end!r}, {label!r}) needs whole-number offsets (characters of the text, counted "
             f"in Unicode code points as Python's str does)."
         )
-    start, end = int(start), int(end)  # type: ignore[call-overload]
+    start, end = int(cast(int, start)), int(cast(int, end))
     if not isinstance(label, str) or label not in labels:
         raise InputError(f"{label!r} is not one of the labels {labels.names}.")
     if start < 0 or end <= start:
@@ -564,7 +564,7 @@ def _entity(item: object) -> dict[str, Any] | None:
             entity["text"] = words
         start, end = item.get(keys.get("start", "start")), item.get(keys.get("end", "end"))
         if _is_offset(start) and _is_offset(end):
-            entity["start"], entity["end"] = int(start), int(end)  # type: ignore[call-overload]
+            entity["start"], entity["end"] = int(cast(int, start)), int(cast(int, end))
         has_place = "text" in entity or "start" in entity
         return entity if isinstance(label, str) and has_place else None
     if isinstance(item, (list, tuple)) and len(item) == 3 and _is_offset(item[0]) and _is_offset(item[1]):
