@@ -250,7 +250,7 @@ class LabelerWidget(anywidget.AnyWidget):
             client_id=str(content["client"]),
             client_seq=int(content["seq"]),
             advance=False,  # the browser has moved on already and says where: `then`
-            shown=_shown(content.get("shown"), session.labels),
+            shown=_shown(content.get("shown"), session.labels, session.text_at(session.row_at(int(content["rank"])))),
         )
         then = content.get("then")
         if not resent and isinstance(then, int) and 0 <= then < session.n and then != session.cursor:
@@ -515,10 +515,11 @@ def _missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _shown(value: Any, labels: LabelSet) -> tuple[str | None, str | None] | None:
-    """The (label, model) of the suggestion the browser showed with a decision, if it says; the label as stored."""
+def _shown(value: Any, labels: LabelSet, text: str | None = None) -> tuple[str | None, str | None] | None:
+    """The (label, model) of the suggestion the browser showed with a decision, if it says; the label as stored
+    (spans are placed on the item's ``text``)."""
     if not isinstance(value, dict):
         return None
     label, model = value.get("label"), value.get("model")
-    stored = None if label is None else labels.kind.suggested(label, labels)[0]
+    stored = None if label is None else labels.kind.suggested(label, labels, text=text)[0]
     return (stored, model if isinstance(model, str) else None)
