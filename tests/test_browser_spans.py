@@ -21,6 +21,7 @@ TEXTS = [
     "דוד גר בירושלים",
     "Nothing here.",
     "Carol and Dave.",
+    "word " * 1000 + "in Oslo",
 ]
 GUESSES = [
     [{"text": "Alice", "label": "person"}],
@@ -30,6 +31,7 @@ GUESSES = [
     [{"text": "דוד", "label": "person"}],
     None,
     [{"text": "Carol", "label": "person"}],
+    None,
 ]
 
 CELL = textwrap.dedent(
@@ -154,9 +156,9 @@ def test_spans_from_the_keyboard_and_the_mouse_with_python_offsets(jupyter_serve
         expect(spans).to_have_text(["person Alice", "person Bob", "place Paris"])
         keys(nb, "Escape")
         expect(text).not_to_have_class(re.compile("lw-editing"))
-        expect(position).to_have_text("1 / 7")
+        expect(position).to_have_text("1 / 8")
         keys(nb, "Enter")  # commit
-        expect(position).to_have_text("2 / 7")
+        expect(position).to_have_text("2 / 8")
         t = TEXTS[0]
         assert stored(nb, 0) == [at(t, "Alice", "person"), at(t, "Bob", "person"), at(t, "Paris", "place")]
         assert action(nb, 0) == "corrected"
@@ -170,14 +172,14 @@ def test_spans_from_the_keyboard_and_the_mouse_with_python_offsets(jupyter_serve
         drag(nb, "Ana", 1, 2)  # inside the word: the whole word
         expect(root.locator(".lw-sel")).to_have_text("Ana")
         keys(nb, "1", "Escape", "Enter")
-        expect(position).to_have_text("3 / 7")
+        expect(position).to_have_text("3 / 8")
         assert stored(nb, 1) == [at(t, "👩🏽\u200d💻", "place"), at(t, "Ana", "person")]
         assert action(nb, 1) == "labeled"
 
         # ---- item 3: a flag; `a` accepts exactly the suggestion, whatever the draft
         expect(text).to_contain_text("is nice")
         keys(nb, "a")
-        expect(position).to_have_text("4 / 7")
+        expect(position).to_have_text("4 / 8")
         assert stored(nb, 2) == [at(TEXTS[2], "Paris", "place")]
         assert action(nb, 2) == "accepted"
 
@@ -187,7 +189,7 @@ def test_spans_from_the_keyboard_and_the_mouse_with_python_offsets(jupyter_serve
         keys(nb, "Tab", "Tab", "Enter", "Tab", "[")
         expect(live).to_contain_text("Now “东京” (place)")
         keys(nb, "Enter")  # no suggested span selected: commit
-        expect(position).to_have_text("5 / 7")
+        expect(position).to_have_text("5 / 8")
         assert stored(nb, 3) == [at(t, "Jose\u0301", "person"), at(t, "东京", "place")]
         assert action(nb, 3) == "corrected"
 
@@ -195,13 +197,13 @@ def test_spans_from_the_keyboard_and_the_mouse_with_python_offsets(jupyter_serve
         t = TEXTS[4]
         expect(text).to_contain_text("בירושלים")
         keys(nb, "Tab", "Tab", "Delete", "End", "Control+Shift+ArrowLeft", "2", "Escape", "Enter")
-        expect(position).to_have_text("6 / 7")
+        expect(position).to_have_text("6 / 8")
         assert stored(nb, 4) == [at(t, "בירושלים", "place")]
 
         # ---- item 6: no spans
         expect(text).to_contain_text("Nothing here.")
         keys(nb, "0")
-        expect(position).to_have_text("7 / 7")
+        expect(position).to_have_text("7 / 8")
         assert stored(nb, 5) == []
         assert action(nb, 5) == "labeled"
 
@@ -224,6 +226,15 @@ def test_spans_from_the_keyboard_and_the_mouse_with_python_offsets(jupyter_serve
         expect(root.locator(".lw-save")).to_have_text("Saved ✓")
         assert stored(nb, 6) == [at(t, "Carol", "person")]
         assert action(nb, 6) == "accepted"
+
+        # ---- item 8: a text longer than the preview: "Show all", then a span at its very end
+        t = TEXTS[7]
+        expect(position).to_have_text("8 / 8")
+        expect(text).not_to_contain_text("Oslo")
+        root.locator(".lw-expand").click()
+        expect(text).to_contain_text("in Oslo")
+        keys(nb, "Tab", "End", "Control+Shift+ArrowLeft", "2", "Escape", "Enter")
+        assert stored(nb, 7) == [at(t, "Oslo", "place")]
         # Esc in the text leaves it; Esc again hands the keyboard back to Jupyter
         keys(nb, "ArrowLeft")
         keys(nb, "Tab", "Escape", "Escape")
