@@ -83,6 +83,8 @@ def char_box(nb: NotebookPage, needle: str, index: int) -> tuple[float, float]:
                 const range = document.createRange();
                 range.setStart(node, at + index);
                 range.setEnd(node, at + index + 1);
+                const box = root.getBoundingClientRect();  // a long text scrolls in its box: bring the character in
+                root.scrollTop += range.getBoundingClientRect().top - box.top - box.height / 2;
                 const r = range.getBoundingClientRect();
                 return [r.left + r.width / 2, r.top + r.height / 2];
             }
@@ -233,6 +235,8 @@ def test_spans_from_the_keyboard_and_the_mouse_with_python_offsets(jupyter_serve
         expect(text).not_to_contain_text("Oslo")
         root.locator(".lw-expand").click()
         expect(text).to_contain_text("in Oslo")
+        drag(nb, "Oslo", 1, 3, alt=True)  # Alt: characters, not the whole word
+        expect(root.locator(".lw-sel")).to_have_text(re.compile(r"^(sl|slo|l|lo)$"))
         keys(nb, "Tab", "End", "Control+Shift+ArrowLeft", "2", "Escape", "Enter")
         assert stored(nb, 7) == [at(t, "Oslo", "place")]
         # Esc in the text leaves it; Esc again hands the keyboard back to Jupyter
