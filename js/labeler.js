@@ -4,8 +4,9 @@
  *
  *   labeler/core.js       the window of items and its cache, the cursor, actions sent / acknowledged / resent, undo,
  *                         messages from Python (no DOM; its rules in decide.js, known.js, log.js)
- *   kinds/                one answer part per kind of answer (single.js, multi.js), behind the interface written in
- *                         kinds/answer-part.js; kinds/index.js finds the one for `config.kind`
+ *   kinds/                one answer part per kind of answer (single.js, multi.js, spans.js), behind the interface
+ *                         written in kinds/answer-part.js; kinds/index.js finds the one for `config.kind`
+ *   spans/                the spans part's pure rules: offsets.js (code points <-> UTF-16, graphemes, words), edit.js
  *   labeler/text.js       the item as text (fields, text, "Show all"): the content of every kind that shows one text
  *   labeler/status.js     position, progress, save status, team line, banner, footer
  *   labeler/suggestion.js the suggestion line        labeler/teaching.js  score line and feedback strip

@@ -218,6 +218,13 @@ export function create({ labels, keymap, shown, perform, focus, config, showAll 
       }
     }
     if (t) textBox.replaceChildren(...nodes);
+    if (editing && t) {
+      // keep the caret (or what is selected) in sight in a long text, scrolling as little as possible
+      const sel = textBox.querySelectorAll(".lw-sel");
+      const inSight = textBox.querySelector(".lw-caret") ?? textBox.querySelector("mark.lw-span-selected") ??
+        (sel.length ? sel[sel.length - 1] : null);
+      inSight?.scrollIntoView?.({ block: "nearest", inline: "nearest" });
+    }
     list.replaceChildren(...(spans.length ? spans.map((s, j) => {
       const li = h("li", "lw-span-item" + (s.suggested ? " lw-span-suggested" : "") + (d?.selected === j ? " lw-span-selected" : ""));
       const name = h("span", `lw-span-tag lw-span-c${colourOf.get(s.label) ?? 0}`, s.label);
