@@ -197,3 +197,52 @@ def test_plot_drift_explains_bad_arguments():
         plot_drift(df.assign(batch="a"), by="batch", baseline="someday")
     with pytest.raises(InputError, match="there is no column 'when'"):
         plot_agreement(df, decided_at="when")
+
+
+# ----- sets of labels and spans: the Dashboard's figure for them, from a results DataFrame ----------------------
+
+
+def _multi_results(tmp_path):
+    frame = lw.datasets.goemotions().head(80).copy()
+    rng = np.random.default_rng(3)
+    frame["model"] = [list(g) if rng.random() < 0.7 else ["neutral"] for g in frame["gold"]]
+    labeler = lw.Labeler(frame, labels=list(lw.datasets.GOEMOTIONS_LABELS), kind="multi",
+                         suggester=lw.FromColumn("model"), store=tmp_path / "multi.db")  # fmt: skip
+    for _ in range(60):
+        row = labeler.session.row_at(labeler.position)
+        labeler.session.prefetcher.wait(row, timeout=5)
+        labeler.label(list(frame["gold"].iloc[row]))
+    return frame
+
+
+def _spans_results(tmp_path):
+    posts = lw.datasets.wnut17().head(60).copy()
+    posts["model"] = [[{"text": s["text"], "label": s["label"]} for s in gold][:1] for gold in posts["gold"]]
+    labeler = lw.Labeler(posts, labels=list(lw.datasets.WNUT17_LABELS), kind="spans",
+                         suggester=lw.FromColumn("model"), store=tmp_path / "spans.db")  # fmt: skip
+    for _ in range(50):
+        row = labeler.session.row_at(labeler.position)
+        labeler.session.prefetcher.wait(row, timeout=5)
+        labeler.label([(s["start"], s["end"], s["label"]) for s in posts["gold"].iloc[row]])
+    return posts
+
+
+@pytest.mark.parametrize(("make", "headline", "per_label"), [(_multi_results, "jaccard", "kappa"),
+                                                              (_spans_results, "strict_f1", "strict_f1")])  # fmt: skip
+def test_plot_agreement_and_drift_draw_lists_of_answers_from_the_one_definition(tmp_path, make, headline, per_label):
+    frame = make(tmp_path)
+    table = lw.agreement(frame, seed=0)
+    value = float(table.loc[table["metric"] == headline, "value"].iloc[0])
+    for fig, window in ((lw.plot_agreement(frame), 50), (lw.plot_drift(frame), 100)):  # their default windows
+        over_time = lw.agreement_over_time(frame, window=window, min_periods=10)
+        title = fig.layout.title.text
+        assert "50 of 60 decided" in title or "60 of 80 decided" in title
+        assert f"{headline.replace('_', ' ')} with the suggestions {value:.2f}" in title
+        label_lines = {t.name: t for t in fig.data if t.xaxis == "x4"}
+        assert label_lines, "one line per label of its agreement with the suggestions"
+        name, line = next((n, t) for n, t in label_lines.items() if np.isfinite(np.asarray(t.y, float)).any())
+        compared = over_time["agree"].notna().to_numpy()
+        expected = over_time[f"{per_label}[{name}]"].to_numpy(dtype=float)[compared]
+        np.testing.assert_allclose(np.asarray(line.y, float), expected, equal_nan=True)
+    with pytest.raises(InputError, match=r"lw\.agreement\(df, by='annotator'\)"):
+        lw.plot_drift(frame, by="annotator")

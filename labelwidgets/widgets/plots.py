@@ -26,7 +26,13 @@ import pandas as pd
 from labelwidgets.errors import InputError, public
 from labelwidgets.metrics.agreement import agreement, confusion
 from labelwidgets.metrics.calibration import calibration
-from labelwidgets.metrics.checks import object_values, require_columns, require_frame, sorted_labels
+from labelwidgets.metrics.checks import (
+    answer_kind,
+    object_values,
+    require_columns,
+    require_frame,
+    sorted_labels,
+)
 from labelwidgets.metrics.counts import kappa_note
 from labelwidgets.metrics.drift import (
     PSI_LARGE,
@@ -614,6 +620,11 @@ def plot_agreement(
     require_columns(df, "plot_agreement", label=label)
     frame, order = _with_order(df, decided_at, decision, label)
     has_suggestions = suggestion in frame.columns and frame[suggestion].notna().any()
+    kind = answer_kind(frame, "plot_agreement", *([label, suggestion] if has_suggestions else [label]))
+    if not kind.answers_are_text:  # sets of labels, spans: the Dashboard's figure for them
+        return _list_answers_figure(frame, order, kind, labels=labels, label=label, suggestion=suggestion,
+                                    decision=decision, has_suggestions=bool(has_suggestions), window=window,
+                                    min_periods=min_periods, ci=ci, height=height)  # fmt: skip
     names = _label_names(frame, [label, suggestion] if has_suggestions else [label], labels)
     shown = [str(name) for name in names]
     decided = frame[frame[order].notna()]
@@ -705,6 +716,96 @@ def _drift_text_from_frame(
 # drift
 
 
+#: The per-label measure of agreement with the suggestions drawn over time: the first of these that
+#: ``lw.agreement_over_time`` gives per label (``kappa[x]`` for sets of labels, ``strict_f1[x]`` for spans).
+_PER_LABEL_MEASURES = (("kappa", "Cohen's kappa"), ("strict_f1", "span F1"))
+
+
+def _list_answers_figure(
+    frame: pd.DataFrame, order: str, kind: Any, *, labels: Iterable[Hashable] | None, label: str, suggestion: str,
+    decision: str | None, has_suggestions: bool, window: int, min_periods: int, ci: float, height: int,
+) -> go.Figure:  # fmt: skip
+    """Sets of labels or spans per item, from a results DataFrame: the figure the live Dashboard draws for them
+    (items by decision, pace, each label's share of the answers over the last ``window``, and with suggestions each
+    label's agreement with them over the last ``window`` pairs), all from ``lw.agreement_over_time``'s columns."""
+    decided = frame[frame[order].notna()].sort_values(order, kind="stable")
+    cells = decided[label]
+    if labels is not None:
+        names = [str(name) for name in labels]
+    else:
+        seen = kind.names_seen(frame[label], "plot_agreement", label)
+        if has_suggestions:
+            seen = sorted({*seen, *kind.names_seen(frame[suggestion], "plot_agreement", suggestion)}, key=str)
+        names = [str(name) for name in seen]
+    counts = decided[decision].value_counts().to_dict() if decision is not None and decision in decided else {}
+    number = np.arange(1, len(decided) + 1, dtype=float)
+    seconds = pd.to_numeric(decided["seconds"], errors="coerce") if "seconds" in decided.columns else None
+    pace_values = (
+        seconds.rolling(window, min_periods=min(min_periods, window)).median().to_numpy(dtype=float)
+        if seconds is not None
+        else np.full(len(decided), np.nan)
+    )
+    finite_pace = pace_values[np.isfinite(pace_values)]
+    pace = pace_text(float(finite_pace[-1]), window) if finite_pace.size else ""
+    # Each label's share of the answers holding it, over the last `window` answers (a skip holds no answer).
+    answered = cells.map(lambda cell: isinstance(cell, (list, tuple)))
+    held = np.array([[_holds(cell, name) for name in names] for cell in cells[answered]], dtype=float).reshape(
+        int(answered.sum()), len(names)
+    )
+    shares = pd.DataFrame(held).rolling(window, min_periods=min(min_periods, window)).mean().to_numpy(dtype=float)
+    extra: list[str] = []
+    panels = ProgressPanels(labels=names, header="", window=window, multi=True, counts=counts,
+                            remaining=max(0, len(frame) - len(decided)))  # fmt: skip
+    panels.pace_x, panels.pace = number, pace_values
+    panels.mix_x, panels.mix = number[answered.to_numpy()], shares
+    measure = _PER_LABEL_MEASURES[0][1]
+    if has_suggestions:
+        over_time = agreement_over_time(frame, window=window, min_periods=min_periods, label=label,
+                                        suggestion=suggestion, decision=decision, decided_at=order, ci=ci)  # fmt: skip
+        column, measure = next(
+            ((c, m) for c, m in _PER_LABEL_MEASURES if any(k.startswith(f"{c}[") for k in over_time.columns)),
+            _PER_LABEL_MEASURES[0],
+        )
+        compared = over_time["agree"].notna().to_numpy()
+        per_label = [f"{column}[{name}]" for name in names]
+        values = over_time.reindex(columns=per_label).to_numpy(dtype=float)[compared]
+        panels.kappa_x, panels.label_kappa = np.arange(1, len(over_time) + 1, dtype=float)[compared], values
+        table = agreement(frame, label=label, suggestion=suggestion, decision=decision, labels=names, ci=ci, seed=0)
+        headline_metric = kind.ranking().default  # what a leaderboard of these answers ranks by
+        row = table[(table["metric"] == headline_metric) & (table.get("group", "all") == "all")]
+        if len(row):
+            value, low, high = (float(row[c].iloc[0]) for c in ("value", "low", "high"))
+            said = headline_metric.replace("_", " ")
+            extra.append(
+                f"{said} with the suggestions {value:.2f} ({low:.2f}–{high:.2f}), {int(row['n'].iloc[0]):,} items"
+            )
+        if not np.isfinite(panels.label_kappa).any():
+            panels.notes["kappa"] = (
+                NO_PAIRS_YET if not compared.any() else first_point_note(min_periods, int(compared.sum()))
+            )
+    if not np.isfinite(panels.mix).any():
+        panels.notes["mix"] = f"The first point comes at {min(min_periods, window)} answers (has {int(answered.sum())})"
+    if not np.isfinite(panels.pace).any():
+        panels.notes["pace"] = "No times: the seconds column is missing or empty"
+    panels.header = progress_header(len(decided), len(frame), counts, pace, extra=extra)
+    spec = progress_spec(names, multi=True, window=window, agreement=has_suggestions, height=height, measure=measure)
+    return load_plotly()[0].Figure(draw_progress(spec, panels))
+
+
+def _holds(cell: Any, name: str) -> bool:
+    """Whether an answer, as the DataFrame shows it (a list of label names, or of spans: dicts with a "label", or
+    (start, end, label)), holds label ``name``."""
+    return any(_label_of(part) == name for part in cell)
+
+
+def _label_of(part: Any) -> Any:
+    if isinstance(part, str):
+        return part
+    if isinstance(part, dict):
+        return part.get("label")
+    return part[2] if isinstance(part, (list, tuple)) and len(part) == 3 else None
+
+
 def _week_of(times: pd.Series) -> pd.Series:
     """The Monday (00:00, same time zone) of each timestamp's week; NaT stays NaT."""
     values = pd.to_datetime(times)
@@ -762,6 +863,16 @@ def plot_drift(
     require_columns(df, "plot_drift", label=label)
     frame, order = _with_order(df, decided_at, decision, label)
     has_suggestions = suggestion in frame.columns and frame[suggestion].notna().any()
+    kind = answer_kind(frame, "plot_drift", *([label, suggestion] if has_suggestions else [label]))
+    if not kind.answers_are_text:
+        if by is not None:
+            raise InputError(
+                f"plot_drift(by={by!r}) compares groups of single labels; for {kind.name} answers use "
+                f"lw.agreement(df, by={by!r}) (every measure per group, with intervals) or plot_drift(df) without by="
+            )
+        return _list_answers_figure(frame, order, kind, labels=labels, label=label, suggestion=suggestion,
+                                    decision=decision, has_suggestions=bool(has_suggestions), window=window,
+                                    min_periods=min_periods, ci=ci, height=height or 560)  # fmt: skip
     names = _label_names(frame, [label, suggestion] if has_suggestions else [label], labels)
 
     if by is None:
@@ -965,8 +1076,9 @@ def progress_header(n_decided: int, n_items: int | None, counts: dict[str, int],
 
 
 def progress_spec(
-    labels: Sequence[str], *, multi: bool, window: int, agreement: bool = False, height: int = 560
-) -> dict[str, Any]:
+    labels: Sequence[str], *, multi: bool, window: int, agreement: bool = False, height: int = 560,
+    measure: str = "Cohen's kappa",
+) -> dict[str, Any]:  # fmt: skip
     """The empty progress figure: a stacked bar of decided items by action and what remains (trace per action,
     then "remaining"), the pace line, and one line per label of the label mix over time; with ``agreement`` (a
     multi-label Labeler with suggestions), one line per label of its kappa over the last ``window`` pairs."""
@@ -990,7 +1102,7 @@ def progress_spec(
     kappas = [
         _on(4, {"type": "scatter", "x": [], "y": [], "mode": "lines", "name": name, "showlegend": False,
                 "line": {"color": MIX_COLORS[j % len(MIX_COLORS)], "dash": "dot"},
-                "hovertemplate": f"decision %{{x}}<br>{name}: Cohen's kappa %{{y:.2f}}<extra></extra>"})
+                "hovertemplate": f"decision %{{x}}<br>{name}: {measure} %{{y:.2f}}<extra></extra>"})
         for j, name in enumerate(labels)
     ] if agreement else []  # fmt: skip
     layout = {**_base_layout(height), "barmode": "stack"}
@@ -1001,7 +1113,8 @@ def progress_spec(
     titles = ["Progress: items by decision", "Pace: seconds per item", mix_title]
     if agreement:
         domains[4] = (_COLUMNS[1], _ROWS[1])
-        titles.append(f"Each label's kappa with the suggestions (last {window})")
+        short = "kappa" if measure == "Cohen's kappa" else measure
+        titles.append(f"Each label's {short} with the suggestions (last {window})")
     _grid(layout, domains, titles)
     layout["annotations"] += [_panel_note(panel) for panel in domains]
     layout["xaxis"]["title"] = {**_AXIS_STYLE["title"], "text": "items"}
@@ -1013,7 +1126,7 @@ def progress_spec(
     layout["legend"]["y"] = -0.16
     if agreement:
         layout["xaxis4"]["title"] = {**_AXIS_STYLE["title"], "text": "decision number"}
-        layout["yaxis4"].update(title={"text": "Cohen's kappa", "standoff": 2}, range=[-0.2, 1.02])
+        layout["yaxis4"].update(title={"text": measure, "standoff": 2}, range=[-0.2, 1.02])
     return {"data": [*bars, pace, *mix, *kappas], "layout": layout}
 
 
