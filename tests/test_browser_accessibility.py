@@ -168,3 +168,73 @@ def test_the_spans_labeler_has_no_serious_accessibility_violation(jupyter_server
         assert not found, json.dumps(found, indent=1)
     finally:
         notebook.close()
+
+
+TEAM_AND_CLASS = textwrap.dedent(
+    """
+    import warnings
+    import pandas as pd, labelwidgets as lw
+    df = pd.DataFrame({"text": [f"message number {i}" for i in range(12)]})
+    team = lw.Team("a11y-team.db", df, labels=["ham", "spam"], overlap=2, seed=0, poll=0.5)
+    for name, flip in (("ana", 0), ("ben", 3), ("cy", 5)):
+        member = team.labeler(name)
+        for step in range(6):
+            if member.session.first_undecided() is None:
+                break
+            member.label(["ham", "spam"][(step * (flip + 1)) % 3 % 2])
+        member.close()
+    gold = pd.DataFrame({"text": [f"creature sighting number {i}" for i in range(8)],
+                         "expert": ["blicket", "wug", "wug", "blicket", None, "wug", "blicket", "wug"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # decisions kept per annotator
+        for name, slip in (("sam", 2), ("kim", 3)):
+            student = lw.Labeler(gold[["text"]].copy(), labels=["wug", "blicket"], store="a11y-class.db",
+                                 annotator=name)
+            for i, expert in enumerate(gold["expert"]):
+                if student.session.first_undecided() is None:
+                    break
+                right = expert if isinstance(expert, str) else "wug"
+                student.label(right if i % slip else ("wug" if right == "blicket" else "blicket"))
+            student.close()
+    room = lw.Classroom("a11y-class.db", gold, gold="expert", labels=["wug", "blicket"], poll=0.5)
+    """
+)
+
+
+def mark_output(notebook: NotebookPage, inside: str) -> str:
+    """Mark the cell output that holds ``inside`` for axe, and return the selector of that output."""
+    notebook.page.evaluate(
+        "(inside) => document.querySelector(inside).closest('.jp-OutputArea-output').setAttribute('data-axe', 'here')",
+        inside,
+    )
+    return ".jp-OutputArea-output[data-axe=here]"
+
+
+def unmark_output(notebook: NotebookPage) -> None:
+    notebook.page.evaluate(
+        "() => document.querySelectorAll('[data-axe]').forEach(el => el.removeAttribute('data-axe'))"
+    )
+
+
+def test_the_team_dashboard_and_the_classroom_view_have_no_serious_violation(
+    jupyter_server, browser_context, axe_script
+):
+    # one JupyterLab page for both views: each page and kernel costs seconds on a small machine
+    cells = [TEAM_AND_CLASS, "dash = team.dashboard()\ndash", "room"]
+    notebook = NotebookPage.open(browser_context, jupyter_server, "a11y_team_class.ipynb", cells)
+    notebook.run_all()
+    try:
+        page = notebook.page
+        title = page.locator(".js-plotly-plot .gtitle").first
+        expect(title).to_contain_text("items have 2 labels", timeout=60_000)
+        header = page.locator(".lw-classroom-header").first
+        expect(header).to_contain_text("2 students, 16 of 16 answers", timeout=60_000)
+        expect(page.locator(".lw-classroom-hardest tbody tr").first).to_contain_text("creature sighting")
+        found = violations(notebook, axe_script, mark_output(notebook, ".js-plotly-plot"))
+        unmark_output(notebook)
+        assert not found, json.dumps(found, indent=1)
+        found = violations(notebook, axe_script, mark_output(notebook, ".lw-classroom-header"))
+        unmark_output(notebook)
+        assert not found, json.dumps(found, indent=1)
+    finally:
+        notebook.close()
