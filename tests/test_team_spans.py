@@ -198,6 +198,30 @@ def test_agreement_equals_span_agreement_and_nervaluate(three_members):
         dashboard.close()
 
 
+def test_the_dashboard_draws_each_labels_strict_span_f1(three_members):
+    team, marked, df = three_members
+    annotations = {name: {key: marked[(key, name)] for key in df.index} for name in PEOPLE}
+    snapshot = team.snapshot(n_boot=50)
+    assert (snapshot.label_metric, snapshot.label_title) == ("mean_strict_f1", "Strict span F1 per label")
+    table = snapshot.agreement
+    dashboard = team.dashboard()
+    try:
+        dashboard.refresh()
+        figure = dashboard.figure
+        assert [a.text for a in figure.layout.annotations][2] == "Strict span F1 per label"
+        panel = figure.data[2]
+        assert list(panel.x) == LABELS  # every label of the WNUT texts is marked by someone
+        assert "strict span F1" in panel.hovertemplate
+        for label, drawn in zip(panel.x, panel.y, strict=True):
+            team_wide = row(table, "mean_strict_f1", label=label)["value"]
+            assert drawn == pytest.approx(team_wide, abs=1e-12)
+            # the mean over the pairs of people who marked a span of that label between them
+            pairs = span_agreement(annotations, [label])["strict_f1"]
+            assert drawn == pytest.approx(float(np.nanmean(pairs)), abs=1e-12)
+    finally:
+        dashboard.close()
+
+
 def test_two_members_tie_and_the_adjudicator_finds_the_majority_pre_selected(any_store_url):
     team = Team(any_store_url, texts_frame(TEXTS), labels=LABELS, kind="spans", overlap=2, poll=0.2)
     try:

@@ -30,6 +30,9 @@ class TeamAnswers(Protocol):
     pair_title: str
     #: The team-wide rows the dashboard's header shows: (``Team.agreement`` metric, how to name it).
     overall: tuple[tuple[str, str], ...]
+    #: The team-wide ``Team.agreement(by_label=True)`` metric the dashboard draws for each label, and its title.
+    label_metric: str
+    label_title: str
 
     def shown(self, stored: pd.Series, labels: LabelSet, *, texts: Sequence[Any] | None = None) -> pd.Series:
         """Stored answers as the team's tables show them (labels; lists of labels; spans with their text, from
@@ -62,6 +65,8 @@ class LabelAnswers:
 
     pair_metric = "cohen_kappa"
     pair_title = "Cohen's kappa, each pair"
+    label_metric = "krippendorff_alpha"
+    label_title = "Agreement per label (alpha)"
     overall: tuple[tuple[str, str], ...] = (
         ("krippendorff_alpha", "Krippendorff's alpha"),
         ("fleiss_kappa", "Fleiss' kappa"),
@@ -109,6 +114,8 @@ class SetAnswers:
 
     pair_metric = "mean_jaccard"
     pair_title = "Mean Jaccard, each pair"
+    label_metric = "krippendorff_alpha"  # of "this label or not"
+    label_title = "Agreement per label (alpha)"
     overall: tuple[tuple[str, str], ...] = (("krippendorff_alpha_masi", "Krippendorff's alpha (MASI)"),)
 
     def shown(self, stored: pd.Series, labels: LabelSet, *, texts: Sequence[Any] | None = None) -> pd.Series:
@@ -162,6 +169,8 @@ class SpanTeamAnswers:
 
     pair_metric = "strict_f1"
     pair_title = "Strict span F1, each pair"
+    label_metric = "mean_strict_f1"  # over pairs of people, on the spans of that label alone
+    label_title = "Strict span F1 per label"
     overall: tuple[tuple[str, str], ...] = (
         ("mean_strict_f1", "Mean pairwise strict span F1"),
         ("mean_partial_f1", "Mean pairwise partial span F1"),

@@ -47,6 +47,8 @@ class TeamSnapshot:
     pair_metric: str  # the row of `agreement` to show for each pair of people
     pair_title: str
     overall: tuple[tuple[str, str], ...]  # the team-wide rows of `agreement` to name: (metric, name)
+    label_metric: str  # the team-wide row of `agreement` to show for each label
+    label_title: str
 
 
 class Team:
@@ -457,6 +459,8 @@ class Team:
             pair_metric=self.answers.pair_metric,
             pair_title=self.answers.pair_title,
             overall=self.answers.overall,
+            label_metric=self.answers.label_metric,
+            label_title=self.answers.label_title,
         )
 
     def close(self) -> None:

@@ -1,12 +1,14 @@
 """`team.dashboard()`: agreement between the people of a team, live, from the shared store.
 
-One plotly ``FigureWidget`` with three panels (each FigureWidget carries plotly.js to the browser, so one, not
-three): labels per person and the team's complete items; Cohen's kappa for every pair of people (with multi-label
-answers, their mean Jaccard); agreement per label (Krippendorff's alpha of "this label or not"). The header has
-Krippendorff's alpha and Fleiss' kappa (with multi-label answers, alpha with MASI) with their intervals and the
-items behind them. Every number is `lw.Team.agreement`'s (`metrics.team`), nothing of
-its own. It follows the store by polling: every ``team.poll`` seconds one cheap query asks for the latest event
-id, and only when it moved are the decisions read again and the figure redrawn, from the kernel's thread.
+One plotly ``FigureWidget`` with three panels (each FigureWidget carries plotly.js to the browser, so one, not three):
+labels per person and the team's complete items; Cohen's kappa for every pair of people (with multi-label answers, their
+mean Jaccard; with spans, their strict span F1); agreement per label (Krippendorff's alpha of "this label or not"; with
+spans, the mean over pairs of the strict span F1 on that label's spans). The header has Krippendorff's alpha and Fleiss'
+kappa (with multi-label answers, alpha with MASI; with spans, the mean pairwise strict and partial span F1) with their
+intervals and the items behind them. Which rows are drawn is the team's answers' (`team.answers`: ``pair_metric``,
+``label_metric``, ``overall``). Every number is `lw.Team.agreement`'s (`metrics.team`), nothing of its own. It follows
+the store by polling: every ``team.poll`` seconds one cheap query asks for the latest event id, and only when it moved
+are the decisions read again and the figure redrawn, from the kernel's thread.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ log = logging.getLogger("labelwidgets")
 
 PROGRESS, PAIRS, PER_LABEL = range(3)
 TEAM_BAR = "done"  # items with `overlap` labels, beside each person's count
+#: How the per-label panel's hover names its number (`Team.agreement` metric -> words).
+LABEL_NUMBER = {"krippendorff_alpha": "alpha", "mean_strict_f1": "strict span F1"}
 LIVE_BOOTSTRAP = 200  # resamples per redraw: about 0.1 s at 10,000 decisions (metrics.team measures)
 
 
@@ -45,7 +49,7 @@ class TeamDashboard:
         base = make_subplots(
             rows=1,
             cols=3,
-            subplot_titles=["Labels per person; items done", team.answers.pair_title, "Agreement per label (alpha)"],
+            subplot_titles=["Labels per person; items done", team.answers.pair_title, team.answers.label_title],
             horizontal_spacing=0.12,
         )
         base.update_annotations(font_size=13)
@@ -55,8 +59,9 @@ class TeamDashboard:
         self.figure.add_heatmap(z=[[None]], x=[""], y=[""], colorscale="RdBu", zmin=-1, zmax=1,
                                 texttemplate="%{z:.2f}", showscale=False, row=1, col=2,
                                 hovertemplate="%{y} and %{x}: %{z:.2f}<extra></extra>")  # fmt: skip
-        self.figure.add_bar(x=[], y=[], marker_color="#2ca02c", name="alpha", row=1, col=3,
-                            hovertemplate="%{x}: alpha %{y:.2f}<extra></extra>")  # fmt: skip
+        per_label = LABEL_NUMBER.get(team.answers.label_metric, team.answers.label_metric)
+        self.figure.add_bar(x=[], y=[], marker_color="#2ca02c", name=per_label, row=1, col=3,
+                            hovertemplate=f"%{{x}}: {per_label} %{{y:.2f}}<extra></extra>")  # fmt: skip
         self.figure.update_layout(height=height, showlegend=False, template="plotly_white",
                                   margin={"t": header_margin(""), "l": 50, "r": 20, "b": 60},
                                   # pinned to the top, so that the margin below it can grow with the header's lines
@@ -111,7 +116,8 @@ class TeamDashboard:
         position = {name: i for i, name in enumerate(names)}
         for a, b, value in zip(pairs["annotator"], pairs["other"], pairs["value"], strict=True):
             grid[position[a], position[b]] = grid[position[b], position[a]] = value
-        per_label = table[(table["metric"] == "krippendorff_alpha") & table["label"].notna()]
+        # the team-wide number for each label (rows of a pair about one label are not drawn)
+        per_label = table[(table["metric"] == shown.label_metric) & table["label"].notna() & table["annotator"].isna()]
         with fig.batch_update():
             fig.data[PROGRESS].x = [*people, TEAM_BAR]
             fig.data[PROGRESS].y = [*(labeled[p] for p in people), complete]
