@@ -168,6 +168,7 @@ def test_the_live_view_follows_the_store_by_polling(class_store, df):
         assert list(view.figure.data[0].x) == [] and "Waiting for the first answers" in view.header.value
         # what kappa 0 means, in the same words the students see beside their own score
         assert CHANCE_SENTENCE in view.header.value
+        assert [a.text for a in view.figure.layout.annotations][-1] == "chance"  # the dashed line at kappa 0
         assert AnswerKey(df, "expert_label", LabelSet.parse(LABELS), "after").score_json()["chance"] == CHANCE_SENTENCE
         ana.label(3)
         ben = Student(class_store, df, "ben", follows_the_model)

@@ -7,6 +7,7 @@ span F1. Data: WNUT 2017 texts marked by people with deterministic slips (`wnut_
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import math
@@ -20,8 +21,10 @@ import pytest
 from wnut_people import LABELS, as_spans, as_tuples, gold_spans, marked_by
 
 import labelwidgets as lw
+from labelwidgets.metrics.counts import CHANCE_SENTENCE
 from labelwidgets.metrics.spans import span_agreement, span_scores
 from labelwidgets.spans import Span
+from labelwidgets.teaching.class_answers import SPAN_F1_SENTENCE
 
 nervaluate = pytest.importorskip("nervaluate")
 
@@ -282,6 +285,16 @@ def test_the_classroom_scores_each_student_and_the_class_against_span_scores(tmp
         assert "lowest mean strict span F1 first" in view.hardest.value
         assert hardest["gold_described"].iloc[0] in view.hardest.value.replace("&#x27;", "'")
         assert list(view.figure.data[0].y) == pytest.approx(room.snapshot(n_boot=view.n_boot).table["f1"].tolist())
+        # span F1, not kappa: what span F1 means instead of kappa's chance, each student's strict and partial F1,
+        # and no chance line on the F1 panel
+        shown = room.snapshot(n_boot=view.n_boot)
+        assert shown.measures.scale_sentence == SPAN_F1_SENTENCE
+        header = html.unescape(view.header.value)
+        assert SPAN_F1_SENTENCE in header and CHANCE_SENTENCE not in header
+        each = " · ".join(f"{r.student} {r.f1:.2f} / {r.partial_f1:.2f}" for r in shown.table.itertuples())
+        assert f"Span F1 against gold (strict / partial): {each}" in header
+        assert not view.figure.layout.shapes and "chance" not in [a.text for a in view.figure.layout.annotations]
+        assert view.figure.layout.yaxis.range == (0, 1.05)
     finally:
         for labeler in labelers:
             labeler.close()

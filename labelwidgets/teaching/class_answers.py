@@ -16,6 +16,14 @@ import pandas as pd
 
 from labelwidgets.errors import InputError
 from labelwidgets.labels import LabelSet
+from labelwidgets.metrics.counts import CHANCE_SENTENCE
+
+#: What the numbers of a class that marks spans mean, where a class with labels reads what kappa 0 means.
+SPAN_F1_SENTENCE = (
+    "Strict span F1 counts a span right only when its start, end and label are a gold span's; partial F1 counts "
+    "the same boundaries right and overlapping ones half, whatever the label. Span F1 has no chance level: 0 is no "
+    "gold span found, 1 is every gold span found and none added."
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,12 @@ class ClassMeasures:
     #: ``n_wrong`` is shown with ``n_answers`` and ``share_wrong`` ("2 of 3 (67%)").
     hardest_columns: tuple[tuple[str, str], ...]
     hardest_order: str  # what puts an item first
+    scale_sentence: str = CHANCE_SENTENCE  # what the numbers mean, under the header
+    chance_line: bool = True  # a dashed line at 0 ("chance") on the first panel
+    #: The header's line of each student's numbers: `table`'s columns, shown "a / b", and the line's name (none
+    #: when the columns are empty: the panels show them).
+    header_scores: tuple[str, ...] = ()
+    header_scores_name: str = ""
 
 
 class ClassAnswers(Protocol):
@@ -153,6 +167,10 @@ class SpanClass:
             ("most_extra", "most often added"),
         ),
         hardest_order="lowest mean strict span F1 first",
+        scale_sentence=SPAN_F1_SENTENCE,
+        chance_line=False,  # F1 of spans over a text has no chance level
+        header_scores=("f1", "partial_f1"),
+        header_scores_name="Span F1 against gold (strict / partial)",
     )
 
     def shown(self, stored: pd.Series, labels: LabelSet, *, texts: Sequence[Any] | None = None) -> pd.Series:

@@ -1,13 +1,15 @@
-"""The live view of a `lw.Classroom`: each student against gold and the model, the class's agreement, the hardest
-items.
+"""The live view of a `lw.Classroom`: each student against gold and the model, the class's agreement, the hardest items.
 
-An HTML header (progress, the class's Krippendorff's alpha, what kappa 0 means, the sway of the suggestions), one
-plotly ``FigureWidget`` (each carries plotly.js to the browser, so one with two panels: Cohen's kappa per student
-against gold and against the model, with the chance line at 0; accuracy per student with the model's on the same
-items) and an HTML table of the hardest items. Every number is the Classroom's (`metrics.classroom`), nothing of
-its own. Everything from the data (item texts, labels, student names) is escaped: text is shown, never run. It
-follows the store by polling, as the team's dashboard does: every ``poll`` seconds the Classroom reads the events
-that arrived (one cheap query when none did) and only then is the view redrawn, from the kernel's thread.
+An HTML header (progress, the class's Krippendorff's alpha, what kappa 0 means, the sway of the suggestions), one plotly
+``FigureWidget`` (each carries plotly.js to the browser, so one with two panels: Cohen's kappa per student against gold
+and against the model, with the chance line at 0; accuracy per student with the model's on the same items) and an HTML
+table of the hardest items. Which numbers, and what the header says they mean, are the kind's
+(`teaching.class_answers`): with spans, the strict span F1 per student (no chance line: span F1 has no chance level),
+each student's strict and partial span F1 in the header and what span F1 means instead of kappa's chance. Every number
+is the Classroom's (`metrics.classroom`), nothing of its own. Everything from the data (item texts, labels, student
+names) is escaped: text is shown, never run. It follows the store by polling, as the team's dashboard does: every
+``poll`` seconds the Classroom reads the events that arrived (one cheap query when none did) and only then is the view
+redrawn, from the kernel's thread.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.metrics.classroom import sway_sentence
-from labelwidgets.metrics.counts import CHANCE_SENTENCE
 from labelwidgets.teaching.classroom import WAITING
 from labelwidgets.widgets.display import mimebundle_with_text
 from labelwidgets.widgets.labeler import OnKernelThread
@@ -73,12 +74,13 @@ class ClassroomView:
         self.figure.add_scatter(x=[], y=[], mode="markers", name="the model, same items", row=1, col=2,
                                 marker={"color": LLM_COLOR, "symbol": "diamond", "size": 10},
                                 hovertemplate="%{x}: the model %{y:.0%} on the same items<extra></extra>")  # fmt: skip
-        self.figure.add_hline(y=0, line_dash="dash", line_color="#888", row=1, col=1, annotation_text="chance",
-                              annotation_position="bottom right")  # fmt: skip
+        if measures.chance_line:
+            self.figure.add_hline(y=0, line_dash="dash", line_color="#888", row=1, col=1, annotation_text="chance",
+                                  annotation_position="bottom right")  # fmt: skip
         self.figure.update_layout(height=height, template="plotly_white", barmode="group",
                                   margin={"t": 40, "l": 50, "r": 20, "b": 60},
                                   legend={"orientation": "h", "y": -0.2})  # fmt: skip
-        self.figure.update_yaxes(range=[-0.5, 1.05], row=1, col=1)
+        self.figure.update_yaxes(range=[-0.5 if measures.chance_line else 0, 1.05], row=1, col=1)
         self.figure.update_yaxes(range=[0, 1.05], tickformat=".0%", row=1, col=2)
         self.header = ipywidgets.HTML(value="")
         self.hardest = ipywidgets.HTML(value="")
@@ -172,7 +174,14 @@ class ClassroomView:
         no_model = bool(len(sway)) and int(sway["n_visible"].sum() + sway["n_hidden"].sum()) == 0
         if sentence and not progress.empty and not no_model:
             lines.append(_escape(sentence))
-        lines.append(f"<i>{_escape(CHANCE_SENTENCE)}</i>")
+        scores = shown.measures.header_scores
+        if scores and len(table):
+            each = " · ".join(
+                f"{row['student']} " + " / ".join(_number(row[column]) for column in scores)
+                for _, row in table.iterrows()
+            )
+            lines.append(_escape(f"{shown.measures.header_scores_name}: {each}"))
+        lines.append(f"<i>{_escape(shown.measures.scale_sentence)}</i>")
         if shown.outside:
             lines.append(_escape(f"{shown.outside:,} events on items not in this DataFrame are left out"))
         return "<div class='lw-classroom-header' style='line-height:1.5'>" + "<br>".join(lines) + "</div>"
@@ -218,6 +227,12 @@ def _cell(item: pd.Series, column: str) -> str:
     if isinstance(value, float):
         return f"{value:.2f}"
     return "" if value is None else str(value)
+
+
+def _number(value: Any) -> str:
+    """A score to 2 places, or "undefined" (NaN: nothing to score it on)."""
+    number = float(value)
+    return f"{number:.2f}" if math.isfinite(number) else "undefined"
 
 
 def _json_safe(values: Any) -> list[Any]:
