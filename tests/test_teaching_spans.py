@@ -25,6 +25,7 @@ from labelwidgets.metrics.counts import CHANCE_SENTENCE
 from labelwidgets.metrics.spans import span_agreement, span_scores
 from labelwidgets.spans import Span
 from labelwidgets.teaching.class_answers import SPAN_F1_SENTENCE
+from labelwidgets.widgets.classroom_view import _cell
 
 nervaluate = pytest.importorskip("nervaluate")
 
@@ -295,6 +296,8 @@ def test_the_classroom_scores_each_student_and_the_class_against_span_scores(tmp
         assert f"Span F1 against gold (strict / partial): {each}" in header
         assert not view.figure.layout.shapes and "chance" not in [a.text for a in view.figure.layout.annotations]
         assert view.figure.layout.yaxis.range == (0, 1.05)
+        assert ">nan<" not in view.hardest.value  # an item where no gold span was missed: an empty cell
+        assert _cell(pd.Series({"most_missed": math.nan}), "most_missed") == ""
     finally:
         for labeler in labelers:
             labeler.close()

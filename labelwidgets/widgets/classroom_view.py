@@ -218,14 +218,15 @@ class ClassroomView:
 
 
 def _cell(item: pd.Series, column: str) -> str:
-    """One cell of the hardest items: wrong answers as "2 of 3 (67%)", a set of labels joined, a share to 2 places."""
+    """One cell of the hardest items: wrong answers as "2 of 3 (67%)", a set of labels joined, a share to 2 places,
+    NaN (nothing of that kind, as no span missed) as an empty cell."""
     value = item[column]
     if column == "n_wrong":
         return f"{int(value)} of {int(item['n_answers'])} ({100 * item['share_wrong']:.0f}%)"
     if isinstance(value, list):
         return " + ".join(map(str, value)) or "none of these"
     if isinstance(value, float):
-        return f"{value:.2f}"
+        return f"{value:.2f}" if math.isfinite(value) else ""  # NaN: nothing of that kind (no span missed)
     return "" if value is None else str(value)
 
 
