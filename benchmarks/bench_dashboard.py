@@ -36,7 +36,10 @@ the charts, when the header shows the bootstrap interval, the time ``Dashboard()
 cell finished, and the bytes the page received. Variants: ``suggested`` (an assisted labeler), ``no-suggester``,
 ``multi`` (kind="multi"), ``suggested-second`` (a Dashboard is already in the page), diagnostics of plotly's
 FigureWidget; ``before:<variant>`` runs the same cells on an older copy of labelwidgets (``--before <folder>``,
-e.g. ``git archive <commit>``), put first on the kernel's ``sys.path``.
+e.g. ``git archive <commit>``), put first on the kernel's ``sys.path``, and ``--after <folder>`` the other variants
+on another copy (the code under test without other people's unfinished changes). The raw results also hold the
+view's own performance marks (``view_marks``: plotly.js received and evaluated, the view rendered, the charts
+drawn).
 
 Not a test: numbers depend on the machine.
 """
@@ -125,13 +128,14 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=1.5, help="--paint: seconds between the setup and the cell")
     parser.add_argument("--out", default="benchmarks/results/dashboard_paint.json")
     parser.add_argument("--before", help="--paint: folder of an older labelwidgets, for the before:<variant> names")
+    parser.add_argument("--after", help="--paint: folder of the labelwidgets to time for the other names")
     args = parser.parse_args()
     if args.where:
         where(args.repeat, args.before)
         return
     if args.paint:
         sizes = [int(size) for size in args.sizes.split(",")]
-        paint(sizes, args.repeat, args.variants.split(","), Path(args.out), args.pause, args.before)
+        paint(sizes, args.repeat, args.variants.split(","), Path(args.out), args.pause, args.before, args.after)
         return
     if not args.open:
         per_decision((1_000, 100_000) if args.quick else (1_000, 100_000, 1_000_000))
@@ -343,7 +347,10 @@ async ([cellIndex, ready, done, timeoutMs]) => {
   for (const o of nb.content.widgets[cellIndex].model.outputs.toJSON())
     if (o.output_type === 'error') errs.push(o.ename + ': ' + o.evalue);
   const since = (m) => (m === undefined ? null : m - t0);
-  return {text, complete, errs, paint_ms: since(marks.paint), charts_ms: since(marks.charts),
+  const view = {};  // the Dashboard view's own performance marks (lw-dashboard:...) in this cell, ms from its start
+  for (const m of performance.getEntriesByType('mark'))
+    if (m.name.startsWith('lw-dashboard:') && m.startTime >= t0) view[m.name.slice(13)] = Math.round(m.startTime - t0);
+  return {text, complete, errs, view_marks: view, paint_ms: since(marks.paint), charts_ms: since(marks.charts),
           complete_ms: since(marks.complete), plot_element_ms: since(marks.plot), cell_done_ms: since(marks.exec)};
 }
 """
@@ -451,10 +458,16 @@ JS_WAIT_KERNEL = """async () => {
 }"""
 
 
-def variant_of(name: str, before: str | None) -> PaintVariant:
-    """``name``, or ``before:name``: the same cells on the labelwidgets at ``before`` (a copy of an older commit)."""
+def variant_of(name: str, before: str | None, after: str | None = None) -> PaintVariant:
+    """``name``, or ``before:name``: the same cells on the labelwidgets at ``before`` (a copy of an older commit);
+    ``name`` runs on the labelwidgets at ``after`` if given (a copy of the code under test: the working tree may
+    hold other people's unfinished changes), else on the installed one."""
     if not name.startswith("before:"):
-        return PAINT_VARIANTS[name]
+        variant = PAINT_VARIANTS[name]
+        if after is None:
+            return variant
+        prefix = f"import sys; sys.path.insert(0, {after!r})  # the labelwidgets under test\n"
+        return dataclasses.replace(variant, setup=prefix + variant.setup)
     if before is None:
         raise SystemExit(f"{name}: give --before, the folder of the older labelwidgets")
     variant = PAINT_VARIANTS[name.removeprefix("before:")]
@@ -462,7 +475,9 @@ def variant_of(name: str, before: str | None) -> PaintVariant:
     return dataclasses.replace(variant, setup=prefix + variant.setup)
 
 
-def paint(sizes: list[int], repeat: int, chosen: list[str], out: Path, pause: float, before: str | None) -> None:
+def paint(
+    sizes: list[int], repeat: int, chosen: list[str], out: Path, pause: float, before: str | None, after: str | None
+) -> None:
     """Each variant in a fresh kernel, `repeat` times, interleaved so a busy moment hits all alike; medians."""
     import sys
 
@@ -477,7 +492,7 @@ def paint(sizes: list[int], repeat: int, chosen: list[str], out: Path, pause: fl
     stores: dict[tuple[str, int], tuple[Path, Path]] = {}
     filled: dict[tuple[bool, bool, int], tuple[Path, Path]] = {}  # variants with the same kind of data share it
     for name in chosen:
-        variant = variant_of(name, before)
+        variant = variant_of(name, before, after)
         for n in sizes:
             data = (variant.suggestions, variant.multi, n)
             if data not in filled:
@@ -496,7 +511,7 @@ def paint(sizes: list[int], repeat: int, chosen: list[str], out: Path, pause: fl
             for run in range(repeat):
                 for n in sizes:
                     for name in chosen:
-                        variant = variant_of(name, before)
+                        variant = variant_of(name, before, after)
                         db, frame = stores[name, n]
                         slug = f"paint_{name}_{n}_{run}".replace("-", "_").replace(":", "_")
                         copy_db = root / f"run_{slug}.db"

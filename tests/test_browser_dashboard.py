@@ -1,5 +1,6 @@
 """The Dashboard in a real browser: keys pressed in the labeler redraw its charts on the page; without a
-suggester it shows progress, pace and the label mix; a multi-label Labeler's opens; plotly.js comes once a page."""
+suggester it shows progress, pace and the label mix; a multi-label Labeler's opens; plotly.js comes once a page:
+unasked with a kernel's first view, or when a page asks."""
 
 from __future__ import annotations
 
@@ -114,15 +115,15 @@ PROGRESS_CELL = textwrap.dedent(
 )
 
 
-# The views' requests for plotly.js, as the page sends them to the kernel.
-COUNT_PLOTLY_REQUESTS_JS = """() => {
-  window.plotlyRequests = 0;
+# plotly.js between the page and the kernel: the views' requests for it, and the kernel's messages carrying it.
+COUNT_PLOTLY_MESSAGES_JS = """() => {
+  window.plotlyMessages = {asked: 0, sent: 0};
   const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
   kernel.anyMessage.connect((_, args) => {
     const data = args.msg.content && args.msg.content.data;
-    if (args.direction === 'send' && data && data.content && data.content.type === 'plotly.js?') {
-      window.plotlyRequests += 1;
-    }
+    const type = data && data.content && data.content.type;
+    if (args.direction === 'send' && type === 'plotly.js?') window.plotlyMessages.asked += 1;
+    if (args.direction === 'recv' && type === 'plotly.js') window.plotlyMessages.sent += 1;
   });
 }"""
 
@@ -131,7 +132,7 @@ def test_without_a_suggester_the_dashboard_shows_progress_pace_and_the_label_mix
     nb = NotebookPage.open(browser_context, jupyter_server, "progress.ipynb", [PROGRESS_CELL])
     try:
         page = nb.page
-        page.evaluate(COUNT_PLOTLY_REQUESTS_JS)
+        page.evaluate(COUNT_PLOTLY_MESSAGES_JS)
         nb.run_all()
         labeler = page.locator(".lw-labeler").first
         expect(labeler.locator(".lw-text")).not_to_have_text(re.compile(r"^(Loading…)?$"), timeout=60_000)
@@ -164,7 +165,10 @@ def test_without_a_suggester_the_dashboard_shows_progress_pace_and_the_label_mix
         expected = nb.evaluate_json("[None if v != v else v for v in dash.figure.data[8].y.tolist()]")
         assert np.allclose(np.array(state["ham"], dtype=float), np.array(expected, dtype=float), equal_nan=True)
         assert expected[-1] == pytest.approx(4 / 5)
-        assert page.evaluate("() => window.plotlyRequests") == 1  # one plotly.js for the page, shared by both views
+        # one plotly.js for the page, shared by both views: the first view of the kernel sent it with its model,
+        # unasked; it is an ES module, which leaves window.Plotly alone
+        assert page.evaluate("() => window.plotlyMessages") == {"asked": 0, "sent": 1}
+        assert page.evaluate("() => typeof window.Plotly") == "undefined"
         assert nb.evaluate_json("dash.errors + again.errors + labeler.errors") == []
     finally:
         nb.close()
@@ -177,6 +181,8 @@ MULTI_CELL = textwrap.dedent(
     labeler = lw.Labeler(df, labels=["urgent", "billing", "outage"], kind="multi", store="multi_dash.db")
     for answer in (["urgent"], ["urgent", "billing"], [], ["outage"]):
         labeler.label(answer)
+    from labelwidgets.widgets import dashboard
+    dashboard._PLOTLY_JS_SENT.set()  # as if another page had it: this one's view asks for plotly.js
     dash = lw.Dashboard(labeler, min_periods=2, window=4)
     display(labeler, dash)
     """
@@ -186,6 +192,7 @@ MULTI_CELL = textwrap.dedent(
 def test_a_multi_label_dashboard_opens_with_progress_and_per_label_shares(jupyter_server, browser_context):
     nb = NotebookPage.open(browser_context, jupyter_server, "multi_dash.ipynb", [MULTI_CELL])
     try:
+        nb.page.evaluate(COUNT_PLOTLY_MESSAGES_JS)
         nb.run_all()
         dashboard = nb.page.locator(".lw-dashboard").first
         expect(dashboard.locator(".lw-dashboard-header")).to_contain_text("4 of 12 decided", timeout=60_000)
@@ -195,6 +202,7 @@ def test_a_multi_label_dashboard_opens_with_progress_and_per_label_shares(jupyte
             "(root) => root.querySelector('.js-plotly-plot')._fullData.slice(8).map(t => [t.name, t.y[t.y.length - 1]])"
         )
         assert dict(shares) == {"urgent": 0.5, "billing": 0.25, "outage": 0.25}
+        assert nb.page.evaluate("() => window.plotlyMessages") == {"asked": 1, "sent": 1}  # asked, then sent
         assert nb.evaluate_json("dash.errors + labeler.errors") == []
     finally:
         nb.close()

@@ -449,18 +449,37 @@ def test_one_view_updated_in_place_with_a_stable_repr():
     assert repr(dash) == "Dashboard(labeler with 40 items, 3 decisions)"
 
 
-def test_the_view_sends_plotly_js_when_a_page_asks_for_it(monkeypatch):
-    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+def test_the_first_view_of_a_kernel_sends_plotly_js_at_once_and_any_view_when_a_page_asks(monkeypatch):
+    from labelwidgets.widgets import dashboard as module
+    from labelwidgets.widgets.dashboard import _PLOTLY_JS, PLOTLY_JS_BUNDLE, PLOTLY_JS_VERSION, DashboardView
 
-    dash = Dashboard(labeler_for(sms_with_suggestions(10)))
-    assert dash.view.plotly_version == get_plotlyjs_version()
     sent = []
-    monkeypatch.setattr(dash.view, "send", lambda content, buffers=None: sent.append((content, buffers)))
-    dash.view._handle_custom_msg({"type": "something else"}, [])
-    assert sent == []
-    dash.view._handle_custom_msg({"type": "plotly.js?"}, [])
-    [(content, buffers)] = sent
-    assert content == {"type": "plotly.js"} and buffers == [get_plotlyjs().encode()]
+    monkeypatch.setattr(DashboardView, "send", lambda self, content, buffers=None: sent.append((content, buffers)))
+    monkeypatch.setattr(module, "_PLOTLY_JS_SENT", threading.Event())  # as in a fresh kernel
+    labeler = labeler_for(sms_with_suggestions(10))
+    dash = Dashboard(labeler)
+    assert (dash.view.plotly_version, dash.view.plotly_bundle) == (PLOTLY_JS_VERSION, PLOTLY_JS_BUNDLE)
+    bundle = _PLOTLY_JS.read_bytes()
+    assert sent == [({"type": "plotly.js"}, [bundle])]  # with the model, before the figure was computed
+    again = Dashboard(labeler)
+    assert len(sent) == 1  # the page has it already
+    again.view._handle_custom_msg({"type": "something else"}, [])
+    assert len(sent) == 1
+    again.view._handle_custom_msg({"type": "plotly.js?"}, [])  # a page without it: another one, or a reload
+    assert sent[1:] == [({"type": "plotly.js"}, [bundle])]
+    assert dash.view.figure["data"] and dash.view.header[0][0][0].startswith("0 of 10 decided")
+
+
+def test_a_dashboard_that_cannot_open_closes_its_view_and_lets_go_of_the_session(monkeypatch):
+    labeler = labeler_for(sms_with_suggestions(10))
+    listeners = len(labeler.session._change_listeners)
+    views = []
+    monkeypatch.setattr(Dashboard, "_load", lambda self, quick=False: (views.append(self.view), 1 / 0))
+    with pytest.raises(ZeroDivisionError):
+        Dashboard(labeler)
+    [view] = views
+    assert view.comm is None  # closed
+    assert len(labeler.session._change_listeners) == listeners
 
 
 def test_a_dashboard_and_its_view_do_not_import_plotlys_figure_widget():

@@ -1,10 +1,12 @@
 """`Dashboard`: live agreement and drift charts for a `Labeler`, updated in place on every decision.
 
 The view (`DashboardView`, an anywidget) shows the header as text at once and draws the panels, one figure of
-plain plotly JSON, with plotly.js: plotly.js (4.8 MB) is sent by the kernel once per page, when the first view asks
-for it, and every later view uses it. plotly's own ``FigureWidget`` sent it with every figure, and importing that
-widget took 2-7 s in the kernel (it imports nbformat, whose jsonschema compiles grammars), which was most of a
-Dashboard cell's time to paint (``benchmarks/bench_dashboard.py --paint``). Each decision moves running counts in
+plain plotly JSON, with plotly.js: a partial bundle shipped with the package (``plotly_js/``: scatter, bar and
+heatmap, 1.2 MB), which the first view of a kernel sends to the page before the Dashboard computes anything, so
+that the page evaluates it meanwhile; every later view of the page uses it, and a page without it asks. plotly's own
+``FigureWidget`` sent the whole plotly.js (4.8 MB) with every figure, and importing that widget took 2-7 s in the
+kernel (it imports nbformat, whose jsonschema compiles grammars), which was most of a Dashboard cell's time to
+paint (``benchmarks/bench_dashboard.py --paint``). Each decision moves running counts in
 O(1) (O(window) at worst for the rolling window) and redraws a bounded number of points, so the cost of a decision
 does not grow with the number of decisions; the bootstrap interval of Cohen's kappa is recomputed every
 ``interval_every`` decisions or on ``refresh()``. Above ``QUICK_ABOVE`` decisions, opening paints first without
@@ -28,6 +30,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import anywidget
@@ -79,40 +82,67 @@ MIX_SCORES_LATER = "JS distance and PSI: a moment…"
 #: and the blind-check split (a pass over every pair in Python, and a query), and a thread fills them in after it.
 QUICK_ABOVE = 20_000
 
-# The view: the header as text at once, the charts when plotly.js is in the page. plotly.js (4.8 MB) comes from
-# the kernel once per page, on the first view's request, and is shared by every view after it: plotly's own
-# FigureWidget would send it with every figure, and importing that widget costs seconds in the kernel.
+#: plotly.js as the package ships it for the view (``plotly_js/README.md``): its version, and the trace types in it,
+#: which are all the view's figures use. tests/test_dashboard_plotly_js.py checks both against the bundle itself.
+PLOTLY_JS_VERSION = "4.1.1"
+PLOTLY_JS_BUNDLE = "scatter-bar-heatmap"
+_PLOTLY_JS = Path(__file__).with_name("plotly_js") / f"plotly-{PLOTLY_JS_BUNDLE}-{PLOTLY_JS_VERSION}.min.mjs"
+
+# The view: the header as text at once, the charts once plotly.js is in the page. plotly.js (a partial bundle of
+# 1.2 MB, an ES module) comes from the kernel once per page and is shared by every view of the page. The first view
+# made in a kernel sends it as soon as its model opens, before the Dashboard computes anything, so the page loads
+# it while the kernel works; a view rendered in a page without it (another page, a reload) asks for it. A page that
+# has a plotly.js of the same major version on window, with these trace types, uses that one.
 _VIEW_ESM = """
 const CACHE = "__labelwidgets_plotly__";
 
-function plotly(model) {
-  const version = model.get("plotly_version");
+// plotly.js for this page's views, by version and bundle: {plotly: a promise of Plotly, arrived, asked}. The
+// performance marks "lw-dashboard:..." show in the browser's profiler when it came, was ready, and drew.
+function entry(model) {
+  const version = model.get("plotly_version"), bundle = model.get("plotly_bundle");
   const cache = (globalThis[CACHE] = globalThis[CACHE] || {});
-  if (!cache[version]) {
-    cache[version] = new Promise((resolve, reject) => {
-      const onMessage = (message, buffers) => {
-        if (!message || message.type !== "plotly.js") return;
-        model.off("msg:custom", onMessage);
-        // plotly.min.js is UMD: with define, module and exports hidden it sets self.Plotly, which is put back
-        const source = new Blob(["(function (define, module, exports) {\\n", buffers[0], "\\n}).call(self);"],
-                                {type: "text/javascript"});
-        const url = URL.createObjectURL(source);
-        const before = Object.getOwnPropertyDescriptor(self, "Plotly");
-        const script = Object.assign(document.createElement("script"), {src: url});
-        script.onload = () => {
-          const loaded = self.Plotly;
-          if (before) Object.defineProperty(self, "Plotly", before);
-          URL.revokeObjectURL(url); script.remove();
-          resolve(loaded);
-        };
-        script.onerror = () => { delete cache[version]; reject(new Error("plotly.js did not load")); };
-        document.head.appendChild(script);
-      };
-      model.on("msg:custom", onMessage);
-      model.send({type: "plotly.js?"});
-    });
+  const key = version + " " + bundle;
+  if (!cache[key]) {
+    const found = {arrived: false, asked: false};
+    found.plotly = new Promise((resolve, reject) => { found.resolve = resolve; found.reject = reject; });
+    found.plotly.catch(() => { delete cache[key]; });  // a later view asks again
+    cache[key] = found;
+    const page = fromPage(version, bundle.split("-"));
+    if (page) { found.arrived = true; found.resolve(page); }
   }
-  return cache[version];
+  return cache[key];
+}
+
+function fromPage(version, traces) {
+  const Plotly = globalThis.Plotly;
+  const major = (v) => String(v).split(".")[0];
+  if (!Plotly || typeof Plotly.react !== "function" || major(Plotly.version) !== major(version)) return null;
+  try {
+    const errors = Plotly.validate(traces.map((type) => ({type})), {}) || [];
+    return errors.some((e) => e.path && e.path[0] === "type") ? null : Plotly;
+  } catch (error) { return null; }
+}
+
+// The bundle is an ES module whose default export is Plotly: imported from a blob, it leaves window.Plotly alone.
+async function evaluate(source) {
+  const url = URL.createObjectURL(new Blob([source], {type: "text/javascript"}));
+  try { return (await import(url)).default; } finally { URL.revokeObjectURL(url); }
+}
+
+function initialize({model}) {
+  const onMessage = (message, buffers) => {
+    if (!message || message.type !== "plotly.js" || !buffers || !buffers.length) return;
+    const found = entry(model);
+    if (found.arrived) return;  // this page has it (another view's copy, or the page's own plotly.js)
+    found.arrived = true;
+    performance.mark("lw-dashboard:plotly.js-received");
+    evaluate(buffers[0]).then((Plotly) => {
+      performance.mark("lw-dashboard:plotly.js-evaluated");
+      found.resolve(Plotly);
+    }, found.reject);
+  };
+  model.on("msg:custom", onMessage);
+  return () => model.off("msg:custom", onMessage);
 }
 
 function render({model, el}) {
@@ -139,6 +169,11 @@ function render({model, el}) {
   model.on("change:header", drawHeader);
   chart.style.minHeight = layoutOf(model.get("figure")).height + "px";
   chart.textContent = "Loading the charts…";
+  const found = entry(model);
+  if (!found.arrived && !found.asked) {  // the kernel sent it to another page, or before this page loaded
+    found.asked = true;
+    model.send({type: "plotly.js?"});
+  }
   let closed = false;
   let drawing = Promise.resolve();
   let Plotly = null;
@@ -148,12 +183,16 @@ function render({model, el}) {
     drawing = drawing.then(() => Plotly.react(chart, figure.data, layoutOf(figure),
                                               {displaylogo: false, responsive: true}));
   };
-  plotly(model).then((loaded) => {
+  performance.mark("lw-dashboard:render");
+  // the first draw after the header is painted: plotly.js takes a while to draw, the header none
+  const painted = new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  Promise.all([found.plotly, painted]).then(([loaded]) => {
     Plotly = loaded;
     if (closed) return;
     chart.textContent = "";
     chart.style.minHeight = "";
     draw();
+    drawing.then(() => performance.mark("lw-dashboard:drawn"), () => {});
   }, (error) => { chart.textContent = "The charts could not load: " + error.message; });
   model.on("change:figure", draw);
   return () => {
@@ -164,7 +203,7 @@ function render({model, el}) {
   };
 }
 
-export default { render };
+export default { initialize, render };
 """
 
 _VIEW_CSS = """
@@ -176,31 +215,44 @@ _VIEW_CSS = """
 """
 
 
-@functools.cache
-def _plotly_bundle() -> tuple[str, bytes]:
-    """plotly.js as plotly ships it for this plotly (version, source): what the views draw with."""
-    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+#: Set once a view has sent plotly.js with its model: the first view in this kernel does. Later ones find it in the
+#: page, or ask for it when rendered in a page that does not have it (another page, a reload).
+_PLOTLY_JS_SENT = threading.Event()
 
-    return get_plotlyjs_version(), get_plotlyjs().encode()
+
+@functools.cache
+def _plotly_js() -> bytes:
+    """The plotly.js bundle the views draw with (an ES module), as it is sent to the page."""
+    return _PLOTLY_JS.read_bytes()
 
 
 class DashboardView(anywidget.AnyWidget):
-    """The Dashboard in the browser: its header as text and its figure (plotly JSON) drawn by plotly.js."""
+    """The Dashboard in the browser: its header as text and its figure (plotly JSON) drawn by plotly.js.
+
+    Made before the figure is known (``figure`` and ``header`` come when the Dashboard has computed them), so that
+    the first view of a kernel sends plotly.js to the page at once and the page loads it meanwhile.
+    """
 
     _esm = _VIEW_ESM
     _css = _VIEW_CSS
     figure = traitlets.Dict().tag(sync=True)
     header = traitlets.List(traitlets.List()).tag(sync=True)
-    plotly_version = traitlets.Unicode().tag(sync=True)
+    plotly_version = traitlets.Unicode(PLOTLY_JS_VERSION).tag(sync=True)
+    plotly_bundle = traitlets.Unicode(PLOTLY_JS_BUNDLE).tag(sync=True)
 
-    def __init__(self, figure: dict[str, Any], header: list[Any]):
-        version, _ = _plotly_bundle()
-        super().__init__(figure=figure, header=header, plotly_version=version)
+    def __init__(self, figure: dict[str, Any] | None = None, header: list[Any] | None = None):
+        super().__init__(figure=figure or {}, header=header or [])
         self.on_msg(self._on_message)
+        if not _PLOTLY_JS_SENT.is_set():
+            _PLOTLY_JS_SENT.set()
+            self._send_plotly_js()
+
+    def _send_plotly_js(self) -> None:
+        self.send({"type": "plotly.js"}, buffers=[_plotly_js()])
 
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "plotly.js?":
-            self.send({"type": "plotly.js"}, buffers=[_plotly_bundle()[1]])
+            self._send_plotly_js()
 
 
 class _StreamEntry(NamedTuple):
@@ -493,6 +545,17 @@ class Dashboard:
         self._reset()
         self._drawn: AgreementPanels | ProgressPanels | None = None
         self._figure: tuple[dict[str, Any], go.Figure] | None = None
+        # the view first, with nothing to show yet: the first one of a kernel sends plotly.js to the page now, which
+        # loads it while the numbers below are computed
+        self.view: DashboardView = DashboardView()
+        try:
+            self._open(labeler, height)
+        except BaseException:
+            self.close()  # stops following the session too
+            raise
+
+    def _open(self, labeler: Labeler, height: int) -> None:
+        """Everything from the session's decisions, then the first figure and header, sent to the view."""
         # listen first, then read: a change that comes in between is noticed by _load, not lost
         labeler.session.on_change(self._on_change)
         quick = labeler.session.n_decided > QUICK_ABOVE
@@ -510,9 +573,7 @@ class Dashboard:
         self._refresh_interval()
         # the drift scores' JS distance is scipy's, whose first import takes 0.3-1.5 s: after the first paint
         self._scores_later = not self._progress_mode
-        self._draw(send=False)
-        assert self._drawn is not None
-        self.view: DashboardView = DashboardView(wire(self._spec), header_parts(self._drawn.header))
+        self._draw()
         if quick or self._scores_later:
             fill_in = functools.partial(self._fill_in, reload=quick)
             threading.Thread(target=fill_in, name="labelwidgets-dashboard-fill-in", daemon=True).start()
@@ -1300,7 +1361,7 @@ class Dashboard:
             parts.append(f"accept rate {100 * running.accept_rate:.0f}%")
         return parts
 
-    def _draw(self, *, send: bool = True) -> None:
+    def _draw(self) -> None:
         if self._progress_mode:
             progress = self._progress_panels()
             previous = self._drawn if isinstance(self._drawn, ProgressPanels) else None
@@ -1309,10 +1370,9 @@ class Dashboard:
             panels = self._panels()
             previous_panels = self._drawn if isinstance(self._drawn, AgreementPanels) else None
             self._spec, self._drawn = draw_agreement(self._spec, panels, previous_panels), panels
-        if send:  # not while opening: the view is made with the first spec
-            with self.view.hold_sync():
-                self.view.figure = wire(self._spec)
-                self.view.header = header_parts(self._drawn.header)
+        with self.view.hold_sync():
+            self.view.figure = wire(self._spec)
+            self.view.header = header_parts(self._drawn.header)
 
     @property
     def figure(self) -> go.Figure:
