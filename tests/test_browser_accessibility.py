@@ -201,11 +201,37 @@ TEAM_AND_CLASS = textwrap.dedent(
 )
 
 
-def mark_output(notebook: NotebookPage, inside: str) -> str:
-    """Mark the cell output that holds ``inside`` for axe, and return the selector of that output."""
+SPAN_TEAM_AND_CLASS = textwrap.dedent(
+    """
+    texts = ["Ana flew to Paris with Ben", "nothing to see here", "Obama visited Berlin and Gardena"]
+    said = {"ana": [[(0, 3, "person"), (12, 17, "place")], [], [(0, 5, "person"), (14, 20, "place")]],
+            "ben": [[(0, 3, "person"), (23, 26, "person")], [(0, 7, "place")], [(14, 20, "place")]]}
+    spans_df = pd.DataFrame({"text": texts, "expert": said["ana"]})
+    span_team = lw.Team("a11y-span-team.db", spans_df[["text"]], labels=["person", "place"], kind="spans", overlap=2,
+                        poll=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # decisions kept per annotator
+        for name, answers in said.items():
+            for labeler in (span_team.labeler(name),
+                            lw.Labeler(spans_df[["text"]].copy(), labels=["person", "place"], kind="spans",
+                                       store="a11y-span-class.db", annotator=name)):
+                for answer in answers:
+                    if labeler.session.first_undecided() is None:
+                        break
+                    labeler.label(said[name][spans_df.index.get_loc(labeler.current.name)])
+                labeler.close()
+    span_room = lw.Classroom("a11y-span-class.db", spans_df, gold="expert", labels=["person", "place"], kind="spans",
+                             poll=0.5)
+    """
+)
+
+
+def mark_output(notebook: NotebookPage, cell: int) -> str:
+    """Mark the output of the notebook's ``cell`` (from 0) for axe, and return the selector of that output."""
     notebook.page.evaluate(
-        "(inside) => document.querySelector(inside).closest('.jp-OutputArea-output').setAttribute('data-axe', 'here')",
-        inside,
+        """(cell) => document.querySelectorAll('.jp-Notebook .jp-Cell')[cell]
+                       .querySelector('.jp-OutputArea-output').setAttribute('data-axe', 'here')""",
+        cell,
     )
     return ".jp-OutputArea-output[data-axe=here]"
 
@@ -219,22 +245,23 @@ def unmark_output(notebook: NotebookPage) -> None:
 def test_the_team_dashboard_and_the_classroom_view_have_no_serious_violation(
     jupyter_server, browser_context, axe_script
 ):
-    # one JupyterLab page for both views: each page and kernel costs seconds on a small machine
-    cells = [TEAM_AND_CLASS, "dash = team.dashboard()\ndash", "room"]
+    # one JupyterLab page for both views, with labels and with spans: each page and kernel costs seconds
+    views = ["dash = team.dashboard()\ndash", "room", "span_dash = span_team.dashboard()\nspan_dash", "span_room"]
+    cells = [TEAM_AND_CLASS, SPAN_TEAM_AND_CLASS, *views]
     notebook = NotebookPage.open(browser_context, jupyter_server, "a11y_team_class.ipynb", cells)
     notebook.run_all()
     try:
         page = notebook.page
-        title = page.locator(".js-plotly-plot .gtitle").first
-        expect(title).to_contain_text("items have 2 labels", timeout=60_000)
-        header = page.locator(".lw-classroom-header").first
-        expect(header).to_contain_text("2 students, 16 of 16 answers", timeout=60_000)
+        titles = page.locator(".js-plotly-plot .gtitle")
+        expect(titles.first).to_contain_text("items have 2 labels", timeout=60_000)
+        headers = page.locator(".lw-classroom-header")
+        expect(headers.first).to_contain_text("2 students, 16 of 16 answers", timeout=60_000)
         expect(page.locator(".lw-classroom-hardest tbody tr").first).to_contain_text("creature sighting")
-        found = violations(notebook, axe_script, mark_output(notebook, ".js-plotly-plot"))
-        unmark_output(notebook)
-        assert not found, json.dumps(found, indent=1)
-        found = violations(notebook, axe_script, mark_output(notebook, ".lw-classroom-header"))
-        unmark_output(notebook)
-        assert not found, json.dumps(found, indent=1)
+        expect(titles.nth(1)).to_contain_text("Mean pairwise strict span F1", timeout=60_000)
+        expect(headers.nth(1)).to_contain_text("Span F1 against gold (strict / partial)", timeout=60_000)
+        for cell in range(2, 2 + len(views)):
+            found = violations(notebook, axe_script, mark_output(notebook, cell))
+            unmark_output(notebook)
+            assert not found, json.dumps({"cell": cell, "violations": found}, indent=1)
     finally:
         notebook.close()
