@@ -199,3 +199,14 @@ def test_feedback_on_a_set_when_the_labels_have_no_descriptions():
     assert feedback is not None and feedback["guideline"] == ""
     assert (feedback["right"], feedback["missed"], feedback["extra"]) == (["anger"], ["sadness"], ["joy"])
     assert feedback["jaccard"] == pytest.approx(1 / 3)
+
+
+def test_the_classroom_view_of_sets_draws_no_chance_line_under_mean_jaccard():
+    from labelwidgets.kinds import MULTI
+    from labelwidgets.metrics.counts import CHANCE_SENTENCE
+    from labelwidgets.teaching.class_answers import class_answers_for
+
+    measures = class_answers_for(lw.LabelSet.parse(["a", "b"], MULTI)).measures
+    assert measures.per_student_title == "Mean Jaccard per student"
+    assert measures.chance_line is False and measures.scale_sentence != CHANCE_SENTENCE
+    assert "no chance level" in measures.scale_sentence and "chance-corrected" in measures.scale_sentence

@@ -19,6 +19,11 @@ from labelwidgets.labels import LabelSet
 from labelwidgets.metrics.counts import CHANCE_SENTENCE
 
 #: What the numbers of a class that marks spans mean, where a class with labels reads what kappa 0 means.
+SET_SENTENCE = (
+    "Jaccard is the share of labels two answers have in common among all the labels either gives: 1 is the gold "
+    "set exactly, 0 no label of it; it has no chance level. Krippendorff's alpha (MASI) is chance-corrected: 0 is "
+    "what answering at random with the class's own mix of sets would score."
+)
 SPAN_F1_SENTENCE = (
     "Strict span F1 counts a span right only when its start, end and label are a gold span's; partial F1 counts "
     "the same boundaries right and overlapping ones half, whatever the label. Span F1 has no chance level: 0 is no "
@@ -123,6 +128,9 @@ class SetClass:
             ("most_extra", "most often added"),
         ),
         hardest_order="lowest mean Jaccard first",
+        # Mean Jaccard has no chance level (0 is no label shared with gold); alpha, in the header, is chance-corrected.
+        scale_sentence=SET_SENTENCE,
+        chance_line=False,
     )
 
     def shown(self, stored: pd.Series, labels: LabelSet, *, texts: Sequence[Any] | None = None) -> pd.Series:
