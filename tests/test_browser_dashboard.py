@@ -118,12 +118,16 @@ PROGRESS_CELL = textwrap.dedent(
 # plotly.js between the page and the kernel: the views' requests for it, and the kernel's messages carrying it.
 COUNT_PLOTLY_MESSAGES_JS = """() => {
   window.plotlyMessages = {asked: 0, sent: 0};
+  window.plotlyEncodings = [];
   const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
   kernel.anyMessage.connect((_, args) => {
     const data = args.msg.content && args.msg.content.data;
     const type = data && data.content && data.content.type;
     if (args.direction === 'send' && type === 'plotly.js?') window.plotlyMessages.asked += 1;
-    if (args.direction === 'recv' && type === 'plotly.js') window.plotlyMessages.sent += 1;
+    if (args.direction === 'recv' && type === 'plotly.js') {
+      window.plotlyMessages.sent += 1;
+      window.plotlyEncodings.push(data.content.encoding);
+    }
   });
 }"""
 
@@ -168,6 +172,7 @@ def test_without_a_suggester_the_dashboard_shows_progress_pace_and_the_label_mix
         # one plotly.js for the page, shared by both views: the first view of the kernel sent it with its model,
         # unasked; it is an ES module, which leaves window.Plotly alone
         assert page.evaluate("() => window.plotlyMessages") == {"asked": 0, "sent": 1}
+        assert page.evaluate("() => window.plotlyEncodings") == ["gzip"]
         assert page.evaluate("() => typeof window.Plotly") == "undefined"
         assert nb.evaluate_json("dash.errors + again.errors + labeler.errors") == []
     finally:
@@ -182,7 +187,8 @@ MULTI_CELL = textwrap.dedent(
     for answer in (["urgent"], ["urgent", "billing"], [], ["outage"]):
         labeler.label(answer)
     from labelwidgets.widgets import dashboard
-    dashboard._PLOTLY_JS_SENT.set()  # as if another page had it: this one's view asks for plotly.js
+    dashboard._PLOTLY_JS_SENT.set()  # as if another page had it: this one's view asks for plotly.js, and, in a
+    # browser that cannot inflate gzip, for the bundle as it is
     dash = lw.Dashboard(labeler, min_periods=2, window=4)
     display(labeler, dash)
     """
@@ -193,6 +199,7 @@ def test_a_multi_label_dashboard_opens_with_progress_and_per_label_shares(jupyte
     nb = NotebookPage.open(browser_context, jupyter_server, "multi_dash.ipynb", [MULTI_CELL])
     try:
         nb.page.evaluate(COUNT_PLOTLY_MESSAGES_JS)
+        nb.page.evaluate("() => { delete window.DecompressionStream; }")  # before the view's module loads
         nb.run_all()
         dashboard = nb.page.locator(".lw-dashboard").first
         expect(dashboard.locator(".lw-dashboard-header")).to_contain_text("4 of 12 decided", timeout=60_000)
@@ -203,6 +210,7 @@ def test_a_multi_label_dashboard_opens_with_progress_and_per_label_shares(jupyte
         )
         assert dict(shares) == {"urgent": 0.5, "billing": 0.25, "outage": 0.25}
         assert nb.page.evaluate("() => window.plotlyMessages") == {"asked": 1, "sent": 1}  # asked, then sent
+        assert nb.page.evaluate("() => window.plotlyEncodings") == ["identity"]
         assert nb.evaluate_json("dash.errors + labeler.errors") == []
     finally:
         nb.close()

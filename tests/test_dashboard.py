@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import gzip
 import json
 import math
 import re
@@ -459,14 +460,17 @@ def test_the_first_view_of_a_kernel_sends_plotly_js_at_once_and_any_view_when_a_
     labeler = labeler_for(sms_with_suggestions(10))
     dash = Dashboard(labeler)
     assert (dash.view.plotly_version, dash.view.plotly_bundle) == (PLOTLY_JS_VERSION, PLOTLY_JS_BUNDLE)
-    bundle = _PLOTLY_JS.read_bytes()
-    assert sent == [({"type": "plotly.js"}, [bundle])]  # with the model, before the figure was computed
+    bundle = _PLOTLY_JS.read_bytes()  # gzipped
+    assert sent == [({"type": "plotly.js", "encoding": "gzip"}, [bundle])]  # with the model, before the figure
     again = Dashboard(labeler)
     assert len(sent) == 1  # the page has it already
     again.view._handle_custom_msg({"type": "something else"}, [])
     assert len(sent) == 1
-    again.view._handle_custom_msg({"type": "plotly.js?"}, [])  # a page without it: another one, or a reload
-    assert sent[1:] == [({"type": "plotly.js"}, [bundle])]
+    again.view._handle_custom_msg({"type": "plotly.js?", "gzip": True}, [])  # a page without it: another, a reload
+    assert sent[1:] == [({"type": "plotly.js", "encoding": "gzip"}, [bundle])]
+    again.view._handle_custom_msg({"type": "plotly.js?", "gzip": False}, [])  # a browser that cannot inflate it
+    assert sent[2:] == [({"type": "plotly.js", "encoding": "identity"}, [gzip.decompress(bundle)])]
+    assert sent[2][1][0].startswith(f"/*! plotly.js v{PLOTLY_JS_VERSION} ".encode())
     assert dash.view.figure["data"] and dash.view.header[0][0][0].startswith("0 of 10 decided")
 
 

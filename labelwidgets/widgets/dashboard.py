@@ -2,8 +2,8 @@
 
 The view (`DashboardView`, an anywidget) shows the header as text at once and draws the panels, one figure of
 plain plotly JSON, with plotly.js: a partial bundle shipped with the package (``plotly_js/``: scatter, bar and
-heatmap, 1.2 MB), which the first view of a kernel sends to the page before the Dashboard computes anything, so
-that the page evaluates it meanwhile; every later view of the page uses it, and a page without it asks. plotly's own
+heatmap, 1.2 MB, 0.4 MB gzipped), which the first view of a kernel sends to the page before the Dashboard computes
+anything, so that the page evaluates it meanwhile; every later view of the page uses it, and a page without it asks. plotly's own
 ``FigureWidget`` sent the whole plotly.js (4.8 MB) with every figure, and importing that widget took 2-7 s in the
 kernel (it imports nbformat, whose jsonschema compiles grammars), which was most of a Dashboard cell's time to
 paint (``benchmarks/bench_dashboard.py --paint``). Each decision moves running counts in
@@ -27,6 +27,7 @@ import itertools
 import math
 import statistics
 import threading
+import zlib
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,13 +87,14 @@ QUICK_ABOVE = 20_000
 #: which are all the view's figures use. tests/test_dashboard_plotly_js.py checks both against the bundle itself.
 PLOTLY_JS_VERSION = "4.1.1"
 PLOTLY_JS_BUNDLE = "scatter-bar-heatmap"
-_PLOTLY_JS = Path(__file__).with_name("plotly_js") / f"plotly-{PLOTLY_JS_BUNDLE}-{PLOTLY_JS_VERSION}.min.mjs"
+_PLOTLY_JS = Path(__file__).with_name("plotly_js") / f"plotly-{PLOTLY_JS_BUNDLE}-{PLOTLY_JS_VERSION}.min.mjs.gz"
 
-# The view: the header as text at once, the charts once plotly.js is in the page. plotly.js (a partial bundle of
-# 1.2 MB, an ES module) comes from the kernel once per page and is shared by every view of the page. The first view
-# made in a kernel sends it as soon as its model opens, before the Dashboard computes anything, so the page loads
-# it while the kernel works; a view rendered in a page without it (another page, a reload) asks for it. A page that
-# has a plotly.js of the same major version on window, with these trace types, uses that one.
+# The view: the header as text at once, the charts once plotly.js is in the page. plotly.js (a partial bundle, an ES
+# module of 1.2 MB sent gzipped, 0.4 MB: Jupyter's websockets are not compressed) comes from the kernel once per page
+# and is shared by every view of the page. The first view made in a kernel sends it as soon as its model opens,
+# before the Dashboard computes anything, so the page loads it while the kernel works; a view rendered in a page
+# without it (another page, a reload) asks for it. A page that has a plotly.js of the same major version on window,
+# with these trace types, uses that one.
 _VIEW_ESM = """
 const CACHE = "__labelwidgets_plotly__";
 
@@ -123,8 +125,13 @@ function fromPage(version, traces) {
   } catch (error) { return null; }
 }
 
+const GUNZIPS = typeof DecompressionStream === "function";
+
 // The bundle is an ES module whose default export is Plotly: imported from a blob, it leaves window.Plotly alone.
-async function evaluate(source) {
+async function evaluate(source, encoding) {
+  if (encoding === "gzip") {
+    source = await new Response(new Blob([source]).stream().pipeThrough(new DecompressionStream("gzip"))).blob();
+  }
   const url = URL.createObjectURL(new Blob([source], {type: "text/javascript"}));
   try { return (await import(url)).default; } finally { URL.revokeObjectURL(url); }
 }
@@ -132,11 +139,12 @@ async function evaluate(source) {
 function initialize({model}) {
   const onMessage = (message, buffers) => {
     if (!message || message.type !== "plotly.js" || !buffers || !buffers.length) return;
+    if (message.encoding === "gzip" && !GUNZIPS) return;  // the view asks for it as it is
     const found = entry(model);
     if (found.arrived) return;  // this page has it (another view's copy, or the page's own plotly.js)
     found.arrived = true;
     performance.mark("lw-dashboard:plotly.js-received");
-    evaluate(buffers[0]).then((Plotly) => {
+    evaluate(buffers[0], message.encoding).then((Plotly) => {
       performance.mark("lw-dashboard:plotly.js-evaluated");
       found.resolve(Plotly);
     }, found.reject);
@@ -172,7 +180,7 @@ function render({model, el}) {
   const found = entry(model);
   if (!found.arrived && !found.asked) {  // the kernel sent it to another page, or before this page loaded
     found.asked = true;
-    model.send({type: "plotly.js?"});
+    model.send({type: "plotly.js?", gzip: GUNZIPS});
   }
   let closed = false;
   let drawing = Promise.resolve();
@@ -221,9 +229,10 @@ _PLOTLY_JS_SENT = threading.Event()
 
 
 @functools.cache
-def _plotly_js() -> bytes:
-    """The plotly.js bundle the views draw with (an ES module), as it is sent to the page."""
-    return _PLOTLY_JS.read_bytes()
+def _plotly_js(*, gzip: bool = True) -> bytes:
+    """The plotly.js bundle the views draw with (an ES module), gzipped as it is shipped, or inflated."""
+    packed = _PLOTLY_JS.read_bytes()
+    return packed if gzip else zlib.decompress(packed, wbits=31)
 
 
 class DashboardView(anywidget.AnyWidget):
@@ -247,12 +256,12 @@ class DashboardView(anywidget.AnyWidget):
             _PLOTLY_JS_SENT.set()
             self._send_plotly_js()
 
-    def _send_plotly_js(self) -> None:
-        self.send({"type": "plotly.js"}, buffers=[_plotly_js()])
+    def _send_plotly_js(self, *, gzip: bool = True) -> None:
+        self.send({"type": "plotly.js", "encoding": "gzip" if gzip else "identity"}, buffers=[_plotly_js(gzip=gzip)])
 
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "plotly.js?":
-            self._send_plotly_js()
+            self._send_plotly_js(gzip=content.get("gzip") is not False)  # a browser without DecompressionStream
 
 
 class _StreamEntry(NamedTuple):
