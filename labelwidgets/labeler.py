@@ -320,7 +320,13 @@ class Labeler:
 
 
 def _lesson(
-    df: Any, gold: str | None, labels: Any, kind: str, feedback: str | None, show: Sequence[str] | str, text: str
+    df: Any,
+    gold: str | None,
+    labels: Any,
+    kind: str | AnswerKind,
+    feedback: str | None,
+    show: Sequence[str] | str,
+    text: str,
 ) -> Lesson | None:
     """Teaching mode's answer key, checked before the session touches the store or the DataFrame."""
     if gold is None:
