@@ -9,7 +9,7 @@ from pathlib import Path
 
 import labelwidgets as lw
 
-SOURCE = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "wnut17" / "emerging.dev.conll"
+SOURCE = Path(__file__).resolve().parent / "data" / "wnut17" / "emerging.dev.conll"  # the shared copy
 SAMPLE_KEY = "wnut17-dev-400:"  # the sampling rule of WNUT17_LICENSE.txt
 
 
@@ -46,19 +46,19 @@ def test_the_bundled_sample() -> None:
     for needed in ("CC BY 4.0", "Derczynski", "joined by single spaces", "code points"):
         assert needed in notice
 
-    if SOURCE.exists():  # the shared copy: the documented draw gives the same documents, texts and entities
-        documents = read_source()
-        assert len(documents) == 1009
-        drawn = sorted(range(len(documents)), key=lambda i: hashlib.sha256(f"{SAMPLE_KEY}{i}".encode()).hexdigest())
-        assert list(frame.index) == sorted(drawn[:400])
-        for doc_id, text, spans in zip(frame.index, frame["text"], frame["gold"], strict=True):
-            tokens = documents[doc_id]
-            assert text == " ".join(token for token, _ in tokens)
-            # The entities' words in order, read straight from the BIO tags.
-            entities: list[tuple[str, list[str]]] = []
-            for token, tag in tokens:
-                if tag.startswith("B-") or (tag.startswith("I-") and (not entities or entities[-1][0] != tag[2:])):
-                    entities.append((tag[2:], [token]))
-                elif tag.startswith("I-"):
-                    entities[-1][1].append(token)
-            assert [(s["label"], s["text"]) for s in spans] == [(label, " ".join(words)) for label, words in entities]
+    # the source: the documented draw gives the same documents, texts and entities
+    documents = read_source()
+    assert len(documents) == 1009
+    drawn = sorted(range(len(documents)), key=lambda i: hashlib.sha256(f"{SAMPLE_KEY}{i}".encode()).hexdigest())
+    assert list(frame.index) == sorted(drawn[:400])
+    for doc_id, text, spans in zip(frame.index, frame["text"], frame["gold"], strict=True):
+        tokens = documents[doc_id]
+        assert text == " ".join(token for token, _ in tokens)
+        # The entities' words in order, read straight from the BIO tags.
+        entities: list[tuple[str, list[str]]] = []
+        for token, tag in tokens:
+            if tag.startswith("B-") or (tag.startswith("I-") and (not entities or entities[-1][0] != tag[2:])):
+                entities.append((tag[2:], [token]))
+            elif tag.startswith("I-"):
+                entities[-1][1].append(token)
+        assert [(s["label"], s["text"]) for s in spans] == [(label, " ".join(words)) for label, words in entities]

@@ -18,9 +18,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import nervaluate
 import pytest
+import seqeval.metrics as seqeval_metrics
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from seqeval.scheme import IOB2
 
 from labelwidgets.errors import InputError
 from labelwidgets.metrics.spans import (
@@ -37,11 +40,7 @@ from labelwidgets.metrics.spans import (
 )
 from labelwidgets.spans import Span
 
-nervaluate = pytest.importorskip("nervaluate")
-seqeval_metrics = pytest.importorskip("seqeval.metrics")
-from seqeval.scheme import IOB2  # noqa: E402
-
-WNUT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "wnut17"
+WNUT = Path(__file__).resolve().parent / "data" / "wnut17"  # the shared copy, kept with the tests
 WNUT_LABELS = ["person", "location", "group", "creative-work", "corporation", "product"]
 FIELDS = ("correct", "incorrect", "partial", "missed", "spurious", "possible", "actual", "precision", "recall", "f1")
 
@@ -141,8 +140,6 @@ class Doc:
 
 @pytest.fixture(scope="module")
 def wnut() -> list[Doc]:
-    if not WNUT.exists():
-        pytest.skip("the shared WNUT 2017 copy is absent")
     return [Doc(*doc) for name in ("wnut17train.conll", "emerging.dev.conll") for doc in read_conll(WNUT / name)]
 
 

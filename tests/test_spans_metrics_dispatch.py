@@ -16,6 +16,7 @@ import warnings
 from collections import Counter
 from typing import Any
 
+import nervaluate
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,8 +31,6 @@ from labelwidgets.metrics.span_agreement import span_spread
 from labelwidgets.metrics.spans import SCHEMES, span_item_counts, span_scores
 from labelwidgets.session.ordering import by_disagreement
 from labelwidgets.spans import Span
-
-nervaluate = pytest.importorskip("nervaluate")
 
 LABELS = list(lw.datasets.WNUT17_LABELS)
 

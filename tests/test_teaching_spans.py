@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import nervaluate
 import numpy as np
 import pandas as pd
 import pytest
@@ -26,8 +27,6 @@ from labelwidgets.metrics.spans import span_agreement, span_scores
 from labelwidgets.spans import Span
 from labelwidgets.teaching.class_answers import SPAN_F1_SENTENCE
 from labelwidgets.widgets.classroom_view import _cell
-
-nervaluate = pytest.importorskip("nervaluate")
 
 TEXTS = [
     "Ana flew to Paris with Ben",  # person 0-3, location 12-17, person 23-26

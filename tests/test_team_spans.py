@@ -14,6 +14,7 @@ import itertools
 import math
 from typing import Any
 
+import nervaluate
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,8 +28,6 @@ from labelwidgets.metrics.spans import span_agreement, span_scores
 from labelwidgets.metrics.team_spans import resolve_span_gold, span_conflicts, span_team_agreement
 from labelwidgets.spans import Span
 from labelwidgets.team.team import OTHERS_COLUMN, PRESELECTED_COLUMN, WHY_COLUMN, Team
-
-nervaluate = pytest.importorskip("nervaluate")
 
 PEOPLE = ("ana", "ben", "cem")
 
