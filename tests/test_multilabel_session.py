@@ -13,6 +13,7 @@ import labelwidgets as lw
 from labelwidgets.errors import InputError, StoreError
 from labelwidgets.labels import LabelSet
 from labelwidgets.session.fold import EventFold
+from labelwidgets.store.migrations import SCHEMA_VERSION
 
 LABELS = ["urgent", "billing", "outage"]  # not in code-point order: the DataFrame keeps this order, the store sorts
 
@@ -172,7 +173,7 @@ def test_a_store_from_before_kinds_is_single_label(tmp_path):
     again.close()
     with sqlite3.connect(path) as conn:
         meta = dict(conn.execute("SELECT key, value FROM lw_meta"))
-    assert meta["kind"] == "single" and meta["schema_version"] == "4"
+    assert meta["kind"] == "single" and meta["schema_version"] == str(SCHEMA_VERSION)
 
 
 def suggested_frame() -> pd.DataFrame:
