@@ -58,8 +58,8 @@ def model_says(spans):
 
 posts["model"] = [model_says(gold) for gold in posts["gold"]]
 posts[["text", "model"]].head(3)"""),
-    md("""The labeler. Click it, then `Enter` accepts the suggested spans as they are, `Tab` goes into the text to change
-them, `0` answers *no entities* (an answer, not a skip), `z` undoes, `←` goes back."""),
+    md("""The labeler. Click it, then `Enter` accepts the suggested spans as they are, `Tab` goes into the text to
+change them, `0` answers *no entities* (an answer, not a skip), `z` undoes, `←` goes back."""),
     code("""labeler = lw.Labeler(
     posts, labels=labels, kind="spans", suggester=lw.FromColumn("model"), store="posts.db", annotator="ana"
 )
@@ -88,8 +88,8 @@ for span in trip.loc["trip", "label"]:
     utf16 = len(text[: span["start"]].encode("utf-16-le")) // 2
     found = text.find(span["text"])
     print(f"{span['label']} {span['text']!r}: start {span['start']} (text.find {found}, UTF-16 {utf16})")"""),
-    md("""**How far does the model agree with people?** `lw.agreement` on a spans DataFrame gives precision, recall and F1
-of the suggested spans against the person's, in nervaluate's four schemes (`strict`: same boundaries and label;
+    md("""**How far does the model agree with people?** `lw.agreement` on a spans DataFrame gives precision, recall and
+F1 of the suggested spans against the person's, in nervaluate's four schemes (`strict`: same boundaries and label;
 `exact`: same boundaries; `partial`: overlapping boundaries count half; `ent_type`: the label with some overlap),
 overall and per label, each with a bootstrap interval over items. Each number equals nervaluate's on the same
 items (the tests check it on WNUT 2017)."""),

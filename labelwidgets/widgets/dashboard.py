@@ -3,10 +3,10 @@
 The view (`DashboardView`, an anywidget) shows the header as text at once and draws the panels, one figure of
 plain plotly JSON, with plotly.js: a partial bundle shipped with the package (``plotly_js/``: scatter, bar and
 heatmap, 1.2 MB, 0.4 MB gzipped), which the first view of a kernel sends to the page before the Dashboard computes
-anything, so that the page evaluates it meanwhile; every later view of the page uses it, and a page without it asks. plotly's own
-``FigureWidget`` sent the whole plotly.js (4.8 MB) with every figure, and importing that widget took 2-7 s in the
-kernel (it imports nbformat, whose jsonschema compiles grammars), which was most of a Dashboard cell's time to
-paint (``benchmarks/bench_dashboard.py --paint``). Each decision moves running counts in
+anything, so that the page evaluates it meanwhile; every later view of the page uses it, and a page without it asks.
+plotly's own ``FigureWidget`` sent the whole plotly.js (4.8 MB) with every figure, and importing that widget took
+2-7 s in the kernel (it imports nbformat, whose jsonschema compiles grammars), which was most of a Dashboard cell's
+time to paint (``benchmarks/bench_dashboard.py --paint``). Each decision moves running counts in
 O(1) (O(window) at worst for the rolling window) and redraws a bounded number of points, so the cost of a decision
 does not grow with the number of decisions; the bootstrap interval of Cohen's kappa is recomputed every
 ``interval_every`` decisions or on ``refresh()``. Above ``QUICK_ABOVE`` decisions, opening paints first without
