@@ -2,6 +2,7 @@
 
     python benchmarks/bench_restore.py                 # prints a Markdown table
     python benchmarks/bench_restore.py --kind both     # single- and multi-label side by side, interleaved
+    python benchmarks/bench_restore.py --kind both --sizes 200000 --runs 5 --json out.json   # raw samples too
 
 Each store holds one decision per row of a DataFrame of the same size, plus a relabel on every tenth row
 and an undo on every twentieth (so the fold has work to do), written in bulk. Timed: `lw.Labeler(...)` on it,
@@ -14,6 +15,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import os
+import platform
 import statistics
 import tempfile
 import time
@@ -71,15 +75,22 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--kind", choices=["single", "multi", "both"], default="single")
     parser.add_argument("--sizes", default="1000,10000,100000,200000")
+    parser.add_argument("--runs", type=int, default=3, help="restores timed per kind and size (default 3)")
+    parser.add_argument("--json", help="also write every sample (wall and CPU seconds) and the load average here")
     args = parser.parse_args()
     kinds = ["single", "multi"] if args.kind == "both" else [args.kind]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:  # warm up imports outside the timings
         for kind in kinds:
             lw.Labeler(frame(10), labels=KINDS[kind][0], kind=kind, store=str(Path(tmp) / f"w{kind}.db")).close()
+    raw = []
+    load_before = os.getloadavg()
     for decisions in (int(x) for x in args.sizes.split(",")):
         for kind in kinds:  # interleaved, so that both kinds see the same machine
-            rows.append((kind, *restore(decisions, kind)))
+            *row, samples = restore(decisions, kind, args.runs)
+            rows.append((kind, *row))
+            raw.append({"kind": kind, "decisions": decisions, "events": row[1], **samples,
+                        "first_label_ms": row[5], "undo_ms": row[6], "load_average": os.getloadavg()})  # fmt: skip
     # CPU seconds of this process next to the wall clock: on a shared machine the wall clock also counts
     # the time other processes held the cores.
     print("| kind | stored decisions | events (with revisions and undos) | restore wall median / best (s) | "
@@ -88,16 +99,31 @@ def main() -> None:
     for kind, decisions, events, median, best, cpu_s, first_label, undo_ms in rows:
         print(f"| {kind} | {decisions:,} | {events:,} | {median:.2f} / {best:.2f} | {cpu_s:.2f} | {first_label:.1f} | "
               f"{undo_ms:.1f} |")  # fmt: skip
+    if args.json:
+        import numpy
+        import pandas
+
+        meta = {
+            "python": platform.python_version(),
+            "pandas": pandas.__version__,
+            "numpy": numpy.__version__,
+            "cpus": os.cpu_count(),
+            "load_average_before": load_before,
+            "load_average_after": os.getloadavg(),
+        }
+        Path(args.json).write_text(json.dumps({"meta": meta, "restores": raw}, indent=1) + "\n")
 
 
-def restore(decisions: int, kind: str) -> tuple[int, int, float, float, float, float, float]:
+def restore(
+    decisions: int, kind: str, runs: int = 3
+) -> tuple[int, int, float, float, float, float, float, dict[str, list[float]]]:
     labels, _, _, answer = KINDS[kind]
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "r.db")
         n = decisions + 1_000  # a few rows left to label
         events = fill(path, frame(n), decisions, kind)
         samples, cpu = [], []
-        for _ in range(3):
+        for _ in range(runs):
             df = frame(n)
             start, start_cpu = time.perf_counter(), time.process_time()
             labeler = lw.Labeler(df, labels=labels, kind=kind, store=path, annotator="bench")
@@ -115,7 +141,7 @@ def restore(decisions: int, kind: str) -> tuple[int, int, float, float, float, f
         undo_ms = (time.perf_counter() - undo_start) * 1000 / 2
         labeler.close()
         return (decisions, events, statistics.median(samples), min(samples), statistics.median(cpu),
-                    first_label, undo_ms)  # fmt: skip
+                    first_label, undo_ms, {"wall_s": samples, "cpu_s": cpu})  # fmt: skip
 
 
 if __name__ == "__main__":
