@@ -24,6 +24,7 @@ import { createActions } from "./labeler/actions.js";
 import { createCore } from "./labeler/core.js";
 import { createDecisionLine } from "./labeler/decided.js";
 import { createDone, doneLines } from "./labeler/done.js";
+import { hasFocusWithin } from "./labeler/focus.js";
 import { createGuidelines, createRoot } from "./labeler/help.js";
 import { routeKey } from "./labeler/keys.js";
 import { createStatus } from "./labeler/status.js";
@@ -88,7 +89,9 @@ function render({ model, el }) {
   });
   const root = createRoot(keymap.summary(part.keysSay));
   const status = createStatus({ n });
-  const teaching = createTeaching({ teaching: config.teaching ?? null, reveal: model.get("status").reveal ?? 0 });
+  const teaching = createTeaching({
+    teaching: config.teaching ?? null, reveal: model.get("status").reveal ?? 0, labels: labels.map((l) => l.name),
+  });
   const guidelines = createGuidelines(config.guidelines);
   const content = part.content ?? createTextView({ showAll: () => core.askFullText() });
   const decisionLine = createDecisionLine();
@@ -206,7 +209,7 @@ function render({ model, el }) {
   }
 
   /** @param {FocusEvent} _event */
-  const onFocusChange = (_event) => root.classList.toggle("lw-focused", root.contains(document.activeElement));
+  const onFocusChange = (_event) => root.classList.toggle("lw-focused", hasFocusWithin(root));
 
   /** A click on any of the widget's buttons leaves the keyboard with the widget, so the next key works.
    * @param {MouseEvent} event */

@@ -187,3 +187,102 @@ def test_feedback_at_the_end_shows_the_score_and_every_answer_once_the_last_item
         expect(root.locator(".lw-state")).to_contain_text("✓ Right · the answer is blicket")
     finally:
         nb.close()
+
+
+SPANS_LESSON = textwrap.dedent(
+    """
+    import pandas as pd, labelwidgets as lw
+    df = pd.DataFrame({"text": ["Ana flew to Paris with Ben", "nothing to see here", "Obama visited Berlin"],
+                       "expert": [[(0, 3, "person"), (12, 17, "location")], [], [(0, 5, "person")]]})
+    labeler = lw.Labeler(df, labels={"person": "a named person", "location": "a named place"}, kind="spans",
+                         gold="expert", store="teaching_spans.db", annotator="sam", feedback="after")
+    labeler
+    """
+)
+
+
+def test_spans_feedback_shows_the_answer_key_on_the_text_and_span_f1_only_after_the_answer(
+    jupyter_server, browser_context
+):
+    frames: list[tuple[float, str | bytes]] = []
+
+    def watch(page: Any) -> None:
+        page.on(
+            "websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append((time.monotonic(), payload)))
+        )
+
+    browser_context.on("page", watch)
+    try:
+        nb = NotebookPage.open(
+            browser_context, jupyter_server, "teaching_spans.ipynb", [SPANS_LESSON], workspace="teaching-spans"
+        )
+    finally:
+        browser_context.remove_listener("page", watch)
+    try:
+        nb.run_all()
+        page = nb.page
+        root = page.locator(".lw-labeler").first
+        text = root.locator(".lw-span-text")
+        strip = root.locator(".lw-feedback").first
+        expect(text).to_have_text("Ana flew to Paris with Ben", timeout=60_000)
+        expect(root.locator(".lw-score-text")).to_have_text("Score: no answers checked yet.")
+        time.sleep(1.0)  # let every window the view asked for arrive
+        root.locator(".lw-state").click()
+        answered_at: dict[int, float] = {}
+        # item 1: "Ana" as a person (right), "Ben" as a location (extra); "Paris" missed
+        for key in ["Tab", "Control+Shift+ArrowRight", "1", "End", "Control+Shift+ArrowLeft", "2", "Escape"]:
+            page.keyboard.press(key)
+        expect(root.locator(".lw-span-list li")).to_have_text(["person Ana", "location Ben"])
+        expect(strip).to_be_hidden()
+        answered_at[0] = time.monotonic()
+        page.keyboard.press("Enter")
+        expect(text).to_have_text("nothing to see here")
+        expect(strip).to_contain_text("Item 1: ✗ Not quite")
+        expect(strip.locator(".lw-span-fb-sentence")).to_have_text(
+            "1 of 2 spans right; missed: location 'Paris'; extra: location 'Ben' · span F1 0.50"
+        )
+        # the answer key on the item's text: its two gold spans marked, the missed one said so
+        gold = strip.locator(".lw-span-fb-gold")
+        expect(gold).to_contain_text("Answer key: Ana")
+        expect(gold.locator("mark.lw-span")).to_have_text(["Ana", "Paris"])
+        expect(gold.locator("mark.lw-span-missed")).to_have_text("Paris")
+        expect(strip.locator(".lw-span-fb-chip")).to_have_text(
+            ["right: person “Ana”", "missed: location “Paris”", "extra: location “Ben”"]
+        )
+        expect(strip.locator(".lw-guideline")).to_have_text("person: a named person; location: a named place")
+        assert "[object Object]" not in (strip.text_content() or "")
+        expect(root.locator(".lw-score-text")).to_contain_text(
+            "Score: 0 of 1 exactly right (0%) · spans: strict F1 0.50 (1 of 2 gold spans found, 2 marked)"
+            " · partial F1 0.50"
+        )
+        expect(root.locator(".lw-chance")).to_contain_text("Span F1 has no chance level")
+        # item 2: no spans, as in the answer key
+        answered_at[1] = time.monotonic()
+        page.keyboard.press("0")
+        expect(text).to_have_text("Obama visited Berlin")
+        expect(strip).to_contain_text("Item 2: ✓ Right")
+        expect(strip.locator(".lw-span-fb-sentence")).to_have_text(
+            "no spans, as in the answer key: right · no span on either side, no span F1"
+        )
+        expect(root.locator(".lw-score-text")).to_contain_text("Score: 1 of 2 exactly right (50%)")
+        expect(root.locator(".lw-save")).to_have_text("Saved ✓")
+        stored = nb.evaluate_json("[[s['start'], s['end'], s['label']] for s in df['label'].iat[0]], df['label'][1]")
+        assert stored == [[[0, 3, "person"], [23, 26, "location"]], []]
+
+        # every frame the page received: no item's feedback, and no gold span's words, before its answer
+        time.sleep(1.0)
+        seen: set[int] = set()
+        for at, payload in frames:
+            for message in kernel_messages(payload):
+                content = json.dumps(message.get("content", {}))
+                if at < answered_at[0]:
+                    assert '"gold_spans": [' not in content and "location 'Paris'" not in content
+                for item in items_in(message.get("content", {})):
+                    if item["feedback"] in (None, {"practice": True}):
+                        continue
+                    rank = item["rank"]
+                    assert rank in answered_at and at > answered_at[rank], f"feedback for item {rank} too early"
+                    seen.add(rank)
+        assert seen == {0, 1}
+    finally:
+        nb.close()

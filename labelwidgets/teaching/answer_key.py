@@ -502,5 +502,5 @@ class AnswerKey:
             "kappa": None if np.isnan(score["kappa"]) else score["kappa"],
             "revised": self.revised,
             "practice": self.n_practice,
-            "chance": CHANCE_SENTENCE,
+            "chance": score.get("chance", CHANCE_SENTENCE),  # what the numbers mean (spans: F1 has no chance level)
         }

@@ -268,7 +268,10 @@ class SpanScore:
                 f"spans: strict F1 {'undefined' if math.isnan(f1) else f'{f1:.2f}'} ({strict.correct} of "
                 f"{strict.possible} gold spans found, {strict.actual} marked)"
             )
+        from labelwidgets.teaching.class_answers import SPAN_F1_SENTENCE
+
         return {
+            "chance": SPAN_F1_SENTENCE,  # the score line's second sentence: no chance level, unlike kappa's
             "scored": scored,
             "correct": correct,
             "accuracy": correct / scored if scored else float("nan"),

@@ -119,7 +119,7 @@ def _kernel_loop() -> Any:
 
 class LabelerWidget(anywidget.AnyWidget):
     _esm = module_source("labeler.js")
-    _css = style_source("labeler.css")
+    _css = style_source("labeler.css", "spans/spans.css")
 
     labels = traitlets.List(traitlets.Dict()).tag(sync=True)
     n_items = traitlets.Int(0).tag(sync=True)

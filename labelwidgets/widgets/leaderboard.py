@@ -25,7 +25,7 @@ MAX_LISTS = 8  # disagreement lists kept per widget; the browser re-opens an old
 
 class LeaderboardWidget(anywidget.AnyWidget):
     _esm = module_source("leaderboard.js")
-    _css = style_source("leaderboard.css")
+    _css = style_source("leaderboard.css", "spans/spans.css")
 
     labels = traitlets.List(traitlets.Dict()).tag(sync=True)
     entries = traitlets.List(traitlets.Dict()).tag(sync=True)
