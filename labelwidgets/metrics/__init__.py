@@ -1,7 +1,8 @@
 """Agreement and drift metrics: pure functions, one definition of each number.
 
 ``counts`` computes every chance-corrected agreement, F1, interval and bootstrap from label counts; ``agreement``
-(human vs LLM), ``calibration``, ``annotators`` (between people), ``running`` (live) and ``drift`` build on it.
+(human vs LLM), ``calibration``, ``annotators`` (between people), ``running`` (live) and ``drift`` build on it;
+``pairwise`` scores judgments of two outputs side by side (win rates, Bradley–Terry, judge agreement, position bias).
 Names load on first use, so importing this package pulls in neither pandas nor SciPy. ``agreement`` and
 ``calibration`` are the modules here; the functions of those names are ``lw.agreement`` and ``lw.calibration``.
 """
@@ -24,6 +25,15 @@ _EXPORTS = {
     "psi": "labelwidgets.metrics.drift",
     "js_distance": "labelwidgets.metrics.drift",
     "wilson_interval": "labelwidgets.metrics.counts",
+    "win_rates": "labelwidgets.metrics.pairwise",
+    "win_matrix": "labelwidgets.metrics.pairwise",
+    "bradley_terry": "labelwidgets.metrics.pairwise",
+    "judge_agreement": "labelwidgets.metrics.pairwise",
+    "position_bias": "labelwidgets.metrics.pairwise",
+    "people_agreement": "labelwidgets.metrics.pairwise",
+    "pairwise_conflicts": "labelwidgets.metrics.pairwise",
+    "leaderboards": "labelwidgets.metrics.pairwise",
+    "judgments_needed": "labelwidgets.metrics.pairwise",
 }
 
 __all__ = sorted(_EXPORTS)
