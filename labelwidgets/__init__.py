@@ -54,6 +54,10 @@ _EXPORTS = {
     "team_agreement": "labelwidgets.metrics.team",
     "SpanAnswers": "labelwidgets.kinds.spans",
     "span_scores": "labelwidgets.metrics.spans",
+    "win_rates": "labelwidgets.metrics.pairwise",
+    "bradley_terry": "labelwidgets.metrics.pairwise",
+    "judge_agreement": "labelwidgets.metrics.pairwise",
+    "position_bias": "labelwidgets.metrics.pairwise",
 }
 
 if TYPE_CHECKING:
@@ -76,6 +80,7 @@ if TYPE_CHECKING:
     from labelwidgets.metrics.annotators import annotator_agreement
     from labelwidgets.metrics.calibration import calibration
     from labelwidgets.metrics.drift import agreement_over_time, label_drift
+    from labelwidgets.metrics.pairwise import bradley_terry, judge_agreement, position_bias, win_rates
     from labelwidgets.metrics.running import RunningAgreement
     from labelwidgets.metrics.spans import span_scores
     from labelwidgets.metrics.team import team_agreement
