@@ -53,6 +53,8 @@ _EXPORTS = {
     "Classroom": "labelwidgets.teaching.classroom",
     "team_agreement": "labelwidgets.metrics.team",
     "SpanAnswers": "labelwidgets.kinds.spans",
+    "PairVerdict": "labelwidgets.kinds.pair",
+    "pairs": "labelwidgets.matchups",
     "span_scores": "labelwidgets.metrics.spans",
     "win_rates": "labelwidgets.metrics.pairwise",
     "bradley_terry": "labelwidgets.metrics.pairwise",
@@ -73,9 +75,11 @@ if TYPE_CHECKING:
         StoreError,
         StoreUnreachable,
     )
+    from labelwidgets.kinds.pair import PairVerdict
     from labelwidgets.kinds.spans import SpanAnswers
     from labelwidgets.labeler import Labeler
     from labelwidgets.labels import LabelSet
+    from labelwidgets.matchups import pairs
     from labelwidgets.metrics.agreement import agreement, confusion
     from labelwidgets.metrics.annotators import annotator_agreement
     from labelwidgets.metrics.calibration import calibration

@@ -49,6 +49,7 @@ KEYMAPS: dict[str, tuple[KeyAction, ...]] = {
         KeyAction("none", ("0",), "No spans", "answer *no spans in this text* (an answer, not a skip)"),
         _REJECT, _SKIP, _UNDO, _BACK, _FORWARD, _FIND, _RELEASE,
     ),
+    "pair": (_ACCEPT, _REJECT, _SKIP, _UNDO, _BACK, _FORWARD, _RELEASE),
 }  # fmt: skip
 
 #: Keys inside the text, for kinds with an editing mode (entered with the "edit" action, left with Esc). A key
@@ -108,7 +109,10 @@ LABEL_ROWS = {
     "single": "label (with a suggestion shown, a different label is a *correction*)",
     "multi": "toggle that label on the item (starting from the suggested set)",
     "spans": "Tab into the text first (below)",
+    "pair": "the left output is better, the right one, a tie, both bad (`4`: when asked for)",
 }
+#: The label keys as the README's table names them, where a kind's labels are a fixed few.
+LABEL_KEYS_SHOWN = {"pair": "`1` `2` `3` `4`"}
 EDIT_LABEL_ROWS = {"spans": "mark the selection with that label, or relabel the selected span"}
 
 
@@ -125,6 +129,9 @@ def _key_name(key: str) -> str:
 
 def readme_table(kind: str, *, editing: bool = False) -> list[tuple[str, str]]:
     """(keys, what they do) rows of the README's key table for ``kind``, labels first (``editing``: in the text)."""
-    label_row = ("`1`–`9`, then letters", EDIT_LABEL_ROWS[kind] if editing else LABEL_ROWS[kind])
+    label_row = (
+        LABEL_KEYS_SHOWN.get(kind, "`1`–`9`, then letters"),
+        EDIT_LABEL_ROWS[kind] if editing else LABEL_ROWS[kind],
+    )
     actions = EDIT_KEYMAPS[kind] if editing else KEYMAPS[kind]
     return [label_row, *((key_names(a.keys), a.does) for a in actions)]

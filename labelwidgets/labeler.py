@@ -9,35 +9,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from labelwidgets import hosts
 from labelwidgets.decision import Decision, text_hash
 from labelwidgets.errors import InputError, public
 from labelwidgets.keys import decode_key
-from labelwidgets.labels import LabelSet
+from labelwidgets.labels import LabelSet, label_set_for
 from labelwidgets.session.options import LabelingOptions
 from labelwidgets.session.session import LabelingSession
 from labelwidgets.store import Store
 from labelwidgets.suggesters.base import Suggester, Suggestion
 from labelwidgets.teaching.lesson import Lesson, check_feedback_without_gold
-from labelwidgets.warm_up import in_kernel
 from labelwidgets.widgets.display import mimebundle_with_text
 
 if TYPE_CHECKING:
     from labelwidgets.kinds import AnswerKind
-
-
-def _after_this_cell(callback: Callable[[], None], delay: float = 0.25) -> None:
-    """Run ``callback`` on the kernel's own loop once the running cell is done and ``delay`` seconds have passed."""
-    from IPython import get_ipython
-
-    loop = getattr(getattr(get_ipython(), "kernel", None), "io_loop", None)
-    if loop is None or not callable(getattr(loop, "add_callback", None)):
-        callback()
-        return
-
-    def later() -> None:
-        loop.call_later(delay, callback)
-
-    loop.add_callback(later)  # the one call that is safe from any thread; the cell holds the loop until it ends
 
 
 class Labeler:
@@ -82,6 +67,13 @@ class Labeler:
     per span, in text order. ``kind=lw.SpanAnswers(overlap=True)`` allows overlapping spans (refused by default);
     ``alignment=`` says how a model's span that cuts through a word is placed ("expand", "contract", "strict").
 
+    ``kind="pair"`` judges two outputs side by side: ``Labeler(df, kind="pair", prompt="question",
+    outputs=("reply_a", "reply_b"))`` shows the prompt above the two outputs, the side of each drawn per item and
+    per person (seeded by ``seed``, recorded with each decision); ``1`` left better, ``2`` right better, ``3`` tie
+    (``kind=lw.PairVerdict(both_bad=True)`` adds ``4`` both bad). The answer names the winning output's column
+    (``"reply_a"``), ``"tie"`` or ``"both bad"``, never a side; ``labels=`` is not needed. ``lw.pairs`` makes the
+    pairs from a long table of many systems' outputs.
+
     Teaching: ``gold="expert_label"`` names the column of correct labels. The widget never receives an item's gold
     label before the student's answer on it; ``feedback="after"`` (default) then shows right or wrong, the correct
     label with its description from ``labels=``, and what the model said when it was hidden (``blind``), with a
@@ -100,8 +92,10 @@ class Labeler:
         df: pd.DataFrame,
         *,
         text: str = "text",
-        labels: Iterable[str] | Mapping[str, str],
+        labels: Iterable[str] | Mapping[str, str] | None = None,
         kind: str | AnswerKind = "single",
+        prompt: str | None = None,
+        outputs: Sequence[str] | None = None,
         key: str | None = None,
         store: str | os.PathLike[str] | Store | None = "labels.db",
         annotator: str | None = None,
@@ -121,9 +115,9 @@ class Labeler:
         gold: str | None = None,
         feedback: str | None = "after",
     ):
-        kernel = in_kernel()
+        kernel = hosts.in_notebook()
         #: Teaching mode's side of this Labeler (gold=): the answer key, feedback and score; None without gold=.
-        self.lesson = _lesson(df, gold, labels, kind, feedback, show, text)
+        self.lesson = _lesson(df, gold, label_set_for(labels, kind, outputs), feedback, show, prompt or text)
         self.session = LabelingSession(
             df,
             LabelingOptions.pick(locals()),  # every keyword above but df, gold and feedback, by name
@@ -131,10 +125,15 @@ class Labeler:
             defer_blank_copies=kernel,
         )
         self._widget: Any = None
+        self._results: Callable[[], pd.DataFrame] | None = None
         if kernel:
             # The blank result columns were not copied yet: that waits until the cell has finished and the
             # widget has painted (tens of milliseconds at a million rows); the values are the same either way.
-            _after_this_cell(self.session.settle_results)
+            hosts.after_this_cell(self.session.settle_results)
+        if hosts.in_marimo():
+            # marimo closes a widget when the cell that made it runs again: made here, it lives as long as this
+            # Labeler, whichever cell shows it and however often that cell runs.
+            _ = self.widget
 
     # ----- the widget ------------------------------------------------------------------
     @property
@@ -144,6 +143,10 @@ class Labeler:
 
             self._widget = LabelerWidget(self.session, lesson=self.lesson)
         return self._widget
+
+    def _display_(self) -> Any:
+        """marimo shows the widget itself (its ``_repr_mimebundle_`` is Jupyter's way)."""
+        return self.widget
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return mimebundle_with_text(self.widget, repr(self), **kwargs)
@@ -282,6 +285,23 @@ class Labeler:
         return texts
 
     @property
+    def results(self) -> Callable[[], pd.DataFrame]:
+        """The rows decided so far, with their result columns: ``labeler.results()`` is a fresh copy.
+
+        Under marimo it is reactive (a ``mo.state``): bind it to a name in one cell (``results = labeler.results``)
+        and every cell that calls ``results()`` runs again as each decision lands. marimo does not see the changes
+        made in place to ``df``, so a cell showing ``df`` does not.
+        """
+        if self._results is None:
+            self._results = hosts.live_value(self._decided_rows, self.session.on_decision)
+        return self._results
+
+    def _decided_rows(self) -> pd.DataFrame:
+        decision = (self.session.options.columns or {}).get("decision", "decision")
+        df = self.session.df
+        return df[df[decision].notna()].copy()
+
+    @property
     def order_info(self) -> dict[str, Any]:
         """The order and blind share this session uses (also recorded in the store)."""
         return dict(self.session.order_info)
@@ -322,8 +342,7 @@ class Labeler:
 def _lesson(
     df: Any,
     gold: str | None,
-    labels: Any,
-    kind: str | AnswerKind,
+    labels: LabelSet,
     feedback: str | None,
     show: Sequence[str] | str,
     text: str,
@@ -335,4 +354,4 @@ def _lesson(
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}.")
     shown = [show] if isinstance(show, str) else list(show)
-    return Lesson(df, gold, LabelSet.parse(labels, kind), feedback, shown, text=text)
+    return Lesson(df, gold, labels, feedback, shown, text=text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from labelwidgets.errors import InputError
@@ -128,3 +128,29 @@ class LabelSet:
 
 def _normal(text: str) -> str:
     return " ".join(text.strip(EDGE_NOISE).split()).casefold()
+
+
+def label_set_for(
+    labels: Iterable[str] | Mapping[str, str] | LabelSet | None,
+    kind: str | AnswerKind,
+    outputs: Sequence[str] | None = None,
+) -> LabelSet:
+    """The label set of a labeling task: ``labels`` over ``kind`` (bound to the ``outputs`` it compares, for a
+    pair), or the kind's own answers when it has them (a pair's outcomes) and ``labels`` is None."""
+    answer_kind = kind_named(kind).bind(outputs)
+    own = answer_kind.default_labels()
+    if labels is None:
+        if own is None:
+            raise InputError(
+                "labels= is missing: give the answers to choose from, e.g. labels=['ham', 'spam'] (or a "
+                "{name: description} dict)."
+            )
+        return LabelSet.parse(own, answer_kind)
+    if own is not None:
+        given = labels.names if isinstance(labels, LabelSet) else list(labels)
+        if given != list(own):
+            raise InputError(
+                f"kind={answer_kind.name!r} takes its answers from its outputs ({list(own)}); drop labels= "
+                f"(it got {given!r})."
+            )
+    return LabelSet.parse(labels, answer_kind)

@@ -2,6 +2,7 @@
 /** Every kind of answer the labeler can edit, by the name Python gives it (`config.kind`): see answer-part.js. */
 
 import { create as createMulti } from "./multi.js";
+import { create as createPair } from "./pair.js";
 import { create as createSingle } from "./single.js";
 import { create as createSpans } from "./spans.js";
 
@@ -11,7 +12,7 @@ import { create as createSpans } from "./spans.js";
  */
 
 /** @type {Record<string, (ctx: PartContext) => AnswerPart>} */
-const PARTS = { single: createSingle, multi: createMulti, spans: createSpans };
+const PARTS = { single: createSingle, multi: createMulti, spans: createSpans, pair: createPair };
 
 /** The answer part of `kind`. @param {string} kind @param {PartContext} ctx @returns {AnswerPart} */
 export function createAnswerPart(kind, ctx) {

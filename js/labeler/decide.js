@@ -18,7 +18,8 @@ import { clip } from "../dom.js";
  *   missed?: string[], extra?: string[], jaccard?: number | null}} Feedback
  * @typedef {{rank: number, key: string, text: string | null, length: number, fields: Record<string, string>,
  *   decision: DecisionView | null, stale: DecisionView | null, suggestion_status: string,
- *   suggestion: SuggestionView | null, feedback?: Feedback | null}} Item
+ *   suggestion: SuggestionView | null, feedback?: Feedback | null, view?: any}} Item
+ *   view: what the item's kind shows besides its text, laid out for this person (a pair's outputs: kinds/pair.js)
  * @typedef {"label" | "accept" | "reject" | "skip"} DecideIntent
  * @typedef {{refuse: string}
  *   | {notice: null, next: true}

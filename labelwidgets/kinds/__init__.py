@@ -11,12 +11,16 @@ from __future__ import annotations
 from labelwidgets.errors import InputError
 from labelwidgets.kinds.base import AnswerKind
 from labelwidgets.kinds.multi import MULTI, MultiLabel
+from labelwidgets.kinds.pair import PAIR, PairVerdict
 from labelwidgets.kinds.single import SINGLE, SingleLabel
 from labelwidgets.kinds.spans import SPANS, SpanAnswers
 
-KINDS: dict[str, AnswerKind] = {SINGLE.name: SINGLE, MULTI.name: MULTI, SPANS.name: SPANS}
+KINDS: dict[str, AnswerKind] = {SINGLE.name: SINGLE, MULTI.name: MULTI, SPANS.name: SPANS, PAIR.name: PAIR}
 
-__all__ = ["KINDS", "MULTI", "SINGLE", "SPANS", "AnswerKind", "MultiLabel", "SingleLabel", "SpanAnswers", "kind_named"]
+__all__ = [
+    "KINDS", "MULTI", "PAIR", "SINGLE", "SPANS", "AnswerKind", "MultiLabel", "PairVerdict", "SingleLabel",
+    "SpanAnswers", "kind_named",
+]  # fmt: skip
 
 
 def kind_named(kind: str | AnswerKind) -> AnswerKind:
@@ -27,5 +31,6 @@ def kind_named(kind: str | AnswerKind) -> AnswerKind:
         return kind  # a kind made with options of its own, e.g. SpanAnswers(overlap=True)
     raise InputError(
         f"kind={kind!r} is not a kind of answer; use one of {sorted(KINDS)}: 'single' (one label per item) or "
-        f"'multi' (any number of labels per item, none included) or 'spans' (spans of the text, each with a label)."
+        f"'multi' (any number of labels per item, none included) or 'spans' (spans of the text, each with a label) "
+        f"or 'pair' (which of two outputs is better)."
     )

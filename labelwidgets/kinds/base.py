@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+from labelwidgets.errors import InputError
+
 if TYPE_CHECKING:
     from collections.abc import Hashable
 
@@ -40,6 +42,43 @@ class Choice:
 #: What a choice's probabilities are, once read: (probability of the option chosen, the distribution over the
 #: options when the tokens tell them apart, else None).
 ChoiceProbabilities = tuple[float, Mapping[str, float] | None]
+
+
+class ShowsText:
+    """What a kind whose item is its text alone says about the rest of the item: nothing (see `AnswerKind`'s last
+    part). The kinds of answer about one text (single, multi, spans) inherit it; a pair overrides all of it."""
+
+    #: Columns of the DataFrame the view shows with each item besides its text (a pair's two outputs).
+    item_columns: tuple[str, ...] = ()
+
+    def bind(self, outputs: Sequence[str] | None) -> Any:
+        """This kind for the DataFrame's columns named by ``outputs`` (a pair's two outputs); kinds that show one
+        text take none."""
+        if outputs is not None:
+            raise InputError(
+                f"outputs={list(outputs)!r} names the two outputs of a pair: use it with kind='pair' (each item is "
+                f"then a choice between them); kind={getattr(self, 'name', '?')!r} labels the text= column alone."
+            )
+        return self
+
+    def default_labels(self) -> dict[str, str] | None:
+        """The answers an item can get, with what each means, when the user gives no ``labels=`` (a pair: its
+        outputs, tie); None: the user must give them."""
+        return None
+
+    def presentation(self, item_key: str, annotator: str, seed: int) -> dict[str, str] | None:
+        """How an item is laid out for one person, to be recorded with their decision (a pair: which output was on
+        the left); None when every person sees it the same way."""
+        return None
+
+    def item_view(self, values: Mapping[str, Any], presented: Mapping[str, str] | None) -> dict[str, Any] | None:
+        """What the browser shows of an item besides its text, from its ``item_columns`` values; None: nothing."""
+        return None
+
+    def refusal(self, stored: str, values: Mapping[str, Any]) -> str | None:
+        """Why ``stored`` cannot be this item's answer given its ``item_columns`` values (an empty output cannot
+        win), or None."""
+        return None
 
 
 @runtime_checkable
@@ -235,4 +274,31 @@ class AnswerKind(Protocol):
         *, sort_by: str, ci: float, n_boot: int, seed: int, labels: LabelSet | None,
     ) -> Scores:  # fmt: skip
         """The leaderboard's numbers for answers encoded by ``compared``."""
+        ...
+
+    # -- what an item shows besides its text (`ShowsText`: nothing; a pair: its two outputs) --
+
+    @property
+    def item_columns(self) -> tuple[str, ...]:
+        """Columns of the DataFrame the view shows with each item besides its text."""
+        ...
+
+    def bind(self, outputs: Sequence[str] | None) -> AnswerKind:
+        """This kind for the DataFrame's columns named by ``outputs``."""
+        ...
+
+    def default_labels(self) -> dict[str, str] | None:
+        """The answers an item can get, with what each means, when the user gives no ``labels=``, or None."""
+        ...
+
+    def presentation(self, item_key: str, annotator: str, seed: int) -> dict[str, str] | None:
+        """How an item is laid out for one person, recorded with their decision; None: the same for everyone."""
+        ...
+
+    def item_view(self, values: Mapping[str, Any], presented: Mapping[str, str] | None) -> dict[str, Any] | None:
+        """What the browser shows of an item besides its text."""
+        ...
+
+    def refusal(self, stored: str, values: Mapping[str, Any]) -> str | None:
+        """Why ``stored`` cannot be this item's answer, or None."""
         ...

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from labelwidgets.errors import InputError
-from labelwidgets.kinds.base import Choice, ChoiceProbabilities, OutputFormat
+from labelwidgets.kinds.base import Choice, ChoiceProbabilities, OutputFormat, ShowsText
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
@@ -35,7 +35,7 @@ _LABELS_OBJECT = re.compile(r'"labels"\s*:\s*\{', re.IGNORECASE)
 _MEMBERSHIP_OPTIONS = ("true", "false")
 
 
-class MultiLabel:
+class MultiLabel(ShowsText):
     """A set of labels per item.
 
     Stored as a JSON list of names sorted by code point, so one set has one text whatever the order it was given

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from labelwidgets.errors import InputError
-from labelwidgets.kinds.base import Choice, ChoiceProbabilities, OutputFormat
+from labelwidgets.kinds.base import Choice, ChoiceProbabilities, OutputFormat, ShowsText
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
@@ -29,7 +29,7 @@ _LABEL_KEYS = ("label", "category", "class", "answer")
 _SHOWN_CHARACTERS = 80  # a model's prose is cut to this in error messages
 
 
-class SingleLabel:
+class SingleLabel(ShowsText):
     """Exactly one label of the set per item. Stored as the label's name, shown as it."""
 
     name = "single"

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from labelwidgets.errors import InputError
-from labelwidgets.kinds.base import Choice, ChoiceProbabilities, OutputFormat
+from labelwidgets.kinds.base import Choice, ChoiceProbabilities, OutputFormat, ShowsText
 from labelwidgets.spans import Span
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ Alignment = Literal["strict", "contract", "expand"]
 ALIGNMENTS: tuple[Alignment, ...] = ("strict", "contract", "expand")
 
 
-class SpanAnswers:
+class SpanAnswers(ShowsText):
     """How answers that are spans of the item's text are checked, stored and shown.
 
     ``overlap`` says whether two spans of one answer may share characters (nested entities, evidence that

@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 class LabelingOptions:
     """The options of one labeling session (see `lw.Labeler` for what each means)."""
 
-    labels: Iterable[str] | Mapping[str, str]
+    labels: Iterable[str] | Mapping[str, str] | None = None
     text: str = "text"
     kind: str | AnswerKind = "single"
+    prompt: str | None = None
+    outputs: Sequence[str] | None = None
     key: str | None = None
     store: str | os.PathLike[str] | Store | None = "labels.db"
     annotator: str | None = None

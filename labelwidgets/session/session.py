@@ -26,7 +26,7 @@ import pandas as pd
 from labelwidgets.decision import NO_ANSWER, REVISED, UNDO, Decision, text_hash, text_hashes, utc_now
 from labelwidgets.errors import ClosedError, InputError, LabelwidgetsError, user_stacklevel
 from labelwidgets.keys import decode_key, encode_key, shown_key
-from labelwidgets.labels import LabelSet
+from labelwidgets.labels import label_set_for
 from labelwidgets.missing import is_missing
 from labelwidgets.session import registry
 from labelwidgets.session.fold import RESTORE_FIELDS, EventFold, FrameDecisions
@@ -83,9 +83,14 @@ class LabelingSession:
             raise InputError(
                 "the DataFrame is empty: there is nothing to label. Pass a DataFrame with at least one row."
             )
-        if o.text not in df.columns:
+        if o.prompt is not None and o.text != "text" and o.prompt != o.text:
             raise InputError(
-                f"there is no column {o.text!r} to label; the DataFrame has the columns {list(df.columns)}."
+                f"prompt={o.prompt!r} and text={o.text!r} both name the column shown as the item's text; give one."
+            )
+        text_column = o.text if o.prompt is None else o.prompt
+        if text_column not in df.columns:
+            raise InputError(
+                f"there is no column {text_column!r} to label; the DataFrame has the columns {list(df.columns)}."
             )
         missing_show = [c for c in o.show if c not in df.columns]
         if missing_show:
@@ -94,11 +99,16 @@ class LabelingSession:
             )
         if o.suggestion_timeout is None or not float(o.suggestion_timeout) >= 0:
             raise InputError(f"suggestion_timeout={o.suggestion_timeout!r} must be a number of seconds, 0 or more.")
-        self.labels = LabelSet.parse(o.labels, o.kind)
+        self.labels = label_set_for(o.labels, o.kind, o.outputs)
         self.kind = self.labels.kind
+        missing_columns = [c for c in self.kind.item_columns if c not in df.columns]
+        if missing_columns:
+            raise InputError(
+                f"outputs= names columns that do not exist: {missing_columns}; the columns are {list(df.columns)}."
+            )
         self.keys = _item_keys(df, o.key)
         self.df = df
-        self.text_column = o.text
+        self.text_column = text_column
         self.key_column = o.key
         self.show = list(o.show)
         self.guidelines = o.guidelines
@@ -108,7 +118,7 @@ class LabelingSession:
         self.prefetch_count = max(0, int(o.prefetch))
         inputs: dict[str, str | None] = {}
         if o.suggester is not None:
-            check_suggester(o.suggester, df, self.labels, text=o.text)
+            check_suggester(o.suggester, df, self.labels, text=text_column)
         if isinstance(o.suggester, FromColumn):
             inputs = {
                 "suggestion": o.suggester.label_column,
@@ -463,7 +473,7 @@ class LabelingSession:
             rank = self.cursor if rank is None else self._check_rank(rank)
             row = self.row_at(rank)
             if label is not None:
-                label = self.labels.answer(label, text=self._text_for_answer(row))
+                label = self._answer(row, label)
             decided = bool(self._decided[row])
             if decided and at_cursor and not self._placed and self.first_undecided() is None:
                 # The cursor rests on a decided item only when nothing is left: a label() now would silently
@@ -542,7 +552,7 @@ class LabelingSession:
                     session_id=self.session_id,
                     client_id=client_id,
                     client_seq=client_seq,
-                    detail=self._changes(usable.label if usable else None, label),
+                    detail=self._detail(row, usable.label if usable else None, label),
                     prompt_id=usable.prompt_id if usable else None,
                 )
                 event = self._record(row, event)
@@ -553,6 +563,35 @@ class LabelingSession:
         if changed:
             self._notify(event)
         return event
+
+    def _answer(self, row: int, value: Any) -> str:
+        """``value`` as this item's answer (stored text), or `InputError` saying why it cannot be."""
+        stored = self.labels.answer(value, text=self._text_for_answer(row))
+        why = self.kind.refusal(stored, self._item_values(row))
+        if why is not None:
+            raise InputError(f"item {self.rank_of(row) + 1} ({shown_key(self.keys[row])}): {why}")
+        return stored
+
+    def _item_values(self, row: int) -> dict[str, Any]:
+        """The values of the columns this kind shows beside the text (a pair's outputs)."""
+        return {column: self.df[column].iat[row] for column in self.kind.item_columns}
+
+    def presentation(self, row: int) -> dict[str, str] | None:
+        """How this person sees item ``row`` laid out (a pair: which output is on the left), or None."""
+        return self.kind.presentation(self.key_at(row), self.annotator, self.seed)
+
+    def item_view(self, row: int) -> dict[str, Any] | None:
+        """What the view shows of item ``row`` besides its text (a pair's outputs, placed), or None."""
+        return self.kind.item_view(self._item_values(row), self.presentation(row))
+
+    def _detail(self, row: int, suggested: str | None, answer: str | None) -> str | None:
+        """The decision's ``detail``: how the item was laid out for this person (a pair's sides), and what the
+        answer did with the suggestion part by part (spans), as JSON text; None when there is neither."""
+        changes = self._changes(suggested, answer)
+        presented = self.presentation(row)
+        if presented is None:
+            return changes
+        return json.dumps({**presented, **({"changes": json.loads(changes)} if changes else {})})
 
     def _changes(self, suggested: str | None, answer: str | None) -> str | None:
         """What the answer did with the suggestion part by part (`AnswerKind.changes`), when there are both."""
@@ -578,7 +617,7 @@ class LabelingSession:
         """
         self._check_open()
         row = self._row_of_item(key)
-        label = self.labels.answer(label, text=self._text_for_answer(row))
+        label = self._answer(row, label)
         with self._lock:
             self._check_open()
             if client_id is not None and client_seq is not None and (client_id, client_seq) in self._by_client:
@@ -626,6 +665,7 @@ class LabelingSession:
             session_id=self.session_id,
             client_id=client_id,
             client_seq=client_seq,
+            detail=self._detail(row, None, label),
         )
         return self._record(row, event), True
 

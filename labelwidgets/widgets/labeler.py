@@ -34,6 +34,7 @@ import traitlets
 
 from labelwidgets.decision import ACTIONS, Decision
 from labelwidgets.errors import LabelwidgetsError, StoreUnreachable
+from labelwidgets.hosts import cell_loop
 from labelwidgets.keymap import keymap_json
 from labelwidgets.labels import LabelSet
 from labelwidgets.session.session import LabelingSession
@@ -59,7 +60,8 @@ class OnKernelThread:
     sends or syncs goes through that same thread: a call made there runs at once; one made elsewhere (a
     suggestion arriving on a prefetch worker, Python code in a cell while a subshell serves the widget) is
     handed to that thread's event loop. `follow` is called with each message, so the widget always uses the
-    thread that delivered the latest one. Without a kernel (plain Python, tests) calls run where they are made.
+    thread that delivered the latest one. marimo delivers them on the thread that runs the cells, whose asyncio loop
+    takes the calls. Without a notebook (plain Python, tests) calls run where they are made.
     """
 
     def __init__(self, loop: Any = None, thread: int | None = None):
@@ -108,13 +110,8 @@ def _running_loop() -> Any:
 
 
 def _kernel_loop() -> Any:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
-        return None
-    kernel = getattr(get_ipython(), "kernel", None)
-    loop = getattr(kernel, "io_loop", None)
-    return loop if callable(getattr(loop, "add_callback", None)) else None
+    """The loop of the thread that runs the cells (Jupyter's io_loop, marimo's asyncio loop), or None."""
+    return cell_loop()
 
 
 class LabelerWidget(anywidget.AnyWidget):
@@ -362,6 +359,8 @@ class LabelerWidget(anywidget.AnyWidget):
             "text": None if text is None else text[: self._shown_chars(text, decision, stale, row)],
             "length": 0 if text is None else len(text),
             "fields": fields,
+            # what the item shows besides its text, as its kind lays it out for this person (a pair's two outputs)
+            "view": session.item_view(row),
             "decision": _decision_json(decision, session.labels),
             "stale": _decision_json(stale, session.labels),
             "suggestion_status": "hidden" if session.is_blind(row) else session.suggestion_status(row),

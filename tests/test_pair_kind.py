@@ -1,0 +1,177 @@
+"""Two outputs judged side by side (kind="pair"): answers name outputs, layouts are drawn per item and per person
+and recorded, the store restores both, lw.pairs makes the pairs from a long table, bad input is refused clearly."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import Counter
+
+import pandas as pd
+import pytest
+from scipy.stats import binomtest
+
+import labelwidgets as lw
+from labelwidgets.keys import encode_key
+from labelwidgets.kinds import PairVerdict
+from labelwidgets.kinds.pair import left_of
+
+
+def frame(n: int = 6) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "question": [f"q{i}" for i in range(n)],
+            "reply_a": [f"A{i}" for i in range(n)],
+            "reply_b": [f"B{i}" for i in range(n)],
+        }
+    )
+
+
+def pair_labeler(df: pd.DataFrame, store=None, annotator: str = "ana", **options) -> lw.Labeler:
+    return lw.Labeler(
+        df, kind="pair", prompt="question", outputs=("reply_a", "reply_b"), store=store, annotator=annotator, **options
+    )
+
+
+def test_the_answers_are_the_outputs_and_tie_and_a_verdict_names_the_output():
+    labeler = pair_labeler(frame())
+    assert labeler.session.labels.names == ["reply_a", "reply_b", "tie"]
+    assert [label.key for label in labeler.session.labels.labels] == ["1", "2", "3"]
+    both = lw.Labeler(frame(), kind=lw.PairVerdict(both_bad=True), prompt="question", outputs=("reply_a", "reply_b"),
+                      store=None)  # fmt: skip
+    assert both.session.labels.names == ["reply_a", "reply_b", "tie", "both bad"]
+    event = labeler.label("reply_b")
+    assert (event.action, event.label) == ("labeled", "reply_b")
+    assert json.loads(event.detail) == labeler.session.presentation(0)
+    assert left_of(event.detail) == labeler.session.presentation(0)["left"]
+    labeler.label("tie")
+    assert labeler.df["label"].head(3).tolist()[:2] == ["reply_b", "tie"]
+    with pytest.raises(lw.InputError, match="not one of the labels"):
+        labeler.label("left")  # a side is not an answer: the answer names the output
+
+
+def test_the_side_is_drawn_per_item_and_per_person_evenly_and_the_same_on_every_showing():
+    kind = PairVerdict(outputs=("a", "b"))
+    keys = [encode_key(i) for i in range(2000)]
+    ana = [kind.presentation(key, "ana", 0)["left"] for key in keys]
+    assert ana == [kind.presentation(key, "ana", 0)["left"] for key in keys]  # stable
+    counts = Counter(ana)
+    assert binomtest(counts["a"], len(keys)).pvalue > 0.01  # no side favoured
+    ben = [kind.presentation(key, "ben", 0)["left"] for key in keys]
+    same = sum(x == y for x, y in zip(ana, ben, strict=True))
+    assert binomtest(same, len(keys)).pvalue > 0.01  # two people's layouts are independent
+    other_seed = [kind.presentation(key, "ana", 1)["left"] for key in keys]
+    assert other_seed != ana
+
+
+def test_the_store_keeps_verdicts_and_layouts_and_a_revision_keeps_what_it_replaced(tmp_path):
+    store = tmp_path / "pairs.db"
+    df = frame()
+    labeler = pair_labeler(df, store=store)
+    labeler.label("reply_a")
+    labeler.label("reply_b")
+    labeler.session.relabel(0, "tie")
+    labeler.close()
+    again = pair_labeler(frame(), store=store)
+    assert again.df["label"].head(2).tolist() == ["tie", "reply_b"]
+    log = again.decisions
+    assert log["action"].tolist() == ["labeled", "labeled", "revised"]
+    assert log["previous_label"].tolist()[-1] == "reply_a"
+    assert [left_of(d) for d in log["detail"]] == [again.session.presentation(r)["left"] for r in (0, 1, 0)]
+    again.close()
+    with pytest.raises(lw.StoreError, match="another labeling task"):  # other outputs: another task
+        lw.Labeler(frame().rename(columns={"reply_b": "reply_c"}), kind="pair", prompt="question",
+                   outputs=("reply_a", "reply_c"), store=store, annotator="ana")  # fmt: skip
+
+
+def test_an_empty_output_cannot_win_and_the_view_says_what_is_odd_about_a_pair():
+    df = frame(3)
+    df.loc[0, "reply_a"] = ""
+    df.loc[1, "reply_b"] = None
+    df.loc[2, "reply_b"] = df.loc[2, "reply_a"]
+    labeler = pair_labeler(df)
+    with pytest.raises(lw.InputError, match="reply_a is empty for this item"):
+        labeler.label("reply_a")
+    assert labeler.session.item_view(0)["missing"] == ["reply_a"]
+    assert labeler.label("tie").label == "tie"
+    assert labeler.session.item_view(1)["missing"] == ["reply_b"]
+    with pytest.raises(lw.InputError, match="reply_b is empty"):
+        labeler.label("reply_b")
+    labeler.skip()
+    view = labeler.session.item_view(2)
+    assert view["identical"] and not view["missing"]
+    placed = {view["left"]["name"], view["right"]["name"]}
+    assert placed == {"reply_a", "reply_b"}
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ({"outputs": ("reply_a",)}, "exactly two outputs"),
+        ({"outputs": ("reply_a", "reply_a")}, "twice"),
+        ({"outputs": ("reply_a", "nope")}, "do not exist"),
+        ({"outputs": ("reply_a", "reply_b", "reply_c")}, "exactly two outputs"),
+        ({"outputs": "reply_a"}, "exactly two outputs"),
+        ({"outputs": None}, "outputs=\\('reply_a', 'reply_b'\\)"),
+        ({"labels": ["x", "y"]}, "drop labels="),
+    ],
+)
+def test_bad_pair_input_says_what_to_do(options, says):
+    df = frame()
+    df["reply_c"] = "C"
+    arguments = {"outputs": ("reply_a", "reply_b"), **options}
+    with pytest.raises(lw.InputError, match=says):
+        lw.Labeler(df, kind="pair", prompt="question", store=None, **arguments)
+
+
+def test_outputs_need_kind_pair_and_an_output_may_not_be_called_tie():
+    df = frame().rename(columns={"reply_b": "tie"})
+    with pytest.raises(lw.InputError, match="use it with kind='pair'"):
+        lw.Labeler(df, labels=["x", "y"], text="question", outputs=("reply_a", "tie"), store=None)
+    with pytest.raises(lw.InputError, match="may not be called 'tie'"):
+        lw.Labeler(df, kind="pair", prompt="question", outputs=("reply_a", "tie"), store=None)
+    with pytest.raises(lw.InputError, match="both name the column"):
+        lw.Labeler(frame(), kind="pair", prompt="question", text="reply_a", outputs=("reply_a", "reply_b"), store=None)
+
+
+def long_table(prompts: int = 5, systems: tuple[str, ...] = ("gpt", "llama", "qwen", "phi")) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(f"question {i}", s, f"{s} answers {i}") for i in range(prompts) for s in systems],
+        columns=["question", "model", "reply"],
+    )
+
+
+def test_pairs_from_a_long_table_every_pair_or_a_balanced_sample():
+    long = long_table()
+    every = lw.pairs(long, prompt="question", system="model", output="reply")
+    assert len(every) == 5 * 6
+    assert every.index.is_unique
+    for _, row in every.iterrows():
+        assert row["output_a"] == f"{row['system_a']} answers {row['question'].split()[-1]}"
+    assert set(map(tuple, every[["system_a", "system_b"]].values)) == set(
+        itertools.combinations(sorted(["gpt", "llama", "qwen", "phi"]), 2)
+    )
+    sample = lw.pairs(long_table(prompts=12), prompt="question", system="model", output="reply", per_prompt=2, seed=7)
+    assert len(sample) == 24
+    judged = Counter(sample["system_a"]) + Counter(sample["system_b"])
+    assert max(judged.values()) - min(judged.values()) <= 1  # each system judged about as often
+    met = Counter(map(tuple, sample[["system_a", "system_b"]].values))
+    assert len(met) == 6 and max(met.values()) - min(met.values()) <= 1  # and against each of the others
+    again = lw.pairs(long_table(prompts=12), prompt="question", system="model", output="reply", per_prompt=2, seed=7)
+    pd.testing.assert_frame_equal(sample, again)  # seeded: the same pairs, the same keys
+    labeler = lw.Labeler(sample, kind="pair", prompt="question", outputs=("output_a", "output_b"), store=None)
+    assert labeler.label("output_b").label == "output_b"
+
+
+@pytest.mark.parametrize(
+    ("table", "options", "says"),
+    [
+        (long_table(), {"system": "engine"}, "no column 'engine'"),
+        (pd.concat([long_table(), long_table().head(1)]), {}, "keep one output per prompt and system"),
+        (long_table(systems=("gpt",)), {}, "nothing to compare"),
+        (long_table(), {"per_prompt": 0}, "1 or more"),
+    ],
+)
+def test_bad_long_tables_say_what_to_do(table, options, says):
+    with pytest.raises(lw.InputError, match=says):
+        lw.pairs(table, **{"prompt": "question", "system": "model", "output": "reply", **options})
