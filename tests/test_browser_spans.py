@@ -245,3 +245,70 @@ def test_spans_from_the_keyboard_and_the_mouse_with_python_offsets(jupyter_serve
         expect(root).not_to_have_class(re.compile("lw-focused"))
     finally:
         nb.close()
+
+
+LONG = "\n".join(f"line {i} of a long post" for i in range(300))
+
+SCROLL_CELL = textwrap.dedent(
+    f"""
+    import pandas as pd, labelwidgets as lw
+    df = pd.DataFrame({{"text": [{LONG!r}, "short"]}})
+    labeler = lw.Labeler(df, text="text", labels=["person", "place"], kind="spans", store="spans_scroll.db",
+                         annotator="ana")
+    labeler
+    """
+)
+
+
+def test_a_drag_past_the_bottom_of_the_text_box_scrolls_it_and_extends_the_selection(jupyter_server, browser_context):
+    nb = NotebookPage.open(browser_context, jupyter_server, "spans_scroll.ipynb", [SCROLL_CELL])
+    nb.run_all()
+    try:
+        page = nb.page
+        root = page.locator(".lw-labeler").first
+        text = root.locator(".lw-span-text")
+        expect(text).to_contain_text("line 0 of a long post", timeout=60_000)
+        box = text.bounding_box()
+        assert box is not None
+        # the box scrolls: "line 60" lies below its bottom edge, out of sight
+        assert text.evaluate("el => el.scrollHeight > el.clientHeight + 200 && el.scrollTop === 0")
+        below = page.evaluate(
+            """() => {
+                const root = document.querySelector('.lw-labeler .lw-span-text');
+                const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+                const node = walker.nextNode();
+                const at = node.textContent.indexOf('line 60 ');
+                const range = document.createRange();
+                range.setStart(node, at); range.setEnd(node, at + 4);
+                return range.getBoundingClientRect().top - root.getBoundingClientRect().bottom;
+            }"""
+        )
+        assert below > 0
+        x1, y1 = char_box(nb, "line 2 of", 1)  # inside the word "line" of line 2
+        mouse = page.mouse
+        mouse.move(x1, y1)
+        mouse.down()
+        mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] + 60, steps=8)  # past the bottom edge
+        # the box scrolls while the button is held there, without the mouse moving, until line 60 is in sight
+        page.wait_for_function(
+            """() => {
+                const root = document.querySelector('.lw-labeler .lw-span-text');
+                return root.scrollTop > 0 && [...root.querySelectorAll('.lw-sel')].some(
+                    (el) => el.textContent.includes('line 61 '));
+            }""",
+            timeout=30_000,
+        )
+        mouse.up()
+        assert text.evaluate("el => el.scrollTop") > below
+        selected = root.locator(".lw-span-live")
+        expect(selected).to_contain_text("Selected “line 2 of a long post")
+        expect(selected).to_contain_text("line 60 of a long post")  # what was out of sight is in the selection
+        keys(nb, "2", "Escape", "Enter")
+        expect(root.locator(".lw-position")).to_have_text("2 / 2")
+        spans = stored(nb, 0)
+        assert spans is not None and len(spans) == 1
+        start, end, label = spans[0]
+        assert (start, label) == (LONG.find("line 2 of"), "place")
+        assert end > LONG.find("line 60 of") and LONG[end - 1] != " "  # snapped to a whole word
+    finally:
+        nb.close()

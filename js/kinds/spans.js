@@ -218,8 +218,9 @@ export function create({ labels, keymap, shown, perform, focus, config, showAll 
       }
     }
     if (t) textBox.replaceChildren(...nodes);
-    if (editing && t) {
-      // keep the caret (or what is selected) in sight in a long text, scrolling as little as possible
+    if (editing && t && !drag) {
+      // keep the caret (or what is selected) in sight in a long text, scrolling as little as possible (a drag
+      // scrolls by itself, following the mouse)
       const sel = textBox.querySelectorAll(".lw-sel");
       const inSight = textBox.querySelector(".lw-caret") ?? textBox.querySelector("mark.lw-span-selected") ??
         (sel.length ? sel[sel.length - 1] : null);
@@ -400,50 +401,87 @@ export function create({ labels, keymap, shown, perform, focus, config, showAll 
     return Number(el.dataset.at ?? 0);
   }
 
-  /** The text offset under the mouse, or null when it is not over the text. @param {MouseEvent} event */
-  function pointOffset(event) {
+  /** The text offset at a point of the page, or null when it is not over the text. @param {number} x @param {number} y */
+  function offsetAt(x, y) {
     const doc = /** @type {any} */ (document);
     /** @type {{node: Node, offset: number} | null} */
     let at = null;
     if (typeof doc.caretPositionFromPoint === "function") {
-      const p = doc.caretPositionFromPoint(event.clientX, event.clientY);
+      const p = doc.caretPositionFromPoint(x, y);
       if (p) at = { node: p.offsetNode, offset: p.offset };
     } else if (typeof doc.caretRangeFromPoint === "function") {
-      const r = doc.caretRangeFromPoint(event.clientX, event.clientY);
+      const r = doc.caretRangeFromPoint(x, y);
       if (r) at = { node: r.startContainer, offset: r.startOffset };
     }
     if (!at || !textBox.contains(at.node)) return null;
     return offsetOf(at.node, at.offset);
   }
 
+  /** The text offset under the mouse, or null when it is not over the text. @param {MouseEvent} event */
+  const pointOffset = (event) => offsetAt(event.clientX, event.clientY);
+
   // The mouse selects in the draft, not with the browser's selection (which re-painting the text would drop): a drag
-  // selects whole words (whole graphemes with Alt), a click on a span selects it.
-  /** @type {{from: number, to: number} | null} */
+  // selects whole words (whole graphemes with Alt), a click on a span selects it. While the button is down the page's
+  // moves and release are followed (not only the box's), and a drag past the box's top or bottom edge scrolls a long
+  // text, faster the further past, extending the selection to the text at that edge.
+  /** @type {{from: number, to: number, x: number, y: number, speed: number, frame: number | null} | null} */
   let drag = null;
-  textBox.addEventListener("mousedown", (event) => {
-    if (event.button !== 0 || !shown().item || !text()) return;
-    const from = pointOffset(event);
-    if (from === null) return;
-    event.preventDefault(); // no native selection; the keyboard stays with the labeler
-    focus();
-    drag = { from, to: from };
-  });
-  textBox.addEventListener("mousemove", (event) => {
+  const EDGE = 24; // px from the box's edge where scrolling starts
+  const FASTEST = 40; // px scrolled per frame at most
+
+  /** Extend the selection to the point (x, y), brought inside the box. */
+  function dragTo(/** @type {number} */ x, /** @type {number} */ y) {
     if (!drag) return;
-    const to = pointOffset(event);
+    const box = textBox.getBoundingClientRect();
+    const inX = Math.min(Math.max(x, box.left + 2), box.right - 2);
+    const inY = Math.min(Math.max(y, box.top + 2), box.bottom - 2);
+    const to = offsetAt(inX, inY);
     if (to === null || to === drag.to) return;
     drag.to = to;
     const now = shown();
     if (!now.item) return;
     draft = selectRange(current(now), Math.min(drag.from, to), Math.max(drag.from, to));
     render();
-  });
-  textBox.addEventListener("mouseup", (event) => {
+  }
+
+  function scrollStep() {
+    if (!drag || !drag.speed) {
+      if (drag) drag.frame = null;
+      return;
+    }
+    const before = textBox.scrollTop;
+    textBox.scrollTop += drag.speed;
+    if (textBox.scrollTop !== before) dragTo(drag.x, drag.y);
+    drag.frame = requestAnimationFrame(scrollStep);
+  }
+
+  /** @param {MouseEvent} event */
+  function onDragMove(event) {
+    if (!drag) return;
+    drag.x = event.clientX;
+    drag.y = event.clientY;
+    const box = textBox.getBoundingClientRect();
+    const above = box.top + EDGE - event.clientY;
+    const below = event.clientY - (box.bottom - EDGE);
+    const past = above > 0 ? -above : below > 0 ? below : 0;
+    drag.speed = Math.max(-FASTEST, Math.min(FASTEST, Math.round(past / 2)));
+    if (drag.speed && drag.frame === null && textBox.scrollHeight > textBox.clientHeight) {
+      drag.frame = requestAnimationFrame(scrollStep);
+    }
+    dragTo(event.clientX, event.clientY);
+  }
+
+  /** @param {MouseEvent} event */
+  function onDragEnd(event) {
+    window.removeEventListener("mousemove", onDragMove, true);
+    window.removeEventListener("mouseup", onDragEnd, true);
     const was = drag;
     drag = null;
+    if (was?.frame != null) cancelAnimationFrame(was.frame);
     const now = shown();
     if (!was || !now.item) return;
-    const to = pointOffset(event) ?? was.to;
+    const over = pointOffset(event);
+    const to = over ?? was.to;
     if (to !== was.from) {
       const c = cuts();
       let a = onGrapheme(c.bounds, Math.min(was.from, to), "start");
@@ -458,8 +496,20 @@ export function create({ labels, keymap, shown, perform, focus, config, showAll 
       return;
     }
     const target = /** @type {HTMLElement} */ (event.target);
+    if (!textBox.contains(target)) return;
     const spanNode = target.closest?.("[data-span]");
     if (spanNode instanceof HTMLElement && spanNode.dataset.span !== undefined) pick(Number(spanNode.dataset.span));
+  }
+
+  textBox.addEventListener("mousedown", (event) => {
+    if (event.button !== 0 || !shown().item || !text()) return;
+    const from = pointOffset(event);
+    if (from === null) return;
+    event.preventDefault(); // no native selection; the keyboard stays with the labeler
+    focus();
+    drag = { from, to: from, x: event.clientX, y: event.clientY, speed: 0, frame: null };
+    window.addEventListener("mousemove", onDragMove, true);
+    window.addEventListener("mouseup", onDragEnd, true);
   });
 
   /** @type {import("./answer-part.js").ContentPart} */
