@@ -569,5 +569,9 @@ def test_rows_without_a_winner_are_left_out_and_said() -> None:
     df = pd.DataFrame({"system_a": ["x", "x", "x"], "system_b": ["y", "y", "y"], "winner": ["x", None, "x"]})
     row = win_rates(df).set_index("system").loc["x"]
     assert row["wins"] == 2 and "1 row(s) without a winner (not judged yet) left out" in row["note"]
+    # win rates and strengths read the verdicts alone: other columns may be missing or anything
+    more = df.assign(annotator=[None, "a", "b"], item=[None, None, 1], left=["z", None, "x"])
+    pd.testing.assert_frame_equal(win_rates(more), win_rates(df))
+    pd.testing.assert_frame_equal(bradley_terry(more, n_boot=20), bradley_terry(df, n_boot=20))
     with pytest.raises(InputError, match=r"preference must be between 0 and 1 and not 0\.5"):
         judgments_needed(0.5)

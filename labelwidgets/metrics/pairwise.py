@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
+from labelwidgets.kinds.pair import BOTH_BAD, TIE
 from labelwidgets.metrics.checks import encode, object_values, optional_column, require_columns, require_frame
 from labelwidgets.metrics.checks import sorted_labels as sorted_names
 from labelwidgets.metrics.counts import (
@@ -66,9 +67,8 @@ from labelwidgets.metrics.counts import (
     wilson_interval,
 )
 
-TIE = "tie"
-#: A tie where neither output is good enough; a tie for every statistic here.
-BOTH_BAD = "both_bad"
+# TIE and BOTH_BAD (a tie where neither output is good enough; a tie for every statistic here) are the verdicts of
+# the pair kind, defined there once.
 #: A judge asked in both orders whose verdict flipped: a tie, as MT-Bench counts it.
 INCONSISTENT = "inconsistent"
 NOT_A_WIN = (TIE, BOTH_BAD, INCONSISTENT)
@@ -117,12 +117,6 @@ class Judgments:
     @property
     def n_systems(self) -> int:
         return len(self.systems)
-
-    def where(self, mask: np.ndarray) -> Judgments:
-        """The judgments where ``mask`` is True (systems, raters and items keep their codes)."""
-        return Judgments(self.systems, self.first[mask], self.second[mask], self.outcome[mask], self.both_bad[mask],
-                         self.left[mask], self.rater[mask], self.raters, self.item[mask], self.items,
-                         self.notes)  # fmt: skip
 
 
 def _rows(index: pd.Index, mask: np.ndarray) -> str:
@@ -219,7 +213,7 @@ def read_judgments(
         raise InputError(f"{func}(): no row of the table has a winner yet ({len(a)} row(s) without one). Judge some "
                          "pairs first.")  # fmt: skip
 
-    systems = sorted_names([*a, *b])
+    systems = sorted_names([*a[rows], *b[rows]])  # the systems judged so far
     code_a, code_b = encode(a[rows], systems), encode(b[rows], systems)
     first, second = np.minimum(code_a, code_b), np.maximum(code_a, code_b)
     winner_code = encode(verdicts, systems)
@@ -274,6 +268,10 @@ def _refuse_winners(func: str, column: str, index: pd.Index, a: np.ndarray, b: n
         f"{list(NOT_A_WIN)} (e.g. {won[example]!r} for {a[example]!r} vs {b[example]!r}).{hint} Correct those "
         "verdicts or drop the rows."
     )
+
+
+#: What win rates and strengths read: the verdicts alone, whoever gave them on whatever side.
+_ONLY_VERDICTS: dict[str, Any] = {"left": None, "annotator": None, "item": None}
 
 
 def _check_ties(ties: Any) -> None:
@@ -340,7 +338,7 @@ _WIN_RATE_COLUMNS = ["system", "win_rate", "low", "high", "wins", "losses", "tie
 @public
 def win_rates(
     df: pd.DataFrame, *, system_a: str = "system_a", system_b: str = "system_b", winner: str = "winner",
-    annotator: str | None = "annotator", ties: Ties = "drop", ci: float = 0.95,
+    ties: Ties = "drop", ci: float = 0.95,
 ) -> pd.DataFrame:  # fmt: skip
     """Per system, its win rate over all its judgments (every opponent pooled), with an exact binomial interval.
 
@@ -356,7 +354,7 @@ def win_rates(
     """
     _check_ties(ties)
     check_ci(ci)
-    j = read_judgments(df, "win_rates", system_a=system_a, system_b=system_b, winner=winner, annotator=annotator)
+    j = read_judgments(df, "win_rates", system_a=system_a, system_b=system_b, winner=winner, **_ONLY_VERDICTS)
     pair_wins, pair_ties, pair_both_bad = _wins_and_ties(j)
     won, lost, tied = pair_wins.sum(axis=1), pair_wins.sum(axis=0), pair_ties.sum(axis=1)
     k, n = _scored(won, lost, tied, ties)
@@ -385,7 +383,7 @@ class WinMatrix(NamedTuple):
 @public
 def win_matrix(
     df: pd.DataFrame, *, system_a: str = "system_a", system_b: str = "system_b", winner: str = "winner",
-    annotator: str | None = "annotator", ties: Ties = "drop",
+    ties: Ties = "drop",
 ) -> WinMatrix:  # fmt: skip
     """The pairwise win matrix: counts of wins and ties, and the win rate of every system against every other.
 
@@ -393,7 +391,7 @@ def win_matrix(
     ties / 2) / judgments), so ``rate[i, j] + rate[j, i]`` is 1 wherever both are defined.
     """
     _check_ties(ties)
-    j = read_judgments(df, "win_matrix", system_a=system_a, system_b=system_b, winner=winner, annotator=annotator)
+    j = read_judgments(df, "win_matrix", system_a=system_a, system_b=system_b, winner=winner, **_ONLY_VERDICTS)
     wins, tied, _ = _wins_and_ties(j)
     k, n = _scored(wins, wins.T, tied, ties)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -495,8 +493,7 @@ _BT_COLUMNS = ["system", "strength", "low", "high", "rank", "n", "interval", "no
 @public
 def bradley_terry(
     df: pd.DataFrame, *, system_a: str = "system_a", system_b: str = "system_b", winner: str = "winner",
-    annotator: str | None = "annotator", ties: Ties = "drop", alpha: float = DEFAULT_ALPHA, n_boot: int = 1000,
-    seed: int = 0, ci: float = 0.95,
+    ties: Ties = "drop", alpha: float = DEFAULT_ALPHA, n_boot: int = 1000, seed: int = 0, ci: float = 0.95,
 ) -> pd.DataFrame:  # fmt: skip
     """Bradley–Terry strengths of the systems, with bootstrap intervals over the judgments.
 
@@ -518,7 +515,7 @@ def bradley_terry(
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating)) or not alpha >= 0:
         raise InputError(f"alpha must be a number >= 0 (the penalty on the strengths; default {DEFAULT_ALPHA}), got "
                          f"{alpha!r}.")  # fmt: skip
-    j = read_judgments(df, func, system_a=system_a, system_b=system_b, winner=winner, annotator=annotator)
+    j = read_judgments(df, func, system_a=system_a, system_b=system_b, winner=winner, **_ONLY_VERDICTS)
     return _strength_table(j, ties, float(alpha), n_boot, seed, ci, func)
 
 
@@ -765,8 +762,8 @@ def position_bias(
         counted = mine & (j.outcome != TIED) & (j.left >= 0)
         n = int(counted.sum())
         left_wins = int((j.outcome[counted] == j.left[counted]).sum())
-        unknown = int((mine & (j.left < 0)).sum())
-        unknown_note = f"{unknown} verdict(s) with no known side left out" if unknown else ""
+        unknown = int((mine & (j.outcome != TIED) & (j.left < 0)).sum())
+        unknown_note = f"{unknown} decisive verdict(s) with no known side left out" if unknown else ""
         if n:
             low, high = exact_interval(left_wins, n, ci)
             p_value = float(binomtest(left_wins, n, 0.5).pvalue)
