@@ -906,6 +906,26 @@ def test_running_agreement_from_pairs_is_exactly_one_update_after_another():
         pd.testing.assert_frame_equal(at_once.reliability, one_by_one.reliability)  # the same sums, in order
         for name in ("n", "agree", "kappa", "accept_rate", "n_reviewed", "ece", "notes"):
             assert getattr(at_once, name) == getattr(one_by_one, name), name
+    # the same from the labels' positions, as a Dashboard opening on many decisions gives them
+    labels = ["c", "b", "a"]
+    one_by_one = lw.RunningAgreement(labels, n_bins=7)
+    for row in zip(human, suggested, confidence, accepted, strict=True):
+        one_by_one.update(*row)
+    position = {name: i for i, name in enumerate(labels)}
+    from_codes = lw.RunningAgreement.from_codes(
+        np.array([position.get(x, -1) for x in human]), np.array([position.get(x, -1) for x in suggested]),
+        np.array([np.nan if c is None else c for c in confidence]),
+        np.array([-1 if a is None else int(a) for a in accepted]), labels=labels, n_bins=7,
+    )  # fmt: skip
+    assert from_codes.labels == one_by_one.labels
+    pd.testing.assert_frame_equal(from_codes.confusion, one_by_one.confusion)
+    pd.testing.assert_frame_equal(from_codes.reliability, one_by_one.reliability)
+    for name in ("n", "agree", "kappa", "accept_rate", "n_reviewed", "ece", "notes", "values"):
+        assert getattr(from_codes, name) == getattr(one_by_one, name), name
+    with pytest.raises(InputError, match=r"confidence must lie in \[0, 1\], got 1.5"):
+        lw.RunningAgreement.from_codes([0], [0], [1.5], labels=["a"])
+    with pytest.raises(InputError, match="positions in the 2 labels"):
+        lw.RunningAgreement.from_codes([0, 2], [0, 0], labels=["a", "b"])
     with pytest.raises(InputError, match="'d' is not one of the labels"):
         lw.RunningAgreement.from_pairs(["a", "d"], ["a", "a"], labels=["a", "b"])
     with pytest.raises(InputError, match=r"confidence must lie in \[0, 1\], got 1.5"):

@@ -118,16 +118,21 @@ class LabelTally:
         return self.cells.get((human, suggestion), 0) >= 1
 
     def fill(self, human: np.ndarray, suggestion: np.ndarray) -> np.ndarray:
-        if self.fixed:
-            for values in (human, suggestion):
-                unknown = encode(values, self.labels) < 0
-                if unknown.any():
-                    self._check_label(values[unknown][0])
-        else:
+        if not self.fixed:
             # the order `update` would first see them in: each pair's human label, then its suggestion
             self.labels = list(pd.unique(np.column_stack([human, suggestion]).ravel()))
-        k = len(self.labels)
+        # each side encoded once (hashing 200,000 labels is most of the work): a pair's values are never missing,
+        # so a code of -1 is a value outside the labels
         human_codes, suggested_codes = encode(human, self.labels), encode(suggestion, self.labels)
+        for values, codes in ((human, human_codes), (suggestion, suggested_codes)):
+            unknown = codes < 0
+            if unknown.any():
+                self._check_label(values[unknown][0])
+        return self.fill_codes(human_codes, suggested_codes)
+
+    def fill_codes(self, human_codes: np.ndarray, suggested_codes: np.ndarray) -> np.ndarray:
+        """``fill`` with the pairs' positions in ``labels`` (each side in range): no label is hashed again."""
+        k = len(self.labels)
         true_counts = np.bincount(human_codes, minlength=k)
         pred_counts = np.bincount(suggested_codes, minlength=k)
         cells = np.bincount(human_codes * k + suggested_codes, minlength=k * k).reshape(k, k)
@@ -136,7 +141,7 @@ class LabelTally:
         names = self.labels
         self.cells = {(names[i], names[j]): int(cells[i, j]) for i, j in np.argwhere(cells)}
         agree = human_codes == suggested_codes
-        self.n = len(human)
+        self.n = len(human_codes)
         self.agree = int(agree.sum())
         return agree
 
@@ -418,19 +423,69 @@ class RunningAgreement:
             kind = answer_kind(answers, "from_pairs", "human", "suggestion")
         running = cls(labels, n_bins=n_bins, kind=kind)
         reviewed = reviewed_as != None  # noqa: E711 (elementwise on an object array)
-        running._reviewed = int(reviewed.sum())
-        running._accepted = int(reviewed_as[reviewed].astype(bool).sum())
+        running._add_reviews(int(reviewed.sum()), int(reviewed_as[reviewed].astype(bool).sum()))
         is_pair = (human != None) & (suggested != None)  # noqa: E711
         scores = _confidences(confidence[is_pair])
         agree = running._tally.fill(human[is_pair], suggested[is_pair])
+        running._add_confidences(scores, agree)
+        return running
+
+    @classmethod
+    def from_codes(
+        cls,
+        human_codes: np.ndarray,
+        suggestion_codes: np.ndarray,
+        confidences: np.ndarray | None = None,
+        accepted: np.ndarray | None = None,
+        *,
+        labels: Iterable[Hashable],
+        n_bins: int = 10,
+    ) -> RunningAgreement:
+        """``from_pairs`` for single labels already encoded, as a dashboard opened on 200,000 decisions has them:
+        each decision's human label and suggestion as its position in ``labels`` (-1: none), ``confidences`` as
+        floats (NaN: none) and ``accepted`` as 1 (accepted), 0 (corrected or rejected) or -1 (not reviewed). The
+        same state, and the same errors for a confidence outside [0, 1], without hashing a label again.
+        """
+        names = check_labels(labels)
+        assert names is not None
+        human, suggested = np.asarray(human_codes, dtype=np.int64), np.asarray(suggestion_codes, dtype=np.int64)
+        n = len(human)
+        confidence = np.full(n, np.nan) if confidences is None else np.asarray(confidences, dtype=float)
+        reviewed_as = np.full(n, -1, dtype=np.int64) if accepted is None else np.asarray(accepted, dtype=np.int64)
+        if not len(suggested) == len(confidence) == len(reviewed_as) == n:
+            raise InputError(
+                f"from_codes() needs one entry per decision in each argument; got {n} human labels, "
+                f"{len(suggested)} suggestions, {len(confidence)} confidences and {len(reviewed_as)} accepted."
+            )
+        for codes in (human, suggested):
+            if len(codes) and not (-1 <= codes.min() and codes.max() < len(names)):
+                raise InputError(f"codes must be positions in the {len(names)} labels, or -1 for none.")
+        running = cls(names, n_bins=n_bins, kind="single")
+        running._add_reviews(int((reviewed_as >= 0).sum()), int((reviewed_as == 1).sum()))
+        is_pair = (human >= 0) & (suggested >= 0)
+        scores = confidence[is_pair]
+        outside = ~np.isnan(scores) & ~((scores >= 0) & (scores <= 1))
+        if outside.any():
+            raise InputError(f"confidence must lie in [0, 1], got {float(scores[outside][0])!r}.")
+        assert isinstance(running._tally, LabelTally)
+        agree = running._tally.fill_codes(human[is_pair], suggested[is_pair])
+        running._add_confidences(scores, agree)
+        return running
+
+    def _add_reviews(self, reviewed: int, accepted: int) -> None:
+        self._reviewed += reviewed
+        self._accepted += accepted
+
+    def _add_confidences(self, scores: np.ndarray, agree: np.ndarray) -> None:
+        """Many pairs' confidences (NaN: none) into empty calibration bins, in the given order."""
         scored = ~np.isnan(scores)
         if scored.any():
+            n_bins = self._n_bins
             # the bins of lw.calibration: [b/n_bins, (b+1)/n_bins), 1.0 in the last
             bins = np.minimum(np.floor(scores[scored] * n_bins).astype(np.int64), n_bins - 1)
-            running._bin_counts = np.bincount(bins, minlength=n_bins).astype(np.int64)
-            running._bin_confidence = np.bincount(bins, weights=scores[scored], minlength=n_bins).astype(float)
-            running._bin_correct = np.bincount(bins, weights=agree[scored], minlength=n_bins).astype(np.int64)
-        return running
+            self._bin_counts = np.bincount(bins, minlength=n_bins).astype(np.int64)
+            self._bin_confidence = np.bincount(bins, weights=scores[scored], minlength=n_bins).astype(float)
+            self._bin_correct = np.bincount(bins, weights=agree[scored], minlength=n_bins).astype(np.int64)
 
     def _kind_of(self, human: Any, suggestion: Any) -> None:
         """Read the kind from the first pair when it was not given: a set of names makes it multi-label, a list of
