@@ -9,6 +9,7 @@
  */
 
 import { h } from "./dom.js";
+import { colours, isSpanList, markedText } from "./spans/paint.js";
 
 /**
  * @typedef {{name: string, description: string, key: string | null}} Label
@@ -21,12 +22,16 @@ import { h } from "./dom.js";
  *   mcnemar_p: number | null, kappa_diff: number | null, kappa_diff_low: number | null,
  *   kappa_diff_high: number | null, macro_f1_diff: number | null, macro_f1_diff_low: number | null,
  *   macro_f1_diff_high: number | null, accuracy_diff: number | null, distinguishable: boolean}} Pair
- * @typedef {{name: string, label: string | null, confidence: number | null, error: string | null,
+ * @typedef {string | string[] | [number, number, string][]} Answer an answer in one shape for the human and every
+ *   suggester, as the kind sends it to the browser (AnswerKind.for_view): a label's name, a list of names, or spans
+ *   [start, end, label] in code points of the item's text
+ * @typedef {{name: string, label: Answer | null, confidence: number | null, error: string | null,
  *   raw: string | null, rationale: string | null}} Output
- * @typedef {{position: number, key: string, text: string, length: number, human: string, votes: string | null,
+ * @typedef {{position: number, key: string, text: string, length: number, human: Answer, votes: string | null,
  *   corrected: boolean, outputs: Output[]}} Item
+ * @typedef {{name: string, words: string}} Metric a quality column of the table (the kind's ranking metrics)
  * @typedef {{n: number, sort_by: string, tie_metric: string, ci: number, method: string, excluded: string[],
- *   notes: string[], corrections: number}} Summary
+ *   notes: string[], corrections: number, metrics?: Metric[], relabel?: boolean}} Summary
  * @typedef {{id: number, a: string, b: string | null, count: number, items: Map<number, Item>}} DisagreementList
  * @typedef {{
  *   get: (name: string) => any, set: (name: string, value: any) => void, save_changes: () => void,
@@ -73,19 +78,53 @@ function percent(share) {
   return `${(share * 100).toFixed(share > 0 && share < 0.01 ? 1 : 0)}%`;
 }
 
+/** An answer as text: a label, labels joined, or spans as "label “words”" on `text`. @param {Answer} answer
+ * @param {string} text */
+function answerText(answer, text) {
+  if (isSpanList(answer)) {
+    if (!answer.length) return "no spans";
+    return answer.map(([s, e, label]) => `${label} “${[...text].slice(s, e).join("")}”`).join(", ");
+  }
+  if (Array.isArray(answer)) return answer.length ? answer.join(", ") : "none of these";
+  return String(answer);
+}
+
+/** Whether two answers are the same answer (same label; same list, in the order Python sends it).
+ * @param {Answer | null} a @param {Answer | null} b */
+function sameAnswer(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** @typedef {{header: string, hint: string, cls: string, text: (e: Entry) => string, optional?: (e: Entry) => boolean}} Column */
+
+/** What each quality metric's column says when hovered. @type {Record<string, string>} */
+const HINTS = {
+  kappa: "Cohen's kappa against the human labels, with its interval",
+  accuracy: "share of items where it gives the human label",
+  macro_f1: "mean F1 over the labels",
+  strict_f1: "span F1 counting a span right only with the human's start, end and label",
+  partial_f1: "span F1 counting overlapping boundaries half, whatever the label",
+  exact_match: "share of items where it gives exactly the human's spans",
+};
+
+/** A quality metric's column: the value with its interval. @param {Metric} metric @returns {Column} */
+function metricColumn({ name, words }) {
+  const value = (/** @type {Entry} */ e, /** @type {string} */ suffix) => /** @type {any} */ (e)[name + suffix] ?? null;
+  return {
+    header: words, hint: HINTS[name] ?? words, cls: "lw-lb-num",
+    text: (e) => withInterval(value(e, ""), value(e, "_low"), value(e, "_high")),
+  };
+}
+
+/** The quality columns before the kind sent its own (one label per item). @type {Metric[]} */
+const DEFAULT_METRICS = [{ name: "kappa", words: "kappa" }, { name: "accuracy", words: "accuracy" },
+  { name: "macro_f1", words: "macro-F1" }];
+
 /**
- * The leaderboard's columns; an `optional` column shows only when some entry has a value for it.
- * @type {{header: string, hint: string, cls: string, text: (e: Entry) => string, optional?: (e: Entry) => boolean}[]}
+ * The leaderboard's columns after the quality metrics; an `optional` column shows only when some entry has a value.
+ * @type {Column[]}
  */
 const COLUMNS = [
-  { header: "#", hint: "rank", cls: "lw-lb-num", text: (e) => String(e.rank) },
-  { header: "suggester", hint: "", cls: "lw-lb-name", text: (e) => e.name },
-  { header: "kappa", hint: "Cohen's kappa against the human labels, with its interval", cls: "lw-lb-num",
-    text: (e) => withInterval(e.kappa, e.kappa_low, e.kappa_high) },
-  { header: "accuracy", hint: "share of items where it gives the human label", cls: "lw-lb-num",
-    text: (e) => withInterval(e.accuracy, e.accuracy_low, e.accuracy_high) },
-  { header: "macro-F1", hint: "mean F1 over the labels", cls: "lw-lb-num",
-    text: (e) => withInterval(e.macro_f1, e.macro_f1_low, e.macro_f1_high) },
   { header: "invalid", hint: "share of items with no usable label (counted as disagreements)", cls: "lw-lb-num",
     text: (e) => percent(e.invalid_share) },
   { header: "$/item", hint: "cost per item", cls: "lw-lb-num", text: (e) => money(e.cost_per_item),
@@ -104,6 +143,7 @@ function render({ model, el }) {
   /** @type {Label[]} */
   const labels = model.get("labels");
   const keyToLabel = new Map(labels.filter((l) => l.key).map((l) => [/** @type {string} */ (l.key), l.name]));
+  const colourOf = colours(labels.map((l) => l.name));
 
   /** @type {DisagreementList | null} */
   let list = null;
@@ -115,7 +155,7 @@ function render({ model, el }) {
   /** @type {Set<number>} list starts asked for and not answered yet */
   const asked = new Set();
   /** relabels sent and not acknowledged yet, by seq, to revert the shown label if Python refuses */
-  /** @type {Map<number, {position: number, before: string}>} */
+  /** @type {Map<number, {position: number, before: Answer}>} */
   const pendingRelabels = new Map();
 
   // ----- layout -------------------------------------------------------------------
@@ -198,7 +238,13 @@ function render({ model, el }) {
     if (summary.corrections) notes.append(h("div", "lw-lb-corrected", `${summary.corrections} human label(s) corrected here.`));
     for (const note of summary.notes) notes.append(h("div", "lw-lb-warning", note));
     // cost and tokens only where some entry reports them (a column of dashes says nothing)
-    const columns = COLUMNS.filter((c) => !c.optional || entries.some((e) => c.optional?.(e)));
+    /** @type {Column[]} */
+    const first = [
+      { header: "#", hint: "rank", cls: "lw-lb-num", text: (e) => String(e.rank) },
+      { header: "suggester", hint: "", cls: "lw-lb-name", text: (e) => e.name },
+    ];
+    const quality = (summary.metrics ?? DEFAULT_METRICS).map(metricColumn);
+    const columns = [...first, ...quality, ...COLUMNS].filter((c) => !c.optional || entries.some((e) => c.optional?.(e)));
     const headRow = h("tr");
     for (const column of columns) {
       const cell = h("th", "", column.header);
@@ -244,11 +290,15 @@ function render({ model, el }) {
       "Click a pair to see where the two disagree.";
     // one difference column: the metric whose test decides "tied"
     const metric = summary.tie_metric;
-    const deltaHeader = metric === "accuracy" ? "Δ accuracy" : metric === "kappa" ? "Δ kappa" : "Δ macro-F1";
+    const words = (summary.metrics ?? DEFAULT_METRICS).find((m) => m.name === metric)?.words ?? metric;
+    const deltaHeader = `Δ ${words}`;
     /** @param {Pair} pair */
-    const delta = (pair) => metric === "accuracy" ? num(pair.accuracy_diff) : metric === "kappa"
-      ? withInterval(pair.kappa_diff, pair.kappa_diff_low, pair.kappa_diff_high)
-      : withInterval(pair.macro_f1_diff, pair.macro_f1_diff_low, pair.macro_f1_diff_high);
+    const delta = (pair) => {
+      const diff = /** @type {Record<string, number | null | undefined>} */ (/** @type {any} */ (pair));
+      const low = diff[`${metric}_diff_low`];
+      return low === undefined ? num(diff[`${metric}_diff`] ?? null) :
+        withInterval(diff[`${metric}_diff`] ?? null, low, diff[`${metric}_diff_high`] ?? null);
+    };
     const headRow = h("tr");
     for (const text of ["pair", "disagree", "only a right", "only b right", "McNemar p", deltaHeader, "verdict"]) {
       headRow.append(h("th", "", text));
@@ -318,7 +368,7 @@ function render({ model, el }) {
   function relabel(label) {
     const item = current();
     if (!item) return;
-    if (item.human === label) {
+    if (sameAnswer(item.human, label)) {
       setStatus(`The human label is already ${label}.`, false);
       return;
     }
@@ -327,7 +377,7 @@ function render({ model, el }) {
     item.human = label; // shown at once; Python's answer confirms or reverts it
     item.corrected = true;
     pendingRelabels.set(seq, { position: item.position, before });
-    setStatus(`Relabeling: ${before} → ${label}…`, false);
+    setStatus(`Relabeling: ${answerText(before, item.text)} → ${label}…`, false);
     model.send({ type: "relabel", client: clientId, seq, position: item.position, label });
     paint();
   }
@@ -340,8 +390,25 @@ function render({ model, el }) {
     exStatus.classList.toggle("lw-lb-error", statusIsError);
   }
 
+  /** Whether a label key sets the human answer (not for spans: a label alone is no list of spans). */
+  const canRelabel = () => /** @type {Summary} */ (model.get("summary")).relabel !== false;
+
+  /** An answer as the explorer shows it: spans marked on the item's text (label names after each), else its words.
+   * @param {Answer} answer @param {string} text */
+  function answerNode(answer, text) {
+    if (!isSpanList(answer)) return h("span", "lw-lb-out-label", answerText(answer, text));
+    const node = h("span", "lw-lb-out-label lw-lb-spans");
+    node.dir = "auto";
+    node.setAttribute("aria-label", answerText(answer, text));
+    if (!answer.length) node.textContent = "no spans";
+    else node.append(...markedText(text, answer, colourOf));
+    return node;
+  }
+
   function paint() {
     if (!list) return;
+    exHelp.textContent = canRelabel() ? "← → step · number keys set the human label (recorded as a correction) · Esc closes"
+      : "← → step · Esc closes · the human's spans are changed in the Labeler";
     const against = list.b === null ? "the human label" : list.b;
     exTitle.textContent = `${list.a} vs ${against}`;
     exStatus.textContent = status;
@@ -381,7 +448,7 @@ function render({ model, el }) {
     exText.textContent = item.text + (item.length > item.text.length ? ` … (${item.length.toLocaleString()} characters)` : "");
     exOutputs.replaceChildren();
     const humanRow = h("div", "lw-lb-out lw-lb-human");
-    humanRow.append(h("span", "lw-lb-out-name", "human"), h("span", "lw-lb-out-label", item.human));
+    humanRow.append(h("span", "lw-lb-out-name", "human"), answerNode(item.human, item.text));
     if (item.votes) humanRow.append(h("span", "lw-lb-out-extra", `votes: ${item.votes}`));
     if (item.corrected) humanRow.append(h("span", "lw-lb-badge", "corrected"));
     exOutputs.append(humanRow);
@@ -390,22 +457,22 @@ function render({ model, el }) {
       row.dataset.name = output.name;
       const focus = output.name === list.a || output.name === list.b;
       row.classList.toggle("lw-lb-focus", focus);
-      row.classList.toggle("lw-lb-agrees", output.label === item.human);
-      row.classList.toggle("lw-lb-differs", output.label !== item.human);
+      row.classList.toggle("lw-lb-agrees", sameAnswer(output.label, item.human));
+      row.classList.toggle("lw-lb-differs", !sameAnswer(output.label, item.human));
       row.append(h("span", "lw-lb-out-name", output.name));
       if (output.label === null) {
         row.classList.add("lw-lb-invalid");
         row.append(h("span", "lw-lb-out-label", "invalid"), h("span", "lw-lb-out-extra",
           (output.error ?? "") + (output.raw ? ` — said: ${output.raw}` : "")));
       } else {
-        row.append(h("span", "lw-lb-out-label", output.label));
+        row.append(answerNode(output.label, item.text));
         if (output.confidence !== null) row.append(h("span", "lw-lb-out-extra", `${Math.round(output.confidence * 100)}%`));
         if (output.rationale) row.append(h("span", "lw-lb-out-extra lw-lb-rationale", output.rationale));
       }
       exOutputs.append(row);
     }
-    relabelBox.hidden = false;
-    for (const [name, button] of labelButtons) button.classList.toggle("lw-lb-chosen", name === item.human);
+    relabelBox.hidden = !canRelabel();
+    for (const [name, button] of labelButtons) button.classList.toggle("lw-lb-chosen", sameAnswer(name, item.human));
   }
 
   // ----- keyboard --------------------------------------------------------------------------
@@ -428,7 +495,7 @@ function render({ model, el }) {
     let handled = true;
     if (key === "ArrowLeft") move(-1);
     else if (key === "ArrowRight") move(1);
-    else if (keyToLabel.has(key)) relabel(/** @type {string} */ (keyToLabel.get(key)));
+    else if (keyToLabel.has(key) && canRelabel()) relabel(/** @type {string} */ (keyToLabel.get(key)));
     else handled = event.key.length === 1 || key === "ArrowUp" || key === "ArrowDown" || key === "Enter";
     if (handled) event.preventDefault();
   }

@@ -123,3 +123,80 @@ def test_a_pair_shows_where_two_entries_disagree_and_a_click_relabels_a_datafram
         assert nb.page.evaluate("() => window.__lw_xss") is None
     finally:
         nb.close()
+
+
+SPANS = textwrap.dedent(
+    """
+    import pandas as pd, labelwidgets as lw
+    from labelwidgets.comparison.compare import compare
+    texts = ["🇫🇷 Ana flew to Paris today", "Ben met Carl", "no names here", "Dora lives in Oslo"]
+    def spans(text, *marked):
+        return [{"start": text.find(w), "end": text.find(w) + len(w), "label": label} for w, label in marked]
+    df = pd.DataFrame({
+        "text": texts,
+        "label": [spans(texts[0], ("Ana", "person"), ("Paris", "location")), spans(texts[1], ("Ben", "person")), [],
+                  spans(texts[3], ("Dora", "person"), ("Oslo", "location"))],
+        # a model's entities by their words: placed on the text by the package
+        "m1": [[{"text": "Ana", "label": "person"}], [{"text": "Ben", "label": "person"}], [],
+               [{"text": "Dora", "label": "person"}, {"text": "Oslo", "label": "location"}]],
+        "m2": [[{"text": "ana", "label": "person"}, {"text": "Paris", "label": "location"}],
+               [{"text": "Ben", "label": "person"}, {"text": "Carl", "label": "person"}], [], []],
+    })
+    board = compare(df, human="label", text="text", labels=["person", "location"], kind="spans", progress=False,
+                    suggesters={"m1": lw.FromColumn("m1"), "m2": lw.FromColumn("m2")})
+    board
+    """
+)
+
+
+def test_span_suggesters_rank_by_span_f1_and_the_explorer_marks_human_and_suggested_spans_alike(
+    jupyter_server, browser_context
+):
+    nb = open_board(browser_context, jupyter_server, "leaderboard_spans.ipynb", [SPANS])
+    try:
+        root = nb.page.locator(".lw-leaderboard").first
+        heads = root.locator(".lw-lb-table").first.locator("thead th")
+        expect(heads.nth(2)).to_have_text("strict span F1")
+        expect(root.locator(".lw-lb-table").first.locator("thead")).to_contain_text("partial span F1")
+        rows = root.locator(".lw-lb-table tbody tr.lw-lb-row:not(.lw-lb-pair)")
+        expect(rows).to_have_count(2)
+        table = nb.evaluate_json("board.table[['strict_f1']].round(3).reset_index().values.tolist()")
+        for (name, f1), row in zip(table, [rows.nth(0), rows.nth(1)], strict=True):
+            expect(row).to_contain_text(name)
+            expect(row).to_contain_text(f"{f1:.3f}")
+
+        root.locator(".lw-lb-table tbody tr[data-name='m1']").click()
+        explorer = root.locator(".lw-lb-explorer")
+        expect(explorer.locator(".lw-lb-ex-position")).to_have_text("1 / 1 disagreements")  # item 0: Paris missed
+        human = explorer.locator(".lw-lb-out.lw-lb-human")
+        # the human's spans and each suggester's are one shape, marked on the text with their labels
+        expect(human.locator("mark.lw-span")).to_have_text(["Ana", "Paris"])
+        expect(human.locator(".lw-span-tag")).to_have_text(["person", "location"])
+        m1 = explorer.locator(".lw-lb-out[data-name='m1']")
+        m2 = explorer.locator(".lw-lb-out[data-name='m2']")
+        expect(m1.locator("mark.lw-span")).to_have_text(["Ana"])
+        expect(m2.locator("mark.lw-span")).to_have_text(["Ana", "Paris"])  # "ana" placed on "Ana", whatever the case
+        expect(m1).to_have_class(re.compile("lw-lb-differs"))
+        expect(m2).to_have_class(re.compile("lw-lb-agrees"))  # the same spans as the human: agrees
+        expect(human.locator(".lw-lb-spans")).to_have_attribute("aria-label", "person “Ana”, location “Paris”")
+        assert "[object Object]" not in (explorer.text_content() or "")
+        # a label key does not replace the human's spans with a label; the relabel buttons are not offered
+        expect(explorer.locator(".lw-lb-relabel")).to_be_hidden()
+        nb.page.keyboard.press("1")
+        assert nb.evaluate_json("len(board.corrections)") == 0
+
+        # the pair: a delta in strict span F1 with its interval; where they disagree, both sides marked
+        nb.page.keyboard.press("Escape")
+        root.locator(".lw-lb-pairs summary").click()
+        pair = root.locator(".lw-lb-pair").first
+        expect(root.locator(".lw-lb-pairs-table thead")).to_contain_text("Δ strict span F1")
+        expect(pair.locator("td").nth(5)).not_to_have_text("–")
+        pair.click()
+        expect(explorer.locator(".lw-lb-ex-position")).to_have_text("1 / 3 disagreements")
+        expect(explorer.locator(".lw-lb-text")).to_have_text("🇫🇷 Ana flew to Paris today")
+        nb.page.keyboard.press("ArrowRight")
+        expect(explorer.locator(".lw-lb-text")).to_have_text("Ben met Carl")
+        expect(m2.locator("mark.lw-span")).to_have_text(["Ben", "Carl"])
+        expect(human.locator("mark.lw-span")).to_have_text(["Ben"])
+    finally:
+        nb.close()

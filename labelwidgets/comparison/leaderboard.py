@@ -281,13 +281,17 @@ class Leaderboard:
         votes behind it, whether it was relabeled here, and every suggester's output (JSON-safe)."""
         prepared = self._prepared
         text = as_text(prepared.frame[prepared.text_column].iat[position])
-        human = answer_values(self._human[position : position + 1], self.labels)[0]  # a name, or a list of names
+        # the human answer in the shape every suggester's output has (AnswerKind.for_view): a name, a list of names,
+        # or spans [start, end, label] in code points of the item's text
+        kind = self.labels.kind
+        value = answer_values(self._human[position : position + 1], self.labels)[0]
+        human = kind.for_view(kind.answer(value, self.labels, text=text), self.labels, text=text)
         outputs = []
         for name, suggestions in self.suggestions.items():
             s = suggestions[position]
             outputs.append({
                 "name": name,
-                "label": self.labels.kind.for_view(s.label if s.valid else None, self.labels),
+                "label": kind.for_view(s.label if s.valid else None, self.labels, text=text),
                 "confidence": s.confidence if s.confidence is not None and math.isfinite(s.confidence) else None,
                 "error": None if s.valid else (s.error or "no label"),
                 "raw": None if s.raw is None else s.raw[:other_chars],

@@ -13,6 +13,7 @@ import anywidget
 import numpy as np
 import traitlets
 
+from labelwidgets.comparison.scores import METRIC_WORDS
 from labelwidgets.errors import LabelwidgetsError
 from labelwidgets.widgets.assets import module_source, style_source
 
@@ -63,6 +64,10 @@ class LeaderboardWidget(anywidget.AnyWidget):
             "excluded": shown.excluded,
             "notes": shown.notes,
             "corrections": shown.corrections,
+            # the table's quality columns, as the kind of answer ranks them (spans: strict F1, partial F1, ...)
+            "metrics": [{"name": m, "words": METRIC_WORDS.get(m, m)} for m in shown.metrics],
+            # a label key sets the human answer of one label or a set; spans are edited in the Labeler
+            "relabel": not self._board.labels.kind.about_text,
         }
         return {"entries": entries, "pairs": pairs, "summary": summary}
 
