@@ -21,7 +21,11 @@ def board() -> Leaderboard:
     df = pd.DataFrame(
         {
             "text": TEXTS,
-            "label": [spans(TEXTS[0], ("Ana", "person"), ("Paris", "location")), spans(TEXTS[1], ("Ben", "person")), []],
+            "label": [
+                spans(TEXTS[0], ("Ana", "person"), ("Paris", "location")),
+                spans(TEXTS[1], ("Ben", "person")),
+                [],
+            ],
             "m1": [[{"text": "Paris", "label": "location"}], [{"text": "carl", "label": "person"}], []],
         }
     )
