@@ -55,6 +55,7 @@ _EXPORTS = {
     "SpanAnswers": "labelwidgets.kinds.spans",
     "PairVerdict": "labelwidgets.kinds.pair",
     "pairs": "labelwidgets.matchups",
+    "Judge": "labelwidgets.suggesters.judge",
     "span_scores": "labelwidgets.metrics.spans",
     "win_rates": "labelwidgets.metrics.pairwise",
     "bradley_terry": "labelwidgets.metrics.pairwise",
@@ -93,6 +94,7 @@ if TYPE_CHECKING:
     from labelwidgets.suggesters.base import Example, Item, Suggester, Suggestion
     from labelwidgets.suggesters.batch import suggest
     from labelwidgets.suggesters.column import FromColumn
+    from labelwidgets.suggesters.judge import Judge
     from labelwidgets.suggesters.learner import Learner
     from labelwidgets.suggesters.llm.llm import LLM
     from labelwidgets.suggesters.local import LocalLLM

@@ -71,7 +71,7 @@ class Labeler:
     outputs=("reply_a", "reply_b"))`` shows the prompt above the two outputs, the side of each drawn per item and
     per person (seeded by ``seed``, recorded with each decision); ``1`` left better, ``2`` right better, ``3`` tie
     (``kind=lw.PairVerdict(both_bad=True)`` adds ``4`` both bad). The answer names the winning output's column
-    (``"reply_a"``), ``"tie"`` or ``"both bad"``, never a side; ``labels=`` is not needed. ``lw.pairs`` makes the
+    (``"reply_a"``), ``"tie"`` or ``"both_bad"``, never a side; ``labels=`` is not needed. ``lw.pairs`` makes the
     pairs from a long table of many systems' outputs.
 
     Teaching: ``gold="expert_label"`` names the column of correct labels. The widget never receives an item's gold

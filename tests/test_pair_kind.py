@@ -39,7 +39,7 @@ def test_the_answers_are_the_outputs_and_tie_and_a_verdict_names_the_output():
     assert [label.key for label in labeler.session.labels.labels] == ["1", "2", "3"]
     both = lw.Labeler(frame(), kind=lw.PairVerdict(both_bad=True), prompt="question", outputs=("reply_a", "reply_b"),
                       store=None)  # fmt: skip
-    assert both.session.labels.names == ["reply_a", "reply_b", "tie", "both bad"]
+    assert both.session.labels.names == ["reply_a", "reply_b", "tie", "both_bad"]
     event = labeler.label("reply_b")
     assert (event.action, event.label) == ("labeled", "reply_b")
     assert json.loads(event.detail) == labeler.session.presentation(0)

@@ -4,7 +4,7 @@
  *
  * Python sends each item's layout for this person (`item.view`: which output is on the left, which on the right,
  * drawn per item and per person) and the label set of outcomes in key order: the first output, the second, "tie",
- * and "both bad" when asked for. Keys and buttons speak of sides ("1 left better"); the answer sent back names the
+ * and "both_bad" when asked for. Keys and buttons speak of sides ("1 left better"); the answer sent back names the
  * output shown on that side, never the side, so a person's answer means the same whichever way it was laid out.
  * Output names are not shown before the answer: a judgment is of the text, not of the system that wrote it.
  */
@@ -48,7 +48,8 @@ export function positionOf(names, answer, view) {
 function buttonText(index, name) {
   if (index === 0) return "Left better";
   if (index === 1) return "Right better";
-  return name.charAt(0).toUpperCase() + name.slice(1);
+  const words = name.replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 /** @returns {ContentPart} */

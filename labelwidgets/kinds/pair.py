@@ -1,7 +1,7 @@
-"""Two outputs judged side by side: the answer names the better output (its column), a tie, or "both bad".
+"""Two outputs judged side by side: the answer names the better output (its column), a tie, or "both_bad".
 
 A pair is a choice among a few outcomes, so it is stored, folded, undone and scored as one label per item: the
-outcomes are the two output columns, ``tie`` and, when asked for, ``both bad``. What a pair adds is how the item is
+outcomes are the two output columns, ``tie`` and, when asked for, ``both_bad``. What a pair adds is how the item is
 shown: its prompt (the ``text=`` column) above its two outputs, side by side, with the side each output takes drawn
 per item and per person (seeded), so that a person's preference for one side can be measured; the side is
 recorded with each decision (its ``detail``), and the answer always names the output, never the side.
@@ -20,7 +20,7 @@ from labelwidgets.missing import is_missing
 
 #: The outcomes of a pair besides its two outputs.
 TIE = "tie"
-BOTH_BAD = "both bad"
+BOTH_BAD = "both_bad"
 #: How much of an output the browser receives; a longer one is cut there, which the view says.
 OUTPUT_CHARS = 20_000
 
@@ -29,7 +29,7 @@ class PairVerdict(SingleLabel):
     """Which of two outputs is better, a tie, or (``both_bad=True``) both bad.
 
     ``kind="pair"`` with ``outputs=("reply_a", "reply_b")`` makes the answers ``"reply_a"``, ``"reply_b"``,
-    ``"tie"`` (and ``"both bad"``): the winner's column, never the side it was shown on.
+    ``"tie"`` (and ``"both_bad"``): the winner's column, never the side it was shown on.
     """
 
     name = "pair"

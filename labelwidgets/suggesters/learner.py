@@ -1142,6 +1142,12 @@ class Learner:
     def check_kind(self, labels: LabelSet) -> None:
         """Raise `InputError` for answers a Learner cannot give: spans of the text (it classifies whole texts). The
         Labeler, ``lw.suggest`` and ``lw.compare`` ask this before they start."""
+        if labels.kind.item_columns:
+            raise InputError(
+                f"lw.Learner cannot judge {labels.kind.name}s of outputs: it learns labels of one text. Use lw.Judge "
+                f"with a chat model (a local server works too): lw.Judge('openai/<model>', "
+                f"api_base='http://127.0.0.1:8080/v1', api_key='sk-local')."
+            )
         if labels.kind.name not in _TASKS:
             raise InputError(
                 f"lw.Learner cannot suggest {labels.kind.name}: it is a classifier that learns labels of whole texts, "

@@ -447,7 +447,14 @@ class LocalLLM:
 
     def check_kind(self, labels: LabelSet) -> None:
         """Raise `InputError` for answers a LocalLLM cannot give: spans of the text (it scores labels, it writes
-        nothing). The Labeler, ``lw.suggest`` and ``lw.compare`` ask this before they start."""
+        nothing), or a pair of outputs to judge (not measured yet against a coin on a real pairwise set). The
+        Labeler, ``lw.suggest`` and ``lw.compare`` ask this before they start."""
+        if labels.kind.item_columns:
+            raise InputError(
+                f"lw.LocalLLM cannot judge {labels.kind.name}s of outputs: it scores labels of one text. Use lw.Judge "
+                f"with a chat model, for example a local server: lw.Judge('openai/<model>', "
+                f"api_base='http://127.0.0.1:8080/v1', api_key='sk-local')."
+            )
         if labels.kind.about_text:
             raise InputError(
                 f"lw.LocalLLM cannot suggest {labels.kind.name}: it scores labels, it does not write text. Use lw.LLM "

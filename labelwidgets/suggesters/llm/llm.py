@@ -260,6 +260,14 @@ class LLM:
         self._cache_failed = False
         self._fatal_error: str | None = None
 
+    def check_kind(self, labels: LabelSet) -> None:
+        """Raise `InputError` for a pair of outputs: an LLM labels one text; `lw.Judge` judges pairs."""
+        if labels.kind.item_columns:
+            raise InputError(
+                f"lw.LLM labels one text; to judge which of two outputs is better (kind={labels.kind.name!r}) use "
+                f"lw.Judge({self.model!r}, ...), which takes the same keywords."
+            )
+
     # -- prompt --
 
     @property
