@@ -55,6 +55,7 @@ _EXPORTS = {
     "SpanAnswers": "labelwidgets.kinds.spans",
     "PairVerdict": "labelwidgets.kinds.pair",
     "pairs": "labelwidgets.matchups",
+    "judgments": "labelwidgets.matchups",
     "Judge": "labelwidgets.suggesters.judge",
     "span_scores": "labelwidgets.metrics.spans",
     "win_rates": "labelwidgets.metrics.pairwise",
@@ -80,7 +81,7 @@ if TYPE_CHECKING:
     from labelwidgets.kinds.spans import SpanAnswers
     from labelwidgets.labeler import Labeler
     from labelwidgets.labels import LabelSet
-    from labelwidgets.matchups import pairs
+    from labelwidgets.matchups import judgments, pairs
     from labelwidgets.metrics.agreement import agreement, confusion
     from labelwidgets.metrics.annotators import annotator_agreement
     from labelwidgets.metrics.calibration import calibration

@@ -12,6 +12,7 @@ import hashlib
 import itertools
 from collections import Counter
 from collections.abc import Hashable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -113,3 +114,61 @@ def _balanced(
 def _pair_key(prompt_text: object, a: object, b: object) -> str:
     digest = hashlib.sha256(str(prompt_text).encode()).hexdigest()[:12]
     return f"{digest}:{a}|{b}"
+
+
+def judgments(labeler: Any, *, systems: tuple[str, str] | None = None) -> pd.DataFrame:
+    """The verdicts of a pair Labeler's store (every annotator's decision in force, undos applied) as the table of
+    judgments the pairwise statistics read: ``item``, ``annotator``, ``system_a``, ``system_b``, ``winner``,
+    ``left`` (the system each person saw on the left).
+
+    >>> lw.win_rates(lw.judgments(labeler)); lw.position_bias(lw.judgments(labeler))
+
+    Systems are named by ``systems``, two columns holding each row's system names (``lw.pairs`` makes
+    ``system_a`` and ``system_b``, used when the outputs are its ``output_a`` and ``output_b``); otherwise by the
+    output columns themselves. A skipped or rejected item is no judgment; a tie, ``both_bad`` or a missing output
+    stays what it is.
+    """
+    from labelwidgets.kinds.pair import PairVerdict, left_of
+    from labelwidgets.session.fold import latest_in_force
+
+    session = getattr(labeler, "session", None)
+    kind = getattr(session, "kind", None)
+    if not isinstance(kind, PairVerdict) or kind.outputs is None:
+        raise InputError(
+            "lw.judgments reads a pair Labeler (kind='pair', outputs=(...)); for labels, read labeler.decisions."
+        )
+    assert session is not None
+    outputs = kind.outputs
+    df = session.df
+    if systems is None and outputs == OUTPUTS and all(c in df.columns for c in SYSTEMS):
+        systems = SYSTEMS
+    if systems is not None:
+        missing = [c for c in systems if c not in df.columns]
+        if missing or len(systems) != 2:
+            raise InputError(f"systems= takes the two columns of system names; {missing or systems} not in the frame.")
+    columns = ["item", "annotator", "system_a", "system_b", "winner", "left"]
+    events = session.store.events_frame()
+    if not len(events):
+        return pd.DataFrame(columns=columns)
+    current = latest_in_force(events)
+    current = current[current["label"].notna()]
+    rows = session.rows_of_keys(current["item_key"].to_numpy(dtype=object))
+    current, rows = current[rows >= 0], rows[rows >= 0]
+    names = [(str(df[systems[0]].iat[r]), str(df[systems[1]].iat[r])) if systems else outputs for r in rows.tolist()]
+    table = []
+    for (label, annotator, detail), row, (first, second) in zip(
+        current[["label", "annotator", "detail"]].itertuples(index=False), rows.tolist(), names, strict=True
+    ):
+        by_output = {outputs[0]: first, outputs[1]: second}
+        left = left_of(detail)
+        table.append(
+            (
+                df.index[row],
+                annotator,
+                first,
+                second,
+                by_output.get(label, label),
+                None if left is None else by_output.get(left),
+            )
+        )
+    return pd.DataFrame(table, columns=columns)

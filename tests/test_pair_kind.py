@@ -3,6 +3,7 @@ and recorded, the store restores both, lw.pairs makes the pairs from a long tabl
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from collections import Counter
@@ -175,3 +176,48 @@ def test_pairs_from_a_long_table_every_pair_or_a_balanced_sample():
 def test_bad_long_tables_say_what_to_do(table, options, says):
     with pytest.raises(lw.InputError, match=says):
         lw.pairs(table, **{"prompt": "question", "system": "model", "output": "reply", **options})
+
+
+def test_judgments_of_a_store_feed_the_statistics_people_and_their_side(tmp_path):
+    """Two people judge the same pairs on one store: ana prefers qwen's outputs, ben the left side. The judgments
+    table names systems, keeps each person's side, applies undo and revisions, and the statistics see it."""
+    import numpy as np
+
+    table = lw.pairs(long_table(prompts=40, systems=("gpt", "qwen")), prompt="question", system="model",
+                     output="reply")  # fmt: skip
+    store = tmp_path / "judged.db"
+    rng = np.random.default_rng(0)
+    for who in ("ana", "ben"):
+        make = functools.partial(lw.Labeler, table.copy(), kind="pair", prompt="question",
+                                 outputs=("output_a", "output_b"), store=store, annotator=who)  # fmt: skip
+        if who == "ben":
+            with pytest.warns(UserWarning, match="none by 'ben'"):  # a second person on a shared store is told so
+                labeler = make()
+        else:
+            labeler = make()
+        for row in range(len(table)):
+            shown = labeler.session.presentation(row)
+            if who == "ana":
+                column = "output_a" if table["system_a"].iat[row] == "qwen" else "output_b"
+                answer = column if rng.random() < 0.9 else "tie"
+            else:
+                answer = shown["left"]
+            labeler.label(answer)
+        labeler.close()
+    labeler = lw.Labeler(table.copy(), kind="pair", prompt="question", outputs=("output_a", "output_b"),
+                         store=store, annotator="ana")  # fmt: skip
+    labeler.session.relabel(table.index[0], "tie")  # a revision: the judgment in force is the tie
+    judged = lw.judgments(labeler)
+    assert len(judged) == 80 and set(judged["annotator"]) == {"ana", "ben"}
+    assert set(judged["system_a"]) | set(judged["system_b"]) == {"gpt", "qwen"}
+    first = judged[(judged["annotator"] == "ana") & (judged["item"] == table.index[0])]
+    assert first["winner"].tolist() == ["tie"]
+    ana = judged[judged["annotator"] == "ana"]
+    rates = lw.win_rates(ana).set_index("system")
+    assert rates.loc["qwen", "win_rate"] == 1.0 and rates.loc["qwen", "low"] > 0.5
+    bias = lw.position_bias(judged).set_index(["rater", "metric"])
+    assert bias.loc[("ben", "left_win_rate"), "value"] == 1.0
+    assert bias.loc[("ben", "left_win_rate"), "p_value"] < 1e-6
+    assert 0.2 < bias.loc[("ana", "left_win_rate"), "value"] < 0.8
+    with pytest.raises(lw.InputError, match="pair Labeler"):
+        lw.judgments(lw.Labeler(frame(), labels=["x", "y"], text="question", store=None))
