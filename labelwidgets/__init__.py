@@ -55,6 +55,7 @@ _EXPORTS = {
     "SpanAnswers": "labelwidgets.kinds.spans",
     "PairVerdict": "labelwidgets.kinds.pair",
     "pairs": "labelwidgets.matchups",
+    "generate": "labelwidgets.generation",
     "judgments": "labelwidgets.matchups",
     "Judge": "labelwidgets.suggesters.judge",
     "span_scores": "labelwidgets.metrics.spans",
@@ -77,6 +78,7 @@ if TYPE_CHECKING:
         StoreError,
         StoreUnreachable,
     )
+    from labelwidgets.generation import generate
     from labelwidgets.kinds.pair import PairVerdict
     from labelwidgets.kinds.spans import SpanAnswers
     from labelwidgets.labeler import Labeler

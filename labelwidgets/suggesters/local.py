@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from labelwidgets.errors import InputError, LabelwidgetsError
+from labelwidgets.generation import Generation
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Example, Item, Suggestion
 from labelwidgets.suggesters.check import install_hint, require_modules
@@ -616,6 +617,41 @@ class LocalLLM:
         item_spec, prompt_id = self._item_spec(spec, labels, text=text, key=None)
         answer, _ = self._distribution(worker, request, spec, item_spec, prompt_id, labels, text, worker.crashes)
         return dict(answer["probabilities"])
+
+    # -- writing text (lw.generate) --
+
+    def generate(self, prompt: str, *, max_tokens: int = 128, system: str | None = None) -> str:
+        """The model's reply to one prompt, greedy (the same reply every time), at most ``max_tokens`` tokens.
+        Raises what went wrong; `lw.generate` fills a column instead and keeps each row's error."""
+        answer = self.generate_chat(
+            [*([{"role": "system", "content": system}] if system else []), {"role": "user", "content": prompt}],
+            max_tokens=max_tokens,
+        )
+        if answer.text is None:
+            raise LabelwidgetsError(f"the local model wrote no reply: {answer.error}")
+        return answer.text
+
+    def generate_chat(self, messages: Sequence[Mapping[str, str]], *, max_tokens: int) -> Generation:
+        """The reply to a chat, or why there is none (a crash of the worker, a prompt too long for ``n_ctx``):
+        never raised, so that one row's failure costs that row only. The next request starts a new worker after a
+        crash, as for suggestions."""
+        worker = self.worker()
+        message = {"op": "generate", "messages": [dict(m) for m in messages], "max_tokens": int(max_tokens)}
+        try:
+            answer = worker.request(message, since=worker.crashes)
+        except (LabelwidgetsError, WorkerError) as error:
+            return Generation.failed(str(error))
+        except Exception as error:  # one row's failure must not sink its batch
+            return Generation.failed(f"{type(error).__name__}: {error}")
+        if not answer["text"]:
+            return Generation.failed("the model ended its reply before writing anything")
+        return Generation(
+            text=answer["text"],
+            finish_reason=answer["finish_reason"],
+            input_tokens=answer["prompt_tokens"],
+            output_tokens=answer["output_tokens"],
+            cost=0.0,
+        )
 
     # -- the worker --
 

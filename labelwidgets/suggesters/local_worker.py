@@ -11,6 +11,9 @@ Every label is scored by the model's log-likelihood of answering with exactly th
 the prompt, and the scores are normalized over the label set (`Engine.distribution`). When each label is
 decided on its own (a set of labels per item), the model is asked about each label in turn, and the label's
 probability is that of answering yes rather than no (`Engine.memberships`).
+
+Text is written only when asked (``op: "generate"``, `Engine.generate`, for `lw.generate`): greedy, so the same
+prompt gets the same reply.
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ INSTALL_HINT = 'pip install "labelwidgets[local]"'
 
 # Calibrations kept: one per prompt without its text, and session examples make one per distinct set of them.
 MAX_CALIBRATIONS = 256
+
+# Small models loop on a phrase when decoding greedily; llama.cpp's usual penalty breaks most loops.
+GENERATE_REPEAT_PENALTY = 1.1
+GENERATE_PENALTY_WINDOW = 64  # the last tokens penalized, as llama.cpp's repeat_last_n
 
 # The answers to "does this label apply?": both spellings a chat model starts an answer with.
 YES, NO = ("yes", "Yes"), ("no", "No")
@@ -125,6 +132,31 @@ class Engine:
             probabilities[name] = sum(said[word] for word in YES)
             longest = max(longest, prompt_tokens)
         return probabilities, longest
+
+    def generate(self, messages: list[Message], *, max_tokens: int) -> dict[str, Any]:
+        """The model's reply to the chat, greedy (the same reply every time), at most ``max_tokens`` tokens; with
+        the prompt's and the reply's length in tokens and why it stopped (``"stop"``, or ``"length"`` when cut)."""
+        prompt = self.tokens(self.format(messages), special=True)
+        room = self.n_ctx - max_tokens
+        if len(prompt) > room:
+            raise PromptTooLong(
+                f"the prompt is {len(prompt)} tokens and the reply may take {max_tokens}: more than "
+                f"n_ctx={self.n_ctx}. Shorten the prompt, lower max_tokens, or raise n_ctx."
+            )
+        _evaluate_prompt(self.llama, prompt)
+        written: list[int] = []
+        finish = "length"
+        ends = {self.end_of_answer, self.llama.token_eos(), self.llama._model.token_eot()}
+        while len(written) < max_tokens:
+            token = _greedy_next(self.llama, recent=[*prompt, *written][-GENERATE_PENALTY_WINDOW:])
+            if token in ends:
+                finish = "stop"
+                break
+            written.append(token)
+            self.llama.eval([token])
+        text = self.llama.detokenize(written).decode("utf-8", errors="ignore")
+        return {"text": text.strip(), "finish_reason": finish, "prompt_tokens": len(prompt),
+                "output_tokens": len(written)}  # fmt: skip
 
     def format(self, messages: list[Message]) -> str:
         if self.formatter is not None:
@@ -218,6 +250,21 @@ def _logprobs_after(llama: Any, prompt_length: int, prefix: tuple[int, ...], wan
     return {token: float(logits[token] - log_total) for token in wanted}
 
 
+def _greedy_next(llama: Any, *, recent: list[int]) -> int:
+    """The most likely next token after what is evaluated, the recent tokens' logits penalized as llama.cpp does
+    (divided when positive, multiplied when negative). Greedy by hand rather than llama-cpp-python's sampler: it
+    keeps the context state `_evaluate_prompt` shares with scoring, and it is the same on every run."""
+    import llama_cpp
+    import numpy as np
+
+    last = llama_cpp.llama_get_logits(llama.ctx)
+    logits = np.ctypeslib.as_array(last, shape=(llama.n_vocab(),)).astype(np.float64)
+    seen = np.unique(np.asarray(recent, dtype=np.int64))
+    logits[seen] = np.where(logits[seen] > 0, logits[seen] / GENERATE_REPEAT_PENALTY,
+                            logits[seen] * GENERATE_REPEAT_PENALTY)  # fmt: skip
+    return int(np.argmax(logits))
+
+
 def _question(spec: PromptSpec, labels: LabelSet, label: str, text: str) -> list[Message]:
     return spec.render_question(text, labels, label)
 
@@ -266,6 +313,9 @@ def labels_from_json(data: list[Mapping[str, Any]], kind: str = "single") -> Lab
 
 def handle(engine: Engine, request: Mapping[str, Any]) -> dict[str, Any]:
     op = request.get("op")
+    if op == "generate":
+        messages = [{"role": str(m["role"]), "content": str(m["content"])} for m in request["messages"]]
+        return {"ok": True, **engine.generate(cast(Any, messages), max_tokens=int(request["max_tokens"]))}
     spec = spec_from_json(request["spec"])
     labels = labels_from_json(request["labels"], request.get("kind", "single"))
     if op == "distribution":
