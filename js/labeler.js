@@ -8,6 +8,7 @@
  *                         written in kinds/answer-part.js; kinds/index.js finds the one for `config.kind`
  *   spans/                the spans part's pure rules: offsets.js (code points <-> UTF-16, graphemes, words), edit.js
  *   labeler/text.js       the item as text (fields, text, "Show all"): the content of every kind that shows one text
+ *   labeler/image.js      the item's image (image=), beside the content; the next ones asked for and decoded ahead
  *   labeler/status.js     position, progress, save status, team line, banner, footer
  *   labeler/suggestion.js the suggestion line        labeler/teaching.js  score line and feedback strip
  *   labeler/decided.js    the line under the item    labeler/done.js      "all done"
@@ -26,6 +27,7 @@ import { createDecisionLine } from "./labeler/decided.js";
 import { createDone, doneLines } from "./labeler/done.js";
 import { hasFocusWithin } from "./labeler/focus.js";
 import { createGuidelines, createRoot } from "./labeler/help.js";
+import { AHEAD, createImageView } from "./labeler/image.js";
 import { routeKey } from "./labeler/keys.js";
 import { createStatus } from "./labeler/status.js";
 import { createSuggestionLine } from "./labeler/suggestion.js";
@@ -94,6 +96,12 @@ function render({ model, el }) {
   });
   const guidelines = createGuidelines(config.guidelines);
   const content = part.content ?? createTextView({ showAll: () => core.askFullText() });
+  const image = createImageView({ request: (ranks) => model.send({ type: "image", ranks }) });
+  /** With images (image=), the image and the item's content side by side (stacked when narrow; a pair below it). */
+  const itemNodes = config.images
+    ? [box(`lw-with-image lw-with-image-${config.kind}`, [box("lw-image-side", image.nodes),
+      box("lw-content-side", content.nodes)])]
+    : content.nodes;
   const decisionLine = createDecisionLine();
   const suggestion = createSuggestionLine({ shown: hasSuggester, keys: part.suggestionKeys });
   /** What each of the labeler's own actions does; its key and button text come from the keymap. @type {Record<string, () => void>} */
@@ -110,7 +118,7 @@ function render({ model, el }) {
   const actions = createActions({ keymap, handlers: buttons, suggestions: hasSuggester, focus });
   const done = createDone();
 
-  root.append(status.header, teaching.scoreLine, guidelines, status.banner, teaching.feedbackBox, ...content.nodes,
+  root.append(status.header, teaching.scoreLine, guidelines, status.banner, teaching.feedbackBox, ...itemNodes,
     decisionLine.node, suggestion.node, ...part.nodes, actions.node, done.node, status.footer);
   el.append(root);
 
@@ -134,10 +142,27 @@ function render({ model, el }) {
     status.paintPosition(shown.rank);
     status.paintProgress(core.decidedCount());
     content.paint(shown.item);
+    if (config.images) paintImage(shown.rank, shown.item);
     decisionLine.paint(shown.item, shown.decision, core.unconfirmed(shown.rank), !!teaching.teaching);
     if (shown.item) part.paint(shown);
     paintSuggestion();
     paintFeedback();
+  }
+
+  /** The item shown's image, and the next open items' asked for and decoded ahead (and the one before, for Back).
+   * @param {number} rank @param {import("./labeler/image.js").ImageItem | null} item */
+  function paintImage(rank, item) {
+    image.paint(item);
+    root.classList.toggle("lw-image-only", !!item?.image && item.text === null);
+    const near = [item, core.item(rank - 1)];
+    for (let r = rank + 1, found = 0; r < n && found < AHEAD && r <= rank + 8 * AHEAD; r++) {
+      const next = core.item(r);
+      if (next && !core.decisionOf(r)) {
+        near.push(next);
+        found++;
+      }
+    }
+    image.prefetch(near.filter((x) => !!x));
   }
 
   function paintSuggestion() {
@@ -163,6 +188,7 @@ function render({ model, el }) {
   function setDone(isDone) {
     done.setDone(isDone);
     content.setDone(isDone);
+    image.setDone(isDone);
     part.setDone(isDone);
     suggestion.setDone(isDone);
     actions.setDone(isDone);
@@ -235,6 +261,11 @@ function render({ model, el }) {
   root.addEventListener("focusout", onFocusChange);
   root.addEventListener("click", onClick);
   model.on("change:status", onStatus);
+  /** @param {any} msg @param {DataView[]} buffers */
+  const onImage = (msg, buffers) => {
+    if (msg?.type === "image") image.receive(msg, buffers);
+  };
+  model.on("msg:custom", onImage);
 
   paintSave();
   paintSuggesterStatus();
@@ -244,12 +275,22 @@ function render({ model, el }) {
 
   return () => {
     core.destroy();
+    image.destroy();
+    model.off("msg:custom", onImage);
     model.off("change:status", onStatus);
     root.removeEventListener("keydown", onKeydown);
     root.removeEventListener("focusin", onFocusChange);
     root.removeEventListener("focusout", onFocusChange);
     root.removeEventListener("click", onClick);
   };
+}
+
+/** A div of class `cls` holding `nodes`. @param {string} cls @param {HTMLElement[]} nodes */
+function box(cls, nodes) {
+  const div = document.createElement("div");
+  div.className = cls;
+  div.append(...nodes);
+  return div;
 }
 
 export default { render };

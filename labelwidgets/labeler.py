@@ -74,6 +74,13 @@ class Labeler:
     (``"reply_a"``), ``"tie"`` or ``"both_bad"``, never a side; ``labels=`` is not needed. ``lw.pairs`` makes the
     pairs from a long table of many systems' outputs.
 
+    ``image="path"`` shows each row's image (a column of file paths, ``bytes``, PIL images or http(s) URLs) above its
+    text, for the whole-item kinds (single, multi, pair): the kernel sends each image once, downscaled to at most
+    1024 px (URLs are shown by the browser from the URL, never fetched by the kernel), and the view prefetches the
+    next ones. With ``image=`` the text column is optional: left at its default and missing, items are images alone.
+    A path that does not exist is refused here, naming the rows; a file that is not an image marks its item.
+    ``lw.LLM`` sends the image to a vision model; ``lw.Learner`` and ``lw.LocalLLM`` cannot use images.
+
     Teaching: ``gold="expert_label"`` names the column of correct labels. The widget never receives an item's gold
     label before the student's answer on it; ``feedback="after"`` (default) then shows right or wrong, the correct
     label with its description from ``labels=``, and what the model said when it was hidden (``blind``), with a
@@ -92,6 +99,7 @@ class Labeler:
         df: pd.DataFrame,
         *,
         text: str = "text",
+        image: str | None = None,
         labels: Iterable[str] | Mapping[str, str] | None = None,
         kind: str | AnswerKind = "single",
         prompt: str | None = None,

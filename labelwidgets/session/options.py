@@ -23,6 +23,7 @@ class LabelingOptions:
 
     labels: Iterable[str] | Mapping[str, str] | None = None
     text: str = "text"
+    image: str | None = None
     kind: str | AnswerKind = "single"
     prompt: str | None = None
     outputs: Sequence[str] | None = None
