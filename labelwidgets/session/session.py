@@ -25,6 +25,7 @@ import pandas as pd
 
 from labelwidgets.decision import NO_ANSWER, REVISED, UNDO, Decision, text_hash, text_hashes, utc_now
 from labelwidgets.errors import ClosedError, InputError, LabelwidgetsError, user_stacklevel
+from labelwidgets.images import ImageColumn, refuse_images
 from labelwidgets.keys import decode_key, encode_key, shown_key
 from labelwidgets.labels import label_set_for
 from labelwidgets.missing import is_missing
@@ -87,8 +88,10 @@ class LabelingSession:
             raise InputError(
                 f"prompt={o.prompt!r} and text={o.text!r} both name the column shown as the item's text; give one."
             )
-        text_column = o.text if o.prompt is None else o.prompt
-        if text_column not in df.columns:
+        text_column: str | None = o.text if o.prompt is None else o.prompt
+        if o.image is not None and o.prompt is None and o.text == "text" and "text" not in df.columns:
+            text_column = None  # images alone: the text column is optional with image=, when left at its default
+        if text_column is not None and text_column not in df.columns:
             raise InputError(
                 f"there is no column {text_column!r} to label; the DataFrame has the columns {list(df.columns)}."
             )
@@ -106,6 +109,13 @@ class LabelingSession:
             raise InputError(
                 f"outputs= names columns that do not exist: {missing_columns}; the columns are {list(df.columns)}."
             )
+        if o.image is not None and self.kind.about_text:
+            raise InputError(
+                f"image= shows an image with each item, for whole-item answers (single, multi, pair); "
+                f"kind={self.kind.name!r} marks spans of the text, which an image has none of."
+            )
+        #: The items' images (image=), opened, downscaled and cached on demand; None without image=.
+        self.images = None if o.image is None else ImageColumn(df, o.image)
         self.keys = _item_keys(df, o.key)
         self.df = df
         self.text_column = text_column
@@ -119,6 +129,7 @@ class LabelingSession:
         inputs: dict[str, str | None] = {}
         if o.suggester is not None:
             check_suggester(o.suggester, df, self.labels, text=text_column)
+            refuse_images(o.suggester, o.image)
         if isinstance(o.suggester, FromColumn):
             inputs = {
                 "suggestion": o.suggester.label_column,
@@ -348,7 +359,13 @@ class LabelingSession:
         return encode_key(self.keys[row])
 
     def text_at(self, row: int) -> str | None:
+        if self.text_column is None:  # images alone (image= without a text column)
+            return None
         return _as_text(self.df[self.text_column].iat[row])
+
+    def image_at(self, row: int) -> dict[str, str] | None:
+        """How the view gets item ``row``'s image (its URL, or from the kernel when asked), or None without image=."""
+        return None if self.images is None else self.images.ref(row)
 
     def _text_for_answer(self, row: int) -> str | None:
         """The item's text when this kind's answers point into it (spans), else None (nothing to read)."""
@@ -358,6 +375,8 @@ class LabelingSession:
         """Row ``row`` as a suggester sees it: its text and its input columns, without the labeler's results."""
         text = self.text_at(row)
         fields = {str(k): v for k, v in self.df.iloc[row].items() if k not in self._hidden_fields}
+        if self.images is not None and self.images.column in fields:  # a vision model is sent the image (ItemImage)
+            fields[self.images.column] = self.images.for_model(row)
         return Item(key=self.key_at(row), text=text or "", fields=fields)
 
     def decision_at(self, row: int) -> Decision | None:
@@ -947,6 +966,8 @@ class LabelingSession:
         return self.store.events_frame(ids=ids)
 
     def _stale_mask(self, rows: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+        if self.text_column is None:  # images alone: no text to have changed
+            return np.zeros(len(rows), dtype=bool)
         texts = self.df[self.text_column].to_numpy(dtype=object)[rows]
         # The one Python loop of a restore (about 1 µs a text): SHA-256 has no vectorised form in NumPy.
         current = text_hashes([t if type(t) is str else _as_text(t) for t in texts])
