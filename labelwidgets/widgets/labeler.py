@@ -12,11 +12,13 @@ Messages (custom, JSON). Browser -> kernel:
   decide {client, seq, rank, intent, label, then, ...}   ``then``: where the view went next (the cursor follows)
   undo   {client, seq}                                   reverts the session's latest decision, like Python's
   text   {client, rank}                                  the whole text of a long item
+  image  {ranks}                                         the images of these items (the one shown, the next ones)
 Kernel -> browser:
   window {client, request, anchor, items, upcoming, through, first_undecided, undo_target, version}
   item   {item, client, seq, event, action, undo_target} after every decision and undo, whoever made it
   ack    {client, seq, ok, event, action | undone, undo_target, error}
   suggestion {rank, status, suggestion};  text {client, rank, text, length};  notice {client, message}
+  image  {rank, mime, width, height, note | error}, the downscaled image's bytes in the one binary buffer
 Traits: labels, n_items, position, config (with a per-widget ``id``), status (counts, session errors,
 ``undo_target``, ``version``, ``closed``) and ``window``, the first window, sent with the initial state.
 """
@@ -35,6 +37,7 @@ import traitlets
 from labelwidgets.decision import ACTIONS, Decision
 from labelwidgets.errors import LabelwidgetsError, StoreUnreachable
 from labelwidgets.hosts import cell_loop
+from labelwidgets.images import ImageColumn, ImageProblem
 from labelwidgets.keymap import keymap_json
 from labelwidgets.labels import LabelSet
 from labelwidgets.session.session import LabelingSession
@@ -49,6 +52,8 @@ FULL_TEXT_LIMIT = 2_000_000  # beyond this even "show all" stops, so the page ne
 CLAIM_AHEAD = 2
 WINDOW_AHEAD = 24
 FIELD_CHARS = 300
+#: Threads that open and downscale images: two keep the next image ahead of a person's keys on a 2-core machine.
+IMAGE_WORKERS = 2
 
 
 class OnKernelThread:
@@ -135,6 +140,7 @@ class LabelerWidget(anywidget.AnyWidget):
         self._on_kernel = OnKernelThread()
         self._status_queued = False
         self._closed: str | None = None  # why the session closed, once it has
+        self._image_pool: Any = None  # threads that open and downscale images (image=), made on first request
         self._live = False  # until the comm is open, suggestions are only noted (the view asks for them anyway)
         session.on_suggestion(self._on_suggestion)
         window = self._window(session.cursor)
@@ -154,6 +160,7 @@ class LabelerWidget(anywidget.AnyWidget):
                 # spans: whether two spans of one answer may overlap (the view refuses such an edit otherwise)
                 "overlap": bool(getattr(session.kind, "overlap", False)),
                 "show": session.show,
+                "images": session.images is not None,  # image=: the view shows each item's image (labeler/image.js)
                 "guidelines": session.guidelines or "",
                 "has_suggester": session.suggester is not None,
                 "suggester": getattr(session.suggester, "name", None),
@@ -223,6 +230,8 @@ class LabelerWidget(anywidget.AnyWidget):
                 self._undo(content)
             elif kind == "text":
                 self._send_full_text(int(content["rank"]), client)
+            elif kind == "image":
+                self._send_images([int(r) for r in content.get("ranks", [])])
         except Exception as exc:  # never let one bad message kill the comm
             message = str(exc) if isinstance(exc, LabelwidgetsError) else f"{type(exc).__name__}: {exc}"
             # A store that cannot be reached for now: the view keeps the decision and sends it again until it is
@@ -342,6 +351,30 @@ class LabelerWidget(anywidget.AnyWidget):
         text = self._session.text_at(self._session.row_at(rank)) or ""
         self.send({"type": "text", "client": client, "rank": rank, "text": text[:FULL_TEXT_LIMIT], "length": len(text)})
 
+    def _send_images(self, ranks: list[int]) -> None:
+        """Open, downscale and send these items' images, each as soon as it is ready, off the kernel's thread (a
+        4 MB photo takes tens of milliseconds to open: the keys and decisions of the view must not wait for it)."""
+        images = self._session.images
+        if images is None:
+            return
+        if self._image_pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._image_pool = ThreadPoolExecutor(IMAGE_WORKERS, thread_name_prefix="labelwidgets-images")
+        for rank in ranks:
+            if 0 <= rank < self._session.n:
+                self._image_pool.submit(self._send_image, images, rank)
+
+    def _send_image(self, images: ImageColumn, rank: int) -> None:
+        try:
+            picture = images.picture(self._session.row_at(rank))
+        except ImageProblem as problem:
+            self._on_kernel(self.send, {"type": "image", "rank": rank, "error": str(problem)})
+            return
+        message = {"type": "image", "rank": rank, "mime": picture.mime, "width": picture.width,
+                   "height": picture.height, "note": picture.note}  # fmt: skip
+        self._on_kernel(self.send, message, [picture.data])
+
     # ----- session -> browser (always on the kernel's thread) ---------------------------
     def item_payload(self, rank: int) -> dict[str, Any]:
         session = self._session
@@ -361,6 +394,8 @@ class LabelerWidget(anywidget.AnyWidget):
             "fields": fields,
             # what the item shows besides its text, as its kind lays it out for this person (a pair's two outputs)
             "view": session.item_view(row),
+            # where its image comes from (image=): its URL, or the kernel when the view asks; None without images
+            "image": session.image_at(row),
             "decision": _decision_json(decision, session.labels),
             "stale": _decision_json(stale, session.labels),
             "suggestion_status": "hidden" if session.is_blind(row) else session.suggestion_status(row),
