@@ -221,3 +221,18 @@ def test_judgments_of_a_store_feed_the_statistics_people_and_their_side(tmp_path
     assert 0.2 < bias.loc[("ana", "left_win_rate"), "value"] < 0.8
     with pytest.raises(lw.InputError, match="pair Labeler"):
         lw.judgments(lw.Labeler(frame(), labels=["x", "y"], text="question", store=None))
+
+
+def test_agreement_of_a_judge_with_people_with_and_without_ties_as_mt_bench_counts_it():
+    from sklearn.metrics import cohen_kappa_score
+
+    df = frame(8)
+    people = ["reply_a", "reply_b", "tie", "reply_a", "reply_b", "tie", "reply_a", "reply_b"]
+    judge = ["reply_a", "reply_a", "tie", "tie", "reply_b", "reply_a", "reply_a", "reply_b"]
+    df["label"], df["suggestion"], df["decision"] = people, judge, "labeled"
+    table = lw.agreement(df, labels=["reply_a", "reply_b", "tie"], kind="pair").set_index("metric")
+    decisive = [(p, j) for p, j in zip(people, judge, strict=True) if "tie" not in (p, j)]
+    assert table.loc["agreement_without_ties", "n"] == len(decisive) == 5
+    assert table.loc["agreement_without_ties", "value"] == pytest.approx(sum(p == j for p, j in decisive) / 5)
+    assert table.loc["accuracy", "value"] == pytest.approx(sum(p == j for p, j in zip(people, judge, strict=True)) / 8)
+    assert table.loc["cohen_kappa", "value"] == pytest.approx(cohen_kappa_score(people, judge))

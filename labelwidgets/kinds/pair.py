@@ -12,11 +12,19 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labelwidgets.errors import InputError
 from labelwidgets.kinds.single import SingleLabel
 from labelwidgets.missing import is_missing
+
+if TYPE_CHECKING:
+    from collections.abc import Hashable
+
+    import numpy as np
+    import pandas as pd
+
+    from labelwidgets.metrics.pairs import Columns
 
 #: The outcomes of a pair besides its two outputs.
 TIE = "tie"
@@ -110,6 +118,17 @@ class PairVerdict(SingleLabel):
         if stored is None:
             return "no verdict"
         return f"{stored} better" if self.outputs and stored in self.outputs else stored
+
+    def agreement_rows(
+        self, frame: pd.DataFrame, cols: Columns, labels: list[Hashable], *, n_boot: int, rng: np.random.Generator,
+        seed: int, ci: float, n_bins: int,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """One label's rows (accuracy is agreement on every outcome, ties included; kappa over the outcomes), and
+        agreement *without ties* as MT-Bench reports it: over the pairs where neither verdict is a tie."""
+        from labelwidgets.metrics.agreement import verdict_rows
+
+        rows = super().agreement_rows(frame, cols, labels, n_boot=n_boot, rng=rng, seed=seed, ci=ci, n_bins=n_bins)
+        return rows + verdict_rows(frame, cols, labels, ci=ci, ties=[TIE, BOTH_BAD])
 
     def __repr__(self) -> str:
         options = [f"outputs={self.outputs!r}"] if self.outputs else []

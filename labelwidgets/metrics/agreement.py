@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from labelwidgets.errors import public
+from labelwidgets.errors import InputError, public
+from labelwidgets.kinds import AnswerKind, kind_named
 from labelwidgets.metrics.calibration import bin_sums, bootstrap_ece, ece
 from labelwidgets.metrics.checks import (
     answer_kind,
@@ -95,6 +96,7 @@ def agreement(
     seed: int = 0,
     ci: float = 0.95,
     n_bins: int = 10,
+    kind: str | AnswerKind | None = None,
 ) -> pd.DataFrame:
     """Agreement between the final human labels and the LLM's suggestions, one row per metric (and group).
 
@@ -159,6 +161,13 @@ def agreement(
 
     A span label outside ``labels`` is refused (listed); a column of spans beside a column of sets or single labels
     is refused.
+
+    **Pairs** (``kind="pair"``: verdicts that name the better output, ``"tie"`` or ``"both_bad"``, as a pair
+    Labeler writes them; the kind is read from the cells otherwise, and a verdict is one label) give one label's
+    table, whose ``accuracy`` is agreement on every outcome, ties included, plus ``agreement_without_ties``: the
+    share over the pairs where neither verdict is a tie (MT-Bench's two numbers; Wilson interval). Per system win
+    rates, Bradley–Terry strengths and position bias are in `lw.win_rates`, `lw.bradley_terry`,
+    `lw.position_bias` (over `lw.judgments`).
     """
     func = "agreement"
     cols = resolve_columns(
@@ -168,8 +177,12 @@ def agreement(
     check_ci(ci)
     check_bins(n_bins)
     check_n_boot(n_boot, least=0)
-    kind = answer_kind(df, func, cols.label, cols.suggestion)
-    labels_used = scored_labels(df, cols, check_labels(labels), kind, func)
+    inferred = answer_kind(df, func, cols.label, cols.suggestion)
+    # Cells tell a set or spans apart from a label, not a pair's verdict from a label: that kind is named.
+    answer = inferred if kind is None else kind_named(kind)
+    if answer.answers_are_text != inferred.answers_are_text:
+        raise InputError(f"{func}(kind={answer.name!r}): the cells hold {inferred.name} answers, not {answer.name}.")
+    labels_used = scored_labels(df, cols, check_labels(labels), answer, func)
 
     by_columns = [by] if isinstance(by, str) else (list(by) if by is not None else [])
     if by_columns:
@@ -183,7 +196,7 @@ def agreement(
     rows: list[dict[str, Any]] = []
     for (key, frame), group_seed in zip(groups, seeds, strict=True):
         rng = np.random.default_rng(group_seed)
-        scored = kind.agreement_rows(frame, cols, labels_used, n_boot=int(n_boot), rng=rng, seed=seed, ci=ci,
+        scored = answer.agreement_rows(frame, cols, labels_used, n_boot=int(n_boot), rng=rng, seed=seed, ci=ci,
                                      n_bins=n_bins)  # fmt: skip
         rows += [{"group": key, **row} for row in scored]
     return pd.DataFrame(rows, columns=_TIDY_COLUMNS).astype({"value": float, "low": float, "high": float, "n": int})
@@ -252,6 +265,29 @@ def _accept_rate_row(frame: pd.DataFrame, cols: Columns, ci: float) -> dict[str,
     accepted = int((decisions == "accepted").sum())
     low, high = wilson_interval(accepted, reviewed, ci)
     return _row("accept_rate", accepted / reviewed, reviewed, float(low), float(high), WILSON)
+
+
+def verdict_rows(
+    frame: pd.DataFrame, cols: Columns, labels: list[Hashable], *, ci: float, ties: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The row ``agreement_without_ties`` of pairwise verdicts (``PairVerdict.agreement_rows``): the share of pairs
+    where the person and the suggestion gave the same verdict, over the pairs where neither is one of ``ties``
+    (`metrics.pairwise.decisive_in_both`, MT-Bench's rule); Wilson interval."""
+    from labelwidgets.metrics.pairwise import TIED, decisive_in_both
+
+    pairs = find_pairs(frame, cols, labels, "agreement")
+    tied = np.isin(np.asarray(labels, dtype=object), list(ties))
+    # a tie is TIED; an output keeps a code of its own, above TIED
+    human = np.where(tied[pairs.human], TIED, TIED + 1 + pairs.human)
+    suggested = np.where(tied[pairs.suggested], TIED, TIED + 1 + pairs.suggested)
+    keep = decisive_in_both(human, suggested)
+    n = int(keep.sum())
+    if not n:
+        return [_row("agreement_without_ties", math.nan, 0, note="every pair has a tie in it")]
+    agree = int((human[keep] == suggested[keep]).sum())
+    low, high = wilson_interval(agree, n, ci)
+    return [_row("agreement_without_ties", agree / n, n, float(low), float(high), WILSON,
+                 "pairs where neither verdict is a tie (MT-Bench); accuracy counts every pair")]  # fmt: skip
 
 
 def label_agreement_rows(

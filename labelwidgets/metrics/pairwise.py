@@ -695,11 +695,17 @@ def _row(between: str, metric: str, value: float, n: int, low: float = math.nan,
             "interval": interval, "note": note}  # fmt: skip
 
 
+def decisive_in_both(one: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Which pairs of verdicts (outcome codes) count for agreement *without ties* (MT-Bench): those where neither
+    verdict is a tie."""
+    return (one != TIED) & (other != TIED)
+
+
 def _agreement_rows(between: str, one: np.ndarray, other: np.ndarray, ci: float, note: str) -> list[dict[str, Any]]:
     rows = []
     for metric, keep in (
         ("agreement_with_ties", np.ones(one.size, dtype=bool)),
-        ("agreement_without_ties", (one != TIED) & (other != TIED)),
+        ("agreement_without_ties", decisive_in_both(one, other)),
     ):
         agree, n = int((one[keep] == other[keep]).sum()), int(keep.sum())
         if n == 0:
