@@ -21,7 +21,7 @@ import labelwidgets as lw
 from labelwidgets.decision import Decision
 from labelwidgets.errors import InputError
 from labelwidgets.metrics.calibration import expected_calibration_error
-from labelwidgets.metrics.drift import js_distance, psi
+from labelwidgets.metrics.drift import PageHinkley, js_distance, psi
 from labelwidgets.widgets.dashboard import Dashboard
 from labelwidgets.widgets.plots import (
     ACCURACY,
@@ -137,7 +137,7 @@ def test_figure_shows_what_sklearn_and_metrics_compute_on_the_dataframe():
     drive(labeler, 120, undo=False)
     assert_counts_match(dash, labeler)
     assert_over_time_matches(dash, labeler)
-    assert dash.wait(30)  # the first paint leaves the scores for a moment after
+    assert dash.wait(0)  # nothing left for after the first paint
     mix = dash.figure.layout.annotations[MIX_SCORES].text
     human = np.array(counts(df["label"]))
     llm = np.array(counts(df.loc[df["decision"].notna(), "suggestion"]))
@@ -499,10 +499,25 @@ def test_a_dashboard_and_its_view_do_not_import_plotlys_figure_widget():
     assert result.stdout.strip().startswith("<b>1 of 2 decided (50%)</b>")
 
 
+def test_a_dashboard_with_suggestions_draws_its_label_mix_scores_without_scipy():
+    code = (
+        "import sys, pandas as pd, labelwidgets as lw\n"
+        "df = pd.DataFrame({'text': [f't{i}' for i in range(60)], 'llm': ['x', 'y', 'y'] * 20})\n"
+        "labeler = lw.Labeler(df, labels=['x', 'y'], store=None, suggester=lw.FromColumn('llm'))\n"
+        "for i in range(60): labeler.label('xy'[i % 2])\n"
+        "dash = lw.Dashboard(labeler); assert dash.wait(0)\n"
+        "assert 'scipy.spatial' not in sys.modules, 'scipy.spatial imported'\n"
+        "from labelwidgets.widgets.plots import MIX_SCORES; print(dash.figure.layout.annotations[MIX_SCORES].text)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("People vs LLM:<br>JS ")
+
+
 def test_hold_redraws_once_at_the_end_of_a_scripted_block():
     labeler = labeler_for(sms_with_suggestions(40))
     dash = Dashboard(labeler)
-    assert dash.wait(30)  # the label-mix scores, drawn right after the first paint
+    assert dash.wait(0)
     sent = []
     dash.view.observe(lambda change: sent.append(change["name"]), names=["figure"])  # what goes to the browser
     with dash.hold():
@@ -517,30 +532,56 @@ def test_hold_redraws_once_at_the_end_of_a_scripted_block():
     assert_counts_match(dash, labeler)
 
 
-def test_the_first_paint_leaves_the_label_mix_scores_for_a_moment_after(monkeypatch):
-    from labelwidgets.widgets.dashboard import MIX_SCORES_LATER
-
+def test_the_first_paint_has_the_label_mix_scores_and_nothing_is_left_for_after() -> None:
     labeler = labeler_for(sms_with_suggestions(40))
     for _ in range(30):
         labeler.label(labeler.current["gold"])
-    release = threading.Event()
-    fill_in = Dashboard._fill_in
-
-    def held_fill_in(self: Dashboard, **options: bool) -> None:
-        release.wait(30)
-        fill_in(self, **options)
-
-    monkeypatch.setattr(Dashboard, "_fill_in", held_fill_in)
     dash = Dashboard(labeler)
+    assert dash.wait(0)  # below QUICK_ABOVE decisions: no thread fills anything in
     figure = dash.figure
-    assert figure.layout.annotations[MIX_SCORES].text == MIX_SCORES_LATER  # scipy's import is not waited for
+    assert figure.layout.annotations[MIX_SCORES].text.startswith("People vs LLM:<br>JS ")
     assert figure.layout.title.text.startswith("<b>30 of 40 decided") and "Cohen's kappa" in figure.layout.title.text
-    labeler.label(labeler.current["gold"])  # a decision meanwhile is drawn at once, the scores still to come
-    assert dash.figure.layout.title.text.startswith("<b>31 of 40 decided")
-    release.set()
-    assert dash.wait(30)
-    assert dash.figure.layout.annotations[MIX_SCORES].text.startswith("People vs LLM:<br>JS ")
     assert_counts_match(dash, labeler)
+
+
+def test_page_hinkley_detect_is_update_after_update() -> None:
+    rng = np.random.default_rng(11)
+    for direction in ("down", "up", "both"):
+        for _ in range(5):
+            before, after = rng.uniform(0.5, 1.0, 2)
+            stream = np.concatenate([rng.random(3_000) < before, rng.random(3_000) < after]).astype(float)
+            stream[::97] = rng.random(len(stream[::97]))  # not only 0 and 1
+            settings = {"delta": float(rng.uniform(0, 0.1)), "threshold": float(rng.uniform(2, 15)),
+                        "min_samples": int(rng.integers(1, 40)), "direction": direction}  # fmt: skip
+            one_by_one = PageHinkley(**settings)
+            expected = [one_by_one.update(x) for x in stream]
+            at_once = PageHinkley(**settings)
+            assert at_once.detect(stream).tolist() == expected
+            assert at_once.detect(list(stream)).tolist() == expected  # any iterable
+            assert vars(at_once) == vars(one_by_one)  # the same state to go on from
+    with pytest.raises(InputError, match="finite"):
+        PageHinkley().detect([0.0, 1.0, float("nan")])
+
+
+def test_js_distance_is_scipys_jensenshannon() -> None:
+    from scipy.spatial.distance import jensenshannon
+
+    from labelwidgets.metrics.drift import label_drift
+
+    rng = np.random.default_rng(3)
+    for k in (2, 3, 7):
+        for _ in range(200):
+            p, q = rng.integers(0, 5, k) * (rng.random(k) < 0.7), rng.integers(0, 5, k)
+            if p.sum() == 0 or q.sum() == 0:
+                continue
+            assert js_distance(p, q) == pytest.approx(jensenshannon(p, q, base=2), rel=1e-12, abs=1e-15)
+    labels = rng.choice(["a", "b", "c"], 400, p=[0.6, 0.3, 0.1])
+    labels[300:] = rng.choice(["a", "c"], 100)
+    drift = label_drift(pd.DataFrame({"label": labels}), baseline=100, window=50, decided_at=None)
+    for row in (160, 250, 399):
+        baseline = pd.Series(labels[:100]).value_counts().reindex(["a", "b", "c"], fill_value=0)
+        recent = pd.Series(labels[row - 49 : row + 1]).value_counts().reindex(["a", "b", "c"], fill_value=0)
+        assert drift["js_distance"].iloc[row] == pytest.approx(jensenshannon(baseline, recent, base=2), rel=1e-12)
 
 
 def test_a_big_session_paints_first_and_fills_in_the_changes_after(monkeypatch):

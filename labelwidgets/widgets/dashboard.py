@@ -79,7 +79,6 @@ if TYPE_CHECKING:
     from labelwidgets.labeler import Labeler
 
 _MAX_CHANGES_SHOWN = 200
-MIX_SCORES_LATER = "JS distance and PSI: a moment…"
 #: Above this many decisions in force, the first paint leaves out the Page-Hinkley changes, the per-source lines
 #: and the blind-check split (a pass over every pair in Python, and a query), and a thread fills them in after it.
 QUICK_ABOVE = 20_000
@@ -550,7 +549,6 @@ class Dashboard:
         self._canonical = [self._index[name] for name in sorted_labels(self._labels)]
         self._multi = labeler.session.kind.name == "multi"
         self._provisional = False  # the first paint left something out; the fill-in thread is under way
-        self._scores_later = False  # the label-mix scores come after the first paint
         self._filled_in = threading.Event()
         self._reset()
         self._drawn: AgreementPanels | ProgressPanels | None = None
@@ -581,12 +579,9 @@ class Dashboard:
         else:
             self._spec = agreement_spec(height=height)
         self._refresh_interval()
-        # the drift scores' JS distance is scipy's, whose first import takes 0.3-1.5 s: after the first paint
-        self._scores_later = not self._progress_mode
         self._draw()
-        if quick or self._scores_later:
-            fill_in = functools.partial(self._fill_in, reload=quick)
-            threading.Thread(target=fill_in, name="labelwidgets-dashboard-fill-in", daemon=True).start()
+        if quick:
+            threading.Thread(target=self._fill_in, name="labelwidgets-dashboard-fill-in", daemon=True).start()
         else:
             self._filled_in.set()
 
@@ -645,30 +640,26 @@ class Dashboard:
                     self._provisional = quick
                     return
 
-    def _fill_in(self, *, reload: bool) -> None:
-        """After the first paint: the label-mix scores and, after a quick one (``reload``), everything, read again
-        from the session; then a redraw."""
+    def _fill_in(self) -> None:
+        """After a quick first paint: everything, read again from the session; then a redraw."""
         try:
-            if reload:
-                self._load()
+            self._load()
             with self._lock:
-                self._scores_later = False
-                if reload:
-                    self._refresh_interval()
+                self._refresh_interval()
                 if not self._held:  # else the end of the hold draws
                     self._draw()
         except Exception as exc:  # a thread of the dashboard must never break labeling either
             self.errors.append(f"Dashboard could not fill in after its first paint: {exc!r}")
             with self._lock:
-                self._provisional = self._scores_later = False
+                self._provisional = False
                 self._needs_rebuild = True  # the next decision starts over from the session
         finally:
             self._filled_in.set()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Wait until the dashboard shows everything; True when it does. The first paint leaves out the label-mix
-        scores for a moment, and over more than ``QUICK_ABOVE`` decisions also the change markers, the per-source
-        lines and the blind-check split."""
+        """Wait until the dashboard shows everything; True when it does. Over more than ``QUICK_ABOVE`` decisions
+        the first paint leaves out the change markers, the per-source lines and the blind-check split for a
+        moment."""
         return self._filled_in.wait(timeout)
 
     def _with_visibility(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -1306,14 +1297,11 @@ class Dashboard:
                 panels.notes[index] = NEEDS_SUGGESTIONS
         if not human.any():
             panels.notes[NOTE_MIX] = "No labels yet"
-        if self._scores_later:
-            panels.mix_scores = MIX_SCORES_LATER
-        else:
-            drift_js, drift_psi = self._drift_values()
-            panels.mix_scores = mix_scores_text(
-                human, panels.llm_counts, drift_js=drift_js, drift_psi=drift_psi, window=self.window,
-                baseline_size=self.baseline, labeled=self._baseline_n + self._n_recent_seen,
-            )  # fmt: skip
+        drift_js, drift_psi = self._drift_values()
+        panels.mix_scores = mix_scores_text(
+            human, panels.llm_counts, drift_js=drift_js, drift_psi=drift_psi, window=self.window,
+            baseline_size=self.baseline, labeled=self._baseline_n + self._n_recent_seen,
+        )  # fmt: skip
         return panels
 
     def _blind_parts(self) -> list[str]:
