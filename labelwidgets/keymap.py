@@ -47,6 +47,10 @@ KEYMAPS: dict[str, tuple[KeyAction, ...]] = {
         KeyAction("commit", ("Enter",), "Done", "commit the spans shown (the suggestion untouched: accept it)"),
         KeyAction("accept", ("a",), "Accept", "accept exactly the suggested spans"),
         KeyAction("none", ("0",), "No spans", "answer *no spans in this text* (an answer, not a skip)"),
+        KeyAction(
+            "layer", ("ArrowDown", "ArrowUp"), None,
+            "adjudicating: take the next or previous member's spans (shown one layer each; Enter commits them)",
+        ),
         _REJECT, _SKIP, _UNDO, _BACK, _FORWARD, _FIND, _RELEASE,
     ),
     "pair": (_ACCEPT, _REJECT, _SKIP, _UNDO, _BACK, _FORWARD, _RELEASE),
@@ -102,7 +106,10 @@ def keymap_json(kind: str, *, editing: bool = False) -> list[dict[str, object]]:
     return [{"name": a.name, "keys": list(a.keys), "button": a.button, "does": a.does} for a in actions]
 
 
-_SHOWN = {" ": "Space", "ArrowLeft": "←", "ArrowRight": "→", "Escape": "Esc", "Control": "Ctrl"}
+_SHOWN = {
+    " ": "Space", "ArrowLeft": "←", "ArrowRight": "→", "ArrowDown": "↓", "ArrowUp": "↑", "Escape": "Esc",
+    "Control": "Ctrl",
+}  # fmt: skip
 
 #: What a label key does, per kind, as the README's key tables say it (inside the text: ``EDIT_LABEL_ROWS``).
 LABEL_ROWS = {

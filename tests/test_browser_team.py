@@ -166,3 +166,95 @@ def test_the_database_going_away_mid_session_loses_nothing_and_the_view_recovers
         assert nb.evaluate_json("df['label'].head(3)") == ["ham", "spam", "ham"]
     finally:
         nb.close()
+
+
+ADJUDICATE_SPANS = textwrap.dedent(
+    """
+    import pandas as pd, labelwidgets as lw
+    texts = ["Ana flew to Paris with Ben", "👩🏽\u200d💻 Obama visited Berlin and Gardena", "Carl met Dora"]
+    df = pd.DataFrame({"text": texts}, index=pd.Index([100, 101, 102], name="id"))
+    team = lw.Team("team_spans.db", df, labels=["person", "location"], kind="spans", overlap=2, poll=0.3)
+    def at(text, words, label):
+        return (text.find(words), text.find(words) + len(words), label)
+    ana, ben = team.labeler("ana"), team.labeler("ben")
+    ana.label([at(texts[0], "Ana", "person"), at(texts[0], "Paris", "location")])
+    ana.label([at(texts[1], "Obama", "person"), at(texts[1], "Gardena", "location")])
+    ana.label([at(texts[2], "Carl", "person")])
+    ben.label([at(texts[0], "Ana", "person"), at(texts[0], "Ben", "person")])
+    ben.label([at(texts[1], "Obama", "person"), at(texts[1], "Berlin", "location")])
+    ben.label([at(texts[2], "Carl", "person"), at(texts[2], "Dora", "person")])
+    judge = team.adjudicator("judge")
+    judge
+    """
+)
+
+
+def test_the_adjudicator_sees_each_members_spans_as_a_layer_and_takes_one_with_a_key_or_edits_it(
+    jupyter_server, browser_context
+):
+    nb = NotebookPage.open(browser_context, jupyter_server, "team_spans.ipynb", [ADJUDICATE_SPANS])
+    nb.run_all()
+    try:
+        page = nb.page
+        root = page.locator(".lw-labeler").first
+        text = root.locator(".lw-span-text")
+        layers = root.locator(".lw-span-layer")
+        live = root.locator(".lw-span-live")
+        spans = root.locator(".lw-span-list li")
+        expect(text).to_contain_text(" flew to Paris with Ben", timeout=60_000)  # after "Ana", its label
+        # one layer per member, in the order they answered, each with that member's spans marked on the text
+        expect(layers).to_have_count(2)
+        expect(layers.locator(".lw-span-layer-name")).to_have_text(["ana", "ben"])
+        expect(layers.nth(0).locator("mark.lw-span")).to_have_text(["Ana", "Paris"])
+        expect(layers.nth(1).locator("mark.lw-span")).to_have_text(["Ana", "Ben"])
+        expect(layers.nth(1).locator(".lw-span-tag")).to_have_text(["person", "person"])
+        # the majority is pre-selected (Ana, which both marked), dashed as a suggestion
+        expect(root.locator(".lw-span-text mark.lw-span-suggested")).to_have_text("Ana")
+        root.locator(".lw-state").click()
+
+        # item 100: ↓ takes ana's spans, ↓ again ben's, ↑ back to ana's; Enter commits them
+        page.keyboard.press("ArrowDown")
+        expect(live).to_contain_text("Took ana's spans: “Ana” (person), “Paris” (location)")
+        expect(layers.nth(0)).to_have_class(re.compile("lw-span-layer-taken"))
+        expect(spans).to_have_text(["person Ana", "location Paris"])
+        page.keyboard.press("ArrowDown")
+        expect(live).to_contain_text("Took ben's spans")
+        expect(layers.nth(1)).to_have_class(re.compile("lw-span-layer-taken"))
+        expect(spans).to_have_text(["person Ana", "person Ben"])
+        page.keyboard.press("ArrowUp")
+        expect(spans).to_have_text(["person Ana", "location Paris"])
+        page.keyboard.press("Enter")
+
+        # item 101 (an emoji first: offsets in code points): click ben's layer, then edit it: Berlin out, Gardena in
+        expect(text).to_contain_text(" visited Berlin")
+        expect(layers.nth(1).locator("mark.lw-span")).to_have_text(["Obama", "Berlin"])
+        layers.nth(1).click()
+        expect(spans).to_have_text(["person Obama", "location Berlin"])
+        page.keyboard.press("Tab")  # into the text
+        page.keyboard.press("Tab")  # the first span (Obama)
+        page.keyboard.press("Tab")  # the next (Berlin)
+        expect(live).to_contain_text("“Berlin” (location)")
+        page.keyboard.press("Delete")
+        page.keyboard.press("End")
+        page.keyboard.press("Control+Shift+ArrowLeft")
+        page.keyboard.press("2")
+        expect(spans).to_have_text(["person Obama", "location Gardena"])
+        page.keyboard.press("Escape")
+        page.keyboard.press("Enter")
+        expect(text).to_contain_text(" met Dora")
+        expect(root.locator(".lw-save")).to_have_text("Saved ✓")
+
+        gold = nb.evaluate_json(
+            "[[k, r['how'], [[s['start'], s['end'], s['label']] for s in r['label']]] "
+            "for k, r in team.gold.set_index('key').loc[[100, 101]].iterrows()]"
+        )
+        t0, t1 = "Ana flew to Paris with Ben", "👩🏽\u200d💻 Obama visited Berlin and Gardena"
+        assert gold == [
+            [100, "adjudicated", [[0, 3, "person"], [t0.find("Paris"), t0.find("Paris") + 5, "location"]]],
+            [101, "adjudicated", [[t1.find("Obama"), t1.find("Obama") + 5, "person"],
+                                  [t1.find("Gardena"), t1.find("Gardena") + 7, "location"]]],
+        ]  # fmt: skip
+        # nobody's own spans changed: the members' decisions are as they gave them
+        assert nb.evaluate_json("sorted(set(team.decisions['annotator']))") == ["ana", "ben"]
+    finally:
+        nb.close()

@@ -10,6 +10,10 @@
  * Esc: caret, selection, label keys mark, Tab goes from span to span). The draft starts from the item's answer, else
  * from the suggested spans. The mouse selects (snapped to words unless Alt is held) and a click selects a span.
  *
+ * An item with others' answers beside it (`item.layers`: a team's adjudicator sees each member's) shows one layer per
+ * member under the text, that member's spans marked; ↓ / ↑ (the keymap's "layer") or a click takes a member's spans
+ * into the draft, to commit with Enter or edit first.
+ *
  * Offsets: Python sends and receives code points; the draft is in UTF-16 indices of the shown text; spans/offsets.js
  * converts, in one place.
  */
@@ -17,12 +21,13 @@
 import { h } from "../dom.js";
 import { normalKey } from "../keymap.js";
 import {
-  answerOf, describeSpan, keep, mark, moveCaret, moveEdge, newDraft, remove, selectNext, selectRange, selection,
+  answerOf, describeSpan, keep, mark, moveCaret, moveEdge, newDraft, remove, selectNext, selectRange, selection, take,
   undoEdit,
 } from "../spans/edit.js";
 import {
   graphemeBoundaries, onGrapheme, snapToWords, spansToCodePoints, spansToUtf16, stepGrapheme, stepWord, wordRanges,
 } from "../spans/offsets.js";
+import { isSpanList, markedText } from "../spans/paint.js";
 import { HANDLED, partKey } from "./answer-part.js";
 import { createLabelControls } from "./labels.js";
 
@@ -98,6 +103,9 @@ export function create({ labels, keymap, shown, perform, focus, config, showAll 
   let full = null;
   /** @type {{text: string, bounds: number[], words: [number, number][]} | null} */
   let cut = null;
+  /** the layer taken last on the item shown (its index in item.layers), or null */
+  /** @type {number | null} */
+  let taken = null;
 
   // ----- the DOM ------------------------------------------------------------------------
   const fields = h("div", "lw-fields");
@@ -121,6 +129,9 @@ export function create({ labels, keymap, shown, perform, focus, config, showAll 
   const listHead = h("div", "lw-span-list-head", "Spans");
   const list = h("ul", "lw-span-list");
   list.setAttribute("aria-label", "Spans marked");
+  const layersBox = h("div", "lw-span-layers");
+  layersBox.setAttribute("role", "list");
+  layersBox.setAttribute("aria-label", "Each member's spans: ↓ or ↑ takes one, Enter commits it");
   const live = h("div", "lw-span-live");
   live.setAttribute("role", "status");
   live.setAttribute("aria-live", "polite");
@@ -226,6 +237,7 @@ export function create({ labels, keymap, shown, perform, focus, config, showAll 
         (sel.length ? sel[sel.length - 1] : null);
       inSight?.scrollIntoView?.({ block: "nearest", inline: "nearest" });
     }
+    renderLayers(t);
     list.replaceChildren(...(spans.length ? spans.map((s, j) => {
       const li = h("li", "lw-span-item" + (s.suggested ? " lw-span-suggested" : "") + (d?.selected === j ? " lw-span-selected" : ""));
       const name = h("span", `lw-span-tag lw-span-c${colourOf.get(s.label) ?? 0}`, s.label);
@@ -242,6 +254,55 @@ export function create({ labels, keymap, shown, perform, focus, config, showAll 
     expander.hidden = !truncated;
     if (truncated) expander.textContent = full ? `Showing the first ${t.length.toLocaleString()} characters` :
       `Show all (${item.length.toLocaleString()} characters)`;
+  }
+
+  /** Others' answers on the item shown, one per member (an adjudicator's), as spans; [] for none. */
+  function layers() {
+    // `layers` is sent only beside an adjudicator's items (LabelerWidget.item_payload)
+    const all = /** @type {{name: string, answer: unknown}[]} */ (/** @type {any} */ (item)?.layers ?? []);
+    return all.map((l) => ({ name: l.name, spans: isSpanList(l.answer) ? l.answer : [] }));
+  }
+
+  /** Each member's spans under the text, the one taken outlined. @param {string} t */
+  function renderLayers(t) {
+    const shownLayers = layers();
+    layersBox.hidden = !shownLayers.length;
+    layersBox.replaceChildren(...shownLayers.map((layer, i) => {
+      const row = h("div", "lw-span-layer" + (taken === i ? " lw-span-layer-taken" : ""));
+      row.setAttribute("role", "listitem");
+      row.dataset.member = layer.name;
+      const words = layer.spans.map(([s, e, label]) => `${label} “${[...t].slice(s, e).join("")}”`).join(", ");
+      row.setAttribute("aria-label", `${layer.name}: ${words || "no spans"}${taken === i ? " (taken)" : ""}`);
+      const body = h("div", "lw-span-layer-text");
+      body.dir = "auto";
+      if (layer.spans.length) body.append(...markedText(t, layer.spans, colourOf));
+      else body.append(h("span", "lw-empty", "no spans"));
+      row.append(h("span", "lw-span-layer-name", layer.name), body);
+      row.addEventListener("mousedown", (event) => event.preventDefault()); // the keyboard stays with the labeler
+      row.addEventListener("click", () => {
+        takeLayer(i);
+        focus();
+      });
+      return row;
+    }));
+  }
+
+  /** Take layer `i`'s spans into the draft. @param {number} i @returns {Intent} */
+  function takeLayer(i) {
+    const all = layers();
+    const layer = all[i];
+    if (!layer) return HANDLED;
+    taken = i;
+    const spans = /** @type {[number, number, string][]} */ (spansToUtf16(text(), layer.spans));
+    return apply((d) => take(d, text(), spans, layer.name));
+  }
+
+  /** ↓ or ↑: the next or previous member's spans, or null when nobody's answers are beside the item.
+   * @param {number} by @returns {Intent | null} */
+  function stepLayer(by) {
+    const n = layers().length;
+    if (!n || !shown().item) return null;
+    return takeLayer(taken === null ? (by > 0 ? 0 : n - 1) : (taken + by + n) % n);
   }
 
   // ----- edits ----------------------------------------------------------------------------
@@ -514,7 +575,7 @@ export function create({ labels, keymap, shown, perform, focus, config, showAll 
 
   /** @type {import("./answer-part.js").ContentPart} */
   const content = {
-    nodes: [fields, controls.group, textBox, expander, listHead, list, live],
+    nodes: [fields, controls.group, textBox, expander, layersBox, listHead, list, live],
     paint(next) {
       item = next;
       fields.replaceChildren();
@@ -539,10 +600,12 @@ export function create({ labels, keymap, shown, perform, focus, config, showAll 
       full = null;
       editing = false;
       draft = null;
+      taken = null;
       live.textContent = "";
     },
     setDone(done) {
       for (const node of [fields, controls.group, textBox, listHead, list, live]) node.hidden = done;
+      layersBox.hidden = done || !layers().length;
       if (done) expander.hidden = true;
     },
   };
@@ -554,7 +617,11 @@ export function create({ labels, keymap, shown, perform, focus, config, showAll 
     suggestionKeys: `${keymap.hint("commit")} accept · Tab change · ${keymap.hint("reject")} reject`,
     actions: ACTIONS,
     act,
-    onKey: (key, event) => (editing ? editKey(key, event) : partKey(keymap, key, ACTIONS, choose, act)),
+    onKey: (key, event) => {
+      if (editing) return editKey(key, event);
+      if (keymap.meaning(key)?.action === "layer") return stepLayer(key === "ArrowUp" ? -1 : 1);
+      return partKey(keymap, key, ACTIONS, choose, act);
+    },
     paint(now) {
       if (now.item) current(now);
       render();
@@ -566,6 +633,7 @@ export function create({ labels, keymap, shown, perform, focus, config, showAll 
     reset() {
       draft = null;
       editing = false;
+      taken = null;
     },
     setDone(done) {
       controls.setDone(done);

@@ -108,6 +108,19 @@ export function keep(draft, text) {
   return { draft: changed(draft, draft.spans.map((s) => (s === old ? span : s)), span), said: `Kept ${describeSpan(text, span)}` };
 }
 
+/** Take someone's spans whole (an adjudicator takes a member's): they replace the draft's, an edit like any other
+ * (undone with the others). @param {Draft} draft @param {string} text @param {[number, number, string][]} spans in
+ * UTF-16 positions of `text` @param {string} whose @returns {Edit} */
+export function take(draft, text, spans, whose) {
+  const taken = spans.map(([start, end, label]) => ({ start, end, label, suggested: false }));
+  const next = changed(draft, taken, null);
+  const listed = next.spans.map((s) => describeSpan(text, s)).join(", ");
+  return {
+    draft: { ...next, anchor: null, caret: 0 },
+    said: `Took ${whose}'s spans: ${listed || "no spans"}. Enter commits them; Tab edits them first.`,
+  };
+}
+
 /** Undo the last edit of the spans. @param {Draft} draft @returns {Edit} */
 export function undoEdit(draft) {
   if (!draft.history.length) return { refuse: "No edit of these spans to undo." };

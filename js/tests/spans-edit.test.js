@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { answerOf, keep, mark, moveCaret, moveEdge, newDraft, remove, selectNext, undoEdit } from "../spans/edit.js";
+import { answerOf, keep, mark, moveCaret, moveEdge, newDraft, remove, selectNext, take, undoEdit } from "../spans/edit.js";
 
 const TEXT = "Alice met Bob in Paris.";
 
@@ -92,4 +92,20 @@ test("Tab goes into the text only where the kind gives it an action; Ctrl keys r
   assert.equal(routeKey(press("ArrowRight", { ctrlKey: true }), part, keymap, () => false).to, "host");
   const plain = readKeymap({ keymap: [] }, []);
   assert.equal(routeKey(press("Tab"), part, plain, () => false).to, "host");
+});
+
+test("take: someone's spans replace the draft's, kept (not suggested), and undo brings the old ones back", () => {
+  const text = "Ana flew to Paris";
+  const draft = newDraft(0, [{ start: 0, end: 3, label: "person", suggested: true }]);
+  const result = take(draft, text, [[12, 17, "location"], [0, 3, "person"]], "ben");
+  assert.ok("draft" in result);
+  assert.deepEqual(result.draft.spans.map((s) => [s.start, s.end, s.label, s.suggested]),
+    [[0, 3, "person", false], [12, 17, "location", false]]);
+  assert.equal(result.draft.touched, true);
+  assert.match(result.said, /^Took ben's spans: “Ana” \(person\), “Paris” \(location\)/);
+  const none = take(draft, text, [], "ana");
+  assert.ok("draft" in none && none.draft.spans.length === 0 && /no spans/.test(none.said));
+  const undone = undoEdit(result.draft);
+  assert.ok("draft" in undone);
+  assert.deepEqual(undone.draft.spans, draft.spans);
 });

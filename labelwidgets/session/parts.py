@@ -22,6 +22,15 @@ class Queue(Protocol):
         ...
 
 
+class Layers(Protocol):
+    """Other people's answers shown beside an item, one layer each, for the person to take one (a team's
+    adjudicator: each member's answer)."""
+
+    def layers_at(self, row: int) -> Sequence[tuple[str, str]]:
+        """(whose, stored answer) for the item at ``row``, in the order they answered; empty for none."""
+        ...
+
+
 class AnswerGate(Protocol):
     """Something shown to the person once they answer an item (teaching mode: the right answer).
 

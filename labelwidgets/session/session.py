@@ -33,7 +33,7 @@ from labelwidgets.session import registry
 from labelwidgets.session.fold import RESTORE_FIELDS, EventFold, FrameDecisions
 from labelwidgets.session.options import LabelingOptions
 from labelwidgets.session.ordering import make_order
-from labelwidgets.session.parts import AnswerGate, Queue
+from labelwidgets.session.parts import AnswerGate, Layers, Queue
 from labelwidgets.session.results import ResultColumns
 from labelwidgets.store import open_store
 from labelwidgets.suggesters.base import Item, LearnsFromLabels, Suggestion, Updates
@@ -184,6 +184,7 @@ class LabelingSession:
         self._decided = np.zeros(self.n, dtype=bool)
         self._unavailable: np.ndarray | None = None  # a team's items that are not this annotator's to do
         self._queue: Queue | None = None
+        self._layers: Layers | None = None  # others' answers shown beside each item (a team's adjudicator)
         self._moving = False  # claiming the next item (a team): a refusal must not move the cursor meanwhile
         self._placed = False  # the cursor was put on its item by goto (a review), not left there by deciding
         self._availability_listeners: list[Callable[[], None]] = []
@@ -286,6 +287,19 @@ class LabelingSession:
         first = self.first_undecided()
         with self._lock:
             self._move(first if first is not None else self.cursor)
+
+    # ----- others' answers beside each item (a team's adjudicator) ------------------------
+    def attach_layers(self, layers: Layers) -> None:
+        """Show ``layers`` beside each item: others' answers, one layer each, for the person to take one."""
+        self._layers = layers
+
+    @property
+    def has_layers(self) -> bool:
+        return self._layers is not None
+
+    def layers_at(self, row: int) -> list[tuple[str, str]]:
+        """(whose, stored answer) beside the item at ``row``; empty without layers."""
+        return [] if self._layers is None else list(self._layers.layers_at(row))
 
     def set_unavailable(self, rows: np.ndarray | None, *, news: bool = False) -> None:
         """Mark the rows (a boolean mask over the DataFrame) that are not this annotator's to do: items enough

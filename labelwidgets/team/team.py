@@ -370,7 +370,7 @@ class Team:
             raise InputError(f'items={items!r}: use "conflicts" or "all".')
         if name in set(self._in_force()["annotator"]):
             raise InputError(f"{name!r} labels in this team; an adjudicator needs a name of their own.")
-        frame = self._review_frame(only_conflicts=items == "conflicts")
+        frame, said = self._review_frame(only_conflicts=items == "conflicts")
         if frame.empty:
             raise InputError(
                 "there is nothing to settle yet: no item has two different labels"
@@ -382,7 +382,10 @@ class Team:
         shown = [c for c in frame.columns if c.startswith("said by ")]
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r".*decisions are kept per annotator", category=UserWarning)
-            return self._make_adjudicator(frame, name, shown, options)
+            judge = self._make_adjudicator(frame, name, shown, options)
+        # each member's answer beside the item, one layer per member, to take with a key (spans: marked on the text)
+        judge.session.attach_layers(MemberAnswers(said, frame["key"].tolist()))
+        return judge
 
     def _make_adjudicator(self, frame: pd.DataFrame, name: str, shown: list[str], options: dict[str, Any]) -> Labeler:
         from labelwidgets.labeler import Labeler
@@ -410,18 +413,21 @@ class Team:
             **options,
         )
 
-    def _review_frame(self, *, only_conflicts: bool) -> pd.DataFrame:
+    def _review_frame(self, *, only_conflicts: bool) -> tuple[pd.DataFrame, dict[Any, list[tuple[str, str]]]]:
         """One row per item two members or more answered (differently, with ``only_conflicts``): its text, the
-        majority (None without one), the answer pre-selected and why, and each member's answer and note."""
+        majority (None without one), the answer pre-selected and why, and each member's answer and note; and, by
+        item key, what each member said (annotator, stored answer), in the order they answered."""
         rated = ratings(self._in_force())
         gold = self.answers.gold(self._ratings(), None, self.labels).set_index("key")["label"]
         rows = []
+        said_by_key: dict[Any, list[tuple[str, str]]] = {}
         texts = self.df[self.text]
         position = {k: i for i, k in enumerate(self.df[self.key] if self.key else self.df.index)}
         for key, group in rated.groupby("key", sort=False):
             said = list(zip(group["annotator"], group["label"], strict=True))  # in the order they answered
             if len(said) < 2 or (only_conflicts and len({stored for _, stored in said}) < 2):
                 continue
+            said_by_key[key] = said
             text = texts.iloc[position[key]]
             item_text = text if isinstance(text, str) else None
             preselected, why = self.answers.preselect(said, self.labels, text=item_text)
@@ -438,8 +444,8 @@ class Team:
             rows.append(row)
         if not rows:
             columns = ["key", self.text, "majority", PRESELECTED_COLUMN, WHY_COLUMN]
-            return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
-        return pd.DataFrame(rows)
+            return pd.DataFrame({column: pd.Series(dtype=object) for column in columns}), said_by_key
+        return pd.DataFrame(rows), said_by_key
 
     @public
     def dashboard(self) -> Any:
@@ -475,3 +481,14 @@ class Team:
             f"Team({len(self.df)} items, labels={self.labels.names}{kind}, overlap={self.overlap}, "
             f"store={self.store.description!r})"
         )
+
+
+class MemberAnswers:
+    """What each member said on each item of an adjudicator's frame (`Layers`): one layer per member, in the order
+    they answered, for the adjudicator to take one with a key (the same answers the "said by" columns describe)."""
+
+    def __init__(self, said: dict[Any, list[tuple[str, str]]], keys: list[Any]) -> None:
+        self._by_row = [said.get(key, []) for key in keys]  # the frame's rows, in order
+
+    def layers_at(self, row: int) -> list[tuple[str, str]]:
+        return self._by_row[row] if 0 <= row < len(self._by_row) else []

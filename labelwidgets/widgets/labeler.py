@@ -386,7 +386,7 @@ class LabelerWidget(anywidget.AnyWidget):
         for column in session.show:
             value = session.df[column].iat[row]
             fields[column] = "" if _missing(value) else str(value)[:FIELD_CHARS]
-        return {
+        payload = {
             "rank": rank,
             "key": session.key_at(row),
             "text": None if text is None else text[: self._shown_chars(text, decision, stale, row)],
@@ -405,6 +405,13 @@ class LabelerWidget(anywidget.AnyWidget):
             # None until the student's answer on this item is in (and feedback allows): see LabelingSession.revealed
             "feedback": None if self._lesson is None else self._lesson.feedback_at(row),
         }
+        if session.has_layers:  # others' answers beside the item, one layer each (a team's adjudicator)
+            labels = session.labels
+            payload["layers"] = [
+                {"name": who, "answer": labels.kind.for_view(stored, labels, text=text)}
+                for who, stored in session.layers_at(row)
+            ]
+        return payload
 
     def _shown_chars(self, text: str, decision: Decision | None, stale: Decision | None, row: int) -> int:
         """How much of ``text`` an item carries: the preview, or (spans) the whole text when a span of its answer or
@@ -416,6 +423,7 @@ class LabelerWidget(anywidget.AnyWidget):
         stored = [e.label for e in (decision, stale) if e is not None]
         if suggestion is not None:
             stored.append(suggestion.label)
+        stored += [answer for _, answer in session.layers_at(row)]  # each member's, beside an adjudicator's item
         ends = [
             int(span[1])
             for label in stored
