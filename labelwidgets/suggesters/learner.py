@@ -1139,6 +1139,13 @@ class Learner:
             ),
         )
 
+    def check_images(self) -> None:
+        """Raise `InputError`: a Learner learns from the words of a text column, and cannot use images (image=)."""
+        raise InputError(
+            "lw.Learner cannot use images: it learns from the words of the text column. Label the images without a "
+            "suggester, or use lw.LLM with a vision model (for example lw.LLM('gpt-4o-mini'))."
+        )
+
     def check_kind(self, labels: LabelSet) -> None:
         """Raise `InputError` for answers a Learner cannot give: spans of the text (it classifies whole texts). The
         Labeler, ``lw.suggest`` and ``lw.compare`` ask this before they start."""

@@ -446,6 +446,13 @@ class LocalLLM:
         self._holding = threading.Lock()
         self._finalizer: weakref.finalize[Any, Any] | None = None
 
+    def check_images(self) -> None:
+        """Raise `InputError`: the bundled model reads text only, and cannot use images (image=)."""
+        raise InputError(
+            "lw.LocalLLM cannot use images: the bundled model reads text only. Label the images without a suggester, "
+            "or use lw.LLM with a vision model (for example lw.LLM('gpt-4o-mini'), or a local vision server)."
+        )
+
     def check_kind(self, labels: LabelSet) -> None:
         """Raise `InputError` for answers a LocalLLM cannot give: spans of the text (it scores labels, it writes
         nothing), or a pair of outputs to judge (not measured yet against a coin on a real pairwise set). The

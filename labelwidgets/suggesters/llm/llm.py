@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from labelwidgets.errors import InputError, user_stacklevel
+from labelwidgets.images import ImageProblem, images_in
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Example, Item, Suggestion
 from labelwidgets.suggesters.check import require_modules
@@ -49,6 +50,7 @@ from labelwidgets.suggesters.llm.prompt import (
     item_text,
     label_json_schema,
     parse_answer,
+    with_images,
 )
 
 log = logging.getLogger("labelwidgets")
@@ -268,6 +270,20 @@ class LLM:
                 f"lw.Judge({self.model!r}, ...), which takes the same keywords."
             )
 
+    def check_images(self) -> None:
+        """Raise `InputError` when litellm knows this model and knows it cannot read images (image=). A model it
+        does not know (a local server's, a new name) is trusted: its server says so on the first item if it cannot."""
+        litellm = get_litellm()
+        try:
+            litellm.get_model_info(self.model)
+        except Exception:  # not in litellm's list: nothing known either way
+            return
+        if not litellm.supports_vision(model=self.model):
+            raise InputError(
+                f"lw.LLM({self.model!r}) cannot read images: litellm lists it as a model without vision. Use a "
+                f"vision model (for example lw.LLM('gpt-4o-mini')), or label without a suggester."
+            )
+
     # -- prompt --
 
     @property
@@ -390,7 +406,7 @@ class LLM:
         spec, prompt_id = self._item_spec(spec, labels, text=item.text, key=item.key)
         key = None
         try:
-            messages = spec.render(item.text, labels)
+            messages = with_images(spec.render(item.text, labels), images_in(item.fields))  # image=: image parts
             key = self._cache_key(messages, labels)
             cached = self._cache_get(key)
             if cached is not None:
@@ -399,6 +415,8 @@ class LLM:
                 return Suggestion.invalid(self._fatal_error, model=self.name, prompt_id=prompt_id)
             # Answers that point into the text (spans) are placed on it as they are read.
             suggestion = self._ask(messages, labels, text=item.text if labels.kind.about_text else None)
+        except ImageProblem as problem:  # the item's image cannot be read: this item is invalid, the others go on
+            suggestion = Suggestion.invalid(f"the item's image: {problem}")
         except Exception as error:  # one item's failure must not sink its batch
             suggestion = Suggestion.invalid(self._describe_error(error))
         suggestion = replace(suggestion, model=self.name, prompt_id=prompt_id, latency=time.perf_counter() - started)

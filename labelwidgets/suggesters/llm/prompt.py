@@ -21,7 +21,7 @@ from labelwidgets.kinds.base import Choice, OutputFormat
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Item
 
-Message = dict[str, str]
+Message = dict[str, Any]  # {"role", "content"}: content is text, or (with images) a list of text and image parts
 
 DEFAULT_INSTRUCTIONS = SINGLE.default_instructions  # "Classify the text into exactly one of the labels."
 
@@ -134,6 +134,17 @@ class PromptSpec:
             ensure_ascii=False,
         )
         return "p-" + hashlib.sha256(data.encode()).hexdigest()[:10]
+
+
+def with_images(messages: list[Message], images: Sequence[Any]) -> list[Message]:
+    """``messages`` with ``images`` (each with a ``url()``: an http(s) URL or a data URL) attached to the last user
+    message as image parts, in the OpenAI form litellm passes to every vision provider; unchanged without images."""
+    if not images:
+        return messages
+    last = messages[-1]
+    parts: list[dict[str, Any]] = [{"type": "text", "text": last["content"]}]
+    parts += [{"type": "image_url", "image_url": {"url": image.url()}} for image in images]
+    return [*messages[:-1], {"role": last["role"], "content": parts}]
 
 
 def fill(template: str, values: Mapping[str, str]) -> str:
