@@ -236,3 +236,36 @@ def test_agreement_of_a_judge_with_people_with_and_without_ties_as_mt_bench_coun
     assert table.loc["agreement_without_ties", "value"] == pytest.approx(sum(p == j for p, j in decisive) / 5)
     assert table.loc["accuracy", "value"] == pytest.approx(sum(p == j for p, j in zip(people, judge, strict=True)) / 8)
     assert table.loc["cohen_kappa", "value"] == pytest.approx(cohen_kappa_score(people, judge))
+
+
+def test_a_team_judges_the_same_pairs_and_an_adjudicator_settles_the_conflicts(tmp_path):
+    from labelwidgets.metrics.pairwise import pairwise_conflicts, people_agreement
+
+    team = lw.Team(tmp_path / "team.db", frame(6), kind="pair", prompt="question", outputs=("reply_a", "reply_b"),
+                   overlap=2)  # fmt: skip
+    ana, ben = team.labeler("ana"), team.labeler("ben")
+    said = {"ana": ["reply_a", "tie", "reply_b", "reply_a", "tie", "reply_b"],
+            "ben": ["reply_a", "reply_b", "reply_b", "tie", "tie", "reply_a"]}  # fmt: skip
+    for who, labeler in (("ana", ana), ("ben", ben)):
+        for answer in said[who]:
+            labeler.label(answer)
+    team.refresh()
+    differ = [i for i in range(6) if said["ana"][i] != said["ben"][i]]
+    assert sorted(map(int, team.conflicts["key"])) == differ
+    judged = lw.judgments(ana)
+    assert sorted(map(int, pairwise_conflicts(judged)["item"])) == differ
+    alpha = people_agreement(judged).set_index("metric").loc["krippendorff_alpha", "value"]
+    import krippendorff
+
+    outcome = {"reply_a": 0, "reply_b": 1, "tie": 2}
+    assert alpha == pytest.approx(
+        krippendorff.alpha([[outcome[x] for x in said[w]] for w in ("ana", "ben")], level_of_measurement="nominal")
+    )
+    judge = team.adjudicator("carla")
+    for _ in differ:
+        judge.label("tie")
+    team.refresh()
+    gold = team.gold.set_index("key")
+    assert all(gold.loc[i, "label"] == "tie" for i in differ)
+    assert all(gold.loc[i, "label"] == said["ana"][i] for i in range(6) if i not in differ)
+    team.close()

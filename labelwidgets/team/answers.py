@@ -217,7 +217,10 @@ class SpanTeamAnswers:
         return stored, f"{_members(said, labels, text)}. {why[0].upper()}{why[1:]}. {KEEP_OR_CHANGE_SPANS}"
 
 
-_BY_KIND: dict[str, TeamAnswers] = {"single": LabelAnswers(), "multi": SetAnswers(), "spans": SpanTeamAnswers()}
+# A pair's verdict is one label among its outcomes: a team counts, compares and settles it as one.
+_BY_KIND: dict[str, TeamAnswers] = {
+    "single": LabelAnswers(), "multi": SetAnswers(), "spans": SpanTeamAnswers(), "pair": LabelAnswers(),
+}  # fmt: skip
 
 
 def answers_for(kind: AnswerKind) -> TeamAnswers:

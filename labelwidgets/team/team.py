@@ -14,13 +14,14 @@ import pandas as pd
 
 from labelwidgets.errors import InputError, public
 from labelwidgets.keys import encode_key
-from labelwidgets.labels import LabelSet
+from labelwidgets.labels import label_set_for
 from labelwidgets.store import Store, open_store
 from labelwidgets.team.answers import TeamAnswers, answers_for
 from labelwidgets.team.decisions import in_force, ratings
 from labelwidgets.widgets.display import view_for
 
 if TYPE_CHECKING:
+    from labelwidgets.kinds import AnswerKind
     from labelwidgets.labeler import Labeler
     from labelwidgets.suggesters.base import Suggester
     from labelwidgets.team.queue import TeamQueue
@@ -92,8 +93,10 @@ class Team:
         df: pd.DataFrame,
         *,
         text: str = "text",
-        labels: Iterable[str] | Mapping[str, str],
-        kind: str = "single",
+        labels: Iterable[str] | Mapping[str, str] | None = None,
+        kind: str | AnswerKind = "single",
+        prompt: str | None = None,
+        outputs: Sequence[str] | None = None,
         key: str | None = None,
         overlap: int = 2,
         calibration: float = 0.0,
@@ -114,11 +117,17 @@ class Team:
             raise InputError(f"calibration={calibration!r} must be a share of items in [0, 1), for example 0.1.")
         if not float(poll) > 0 or not float(claim_ttl) > 0:
             raise InputError("poll and claim_ttl must be positive numbers of seconds.")
+        text = text if prompt is None else prompt  # a pair's prompt is the text shown above its outputs
         if text not in df.columns:
             raise InputError(f"the DataFrame has no column {text!r} (text=); its columns are {list(df.columns)}.")
         self.df = df
         self.text = text
-        self.labels = LabelSet.parse(labels, kind)
+        self.labels = label_set_for(labels, kind, outputs)
+        missing = [c for c in self.labels.kind.item_columns if c not in df.columns]
+        if missing:
+            raise InputError(
+                f"outputs= names columns that do not exist: {missing}; the columns are {list(df.columns)}."
+            )
         #: What this team computes differently for its kind of answer.
         self.answers: TeamAnswers = answers_for(self.labels.kind)
         self.key = key
@@ -434,6 +443,8 @@ class Team:
             row: dict[str, Any] = {
                 "key": key,
                 self.text: text,
+                # what the kind shows beside the text (a pair's two outputs), so the adjudicator sees the item whole
+                **{column: self.df[column].iloc[position[key]] for column in self.labels.kind.item_columns},
                 "majority": gold.get(key),
                 PRESELECTED_COLUMN: self.labels.kind.value(preselected, self.labels, text=item_text),
                 WHY_COLUMN: why,
@@ -443,7 +454,7 @@ class Team:
                 row[f"said by {annotator}"] = answer + (f" — {note}" if isinstance(note, str) and note else "")
             rows.append(row)
         if not rows:
-            columns = ["key", self.text, "majority", PRESELECTED_COLUMN, WHY_COLUMN]
+            columns = ["key", self.text, *self.labels.kind.item_columns, "majority", PRESELECTED_COLUMN, WHY_COLUMN]
             return pd.DataFrame({column: pd.Series(dtype=object) for column in columns}), said_by_key
         return pd.DataFrame(rows), said_by_key
 
