@@ -48,6 +48,7 @@ from labelwidgets.metrics.drift import PageHinkley, js_distance, psi, psi_readin
 from labelwidgets.metrics.multilabel import MultilabelCounts, label_kappa_from_counts, pair_scores
 from labelwidgets.metrics.pairs import REVIEW_DECISIONS
 from labelwidgets.metrics.running import RunningAgreement
+from labelwidgets.metrics.span_agreement import item_sums, read_spans, scores_from_sums
 from labelwidgets.widgets.display import mimebundle_with_text
 from labelwidgets.widgets.plots import (
     MAX_SOURCES,
@@ -76,7 +77,9 @@ from labelwidgets.widgets.plots import (
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
+    from labelwidgets.kinds import AnswerKind
     from labelwidgets.labeler import Labeler
+    from labelwidgets.metrics.span_agreement import Spans
 
 _MAX_CHANGES_SHOWN = 200
 #: Above this many decisions in force, the first paint leaves out the Page-Hinkley changes, the per-source lines
@@ -547,7 +550,11 @@ class Dashboard:
         self._labels = list(labeler.session.labels.names)
         self._index = {name: i for i, name in enumerate(self._labels)}
         self._canonical = [self._index[name] for name in sorted_labels(self._labels)]
-        self._multi = labeler.session.kind.name == "multi"
+        # answers that are lists (sets of labels, spans): progress panels, with per-label agreement when suggested
+        self._multi = not labeler.session.kind.answers_are_text
+        # the per-label measure those panels draw: each label's kappa for sets, span F1 for spans (what
+        # RunningAgreement.values gives per label), and the header's headline (what a leaderboard ranks by)
+        self._per_label, self._measure = _per_label_measure(labeler.session.kind, self._labels)
         self._provisional = False  # the first paint left something out; the fill-in thread is under way
         self._filled_in = threading.Event()
         self._reset()
@@ -575,7 +582,7 @@ class Dashboard:
         if self._progress_mode:
             agreement = self._set_agreement
             self._spec = progress_spec(self._labels, multi=self._multi, window=self.window, agreement=agreement,
-                                       height=height)  # fmt: skip
+                                       height=height, measure=self._measure)  # fmt: skip
         else:
             self._spec = agreement_spec(height=height)
         self._refresh_interval()
@@ -771,15 +778,25 @@ class Dashboard:
             self._label_stride *= 2
         drawn = np.arange(self._label_stride, n_pairs + 1, self._label_stride)
         if len(drawn):
-            exact, jaccard, mismatches = pair_scores(truth, predicted)
-            per_pair = [exact, jaccard, mismatches, truth & predicted, truth, predicted]
             start = np.maximum(drawn - self.window, 0)
-            sums = []
-            for values in per_pair:
-                cumulative = np.concatenate([np.zeros((1, *values.shape[1:])), np.cumsum(values, axis=0)])
-                sums.append(cumulative[drawn] - cumulative[start])
-            counts = MultilabelCounts((drawn - start).astype(float), *sums)
-            kappas = label_kappa_from_counts(counts)
+
+            def window_sums(values: np.ndarray) -> np.ndarray:
+                cumulative = np.concatenate([np.zeros((1, *values.shape[1:]), values.dtype), np.cumsum(values, axis=0)])
+                return cumulative[drawn] - cumulative[start]
+
+            if self._measure == SPAN_F1:
+                # the window's integer sums of each pair's span matches, then the scores RunningAgreement reads
+                humans, suggested = (_spans_of(side) for side in (human[is_pair], suggestion[is_pair]))
+                sums = window_sums(item_sums(humans, suggested, self._labels))
+                scores = scores_from_sums(sums, self._labels)
+                kappas = np.column_stack([scores[name] for name in self._per_label])
+            else:
+                exact, jaccard, mismatches = pair_scores(truth, predicted)
+                per_pair = [exact, jaccard, mismatches, truth & predicted, truth, predicted]
+                counts = MultilabelCounts(
+                    (drawn - start).astype(float), *(window_sums(v.astype(float)) for v in per_pair)
+                )
+                kappas = label_kappa_from_counts(counts)
             kappas[drawn - start < self.min_periods] = np.nan
             pair_x = (np.flatnonzero(is_pair) + 1)[drawn - 1]
             self._label_points = list(
@@ -817,7 +834,7 @@ class Dashboard:
         if answer is None:
             return None
         session = self.labeler.session
-        chosen = set(session.kind.value(answer, session.labels)) if self._multi else {answer}
+        chosen = set(session.kind.chosen_labels(answer, session.labels)) if self._multi else {answer}
         return tuple(int(name in chosen) for name in self._labels)
 
     def _source_line(self, source: str) -> _SourceLine:
@@ -1100,10 +1117,12 @@ class Dashboard:
         self._n_decisions -= 1
 
     def _window_kappas(self) -> tuple[float, ...]:
-        """Each label's Cohen's kappa over the last ``window`` multi-label pairs; NaN below min_periods."""
+        """Each label's measure (kappa of sets, span F1 of spans) over the last ``window`` pairs of list answers;
+        NaN below min_periods."""
         if self._window.n < self.min_periods:
             return (math.nan,) * len(self._labels)
-        return tuple(self._window.label_kappa.reindex(self._labels).astype(float).tolist())
+        values = self._window.values
+        return tuple(float(values.get(name, math.nan)) for name in self._per_label)
 
     def _window_values(self) -> tuple[float, float, float, float]:
         """(share agreeing, its Wilson low and high, Cohen's kappa) of the rolling window; NaN below min_periods."""
@@ -1360,8 +1379,12 @@ class Dashboard:
         running = self._running
         if not running.n:
             return ["no pairs with a suggestion yet"]
-        parts = [f"{running.n:,} compared with the suggestions", f"exact match {100 * running.accuracy:.0f}%",
-                 f"Jaccard {running.jaccard:.2f}"]  # fmt: skip
+        parts = [f"{running.n:,} compared with the suggestions", f"exact match {100 * running.accuracy:.0f}%"]
+        if self._measure == SPAN_F1:
+            strict, partial = (running.values[name] for name in ("strict_f1", "partial_f1"))
+            parts.append(f"span F1 {_fmt(strict)} (strict), {_fmt(partial)} (partial)")
+        else:
+            parts.append(f"Jaccard {running.jaccard:.2f}")
         if running.n_reviewed:
             parts.append(f"accept rate {100 * running.accept_rate:.0f}%")
         return parts
@@ -1469,6 +1492,32 @@ def _collector_paused() -> Iterator[None]:
             _collector_pausers -= 1
             if _collector_pausers == 0 and _collector_was_enabled:
                 gc.enable()
+
+
+#: The per-label measure of list answers that is span F1 (spans); sets of labels have Cohen's kappa.
+SPAN_F1 = "span F1"
+
+
+def _per_label_measure(kind: AnswerKind, labels: list[str]) -> tuple[list[str], str]:
+    """Which of ``RunningAgreement.values`` the per-label panel draws for answers of ``kind`` (each label's Cohen's
+    kappa for sets of labels, its strict span F1 for spans), and the measure's name."""
+    values = RunningAgreement(labels, kind=kind).values
+    for metric, said in (("cohen_kappa", "Cohen's kappa"), ("strict_f1", SPAN_F1)):
+        names = [f"{metric}[{name}]" for name in labels]
+        if all(name in values for name in names):
+            return names, said
+    return [f"cohen_kappa[{name}]" for name in labels], "Cohen's kappa"
+
+
+def _spans_of(stored: np.ndarray) -> list[Spans]:
+    """Stored span answers (JSON text) as the span lists the span metrics pair; each distinct text read once."""
+    read: dict[str, Spans] = {}
+    return [read.get(text) or read.setdefault(text, read_spans(text, "a stored answer", "Dashboard", text_ok=True))
+            for text in stored.tolist()]  # fmt: skip
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.2f}" if math.isfinite(value) else "–"
 
 
 def _numbers(frame: pd.DataFrame, column: str, *, coerce: bool = False) -> np.ndarray:
