@@ -10,6 +10,7 @@
 
 import { h } from "./dom.js";
 import { colours, isSpanList, markedText } from "./spans/paint.js";
+import { hasFocusWithin } from "./labeler/focus.js";
 
 /**
  * @typedef {{name: string, description: string, key: string | null}} Label
@@ -501,7 +502,7 @@ function render({ model, el }) {
   }
 
   /** @param {FocusEvent} _event */
-  const onFocusChange = (_event) => root.classList.toggle("lw-lb-focused", root.contains(document.activeElement));
+  const onFocusChange = (_event) => root.classList.toggle("lw-lb-focused", hasFocusWithin(root));
 
   // ----- messages from Python ----------------------------------------------------------------
   /** @param {Item} item */

@@ -2,8 +2,8 @@
 
 In a fresh kernel the cell that shows the first Labeler would otherwise pay for importing SQLAlchemy, anywidget
 and the labeler's own modules (about 0.4 s on two shared cores, four times the time to paint the item), which
-is why ``import labelwidgets`` alone stays light and this runs only inside a Jupyter kernel.
-``LABELWIDGETS_WARM_UP=0`` turns it off.
+is why ``import labelwidgets`` alone stays light and this runs only in a notebook: a Jupyter kernel or a marimo
+notebook (`labelwidgets.hosts`). ``LABELWIDGETS_WARM_UP=0`` turns it off.
 
 A second thread importing modules that the kernel's own thread may import at the same moment could meet it in
 the middle of a module; ``labelwidgets.__getattr__`` (the way ``lw.Labeler`` and friends are reached) waits for
@@ -15,8 +15,9 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import sys
 import threading
+
+from labelwidgets.hosts import in_notebook
 
 MODULES = (
     "sqlalchemy",
@@ -39,23 +40,12 @@ def _import_all() -> None:
             return
 
 
-def in_kernel() -> bool:
-    """Whether this process is a Jupyter kernel (where the person's next cell can wait for nobody)."""
-    shell = sys.modules.get("IPython")
-    if "ipykernel" not in sys.modules or shell is None:
-        return False
-    try:
-        return shell.get_ipython() is not None
-    except Exception:
-        return False
-
-
 def start() -> None:
-    """Start the warm-up once per process, if this is a kernel and it is not turned off."""
+    """Start the warm-up once per process, if this is a notebook (Jupyter or marimo) and it is not turned off."""
     global _thread
     if _thread is not None or os.environ.get("LABELWIDGETS_WARM_UP", "1").strip().lower() in ("0", "false", "no"):
         return
-    if not in_kernel():
+    if not in_notebook():
         return
     _thread = threading.Thread(target=_import_all, name=THREAD_NAME, daemon=True)
     _thread.start()

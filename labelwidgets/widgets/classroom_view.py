@@ -26,7 +26,7 @@ import pandas as pd
 
 from labelwidgets.metrics.classroom import sway_sentence
 from labelwidgets.teaching.classroom import WAITING
-from labelwidgets.widgets.display import mimebundle_with_text
+from labelwidgets.widgets.display import html_view, mimebundle_with_text
 from labelwidgets.widgets.labeler import OnKernelThread
 from labelwidgets.widgets.plots import KAPPA_COLOR, LLM_COLOR, PEOPLE_COLOR, load_plotly
 
@@ -82,8 +82,8 @@ class ClassroomView:
                                   legend={"orientation": "h", "y": -0.2})  # fmt: skip
         self.figure.update_yaxes(range=[-0.5 if measures.chance_line else 0, 1.05], row=1, col=1)
         self.figure.update_yaxes(range=[0, 1.05], tickformat=".0%", row=1, col=2)
-        self.header = ipywidgets.HTML(value="")
-        self.hardest = ipywidgets.HTML(value="")
+        self.header = html_view()  # not ipywidgets.HTML: marimo shows anywidgets only
+        self.hardest = html_view()
         self.widget = ipywidgets.VBox([self.header, self.figure, self.hardest])
         self._on_kernel = OnKernelThread()
         self._drawn = -1
