@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import os
 import threading
 from collections import OrderedDict
@@ -129,7 +130,9 @@ def load_picture(value: Any, *, max_side: int = MAX_SIDE) -> Picture:
         original = image.size
         if image.format == "JPEG" and max(original) > max_side:
             # JPEG decodes at 1/2, 1/4 or 1/8 scale directly: a 4000 px photo is read as ~1000 px, ~8× faster.
-            image.draft("RGB", (max_side, max_side))
+            # draft keeps both sides at least the size asked for: ask for the downscaled size, not a square.
+            scale = max_side / max(original)
+            image.draft("RGB", (math.ceil(original[0] * scale), math.ceil(original[1] * scale)))
         image = ImageOps.exif_transpose(image) or image
         if image.mode == "P" and "transparency" in image.info:
             image = image.convert("RGBA")
@@ -137,7 +140,7 @@ def load_picture(value: Any, *, max_side: int = MAX_SIDE) -> Picture:
         if image.mode not in ("RGB", "RGBA", "L", "LA"):
             image = image.convert("RGBA" if alpha else "RGB")
         if max(image.size) > max_side:
-            image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+            image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
         if exif_swapped(image.size, original):
             original = (original[1], original[0])
         out = io.BytesIO()
