@@ -265,3 +265,41 @@ def test_the_team_dashboard_and_the_classroom_view_have_no_serious_violation(
             assert not found, json.dumps({"cell": cell, "violations": found}, indent=1)
     finally:
         notebook.close()
+
+
+DASHBOARDS = textwrap.dedent(
+    """
+    import pandas as pd, labelwidgets as lw
+    df = pd.DataFrame({"text": [f"message number {i}" for i in range(30)], "llm": ["ham", "spam", "ham"] * 10,
+                       "p": [0.9, 0.6, 0.7] * 10})
+    assisted = lw.Labeler(df, labels=["ham", "spam"], store="a11y-dash.db",
+                          suggester=lw.FromColumn("llm", confidence="p"))
+    for i in range(20):
+        assisted.label(["ham", "spam"][i % 3 == 0])
+    plain = lw.Labeler(df[["text"]].copy(), labels=["ham", "spam"], store="a11y-dash-plain.db")
+    for i in range(12):
+        plain.label(["ham", "spam"][i % 4 == 0])
+    """
+)
+
+
+def test_the_dashboard_with_and_without_a_suggester_has_no_serious_violation(
+    jupyter_server, browser_context, axe_script
+):
+    views = ["lw.Dashboard(assisted)", "lw.Dashboard(plain)"]
+    notebook = NotebookPage.open(browser_context, jupyter_server, "a11y_dashboard.ipynb", [DASHBOARDS, *views])
+    notebook.run_all()
+    try:
+        page = notebook.page
+        dashboards = page.locator(".lw-dashboard")
+        expect(dashboards).to_have_count(2, timeout=60_000)
+        for i in range(2):  # the charts drawn, not only their header
+            expect(dashboards.nth(i).locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=60_000)
+        expect(dashboards.first.locator(".lw-dashboard-header")).to_contain_text("Cohen's kappa")
+        expect(dashboards.nth(1).locator(".annotation-text", has_text="Progress")).to_have_count(1)
+        for cell in range(1, 1 + len(views)):
+            found = violations(notebook, axe_script, mark_output(notebook, cell))
+            unmark_output(notebook)
+            assert not found, json.dumps({"cell": cell, "violations": found}, indent=1)
+    finally:
+        notebook.close()

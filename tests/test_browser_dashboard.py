@@ -214,3 +214,67 @@ def test_a_multi_label_dashboard_opens_with_progress_and_per_label_shares(jupyte
         assert nb.evaluate_json("dash.errors + labeler.errors") == []
     finally:
         nb.close()
+
+
+SPANS_CELL = textwrap.dedent(
+    """
+    import json
+    import pandas as pd, labelwidgets as lw
+    texts = [f"Ana met Ben in Paris on day {i}" for i in range(20)]
+    guesses = [json.dumps([[0, 3, "person"], [15, 20, "place"]] if i % 3 else [[0, 3, "place"]]) for i in range(20)]
+    people = [[(0, 3, "person"), (15, 20, "place")] if i % 4 else [(0, 3, "person"), (8, 11, "person")]
+              for i in range(20)]
+    df = pd.DataFrame({"text": texts, "guess": guesses})
+    labeler = lw.Labeler(df, labels=["person", "place"], kind="spans", store="spans_dash.db",
+                         suggester=lw.FromColumn("guess"))
+    for answer in people[:8]:
+        labeler.label(answer)
+    dash = lw.Dashboard(labeler, window=5, min_periods=2)
+    display(labeler, dash)
+    """
+)
+
+# The last point of each label's span F1 line as plotly.js drew it (the traces after the label-mix lines).
+SPAN_F1_JS = """(root) => {
+  const drawn = root.querySelector('.js-plotly-plot')._fullData;
+  const lines = drawn.slice(drawn.length - 2);
+  return lines.map((t) => [t.name, t.y.length ? t.y[t.y.length - 1] : null, t.y.length]);
+}"""
+
+
+def test_a_spans_dashboard_draws_each_labels_span_f1_and_follows_new_answers(jupyter_server, browser_context):
+    nb = NotebookPage.open(browser_context, jupyter_server, "spans_dash.ipynb", [SPANS_CELL])
+    try:
+        nb.run_all()
+        dashboard = nb.page.locator(".lw-dashboard").first
+        header = dashboard.locator(".lw-dashboard-header")
+        expect(header).to_contain_text("8 of 20 decided", timeout=60_000)
+        expect(header).to_contain_text("span F1")
+        expect(dashboard.locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=60_000)
+        titles = dashboard.locator(".annotation-text", has_text="Each label's span F1 with the suggestions (last 5)")
+        expect(titles).to_have_count(1)
+        expect(dashboard).not_to_contain_text("Agreement needs suggestions")
+
+        def expected() -> list[list[object]]:
+            values = nb.evaluate_json("[[t.name, float(t.y[-1]), len(t.y)] for t in dash.figure.data[-2:]]")
+            return [[name, pytest.approx(value), n] for name, value, n in values]
+
+        before = expected()
+        assert all(n == 8 for _, _, n in before)  # a point per pair
+        assert dashboard.evaluate(SPAN_F1_JS) == before
+        nb.evaluate_json("[labeler.label(answer) and None for answer in people[8:12]]")  # live: four more answers
+        expect(header).to_contain_text("12 of 20 decided", timeout=20_000)
+        after = expected()
+        assert all(n == 12 for _, _, n in after)
+        nb.page.wait_for_function(
+            "(root) => root.querySelector('.js-plotly-plot')._fullData.slice(-1)[0].y.length === 12",
+            arg=dashboard.element_handle(),
+        )
+        assert dashboard.evaluate(SPAN_F1_JS) == after
+        table = nb.evaluate_json(
+            "lw.agreement(labeler.df, n_boot=0).set_index('metric').loc[['strict_f1', 'partial_f1'], 'value'].tolist()"
+        )
+        expect(header).to_contain_text(f"span F1 {table[0]:.2f} (strict), {table[1]:.2f} (partial)")
+        assert nb.evaluate_json("dash.errors + labeler.errors") == []
+    finally:
+        nb.close()
