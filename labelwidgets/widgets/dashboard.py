@@ -473,16 +473,20 @@ class Dashboard:
     had, and not in the accept rate: revising a label is not accepting a suggestion. A failure inside the
     dashboard is recorded in ``dash.errors`` (and the labeler's ``errors``) and never stops labeling.
 
-    Without suggestions, and for a multi-label Labeler (``kind="multi"``), the panels are what matters then:
+    Without suggestions, and for answers that are lists (``kind="multi"``, ``kind="spans"``), the panels are what
+    matters then:
 
     * progress: items by their decision in force (labeled, skipped, …) and the items that remain, as one bar;
     * pace: seconds per item, the median of the last ``window`` decisions' ``seconds`` (the header adds the items
       a minute at that pace);
-    * the label mix over time: each label's share of people's last ``window`` labels (multi-label: the share of
-      the last ``window`` answers that hold the label), from ``min_periods`` labels on.
+    * the label mix over time: each label's share of people's last ``window`` labels (lists: the share of the last
+      ``window`` answers that hold the label; spans: that have a span with it), from ``min_periods`` labels on;
+    * with suggestions, for lists: each label's agreement with them over the last ``window`` pairs, its Cohen's
+      kappa (present or not) for sets of labels and its strict span F1 for spans, as ``lw.agreement_over_time``.
 
-    The header then says decided of all, by action, and the pace. These follow every decision and undo, as the
-    agreement panels do.
+    The header then says decided of all, by action, and the pace; with suggestions also the pairs compared, the
+    exact matches and the Jaccard of sets (strict and partial span F1 of spans). These follow every decision and
+    undo, as the agreement panels do.
 
     Opening on a session with many decisions (restored from a store) is vectorised over the session's decisions
     in force: no stored event becomes a `Decision`, and only the last ``undo_depth`` get an entry that undo can
