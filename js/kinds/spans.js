@@ -164,6 +164,25 @@ export function create({ labels, keymap, shown, perform, focus, config, showAll 
   }
 
   // ----- painting -------------------------------------------------------------------------
+  /** what the list of spans shows now (see render) */
+  let listShows = "";
+
+  /** The spans listed under the text. @param {string} t @param {Draft | null} d @param {Span[]} spans */
+  function renderList(t, d, spans) {
+    list.replaceChildren(...(spans.length ? spans.map((s, j) => {
+      const li = h("li", "lw-span-item" + (s.suggested ? " lw-span-suggested" : "") + (d?.selected === j ? " lw-span-selected" : ""));
+      const name = h("span", `lw-span-tag lw-span-c${colourOf.get(s.label) ?? 0}`, s.label);
+      const quoted = h("span", "lw-span-quote", t.slice(s.start, s.end));
+      quoted.dir = "auto";
+      li.append(name, " ", quoted);
+      if (s.suggested) li.append(h("span", "lw-span-note", " (suggested)"));
+      li.addEventListener("click", () => {
+        pick(j);
+      });
+      return li;
+    }) : [h("li", "lw-span-item lw-empty", d && !d.touched && shown().decision ? "No spans in this text" : "No spans marked")]));
+  }
+
   function render() {
     const t = text();
     textBox.classList.toggle("lw-editing", editing);
@@ -171,6 +190,7 @@ export function create({ labels, keymap, shown, perform, focus, config, showAll 
       textBox.textContent = "Loading…";
       textBox.classList.add("lw-empty");
       list.replaceChildren();
+      listShows = "";
       return;
     }
     if (!t) {
@@ -238,18 +258,12 @@ export function create({ labels, keymap, shown, perform, focus, config, showAll 
       inSight?.scrollIntoView?.({ block: "nearest", inline: "nearest" });
     }
     renderLayers(t);
-    list.replaceChildren(...(spans.length ? spans.map((s, j) => {
-      const li = h("li", "lw-span-item" + (s.suggested ? " lw-span-suggested" : "") + (d?.selected === j ? " lw-span-selected" : ""));
-      const name = h("span", `lw-span-tag lw-span-c${colourOf.get(s.label) ?? 0}`, s.label);
-      const quoted = h("span", "lw-span-quote", t.slice(s.start, s.end));
-      quoted.dir = "auto";
-      li.append(name, " ", quoted);
-      if (s.suggested) li.append(h("span", "lw-span-note", " (suggested)"));
-      li.addEventListener("click", () => {
-        pick(j);
-      });
-      return li;
-    }) : [h("li", "lw-span-item lw-empty", d && !d.touched && shown().decision ? "No spans in this text" : "No spans marked")]));
+    // the list changes only with the spans or the one selected, not with the caret: rebuilt only then
+    const listed = JSON.stringify([shown().rank, t.length, d?.selected ?? null, !!d?.touched, !!shown().decision, spans]);
+    if (listed !== listShows) {
+      listShows = listed;
+      renderList(t, d, spans);
+    }
     const truncated = item.text !== null && item.length > t.length;
     expander.hidden = !truncated;
     if (truncated) expander.textContent = full ? `Showing the first ${t.length.toLocaleString()} characters` :
@@ -263,9 +277,15 @@ export function create({ labels, keymap, shown, perform, focus, config, showAll 
     return all.map((l) => ({ name: l.name, spans: isSpanList(l.answer) ? l.answer : [] }));
   }
 
+  /** what the layers show now: they are rebuilt only when it changes, not on every key in the text */
+  let layersShow = "";
+
   /** Each member's spans under the text, the one taken outlined. @param {string} t */
   function renderLayers(t) {
     const shownLayers = layers();
+    const show = `${item?.rank}|${taken}|${t.length}|${shownLayers.length}`;
+    if (show === layersShow) return;
+    layersShow = show;
     layersBox.hidden = !shownLayers.length;
     layersBox.replaceChildren(...shownLayers.map((layer, i) => {
       const row = h("div", "lw-span-layer" + (taken === i ? " lw-span-layer-taken" : ""));
