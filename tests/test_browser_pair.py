@@ -93,3 +93,57 @@ def test_pairs_are_judged_by_side_and_stored_by_output(jupyter_server, browser_c
         assert restored == rows
     finally:
         nb.close()
+
+
+def test_a_judges_verdict_is_accepted_and_an_inconsistent_one_is_shown_as_such(jupyter_server, browser_context):
+    import re
+
+    from fault_server import FaultServer, Reply
+
+    def judge(request: dict) -> Reply:
+        """Reads the outputs on the first question (the one marked good wins); on the others always says A, so
+        asked in both orders its verdict follows the order."""
+        user = next(m["content"] for m in request["messages"] if m["role"] == "user")
+        shown = dict(re.findall(r"\[Response (A|B)\]\n(.*?)\n\[End of Response \1\]", user, re.S))
+        if "question 0" in user:
+            return Reply.label("A" if "good" in shown["A"] else "B")
+        return Reply.label("A")
+
+    with FaultServer(default=judge) as server:
+        cell = textwrap.dedent(
+            f"""
+            import pandas as pd, labelwidgets as lw
+            df = pd.DataFrame({{"question": ["question 0", "question 1"], "reply_a": ["meh", "x"],
+                               "reply_b": ["good answer", "y"]}})
+            judge = lw.Judge("openai/fake", api_base={server.url!r}, api_key="sk-test", cache=False)
+            labeler = lw.Labeler(df, kind="pair", prompt="question", outputs=("reply_a", "reply_b"),
+                                 store="judged_pair.db", suggester=judge, annotator="ana")
+            labeler
+            """
+        )
+        nb = NotebookPage.open(browser_context, jupyter_server, "judged_pair.ipynb", [cell])
+        nb.run_all()
+        try:
+            root = nb.page.locator(".lw-labeler").first
+            expect(root.locator(".lw-pair-prompt")).to_have_text("question 0", timeout=60_000)
+            # the first call imports litellm: seconds on a loaded machine
+            expect(root.locator(".lw-suggestion-label")).to_have_text("reply_b", timeout=90_000)
+            # the verdict is marked on the side reply_b is shown on
+            layout = nb.evaluate_json("labeler.session.presentation(0)")
+            side = 0 if layout["left"] == "reply_b" else 1
+            expect(root.locator(".lw-pair-verdicts .lw-label").nth(side)).to_have_class(re.compile("lw-suggested"))
+            root.locator(".lw-pair-prompt").click()
+            nb.page.keyboard.press("Enter")  # accept the consistent verdict
+            expect(root.locator(".lw-position")).to_have_text("2 / 2")
+            suggestion = root.locator(".lw-suggestion")
+            expect(suggestion).to_have_class(re.compile("lw-invalid"), timeout=20_000)
+            expect(suggestion).to_contain_text("inconsistent")
+            nb.page.keyboard.press("Enter")  # nothing to accept: the view refuses, nothing is stored
+            expect(root.locator(".lw-position")).to_have_text("2 / 2")
+            nb.page.keyboard.press("3")  # the person judges it a tie
+            expect(root.locator(".lw-save")).to_have_text("Saved ✓")
+            rows = nb.evaluate_json("labeler.decisions[['action', 'label', 'suggestion']]")
+            assert rows == [["accepted", "reply_b", "reply_b"], ["labeled", "tie", None]]
+            assert server.request_count == 4  # two pairs, each asked in both orders
+        finally:
+            nb.close()

@@ -134,10 +134,10 @@ class Judge(LLM):
         raw = json.dumps([{"first": order[0], "verdict": v, "said": a.raw} for order, v, a in asked])
         if len(set(verdicts)) > 1:
             said = "; ".join(f"{order[0]} shown first: {v}" for order, v in zip(orders, verdicts, strict=True))
+            # No raw text: the view would show it as a label the suggester got wrong; the error says both verdicts.
             return Suggestion.invalid(
-                f"inconsistent: the verdict follows the order, not the outputs ({said})", raw=raw, model=self.name,
-                **usage,
-            )  # fmt: skip
+                f"inconsistent: the verdict follows the order, not the outputs ({said})", model=self.name, **usage
+            )
         confidences = [a.confidence for a in answers if a.confidence is not None]
         known = sum(confidences) / len(confidences) if len(confidences) == len(answers) else None
         identical = str(item.fields.get(orders[0][0])) == str(item.fields.get(orders[0][1]))
