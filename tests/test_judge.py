@@ -140,3 +140,15 @@ def test_each_suggester_says_what_it_can_judge():
                    suggester=lw.Learner())  # fmt: skip
     with pytest.raises(lw.InputError, match="no few_shot"):
         lw.Judge("openai/fake", few_shot=[("a", "b")])
+
+
+def test_a_judge_answer_that_names_neither_output_is_invalid_shown_and_never_written(fault_server):  # noqa: F811
+    fault_server.default = Reply.text('{"label": "C"}')
+    suggestion = make_judge(fault_server).suggest(items()[:1], pair_labels())[0]
+    assert not suggestion.valid and suggestion.label is None
+    assert "'C' is not one of the labels" in suggestion.error and suggestion.raw == '{"label": "C"}'
+    labeler = lw.Labeler(PAIRS.head(1).copy(), kind="pair", prompt="question", outputs=("reply_a", "reply_b"),
+                         store=None, suggester=make_judge(fault_server))  # fmt: skip
+    with pytest.raises(lw.InputError, match="invalid"):
+        labeler.accept()
+    assert labeler.df["suggestion"].isna().all()
