@@ -207,3 +207,19 @@ def test_suggesters_that_cannot_read_images_say_so(photos):
         lw.Labeler(df, image="picture", labels=["a", "b"], store=None, suggester=lw.Learner())
     with pytest.raises(InputError, match=r"lw\.LocalLLM cannot use images"):
         lw.Labeler(df, image="picture", labels=["a", "b"], store=None, suggester=lw.LocalLLM())
+
+
+def test_every_whole_item_kind_shows_images():
+    pictures = [digit(i) for i in range(4)]
+    pairs = pd.DataFrame({"picture": pictures, "a": ["one", "two", "three", "four"], "b": ["1", "2", "3", "4"]})
+    judged = lw.Labeler(pairs, kind="pair", image="picture", outputs=("a", "b"), store=None)
+    payload = judged.widget.item_payload(0)
+    assert payload["image"] == {"source": "kernel"} and payload["text"] is None  # no prompt: the image is the item
+    assert {payload["view"]["left"]["name"], payload["view"]["right"]["name"]} == {"a", "b"}
+    judged.label("b")
+    several = lw.Labeler(
+        pd.DataFrame({"picture": pictures}), kind="multi", image="picture", labels=["round", "straight"], store=None
+    )
+    several.label(["round", "straight"])
+    assert judged.df["label"].iloc[0] == "b" and several.df["label"].iloc[0] == ["round", "straight"]
+    assert np.array_equal(np.asarray(decoded(several.session.images.picture(3).data)), np.asarray(pictures[3]))

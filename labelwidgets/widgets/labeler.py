@@ -25,6 +25,7 @@ Traits: labels, n_items, position, config (with a per-widget ``id``), status (co
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import uuid
@@ -54,6 +55,8 @@ WINDOW_AHEAD = 24
 FIELD_CHARS = 300
 #: Threads that open and downscale images: two keep the next image ahead of a person's keys on a 2-core machine.
 IMAGE_WORKERS = 2
+#: Items after the first whose images are opened with the widget, before the view asks (as many as it prefetches).
+IMAGES_AHEAD = 4
 
 
 class OnKernelThread:
@@ -187,6 +190,8 @@ class LabelerWidget(anywidget.AnyWidget):
         if hasattr(session, "on_close"):
             session.on_close(self._on_close)
         self._live = True
+        # The first images are opened while the widget is being shown, before the view asks for them.
+        self._send_images([self._session.cursor, *window["upcoming"][:IMAGES_AHEAD]], send=False)
         if self._status() != self.status:  # an error or a suggestion arrived while this widget was being made
             self._queue_status()
 
@@ -351,9 +356,10 @@ class LabelerWidget(anywidget.AnyWidget):
         text = self._session.text_at(self._session.row_at(rank)) or ""
         self.send({"type": "text", "client": client, "rank": rank, "text": text[:FULL_TEXT_LIMIT], "length": len(text)})
 
-    def _send_images(self, ranks: list[int]) -> None:
+    def _send_images(self, ranks: list[int], *, send: bool = True) -> None:
         """Open, downscale and send these items' images, each as soon as it is ready, off the kernel's thread (a
-        4 MB photo takes tens of milliseconds to open: the keys and decisions of the view must not wait for it)."""
+        4 MB photo takes tens of milliseconds to open: the keys and decisions of the view must not wait for it).
+        ``send=False`` only opens them into the cache, for a view that will ask soon (the first ones)."""
         images = self._session.images
         if images is None:
             return
@@ -363,7 +369,11 @@ class LabelerWidget(anywidget.AnyWidget):
             self._image_pool = ThreadPoolExecutor(IMAGE_WORKERS, thread_name_prefix="labelwidgets-images")
         for rank in ranks:
             if 0 <= rank < self._session.n:
-                self._image_pool.submit(self._send_image, images, rank)
+                self._image_pool.submit(self._send_image if send else self._open_image, images, rank)
+
+    def _open_image(self, images: ImageColumn, rank: int) -> None:
+        with contextlib.suppress(ImageProblem):  # said when the view asks for it
+            images.picture(self._session.row_at(rank))
 
     def _send_image(self, images: ImageColumn, rank: int) -> None:
         try:
