@@ -32,6 +32,25 @@ def written_by_labeler(df: pd.DataFrame) -> frozenset[str]:
     return frozenset(df.attrs.get(_ATTRS_KEY, ()))
 
 
+def written_columns(df: pd.DataFrame) -> list[str]:
+    """`written_by_labeler` in the order the Labeler wrote them: its answer column first, its decision column next."""
+    return [str(c) for c in df.attrs.get(_ATTRS_KEY, ())]
+
+
+def written_source(df: pd.DataFrame) -> dict[str, object] | None:
+    """Which store and annotator the Labeler that wrote ``df``'s result columns had, if one did."""
+    source = df.attrs.get(_SOURCE_KEY)
+    return dict(source) if isinstance(source, Mapping) else None
+
+
+def adopt_results(df: pd.DataFrame, written: list[str], source: Mapping[str, object] | None) -> None:
+    """Mark ``written`` as result columns a Labeler wrote into ``df`` (with ``source``, its store and annotator), as
+    that Labeler itself does: a frame read back from a file (`lw.read_labels`) is then resumed on, not refused."""
+    df.attrs[_ATTRS_KEY] = [c for c in written if c in df.columns]
+    if source is not None:
+        df.attrs[_SOURCE_KEY] = dict(source)
+
+
 class ResultColumns:
     """The result columns of one labeling session inside the caller's DataFrame.
 
