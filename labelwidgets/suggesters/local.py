@@ -32,15 +32,17 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
 from labelwidgets.errors import InputError, LabelwidgetsError
 from labelwidgets.generation import Generation
+from labelwidgets.kinds.pair import PairVerdict
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Example, Item, Suggestion
 from labelwidgets.suggesters.check import install_hint, require_modules
+from labelwidgets.suggesters.judge import JUDGE_INSTRUCTIONS, _as_responses, _verdict_labels
 from labelwidgets.suggesters.llm.few_shot import (
     SESSION,
     examples_from,
@@ -78,6 +80,43 @@ LOCAL_QUESTION_TEMPLATE = PromptTemplate(
     system=DEFAULT_SYSTEM,
     user='Text:\n{text}\n\nDoes the label "{label}" apply to this text? Answer yes or no.',
 )
+
+# Judging a pair (`LocalLLM._verdict_probabilities`): the prompt and both responses as lw.Judge writes them, and the
+# verdicts A, B, tie scored by likelihood like any labels.
+LOCAL_JUDGE_TEMPLATE = PromptTemplate(
+    system="{instructions}\n\nAnswers:\n{labels}\n{output_format}",
+    user="{text}\n\nWhich response is better: {label_names}?",
+)
+
+
+@dataclass(frozen=True)
+class JudgeMeasurement:
+    """How the bundled model judged pairs with a known better output (benchmarks/bench_local_judge.py): each pair in
+    both orders, verdicts A, B, tie by likelihood, calibrated as LocalLLM's labels are."""
+
+    data: str
+    pairs: int
+    position_consistency: float  # share of pairs whose two verdicts name the same output
+    left_win_rate: float  # share of decisive verdicts that chose Response A
+    averaged_accuracy: float  # both orders' probabilities summed per output: the better-scored is the true answer
+    averaged_p: float  # one-sided exact binomial test of averaged_accuracy against a coin (0.5)
+
+    def __str__(self) -> str:
+        return (
+            f"on {self.pairs} {self.data} pairs it chose Response A in {self.left_win_rate:.1%} of its verdicts "
+            f"(position consistency {self.position_consistency:.0%}), and with both orders averaged it picked the "
+            f"better answer in {self.averaged_accuracy:.1%} (a coin: 50%; p = {self.averaged_p:.2f})"
+        )
+
+
+#: The rule (issue #22): LocalLLM judges pairs only if it beats a coin with p < 0.01 on a real pairwise set.
+JUDGE_P_NEEDED = 0.01
+#: What bench_local_judge.py measured for the bundled SmolLM2-135M; tests/test_local_judge.py checks these numbers
+#: against benchmarks/results/local_judge.json. None of them beats a coin, so pairs are refused (`check_kind`).
+LOCAL_JUDGE_MEASURED = (
+    JudgeMeasurement("SMS spam", 200, position_consistency=0.0, left_win_rate=0.005, averaged_accuracy=0.505,
+                     averaged_p=0.4718),
+)  # fmt: skip
 
 # Session examples for the local model: fewer than for a hosted LLM, because every example token is evaluated on
 # this machine for every item (the examples differ from item to item, so little of the prompt is reused). On two
@@ -455,12 +494,15 @@ class LocalLLM:
 
     def check_kind(self, labels: LabelSet) -> None:
         """Raise `InputError` for answers a LocalLLM cannot give: spans of the text (it scores labels, it writes
-        nothing), or a pair of outputs to judge (not measured yet against a coin on a real pairwise set). The
+        nothing), or a pair of outputs to judge (measured no better than a coin: `LOCAL_JUDGE_MEASURED`). The
         Labeler, ``lw.suggest`` and ``lw.compare`` ask this before they start."""
         if labels.kind.item_columns:
+            measured = "; ".join(str(m) for m in LOCAL_JUDGE_MEASURED)
             raise InputError(
-                f"lw.LocalLLM cannot judge {labels.kind.name}s of outputs: it scores labels of one text. Use lw.Judge "
-                f"with a chat model, for example a local server: lw.Judge('openai/<model>', "
+                f"lw.LocalLLM does not judge {labels.kind.name}s of outputs: asked in both orders about pairs with a "
+                f"known better answer (benchmarks/bench_local_judge.py), the bundled model did no better than a coin: "
+                f"{measured}; other GGUF models are not measured. Use lw.Judge with a chat model, for example a local "
+                f"server: lw.Judge('openai/<model>', "
                 f"api_base='http://127.0.0.1:8080/v1', api_key='sk-local')."
             )
         if labels.kind.about_text:
@@ -624,6 +666,39 @@ class LocalLLM:
         item_spec, prompt_id = self._item_spec(spec, labels, text=text, key=None)
         answer, _ = self._distribution(worker, request, spec, item_spec, prompt_id, labels, text, worker.crashes)
         return dict(answer["probabilities"])
+
+    # -- judging pairs (measured, not offered: see check_kind) --
+
+    def _verdict_probabilities(self, items: Sequence[Item], kind: PairVerdict) -> list[list[dict[str, float] | str]]:
+        """For each pair, in each order (the outputs as ``kind.outputs`` give them, then swapped), the distribution
+        over the verdicts A, B and tie (both_bad) by likelihood, or the error that stopped it. The prompt is
+        lw.Judge's (`judge._as_responses`); ``calibrate`` divides out the verdicts' prior on content-free input,
+        which is where a small model's preference for "A" lives. For benchmarks/bench_local_judge.py."""
+        verdicts = _verdict_labels(kind)
+        spec = PromptSpec(
+            template=LOCAL_JUDGE_TEMPLATE,
+            instructions=JUDGE_INSTRUCTIONS if self.instructions == LOCAL_INSTRUCTIONS else self.instructions,
+            guidelines=self.guidelines,
+            few_shot=(),
+            rationale=False,
+            output="label",
+        )
+        first, second = kind.outputs or ("", "")
+        worker = self.worker()
+        since = worker.crashes
+        request = {"op": "distribution", "labels": verdicts.to_json(), "calibrate": self.calibrate,
+                   "spec": spec_to_json(spec)}  # fmt: skip
+        results: list[list[dict[str, float] | str]] = []
+        for item in items:
+            orders: list[dict[str, float] | str] = []
+            for order in ((first, second), (second, first)):
+                try:
+                    answer = worker.request({**request, "text": _as_responses(item, order).text}, since=since)
+                    orders.append(dict(answer["probabilities"]))
+                except Exception as error:  # one pair's failure must not sink the others
+                    orders.append(f"{type(error).__name__}: {error}")
+            results.append(orders)
+        return results
 
     # -- writing text (lw.generate) --
 
