@@ -59,10 +59,15 @@ _EXPORTS = {
     "judgments": "labelwidgets.matchups",
     "Judge": "labelwidgets.suggesters.judge",
     "span_scores": "labelwidgets.metrics.spans",
+    "estimate": "labelwidgets.metrics.estimate",
     "win_rates": "labelwidgets.metrics.pairwise",
     "bradley_terry": "labelwidgets.metrics.pairwise",
     "judge_agreement": "labelwidgets.metrics.pairwise",
     "position_bias": "labelwidgets.metrics.pairwise",
+    "export": "labelwidgets.interchange.files",
+    "read_labels": "labelwidgets.interchange.files",
+    "to_dataset": "labelwidgets.interchange.hub",
+    "to_spacy": "labelwidgets.interchange.spacy_docs",
 }
 
 if TYPE_CHECKING:
@@ -79,6 +84,9 @@ if TYPE_CHECKING:
         StoreUnreachable,
     )
     from labelwidgets.generation import generate
+    from labelwidgets.interchange.files import export, read_labels
+    from labelwidgets.interchange.hub import to_dataset
+    from labelwidgets.interchange.spacy_docs import to_spacy
     from labelwidgets.kinds.pair import PairVerdict
     from labelwidgets.kinds.spans import SpanAnswers
     from labelwidgets.labeler import Labeler
@@ -88,6 +96,7 @@ if TYPE_CHECKING:
     from labelwidgets.metrics.annotators import annotator_agreement
     from labelwidgets.metrics.calibration import calibration
     from labelwidgets.metrics.drift import agreement_over_time, label_drift
+    from labelwidgets.metrics.estimate import estimate
     from labelwidgets.metrics.pairwise import bradley_terry, judge_agreement, position_bias, win_rates
     from labelwidgets.metrics.running import RunningAgreement
     from labelwidgets.metrics.spans import span_scores
