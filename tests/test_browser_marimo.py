@@ -355,6 +355,27 @@ def test_the_marimo_quickstart_runs_headless(tmp_path):
     assert (tmp_path / "spam-labels.db").exists()
 
 
+def test_in_marimo_the_package_knows_its_host_and_warms_up(tmp_path):
+    """`import labelwidgets` in a marimo cell starts the warm-up thread, as in a Jupyter kernel."""
+    cell = """
+        import sys, threading
+        import labelwidgets as lw
+        from labelwidgets import hosts, warm_up
+        started = [t.name for t in threading.enumerate() if t.name == warm_up.THREAD_NAME]
+        warm_up.wait()
+        print(started, hosts.in_marimo(), hosts.in_jupyter(), all(m in sys.modules for m in warm_up.MODULES))
+        """
+    (tmp_path / "warm.py").write_text(notebook_source([cell]), encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "marimo", "export", "session", "--no-sandbox", "warm.py"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    snapshot = json.loads((tmp_path / "__marimo__" / "session" / "warm.py.json").read_text())
+    printed = "".join(item["text"] for cell in snapshot["cells"] for item in cell["console"])
+    assert printed.split() == ["['labelwidgets-warm-up']", "True", "False", "True"], printed
+
+
 def test_outside_marimo_results_is_a_plain_function_of_the_rows_decided():
     assert not hosts.in_marimo()
     df = pd.DataFrame({"text": ["a", "b", "c"]})
