@@ -15,6 +15,7 @@ Variants (the setup cell is untimed, as in the harness):
                             the first import of SQLAlchemy, anywidget and the labeler's modules
 * ``labelwidgets-warm``  -- those modules imported explicitly in the setup cell
 * ``labelwidgets-view``  -- the Labeler is made in the setup cell; the timed cell only shows it
+* ``labelwidgets-spans`` -- as ``labelwidgets``, with ``kind="spans"`` (the span editor shows the first item)
 * ``floor``              -- the harness's client-side anywidget (`baseline-anywidget-clientside`)
 
     python benchmarks/first_show.py --sizes 200,1000000 --repeat 5 --out benchmarks/results/first_show.json
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import sys
@@ -85,6 +87,9 @@ df = pd.DataFrame({{"text": items}})
 WARM = "import sqlalchemy, anywidget, labelwidgets.labeler, labelwidgets.widgets.labeler  # as a warm-up would\n"
 COLD = "import os; os.environ['LABELWIDGETS_WARM_UP'] = '0'\n"
 MAKE = 'w = lw.Labeler(df, text="text", labels=["pos", "neg"], store={db!r}, annotator="bench")\n'
+MAKE_SPANS = (
+    'w = lw.Labeler(df, text="text", labels=["person", "place"], kind="spans", store={db!r}, annotator="bench")\n'
+)
 
 
 def variants(bench, root: Path) -> dict[str, tuple[str, str, str]]:
@@ -96,6 +101,8 @@ def variants(bench, root: Path) -> dict[str, tuple[str, str, str]]:
         "labelwidgets-cold": (COLD + SETUP_LW, MAKE + "w\n", ".lw-text"),
         "labelwidgets-warm": (SETUP_LW + WARM, MAKE + "w\n", ".lw-text"),
         "labelwidgets-view": (SETUP_LW + WARM + MAKE, "w\n", ".lw-text"),
+        # kind="spans" (#21): the item is the span editor's text box, painted with its spans
+        "labelwidgets-spans": (SETUP_LW, MAKE_SPANS + "w\n", ".lw-span-text"),
         "floor": (
             "items = [f'item {{i}} some text' for i in range({N})]\n" + floor_setup,
             textwrap.dedent(floor.display_src),
@@ -151,6 +158,7 @@ def run_one(
     finally:
         page.close()
         bench._shutdown_all_kernels(base, token)
+    out["loadavg"] = os.getloadavg()  # the machine is shared: how busy it was
     return out
 
 
