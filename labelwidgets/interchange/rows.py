@@ -168,9 +168,9 @@ def _team_rows(team: Any) -> Rows:
     added = [GOLD, *(f"gold_{c}" for c in extra), "answers", "annotators", "decided_at", "seconds"]
     _check_free(frame, added)
     where = _positions(keys, gold["key"].tolist())
-    frame[GOLD] = _take(gold["label"], where)
-    for column in extra:
-        frame[f"gold_{column}"] = _take(gold[column], where)
+    frame[GOLD] = _objects(list(_take(gold["label"], where)), frame.index)
+    for column in extra:  # numbers stay numbers (n_labels, agreement)
+        frame[f"gold_{column}"] = _objects(list(_take(gold[column], where)), frame.index).infer_objects()
 
     members = team.decisions  # each member's decision in force, answers as the kind shows them
     events = team.store.events_frame()
