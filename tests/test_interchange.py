@@ -87,6 +87,9 @@ def test_export_reads_back_as_the_same_frame_and_a_labeler_resumes_on_it(tmp_pat
     assert resumed.session.n_decided == 3 and resumed.position == 3
     resumed.label([(0, 4, "place")] if kind == "spans" else ANSWERS[kind][0])
     assert back["decision"].iloc[3] == "labeled"
+    # and exports again: the provenance columns the file brought are replaced, not refused as the user's own
+    four = lw.read_labels(lw.export(resumed, tmp_path / f"again.{fmt}"))
+    assert four["decision"].tolist() == ["labeled", "labeled", "skipped", "labeled"]
     resumed.close()
 
     # with another store, the answers in the file are kept, with the warning a Labeler gives for them
