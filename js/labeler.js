@@ -27,7 +27,7 @@ import { createDecisionLine } from "./labeler/decided.js";
 import { createDone, doneLines } from "./labeler/done.js";
 import { hasFocusWithin } from "./labeler/focus.js";
 import { createGuidelines, createRoot } from "./labeler/help.js";
-import { AHEAD, createImageView } from "./labeler/image.js";
+import { createImageView } from "./labeler/image.js";
 import { routeKey } from "./labeler/keys.js";
 import { createStatus } from "./labeler/status.js";
 import { createSuggestionLine } from "./labeler/suggestion.js";
@@ -155,7 +155,8 @@ function render({ model, el }) {
     image.paint(item);
     root.classList.toggle("lw-image-only", !!item?.image && item.text === null);
     const near = [item, core.item(rank - 1)];
-    for (let r = rank + 1, found = 0; r < n && found < AHEAD && r <= rank + 8 * AHEAD; r++) {
+    const ahead = config.images_ahead; // Python's IMAGES_AHEAD
+    for (let r = rank + 1, found = 0; r < n && found < ahead && r <= rank + 8 * ahead; r++) {
       const next = core.item(r);
       if (next && !core.decisionOf(r)) {
         near.push(next);

@@ -5,7 +5,8 @@
  * Each item of the window says where its image comes from (`item.image`): `{source: "url", url}` (the browser loads
  * it from the URL; the kernel never fetches it), `{source: "kernel"}` (asked for with an `image` message; Python
  * answers with the bytes, downscaled to at most 1024 px, in the message's binary buffer) or `{source: "none"}` (an
- * empty cell). The view asks for the image of the item shown and of the next open ones (`AHEAD`), turns each into an
+ * empty cell). The view asks for the image of the item shown and of the next open ones (`config.images_ahead`, from
+ * Python's IMAGES_AHEAD), turns each into an
  * <img> and decodes it (`img.decode()`) before it is needed, in a hidden holder; moving on puts the decoded element
  * itself into the frame, so the next image paints in the same frame as the key that asked for it. A handful of
  * images are kept (`KEEP`), the ones farthest from the item shown are dropped (and their object URLs revoked).
@@ -15,9 +16,7 @@
 
 import { h } from "../dom.js";
 
-/** Open items after the one shown whose images are asked for and decoded ahead. */
-export const AHEAD = 4;
-/** Images kept decoded in the page (each at most 1024 px: ~4 MB of pixels decoded). */
+/** Images kept decoded in the page (each at most 1024 px: ~4 MB of pixels decoded), beyond those prefetched. */
 export const KEEP = 16;
 /** At most this many pixels on the longer side, an image is drawn pixelated and enlarged (digits, icons). */
 export const SMALL_SIDE = 128;
@@ -120,10 +119,18 @@ export function createImageView({ request }) {
 
   return {
     nodes: [figure, holder],
-    /** Whether items carry images at all (a view without image= never shows the figure). @param {ImageItem | null} item */
+    /** Show the image of `item` (null: it is loading; an item without `image`: no figure). @param {ImageItem | null} item */
     paint(item) {
-      if (!item || !item.image) {
-        figure.hidden = !item ? figure.hidden : true;
+      if (!item) { // the item is on its way: its image too (the previous one must not stand for it)
+        if (!figure.hidden) {
+          current = -1;
+          currentRef = { source: "kernel" };
+          show();
+        }
+        return;
+      }
+      if (!item.image) {
+        figure.hidden = true;
         currentRef = null;
         return;
       }
@@ -145,7 +152,7 @@ export function createImageView({ request }) {
       }
       if (ask.length) request(ask);
       const wanted = new Set(items.map((item) => item.rank));
-      for (const r of toDrop([...entries.keys()], current, KEEP, wanted)) {
+      for (const r of toDrop([...entries.keys()], current, KEEP + items.length, wanted)) {
         const entry = entries.get(r);
         entries.delete(r);
         entry?.img?.remove();

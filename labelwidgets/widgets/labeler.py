@@ -55,8 +55,9 @@ WINDOW_AHEAD = 24
 FIELD_CHARS = 300
 #: Threads that open and downscale images: two keep the next image ahead of a person's keys on a 2-core machine.
 IMAGE_WORKERS = 2
-#: Items after the first whose images are opened with the widget, before the view asks (as many as it prefetches).
-IMAGES_AHEAD = 4
+#: Open items after the one shown whose images the view asks for and decodes ahead (and the kernel opens with the
+#: widget, before the view asks): a buffer of 8 absorbs a person's bursts of fast keys while the kernel catches up.
+IMAGES_AHEAD = 8
 
 
 class OnKernelThread:
@@ -164,6 +165,7 @@ class LabelerWidget(anywidget.AnyWidget):
                 "overlap": bool(getattr(session.kind, "overlap", False)),
                 "show": session.show,
                 "images": session.images is not None,  # image=: the view shows each item's image (labeler/image.js)
+                "images_ahead": IMAGES_AHEAD,
                 "guidelines": session.guidelines or "",
                 "has_suggester": session.suggester is not None,
                 "suggester": getattr(session.suggester, "name", None),
