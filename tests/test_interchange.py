@@ -127,10 +127,9 @@ def test_item_keys_of_every_type_encode_key_handles_read_back(tmp_path, fmt):
 
 
 def test_provenance_of_suggestions_and_leaving_out_what_a_model_alone_labeled(tmp_path):
-    df = pd.DataFrame(
-        {"text": [f"t{i}" for i in range(6)], "suggestion": ["pos", "neg", "pos", "neg", "pos", None],
-         "confidence": [0.9, 0.8, 0.7, 0.6, 0.5, None]}
-    )  # fmt: skip
+    items = {"text": [f"t{i}" for i in range(6)], "suggestion": ["pos", "neg", "pos", "neg", "pos", None],
+             "confidence": [0.9, 0.8, 0.7, 0.6, 0.5, None]}  # fmt: skip
+    df = pd.DataFrame(items)
     labeler = lw.Labeler(
         df, labels=["pos", "neg"], store=str(tmp_path / "s.db"), annotator="ana",
         suggester=lw.FromColumn("suggestion", confidence="confidence"),
@@ -149,6 +148,18 @@ def test_provenance_of_suggestions_and_leaving_out_what_a_model_alone_labeled(tm
     people = lw.read_labels(lw.export(labeler, tmp_path / "people.jsonl", model_only=False))
     assert people.index.tolist() == [0, 1, 2, 5]
     assert len(back) == 6
+    labeler.close()
+
+    # blind: the suggestion was recorded but hidden on a seeded share of items
+    blind = lw.Labeler(
+        pd.DataFrame(items), labels=["pos", "neg"], store=str(tmp_path / "blind.db"), annotator="bo", blind=0.5,
+        seed=1, suggester=lw.FromColumn("suggestion", confidence="confidence"),
+    )  # fmt: skip
+    for _ in range(5):
+        blind.label("neg")
+    shown = lw.read_labels(lw.export(blind, tmp_path / "blind.csv"))["suggestion_visible"].tolist()[:5]
+    assert shown == [not blind.session.is_blind(row) for row in range(5)] and False in shown and True in shown
+    blind.close()
 
 
 def test_a_teams_gold_how_it_was_settled_and_each_members_answer(tmp_path):
@@ -296,6 +307,8 @@ def test_to_dataset_sets_spans_and_pairs(tmp_path):
     rows = {r["question"]: r["label"] for r in dd["train"]}
     assert rows == {"q1?": 0, "q2?": 2, "q3?": -1, "q4?": -1}
 
+    # a DataFrame a Labeler wrote: the kind and labels are read from its answers
+    assert lw.to_dataset(spans.df, split={"train": 1.0})["train"].features == dd_features(spans)
     # a file export wrote is a source too, with its label set from the header
     path = lw.export(spans, tmp_path / "spans.parquet")
     assert lw.to_dataset(path, split={"train": 1.0})["train"].features == dd_features(spans)
