@@ -116,6 +116,8 @@ JUDGE_P_NEEDED = 0.01
 LOCAL_JUDGE_MEASURED = (
     JudgeMeasurement("SMS spam", 200, position_consistency=0.0, left_win_rate=0.005, averaged_accuracy=0.505,
                      averaged_p=0.4718),
+    JudgeMeasurement("Banking77", 200, position_consistency=0.0, left_win_rate=0.0, averaged_accuracy=0.47,
+                     averaged_p=0.8210),
 )  # fmt: skip
 
 # Session examples for the local model: fewer than for a hosted LLM, because every example token is evaluated on
