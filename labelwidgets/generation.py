@@ -39,7 +39,7 @@ import pandas as pd
 
 from labelwidgets.errors import CostNotConfirmed, InputError, public
 from labelwidgets.missing import is_missing
-from labelwidgets.suggesters.cost import ask, check_confirm_above
+from labelwidgets.suggesters.cost import _NobodyToAsk, ask, check_confirm_above
 from labelwidgets.suggesters.runner import ProgressCallback
 
 if TYPE_CHECKING:
@@ -242,7 +242,7 @@ def _confirm_cost(model: LLM, messages: Sequence[list[dict[str, str]]], max_toke
                   f"max_tokens, or use fewer rows.")  # fmt: skip
     try:
         confirmed = ask(f"{what}; {because} Proceed? [y/N] ")
-    except Exception as nobody:  # cost._NobodyToAsk: a script, nbconvert, CI
+    except _NobodyToAsk as nobody:  # a script, nbconvert, CI
         raise CostNotConfirmed(f"generate() did not run: {because} Nobody can confirm {nobody}. {advice}") from None
     if not confirmed:
         raise CostNotConfirmed(f"generate() did not run: {because} Not confirmed. {advice}")
@@ -257,10 +257,11 @@ def _generate_with_llm(
     results: list[Generation | None] = [None] * len(messages)
     bar = _progress(len(messages), f"generate ({model.name})", progress)
     try:
-        if len(messages) <= 1:
+        if len(messages) <= 1:  # no pool for one row
             for i, chat in enumerate(messages):
-                results[i] = _generate_one(model, chat, max_tokens)
-                bar.advance(1, int(results[i] is None or results[i].text is None))  # type: ignore[union-attr]
+                answer = _generate_one(model, chat, max_tokens)
+                results[i] = answer
+                bar.advance(1, int(answer.text is None))
         else:
             workers = min(len(messages), model.max_concurrency)
             with ThreadPoolExecutor(workers, thread_name_prefix="labelwidgets-generate") as pool:
