@@ -233,9 +233,10 @@ def _read_sidecar(path: Path) -> Header | None:
 def _write_jsonl(path: Path, frame: pd.DataFrame, header: Header) -> None:
     columns = _encoded(frame, header, keys_as_text=False)
     names = list(columns)
+    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode  # one encoder: json.dumps makes one a row
     with path.open("w", encoding="utf-8") as out:
-        for values in zip(*columns.values(), strict=True):
-            out.write(json.dumps(dict(zip(names, values, strict=True)), ensure_ascii=False, allow_nan=False) + "\n")
+        rows = zip(*columns.values(), strict=True)
+        out.writelines(encode(dict(zip(names, values, strict=True))) + "\n" for values in rows)
     _sidecar(path).write_text(header.to_json(), encoding="utf-8")
 
 
@@ -259,10 +260,11 @@ def _read_jsonl(path: Path) -> tuple[Header | None, Any]:
     if header is None:
         return None, records
     names = ([header.key_column] if header.key_column else []) + [c.name for c in header.columns]
-    missing = sorted({n for r in records for n in names if n not in r})
-    if missing:
-        raise InputError(f"{path.name}: rows lack the column(s) {missing} its header names.")
-    return header, {n: [r[n] for r in records] for n in names}
+    try:
+        return header, {n: [r[n] for r in records] for n in names}
+    except KeyError as error:
+        row = next(i for i, r in enumerate(records, start=1) if error.args[0] not in r)
+        raise InputError(f"{path.name}: row {row} lacks the column {error.args[0]!r} its header names.") from None
 
 
 def _write_csv(path: Path, frame: pd.DataFrame, header: Header) -> None:
