@@ -1,0 +1,227 @@
+"""`lw.estimate`: how common a label is in all the rows, from a few people's labels and a model's labels on every row.
+
+Three estimates of one share, side by side:
+
+* **prediction-powered** (Angelopoulos et al., Science 2023; PPI++, Angelopoulos, Duchi & Zrnic 2023): the model's
+  share over the rows people did not label, corrected by how the model erred on the rows they did. Its interval is
+  valid whatever the model's quality, and narrower than the people-only one when the model is good. Equal to
+  ``ppi_py.ppi_mean_ci`` with its defaults (the power-tuning weight λ estimated from the data and clipped to
+  [0, 1]; ``lam=1`` is plain PPI, ``lam=0`` the classical interval).
+* **people only** (classical): the share among the rows people labeled, with the normal (CLT) interval
+  ``ppi_py.classical_mean_ci`` gives.
+* **model only**: the model's share over every row. No interval: its error is the model's bias, which sampling does
+  not describe.
+
+Both intervals rest on one condition the numbers cannot check: the rows people labeled are a random sample of all
+the rows. A Labeler knows its order (``order="random"`` is; "uncertain", "disagreement", "stratified" are not, and
+"index" is only if the rows are in random order); a DataFrame is assumed to be, and the table says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from labelwidgets.errors import InputError, public
+
+#: The fewest people's labels an interval is computed from: both intervals rest on the normal approximation.
+MIN_LABELED = 10
+METHODS = ("prediction-powered", "people only", "model only")
+_COLUMNS = ["group", "of", "method", "estimate", "low", "high", "n", "N", "valid", "note", "sentence"]
+_NOT_RANDOM = {"uncertain", "disagreement", "stratified", "custom"}
+
+
+@public
+def estimate(
+    source: Any,
+    *,
+    label: str = "label",
+    suggestion: str | None = None,
+    of: Hashable | Sequence[Hashable] | None = None,
+    by: str | None = None,
+    decision: str | None = "decision",
+    ci: float = 0.95,
+    noun: str = "rows",
+) -> pd.DataFrame:
+    """How common each label (``of``) is in all the rows: the prediction-powered estimate with its interval, beside
+    the people-only and the model-only ones.
+
+    >>> lw.estimate(df, label="label", suggestion="llm_label", of="spam")
+    >>> lw.estimate(labeler, of="spam", noun="messages").sentence[0]
+    'between 11.2% and 13.9% of the 100,000 messages are spam; from 300 people's labels alone: 8.9%–16.1%'
+
+    ``source`` is a DataFrame (``label``: people's labels, missing where nobody labeled; ``suggestion``: the model's
+    label on every row, e.g. from ``lw.suggest``), or a Labeler (its DataFrame, and the column its ``FromColumn``
+    suggester reads). Rows skipped or rejected (``decision``) count as not labeled. Rows without a model label are
+    left out of everything (the note counts them). A cell may hold a list of labels (multi-label): ``of`` is then
+    the share of rows whose set has it. ``by`` gives one estimate per value of a column.
+
+    Columns: ``group``, ``of``, ``method`` (prediction-powered, people only, model only), ``estimate``, ``low``,
+    ``high`` (a ``ci`` interval; NaN for the model only), ``n`` (people's labels), ``N`` (rows the estimate is
+    about), ``valid`` (False when people's labels are not a random sample of the rows), ``note`` and, on the
+    prediction-powered row, ``sentence``: the estimate in one plain sentence.
+    """
+    func = "estimate"
+    if not 0 < ci < 1:
+        raise InputError(f"{func}(ci={ci!r}): ci is the confidence level, between 0 and 1 (e.g. 0.95).")
+    frame, suggestion, sampled = _source(source, suggestion, func)
+    for name, column in (("label", label), ("suggestion", suggestion), ("by", by)):
+        if column is not None and column not in frame.columns:
+            raise InputError(
+                f"{func}(): no column {column!r} ({name}=); the frame has {list(map(str, frame.columns))}."
+            )
+    labels = _wanted(frame, label, suggestion, of)
+    groups = [("all", frame)] if by is None else list(frame.groupby(by, sort=True, dropna=False))
+    rows: list[dict[str, Any]] = []
+    for key, group in groups:
+        rows += _group_rows(key, group, label, suggestion, decision, labels, ci, sampled, noun)
+    return pd.DataFrame(rows, columns=_COLUMNS).astype({"estimate": float, "low": float, "high": float})
+
+
+def _source(source: Any, suggestion: str | None, func: str) -> tuple[pd.DataFrame, str, str | None]:
+    """The frame, the model's column, and why people's labels may not be a random sample (None: they are)."""
+    session = getattr(source, "session", None)
+    if session is None:
+        if not isinstance(source, pd.DataFrame):
+            raise InputError(f"{func}() takes a DataFrame or a Labeler, got {type(source).__name__}.")
+        if suggestion is None:
+            raise InputError(
+                f"{func}() needs the model's label on every row: name its column with suggestion='...' (lw.suggest "
+                "writes one)."
+            )
+        return source, suggestion, "assumed: the rows people labeled are taken to be a random sample of the rows"
+    if suggestion is None:
+        suggestion = getattr(session.suggester, "label_column", None)
+        if suggestion is None:
+            raise InputError(
+                f"{func}(labeler) needs the model's label on every row, not only on the items labeled: run "
+                "lw.suggest(df, suggester, column='llm_label') and call lw.estimate(labeler, suggestion='llm_label')."
+            )
+    order = session.order_info.get("order") or "index"
+    if order in _NOT_RANDOM:
+        why = (
+            f"not a random sample: this Labeler shows items in order={order!r}, so the items people labeled are not "
+            "like the rest and no interval is valid. Label a random audit sample (a Labeler with order='random' on "
+            "its own store) and estimate from it"
+        )
+    elif order == "index":
+        why = "order='index': people's labels are a random sample only if the rows are in random order"
+    else:
+        why = None
+    return session.df, suggestion, why
+
+
+def _wanted(frame: pd.DataFrame, label: str, suggestion: str, of: Any) -> list[Hashable]:
+    if of is not None:
+        return list(of) if isinstance(of, (list, tuple)) else [of]
+    seen: set[Hashable] = set()
+    for column in (label, suggestion):
+        seen.update(_Answers(frame[column]).names())
+    return sorted(seen, key=str)
+
+
+class _Answers:
+    """A column of answers, read once: one label per cell (codes over the distinct labels: fast on a million rows),
+    or a list of labels per cell (multi-label)."""
+
+    def __init__(self, values: pd.Series) -> None:
+        first = values.dropna().head(1)
+        self.lists = bool(len(first)) and isinstance(first.iloc[0], (list, tuple, set, frozenset, np.ndarray))
+        if self.lists:
+            self.cells = values.to_numpy(dtype=object)
+            self.present = ~pd.isna(self.cells)
+        else:
+            codes, uniques = pd.factorize(values)
+            self.codes, self.uniques = codes, list(uniques)
+            self.present = codes >= 0
+
+    def names(self) -> set[Hashable]:
+        if not self.lists:
+            return set(self.uniques)
+        return {name for cell in self.cells[self.present] for name in cell}
+
+    def has(self, name: Hashable, rows: np.ndarray) -> np.ndarray:
+        """1.0 where the cell at each of ``rows`` (never missing) is ``name`` or a list holding it, else 0.0."""
+        if self.lists:
+            return np.fromiter((float(name in v) for v in self.cells[rows]), dtype=float, count=len(rows))
+        if name not in self.uniques:
+            return np.zeros(len(rows))
+        return (self.codes[rows] == self.uniques.index(name)).astype(float)
+
+
+def _group_rows(
+    key: Any, group: pd.DataFrame, label: str, suggestion: str, decision: str | None, labels: list[Hashable],
+    ci: float, sampled: str | None, noun: str,
+) -> list[dict[str, Any]]:  # fmt: skip
+    said, model_said = _Answers(group[label]), _Answers(group[suggestion])
+    predicted, answered = model_said.present, said.present.copy()
+    if decision is not None and decision in group.columns:
+        codes, actions = pd.factorize(group[decision])  # a Labeler's blank columns take no isin
+        answered &= ~np.isin(codes, [i for i, action in enumerate(actions) if action in ("skipped", "rejected")])
+    no_model = int((~predicted).sum())
+    labeled = np.flatnonzero(answered & predicted)
+    unlabeled = np.flatnonzero(~answered & predicted)
+    n, n_unlabeled = len(labeled), len(unlabeled)
+    total = n + n_unlabeled
+    if n < MIN_LABELED:
+        raise InputError(
+            f"estimate(): {n} row(s) with both a person's label and the model's"
+            + ("" if key == "all" else f" in group {key!r}")
+            + f"; the intervals need at least {MIN_LABELED} (they rest on the normal approximation). Label more."
+        )
+    notes = [f"{no_model} row(s) without the model's label left out"] if no_model else []
+    if sampled is not None:
+        notes.append(sampled)
+    valid = sampled is None or sampled.startswith(("assumed", "order='index'"))
+    z = NormalDist().inv_cdf(0.5 + ci / 2)
+    rows = []
+    for name in labels:
+        y, y_hat = said.has(name, labeled), model_said.has(name, labeled)
+        y_hat_unlabeled = model_said.has(name, unlabeled)
+        ppi, ppi_low, ppi_high, lam, note = _ppi(y, y_hat, y_hat_unlabeled, z)
+        people = float(y.mean())
+        people_half = z * float(y.std()) / math.sqrt(n)
+        model = float(np.concatenate([y_hat, y_hat_unlabeled]).mean())
+        common = {"group": key, "of": name, "n": n, "N": total, "valid": valid}
+        sentence = (
+            f"between {ppi_low:.1%} and {ppi_high:.1%} of the {total:,} {noun} are {name}; from {n:,} people's "
+            f"labels alone: {max(people - people_half, 0):.1%}–{min(people + people_half, 1):.1%}"
+        ) + ("" if valid else " (not valid: people's labels are not a random sample)")
+        ppi_note = "; ".join([f"power-tuning weight λ = {lam:.3f}" + (f" ({note})" if note else ""), *notes])
+        rows += [
+            {**common, "method": METHODS[0], "estimate": ppi, "low": ppi_low, "high": ppi_high, "note": ppi_note,
+             "sentence": sentence},
+            {**common, "method": METHODS[1], "estimate": people, "low": people - people_half,
+             "high": people + people_half, "note": "; ".join(notes), "sentence": ""},
+            {**common, "method": METHODS[2], "estimate": model, "low": math.nan, "high": math.nan,
+             "note": "the model's labels alone: biased by its errors, which no interval describes", "sentence": ""},
+        ]  # fmt: skip
+    return rows
+
+
+def _ppi(
+    y: np.ndarray, y_hat: np.ndarray, y_hat_unlabeled: np.ndarray, z: float
+) -> tuple[float, float, float, float, str]:
+    """PPI++ for a mean, as ``ppi_py.ppi_mean_ci`` computes it with its defaults: (estimate, low, high, λ, note)."""
+    n, n_unlabeled = len(y), len(y_hat_unlabeled)
+    if n_unlabeled == 0:
+        mean = float(y.mean())
+        half = z * float(y.std()) / math.sqrt(n)
+        return mean, mean - half, mean + half, 0.0, "every row was labeled by people: the people's share"
+    first = float(y_hat_unlabeled.mean() + (y - y_hat).mean())  # λ = 1
+    grads, grads_hat = y - first, y_hat - first
+    cov = 2 * float(((grads - grads.mean()) * (grads_hat - grads_hat.mean())).sum()) / n
+    variance = float(np.var(np.concatenate([grads_hat, y_hat_unlabeled - first]), ddof=1))
+    note = ""
+    if variance == 0:
+        lam, note = 0.0, "the model gives every row the same answer: nothing to learn from it"
+    else:
+        lam = float(np.clip(cov / (2 * (1 + n / n_unlabeled) * variance), 0, 1))
+    point = float((lam * y_hat_unlabeled).mean() + (y - lam * y_hat).mean())
+    se = math.sqrt(float((lam * y_hat_unlabeled).std()) ** 2 / n_unlabeled + float((y - lam * y_hat).std()) ** 2 / n)
+    return point, point - z * se, point + z * se, lam, note
