@@ -100,6 +100,15 @@ def test_export_reads_back_as_the_same_frame_and_a_labeler_resumes_on_it(tmp_pat
     other.close()
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_texts_with_newlines_quotes_commas_and_emoji_read_back(tmp_path, fmt):
+    texts = ['two\nlines, "quoted"', "tab\there; ü 👍🏽", "=1+1", "   spaces   "]
+    labeler = lw.Labeler(pd.DataFrame({"text": texts}), labels=["a", "b"], store=None, annotator="ana")
+    labeler.label("a")
+    back = lw.read_labels(lw.export(labeler, tmp_path / f"texts.{fmt}"))
+    pd.testing.assert_frame_equal(back.drop(columns=PROVENANCE), labeler.df)
+
+
 KEYS = {
     "int": pd.Index([10, 20, 30], name="id"),
     "float": pd.Index([1.5, 2.5, -0.25]),
