@@ -55,8 +55,8 @@ WINDOW_AHEAD = 24
 FIELD_CHARS = 300
 #: Threads that open and downscale images: two keep the next image ahead of a person's keys on a 2-core machine.
 IMAGE_WORKERS = 2
-#: Open items after the one shown whose images the view asks for and decodes ahead (and the kernel opens with the
-#: widget, before the view asks): a buffer of 8 absorbs a person's bursts of fast keys while the kernel catches up.
+#: Open items after the one shown whose images the view asks for and decodes ahead: a buffer of 8 absorbs a
+#: person's bursts of fast keys while the kernel catches up.
 IMAGES_AHEAD = 8
 
 
@@ -192,8 +192,9 @@ class LabelerWidget(anywidget.AnyWidget):
         if hasattr(session, "on_close"):
             session.on_close(self._on_close)
         self._live = True
-        # The first images are opened while the widget is being shown, before the view asks for them.
-        self._send_images([self._session.cursor, *window["upcoming"][:IMAGES_AHEAD]], send=False)
+        # The first image is opened while the widget is being shown, before the view asks for it. Only the first:
+        # the pool takes requests in order, and the view's request for it must not wait behind the next ones.
+        self._send_images([self._session.cursor], send=False)
         if self._status() != self.status:  # an error or a suggestion arrived while this widget was being made
             self._queue_status()
 
