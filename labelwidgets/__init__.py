@@ -60,6 +60,7 @@ _EXPORTS = {
     "Judge": "labelwidgets.suggesters.judge",
     "span_scores": "labelwidgets.metrics.spans",
     "estimate": "labelwidgets.metrics.estimate",
+    "alt_test": "labelwidgets.metrics.alt_test",
     "win_rates": "labelwidgets.metrics.pairwise",
     "bradley_terry": "labelwidgets.metrics.pairwise",
     "judge_agreement": "labelwidgets.metrics.pairwise",
@@ -93,6 +94,7 @@ if TYPE_CHECKING:
     from labelwidgets.labels import LabelSet
     from labelwidgets.matchups import judgments, pairs
     from labelwidgets.metrics.agreement import agreement, confusion
+    from labelwidgets.metrics.alt_test import alt_test
     from labelwidgets.metrics.annotators import annotator_agreement
     from labelwidgets.metrics.calibration import calibration
     from labelwidgets.metrics.drift import agreement_over_time, label_drift
