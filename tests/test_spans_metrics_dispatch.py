@@ -546,7 +546,7 @@ def test_compare_a_spans_labeler_and_relabel_through_it(wnut: pd.DataFrame, tmp_
     assert board.n == 20 and board.excluded == {"without a human label": 10}
     assert board.table.loc["poor", "strict_f1"] == span_scores(reference, predicted, LABELS).overall["strict"].f1
     payload = json.loads(json.dumps(board.item_payload(0)))
-    assert [s["start"] for s in payload["human"]] == [s.start for s in reference[0]]
+    assert [s[0] for s in payload["human"]] == [s.start for s in reference[0]]  # [start, end, label], code points
     correction = board.relabel_at(0, [(0, 3, "person")])
     assert correction is not None and correction["event"] is not None
     assert labeler.df["label"].iloc[0] == [{"start": 0, "end": 3, "label": "person", "text": df["text"].iloc[0][:3]}]

@@ -470,12 +470,18 @@ def _missing_strings(n: int) -> pd.arrays.StringArray:
     return cast(pd.arrays.StringArray, _ONE_MISSING.take(np.zeros(n, dtype=np.intp)))
 
 
+#: The result columns' text type: NumPy-backed ("python" storage) whatever pandas' default is. With pyarrow
+#: installed pandas 3 defaults to pyarrow storage, which a StringArray's own values are not: the dtype is named.
+PYTHON_STRINGS = pd.StringDtype("python", na_value=pd.NA)
+
+
 def string_cells(cells: np.ndarray) -> pd.arrays.StringArray:
     # NumPy-backed (python storage) whatever pandas' default string storage: one cell write stays O(1).
     # Cells that are not strings (a user's stray value kept with keep=True) are stored as their text.
     try:
-        return pd.arrays.StringArray(cells)
+        return pd.arrays.StringArray(cells, dtype=PYTHON_STRINGS)
     except ValueError:
         return pd.arrays.StringArray(
-            np.array([v if v is pd.NA or isinstance(v, str) else str(v) for v in cells], dtype=object)
+            np.array([v if v is pd.NA or isinstance(v, str) else str(v) for v in cells], dtype=object),
+            dtype=PYTHON_STRINGS,
         )
