@@ -171,3 +171,21 @@ def test_numpys_huge_page_setting_is_put_back():
             assert toggle(setting) is setting  # as it was before the Labeler
     finally:
         toggle(before)
+
+
+def test_result_columns_work_whatever_pandas_default_string_storage_is():
+    """With pyarrow installed pandas 3 defaults to pyarrow-backed text; the result columns keep python storage (one
+    cell written in O(1)) and say so in their dtype, so pandas' own methods work on them (isin raised before)."""
+    import pandas as pd
+
+    import labelwidgets as lw
+
+    with pd.option_context("mode.string_storage", "pyarrow"):
+        df = pd.DataFrame({"text": ["a", "b", "c"]})
+        labeler = lw.Labeler(df, labels=["x", "y"], store=None)
+        labeler.label("x")
+        labeler.session.settle_results()
+        labeler.label("y")
+        assert df["decision"].isin(["labeled"]).tolist() == [True, True, False]
+        assert df["label"].dtype.storage == "python"
+        assert (df["label"] == "y").tolist() == [False, True, False]
