@@ -188,4 +188,4 @@ def test_result_columns_work_whatever_pandas_default_string_storage_is():
         labeler.label("y")
         assert df["decision"].isin(["labeled"]).tolist() == [True, True, False]
         assert df["label"].dtype.storage == "python"
-        assert (df["label"] == "y").tolist() == [False, True, False]
+        assert df["label"].eq("y").fillna(False).tolist() == [False, True, False]
