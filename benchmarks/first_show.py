@@ -16,6 +16,7 @@ Variants (the setup cell is untimed, as in the harness):
 * ``labelwidgets-warm``  -- those modules imported explicitly in the setup cell
 * ``labelwidgets-view``  -- the Labeler is made in the setup cell; the timed cell only shows it
 * ``labelwidgets-spans`` -- as ``labelwidgets``, with ``kind="spans"`` (the span editor shows the first item)
+* ``labelwidgets-pair``  -- as ``labelwidgets``, with ``kind="pair"`` (a prompt and two outputs side by side)
 * ``floor``              -- the harness's client-side anywidget (`baseline-anywidget-clientside`)
 
     python benchmarks/first_show.py --sizes 200,1000000 --repeat 5 --out benchmarks/results/first_show.json
@@ -91,6 +92,15 @@ MAKE_SPANS = (
     'w = lw.Labeler(df, text="text", labels=["person", "place"], kind="spans", store={db!r}, annotator="bench")\n'
 )
 
+SETUP_PAIR = (
+    SETUP_LW
+    + 'df["reply_a"] = [t + " (first reply)" for t in items]\n'
+    + 'df["reply_b"] = [t + " (second reply)" for t in items]\n'
+)
+MAKE_PAIR = (
+    'w = lw.Labeler(df, kind="pair", prompt="text", outputs=("reply_a", "reply_b"), store={db!r}, annotator="bench")\n'
+)
+
 
 def variants(bench, root: Path) -> dict[str, tuple[str, str, str]]:
     """name -> (setup cell, display cell, item selector); `{N}` and `{db}` are filled in per run."""
@@ -103,6 +113,8 @@ def variants(bench, root: Path) -> dict[str, tuple[str, str, str]]:
         "labelwidgets-view": (SETUP_LW + WARM + MAKE, "w\n", ".lw-text"),
         # kind="spans" (#21): the item is the span editor's text box, painted with its spans
         "labelwidgets-spans": (SETUP_LW, MAKE_SPANS + "w\n", ".lw-span-text"),
+        # kind="pair" (#22): the prompt above two outputs side by side
+        "labelwidgets-pair": (SETUP_PAIR, MAKE_PAIR + "w\n", ".lw-pair-prompt"),
         "floor": (
             "items = [f'item {{i}} some text' for i in range({N})]\n" + floor_setup,
             textwrap.dedent(floor.display_src),
