@@ -61,6 +61,7 @@ _EXPORTS = {
     "span_scores": "labelwidgets.metrics.spans",
     "estimate": "labelwidgets.metrics.estimate",
     "alt_test": "labelwidgets.metrics.alt_test",
+    "labels_needed": "labelwidgets.metrics.sample_size",
     "win_rates": "labelwidgets.metrics.pairwise",
     "bradley_terry": "labelwidgets.metrics.pairwise",
     "judge_agreement": "labelwidgets.metrics.pairwise",
@@ -101,6 +102,7 @@ if TYPE_CHECKING:
     from labelwidgets.metrics.estimate import estimate
     from labelwidgets.metrics.pairwise import bradley_terry, judge_agreement, position_bias, win_rates
     from labelwidgets.metrics.running import RunningAgreement
+    from labelwidgets.metrics.sample_size import labels_needed
     from labelwidgets.metrics.spans import span_scores
     from labelwidgets.metrics.team import team_agreement
     from labelwidgets.session.session import LabelingSession
