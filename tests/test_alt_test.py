@@ -20,6 +20,7 @@ from statsmodels.stats.multitest import multipletests
 import labelwidgets as lw
 from labelwidgets.errors import InputError
 from labelwidgets.metrics.alt_test import EPSILON_MEANS, _one_sided_t, _step_up
+from labelwidgets.teaching.classroom import Classroom
 from labelwidgets.team.team import Team
 
 DATA = Path(__file__).parent / "data"
@@ -114,26 +115,64 @@ def test_a_mapping_of_llm_labels_and_items_without_one(caplog):
     assert fewer.n_items == 150 and (fewer.annotators["n_items"] == 150).all()
 
 
-def test_on_a_team(tmp_path):
-    n = 40
-    frame = pd.DataFrame({"text": [f"message {i}" for i in range(n)]}, index=pd.Index(range(100, 100 + n), name="id"))
-    truth = {key: "spam" if key % 3 == 0 else "ham" for key in frame.index}
+def people_labeling(labelers: list, frame: pd.DataFrame, truth: dict) -> None:
+    """Real Labelers: each person errs on a fifth of the items, different ones for each."""
+    for j, labeler in enumerate(labelers):
+        while labeler.session.first_undecided() is not None:
+            key = frame.index[labeler.session.row_at(labeler.position)]
+            wrong = (key + j) % 5 == 0
+            labeler.label(("ham" if truth[key] == "spam" else "spam") if wrong else truth[key])
+
+
+def items_with_llm(n: int = 40) -> tuple[pd.DataFrame, dict]:
+    index = pd.Index(range(100, 100 + n), name="id")
+    truth = {key: "spam" if key % 3 == 0 else "ham" for key in index}
+    llm = [truth[key] if key % 10 else ("ham" if truth[key] == "spam" else "spam") for key in index]  # 90% right
+    return pd.DataFrame({"text": [f"message {i}" for i in range(n)], "llm": llm}, index=index), truth
+
+
+def test_on_a_team_with_the_suggesters_labels(tmp_path):
+    frame, truth = items_with_llm()
     team = Team(tmp_path / "team.db", frame, labels=["ham", "spam"], overlap=3, poll=0.2)
     try:
-        for j, name in enumerate(["ana", "ben", "cem"]):
-            labeler = team.labeler(name)
-            while labeler.session.first_undecided() is not None:
-                key = frame.index[labeler.session.row_at(labeler.position)]
-                wrong = (key + j) % 5 == 0  # each person errs on a fifth of the items, different ones
-                labeler.label(("ham" if truth[key] == "spam" else "spam") if wrong else truth[key])
+        labelers = [team.labeler(name, suggester=lw.FromColumn("llm")) for name in ["ana", "ben", "cem"]]
+        people_labeling(labelers, frame, truth)
         decisions = team.decisions
-        assert len(decisions) == 3 * n
-        result = lw.alt_test(team, llm=pd.Series(truth), epsilon=0.2)  # an LLM that is always right
-        assert result.passed and (result.annotators["n_items"] == n).all()
-        same = lw.alt_test(decisions, llm=pd.Series(truth), epsilon=0.2)
-        assert same.annotators["p_value"].tolist() == result.annotators["p_value"].tolist()
+        assert len(decisions) == 3 * len(frame)
+        result = lw.alt_test(team, epsilon=0.2)  # llm="suggestion": what the suggester proposed on each item
+        assert (result.annotators["n_items"] == len(frame)).all()
+        by_hand = lw.alt_test(decisions.drop(columns="suggestion"), llm=frame["llm"], epsilon=0.2)
+        assert result.annotators["p_value"].tolist() == by_hand.annotators["p_value"].tolist()
+        assert result.advantage_probability == by_hand.advantage_probability
+        perfect = lw.alt_test(team, llm=pd.Series(truth), epsilon=0.2)  # an LLM that is always right
+        assert perfect.passed and perfect.winning_rate == 1.0
     finally:
         team.close()
+
+
+def test_on_a_classroom(tmp_path):
+    frame, truth = items_with_llm()
+    frame["expert_label"] = [truth[key] for key in frame.index]
+    store = tmp_path / "class.db"
+    labelers = [
+        lw.Labeler(frame.copy(), text="text", labels=["ham", "spam"], store=store, annotator=name,
+                   suggester=lw.FromColumn("llm"), blind=0.0)
+        for name in ["ana", "ben", "cem"]
+    ]  # fmt: skip
+    room = Classroom(store, frame, gold="expert_label", labels=["ham", "spam"], poll=0.1)
+    try:
+        people_labeling(labelers, frame, truth)
+        result = lw.alt_test(room, epsilon=0.2)
+        expected = lw.alt_test(
+            room.answers.rename(columns={"student": "annotator", "final": "label"}), llm=frame["llm"], epsilon=0.2
+        )
+        assert result.annotators["annotator"].tolist() == ["ana", "ben", "cem"]
+        assert result.annotators["p_value"].tolist() == expected.annotators["p_value"].tolist()
+        assert (result.annotators["n_items"] == len(frame)).all()
+    finally:
+        for labeler in labelers:
+            labeler.close()
+        room.close()
 
 
 def long(rows: list[tuple[object, str, str]]) -> pd.DataFrame:
