@@ -26,8 +26,6 @@ for a reply that ended by itself).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import string
 from collections.abc import Sequence
@@ -48,8 +46,6 @@ if TYPE_CHECKING:
 
 #: The longest reply asked for unless said otherwise; also what a cost estimate prices every reply at.
 DEFAULT_MAX_TOKENS = 256
-#: Bumped when what a cached generation holds changes.
-GENERATE_CACHE_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -200,35 +196,11 @@ def _messages(prompt: str, system: str | None) -> list[dict[str, str]]:
 # -- money --
 
 
-def estimate_generation_cost(model: LLM, messages: Sequence[list[dict[str, str]]], max_tokens: int) -> float | None:
-    """Dollars these prompts would cost uncached with ``max_tokens`` written for each (an upper bound); 0.0 on a
-    local server; None when nothing knows the model's price."""
-    if model.free_server is not None:
-        return 0.0
-    from labelwidgets.suggesters.llm._litellm import get_litellm
-
-    litellm = get_litellm()
-    total = 0.0
-    try:
-        for chat in messages:
-            input_tokens = litellm.token_counter(model=model.model, messages=chat)
-            prompt_cost, answer_cost = litellm.cost_per_token(
-                model=model.model,
-                prompt_tokens=input_tokens,
-                completion_tokens=max_tokens,
-                **model._custom_pricing(),
-            )
-            total += prompt_cost + answer_cost
-    except Exception:  # litellm knows no price for this model (a custom name)
-        return None
-    return total
-
-
 def _confirm_cost(model: LLM, messages: Sequence[list[dict[str, str]]], max_tokens: int, limit: float | None) -> None:
     """Ask before a run that costs more than ``limit`` dollars or an unknown amount, as `lw.suggest` does."""
     if limit is None or not messages:
         return
-    dollars = estimate_generation_cost(model, messages, max_tokens)
+    dollars = model.estimate_generation_cost(messages, max_tokens=max_tokens)
     if dollars is not None and dollars <= limit:
         return
     what = f"generate() would send {len(messages):,} prompts to {model.name}"
@@ -259,13 +231,15 @@ def _generate_with_llm(
     try:
         if len(messages) <= 1:  # no pool for one row
             for i, chat in enumerate(messages):
-                answer = _generate_one(model, chat, max_tokens)
+                answer = model.generate_chat(chat, max_tokens=max_tokens)
                 results[i] = answer
                 bar.advance(1, int(answer.text is None))
         else:
             workers = min(len(messages), model.max_concurrency)
             with ThreadPoolExecutor(workers, thread_name_prefix="labelwidgets-generate") as pool:
-                futures = {pool.submit(_generate_one, model, chat, max_tokens): i for i, chat in enumerate(messages)}
+                futures = {
+                    pool.submit(model.generate_chat, chat, max_tokens=max_tokens): i for i, chat in enumerate(messages)
+                }
                 for future in as_completed(futures):
                     answer = future.result()
                     results[futures[future]] = answer
@@ -273,73 +247,6 @@ def _generate_with_llm(
     finally:
         bar.close()
     return [r if r is not None else Generation.failed("no answer") for r in results]
-
-
-def _generate_one(model: LLM, chat: list[dict[str, str]], max_tokens: int) -> Generation:
-    """One reply through the LLM's own calls: its retries, secrets, error messages, cache and usage."""
-    from labelwidgets.suggesters.llm._litellm import get_litellm
-
-    key = _cache_key(model, chat, max_tokens)
-    cached = _cache_get(model, key)
-    if cached is not None:
-        return cached
-    if model._fatal_error is not None:  # a wrong key or model fails every row: say it once, send nothing more
-        return Generation.failed(model._fatal_error)
-    params: dict[str, Any] = {"temperature": 0.0, "drop_params": True, "max_tokens": max_tokens}
-    params.update(model.litellm_kwargs)
-    params.update(model=model.model, messages=chat, timeout=model.timeout)
-    try:
-        response = model._call_with_retries(get_litellm(), params)
-        choice = response.choices[0] if response.choices else None
-        text = getattr(getattr(choice, "message", None), "content", None)
-    except Exception as error:  # one row's failure must not sink the run
-        return Generation.failed(model._describe_error(error))
-    if not isinstance(text, str) or not text.strip():
-        return Generation.failed("the provider returned no text")
-    usage = model._usage(response)
-    finish = getattr(choice, "finish_reason", None)
-    answer = Generation(
-        text=text.strip(),
-        finish_reason="length" if finish == "length" else "stop",
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cost=usage.cost,
-    )
-    _cache_set(model, key, answer)
-    return answer
-
-
-def _cache_key(model: LLM, chat: list[dict[str, str]], max_tokens: int) -> str:
-    # As the LLM's own key: secrets, timeouts and retry counts do not change the reply.
-    params = {k: v for k, v in model.litellm_kwargs.items() if k not in ("timeout", "max_retries")}
-    data = {"v": GENERATE_CACHE_VERSION, "op": "generate", "model": model.model, "messages": chat, "params": params,
-            "max_tokens": max_tokens}  # fmt: skip
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=repr).encode()).hexdigest()
-
-
-def _cache_get(model: LLM, key: str) -> Generation | None:
-    cache = model._open_cache()
-    if cache is None:
-        return None
-    try:
-        stored = json.loads(cache.get(key))
-        return Generation(text=str(stored["text"]), finish_reason=stored.get("finish_reason"),
-                          input_tokens=stored.get("input_tokens"), output_tokens=stored.get("output_tokens"),
-                          cost=0.0, cached=True)  # fmt: skip
-    except Exception:  # nothing cached, or something unreadable: ask again
-        return None
-
-
-def _cache_set(model: LLM, key: str, answer: Generation) -> None:
-    cache = model._open_cache()
-    if cache is None:
-        return
-    stored = {"text": answer.text, "finish_reason": answer.finish_reason, "input_tokens": answer.input_tokens,
-              "output_tokens": answer.output_tokens}  # fmt: skip
-    try:
-        cache.set(key, json.dumps(stored))
-    except Exception:
-        pass  # the reply is still good; only its reuse is lost
 
 
 # -- on this machine --

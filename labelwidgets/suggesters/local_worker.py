@@ -146,10 +146,9 @@ class Engine:
         _evaluate_prompt(self.llama, prompt)
         written: list[int] = []
         finish = "length"
-        ends = {self.end_of_answer, self.llama.token_eos(), self.llama._model.token_eot()}
         while len(written) < max_tokens:
             token = _greedy_next(self.llama, recent=[*prompt, *written][-GENERATE_PENALTY_WINDOW:])
-            if token in ends:
+            if token == self.end_of_answer or _ends_generation(self.llama, token):
                 finish = "stop"
                 break
             written.append(token)
@@ -248,6 +247,13 @@ def _logprobs_after(llama: Any, prompt_length: int, prefix: tuple[int, ...], wan
     top = logits.max()
     log_total = top + math.log(float(np.exp(logits - top).sum()))
     return {token: float(logits[token] - log_total) for token in wanted}
+
+
+def _ends_generation(llama: Any, token: int) -> bool:
+    """Whether the model's vocabulary marks the token as an end of generation (end of text, end of turn)."""
+    import llama_cpp
+
+    return bool(llama_cpp.llama_vocab_is_eog(llama_cpp.llama_model_get_vocab(llama.model), token))
 
 
 def _greedy_next(llama: Any, *, recent: list[int]) -> int:

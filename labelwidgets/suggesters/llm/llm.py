@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from labelwidgets.errors import InputError, user_stacklevel
@@ -52,6 +52,9 @@ from labelwidgets.suggesters.llm.prompt import (
     parse_answer,
     with_images,
 )
+
+if TYPE_CHECKING:
+    from labelwidgets.generation import Generation
 
 log = logging.getLogger("labelwidgets")
 
@@ -543,6 +546,92 @@ class LLM:
     def structured_output(self) -> str:
         """How answers are constrained for this model now: json_schema, json_object+schema, json_object or text."""
         return self._capabilities().mode
+
+    # -- free text (lw.generate) --
+
+    def generate_chat(self, messages: Sequence[Mapping[str, str]], *, max_tokens: int) -> Generation:
+        """The model's reply to a chat as free text (no label set, no structured output), greedy unless this LLM
+        was made with a ``temperature``, cut at ``max_tokens``; through this LLM's retries, secrets, error messages,
+        cost and cache. Never raises: a failure is a `Generation` without text and with the error (`lw.generate`
+        keeps it per row)."""
+        from labelwidgets.generation import Generation
+
+        chat = [{"role": str(m["role"]), "content": str(m["content"])} for m in messages]
+        key = self._generation_key(chat, max_tokens)
+        cached = self._cached_generation(key)
+        if cached is not None:
+            return cached
+        if self._fatal_error is not None:  # a wrong key or model fails every prompt: say it once, send nothing more
+            return Generation.failed(self._fatal_error)
+        params: dict[str, Any] = {"temperature": 0.0, "drop_params": True, "max_tokens": max_tokens}
+        params.update(self.litellm_kwargs)
+        params.update(model=self.model, messages=chat, timeout=self.timeout)
+        try:
+            response = self._call_with_retries(get_litellm(), params)
+            choice = response.choices[0] if response.choices else None
+            text = _get(_get(choice, "message"), "content")
+        except Exception as error:  # one prompt's failure must not sink its batch
+            return Generation.failed(self._describe_error(error))
+        if not isinstance(text, str) or not text.strip():
+            return Generation.failed("the provider returned no text")
+        usage = self._usage(response)
+        answer = Generation(
+            text=text.strip(),
+            finish_reason="length" if _get(choice, "finish_reason") == "length" else "stop",
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cost=usage.cost,
+        )
+        cache = self._open_cache()
+        if cache is not None:
+            stored = {k: getattr(answer, k) for k in ("text", "finish_reason", "input_tokens", "output_tokens")}
+            try:
+                cache.set(key, json.dumps(stored))
+            except Exception:
+                pass  # the reply is still good; only its reuse is lost
+        return answer
+
+    def estimate_generation_cost(
+        self, chats: Sequence[Sequence[Mapping[str, str]]], *, max_tokens: int
+    ) -> float | None:
+        """Dollars these chats would cost uncached with ``max_tokens`` written for each (an upper bound), from
+        ``price`` or litellm's price list; 0.0 on a local server; None when nothing knows the model's price."""
+        if self.free_server is not None:
+            return 0.0
+        litellm = get_litellm()
+        total = 0.0
+        try:
+            for chat in chats:
+                input_tokens = litellm.token_counter(model=self.model, messages=[dict(m) for m in chat])
+                prompt_cost, answer_cost = litellm.cost_per_token(
+                    model=self.model, prompt_tokens=input_tokens, completion_tokens=max_tokens,
+                    **self._custom_pricing(),
+                )  # fmt: skip
+                total += prompt_cost + answer_cost
+        except Exception:  # litellm knows no price for this model (a custom name)
+            return None
+        return total
+
+    def _generation_key(self, chat: list[dict[str, str]], max_tokens: int) -> str:
+        # As for labels: secrets, timeouts and retry counts do not change the reply.
+        params = {k: v for k, v in self.litellm_kwargs.items() if k not in ("timeout", "max_retries")}
+        data = {"v": CACHE_VERSION, "op": "generate", "model": self.model, "messages": chat, "params": params,
+                "max_tokens": max_tokens}  # fmt: skip
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=repr).encode()).hexdigest()
+
+    def _cached_generation(self, key: str) -> Generation | None:
+        from labelwidgets.generation import Generation
+
+        cache = self._open_cache()
+        if cache is None:
+            return None
+        try:
+            stored = json.loads(cache.get(key))
+            return Generation(text=str(stored["text"]), finish_reason=stored.get("finish_reason"),
+                              input_tokens=stored.get("input_tokens"), output_tokens=stored.get("output_tokens"),
+                              cost=0.0, cached=True)  # fmt: skip
+        except Exception:  # nothing cached, or something unreadable: ask again
+            return None
 
     # -- errors --
 
