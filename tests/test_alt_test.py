@@ -207,6 +207,8 @@ def test_bad_input_is_refused_with_the_number():
         lw.alt_test(good, llm="llm", annotator="rater")
     with pytest.raises(InputError, match="needs numeric labels"):
         lw.alt_test(good.assign(label="x"), llm="llm", scoring="neg_rmse")
+    with pytest.raises(InputError, match="the labels are lists"):
+        lw.alt_test(good.assign(label=[["spam"]] * len(good)), llm="llm")
     with pytest.raises(InputError, match="long table"):
         lw.alt_test([1, 2, 3])
     with pytest.raises(InputError, match="alpha"):

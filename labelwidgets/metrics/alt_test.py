@@ -214,6 +214,11 @@ class _Matrix:
                 f"{func}(): {first[person]!r} labeled item {first[item]!r} more than once; one label per person and "
                 "item (a Team's decisions in force are)."
             )
+        if rows[label].map(lambda cell: isinstance(cell, (list, tuple, set, dict, np.ndarray))).any():
+            raise InputError(
+                f"{func}(): the labels are lists (several labels or spans per item); the test compares one label "
+                "per item (or a rating): run it per label, on a column saying whether each item has it."
+            )
         self.people = list(pd.unique(rows[person]))
         if len(self.people) < 2:
             raise InputError(
