@@ -235,8 +235,10 @@ def _generate_with_llm(
                 results[i] = answer
                 bar.advance(1, int(answer.text is None))
         else:
-            workers = min(len(messages), model.max_concurrency)
-            with ThreadPoolExecutor(workers, thread_name_prefix="labelwidgets-generate") as pool:
+            pool = ThreadPoolExecutor(
+                min(len(messages), model.max_concurrency), thread_name_prefix="labelwidgets-generate"
+            )
+            try:
                 futures = {
                     pool.submit(model.generate_chat, chat, max_tokens=max_tokens): i for i, chat in enumerate(messages)
                 }
@@ -244,6 +246,8 @@ def _generate_with_llm(
                     answer = future.result()
                     results[futures[future]] = answer
                     bar.advance(1, int(answer.text is None))
+            finally:  # Ctrl-C: prompts not yet sent are dropped, so no more money is spent
+                pool.shutdown(wait=False, cancel_futures=True)
     finally:
         bar.close()
     return [r if r is not None else Generation.failed("no answer") for r in results]
