@@ -472,16 +472,25 @@ def _missing_strings(n: int) -> pd.arrays.StringArray:
 
 #: The result columns' text type: NumPy-backed ("python" storage) whatever pandas' default is. With pyarrow
 #: installed pandas 3 defaults to pyarrow storage, which a StringArray's own values are not: the dtype is named.
-PYTHON_STRINGS = pd.StringDtype("python", na_value=pd.NA)
+try:
+    PYTHON_STRINGS = pd.StringDtype("python", na_value=pd.NA)
+except TypeError:  # pandas before 2.3 has no na_value: its StringDtype always uses pd.NA
+    PYTHON_STRINGS = pd.StringDtype("python")
 
 
 def string_cells(cells: np.ndarray) -> pd.arrays.StringArray:
     # NumPy-backed (python storage) whatever pandas' default string storage: one cell write stays O(1).
     # Cells that are not strings (a user's stray value kept with keep=True) are stored as their text.
     try:
-        return pd.arrays.StringArray(cells, dtype=PYTHON_STRINGS)
+        return _python_strings(cells)
     except ValueError:
-        return pd.arrays.StringArray(
-            np.array([v if v is pd.NA or isinstance(v, str) else str(v) for v in cells], dtype=object),
-            dtype=PYTHON_STRINGS,
+        return _python_strings(
+            np.array([v if v is pd.NA or isinstance(v, str) else str(v) for v in cells], dtype=object)
         )
+
+
+def _python_strings(cells: np.ndarray) -> pd.arrays.StringArray:
+    try:
+        return pd.arrays.StringArray(cells, dtype=PYTHON_STRINGS)  # type: ignore[call-arg]  # pandas 3
+    except TypeError:  # pandas 2 takes no dtype here, and its strings are python-backed unless told otherwise
+        return pd.arrays.StringArray(cells)
