@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from peer_latency import load_harness  # noqa: E402
-from peer_latency import register as register_labels  # noqa: E402
+from peer_latency import load_harness
+from peer_latency import register as register_labels
 
 
 def register(bench) -> None:  # type: ignore[no-untyped-def]
