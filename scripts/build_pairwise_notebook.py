@@ -8,6 +8,7 @@ word them differently. The people's verdicts are simulated from a planted, seede
 below them is the same everywhere.
 """
 
+import subprocess
 import sys
 import tempfile
 
@@ -160,3 +161,5 @@ nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "lan
 work = tempfile.mkdtemp()
 NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": work}}).execute()
 nbformat.write(nb, sys.argv[1])
+# The cells as `ruff format --check` (the test command) wants them; it never changes what they print.
+subprocess.run([sys.executable, "-m", "ruff", "format", sys.argv[1]], check=True)
