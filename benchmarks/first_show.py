@@ -16,6 +16,7 @@ Variants (the setup cell is untimed, as in the harness):
 * ``labelwidgets-warm``  -- those modules imported explicitly in the setup cell
 * ``labelwidgets-view``  -- the Labeler is made in the setup cell; the timed cell only shows it
 * ``labelwidgets-spans`` -- as ``labelwidgets``, with ``kind="spans"`` (the span editor shows the first item)
+* ``labelwidgets-multi`` -- as ``labelwidgets``, with ``kind="multi"``
 * ``labelwidgets-pair``  -- as ``labelwidgets``, with ``kind="pair"`` (a prompt and two outputs side by side)
 * ``floor``              -- the harness's client-side anywidget (`baseline-anywidget-clientside`)
 
@@ -88,6 +89,9 @@ df = pd.DataFrame({{"text": items}})
 WARM = "import sqlalchemy, anywidget, labelwidgets.labeler, labelwidgets.widgets.labeler  # as a warm-up would\n"
 COLD = "import os; os.environ['LABELWIDGETS_WARM_UP'] = '0'\n"
 MAKE = 'w = lw.Labeler(df, text="text", labels=["pos", "neg"], store={db!r}, annotator="bench")\n'
+MAKE_MULTI = (
+    'w = lw.Labeler(df, text="text", labels=["pos", "neg", "mixed"], kind="multi", store={db!r}, annotator="bench")\n'
+)
 MAKE_SPANS = (
     'w = lw.Labeler(df, text="text", labels=["person", "place"], kind="spans", store={db!r}, annotator="bench")\n'
 )
@@ -113,6 +117,8 @@ def variants(bench, root: Path) -> dict[str, tuple[str, str, str]]:
         "labelwidgets-view": (SETUP_LW + WARM + MAKE, "w\n", ".lw-text"),
         # kind="spans" (#21): the item is the span editor's text box, painted with its spans
         "labelwidgets-spans": (SETUP_LW, MAKE_SPANS + "w\n", ".lw-span-text"),
+        # kind="multi" (#20): the label buttons are toggles
+        "labelwidgets-multi": (SETUP_LW, MAKE_MULTI + "w\n", ".lw-text"),
         # kind="pair" (#22): the prompt above two outputs side by side
         "labelwidgets-pair": (SETUP_PAIR, MAKE_PAIR + "w\n", ".lw-pair-prompt"),
         "floor": (
