@@ -67,17 +67,13 @@ class Judge(LLM):
         self.check_kind(labels)
         kind = labels.kind
         assert isinstance(kind, PairVerdict)
-        verdicts = _verdict_labels(kind)
-        asked = [(item, order) for item in items for order in self._orders(kind)]
         if not items:
             return []
-        answers = LLM.suggest(self, [_as_responses(item, order) for item, order in asked], verdicts)
-        per_item = len(self._orders(kind))
-        results = []
-        for i, item in enumerate(items):
-            orders = [order for _, order in asked[i * per_item : (i + 1) * per_item]]
-            results.append(self._combine(item, kind, orders, answers[i * per_item : (i + 1) * per_item]))
-        return results
+        orders = self._orders(kind)
+        asked = [_as_responses(item, order) for item in items for order in orders]
+        answers = LLM.suggest(self, asked, _verdict_labels(kind))
+        n = len(orders)
+        return [self._combine(item, kind, orders, answers[i * n : (i + 1) * n]) for i, item in enumerate(items)]
 
     def prompt_spec(self, labels: LabelSet | None = None) -> Any:
         spec = super().prompt_spec(labels)
@@ -92,7 +88,6 @@ class Judge(LLM):
         as ``left``. ``systems`` names columns holding each row's system names (as `lw.pairs` makes them);
         without it, the output columns are the systems."""
         kind = PairVerdict(both_bad=both_bad, outputs=outputs)
-        labels = LabelSet.parse(kind.default_labels(), kind)
         orders = self._orders(kind)
         asked = [(row, order) for row in range(len(df)) for order in orders]
         items = [
@@ -112,7 +107,6 @@ class Judge(LLM):
                 "winner": None if winner is None else names.get(winner, winner),
                 "left": names[order[0]],
             })  # fmt: skip
-        del labels
         return pd.DataFrame(table, columns=["item", "annotator", "system_a", "system_b", "winner", "left"])
 
     def _orders(self, kind: PairVerdict) -> list[tuple[str, str]]:
