@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
+import traceback
 
 import pandas as pd
 import pytest
@@ -56,11 +58,21 @@ def test_rerunning_a_cell_twenty_times_leaves_one_thread_pool(store_path):
     for _ in range(20):
         labeler = lw.Labeler(texts(50), labels=["a", "b"], store=store_path, suggester=Quick(), prefetch=8)
         shown.append(labeler)
-    current = set(labeler.session.prefetcher._pool._threads)
-    for thread in suggest_threads():
-        if thread not in current:
-            thread.join(timeout=30)  # a closed pool's threads end once their last request returns
-    assert len(suggest_threads()) <= 4
+    pool = labeler.session.prefetcher._pool
+
+    def closed_pools_threads() -> list[threading.Thread]:
+        # Read the live pool's threads again each time: it may start a worker after any snapshot of them.
+        return [t for t in suggest_threads() if t not in set(pool._threads)]
+
+    for _ in range(60):  # a closed pool's threads end once their last request returns
+        left = closed_pools_threads()
+        if not left:
+            break
+        left[0].join(timeout=1)
+    stacks = {t.name: "".join(traceback.format_stack(sys._current_frames()[t.ident])) for t in closed_pools_threads()
+              if t.ident in sys._current_frames()}  # fmt: skip
+    assert closed_pools_threads() == [], stacks
+    assert len(pool._threads) <= 4
     assert [x.closed for x in shown] == [True] * 19 + [False]
     labeler.close()
 
