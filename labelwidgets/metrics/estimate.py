@@ -13,8 +13,16 @@ Three estimates of one share, side by side:
   not describe.
 
 Both intervals rest on one condition the numbers cannot check: the rows people labeled are a random sample of all
-the rows. A Labeler knows its order (``order="random"`` is; "uncertain", "disagreement", "stratified" are not, and
-"index" is only if the rows are in random order); a DataFrame is assumed to be, and the table says so.
+the rows. A Labeler knows the order each label was given in (its store records every session's order:
+``order="random"`` is a random sample; "uncertain", "disagreement", "stratified" are not, and "index" is only if the
+rows are in random order); a Team settles its items in the DataFrame's order; a DataFrame is assumed to be, and the
+table says so.
+
+When some labels were given in an order that is not random, the fix is a random audit sample: a Labeler with
+``order="random"`` on the same store for the next n items. Its labels are recorded as such (the session's order is
+in the store), and only they make the interval: the rows labeled in the other order are counted as known (a census
+of those rows, not a sample), and the audit is a random sample of all the other rows, so the share of all rows is
+(known spam + the audit's estimate of the rest × the rest's size) / all, with the rest's interval scaled the same.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labelwidgets.decision import ANSWERING
 from labelwidgets.errors import InputError, public
 
 #: The fewest people's labels an interval is computed from: both intervals rest on the normal approximation.
@@ -34,6 +43,9 @@ MIN_LABELED = 10
 METHODS = ("prediction-powered", "people only", "model only")
 _COLUMNS = ["group", "of", "method", "estimate", "low", "high", "n", "N", "valid", "note", "sentence"]
 _NOT_RANDOM = {"uncertain", "disagreement", "stratified", "custom"}
+#: A hidden column of the frame a Labeler with an audit sample is estimated from: True on the rows labeled in an
+#: order that is not random, which count as known rather than as part of the sample.
+_KNOWN = "__labelwidgets_known__"
 
 
 @public
@@ -56,10 +68,12 @@ def estimate(
     'between 11.2% and 13.9% of the 100,000 messages are spam; from 300 people's labels alone: 8.9%–16.1%'
 
     ``source`` is a DataFrame (``label``: people's labels, missing where nobody labeled; ``suggestion``: the model's
-    label on every row, e.g. from ``lw.suggest``), or a Labeler (its DataFrame, and the column its ``FromColumn``
-    suggester reads). Rows skipped or rejected (``decision``) count as not labeled. Rows without a model label are
-    left out of everything (the note counts them). A cell may hold a list of labels (multi-label): ``of`` is then
-    the share of rows whose set has it. ``by`` gives one estimate per value of a column.
+    label on every row, e.g. from ``lw.suggest``), a Labeler (its DataFrame, and the column its ``FromColumn``
+    suggester reads; labels given in an order that is not random make the interval not valid, unless a random audit
+    sample was labeled after them on the same store: see the module's docstring), or a Team (its gold labels as
+    people's, ``label="gold"``). Rows skipped or rejected (``decision``) count as not labeled. Rows without a model
+    label are left out of everything (the note counts them). A cell may hold a list of labels (multi-label): ``of``
+    is then the share of rows whose set has it. ``by`` gives one estimate per value of a column.
 
     Columns: ``group``, ``of``, ``method`` (prediction-powered, people only, model only), ``estimate``, ``low``,
     ``high`` (a ``ci`` interval; NaN for the model only), ``n`` (people's labels), ``N`` (rows the estimate is
@@ -69,7 +83,7 @@ def estimate(
     func = "estimate"
     if not 0 < ci < 1:
         raise InputError(f"{func}(ci={ci!r}): ci is the confidence level, between 0 and 1 (e.g. 0.95).")
-    frame, suggestion, sampled = _source(source, suggestion, func)
+    frame, suggestion, sampled, label = _source(source, suggestion, label, func)
     for name, column in (("label", label), ("suggestion", suggestion), ("by", by)):
         if column is not None and column not in frame.columns:
             raise InputError(
@@ -83,18 +97,30 @@ def estimate(
     return pd.DataFrame(rows, columns=_COLUMNS).astype({"estimate": float, "low": float, "high": float})
 
 
-def _source(source: Any, suggestion: str | None, func: str) -> tuple[pd.DataFrame, str, str | None]:
-    """The frame, the model's column, and why people's labels may not be a random sample (None: they are)."""
+def _source(source: Any, suggestion: str | None, label: str, func: str) -> tuple[pd.DataFrame, str, str | None, str]:
+    """The frame, the model's column, why people's labels may not be a random sample (None: they are), and the
+    column of people's labels."""
     session = getattr(source, "session", None)
+    if session is None and callable(getattr(source, "with_gold", None)):  # a Team: its gold labels are people's
+        if suggestion is None:
+            raise InputError(
+                f"{func}(team) needs the model's label on every row: a column of the team's DataFrame, named with "
+                "suggestion='...' (lw.suggest writes one)."
+            )
+        why = (
+            "assumed: a Team settles its items in the DataFrame's order (after its random calibration items), a "
+            "random sample of the rows only if the rows are in random order"
+        )
+        return source.with_gold(), suggestion, why, "gold" if label == "label" else label
     if session is None:
         if not isinstance(source, pd.DataFrame):
-            raise InputError(f"{func}() takes a DataFrame or a Labeler, got {type(source).__name__}.")
+            raise InputError(f"{func}() takes a DataFrame, a Labeler or a Team, got {type(source).__name__}.")
         if suggestion is None:
             raise InputError(
                 f"{func}() needs the model's label on every row: name its column with suggestion='...' (lw.suggest "
                 "writes one)."
             )
-        return source, suggestion, "assumed: the rows people labeled are taken to be a random sample of the rows"
+        return source, suggestion, "assumed: the rows people labeled are taken to be a random sample of the rows", label
     if suggestion is None:
         suggestion = getattr(session.suggester, "label_column", None)
         if suggestion is None:
@@ -102,18 +128,50 @@ def _source(source: Any, suggestion: str | None, func: str) -> tuple[pd.DataFram
                 f"{func}(labeler) needs the model's label on every row, not only on the items labeled: run "
                 "lw.suggest(df, suggester, column='llm_label') and call lw.estimate(labeler, suggestion='llm_label')."
             )
-    order = session.order_info.get("order") or "index"
-    if order in _NOT_RANDOM:
+    frame, sampled = _labeler_sample(session, label)
+    return frame, suggestion, sampled, label
+
+
+def _labeler_sample(session: Any, label: str) -> tuple[pd.DataFrame, str | None]:
+    """A Labeler's frame and whether its labels are a random sample, from the order of the session each item was
+    first answered in (the store records every session's order). Rows first answered in an order that is not random
+    are marked known (column ``_KNOWN``) when a random audit of at least `MIN_LABELED` rows followed."""
+    orders = {info.get("session_id"): info.get("order") or "index" for info in session.store.sessions()}
+    events = session.store.events_frame(columns=["item_key", "action", "session_id"])
+    answered = events[events["action"].isin(ANSWERING)].drop_duplicates("item_key")  # oldest first: the first answer
+    rows = session.rows_of_keys(answered["item_key"].to_numpy(dtype=object))
+    order_of_row = np.full(len(session.df), "", dtype=object)
+    first_orders = answered["session_id"].map(orders).fillna("index").to_numpy(dtype=object)
+    order_of_row[rows[rows >= 0]] = first_orders[rows >= 0]
+    ordered = np.isin(order_of_row, list(_NOT_RANDOM))
+    frame = session.df
+    not_random = sorted(set(order_of_row[ordered]))
+    if not not_random:
+        if "index" in set(order_of_row):
+            return frame, "order='index': people's labels are a random sample only if the rows are in random order"
+        return frame, None
+    said = frame[label].notna().to_numpy(dtype=bool)
+    audit = int((said & ~ordered).sum())
+    shown = " / ".join(f"order={order!r}" for order in not_random)
+    if audit >= MIN_LABELED:
         why = (
-            f"not a random sample: this Labeler shows items in order={order!r}, so the items people labeled are not "
-            "like the rest and no interval is valid. Label a random audit sample (a Labeler with order='random' on "
-            "its own store) and estimate from it"
+            f"audit: the {int((said & ordered).sum()):,} rows labeled in {shown} count as known, not as a sample; the "
+            f"interval is from the {audit:,} labeled in random order (a random audit sample of the other rows, if "
+            "labeled after, not alongside, the ordered ones)"
         )
-    elif order == "index":
-        why = "order='index': people's labels are a random sample only if the rows are in random order"
-    else:
-        why = None
-    return session.df, suggestion, why
+        return frame.assign(**{_KNOWN: ordered & said}), why
+    where = (
+        "the same store"
+        if session.store.durable
+        else "a store file (this one is in memory: label again with store='labels.db')"
+    )
+    why = (
+        f"not a random sample: {int((said & ordered).sum()):,} of the items were labeled in {shown}, so they are "
+        "not like the rest and no interval is valid. Fix: label a random audit sample — a Labeler with "
+        f"order='random' on {where} for the next n items (lw.labels_needed(width=0.1) says how many; "
+        f"at least {MIN_LABELED}); only those are then counted as the sample, the ordered ones as known rows"
+    )
+    return frame, why
 
 
 def _wanted(frame: pd.DataFrame, label: str, suggestion: str, of: Any) -> list[Hashable]:
@@ -163,11 +221,17 @@ def _group_rows(
     if decision is not None and decision in group.columns:
         codes, actions = pd.factorize(group[decision])  # a Labeler's blank columns take no isin
         answered &= ~np.isin(codes, [i for i, action in enumerate(actions) if action in ("skipped", "rejected")])
-    no_model = int((~predicted).sum())
-    labeled = np.flatnonzero(answered & predicted)
+    known = np.zeros(len(group), dtype=bool)
+    if _KNOWN in group.columns:  # an audit: rows labeled in an order that is not random are a census, not a sample
+        known = group[_KNOWN].to_numpy(dtype=bool) & answered
+    no_model = int((~predicted & ~known).sum())
+    labeled = np.flatnonzero(answered & predicted & ~known)
     unlabeled = np.flatnonzero(~answered & predicted)
+    known_rows = np.flatnonzero(known)
     n, n_unlabeled = len(labeled), len(unlabeled)
-    total = n + n_unlabeled
+    sampled_from = n + n_unlabeled
+    total = sampled_from + len(known_rows)
+    weight = sampled_from / total if total else 1.0  # the share of the rows the sample stands for
     if n < MIN_LABELED:
         raise InputError(
             f"estimate(): {n} row(s) with both a person's label and the model's"
@@ -177,7 +241,7 @@ def _group_rows(
     notes = [f"{no_model} row(s) without the model's label left out"] if no_model else []
     if sampled is not None:
         notes.append(sampled)
-    valid = sampled is None or sampled.startswith(("assumed", "order='index'"))
+    valid = sampled is None or sampled.startswith(("assumed", "order='index'", "audit"))
     z = NormalDist().inv_cdf(0.5 + ci / 2)
     rows = []
     for name in labels:
@@ -187,10 +251,17 @@ def _group_rows(
         people = float(y.mean())
         people_half = z * float(y.std()) / math.sqrt(n)
         model = float(np.concatenate([y_hat, y_hat_unlabeled]).mean())
+        if len(known_rows):  # of all rows: the known rows' share plus the sample's, each by how many rows it covers
+            census = float(said.has(name, known_rows).sum()) / total
+            ppi, ppi_low, ppi_high = (census + weight * v for v in (ppi, ppi_low, ppi_high))
+            people, people_half = census + weight * people, weight * people_half
+            model = float(np.concatenate([model_said.has(name, known_rows[predicted[known_rows]]), y_hat,
+                                          y_hat_unlabeled]).mean())  # fmt: skip
         common = {"group": key, "of": name, "n": n, "N": total, "valid": valid}
         sentence = (
-            f"between {ppi_low:.1%} and {ppi_high:.1%} of the {total:,} {noun} are {name}; from {n:,} people's "
-            f"labels alone: {max(people - people_half, 0):.1%}–{min(people + people_half, 1):.1%}"
+            f"between {ppi_low:.1%} and {ppi_high:.1%} of the {total:,} {noun} are {name}; from "
+            f"{n + len(known_rows):,} people's labels alone: "
+            f"{max(people - people_half, 0):.1%}–{min(people + people_half, 1):.1%}"
         ) + ("" if valid else " (not valid: people's labels are not a random sample)")
         ppi_note = "; ".join([f"power-tuning weight λ = {lam:.3f}" + (f" ({note})" if note else ""), *notes])
         rows += [
