@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from labelwidgets import hosts
+from labelwidgets import frames, hosts
 from labelwidgets.decision import Decision, text_hash
 from labelwidgets.errors import InputError, public
 from labelwidgets.keys import decode_key
 from labelwidgets.labels import LabelSet, label_set_for
 from labelwidgets.session.options import LabelingOptions
+from labelwidgets.session.results import written_columns
 from labelwidgets.session.session import LabelingSession
 from labelwidgets.store import Store
 from labelwidgets.suggesters.base import Suggester, Suggestion
@@ -124,6 +125,8 @@ class Labeler:
         feedback: str | None = "after",
     ):
         kernel = hosts.in_notebook()
+        given_df = df  # the caller's own frame; results are read back onto it when it cannot change in place
+        df, self._given = frames.intake(df, text=[prompt or text, *(outputs or ())])
         #: Teaching mode's side of this Labeler (gold=): the answer key, feedback and score; None without gold=.
         self.lesson = _lesson(df, gold, label_set_for(labels, kind, outputs), feedback, show, prompt or text)
         self.session = LabelingSession(
@@ -134,6 +137,8 @@ class Labeler:
         )
         self._widget: Any = None
         self._results: Callable[[], pd.DataFrame] | None = None
+        self._given_df = None if self._given.is_pandas else given_df
+        self._read = _ReadBack(self) if self._given_df is not None else None
         if kernel:
             # The blank result columns were not copied yet: that waits until the cell has finished and the
             # widget has painted (tens of milliseconds at a million rows); the values are the same either way.
@@ -240,8 +245,12 @@ class Labeler:
     # ----- what there is to read ---------------------------------------------------------
     @property
     def df(self) -> pd.DataFrame:
-        """The very DataFrame that was passed in, with the result columns filled in live."""
-        return self.session.df
+        """The very DataFrame that was passed in, with the result columns filled in live.
+
+        A frame that cannot change in place (polars) reads as the one passed in with the result columns set on it,
+        of its own kind, as of the latest decision.
+        """
+        return self.session.df if self._read is None else self._read.df()
 
     @property
     def position(self) -> int:
@@ -305,6 +314,8 @@ class Labeler:
         return self._results
 
     def _decided_rows(self) -> pd.DataFrame:
+        if self._read is not None:
+            return self._read.decided()
         decision = (self.session.options.columns or {}).get("decision", "decision")
         df = self.session.df
         return df[df[decision].notna()].copy()
@@ -345,6 +356,40 @@ class Labeler:
         self.session.close()
         if self._widget is not None:
             self._widget.close()  # idempotent: a closed widget has no comm left to close
+
+
+class _ReadBack:
+    """A Labeler's results read back onto a frame that cannot change in place (polars): its ``df`` and decided rows
+    as the caller's kind, made again only after a decision (or an undo) has arrived since the last read."""
+
+    def __init__(self, labeler: Labeler):
+        self._labeler = labeler
+        self._version = 0
+        self._cached: tuple[int, Any, Any] | None = None
+        labeler.session.on_decision(self._changed)
+
+    def _changed(self, _decision: Decision) -> None:
+        self._version += 1
+
+    def _read(self) -> tuple[Any, Any]:
+        cached = self._cached
+        version = self._version  # read first: a decision landing while this reads makes the next read again
+        if cached is not None and cached[0] == version:
+            return cached[1], cached[2]
+        labeler = self._labeler
+        frame = labeler.session.df
+        written = written_columns(frame)
+        decision = (labeler.session.options.columns or {}).get("decision", "decision")
+        df = labeler._given.joined(labeler._given_df, frame[written])
+        decided = labeler._given.rows_with(df, decision)
+        self._cached = (version, df, decided)
+        return df, decided
+
+    def df(self) -> Any:
+        return self._read()[0]
+
+    def decided(self) -> Any:
+        return self._read()[1]
 
 
 def _lesson(

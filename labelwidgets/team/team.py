@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from labelwidgets import frames
 from labelwidgets.errors import InputError, public
 from labelwidgets.keys import encode_key
 from labelwidgets.labels import label_set_for
@@ -107,8 +108,7 @@ class Team:
         show: Sequence[str] = (),
         show_others: bool = False,
     ):
-        if not isinstance(df, pd.DataFrame):
-            raise InputError(f"Team needs a pandas DataFrame of items, got {type(df).__name__}.")
+        df, self._given = frames.intake(df, text=[prompt or text, *(outputs or ())])  # pandas inside
         if store is None:
             raise InputError("a Team needs a shared store: a database URL (postgresql://…) or a SQLite file path.")
         if isinstance(overlap, bool) or not isinstance(overlap, int) or overlap < 1:
@@ -194,7 +194,7 @@ class Team:
         if self.show_others:
             items[OTHERS_COLUMN] = pd.Series(pd.NA, index=items.index, dtype="string[python]")
         return Labeler(
-            items,
+            self._given.back(items),  # of the kind the team was given: a polars team's members read polars
             text=self.text,
             labels=self._label_spec(),
             kind=self.labels.kind,  # the kind itself: its options (spans: overlap, alignment) carry over
