@@ -70,6 +70,8 @@ _EXPORTS = {
     "read_labels": "labelwidgets.interchange.files",
     "to_dataset": "labelwidgets.interchange.hub",
     "to_spacy": "labelwidgets.interchange.spacy_docs",
+    "read_label_studio": "labelwidgets.interchange.label_studio",
+    "read_argilla": "labelwidgets.interchange.argilla",
 }
 
 if TYPE_CHECKING:
@@ -86,8 +88,10 @@ if TYPE_CHECKING:
         StoreUnreachable,
     )
     from labelwidgets.generation import generate
+    from labelwidgets.interchange.argilla import read_argilla
     from labelwidgets.interchange.files import export, read_labels
     from labelwidgets.interchange.hub import to_dataset
+    from labelwidgets.interchange.label_studio import read_label_studio
     from labelwidgets.interchange.spacy_docs import to_spacy
     from labelwidgets.kinds.pair import PairVerdict
     from labelwidgets.kinds.spans import SpanAnswers

@@ -52,6 +52,7 @@ def export(
     events: bool = False,
     overwrite: bool = False,
     model_only: bool = True,
+    format: str | None = None,
 ) -> Path:
     """Write ``source`` (a `Labeler`, a `Team`, or a DataFrame a Labeler wrote) to ``path``: ``.jsonl``, ``.parquet``
     or ``.csv``, one row per item; `read_labels` reads it back as the same DataFrame.
@@ -71,7 +72,19 @@ def export(
     ``events=True`` also writes the event log beside it (``labels.events.jsonl``: `Labeler.decisions`; for a Team its
     store's events, answers as stored). An existing file is refused unless ``overwrite=True``; a source with no
     decision yet gives a file with the header alone, and a warning. Returns the path written.
+
+    ``format="label-studio"`` writes Label Studio tasks (a ``.json`` list: each item's ``data``, every person's
+    answer as an annotation, the suggestion as a prediction) and their labeling config beside them
+    (``tasks.label_config.xml``); ``format="argilla"`` writes Argilla 2.x records (``.json`` or ``.jsonl``) as its
+    SDK logs them, and their dataset settings beside them (``records.settings.json``). `lw.read_label_studio` and
+    `lw.read_argilla` read what those servers export back.
     """
+    if format is not None:
+        from labelwidgets.interchange.servers import export_to_server
+
+        if events:
+            raise InputError(f"events=True writes the event log beside a .jsonl, .parquet or .csv file, not {format}.")
+        return export_to_server(source, Path(path), format, overwrite=overwrite, model_only=model_only)
     target = Path(path)
     suffix = _format_of(target)
     rows = rows_of(source, model_only=model_only)
