@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labelwidgets import frames
 from labelwidgets.errors import InputError, public, user_stacklevel
 from labelwidgets.keys import encode_key
 from labelwidgets.labels import LabelSet
@@ -154,9 +155,7 @@ class Classroom:
     ) -> None:
         from labelwidgets.metrics.counts import check_ci, check_n_boot
 
-        if not isinstance(df, pd.DataFrame):
-            raise InputError(f"Classroom needs the pandas DataFrame of items the students label, got "
-                             f"{type(df).__name__}.")  # fmt: skip
+        df, self._given = frames.intake(df, text=[text])  # pandas inside, whatever kind of frame was given
         self.labels = LabelSet.parse(labels, kind)
         #: What this classroom computes differently for its kind of answer.
         self.answers_kind: ClassAnswers = class_answers_for(self.labels)
