@@ -27,6 +27,11 @@ class StoreUnreachable(StoreError):
     """The store's database server cannot be reached right now (down, restarting, network gone): worth retrying."""
 
 
+class NotAllowed(StoreError, PermissionError):
+    """A created store's rules forbid this to the login that asked (roles and row-level security in PostgreSQL):
+    the message names the rule. Retrying cannot help; the store's owner can."""
+
+
 class ClosedError(LabelwidgetsError, RuntimeError):
     """The labeling session was closed; it records no more decisions."""
 

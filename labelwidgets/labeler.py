@@ -20,6 +20,7 @@ from labelwidgets.session.session import LabelingSession
 from labelwidgets.store import Store
 from labelwidgets.suggesters.base import Suggester, Suggestion
 from labelwidgets.teaching.lesson import Lesson, check_feedback_without_gold
+from labelwidgets.teaching.stored_key import StoredAnswerKey, may_hold_answer_key, warn_gold_in_frame
 from labelwidgets.widgets.display import mimebundle_with_text
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ class Labeler:
         given_df = df  # the caller's own frame; results are read back onto it when it cannot change in place
         df, self._given = frames.intake(df, text=[prompt or text, *(outputs or ())])
         #: Teaching mode's side of this Labeler (gold=): the answer key, feedback and score; None without gold=.
-        self.lesson = _lesson(df, gold, label_set_for(labels, kind, outputs), feedback, show, prompt or text)
+        self.lesson = _lesson(df, gold, label_set_for(labels, kind, outputs), feedback, show, prompt or text, store)
         self.session = LabelingSession(
             df,
             LabelingOptions.pick(locals()),  # every keyword above but df, gold and feedback, by name
@@ -399,6 +400,7 @@ def _lesson(
     feedback: str | None,
     show: Sequence[str] | str,
     text: str,
+    store: Any = None,
 ) -> Lesson | None:
     """Teaching mode's answer key, checked before the session touches the store or the DataFrame."""
     if gold is None:
@@ -407,4 +409,10 @@ def _lesson(
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}.")
     shown = [show] if isinstance(show, str) else list(show)
+    if isinstance(gold, str) and gold not in df.columns and may_hold_answer_key(store):
+        # a class store made by lw.Classroom.create keeps the answer key: checked against it once it is open
+        return Lesson(df, gold, labels, feedback, shown, text=text, key=StoredAnswerKey(df, gold, labels, feedback,
+                                                                                        text=text))  # fmt: skip
+    if isinstance(gold, str) and gold in df.columns:
+        warn_gold_in_frame(gold)
     return Lesson(df, gold, labels, feedback, shown, text=text)

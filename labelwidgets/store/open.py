@@ -7,6 +7,7 @@ from pathlib import Path
 
 from labelwidgets.errors import StoreError
 from labelwidgets.store.base import Store
+from labelwidgets.store.enforced import EnforcedStore
 from labelwidgets.store.memory import MemoryStore
 from labelwidgets.store.sql import SQLStore
 
@@ -18,7 +19,8 @@ def open_store(store: str | os.PathLike[str] | Store | None) -> Store:
     if hasattr(store, "append") and hasattr(store, "events"):
         return store  # type: ignore[return-value]
     if isinstance(store, str) and "://" in store:
-        return SQLStore(store)  # described by its URL with the password masked
+        # described by its URL with the password masked; a created store opened by a member reads within its rules
+        return EnforcedStore.adopt(SQLStore(store))
     if not isinstance(store, (str, os.PathLike)):
         raise StoreError(f"store must be a file path, an SQLAlchemy URL or None, not {type(store).__name__}.")
     path = Path(store).expanduser()

@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,9 @@ from labelwidgets.store import Store, open_store
 from labelwidgets.teaching.answer_key import read_gold, spans_hint
 from labelwidgets.teaching.class_answers import ClassAnswers, ClassMeasures, class_answers_for
 from labelwidgets.widgets.display import LiveView, view_for
+
+if TYPE_CHECKING:
+    from labelwidgets.store.roles import Access
 
 #: The event fields a classroom reads (and ``id``): one narrow query per poll.
 EVENT_FIELDS = ("item_key", "annotator", "action", "label", "suggestion", "suggestion_visible", "decided_at",
@@ -137,6 +140,66 @@ class Classroom:
         room._attach([str(p) for p in files])
         return room
 
+    @classmethod
+    @public
+    def create(
+        cls,
+        admin_url: str,
+        *,
+        roster: Iterable[str] | Mapping[str, str],
+        labels: Iterable[str] | Mapping[str, str],
+        key_from: pd.DataFrame,
+        gold: str,
+        feedback: str | None = "after",
+        **options: Any,
+    ) -> Classroom:
+        """A class on a PostgreSQL store that enforces its rules for every student's connection, whatever client
+        they use (`labelwidgets.store.roles`): the answer key (``key_from[gold]``) lives in the store, out of the
+        students' reach; a student reads an item's gold answer only after their own answer on it is stored, and only
+        as ``feedback`` says ("after" each answer, "end" once every item is decided, None never); their answers only
+        under their own name, never changed or deleted, and nobody else's.
+
+        ``roster`` is the students' names (passwords generated) or names -> passwords. Returns the teacher's
+        Classroom; ``room.access`` holds each student's URL (``room.access.url("ana")``), handed back this once, and
+        `handout` the items without the gold column, for the students, who open
+        ``lw.Labeler(handout, labels=..., store=url, annotator="ana", gold=<the gold column's name>)``. ``options``
+        are `Classroom`'s (``kind``, ``key``, ``text``, ...). ``admin_url``'s login needs CREATEROLE and the right
+        to create tables in the database.
+        """
+        from labelwidgets.store.roles import STUDENT, create_enforced, people_from
+        from labelwidgets.teaching.answer_key import FEEDBACK_MODES
+
+        people = people_from(roster, STUDENT, "roster")
+        if feedback not in FEEDBACK_MODES:
+            raise InputError(f"feedback={feedback!r}: use 'after', 'end' or None (students never see the answers).")
+        if not isinstance(admin_url, str) or not admin_url.startswith("postgresql"):
+            raise InputError(
+                "Classroom.create() sets up a PostgreSQL store that enforces its rules: give the teacher's URL, "
+                f"postgresql+psycopg://teacher@host/db, not {admin_url!r}. A SQLite file enforces nothing."
+            )
+        room = cls(admin_url, key_from, gold=gold, labels=labels, **options)  # the answer key checked here
+        try:
+            store = room.stores[0]
+            store.check_labels(room.labels.names, kind=room.labels.kind.name)  # only the teacher may record them
+            room.access = create_enforced(
+                store,  # type: ignore[arg-type]
+                people,
+                kind="class",
+                feedback=feedback,
+                gold={str(key): str(answer) for key, answer in room._gold.items()},
+                items=list(room._position),
+            )
+        except BaseException:
+            room.close()
+            raise
+        return room
+
+    @public
+    def handout(self) -> pd.DataFrame:
+        """The items for the students: the DataFrame without the gold column (a copy). On a store made with
+        `create` the students get their feedback from the store, so their kernel never holds the answers."""
+        return self.df.drop(columns=[self.gold]).copy()
+
     # ----- set-up ---------------------------------------------------------------------------------------------
     def _configure(
         self,
@@ -208,6 +271,8 @@ class Classroom:
         )
         self.n_items = len(df)
         self.n_practice = int(practice.sum())
+        #: Each student's URL when this class was made with `create` (the teacher's Classroom): see `create`.
+        self.access: Access | None = None
 
     def _attach(self, stores: Sequence[str | os.PathLike[str] | Store]) -> None:
         self._lock = threading.RLock()

@@ -41,9 +41,10 @@ class Lesson:
 
     def __init__(
         self, df: pd.DataFrame, gold: str, labels: LabelSet, feedback: str | None, show: list[str], *,
-        text: str | None = None,
+        text: str | None = None, key: AnswerKey | None = None,
     ) -> None:  # fmt: skip
-        self.key = AnswerKey(df, gold, labels, feedback, text=text)
+        # ``key``: an answer key kept elsewhere than in ``df`` (a class's store: `stored_key.StoredAnswerKey`)
+        self.key = key if key is not None else AnswerKey(df, gold, labels, feedback, text=text)
         if gold in show:
             raise InputError(
                 f"show= includes the gold column {gold!r}: it would show the answer before the student commits. "
@@ -71,6 +72,9 @@ class Lesson:
     def attach(self, session: LabelingSession) -> None:
         """Follow ``session``: rebuild the score from its stored events, then apply each change as it happens."""
         self._session = session
+        load = getattr(self.key, "load", None)  # a key kept in the store reads what it may now
+        if load is not None:
+            load(session)
         pairs = []
         for event in session.store.events(session.annotator):
             row = session.row_of_key(event.item_key)

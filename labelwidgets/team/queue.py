@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.session.fold import Histories
+from labelwidgets.store.enforced import is_hidden
 from labelwidgets.team.decisions import LABELING_ACTIONS
 
 if TYPE_CHECKING:
@@ -149,7 +150,11 @@ class TeamQueue:
             row = self._row_of_key.get(key)
             if row is None:
                 continue
-            said = sorted((who, label) for (k, who), label in self._said.items() if k == key and who != self.annotator)
+            said = sorted(
+                (who, label)
+                for (k, who), label in self._said.items()
+                if k == key and who != self.annotator and not is_hidden(label)  # a created store's rules hide it
+            )
             labels = self.team.labels
             item = df[self.team.text].iat[row] if labels.kind.about_text else None  # spans are shown with their text
             item_text = item if isinstance(item, str) else None

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets import frames
-from labelwidgets.errors import InputError, public
+from labelwidgets.errors import InputError, NotAllowed, public
 from labelwidgets.keys import encode_key
 from labelwidgets.labels import label_set_for
 from labelwidgets.store import Store, open_store
@@ -24,6 +24,7 @@ from labelwidgets.widgets.display import view_for
 if TYPE_CHECKING:
     from labelwidgets.kinds import AnswerKind
     from labelwidgets.labeler import Labeler
+    from labelwidgets.store.roles import Access
     from labelwidgets.suggesters.base import Suggester
     from labelwidgets.team.queue import TeamQueue
 
@@ -155,8 +156,69 @@ class Team:
             self.calibration_rows[rng.choice(n, size=max(1, round(self.calibration * n)), replace=False)] = True
         # calibration items first, in the DataFrame's order; then the rest
         self.order = np.concatenate([np.flatnonzero(self.calibration_rows), np.flatnonzero(~self.calibration_rows)])
+        #: Each person's URL when this team was made with `create` (its owner's Team): see `Team.create`.
+        self.access: Access | None = None
         self._labelers: dict[str, Labeler] = {}
         self._queues: dict[str, TeamQueue] = {}  # the queue of each labeler opened here, which this team made
+
+    # ----- a store that enforces the team's rules ------------------------------------------------------
+    @classmethod
+    @public
+    def create(
+        cls,
+        admin_url: str,
+        df: pd.DataFrame,
+        *,
+        members: Iterable[str] | Mapping[str, str],
+        adjudicators: Iterable[str] | Mapping[str, str] = (),
+        labels: Iterable[str] | Mapping[str, str] | None = None,
+        show_others: bool = False,
+        **options: Any,
+    ) -> Team:
+        """A team on a PostgreSQL store that enforces its rules for every member's connection, whatever client
+        they use (`labelwidgets.store.roles`): decisions only under one's own name and never changed or deleted,
+        each member reads only their own (``show_others=True``: also the others' on items they answered), only
+        ``adjudicators`` adjudicate, only the owner (``admin_url``'s login) changes labels, members or assignments.
+
+        ``members`` and ``adjudicators`` are names (passwords generated) or names -> passwords. Returns the owner's
+        Team; ``team.access`` holds each person's URL (``team.access.url("ana")``), handed back this once: give
+        each person theirs, who opens ``lw.Team(url, df, ...)`` and ``team.labeler("ana")``. ``options`` are
+        `Team`'s. ``admin_url``'s login needs CREATEROLE and the right to create tables in the database.
+        """
+        from labelwidgets.store.roles import ADJUDICATOR, MEMBER, create_enforced, people_from
+
+        people = people_from(members, MEMBER, "members") + people_from(adjudicators, ADJUDICATOR, "adjudicators")
+        if not isinstance(admin_url, str) or not admin_url.startswith("postgresql"):
+            raise InputError(
+                "Team.create() sets up a PostgreSQL store that enforces its rules: give the owner's URL, "
+                f"postgresql+psycopg://owner@host/db, not {admin_url!r}. A SQLite file enforces nothing: use lw.Team."
+            )
+        team = cls(admin_url, df, labels=labels, show_others=show_others, **options)  # input checked, tables made
+        try:
+            team.access = create_enforced(
+                team.store,  # type: ignore[arg-type]
+                people,
+                kind="team",
+                show_others=show_others,
+            )
+        except BaseException:
+            team.close()
+            team.store.close()
+            raise
+        return team
+
+    @public
+    def remove(self, member: str) -> None:
+        """Stop ``member``'s login to this created store (open connections too); their decisions stay."""
+        from labelwidgets.store.enforced import EnforcedStore
+        from labelwidgets.store.roles import remove_member
+        from labelwidgets.store.sql import SQLStore
+
+        if isinstance(self.store, EnforcedStore):
+            raise NotAllowed(f"only the store's owner removes members; this team is opened as {self.store.me!r}.")
+        if not isinstance(self.store, SQLStore) or self.store.engine.dialect.name != "postgresql":
+            raise InputError("remove() is for a store made with Team.create(); this store has no logins to stop.")
+        remove_member(self.store, member)
 
     # ----- members --------------------------------------------------------------------------------------
     @public
@@ -170,6 +232,7 @@ class Team:
             raise InputError("a team member needs a name: team.labeler(annotator='ana').")
         if annotator in self.adjudicators:
             raise InputError(f"{annotator!r} adjudicates in this team; label under another name.")
+        _check_login(self.store, annotator)
         old = self._labelers.pop(annotator, None)
         if old is not None:
             old.close()
@@ -377,6 +440,7 @@ class Team:
         Its decisions are gold labels, stored as their own events under ``name``; nobody's labels change."""
         if items not in ("conflicts", "all"):
             raise InputError(f'items={items!r}: use "conflicts" or "all".')
+        _check_login(self.store, name)
         if name in set(self._in_force()["annotator"]):
             raise InputError(f"{name!r} labels in this team; an adjudicator needs a name of their own.")
         frame, said = self._review_frame(only_conflicts=items == "conflicts")
@@ -491,6 +555,17 @@ class Team:
         return (
             f"Team({len(self.df)} items, labels={self.labels.names}{kind}, overlap={self.overlap}, "
             f"store={self.store.description!r})"
+        )
+
+
+def _check_login(store: Store, name: str) -> None:
+    """On a created store, a member labels (or adjudicates) only under their own name: said before anything opens."""
+    from labelwidgets.store.enforced import EnforcedStore
+
+    if isinstance(store, EnforcedStore) and name != store.me:
+        raise NotAllowed(
+            f"this store records decisions only under the name of the login that opened it ({store.me!r}), not "
+            f"{name!r}: use team.labeler({store.me!r}), or the URL {name!r} was given."
         )
 
 
