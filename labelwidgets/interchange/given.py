@@ -296,8 +296,8 @@ def store_answers(
     labels = imported.labels
     store = imported.store
     store.check_labels(list(labels.names), kind=labels.kind.name)
-    session_id = f"{origin}-{uuid.uuid4().hex}"
-    seen_annotators: list[str] = []
+    run = uuid.uuid4().hex
+    sessions: dict[str, str] = {}  # one session per annotator of this read, as each person's Labeler has its own
     for answer in answers:
         text = texts.get(_hashable(answer.key))
         try:
@@ -310,6 +310,7 @@ def store_answers(
             imported.repeated += 1
             continue
         suggestion = suggestions.get(_hashable(answer.key))
+        session_id = sessions.setdefault(answer.annotator, f"{origin}-{run}-{len(sessions)}")
         event = Decision(
             item_key=encode_key(answer.key),
             action="labeled" if stored is not None else "skipped",
@@ -327,11 +328,9 @@ def store_answers(
         )
         store.append(event)
         imported.decisions += 1
-        if answer.annotator not in seen_annotators:
-            seen_annotators.append(answer.annotator)
-    for annotator in seen_annotators:
+    for annotator, session_id in sessions.items():
         store.record_session({"session_id": session_id, "annotator": annotator, "role": "member", "source": origin})
-    imported.annotators = list(dict.fromkeys([*imported.annotators, *seen_annotators]))
+    imported.annotators = list(dict.fromkeys([*imported.annotators, *sessions]))
 
 
 def answer_origin(*parts: Any) -> str:

@@ -329,6 +329,12 @@ def _import(
     chosen_kind = kind or config.kind or _kind_seen(reading, answers, predicted)
     outputs = config.outputs or None
     names = labels or config.labels or reading.seen_labels
+    if not names and chosen_kind != "pair":
+        skipped = ", ".join(f"{n} {t!r}" for t, n in reading.unsupported.most_common()) or "none"
+        raise InputError(
+            f"{where} has no answers the package reads (Choices, Labels or Pairwise results; skipped: {skipped}) "
+            "and no labeling config that names the labels: give labels=[...] (and kind=) to read its items."
+        )
     overlapping = chosen_kind == "spans" and any(overlaps(a.value) for a in answers)
     label_set_read = label_set(chosen_kind, names, outputs, overlapping=overlapping)
     _fix_answers(answers, predicted, keys, label_set_read)
@@ -381,8 +387,8 @@ def _value(results: list[Any], reading: _Reading, text: str | None, key: Any) ->
     for name in [*chosen, *(s["label"] for s in spans)]:
         if name not in reading.seen_labels:
             reading.seen_labels.append(name)
-    if not any_read:
-        return _NOTHING
+    if results and not any_read:
+        return _NOTHING  # only results of types the package does not read (an empty list is no spans, no labels)
     if picked is not None:
         outputs = reading.config.outputs
         return outputs[0] if picked == "left" else outputs[1] if picked == "right" and len(outputs) > 1 else picked
@@ -410,4 +416,4 @@ def _fix_answers(answers: list[Answer], predicted: list[Any], keys: list[Any], l
     for i, suggestion in enumerate(predicted):
         if suggestion and isinstance(suggestion[0], list):
             value = suggestion[0][0] if len(suggestion[0]) == 1 else suggestion[0]
-            predicted[i] = (value, *suggestion[1:])
+            predicted[i] = (value, *suggestion[1:]) if suggestion[0] else None

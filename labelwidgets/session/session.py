@@ -1216,7 +1216,9 @@ def _item_keys(df: pd.DataFrame, key: str | None) -> pd.Index:
         keys = pd.Index(df[key])
         where = f"the key column {key!r}"
         fix = "make the values unique or choose another key column"
-    if keys.hasnans:
+    # a MultiIndex has no hasnans (pandas' isna is not defined for it): a key is missing if any level's part is
+    missing = keys.to_frame().isna().to_numpy().any() if isinstance(keys, pd.MultiIndex) else keys.hasnans
+    if missing:
         raise InputError(f"{where} has missing values; every item needs a key. {fix[0].upper() + fix[1:]}.")
     if not keys.is_unique:
         repeated = keys[keys.duplicated()].unique()[:5].tolist()
