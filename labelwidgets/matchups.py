@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError
+from labelwidgets.frames import takes_frames
 from labelwidgets.missing import is_missing
 
 #: The columns `pairs` adds; `lw.Labeler(..., kind="pair", outputs=OUTPUTS)` judges them.
@@ -25,6 +26,7 @@ SYSTEMS = ("system_a", "system_b")
 OUTPUTS = ("output_a", "output_b")
 
 
+@takes_frames("long_df", text=("prompt", "output"))
 def pairs(
     long_df: pd.DataFrame,
     *,

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, user_stacklevel
+from labelwidgets.frames import takes_frames
 from labelwidgets.keys import decode_key
 from labelwidgets.kinds import kind_named
 from labelwidgets.labels import LabelSet
@@ -59,6 +60,7 @@ class Rows:
                 "suggestion": self.suggestion}  # fmt: skip
 
 
+@takes_frames("source")
 def rows_of(source: Any, *, model_only: bool = True) -> Rows:
     """The rows of a `Labeler`, a `Team` or a DataFrame a Labeler wrote; see `labelwidgets.interchange.files.export`
     for ``model_only``."""

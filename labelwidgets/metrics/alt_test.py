@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
+from labelwidgets.frames import takes_frames
 
 #: The paper's minimums: every tested person needs this many items (t-test normality, the authors' default
 #: ``min_instances_per_human``); an item counts when this many people labeled it (one left out, one to compare
@@ -91,6 +92,7 @@ class AltTestResult:
 
 
 @public
+@takes_frames("source", "llm")
 def alt_test(
     source: Any,
     llm: str | Mapping[Any, Any] | pd.Series = "suggestion",

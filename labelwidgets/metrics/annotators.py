@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
+from labelwidgets.frames import takes_frames
 from labelwidgets.metrics.checks import (
     check_labels,
     encode,
@@ -50,6 +51,7 @@ def fleiss_with_reason(counts: np.ndarray) -> tuple[float, str]:
     return float(statsmodels_fleiss_kappa(counts, method="fleiss")), ""
 
 
+@takes_frames("counts")
 def fleiss_kappa(counts: Any) -> float:
     """Fleiss' kappa from an items × categories matrix of counts (how many raters put item i in category j).
 
@@ -88,6 +90,7 @@ def alpha_with_reason(matrix: np.ndarray, level: Level) -> tuple[float, str]:
     return float(krippendorff.alpha(reliability_data=matrix, level_of_measurement=level)), ""
 
 
+@takes_frames("reliability_data")
 def krippendorff_alpha(reliability_data: Any, level: Level = "nominal") -> float:
     """Krippendorff's alpha: 1 − observed disagreement / disagreement expected by chance.
 
@@ -117,6 +120,7 @@ def krippendorff_alpha(reliability_data: Any, level: Level = "nominal") -> float
 
 
 @public
+@takes_frames("long_df")
 def annotator_agreement(
     long_df: pd.DataFrame,
     *,

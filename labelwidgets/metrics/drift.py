@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
+from labelwidgets.frames import takes_frames
 from labelwidgets.metrics.checks import (
     answer_kind,
     check_labels,
@@ -160,6 +161,7 @@ def _rolling_sums(events: np.ndarray, counts_so_far: np.ndarray, window: int) ->
 
 
 @public
+@takes_frames("df")
 def agreement_over_time(
     df: pd.DataFrame,
     *,
@@ -339,6 +341,7 @@ def _as_counts(values: Any, name: str) -> np.ndarray:
     return counts
 
 
+@takes_frames("expected_counts", "actual_counts")
 def psi(expected_counts: Any, actual_counts: Any, eps: float = PSI_EPSILON) -> float:
     """Population stability index Σ (aᵢ − eᵢ)·ln(aᵢ / eᵢ) between two label distributions.
 
@@ -374,6 +377,7 @@ def psi_reading(value: float) -> str | None:
     return "moderate" if value <= PSI_LARGE else "large"
 
 
+@takes_frames("p", "q")
 def js_distance(p: Any, q: Any) -> float:
     """Jensen-Shannon distance between two distributions (counts or shares, same order), base 2: 0 for the same
     distribution, 1 for distributions with no label in common. As ``scipy.spatial.distance.jensenshannon``."""
@@ -404,6 +408,7 @@ def _rel_entr(x: np.ndarray, m: np.ndarray) -> np.ndarray:
 
 
 @public
+@takes_frames("df", "baseline")
 def label_drift(
     df: pd.DataFrame,
     *,

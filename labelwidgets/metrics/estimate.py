@@ -37,6 +37,7 @@ import pandas as pd
 
 from labelwidgets.decision import ANSWERING
 from labelwidgets.errors import InputError, public
+from labelwidgets.frames import takes_frames
 
 #: The fewest people's labels an interval is computed from: both intervals rest on the normal approximation.
 MIN_LABELED = 10
@@ -49,6 +50,7 @@ _KNOWN = "__labelwidgets_known__"
 
 
 @public
+@takes_frames("source")
 def estimate(
     source: Any,
     *,

@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
+from labelwidgets.frames import takes_frames
 from labelwidgets.kinds.pair import BOTH_BAD, TIE
 from labelwidgets.metrics.checks import encode, object_values, optional_column, require_columns, require_frame
 from labelwidgets.metrics.checks import sorted_labels as sorted_names
@@ -336,6 +337,7 @@ _WIN_RATE_COLUMNS = ["system", "win_rate", "low", "high", "wins", "losses", "tie
 
 
 @public
+@takes_frames("df")
 def win_rates(
     df: pd.DataFrame, *, system_a: str = "system_a", system_b: str = "system_b", winner: str = "winner",
     ties: Ties = "drop", ci: float = 0.95,
@@ -381,6 +383,7 @@ class WinMatrix(NamedTuple):
 
 
 @public
+@takes_frames("df")
 def win_matrix(
     df: pd.DataFrame, *, system_a: str = "system_a", system_b: str = "system_b", winner: str = "winner",
     ties: Ties = "drop",
@@ -491,6 +494,7 @@ _BT_COLUMNS = ["system", "strength", "low", "high", "rank", "n", "interval", "no
 
 
 @public
+@takes_frames("df")
 def bradley_terry(
     df: pd.DataFrame, *, system_a: str = "system_a", system_b: str = "system_b", winner: str = "winner",
     ties: Ties = "drop", alpha: float = DEFAULT_ALPHA, n_boot: int = 1000, seed: int = 0, ci: float = 0.95,
@@ -621,6 +625,7 @@ _JUDGE_AGREEMENT_COLUMNS = ["between", *_TIDY]
 
 
 @public
+@takes_frames("df")
 def judge_agreement(
     df: pd.DataFrame, judge: Hashable, *, system_a: str = "system_a", system_b: str = "system_b",
     winner: str = "winner", annotator: str = "annotator", item: str = "item", swapped: str | None = None,
@@ -732,6 +737,7 @@ _POSITION_COLUMNS = ["rater", "metric", "value", "low", "high", "n", "p_value", 
 
 
 @public
+@takes_frames("df")
 def position_bias(
     df: pd.DataFrame, *, system_a: str = "system_a", system_b: str = "system_b", winner: str = "winner",
     left: str = "left", annotator: str | None = "annotator", item: str | None = "item", swapped: str | None = None,
@@ -844,6 +850,7 @@ def _people_decisions(j: Judgments, judge_code: int | None) -> pd.DataFrame:
 
 
 @public
+@takes_frames("df")
 def people_agreement(
     df: pd.DataFrame, *, judge: Hashable | None = None, system_a: str = "system_a", system_b: str = "system_b",
     winner: str = "winner", annotator: str = "annotator", item: str = "item", swapped: str | None = None,
@@ -864,6 +871,7 @@ def people_agreement(
 
 
 @public
+@takes_frames("df")
 def pairwise_conflicts(
     df: pd.DataFrame, *, judge: Hashable | None = None, system_a: str = "system_a", system_b: str = "system_b",
     winner: str = "winner", annotator: str = "annotator", item: str = "item", swapped: str | None = None,
@@ -909,6 +917,7 @@ class Leaderboards(NamedTuple):
 
 
 @public
+@takes_frames("df")
 def leaderboards(
     df: pd.DataFrame, judge: Hashable, *, system_a: str = "system_a", system_b: str = "system_b",
     winner: str = "winner", annotator: str = "annotator", item: str | None = "item", swapped: str | None = None,

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
+from labelwidgets.frames import takes_frames
 from labelwidgets.metrics.agreement import agreement, confusion
 from labelwidgets.metrics.calibration import calibration
 from labelwidgets.metrics.checks import (
@@ -588,6 +589,7 @@ def _metric(table: pd.DataFrame, name: str) -> pd.Series:
 
 
 @public
+@takes_frames("df")
 def plot_agreement(
     df: pd.DataFrame,
     *,
@@ -825,6 +827,7 @@ def _threshold_lines(fig: Any, row: int) -> None:
 
 
 @public
+@takes_frames("df")
 def plot_drift(
     df: pd.DataFrame,
     *,
