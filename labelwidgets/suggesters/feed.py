@@ -19,7 +19,7 @@ from labelwidgets.decision import NO_ANSWER, Decision
 from labelwidgets.errors import InputError
 from labelwidgets.labels import LabelSet
 from labelwidgets.missing import is_missing
-from labelwidgets.suggesters.base import Example, LearnsFromLabels, Suggester, Updates
+from labelwidgets.suggesters.base import Example, Item, LearnsFromLabels, Suggester, Updates
 from labelwidgets.suggesters.column import FromColumn
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ class LearnerFeed:
             for row, label, action in zip(rows.tolist(), labels, actions, strict=True):
                 if row >= 0 and isinstance(label, str) and action not in NO_ANSWER:
                     examples.append(self._example(row, label))
+        self._hold_stop_set({example.key for example in examples})
         try:
             self.suggester.learn(examples)
         except Exception as exc:
@@ -55,6 +56,23 @@ class LearnerFeed:
         session.on_change(self._on_change)
         if isinstance(self.suggester, Updates):
             self.suggester.on_update(self._on_update)
+
+    def _hold_stop_set(self, labeled: set[str]) -> None:
+        """Give a learner that keeps a stopping signal (`Learner.hold_aside`) its stop set: a seeded random sample of
+        the items unlabeled now, the same each time the session opens on the same DataFrame."""
+        hold = getattr(self.suggester, "hold_aside", None)
+        size = getattr(getattr(self.suggester, "stopping", None), "stop_set", None)
+        if not callable(hold) or not isinstance(size, int):
+            return
+        session = self.session
+        items = []
+        for row in np.random.default_rng(0).permutation(session.n).tolist():
+            key, text = session.key_at(row), session.text_at(row)
+            if key not in labeled and text:
+                items.append(Item(key=key, text=text))
+                if len(items) == size:
+                    break
+        hold(items)
 
     def on_update(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` (from the suggester's thread) when the suggester has learned: its status changed."""

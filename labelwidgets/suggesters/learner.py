@@ -34,6 +34,7 @@ from labelwidgets.errors import InputError, LabelwidgetsError
 from labelwidgets.kinds import MULTI, SINGLE
 from labelwidgets.kinds.multi import encode_set, set_confidence
 from labelwidgets.labels import LabelSet
+from labelwidgets.metrics.stopping import StabilizingPredictions, StoppingSignal
 from labelwidgets.suggesters.base import Example, Item, LearnsFromLabels, Suggester, Suggestion, Updates
 from labelwidgets.suggesters.check import install_hint, require_modules
 from labelwidgets.suggesters.validate import validate
@@ -48,6 +49,7 @@ REGULARIZATION = 10.0  # liblinear's C: of 1, 10 and 100 the best on SMS spam, c
 CALIBRATION_PRIOR = 1.0  # pulls the fitted log-scale and the biases towards 0, as about one labeled item would
 MIN_CALIBRATION_ROWS = 4
 HASH_FEATURES = 2**20
+_DEFAULT_STOPPING = repr(StabilizingPredictions())
 MIN_COMPARED = 10  # labeled items both the prior and the learner suggested for, before the learner may take over
 
 
@@ -739,11 +741,18 @@ class Standing:
     prior_loss: float
     learner_loss: float
     learner_weight: float
+    stopping: StoppingSignal | None = None  # the stabilizing-predictions signal, when the learner holds a stop set
 
     @property
     def own(self) -> str:
-        """What the learner says of itself: "learned from 37 labels", or why it has no model yet."""
-        return f"learned from {self.trained_on} labels" if self.trained_on is not None else self.waiting
+        """What the learner says of itself: "learned from 37 labels" (and whether its predictions have stopped
+        changing), or why it has no model yet."""
+        if self.trained_on is None:
+            return self.waiting
+        learned = f"learned from {self.trained_on} labels"
+        if self.stopping is None or self.stopping.mean is None:  # said once it has a full window to say it of
+            return learned
+        return f"{learned}; {self.stopping.sentence}"
 
     @property
     def status(self) -> str:
@@ -779,6 +788,7 @@ class Standing:
             "prior_log_loss": self.prior_loss / n if n else None,
             "learner_log_loss": self.learner_loss / n if n else None,
             "learner_weight": self.learner_weight if self.source == "combined" else None,
+            "stopping": None if self.stopping is None else self.stopping.scores(),
         }
 
 
@@ -813,6 +823,13 @@ class Learner:
     ``combine=False``: show the prior until the learner was right more often than the prior on the last ``window``
     labels (at least 10), and go back only when the prior is right more often again. The status line and `scores`
     are made from one `Standing`, read at once.
+
+    When to stop: with a stop set held aside (the Labeler's feed holds up to 1,000 unlabeled items when the session
+    opens), every ``stopping.every`` new labels the retrain also predicts the stop set, and the stabilizing-predictions
+    signal (Bloodgood & Vijay-Shanker 2009; `labelwidgets.metrics.stopping`) compares those predictions with the
+    previous ones: the status says "you could stop here" once Cohen's kappa has averaged at least the threshold (0.99)
+    over the window (3). It is computed in the training thread, after the model is in use, so nobody waits for it.
+    ``stopping=False`` turns it off; ``stopping=StabilizingPredictions(threshold=..., window=..., every=...)`` sets it.
     """
 
     def __init__(
@@ -826,6 +843,7 @@ class Learner:
         combine: bool = True,
         name: str = "learner",
         seed: int = 0,
+        stopping: StabilizingPredictions | bool = True,
     ):
         if prior is not None and not (callable(getattr(prior, "suggest", None)) and hasattr(prior, "name")):
             raise InputError(f"prior must be a suggester (with a name and a suggest method), got {prior!r}.")
@@ -834,8 +852,20 @@ class Learner:
                 raise InputError(f"{argument} must be a whole number of at least {least}, got {value!r}.")
         if not isinstance(window, int) or window < 1:
             raise InputError(f"window must be a whole number of at least 1, got {window!r}.")
+        if not isinstance(stopping, (bool, StabilizingPredictions)):
+            raise InputError(
+                f"stopping must be True, False or a StabilizingPredictions (labelwidgets.metrics.stopping), got "
+                f"{stopping!r}."
+            )
         require_sklearn()
         self.prior = prior
+        #: The stabilizing-predictions rule, fed by the retrains once a stop set is held aside; None: off.
+        self.stopping: StabilizingPredictions | None = (
+            StabilizingPredictions() if stopping is True else stopping if stopping is not False else None
+        )
+        self._stop_set: list[str] = []  # the texts held aside (`hold_aside`), predicted after every `every` labels
+        self._stop_counts: tuple[Any, Any] | None = None  # their hashed counts, made once in the training thread
+        self._stop_signal: StoppingSignal | None = None
         self.label_column = label_column
         self.min_labels = min_labels
         self.retrain_every = retrain_every
@@ -908,6 +938,25 @@ class Learner:
         with self._lock:
             self._callbacks.append(callback)
 
+    def hold_aside(self, items: Sequence[Item]) -> None:
+        """Hold ``items`` aside as the stop set of the stopping signal: unlabeled items whose predictions are compared
+        from one batch of labels to the next (the same items every time; the first call wins). A Labeler's feed holds
+        a random sample of the unlabeled items when the session opens."""
+        if self.stopping is None:
+            return
+        texts = [item.text if isinstance(item.text, str) else "" for item in items][: self.stopping.stop_set]
+        with self._lock:
+            if self._stop_set or not texts:
+                return
+            self._stop_set = texts
+            self._stop_signal = dataclasses.replace(self.stopping.signal, stop_set=len(texts))
+
+    @property
+    def stopping_signal(self) -> StoppingSignal | None:
+        """Where the stopping signal stands (None without a stop set): its kappas, the rule, and ``stop``."""
+        with self._lock:
+            return self._stop_signal
+
     def wait_until_trained(self, timeout: float | None = None) -> bool:
         """Block until the model reflects every label learned so far, and the callbacks after its retrain have
         returned; False if ``timeout`` seconds pass first."""
@@ -977,7 +1026,11 @@ class Learner:
                 error = f"{type(failure).__name__}: {failure}"
         with self._lock:
             if error is None:
-                self._fit = fit
+                self._fit = fit  # in use at once: the stop set is predicted after, while the new model suggests
+        stop_predictions = self._predict_stop_set(fit) if fit is not None else None
+        with self._lock:
+            if stop_predictions is not None and self.stopping is not None and fit is not None:
+                self._stop_signal = self.stopping.update(stop_predictions, labels=fit.n_labels)
             self._train_error = error
             self._signals.trained = max(self._signals.trained, target)
             if self._signals.trained >= self._signals.changes:
@@ -991,6 +1044,22 @@ class Learner:
         with self._lock:
             self._signals.settled = max(self._signals.settled, target)
             self._lock.notify_all()
+
+    def _predict_stop_set(self, fit: _Fit) -> list[str] | None:
+        """The new model's answer for each stop-set item (training thread), when this retrain is the next the
+        stopping signal compares; None otherwise."""
+        with self._lock:
+            labels, texts, counts = self._labels, self._stop_set, self._stop_counts
+            due = self.stopping is not None and self.stopping.due(fit.n_labels)
+        if not texts or labels is None or not due:
+            return None
+        if counts is None:
+            counts = self._stop_counts = _hash(texts)
+        predictions = []
+        for row in fit.probabilities(fit.model, counts):
+            named = fit.task.named(row, fit.model.linear, labels, fit.n_labels)
+            predictions.append("" if named is None else fit.task.decide(*named)[0])
+        return predictions
 
     def _prior_updated(self) -> None:
         with self._lock:
@@ -1082,6 +1151,7 @@ class Learner:
                 prior_loss=sum(o.prior_loss for o in self._outcomes.values()),
                 learner_loss=sum(o.learner_loss for o in self._outcomes.values()),
                 learner_weight=self._learner_weight(),
+                stopping=self._stop_signal if fit is not None else None,
             )
 
     # -- suggesting --
@@ -1327,9 +1397,10 @@ class Learner:
             ("combine", self.combine, True),
             ("name", self.name, "learner"),
             ("seed", self.seed, 0),
+            ("stopping", self.stopping, _DEFAULT_STOPPING),
         ):
-            if value != default:
-                parts.append(f"{argument}={value!r}")
+            if (repr(value) if argument == "stopping" else value) != default:
+                parts.append(f"{argument}={'False' if value is None else repr(value)}")
         return f"Learner({', '.join(parts)})"
 
     def config(self) -> dict[str, Any]:
@@ -1348,6 +1419,7 @@ class Learner:
             "window": self.window,
             "combine": self.combine,
             "seed": self.seed,
+            "stopping": None if self.stopping is None else repr(self.stopping),
         }
 
 
