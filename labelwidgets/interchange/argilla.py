@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -179,17 +180,6 @@ def read_argilla(
     found = _from_settings(settings)
     name = question or found.get("question") or _question_seen(records)
     text_field = text or found.get("text") or "text"
-    questions = {
-        f"{name}.{part}"
-        for part in (
-            "suggestion",
-            "suggestion.score",
-            "suggestion.agent",
-            "responses",
-            "responses.users",
-            "responses.status",
-        )
-    }
     placement = Placement()
     imported_kind = kind or found.get("kind")
     keys: list[Any] = []
@@ -198,6 +188,8 @@ def read_argilla(
     predicted: list[tuple[Any, float | None, str | None] | None] = []
     texts: dict[Any, str | None] = {}
     drafts = 0
+    unsupported: Counter[str] = Counter()
+    types = {q["name"]: q.get("settings", {}).get("type", "?") for q in (settings or {}).get("questions", [])}
     for position, record in enumerate(records):
         key = key_from_text(record["id"]) if record.get("id") is not None else position
         keys.append(key)
@@ -205,12 +197,11 @@ def read_argilla(
         item_text = item_text if isinstance(item_text, str) else None
         texts[key] = item_text
         data.append(
-            {
-                k: v
-                for k, v in record.items()
-                if k not in questions and k not in (*_RECORD_KEYS, ANNOTATORS) and not k.startswith(f"{name}.")
-            }
+            {k: v for k, v in record.items() if _question_of(k) is None and k not in (*_RECORD_KEYS, ANNOTATORS)}
         )
+        for other in {_question_of(k) for k in record} - {None, name}:  # questions of kinds the package does not read
+            count = len(record.get(f"{other}.responses") or []) + (record.get(f"{other}.suggestion") is not None)
+            unsupported[types.get(str(other), f"question {other!r}")] += count
         values = record.get(f"{name}.responses") or []
         user_ids = record.get(f"{name}.responses.users") or []
         statuses = record.get(f"{name}.responses.status") or [SUBMITTED] * len(values)
@@ -255,6 +246,7 @@ def read_argilla(
         realigned=placement.realigned,
         dropped=placement.dropped,
         drafts=drafts,
+        unsupported=+unsupported,
     )
     suggestions, shown = stored_suggestions(keys, predicted, texts, imported)
     imported.items = items_frame(keys, data, shown)
@@ -327,8 +319,21 @@ def _from_settings(settings: Mapping[str, Any] | None) -> dict[str, Any]:
     return found
 
 
+#: The keys a flat record holds for each question, after its name.
+_QUESTION_PARTS = (".suggestion", ".suggestion.score", ".suggestion.agent", ".responses", ".responses.users",
+                   ".responses.status")  # fmt: skip
+
+
+def _question_of(key: str) -> str | None:
+    """The question a flat record's key belongs to (``label.responses``: ``label``), or None for the item's own."""
+    for part in _QUESTION_PARTS:
+        if key.endswith(part) and len(key) > len(part):
+            return key[: -len(part)]
+    return None
+
+
 def _question_seen(records: list[dict[str, Any]]) -> str:
-    names = {k.split(".", 1)[0] for r in records for k in r if k.endswith((".responses", ".suggestion"))}
+    names = {q for r in records for q in map(_question_of, r) if q is not None}
     if len(names) != 1:
         raise InputError(
             f"the records answer {sorted(names) or 'no'} question(s) (keys <question>.responses / .suggestion): "

@@ -350,7 +350,7 @@ def items_frame(keys: list[Any], data: list[dict[str, Any]], suggestions: list[t
         frame.index = pd.Index(cells).infer_objects()
     values = np.empty(len(keys), dtype=object)
     values[:] = [s[0] if s else None for s in suggestions]
-    frame["suggestion"] = values
+    frame["suggestion"] = pd.Series(values, index=frame.index, dtype=object)  # lists stay lists, None stays None
     frame["confidence"] = pd.Series([s[1] if s else np.nan for s in suggestions], index=frame.index, dtype=float)
     frame["suggester"] = pd.Series([s[2] if s else None for s in suggestions], index=frame.index, dtype=object)
     return frame
