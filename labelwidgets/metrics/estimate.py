@@ -38,6 +38,7 @@ import pandas as pd
 from labelwidgets.decision import ANSWERING
 from labelwidgets.errors import InputError, public
 from labelwidgets.frames import takes_frames
+from labelwidgets.suggesters.column import FromColumn
 
 #: The fewest people's labels an interval is computed from: both intervals rest on the normal approximation.
 MIN_LABELED = 10
@@ -124,7 +125,8 @@ def _source(source: Any, suggestion: str | None, label: str, func: str) -> tuple
             )
         return source, suggestion, "assumed: the rows people labeled are taken to be a random sample of the rows", label
     if suggestion is None:
-        suggestion = getattr(session.suggester, "label_column", None)
+        # only a FromColumn's column holds the model's labels (a Learner's label_column holds labels known before)
+        suggestion = session.suggester.label_column if isinstance(session.suggester, FromColumn) else None
         if suggestion is None:
             raise InputError(
                 f"{func}(labeler) needs the model's label on every row, not only on the items labeled: run "
@@ -139,6 +141,10 @@ def _labeler_sample(session: Any, label: str) -> tuple[pd.DataFrame, str | None]
     first answered in (the store records every session's order). Rows first answered in an order that is not random
     are marked known (column ``_KNOWN``) when a random audit of at least `MIN_LABELED` rows followed."""
     orders = {info.get("session_id"): info.get("order") or "index" for info in session.store.sessions()}
+    if not set(orders.values()) & _NOT_RANDOM:  # every label was given in random or index order: no event to read
+        if "index" in orders.values():
+            return session.df, "order='index': people's labels are a random sample only if the rows are in random order"
+        return session.df, None
     events = session.store.events_frame(columns=["item_key", "action", "session_id"])
     answered = events[events["action"].isin(ANSWERING)].drop_duplicates("item_key")  # oldest first: the first answer
     rows = session.rows_of_keys(answered["item_key"].to_numpy(dtype=object))
