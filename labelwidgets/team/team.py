@@ -440,7 +440,7 @@ class Team:
         Its decisions are gold labels, stored as their own events under ``name``; nobody's labels change."""
         if items not in ("conflicts", "all"):
             raise InputError(f'items={items!r}: use "conflicts" or "all".')
-        _check_login(self.store, name)
+        _check_login(self.store, name, adjudicating=True)
         if name in set(self._in_force()["annotator"]):
             raise InputError(f"{name!r} labels in this team; an adjudicator needs a name of their own.")
         frame, said = self._review_frame(only_conflicts=items == "conflicts")
@@ -558,15 +558,22 @@ class Team:
         )
 
 
-def _check_login(store: Store, name: str) -> None:
-    """On a created store, a member labels (or adjudicates) only under their own name: said before anything opens."""
-    from labelwidgets.store.enforced import EnforcedStore
+def _check_login(store: Store, name: str, *, adjudicating: bool = False) -> None:
+    """On a created store, a member labels (or adjudicates) only under their own name, and only adjudicators
+    adjudicate: said before anything opens (the database would refuse it anyway)."""
+    from labelwidgets.store.enforced import RULES, EnforcedStore
+    from labelwidgets.store.roles import ADJUDICATOR
 
-    if isinstance(store, EnforcedStore) and name != store.me:
+    if not isinstance(store, EnforcedStore):
+        return
+    if name != store.me:
         raise NotAllowed(
             f"this store records decisions only under the name of the login that opened it ({store.me!r}), not "
             f"{name!r}: use team.labeler({store.me!r}), or the URL {name!r} was given."
         )
+    if adjudicating and store.member_kind != ADJUDICATOR:
+        raise NotAllowed(f"{store.me!r} is a member of this team, not an adjudicator: " + RULES["lw_sessions"].format(
+            me=store.me))  # fmt: skip
 
 
 class MemberAnswers:
