@@ -64,19 +64,16 @@ class Given:
             return {k: self.back(v) for k, v in value.items()}
         return value
 
-    def joined(self, given: Any, results: pd.DataFrame) -> Any:
-        """The caller's own frame ``given`` with the columns of ``results`` (its rows, in its order) set on it: in
-        place of columns of the same name, after the others. What a frame that cannot change in place reads as
-        "the input with the results filled in"."""
+    def joined(self, given: Any, results: pd.DataFrame, rows: np.ndarray | None = None) -> Any:
+        """The caller's own frame ``given`` (its ``rows``, positions in order; all of them by default) with the
+        columns of ``results`` (one row each) set on it: in place of columns of the same name, after the others.
+        What a frame that cannot change in place reads as "the input with the results filled in"."""
         nw = _narwhals()
         columns = nw.from_native(self.back(results.reset_index(drop=True)), eager_only=True)
         frame = nw.from_native(given, eager_only=True)
+        if rows is not None:
+            frame = frame[rows.tolist()]
         return frame.with_columns(*(columns[c] for c in columns.columns)).to_native()
-
-    def rows_with(self, given: Any, column: str) -> Any:
-        """The rows of the caller's frame ``given`` where ``column`` holds a value."""
-        nw = _narwhals()
-        return nw.from_native(given, eager_only=True).filter(~nw.col(column).is_null()).to_native()
 
     def _frame(self, frame: pd.DataFrame) -> Any:
         nw = _narwhals()

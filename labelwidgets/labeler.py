@@ -360,37 +360,42 @@ class Labeler:
 
 
 class _ReadBack:
-    """A Labeler's results read back onto a frame that cannot change in place (polars): its ``df`` and decided rows
-    as the caller's kind, made again only after a decision (or an undo) has arrived since the last read."""
+    """A Labeler's results read back onto a frame that cannot change in place (polars): its ``df`` and its decided
+    rows as the caller's kind, each made again only after a decision (or an undo) has arrived since its last read.
+    The decided rows alone are converted for ``results()``, so that a view following them pays for those rows only.
+    """
 
     def __init__(self, labeler: Labeler):
         self._labeler = labeler
         self._version = 0
-        self._cached: tuple[int, Any, Any] | None = None
+        self._cached: dict[str, tuple[int, Any]] = {}
         labeler.session.on_decision(self._changed)
 
     def _changed(self, _decision: Decision) -> None:
         self._version += 1
 
-    def _read(self) -> tuple[Any, Any]:
-        cached = self._cached
+    def _read(self, what: str, decided_only: bool) -> Any:
         version = self._version  # read first: a decision landing while this reads makes the next read again
+        cached = self._cached.get(what)
         if cached is not None and cached[0] == version:
-            return cached[1], cached[2]
+            return cached[1]
         labeler = self._labeler
         frame = labeler.session.df
-        written = written_columns(frame)
-        decision = (labeler.session.options.columns or {}).get("decision", "decision")
-        df = labeler._given.joined(labeler._given_df, frame[written])
-        decided = labeler._given.rows_with(df, decision)
-        self._cached = (version, df, decided)
-        return df, decided
+        results = frame[written_columns(frame)]
+        rows = None
+        if decided_only:
+            decision = (labeler.session.options.columns or {}).get("decision", "decision")
+            rows = np.flatnonzero(frame[decision].notna().to_numpy(dtype=bool))
+            results = results.iloc[rows]
+        value = labeler._given.joined(labeler._given_df, results, rows)
+        self._cached[what] = (version, value)
+        return value
 
     def df(self) -> Any:
-        return self._read()[0]
+        return self._read("df", decided_only=False)
 
     def decided(self) -> Any:
-        return self._read()[1]
+        return self._read("decided", decided_only=True)
 
 
 def _lesson(
