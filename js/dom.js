@@ -13,3 +13,20 @@ export function h(tag, cls, text) {
 export function clip(text, limit) {
   return text.length > limit ? text.slice(0, limit) + "…" : text;
 }
+
+/**
+ * Run `task` once the next frame has been painted. Work that forces a layout or wakes the host's handlers
+ * (focusing the widget makes JupyterLab select the cell, redraw its toolbar and lay the page out: about 20 ms
+ * on a slow machine) goes here, so that it never holds back the first paint of an item.
+ * @param {() => void} task
+ */
+export function afterPaint(task) {
+  requestAnimationFrame(() => {
+    const channel = new MessageChannel(); // a task, unclamped: runs right after the frame, unlike setTimeout
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      task();
+    };
+    channel.port2.postMessage(null);
+  });
+}

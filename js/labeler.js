@@ -19,6 +19,7 @@
  * Item text and every label, field and note are set with textContent, never as HTML.
  */
 
+import { afterPaint } from "./dom.js";
 import { createAnswerPart } from "./kinds/index.js";
 import { readKeymap } from "./keymap.js";
 import { createActions } from "./labeler/actions.js";
@@ -272,7 +273,7 @@ function render({ model, el }) {
   paintSuggesterStatus();
   paintScore();
   core.start();
-  requestAnimationFrame(() => root.focus({ preventScroll: true }));
+  afterPaint(() => root.focus({ preventScroll: true })); // the item first: focusing wakes JupyterLab's handlers
 
   return () => {
     core.destroy();

@@ -38,6 +38,12 @@ def _import_all() -> None:
         except Exception as exc:  # an optional part missing: the person gets the real error when they use it
             logging.getLogger("labelwidgets").debug("warm-up stopped at %s: %r", name, exc)
             return
+    try:  # a store opened and used in memory: SQLAlchemy's first engine and the compiled DDL, paid here
+        from labelwidgets.store.sql import warm_up as warm_up_store
+
+        warm_up_store()
+    except Exception as exc:
+        logging.getLogger("labelwidgets").debug("warm-up of the store failed: %r", exc)
 
 
 def start() -> None:

@@ -752,6 +752,11 @@ def test_the_kernel_talks_to_the_widget_from_the_thread_that_serves_it(jupyter_s
         widget = labeler.widget
         handled, sent, synced = set(), [], []
         widget.on_msg(lambda _w, content, _b: handled.add(threading.current_thread().name))
+        _set_state = widget.set_state
+        def set_state(sync_data):  # a view's trait change (its position) is a message delivered too
+            handled.add(threading.current_thread().name)
+            return _set_state(sync_data)
+        widget.set_state = set_state
         _send = widget.send
         def send(content, buffers=None):
             sent.append((threading.current_thread().name, content["type"]))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from labelwidgets.widgets.assets import bundle, module_source, style_source
+from labelwidgets.widgets.assets import bundle, module_source, style_source, without_comment_lines
 
 JS = Path(__file__).resolve().parent.parent / "js"
 
@@ -103,3 +103,21 @@ def test_joining_refuses_what_it_cannot_join(tmp_path, files, error):
         (tmp_path / name).write_text(text)
     with pytest.raises(ValueError, match=error):
         bundle(tmp_path / "main.js")
+
+
+def test_the_browser_gets_the_modules_without_their_comment_lines(tmp_path):
+    source = (
+        "// @ts-check\n/**\n * Why this is so.\n * @param {string} x\n */\n"
+        "export function f(x) { return x + '//' + \"/* no */\"; } // kept: after code\n"
+        "/* one line */ const g = 1;\n/* a block\n ending */ const h = 2;\n  // indented\nexport default { f, g, h };\n"
+    )
+    assert without_comment_lines(source) == (
+        "export function f(x) { return x + '//' + \"/* no */\"; } // kept: after code\n"
+        "/* one line */ const g = 1;\nconst h = 2;\nexport default { f, g, h };\n"
+    )
+    template = "const css = `\n// inside a template literal\n`;\n// a comment\n"
+    assert without_comment_lines(template) == template  # a line of a template literal is never cut
+    (tmp_path / "main.mjs").write_text(without_comment_lines(source))
+    assert _run_module(tmp_path / "main.mjs") == '{"g":1,"h":2}'
+    shipped = module_source("labeler.js")
+    assert "@param" not in shipped and "@typedef" not in shipped  # the JSDoc stays in js/, for its readers

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import labelwidgets as lw
-from labelwidgets.widgets.labeler import WINDOW_AHEAD
+from labelwidgets.widgets.labeler import FIRST_WINDOW_AHEAD, WINDOW_AHEAD
 
 
 @pytest.fixture
@@ -111,10 +111,10 @@ def test_undo_means_the_sessions_latest_decision_from_python_or_any_view(wired):
 def test_the_first_window_travels_with_the_initial_state(wired):
     labeler, widget, sent, browser = wired
     state = widget.get_state()
-    first = state["window"]
-    assert first["anchor"] == 0 and first["upcoming"] == list(range(1, WINDOW_AHEAD + 1))
-    assert first["through"] == WINDOW_AHEAD and first["first_undecided"] == 0
-    assert [item["rank"] for item in first["items"]] == list(range(0, WINDOW_AHEAD + 1))
+    first = state["window"]  # small: it is made in the cell that shows the widget, before the first paint
+    assert first["anchor"] == 0 and first["upcoming"] == list(range(1, FIRST_WINDOW_AHEAD + 1))
+    assert first["through"] == FIRST_WINDOW_AHEAD and first["first_undecided"] == 0
+    assert [item["rank"] for item in first["items"]] == list(range(0, FIRST_WINDOW_AHEAD + 1))
     assert first["version"] == state["status"]["version"] == 0
     browser(type="decide", intent="skip", rank=0, client="v", seq=1)
     assert widget.status["version"] == 1  # a view opened from now on must not trust the first window

@@ -87,7 +87,7 @@ def bundle(entry: Path) -> str:
 
 def _imports(path: Path, load: Callable[[Path], str]) -> str:
     """The source of ``path`` with each relative import replaced by a destructuring of the module's exports."""
-    source = path.read_text(encoding="utf-8")
+    source = without_comment_lines(path.read_text(encoding="utf-8"))
 
     def replace(match: re.Match[str]) -> str:
         dependency = (path.parent / match.group("path")).resolve()
@@ -117,3 +117,37 @@ def _exports(path: Path, source: str) -> tuple[str, list[str]]:
         line = body[leftover.start() :].partition("\n")[0]
         raise ValueError(f'{path.name}: unsupported import (relative `import {{ … }} from "./x.js";` only): {line!r}')
     return body, names
+
+
+def without_comment_lines(source: str) -> str:
+    """``source`` without the lines that are only a comment (``// …``, or a ``/* … */`` block from its first line
+    to its last); a comment after code stays.
+
+    The comments are for the people who read ``js/``; every widget sends its module to the browser in the
+    notebook (and a saved notebook keeps it in the widget's state), where they were a third of its size. A line
+    inside a string is never a comment line here: only a template literal can span lines, and a module with a
+    line that opens or closes one (an odd number of backticks) is left as it is.
+    """
+    lines = source.split("\n")
+    if any(line.count("`") % 2 for line in lines):
+        return source
+    kept: list[str] = []
+    in_block = False
+    for line in lines:
+        stripped = line.strip()
+        if in_block:
+            if "*/" in stripped:
+                in_block = False
+                if rest := line.partition("*/")[2].strip():  # code after the block's end
+                    kept.append(rest)
+            continue
+        if stripped.startswith("//"):
+            continue
+        if stripped.startswith("/*"):
+            if "*/" not in stripped:
+                in_block = True
+            elif stripped.partition("*/")[2].strip():
+                kept.append(line)
+            continue
+        kept.append(line)
+    return "\n".join(kept)

@@ -52,6 +52,8 @@ FULL_TEXT_LIMIT = 2_000_000  # beyond this even "show all" stops, so the page ne
 #: few enough that an open view does not hold back much of the others' work.
 CLAIM_AHEAD = 2
 WINDOW_AHEAD = 24
+#: Undecided items after the first one in the window sent with the widget's state (see `__init__`).
+FIRST_WINDOW_AHEAD = 4
 FIELD_CHARS = 300
 #: Threads that open and downscale images: two keep the next image ahead of a person's keys on a 2-core machine.
 IMAGE_WORKERS = 2
@@ -147,7 +149,9 @@ class LabelerWidget(anywidget.AnyWidget):
         self._image_pool: Any = None  # threads that open and downscale images (image=), made on first request
         self._live = False  # until the comm is open, suggestions are only noted (the view asks for them anyway)
         session.on_suggestion(self._on_suggestion)
-        window = self._window(session.cursor)
+        # The first window is small: it is made in the cell that shows the widget and travels in its state, and
+        # the view asks for a full one (WINDOW_AHEAD) as soon as it has painted the first item.
+        window = self._window(session.cursor, ahead=FIRST_WINDOW_AHEAD)
         for item in window["items"]:  # suggestions that arrived before this widget listened
             self._classify(session.suggestion_at(session.row_at(item["rank"])))
         super().__init__(
@@ -305,6 +309,7 @@ class LabelerWidget(anywidget.AnyWidget):
 
     def _on_position(self, change: dict[str, Any]) -> None:
         if change["new"] != self._session.cursor:
+            self._on_kernel.follow()  # a view's move arrives as a state update, on the thread serving this widget
             self._session.goto(change["new"])
             self._if_taken(change["new"])
 
@@ -316,20 +321,20 @@ class LabelerWidget(anywidget.AnyWidget):
                 self.send(self._window(self._session.cursor))
             self._follow_cursor()
 
-    def _window(self, rank: int, request: Any = None, client: Any = None) -> dict[str, Any]:
-        """Items around ``rank`` and the next undecided ones after it.
+    def _window(self, rank: int, request: Any = None, client: Any = None, ahead: int = WINDOW_AHEAD) -> dict[str, Any]:
+        """Items around ``rank`` and the next ``ahead`` undecided ones after it.
 
         Every rank in ``(anchor, through]`` that is not in ``upcoming`` was decided when this was made, and so
         was every rank before ``first_undecided``: the view knows which items are open without asking again.
         """
         session = self._session
         rank = max(0, min(session.n - 1, rank))
-        upcoming = session.upcoming(rank, WINDOW_AHEAD)
+        upcoming = session.upcoming(rank, ahead)
         for _ in range(3):  # in a team, the item shown and the next two are claimed; one someone else took is skipped
             near = [rank, *upcoming[:CLAIM_AHEAD]]
             if len(session.reserve(near)) == len(near):
                 break
-            upcoming = session.upcoming(rank, WINDOW_AHEAD)
+            upcoming = session.upcoming(rank, ahead)
         neighbours = [r for r in range(rank - 2, rank + 3) if 0 <= r < session.n]
         ranks = sorted(set(neighbours) | set(upcoming))
         session.prefetch_ranks([rank, *upcoming[: session.prefetch_count]])
@@ -340,7 +345,7 @@ class LabelerWidget(anywidget.AnyWidget):
             "anchor": rank,
             "items": [self.item_payload(r) for r in ranks],
             "upcoming": upcoming,
-            "through": upcoming[-1] if len(upcoming) == WINDOW_AHEAD else session.n - 1,
+            "through": upcoming[-1] if len(upcoming) == ahead else session.n - 1,
             "first_undecided": session.first_undecided(),
             "undo_target": session.undo_target(),
             "version": self._version,
