@@ -49,6 +49,7 @@ from labelwidgets.metrics.multilabel import MultilabelCounts, label_kappa_from_c
 from labelwidgets.metrics.pairs import REVIEW_DECISIONS
 from labelwidgets.metrics.running import RunningAgreement
 from labelwidgets.metrics.span_agreement import item_sums, read_spans, scores_from_sums
+from labelwidgets.suggesters.column import FromColumn
 from labelwidgets.widgets.display import mimebundle_with_text
 from labelwidgets.widgets.plots import (
     MAX_SOURCES,
@@ -501,6 +502,15 @@ class Dashboard:
     window before the dashboard starts over from the session's decisions instead; ``detector``, a
     ``PageHinkley`` whose settings it copies.
 
+    Honest estimates, where they apply, as one line of text each in the header (and rows of ``summary()``):
+
+    * with a ``FromColumn`` suggester (the model's label on every row), ``lw.estimate``'s sentence for one label
+      (``estimate=``: a label, or by default the one the model gives least often; ``False``: none): the
+      prediction-powered share of all rows with its interval beside people's alone, and "not valid" when people's
+      labels are not a random sample. Recomputed with the kappa interval (every ``interval_every`` decisions).
+    * with a ``Learner`` holding a stop set, the stopping signal (``labelwidgets.metrics.stopping``) once its
+      window is full: the mean kappa between successive predictions, the threshold, and "you could stop here".
+
     ``dash.summary()`` gives the headline numbers as a table, ``dash.refresh()`` recomputes the interval now, and
     ``with dash.hold():`` redraws once after a scripted block of decisions.
     """
@@ -521,6 +531,7 @@ class Dashboard:
         undo_depth: int = 10_000,
         detector: PageHinkley | None = None,
         height: int = 720,
+        estimate: str | bool | None = None,
     ):
         for name, value, least in (("window", window, 1), ("min_periods", min_periods, 1), ("n_boot", n_boot, 0),
                                    ("interval_every", interval_every, 1), ("n_bins", n_bins, 1),
@@ -546,6 +557,10 @@ class Dashboard:
         self._detector_template = copy.deepcopy(detector) if detector is not None else PageHinkley()
         self._detector_template.reset()
         self.errors: list[str] = []
+        #: the label whose share is estimated (None: the model's least common; False: no estimate)
+        self._estimate_of = estimate
+        self._estimate: pd.DataFrame | None = None  # lw.estimate's rows for that label, as of the last interval
+        self._estimate_text = ""
         self._lock = threading.RLock()
         self._closed = False
         self._needs_rebuild = False
@@ -1230,8 +1245,49 @@ class Dashboard:
         self.labeler.session.off_change(self._on_change)
         self.view.close()
 
+    def _refresh_estimate(self) -> None:
+        """``lw.estimate`` of one label, where the suggester gives the model's label on every row (a FromColumn)."""
+        self._estimate, self._estimate_text = None, ""
+        suggester = self.labeler.session.suggester
+        column = suggester.label_column if isinstance(suggester, FromColumn) else None
+        if self._estimate_of is False or column is None or self.labeler.session.kind.about_text:
+            return
+        from labelwidgets.metrics.estimate import MIN_LABELED, estimate
+
+        of = self._estimate_of
+        if of is None or of is True:
+            shares = self.labeler.session.df[column].value_counts()
+            named = [name for name in shares.index[::-1] if name in self._labels]
+            of = named[0] if named else None
+        if of is None:
+            return
+        try:
+            rows = estimate(self.labeler, of=of, noun="items")
+        except InputError as refused:
+            if self.n_decided < MIN_LABELED:
+                self._estimate_text = f"estimate of {of}: from {MIN_LABELED} labels (has {self.n_decided})"
+            else:
+                self._estimate_text = f"estimate of {of}: {refused}"
+            return
+        self._estimate = rows
+        self._estimate_text = "estimate: " + str(rows["sentence"].iat[0])
+
+    def _honest_parts(self) -> list[str]:
+        """The estimate and the stopping signal, each one line of text, where they apply."""
+        parts = [self._estimate_text] if self._estimate_text else []
+        signal = getattr(self.labeler.session.suggester, "stopping_signal", None)
+        if signal is not None and signal.mean is not None:
+            parts.append(signal.sentence)
+        return parts
+
     def _refresh_interval(self) -> None:
-        """Bootstrap percentile interval of Cohen's kappa, the same resampling and seed as ``lw.agreement``."""
+        """Bootstrap percentile interval of Cohen's kappa, the same resampling and seed as ``lw.agreement``; and the
+        estimate, at the same pace."""
+        try:
+            self._refresh_estimate()
+        except Exception as exc:  # never break the charts or labeling over a line of text
+            self._estimate, self._estimate_text = None, ""
+            self.errors.append(f"Dashboard could not estimate: {exc!r}")
         self._since_interval = 0
         self._interval_pairs = self._running.n
         self._kappa_interval = (math.nan, math.nan)
@@ -1281,7 +1337,7 @@ class Dashboard:
             accept_rate=running.accept_rate, accept_low=accept_low, accept_high=accept_high, n_reviewed=reviewed,
             kappa=running.kappa, kappa_low=self._kappa_interval[0], kappa_high=self._kappa_interval[1],
             kappa_note=running.notes.get("kappa", ""), interval_pairs=self._interval_pairs, ci=self.ci,
-            counts=self._actions, extra=self._blind_parts(),
+            counts=self._actions, extra=[*self._blind_parts(), *self._honest_parts()],
         )  # fmt: skip
         panels = AgreementPanels(labels=self._labels, header=header, window=self.window)
         points = list(self._points)
@@ -1351,7 +1407,7 @@ class Dashboard:
         points = list(progress.points)
         if progress.n and (not points or points[-1][0] != progress.n):
             points.append(progress.point())
-        extra = self._set_agreement_parts() if self._set_agreement else []
+        extra = [*(self._set_agreement_parts() if self._set_agreement else []), *self._honest_parts()]
         pace = pace_text(progress.pace, self.window)
         header = progress_header(self.n_decided, session.n, self._actions, pace, extra=extra)
         panels = ProgressPanels(labels=self._labels, header=header, window=self.window, multi=self._multi,
@@ -1423,7 +1479,10 @@ class Dashboard:
         (share of pairs agreeing, Wilson), ``cohen_kappa`` (bootstrap interval as of ``n``), ``ece`` (expected
         calibration error), ``window_accuracy`` (the last ``window`` pairs, Wilson), ``changes`` (Page-Hinkley
         alarms), ``psi_people_vs_llm`` and ``psi_drift`` (people's last ``window`` labels vs their first
-        ``baseline``) with the PSI reading as the note.
+        ``baseline``) with the PSI reading as the note; where they apply, ``estimate`` (prediction-powered, its
+        sentence as the note), ``estimate_people_only`` and ``estimate_model_only`` (``lw.estimate``'s rows, ``n``
+        people's labels in the sample), and ``stopping_kappa`` (the mean kappa of the stopping signal's window, NaN
+        until it is full; its sentence as the note).
         """
         with self._lock:
             running = self._running
@@ -1459,6 +1518,17 @@ class Dashboard:
             _, drift = self._drift_values()
             drift_note = f"last {self.window} vs first {self.baseline} labels: {psi_reading(drift) or 'not enough yet'}"
             rows.append(("psi_drift", drift, math.nan, math.nan, self._n_recent_seen, drift_note))
+            if self._estimate is not None:
+                for _, row in self._estimate.iterrows():
+                    metric = "estimate" if row["method"] == "prediction-powered" else f"estimate_{row['method']}"
+                    note = row["sentence"] or row["note"]
+                    rows.append((metric.replace(" ", "_"), row["estimate"], row["low"], row["high"], int(row["n"]),
+                                 f"{row['of']}: {note}"))  # fmt: skip
+            signal = getattr(self.labeler.session.suggester, "stopping_signal", None)
+            if signal is not None:
+                mean = signal.mean
+                rows.append(("stopping_kappa", math.nan if mean is None else mean, math.nan, math.nan,
+                             len(signal.kappas), signal.sentence))  # fmt: skip
         return pd.DataFrame(rows, columns=["metric", "value", "low", "high", "n", "note"])
 
     # ----- display -------------------------------------------------------------------------------------------
