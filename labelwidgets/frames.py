@@ -89,12 +89,14 @@ class Given:
 PANDAS = Given()
 
 
-def intake(frame: Any, *, text: Iterable[str | None] = (), what: str = "df") -> tuple[pd.DataFrame, Given]:
+def intake(
+    frame: Any, *, text: Iterable[str | None] = (), what: str = "df", of: str = ""
+) -> tuple[pd.DataFrame, Given]:
     """``frame`` as a pandas DataFrame, and the kind it was given as. A pandas frame is returned itself.
 
     ``text`` names the columns that must hold text (the item's text, a pair's outputs): in a frame of another kind
     they must be strings, since a number or a date there is rarely the text meant. ``what`` names the argument in
-    errors.
+    errors, ``of`` what the frame holds ("of items").
     """
     if isinstance(frame, pd.DataFrame):
         return frame, PANDAS
@@ -107,8 +109,8 @@ def intake(frame: Any, *, text: Iterable[str | None] = (), what: str = "df") -> 
         )
     if not isinstance(known, nw.DataFrame):
         raise InputError(
-            f"expected a pandas DataFrame (or a polars one, or another kind narwhals reads) for {what}, "
-            f"got {type(frame).__name__}."
+            f"expected a pandas DataFrame{' ' + of if of else ''} (or a polars one, or another kind narwhals "
+            f"reads) for {what}, got {type(frame).__name__}."
         )
     given = Given(nw.get_native_namespace(known))
     schema = known.schema
@@ -148,7 +150,8 @@ def takes_frames(*names: str, text: Sequence[str] = ()) -> Callable[[Callable[_P
     """Let a public function take frames of any kind for its arguments ``names`` and answer in the kind given.
 
     ``text`` names the arguments that name text columns (``text="text"``), checked as `intake` says. An argument
-    that is not a frame (a Labeler, a Team, a list) passes through, so functions that take either keep working.
+    that is not a frame (a Labeler, a Team, a list) passes through, so functions that take either keep working; a
+    Labeler, Team or Classroom made from a polars frame (its ``_given``, from `intake`) makes the answer polars too.
     """
 
     def wrap(func: Callable[_P, _R]) -> Callable[_P, _R]:
@@ -157,7 +160,8 @@ def takes_frames(*names: str, text: Sequence[str] = ()) -> Callable[[Callable[_P
         @functools.wraps(func)
         def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             bound = signature.bind(*args, **kwargs)
-            if not any(_maybe_frame(bound.arguments.get(name)) for name in names):
+            if not any(_maybe_frame(bound.arguments.get(name)) or _made_from_other(bound.arguments.get(name))
+                       for name in names):  # fmt: skip
                 return func(*args, **kwargs)
             bound.apply_defaults()
             columns = [_column_name(bound.arguments.get(t)) for t in text]
@@ -165,6 +169,8 @@ def takes_frames(*names: str, text: Sequence[str] = ()) -> Callable[[Callable[_P
             for name in names:
                 value = bound.arguments.get(name)
                 if not _maybe_frame(value):
+                    made_from = getattr(value, "_given", PANDAS)  # a Labeler, Team or Classroom made from a frame
+                    given = made_from if given.is_pandas and isinstance(made_from, Given) else given
                     continue
                 converted, kind = _intake_any(value, text=[c for c in columns if c is not None], what=name)
                 bound.arguments[name] = converted
@@ -192,6 +198,12 @@ def _maybe_frame(value: Any) -> bool:
     if value is None or isinstance(value, (pd.DataFrame, pd.Series, str, bytes, int, float, Mapping, list, tuple)):
         return False
     return not type(value).__module__.startswith(("labelwidgets", "numpy", "builtins"))
+
+
+def _made_from_other(value: Any) -> bool:
+    """Whether ``value`` is one of this package's objects made from a frame of another kind than pandas."""
+    made_from = getattr(value, "_given", None)
+    return isinstance(made_from, Given) and not made_from.is_pandas
 
 
 def _column_name(value: Any) -> str | None:

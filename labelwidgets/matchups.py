@@ -118,6 +118,7 @@ def _pair_key(prompt_text: object, a: object, b: object) -> str:
     return f"{digest}:{a}|{b}"
 
 
+@takes_frames("labeler")  # a pair Labeler made from a polars frame: polars judgments
 def judgments(labeler: Any, *, systems: tuple[str, str] | None = None) -> pd.DataFrame:
     """The verdicts of a pair Labeler's store (every annotator's decision in force, undos applied) as the table of
     judgments the pairwise statistics read: ``item``, ``annotator``, ``system_a``, ``system_b``, ``winner``,

@@ -198,6 +198,20 @@ def test_lists_and_spans_come_back_as_polars_lists(tmp_path: Path, kind: str) ->
     assert runs["polars"][1] == [] and runs["polars"][2] is None
 
 
+def test_functions_given_a_labeler_made_from_polars_answer_in_polars(frame_kind: str) -> None:
+    frame = decided(60).drop(columns=["label", "decision", "confidence", "decided_at"])
+    labeler = lw.Labeler(
+        given(frame, frame_kind), labels=["billing", "bug", "other"], suggester=lw.FromColumn("suggestion"),
+        columns={"suggestion": "shown"}, store=None,
+    )  # fmt: skip
+    for position in range(30):
+        labeler.accept() if position % 4 else labeler.correct("other")
+    result = lw.estimate(labeler)
+    assert_kind(result, frame_kind)
+    assert set(as_pandas(result)["n"]) == {30} and set(as_pandas(result)["N"]) == {60}
+    labeler.close()
+
+
 # ----- a Team and a Classroom ----------------------------------------------------------------------------------
 
 
@@ -336,7 +350,9 @@ def test_pairs_to_judge_and_a_pair_labeler(tmp_path: Path, frame_kind: str) -> N
         to_judge, kind="pair", prompt="prompt", outputs=("output_a", "output_b"), store=tmp_path / "p.db", **options
     )
     labeler.label("output_a")
-    assert lw.judgments(labeler)["winner"].tolist() == ["x"]
+    judgments = lw.judgments(labeler)
+    assert_kind(judgments, frame_kind)
+    assert as_pandas(judgments)["winner"].tolist() == ["x"]
     labeler.close()
 
 

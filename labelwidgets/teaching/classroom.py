@@ -218,7 +218,7 @@ class Classroom:
     ) -> None:
         from labelwidgets.metrics.counts import check_ci, check_n_boot
 
-        df, self._given = frames.intake(df, text=[text])  # pandas inside, whatever kind of frame was given
+        df, self._given = frames.intake(df, text=[text], of="of items the students label")  # pandas inside
         self.labels = LabelSet.parse(labels, kind)
         #: What this classroom computes differently for its kind of answer.
         self.answers_kind: ClassAnswers = class_answers_for(self.labels)

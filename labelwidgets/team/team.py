@@ -109,7 +109,7 @@ class Team:
         show: Sequence[str] = (),
         show_others: bool = False,
     ):
-        df, self._given = frames.intake(df, text=[prompt or text, *(outputs or ())])  # pandas inside
+        df, self._given = frames.intake(df, text=[prompt or text, *(outputs or ())], of="of items")  # pandas inside
         if store is None:
             raise InputError("a Team needs a shared store: a database URL (postgresql://…) or a SQLite file path.")
         if isinstance(overlap, bool) or not isinstance(overlap, int) or overlap < 1:
