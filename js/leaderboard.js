@@ -32,7 +32,7 @@ import { hasFocusWithin } from "./labeler/focus.js";
  *   corrected: boolean, outputs: Output[]}} Item
  * @typedef {{name: string, words: string}} Metric a quality column of the table (the kind's ranking metrics)
  * @typedef {{n: number, sort_by: string, tie_metric: string, ci: number, method: string, excluded: string[],
- *   notes: string[], corrections: number, metrics?: Metric[], relabel?: boolean}} Summary
+ *   notes: string[], corrections: number, metrics?: Metric[], relabel?: boolean, alt_tests?: string[]}} Summary
  * @typedef {{id: number, a: string, b: string | null, count: number, items: Map<number, Item>}} DisagreementList
  * @typedef {{
  *   get: (name: string) => any, set: (name: string, value: any) => void, save_changes: () => void,
@@ -238,6 +238,7 @@ function render({ model, el }) {
     }
     if (summary.corrections) notes.append(h("div", "lw-lb-corrected", `${summary.corrections} human label(s) corrected here.`));
     for (const note of summary.notes) notes.append(h("div", "lw-lb-warning", note));
+    for (const verdict of summary.alt_tests ?? []) notes.append(h("div", "lw-lb-alt-test", verdict));
     // cost and tokens only where some entry reports them (a column of dashes says nothing)
     /** @type {Column[]} */
     const first = [

@@ -17,6 +17,7 @@ from labelwidgets.comparison.scores import answer_values, differs, encode_answer
 from labelwidgets.errors import InputError, user_stacklevel
 from labelwidgets.keys import encode_key
 from labelwidgets.labels import LabelSet
+from labelwidgets.metrics.alt_test import AltTestResult, alt_test
 from labelwidgets.session.results import written_by_labeler
 from labelwidgets.suggesters.base import Suggestion
 from labelwidgets.suggesters.runner import Run
@@ -40,6 +41,7 @@ class LeaderboardSnapshot:
     notes: list[str]
     corrections: int  # relabels made so far
     metrics: tuple[str, ...] = ("kappa", "accuracy", "macro_f1")  # the table's quality metrics, in the order shown
+    alt_tests: tuple[str, ...] = ()  # a long table's alt-test verdict per suggester, one line each
 
 
 class Leaderboard:
@@ -57,6 +59,11 @@ class Leaderboard:
       invalid); ``suggestions``: each suggester's ``Suggestion`` objects in the same order; ``errors``: the
       invalid outputs with why.
     * ``excluded``: rows left out and why; ``corrections``: relabels made through ``relabel`` or the widget.
+    * ``alt_tests``: for a long table with ``annotator=`` and one label per item, each suggester's alternative
+      annotator test (``lw.alt_test`` at its defaults, ε = 0.2: can it replace one of the people?) on the compared
+      items, or why the test was not run (too few people or items); empty otherwise. The widget and the text show
+      the verdict's sentence. Items where the annotators tie were not run, so are not in it: for every item, run
+      the suggester with ``lw.suggest`` and call ``lw.alt_test`` on the table.
 
     Shown in a notebook it is a widget: the table, then a disagreement explorer (click an entry or a pair).
     """
@@ -83,6 +90,7 @@ class Leaderboard:
         self._listeners: list[Callable[[], None]] = []
         self._widget: Any = None
         self._rescore()
+        self.alt_tests: dict[str, AltTestResult | str] = self._alt_tests()
 
     # ----- numbers ----------------------------------------------------------------------
     def _rescore(self) -> None:
@@ -93,6 +101,30 @@ class Leaderboard:
         self.notes: list[str] = [*self._mostly_invalid_notes(), *scores.notes]
         self.tie_metric: str = scores.tie_metric
         self.metrics: tuple[str, ...] = scores.metrics
+
+    def _alt_tests(self) -> dict[str, AltTestResult | str]:
+        """Each suggester's alt-test against the people of a long table (their own labels, not the majority a relabel
+        changes), or the refusal's reason; nothing for other inputs, or for answers that are lists."""
+        prepared = self._prepared
+        if prepared.source != "long" or len(prepared.hidden) < 3 or not self.labels.kind.answers_are_text:
+            return {}
+        human, item, annotator = prepared.hidden[:3]  # a long table with annotator=: see inputs._prepare_long
+        table = prepared.target[[item, annotator, human]]
+        predictions = self.predictions
+        results: dict[str, AltTestResult | str] = {}
+        for name in self.suggestions:
+            try:
+                results[name] = alt_test(table, llm=predictions[name], item=item, annotator=annotator, label=human)
+            except InputError as refused:
+                results[name] = str(refused)
+        return results
+
+    def alt_test_lines(self) -> list[str]:
+        """The alt-test verdict of each suggester, one line each (`alt_tests`)."""
+        return [
+            f"alt-test, {name}: " + (f"not run: {result}" if isinstance(result, str) else result.sentence)
+            for name, result in self.alt_tests.items()
+        ]
 
     def _mostly_invalid_notes(self, share: float = 0.5) -> list[str]:
         """Why an entry has no usable label on most items, so a 0.000 at the bottom of the board explains itself."""
@@ -274,6 +306,7 @@ class Leaderboard:
             notes=list(self.notes),
             corrections=len(self._corrections),
             metrics=self.metrics,
+            alt_tests=tuple(self.alt_test_lines()),
         )
 
     def item_payload(self, position: int, *, text_chars: int = 4000, other_chars: int = 600) -> dict[str, Any]:
@@ -340,6 +373,7 @@ class Leaderboard:
         if self._corrections:
             lines.append(f"{len(self._corrections)} human label(s) corrected here (board.corrections).")
         lines.extend(self.notes)
+        lines.extend(self.alt_test_lines())
         return "\n".join(lines)
 
 

@@ -63,6 +63,7 @@ class LeaderboardWidget(anywidget.AnyWidget):
             "method": shown.method,
             "excluded": shown.excluded,
             "notes": shown.notes,
+            "alt_tests": list(shown.alt_tests),  # can the suggester replace a person (a long table's alt-test)
             "corrections": shown.corrections,
             # the table's quality columns, as the kind of answer ranks them (spans: strict F1, partial F1, ...)
             "metrics": [{"name": m, "words": METRIC_WORDS.get(m, m)} for m in shown.metrics],
