@@ -16,6 +16,7 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import psycopg
@@ -419,3 +420,85 @@ def test_create_refuses_sqlite_and_a_second_create(admin_url: str, tmp_path) -> 
     room.close()
     with pytest.raises(lw.InputError, match="created already"):
         lw.Classroom.create(admin_url, roster=["ana"], labels=LABELS, key_from=items(), gold="expert")
+
+
+BROWSER_STUDENT = """
+import pandas as pd, labelwidgets as lw
+handout = pd.DataFrame({"text": [f"creature sighting number {i}" for i in range(6)]})
+labels = {"wug": "small and round, it hums", "blicket": "it makes the machine light up"}
+labeler = lw.Labeler(handout, labels=labels, gold="expert", store=STUDENT_URL, annotator="sam", feedback="after")
+labeler
+"""
+
+
+@pytest.mark.browser
+def test_a_student_in_jupyterlab_on_a_created_store_gets_feedback_and_never_the_answer_key(
+    admin_url: str, jupyter_server: object, browser_context: object
+) -> None:
+    """The student's kernel holds the handout; each answer's feedback arrives from the store after her key press,
+    and nothing the page received before it carries a gold answer."""
+    import time
+
+    from jupyter_browser import NotebookPage
+    from playwright.sync_api import expect
+    from test_browser_teaching import items_in, kernel_messages
+
+    df = pd.DataFrame(
+        {
+            "text": [f"creature sighting number {i}" for i in range(6)],
+            "expert": ["blicket", "wug", "wug", "blicket", None, "wug"],
+        }
+    )
+    room = lw.Classroom.create(admin_url, roster=["sam"], labels=["wug", "blicket"], key_from=df, gold="expert")
+    assert room.access is not None
+    cell = BROWSER_STUDENT.replace("STUDENT_URL", repr(room.access.url("sam")))
+    frames: list[tuple[float, str | bytes]] = []
+
+    def watch(page: Any) -> None:
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda data: frames.append((time.monotonic(), data))))
+
+    browser_context.on("page", watch)  # type: ignore[attr-defined]
+    try:
+        nb = NotebookPage.open(browser_context, jupyter_server, "trust_student.ipynb", [cell], workspace="trust")
+    finally:
+        browser_context.remove_listener("page", watch)  # type: ignore[attr-defined]
+    try:
+        nb.run_all()
+        root = nb.page.locator(".lw-labeler").first
+        text = root.locator(".lw-text")
+        expect(text).to_have_text("creature sighting number 0", timeout=60_000)
+        kernel = nb.evaluate_json("[sorted(map(str, handout.columns)), labeler.lesson.key.gold.tolist()]")
+        assert "expert" not in kernel[0] and kernel[1] == [None] * 6  # no answer in her kernel yet
+        time.sleep(1.0)
+        answered_at: dict[int, float] = {}
+        text.click()
+        answered_at[0] = time.monotonic()
+        nb.page.keyboard.press("1")  # wug; the answer is blicket
+        expect(text).to_have_text("creature sighting number 1")
+        strip = root.locator(".lw-feedback").first
+        expect(strip).to_contain_text("Item 1: ✗ Not quite · the answer is blicket (you said wug)")
+        answered_at[1] = time.monotonic()
+        nb.page.keyboard.press("1")  # wug, right
+        expect(strip).to_contain_text("Item 2: ✓ Right · the answer is wug")
+        expect(root.locator(".lw-score-text")).to_contain_text("Score: 1 of 2 right (50%)")
+        kernel = nb.evaluate_json("labeler.lesson.key.gold.tolist()")
+        assert kernel == ["blicket", "wug", None, None, None, None]  # only what she answered came back
+        time.sleep(1.0)
+        seen = set()
+        for at, payload in frames:
+            for message in kernel_messages(payload):
+                for item in items_in(message.get("content", {})):
+                    if item["feedback"] in (None, {"practice": True}):
+                        continue
+                    assert item["rank"] in answered_at and at > answered_at[item["rank"]]
+                    seen.add(item["rank"])
+        assert seen == {0, 1}
+        before = [
+            json.dumps(m.get("content", {})) for at, p in frames if at < answered_at[0] for m in kernel_messages(p)
+        ]
+        assert before and not any('"gold"' in text for text in before)
+        room.refresh()
+        assert room.table.set_index("student").loc["sam", "accuracy"] == 0.5
+    finally:
+        nb.close()
+        room.close()
