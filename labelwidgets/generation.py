@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from labelwidgets.errors import CostNotConfirmed, InputError, public
+from labelwidgets.frames import takes_frames
 from labelwidgets.missing import is_missing
 from labelwidgets.suggesters.cost import _NobodyToAsk, ask, check_confirm_above
 from labelwidgets.suggesters.runner import ProgressCallback
@@ -113,6 +114,7 @@ class PromptSource:
 
 
 @public
+@takes_frames("df")
 def generate(
     df: pd.DataFrame,
     model: LLM | LocalLLM,

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from fault_server import Reply
+from llm_fixtures import fault_server  # noqa: F401
 
 import labelwidgets as lw
 from labelwidgets import metrics
@@ -363,6 +365,14 @@ def test_suggest_returns_the_frame_with_its_suggestions(frame_kind: str) -> None
     )
     assert_kind(result, frame_kind)
     assert as_pandas(result)["suggestion"].tolist() == ["billing", "bug", "other", "billing", "bug"]
+
+
+def test_generate_fills_a_column_of_replies_from_a_real_server(fault_server: Any, frame_kind: str) -> None:  # noqa: F811
+    fault_server.default = lambda request: Reply.text("reply to " + request["messages"][-1]["content"])
+    model = lw.LLM("openai/fake", api_base=fault_server.url, api_key="sk-test", cache=False, timeout=5, max_retries=1)
+    result = lw.generate(given(ITEMS, frame_kind), model, prompt="text", column="reply", progress=False)
+    assert_kind(result, frame_kind)
+    assert as_pandas(result)["reply"].tolist() == [f"reply to {t}" for t in ITEMS["text"]]
 
 
 def test_compare_ranks_the_same(frame_kind: str) -> None:
