@@ -276,3 +276,15 @@ def test_bad_input(tmp_path, rg):
     with pytest.raises(InputError, match="events=True"):
         lw.export(team, tmp_path / "out.jsonl", format="argilla", overwrite=True, events=True)
     team.close()
+
+
+def test_import_labelwidgets_and_the_readers_load_no_argilla_datasets_or_spacy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import labelwidgets as lw; lw.read_argilla, lw.read_label_studio, lw.export; "
+        "print(sorted(m for m in ('argilla', 'pyarrow', 'datasets', 'spacy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "argilla" not in out.stdout and "datasets" not in out.stdout and "spacy" not in out.stdout

@@ -296,6 +296,8 @@ def store_answers(
     labels = imported.labels
     store = imported.store
     store.check_labels(list(labels.names), kind=labels.kind.name)
+    # the answers an earlier read of this file stored, in one read (not a query per answer)
+    stored_before = set(store.events_frame(columns=["client_id"])["client_id"].dropna().tolist())
     run = uuid.uuid4().hex
     sessions: dict[str, str] = {}  # one session per annotator of this read, as each person's Labeler has its own
     for answer in answers:
@@ -306,9 +308,10 @@ def store_answers(
             imported.refused.append(f"{shown_key(answer.key)} by {answer.annotator}: {error}")
             continue
         client_id = f"{origin}:{answer.origin}"
-        if store.find_client_event(client_id, 0) is not None:
+        if client_id in stored_before:
             imported.repeated += 1
             continue
+        stored_before.add(client_id)  # the same answer twice in one file is stored once
         suggestion = suggestions.get(_hashable(answer.key))
         session_id = sessions.setdefault(answer.annotator, f"{origin}-{run}-{len(sessions)}")
         event = Decision(
