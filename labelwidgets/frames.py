@@ -78,7 +78,10 @@ class Given:
     def _frame(self, frame: pd.DataFrame) -> Any:
         nw = _narwhals()
         if not _default_index(frame.index):
-            frame = frame.reset_index()
+            taken = {str(c) for c in frame.columns}
+            names = [str(n) if n is not None else ("index" if frame.index.nlevels == 1 else f"level_{i}")
+                     for i, n in enumerate(frame.index.names)]  # fmt: skip
+            frame = frame.reset_index(names=[f"{n}_index" if n in taken else n for n in names])
         return nw.from_arrow(_arrow_table(frame), native_namespace=self.namespace).to_native()
 
     def _series(self, series: pd.Series, name: str) -> Any:

@@ -430,6 +430,20 @@ def test_to_spacy_of_a_polars_labeler(tmp_path: Path) -> None:
     labeler.close()
 
 
+def test_an_index_that_says_something_comes_back_as_columns() -> None:
+    from labelwidgets.frames import Given
+
+    back = Given(pl).back
+    named = back(pd.DataFrame({"a": [1, 2]}, index=pd.Index(["x", "y"], name="a")))  # the name is taken
+    assert named.columns == ["a_index", "a"] and named["a_index"].to_list() == ["x", "y"]
+    nested = back(pd.DataFrame({"v": [1, 2]}, index=pd.MultiIndex.from_tuples([("x", 1), ("y", 2)])))
+    assert nested.columns == ["level_0", "level_1", "v"]
+    assert back(pd.Series([1, 2], name="n")).to_list() == [1, 2]  # positions only: a polars Series
+    assert back(pd.Series([1, 2], index=["p", "q"], name="n")).columns == ["index", "n"]
+    tuples = back(pd.DataFrame({"key": [("a", 1), ("b", 2)]}))  # no Arrow type: written as text
+    assert tuples["key"].to_list() == ["('a', 1)", "('b', 2)"]
+
+
 # ----- bad input -------------------------------------------------------------------------------------------------
 
 
