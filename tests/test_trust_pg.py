@@ -213,6 +213,34 @@ def test_the_reveal_function_gives_nothing_for_an_item_not_answered(admin_url: s
         made.room.close()
 
 
+def test_an_answer_is_final_once_its_gold_answer_is_open(setup: Setup) -> None:
+    """Answer wrong, read the right answer, answer again (or undo and answer again): today the score takes the
+    second answer; a created class store refuses both and keeps a revision out of the score, as the widget does."""
+    insert = (
+        "INSERT INTO lw_events (item_key, action, annotator, decided_at, label, undoes) "
+        "VALUES (%s, %s, 'ana', '2026-01-01T00:00:00+00:00', %s, %s)"
+    )
+    with psycopg.connect(libpq(setup.ana_url), autocommit=True) as conn:
+        (first,) = conn.execute(insert + " RETURNING id", ("2", "labeled", "spam", None)).fetchone()  # gold: ham
+        if setup.created:
+            assert conn.execute("SELECT gold FROM lw_reveal(ARRAY['2'])").fetchall() == [("ham",)]
+        undo = attempt(setup.ana_url, insert, ("2", "undo", None, first))
+        revised = attempt(setup.ana_url, insert, ("2", "revised", "ham", None))
+        practice_undo = attempt(setup.ana_url, insert, ("3", "undo", None, None))  # item 3 has no gold
+        again = conn.execute(insert, ("2", "labeled", "ham", None)).rowcount if not setup.created else None
+    if setup.created:
+        assert isinstance(
+            attempt(setup.ana_url, insert, ("2", "labeled", "ham", None)), psycopg.errors.InsufficientPrivilege
+        )
+        assert isinstance(undo, psycopg.errors.InsufficientPrivilege)
+        assert revised == 1 and practice_undo == 1
+    else:
+        assert again == 1 and undo == 1 and revised == 1
+    setup.room.refresh()
+    scored = setup.room.answers.set_index(["student", "key"]).loc[("ana", 2), "answer"]
+    assert scored == ("spam" if setup.created else "ham")  # today the second answer counts
+
+
 @pytest.mark.parametrize("mode", ["end", None])
 def test_the_store_keeps_the_teachers_feedback_mode(admin_url: str, mode: str | None) -> None:
     df = items(4)

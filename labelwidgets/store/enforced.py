@@ -22,7 +22,8 @@ from labelwidgets.store.sql import SQLStore, frame_columns
 #: What each table's rule is, as a refusal names it.
 RULES = {
     "lw_events": "decisions are recorded only under your own name ({me!r}) and are never changed or deleted: the "
-    "event log is append-only (an undo is a new decision of your own)",
+    "event log is append-only (an undo is a new decision of your own); in a class, an answer whose right answer is "
+    "open to you is final (change it with a revision, which the score leaves out)",
     "lw_sessions": "a session is recorded only under your own name ({me!r}), and only adjudicators record "
     "adjudications",
     "lw_meta": "only the store's owner changes the label set and the store's settings",

@@ -211,7 +211,7 @@ def _set_up(
         )
         run("REVOKE ALL ON FUNCTION " + statement.name + " FROM PUBLIC")
         run("GRANT EXECUTE ON FUNCTION " + statement.name + " TO {group}")
-    for policy in _policies(show_others):
+    for policy in _policies(show_others, kind):
         run(policy)
     for grant in (
         "GRANT USAGE ON SCHEMA {schema} TO {group}",
@@ -326,16 +326,26 @@ def _functions(show_others: bool) -> list[_Function]:
             "lw_scored_items()",
             "SELECT item_key FROM lw_gold WHERE lw_me() IS NOT NULL ORDER BY item_key",
         ),
-        # An item's gold answer, once the student's own answer on it is stored, in the teacher's feedback mode:
-        # "after" each answer; "end" once they decided every item; "none" never.
+        # Whether an item's gold answer is open to the student: it has one, her own answer on it is stored, and the
+        # teacher's feedback mode allows it: "after" each answer; "end" once she decided every item; "none" never.
+        _Function(
+            "lw_revealable(item TEXT) RETURNS BOOLEAN",
+            "lw_revealable(TEXT)",
+            "SELECT lw_me() IS NOT NULL AND EXISTS (SELECT 1 FROM lw_gold WHERE item_key = item) "
+            "AND lw_answered(item) AND coalesce((SELECT value FROM lw_meta WHERE key = 'feedback') = 'after' OR ("
+            "(SELECT value FROM lw_meta WHERE key = 'feedback') = 'end' AND NOT EXISTS (SELECT 1 FROM lw_items i "
+            "WHERE NOT EXISTS (SELECT 1 FROM lw_events e WHERE e.item_key = i.item_key AND e.annotator = lw_me() "
+            "AND e.action <> 'undo'))), FALSE)",
+        ),
         _Function(
             "lw_reveal(keys TEXT[]) RETURNS TABLE (item_key TEXT, gold TEXT)",
             "lw_reveal(TEXT[])",
-            "SELECT g.item_key, g.gold FROM lw_gold g, (SELECT value AS mode FROM lw_meta WHERE key = 'feedback') m "
-            "WHERE g.item_key = ANY(keys) AND lw_me() IS NOT NULL AND lw_answered(g.item_key) AND ("
-            "m.mode = 'after' OR (m.mode = 'end' AND NOT EXISTS (SELECT 1 FROM lw_items i WHERE NOT EXISTS ("
-            "SELECT 1 FROM lw_events e WHERE e.item_key = i.item_key AND e.annotator = lw_me() "
-            "AND e.action <> 'undo'))))",
+            "SELECT g.item_key, g.gold FROM lw_gold g WHERE g.item_key = ANY(keys) AND lw_revealable(g.item_key)",
+        ),
+        _Function(
+            "lw_event_item(event INTEGER) RETURNS TEXT",
+            "lw_event_item(INTEGER)",
+            "SELECT item_key FROM lw_events WHERE id = event AND annotator = lw_me()",
         ),
     ]
 
@@ -345,9 +355,20 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _policies(show_others: bool) -> list[str]:
+def _policies(show_others: bool, kind: str) -> list[str]:
     """Row-level security: what a member's connection may read and write, table by table (TO the members' group;
-    the owner owns the tables and is not subject to them)."""
+    the owner owns the tables and is not subject to them).
+
+    In a class, once an item's answer is open to the student (`lw_revealable`), her answer on it is final: a new
+    first answer or an undo of it is refused (the widget records a change as ``revised``, which the score leaves
+    out), so that nobody answers, reads the gold answer, and answers again.
+    """
+    final = (
+        " AND NOT (action IN ('labeled', 'accepted', 'corrected') AND lw_revealable(item_key))"
+        " AND NOT (action = 'undo' AND lw_revealable(lw_event_item(undoes)))"
+        if kind == "class"
+        else ""
+    )
     read_events = "annotator = lw_me() OR lw_my_kind() = 'adjudicator'" + (
         " OR lw_answered(item_key)" if show_others else ""
     )
@@ -356,7 +377,7 @@ def _policies(show_others: bool) -> list[str]:
         *(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY" for table in tables),
         f"CREATE POLICY lw_read_own ON lw_events FOR SELECT TO {{group}} USING ({read_events})",
         "CREATE POLICY lw_write_own ON lw_events FOR INSERT TO {group} WITH CHECK "
-        "(annotator = lw_me() AND (undoes IS NULL OR lw_owns_event(undoes)))",
+        f"(annotator = lw_me() AND (undoes IS NULL OR lw_owns_event(undoes)){final})",
         # sessions: one's own, and who adjudicates (a team's members leave adjudicators' decisions out of overlap)
         "CREATE POLICY lw_sessions_read ON lw_sessions FOR SELECT TO {group} "
         "USING (annotator = lw_me() OR (info::jsonb ->> 'role') = 'adjudicator')",
