@@ -159,18 +159,25 @@ def test_a_team_in_label_studio_comes_back_with_the_same_agreement_conflicts_and
         member = team.labeler(name)
         for answer in answers:
             member.label(answer)
+    team.adjudicator("dee").label("pos")  # settles d2 (the first conflict) against its majority
+    assert team.gold.set_index("key").loc["d2", "how"] == "adjudicated"
     path = lw.export(team, tmp_path / "team.json", format="label-studio")
     tasks = json.loads(path.read_text(encoding="utf-8"))
-    assert [[a["completed_by"]["email"] for a in t["annotations"]] for t in tasks] == [["ana", "bo", "cy"]] * 5
+    assert [[a["completed_by"]["email"] for a in t["annotations"]] for t in tasks] == [
+        ["ana", "bo", "cy"], ["ana", "bo", "cy", "dee"], ["ana", "bo", "cy"], ["ana", "bo", "cy"], ["ana", "bo", "cy"],
+    ]  # fmt: skip
+    assert [a["ground_truth"] for a in tasks[1]["annotations"]] == [False, False, False, True]  # dee's gold
 
     back = lw.read_label_studio(path, store=str(tmp_path / "back.db")).team()
-    assert back.overlap == 3
+    assert back.overlap == 3 and back.adjudicators == {"dee"}
     pd.testing.assert_frame_equal(back.agreement(n_boot=200), team.agreement(n_boot=200))
     assert back.conflicts["key"].tolist() == team.conflicts["key"].tolist() == ["d2", "d3", "d4"]
-    pd.testing.assert_frame_equal(back.gold, team.gold)
-    judge = back.adjudicator("dee")
-    judge.label("pos")  # settles d2 in the store the file was read into
-    assert back.gold.set_index("key").loc["d2", "how"] == "adjudicated"
+    pd.testing.assert_frame_equal(back.gold, team.gold)  # d2 adjudicated by dee, the rest by majority
+    judge = back.adjudicator("eve")
+    judge.skip()  # d2 is settled already
+    judge.label("pos")  # settles the next conflict, d3, in the store the file was read into
+    assert back.gold.set_index("key").loc["d3", ["label", "how", "adjudicator"]].tolist() == ["pos", "adjudicated",
+                                                                                              "eve"]  # fmt: skip
     team.close()
     back.close()
 

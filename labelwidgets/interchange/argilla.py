@@ -88,11 +88,12 @@ def record_of(item: Item, rows: Rows) -> dict[str, Any]:
         record[f"{QUESTION}.suggestion"] = _value(item.suggested.value, labels)
         record[f"{QUESTION}.suggestion.score"] = item.suggested.confidence
         record[f"{QUESTION}.suggestion.agent"] = item.suggested.agent
-    if item.given:
-        record[f"{QUESTION}.responses"] = [None if g.value is None else _value(g.value, labels) for g in item.given]
-        record[f"{QUESTION}.responses.users"] = [str(user_id(g.annotator)) for g in item.given]
-        record[f"{QUESTION}.responses.status"] = [DISCARDED if g.value is None else SUBMITTED for g in item.given]
-        record[ANNOTATORS] = [g.annotator for g in item.given]
+    given = [g for g in item.given if not g.gold]  # Argilla has no adjudicated gold: the members' answers go
+    if given:
+        record[f"{QUESTION}.responses"] = [None if g.value is None else _value(g.value, labels) for g in given]
+        record[f"{QUESTION}.responses.users"] = [str(user_id(g.annotator)) for g in given]
+        record[f"{QUESTION}.responses.status"] = [DISCARDED if g.value is None else SUBMITTED for g in given]
+        record[ANNOTATORS] = [g.annotator for g in given]
     return record
 
 

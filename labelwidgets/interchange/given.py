@@ -25,7 +25,7 @@ import pandas as pd
 from labelwidgets.decision import Decision, text_hash, utc_now
 from labelwidgets.errors import InputError, user_stacklevel
 from labelwidgets.interchange.header import is_missing, plain
-from labelwidgets.interchange.rows import Rows
+from labelwidgets.interchange.rows import GOLD, Rows
 from labelwidgets.keys import decode_key, encode_key, shown_key
 from labelwidgets.labels import LabelSet, label_set_for
 from labelwidgets.session.results import RESULT_FIELDS
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 KEY_FIELD = "labelwidgets_key"
 #: How a suggestion's model and prompt are written as one name (Label Studio's ``model_version``, Argilla's agent).
 PROMPT_SEPARATOR = "@"
+#: How a team's gold was settled when an adjudicator decided it (`Team.gold`'s ``how``).
+ADJUDICATED = "adjudicated"
 #: Spans whose offsets had to be moved, or that were dropped, named in a warning (the count says how many in all).
 SHOWN_EXAMPLES = 3
 
@@ -54,6 +56,8 @@ class Given:
     action: str
     decided_at: pd.Timestamp | None = None
     seconds: float | None = None
+    #: An adjudicator's answer, which settled the item's gold (Label Studio: ``ground_truth``).
+    gold: bool = False
 
 
 @dataclass
@@ -142,7 +146,7 @@ def _team_given(record: Mapping[str, Any]) -> list[Given]:
     answers = record.get("answers")
     if not isinstance(answers, list):
         return []
-    return [
+    given = [
         Given(
             annotator=str(a["annotator"]),
             value=None if _no_value(a.get("label")) else plain(a.get("label")),
@@ -151,6 +155,12 @@ def _team_given(record: Mapping[str, Any]) -> list[Given]:
         )
         for a in answers
     ]
+    adjudicator = record.get(f"{GOLD}_adjudicator")
+    if record.get(f"{GOLD}_how") == ADJUDICATED and isinstance(adjudicator, str):  # the answer that settled it
+        gold = record.get(GOLD)
+        given.append(Given(adjudicator, None if _no_value(gold) else plain(gold), "labeled",
+                           decided_at=_time(record.get("decided_at")), gold=True))  # fmt: skip
+    return given
 
 
 def _suggested(record: Mapping[str, Any], names: Mapping[str, str]) -> Suggested | None:
@@ -219,6 +229,8 @@ class Answer:
     seconds: float | None = None
     #: What identifies this answer in its file, so that reading the file again into the store adds nothing.
     origin: str = ""
+    #: Marked as the item's gold (Label Studio's ``ground_truth``): a person whose answers all are is an adjudicator.
+    gold: bool = False
 
 
 @dataclass
@@ -262,7 +274,11 @@ class Imported:
         )  # fmt: skip
 
     def _decided_keys(self) -> list[str]:
+        from labelwidgets.team.team import ADJUDICATOR_ROLE
+
         events = self.store.events_frame(columns=["item_key", "annotator"])
+        judges = [s.get("annotator") for s in self.store.sessions() if s.get("role") == ADJUDICATOR_ROLE]
+        events = events[~events["annotator"].isin(judges)]  # an adjudicator settles an item, never rates it
         if not len(events):
             return []
         return list(events.drop_duplicates(["item_key", "annotator"])["item_key"])
@@ -331,8 +347,13 @@ def store_answers(
         )
         store.append(event)
         imported.decisions += 1
+    from labelwidgets.team.team import ADJUDICATOR_ROLE
+
+    # someone whose every answer settled an item's gold adjudicated: a Team reads their answers as gold, not ratings
+    judges = {a.annotator for a in answers if a.gold} - {a.annotator for a in answers if not a.gold}
     for annotator, session_id in sessions.items():
-        store.record_session({"session_id": session_id, "annotator": annotator, "role": "member", "source": origin})
+        role = ADJUDICATOR_ROLE if annotator in judges else "member"
+        store.record_session({"session_id": session_id, "annotator": annotator, "role": role, "source": origin})
     imported.annotators = list(dict.fromkeys([*imported.annotators, *sessions]))
 
 

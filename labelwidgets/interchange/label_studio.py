@@ -77,6 +77,7 @@ def write_tasks(rows: Rows, items: list[Item], target: Path) -> None:
                 "id": number,
                 "result": [] if given.value is None else _results(given.value, labels, text_name, f"a{number}"),
                 "was_cancelled": given.value is None,
+                "ground_truth": given.gold,
                 # Label Studio's import resolves ``completed_by`` by the email of a project member
                 "completed_by": {"email": given.annotator},
             }
@@ -313,6 +314,7 @@ def _import(
                     key=key, annotator=user, value=None if cancelled or value is _NOTHING else value,
                     decided_at=_when(annotation), seconds=float(lead) if isinstance(lead, (int, float)) else None,
                     origin=answer_origin(key_text(key), user, annotation.get("id", number), annotation.get("result")),
+                    gold=bool(annotation.get("ground_truth")),
                 )
             )  # fmt: skip
         predictions = [p for p in task.get("predictions", []) if isinstance(p, dict)]
