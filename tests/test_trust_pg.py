@@ -530,3 +530,17 @@ def test_a_student_in_jupyterlab_on_a_created_store_gets_feedback_and_never_the_
     finally:
         nb.close()
         room.close()
+
+
+def test_create_without_the_right_to_make_logins_says_so_and_leaves_nothing_half_made(fresh_postgres_url: str) -> None:
+    """The fixture's own login owns the database but may not create roles: a clear error, no role or policy made,
+    and the store stays a plain one that works as before."""
+    with pytest.raises(lw.errors.StoreError, match="permission denied to create role") as refused:
+        lw.Team.create(fresh_postgres_url, pd.DataFrame({"text": ["a", "b"]}), members=["ana"], labels=LABELS)
+    assert "pw-" not in str(refused.value)  # the fixture's password is masked
+    assert rows(fresh_postgres_url, "SELECT count(*) FROM pg_policies")[0][0] == 0
+    assert rows(fresh_postgres_url, "SELECT value FROM lw_meta WHERE key = 'enforced'") == []
+    team = lw.Team(fresh_postgres_url, pd.DataFrame({"text": ["a", "b"]}), labels=LABELS)
+    assert not isinstance(team.store, EnforcedStore)
+    team.labeler("ana").label("ham")
+    team.close()
