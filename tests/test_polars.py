@@ -214,6 +214,17 @@ def test_functions_given_a_labeler_made_from_polars_answer_in_polars(frame_kind:
     labeler.close()
 
 
+@pytest.mark.filterwarnings("ignore:the gold column .* is in this DataFrame")  # the point here is the gold sets
+def test_teaching_with_gold_sets_in_a_polars_list_column(frame_kind: str) -> None:
+    items = ITEMS.assign(gold=[["money"], [], ["short"], ["money", "short"], []])
+    labeler = lw.Labeler(given(items, frame_kind), kind="multi", labels=["money", "short"], gold="gold", store=None)
+    for answer in (["money"], [], ["money"], ["money", "short"], ["short"]):
+        labeler.label(answer)
+    report = labeler.report()
+    assert "mean Jaccard 0.60 against the gold sets over 5 items, 3 exactly right (60%)" in str(report)
+    labeler.close()
+
+
 # ----- a Team and a Classroom ----------------------------------------------------------------------------------
 
 
