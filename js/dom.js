@@ -17,15 +17,25 @@ export function clip(text, limit) {
 /**
  * Run `task` once the next frame has been painted. Work that forces a layout or wakes the host's handlers
  * (focusing the widget makes JupyterLab select the cell, redraw its toolbar and lay the page out: about 20 ms
- * on a slow machine) goes here, so that it never holds back the first paint of an item.
- * @param {() => void} task
+ * on a slow machine), or that costs the page's thread time (a widget message in marimo is an HTTP request), goes
+ * here, so that it never holds back the first paint of an item. A page that paints no frames (a background tab)
+ * runs it after `latestMs` all the same.
+ * @param {() => void} task @param {number} [latestMs]
  */
-export function afterPaint(task) {
+export function afterPaint(task, latestMs = 100) {
+  let ran = false;
+  const run = () => {
+    if (ran) return;
+    ran = true;
+    clearTimeout(timer);
+    task();
+  };
+  const timer = setTimeout(run, latestMs);
   requestAnimationFrame(() => {
     const channel = new MessageChannel(); // a task, unclamped: runs right after the frame, unlike setTimeout
     channel.port1.onmessage = () => {
       channel.port1.close();
-      task();
+      run();
     };
     channel.port2.postMessage(null);
   });

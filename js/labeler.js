@@ -55,6 +55,7 @@ function render({ model, el }) {
 
   const core = createCore({
     model,
+    schedule: afterPaint, // the next item painted first, then Python told
     hooks: {
       showItem(fresh) {
         if (fresh) {

@@ -253,6 +253,7 @@ def test_many_labels_use_a_keyboard_picker(jupyter_server, browser_context):
         nb.page.keyboard.type("intent_37")
         nb.page.keyboard.press("Enter")
         expect(root.locator(".lw-position")).to_have_text("2 / 2")
+        expect(root.locator(".lw-save")).to_contain_text("Memory only")  # acknowledged: Python has it
         assert nb.evaluate_json("df['label'].iloc[0]") == "intent_37"
     finally:
         nb.close()

@@ -122,3 +122,34 @@ test("messages for the item shown repaint it; others reach the view as updates",
   assert.equal(core.shown().suggestion?.label, "a");
   core.destroy();
 });
+
+test("what a key tells Python leaves after the next paint, in order: the decision, then the position", () => {
+  const model = fakeModel(4);
+  const order = [];
+  const send = model.send;
+  model.send = (message) => { order.push(message.type); send(message); };
+  model.save_changes = () => order.push(`position ${model.get("position")}`);
+  const tasks = [];
+  const runTasks = () => tasks.splice(0).forEach((task) => task());
+  const noop = () => {};
+  const core = createCore({ model, schedule: (task) => tasks.push(task), hooks: { showItem: noop, showDone: noop,
+    paint: noop, paintSuggestion: noop, paintSave: noop, itemUpdated: noop, fullText: noop, notice: noop,
+    decided: noop } });
+  core.start();
+  assert.deepEqual(order, []); // nothing leaves before the frame is painted
+  runTasks();
+  assert.deepEqual(order, ["window"]);
+  model.receive(window0([item(0), item(1), item(2), item(3)]));
+  core.decide("label", "b", null);
+  assert.equal(core.rank, 1); // the next item is shown at once
+  assert.equal(core.pendingCount(), 1);
+  assert.deepEqual(order, ["window"]);
+  assert.equal(tasks.length, 1); // one flush for everything the key tells Python
+  runTasks();
+  assert.deepEqual(order.slice(1, 3), ["decide", "position 1"]);
+  core.decide("label", "a", null);
+  core.destroy(); // a view closed before its next frame still sends what was decided
+  const second = order.lastIndexOf("decide");
+  assert.ok(second > order.indexOf("decide"));
+  assert.equal(order[second + 1], "position 2");
+});
