@@ -125,6 +125,7 @@ def test_a_learner_in_a_labeler_computes_the_signal_in_its_retrains_and_the_head
         wait_for(lambda: signal.sentence in labeler.widget.status["suggester_status"])
         status = labeler.widget.status["suggester_status"]
         assert status.startswith("learned from 200 labels; ") and "0.97" in status
+        assert labeler.stats["suggester_status"] == learner.status == status
         assert learner.scores["stopping"]["kappas"] == list(signal.kappas)
         assert learner.last_train_cpu_seconds is not None
     finally:

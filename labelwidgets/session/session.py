@@ -1118,6 +1118,7 @@ class LabelingSession:
         return len(self._fold)
 
     def stats(self) -> dict[str, Any]:
+        suggester_status = self.suggester_status  # outside this lock: a learner takes its own
         with self._lock:
             return {
                 "items": self.n,
@@ -1132,6 +1133,7 @@ class LabelingSession:
                 "errors": len(self.errors),
                 "suggestions": dict(self._suggestion_totals),
                 "suggestion_waits": len(self.waits),
+                "suggester_status": suggester_status,  # a learner's "learned from 40 labels", stopping signal included
                 "closed": self._closed,
             }
 
