@@ -26,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from pg_fixtures import PostgresCluster, start_cluster
 
 RESULTS = Path(__file__).resolve().parent / "results" / "rls.md"
+FSYNC_WORDS = {False: "on", True: "off: no disk flush, so that the policies' own cost shows"}
+ITEMS = 20_000  # more than a writer answers in a run: each answer is a first one
 OWNER, OWNER_PASSWORD = "lw_bench_owner", "owner-" + uuid.uuid4().hex[:12]
 
 WRITER = """
@@ -41,10 +43,11 @@ times, start = [], time.perf_counter()
 while time.perf_counter() - start < seconds:
     i = len(times)
     began = time.perf_counter()
-    store.append(Decision(item_key=str(i % 200), action="labeled", annotator=who, decided_at=utc_now(),
+    key = str(i) if reveal else str(i % 200)  # a student answers each item once: a second answer is refused
+    store.append(Decision(item_key=key, action="labeled", annotator=who, decided_at=utc_now(),
                           label="ham" if i % 2 else "spam", client_id=who, client_seq=i))
     if reveal:
-        store.reveal([str(i % 200)])
+        assert store.reveal([key]), "the store revealed nothing after the answer"
     times.append(time.perf_counter() - began)
 print(" ".join(f"{t:.6f}" for t in times))
 """
@@ -92,7 +95,7 @@ def created(cluster: PostgresCluster, writers: int, kind: str = "team") -> dict[
 
     import labelwidgets as lw
 
-    df = pd.DataFrame({"text": [f"item {i}" for i in range(200)], "gold": ["ham", "spam"] * 100})
+    df = pd.DataFrame({"text": [f"item {i}" for i in range(ITEMS)], "gold": ["ham", "spam"] * (ITEMS // 2)})
     names = [f"w{i}" for i in range(writers)]
     if kind == "class":
         room = lw.Classroom.create(owner_database(cluster), roster=names, labels=["ham", "spam"], key_from=df,
@@ -121,10 +124,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0, help="how long each run writes")
     parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each store per writer count")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--fsync-off", action="store_true", help="a cluster without fsync: the policies' own cost")
     args = parser.parse_args()
 
     load_start = os.getloadavg()
-    cluster = start_cluster(durable=True)
+    cluster = start_cluster(durable=not args.fsync_off)
     with cluster._admin() as conn:
         conn.execute(f"CREATE ROLE {OWNER} LOGIN CREATEROLE PASSWORD '{OWNER_PASSWORD}'")
     results: dict[tuple[str, int], list[float]] = {}
@@ -155,10 +159,12 @@ def main() -> None:
     text = [
         "# A decision's round trip with row-level security (created store) vs today's store",
         "",
-        f"`python benchmarks/bench_rls.py --seconds {args.seconds:g} --rounds {args.rounds}` on {platform.machine()}, "
+        f"`python benchmarks/bench_rls.py --seconds {args.seconds:g} --rounds {args.rounds}"
+        f"{' --fsync-off' if args.fsync_off else ''}` on {platform.machine()}, "
         f"{os.cpu_count()} cores shared with other work (load average {load_start[0]:.1f} at the start, "
         f"{load_end[0]:.1f} at the end), Python {platform.python_version()}, {version} (local throwaway cluster, "
-        "fsync on). Each writer times every `store.append` (committed, id back); runs of the two stores alternate.",
+        f"fsync {FSYNC_WORDS[args.fsync_off]}). Each writer times every `store.append` (committed, id back); runs "
+        "of the two stores alternate.",
         "",
         "| writers | today median | today p95 | created median | created p95 | median change | decisions |",
         "|---|---|---|---|---|---|---|",

@@ -16,6 +16,7 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -333,7 +334,7 @@ def test_a_students_labeler_gets_feedback_from_the_store_and_the_teacher_sees_th
 
 
 def test_a_refused_action_names_the_rule_and_no_owner_password_reaches_a_member(
-    admin_url: str, caplog: pytest.LogCaptureFixture
+    admin_url: str, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     room = lw.Classroom.create(admin_url, roster=["ana", "ben"], labels=LABELS, key_from=items(), gold="expert")
     try:
@@ -341,6 +342,8 @@ def test_a_refused_action_names_the_rule_and_no_owner_password_reaches_a_member(
         assert TEACHER_PASSWORD not in repr(room) + repr(room.access) + room.access._repr_html_()
         ana_url = room.access.url("ana")
         assert ana_url.split(":")[2].split("@")[0] not in repr(room.access)  # her password is masked too
+        files = room.access.write_files(tmp_path / "urls")  # to hand out without printing them
+        assert files["ana"].read_text().splitlines()[-1] == ana_url and files["ana"].stat().st_mode & 0o077 == 0
         with pytest.raises(NotAllowed, match=r"only under your own name \('ana'\)"):
             lw.Labeler(room.handout(), labels=LABELS, store=ana_url, annotator="ben", gold="expert")
         with pytest.raises(NotAllowed, match="only the store's owner changes the label set"):

@@ -25,10 +25,12 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labelwidgets.errors import InputError, StoreError
@@ -78,6 +80,23 @@ class Access:
         if name not in self._urls:
             raise InputError(f"{name!r} is not a member of this store; the members are {self.names}.")
         return self._urls[name]
+
+    def write_files(self, folder: str | os.PathLike[str]) -> dict[str, Path]:
+        """Write each person's URL into a file of their own in ``folder`` (readable by this user only), to hand out
+        without printing a password into a notebook; returns name -> file."""
+        import re
+
+        target = Path(folder).expanduser()
+        target.mkdir(parents=True, exist_ok=True)
+        written: dict[str, Path] = {}
+        for number, name in enumerate(self.roles, start=1):
+            slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:40] or "member"
+            path = target / f"{number:03d}-{slug}.url"
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                file.write(f"# labelwidgets store for {name!r}: keep it to yourself\n{self.url(name)}\n")
+            written[name] = path
+        return written
 
     def masked(self, name: str) -> str:
         from labelwidgets.store.sql import redact_url
@@ -204,10 +223,15 @@ def _set_up(
     run("CREATE TABLE lw_gold (item_key TEXT PRIMARY KEY, gold TEXT NOT NULL)")
     run("CREATE TABLE lw_items (item_key TEXT PRIMARY KEY)")
     for statement in _functions(show_others):
+        # BEGIN ATOMIC: the body is parsed now, in this schema, and kept as a parse tree, so that no caller's
+        # search_path (or a temporary object of theirs) can change what it names later; and unlike SET search_path
+        # it costs nothing per call (these run in the policies of every insert).
         run(
-            "CREATE FUNCTION " + statement.signature + " LANGUAGE sql STABLE SECURITY DEFINER "
-            "SET search_path = {schema}, pg_temp AS {body}",
-            body=sql.Literal(statement.body),
+            "CREATE FUNCTION "
+            + statement.signature
+            + " LANGUAGE sql STABLE SECURITY DEFINER BEGIN ATOMIC "
+            + statement.body
+            + "; END"
         )
         run("REVOKE ALL ON FUNCTION " + statement.name + " FROM PUBLIC")
         run("GRANT EXECUTE ON FUNCTION " + statement.name + " TO {group}")
