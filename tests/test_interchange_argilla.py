@@ -276,6 +276,10 @@ def test_bad_input(tmp_path, rg):
     with pytest.raises(InputError, match="events=True"):
         lw.export(team, tmp_path / "out.jsonl", format="argilla", overwrite=True, events=True)
     team.close()
+    clash = lw.Labeler(pd.DataFrame({"text": ["a"], "status": ["open"]}), labels=["x", "y"], store=None)
+    clash.label("x")
+    with pytest.raises(InputError, match=r"\['status'\], which an Argilla record uses"):
+        lw.export(clash, tmp_path / "clash.json", format="argilla")
 
 
 def test_import_labelwidgets_and_the_readers_load_no_argilla_datasets_or_spacy():

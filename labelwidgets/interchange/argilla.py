@@ -64,6 +64,12 @@ def settings_path(records: Path) -> Path:
 
 
 def write_records(rows: Rows, items: list[Item], target: Path) -> None:
+    taken = sorted({n for item in items[:1] for n in item.data} & {*_RECORD_KEYS, ANNOTATORS, QUESTION})
+    if taken:
+        raise InputError(
+            f"the items have column(s) {taken}, which an Argilla record uses for itself (its id, status, "
+            "the annotators' names, the question): rename them first."
+        )
     records = [record_of(item, rows) for item in items]
     if target.suffix.lower() == ".jsonl":
         lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in records)
