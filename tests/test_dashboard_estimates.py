@@ -25,12 +25,19 @@ def header_text(dash: Dashboard) -> str:
 def test_the_estimate_line_is_lw_estimate_for_the_models_rarest_label_and_follows_the_decisions():
     df = sms_with_model()
     gold = df.pop("gold").tolist()
-    labeler = lw.Labeler(df, labels=["ham", "spam"], store=None, order="random", suggester=lw.FromColumn("llm"))
+    labeler = lw.Labeler(df, labels=["ham", "spam"], store=None, order="random", suggester=lw.FromColumn("llm"),
+                         blind=0.2)  # fmt: skip
     dash = Dashboard(labeler, interval_every=10, n_boot=50)
     try:
         assert "estimate of spam: from 10 labels (has 0)" in header_text(dash)
-        for _ in range(60):
+        for count in range(1, 61):
             labeler.label(gold[labeler.session.row_at(labeler.position)])
+            if count in (10, 33):  # from counts at every decision, not as of the last interval
+                rows = lw.estimate(labeler, of="spam", noun="items").set_index("method")
+                assert dash.summary().set_index("metric").loc["estimate", "low"] == pytest.approx(
+                    rows.loc["prediction-powered", "low"], abs=1e-12
+                )
+        labeler.skip()  # no label, for both
         expected = lw.estimate(labeler, of="spam", noun="items").set_index("method")
         summary = dash.summary().set_index("metric")
         row = summary.loc["estimate"]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
 
@@ -45,6 +46,8 @@ MIN_LABELED = 10
 METHODS = ("prediction-powered", "people only", "model only")
 _COLUMNS = ["group", "of", "method", "estimate", "low", "high", "n", "N", "valid", "note", "sentence"]
 _NOT_RANDOM = {"uncertain", "disagreement", "stratified", "custom"}
+#: A Labeler's orders whose labels are not a random sample of the rows.
+NOT_RANDOM_ORDERS = frozenset(_NOT_RANDOM)
 #: A hidden column of the frame a Labeler with an audit sample is estimated from: True on the rows labeled in an
 #: order that is not random, which count as known rather than as part of the sample.
 _KNOWN = "__labelwidgets_known__"
@@ -236,10 +239,7 @@ def _group_rows(
     labeled = np.flatnonzero(answered & predicted & ~known)
     unlabeled = np.flatnonzero(~answered & predicted)
     known_rows = np.flatnonzero(known)
-    n, n_unlabeled = len(labeled), len(unlabeled)
-    sampled_from = n + n_unlabeled
-    total = sampled_from + len(known_rows)
-    weight = sampled_from / total if total else 1.0  # the share of the rows the sample stands for
+    n = len(labeled)
     if n < MIN_LABELED:
         raise InputError(
             f"estimate(): {n} row(s) with both a person's label and the model's"
@@ -253,54 +253,99 @@ def _group_rows(
     z = NormalDist().inv_cdf(0.5 + ci / 2)
     rows = []
     for name in labels:
-        y, y_hat = said.has(name, labeled), model_said.has(name, labeled)
-        y_hat_unlabeled = model_said.has(name, unlabeled)
-        ppi, ppi_low, ppi_high, lam, note = _ppi(y, y_hat, y_hat_unlabeled, z)
-        people = float(y.mean())
-        people_half = z * float(y.std()) / math.sqrt(n)
-        model = float(np.concatenate([y_hat, y_hat_unlabeled]).mean())
-        if len(known_rows):  # of all rows: the known rows' share plus the sample's, each by how many rows it covers
-            census = float(said.has(name, known_rows).sum()) / total
-            ppi, ppi_low, ppi_high = (census + weight * v for v in (ppi, ppi_low, ppi_high))
-            people, people_half = census + weight * people, weight * people_half
-            model = float(np.concatenate([model_said.has(name, known_rows[predicted[known_rows]]), y_hat,
-                                          y_hat_unlabeled]).mean())  # fmt: skip
-        common = {"group": key, "of": name, "n": n, "N": total, "valid": valid}
-        sentence = (
-            f"between {ppi_low:.1%} and {ppi_high:.1%} of the {total:,} {noun} are {name}; from "
-            f"{n + len(known_rows):,} people's labels alone: "
-            f"{max(people - people_half, 0):.1%}–{min(people + people_half, 1):.1%}"
-        ) + ("" if valid else " (not valid: people's labels are not a random sample)")
-        ppi_note = "; ".join([f"power-tuning weight λ = {lam:.3f}" + (f" ({note})" if note else ""), *notes])
-        rows += [
-            {**common, "method": METHODS[0], "estimate": ppi, "low": ppi_low, "high": ppi_high, "note": ppi_note,
-             "sentence": sentence},
-            {**common, "method": METHODS[1], "estimate": people, "low": people - people_half,
-             "high": people + people_half, "note": "; ".join(notes), "sentence": ""},
-            {**common, "method": METHODS[2], "estimate": model, "low": math.nan, "high": math.nan,
-             "note": "the model's labels alone: biased by its errors, which no interval describes", "sentence": ""},
-        ]  # fmt: skip
+        counts = ShareCounts.of(said.has(name, labeled), model_said.has(name, labeled),
+                                model_said.has(name, unlabeled))  # fmt: skip
+        known_model = model_said.has(name, known_rows[predicted[known_rows]])
+        census = (float(said.has(name, known_rows).sum()), len(known_rows), float(known_model.sum()), len(known_model))
+        rows += share_rows(key, name, counts, z, valid, notes, noun, census=census)
     return rows
+
+
+@dataclass(frozen=True)
+class ShareCounts:
+    """All a share's estimate needs, as counts (the answers are present or absent): on the ``n`` rows people
+    labeled, how many both people and the model (``both``), only people, only the model said the label; on the
+    ``unlabeled`` rows, how many the model said it on (``model_unlabeled``). A Dashboard keeps these as it goes."""
+
+    both: int
+    people_only: int
+    model_only: int
+    n: int
+    model_unlabeled: int
+    unlabeled: int
+
+    @classmethod
+    def of(cls, y: np.ndarray, y_hat: np.ndarray, y_hat_unlabeled: np.ndarray) -> ShareCounts:
+        """From 0/1 arrays: people's and the model's answers on the labeled rows, the model's on the others."""
+        both = int((y * y_hat).sum())
+        return cls(both=both, people_only=int(y.sum()) - both, model_only=int(y_hat.sum()) - both, n=len(y),
+                   model_unlabeled=int(y_hat_unlabeled.sum()), unlabeled=len(y_hat_unlabeled))  # fmt: skip
+
+
+def share_rows(
+    key: Any, name: Hashable, counts: ShareCounts, z: float, valid: bool, notes: list[str], noun: str,
+    census: tuple[float, int, float, int] = (0.0, 0, 0.0, 0),
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The three rows of one label's share (prediction-powered, people only, model only), from counts; ``census``
+    is (people's count, rows; the model's count, rows) on rows known rather than sampled (an audit's ordered rows)."""
+    n = counts.n
+    known_ones, known, known_model, known_predicted = census
+    ppi, ppi_low, ppi_high, lam, note = _ppi_counts(counts, z)
+    people = (counts.both + counts.people_only) / n
+    people_half = z * math.sqrt(people * (1 - people)) / math.sqrt(n)
+    model_ones = counts.both + counts.model_only + counts.model_unlabeled + known_model
+    model = model_ones / (n + counts.unlabeled + known_predicted)
+    sampled_from = n + counts.unlabeled
+    total = sampled_from + known
+    if known:  # of all rows: the known rows' share plus the sample's, each by how many rows it covers
+        weight = sampled_from / total
+        ppi, ppi_low, ppi_high = (known_ones / total + weight * v for v in (ppi, ppi_low, ppi_high))
+        people, people_half = known_ones / total + weight * people, weight * people_half
+    common = {"group": key, "of": name, "n": n, "N": total, "valid": valid}
+    sentence = (
+        f"between {ppi_low:.1%} and {ppi_high:.1%} of the {total:,} {noun} are {name}; from {n + known:,} people's "
+        f"labels alone: {max(people - people_half, 0):.1%}–{min(people + people_half, 1):.1%}"
+    ) + ("" if valid else " (not valid: people's labels are not a random sample)")
+    ppi_note = "; ".join([f"power-tuning weight λ = {lam:.3f}" + (f" ({note})" if note else ""), *notes])
+    return [
+        {**common, "method": METHODS[0], "estimate": ppi, "low": ppi_low, "high": ppi_high, "note": ppi_note,
+         "sentence": sentence},
+        {**common, "method": METHODS[1], "estimate": people, "low": people - people_half,
+         "high": people + people_half, "note": "; ".join(notes), "sentence": ""},
+        {**common, "method": METHODS[2], "estimate": model, "low": math.nan, "high": math.nan,
+         "note": "the model's labels alone: biased by its errors, which no interval describes", "sentence": ""},
+    ]  # fmt: skip
 
 
 def _ppi(
     y: np.ndarray, y_hat: np.ndarray, y_hat_unlabeled: np.ndarray, z: float
 ) -> tuple[float, float, float, float, str]:
-    """PPI++ for a mean, as ``ppi_py.ppi_mean_ci`` computes it with its defaults: (estimate, low, high, λ, note)."""
-    n, n_unlabeled = len(y), len(y_hat_unlabeled)
-    if n_unlabeled == 0:
-        mean = float(y.mean())
-        half = z * float(y.std()) / math.sqrt(n)
-        return mean, mean - half, mean + half, 0.0, "every row was labeled by people: the people's share"
-    first = float(y_hat_unlabeled.mean() + (y - y_hat).mean())  # λ = 1
-    grads, grads_hat = y - first, y_hat - first
-    cov = 2 * float(((grads - grads.mean()) * (grads_hat - grads_hat.mean())).sum()) / n
-    variance = float(np.var(np.concatenate([grads_hat, y_hat_unlabeled - first]), ddof=1))
+    """PPI++ for a mean of 0/1 answers, as ``ppi_py.ppi_mean_ci`` computes it with its defaults: (estimate, low,
+    high, λ, note)."""
+    return _ppi_counts(ShareCounts.of(y, y_hat, y_hat_unlabeled), z)
+
+
+def _ppi_counts(c: ShareCounts, z: float) -> tuple[float, float, float, float, str]:
+    """`_ppi` from counts: every mean, variance and covariance ``ppi_mean_ci`` takes of 0/1 answers is one of the
+    counts over n (population moments, as numpy's default; the model's variance over all its rows with ddof=1)."""
+    n, m = c.n, c.unlabeled
+    y_mean = (c.both + c.people_only) / n
+    if m == 0:
+        half = z * math.sqrt(y_mean * (1 - y_mean)) / math.sqrt(n)
+        return y_mean, y_mean - half, y_mean + half, 0.0, "every row was labeled by people: the people's share"
+    y_hat_mean = (c.both + c.model_only) / n
+    unlabeled_mean = c.model_unlabeled / m
+    cov = 2 * (c.both / n - y_mean * y_hat_mean)  # twice the covariance of y and ŷ on the labeled rows
+    ones, rows = c.both + c.model_only + c.model_unlabeled, n + m
+    variance = (ones - ones * ones / rows) / (rows - 1)  # of ŷ over every row, ddof=1
     note = ""
-    if variance == 0:
+    if variance <= 0:
         lam, note = 0.0, "the model gives every row the same answer: nothing to learn from it"
     else:
-        lam = float(np.clip(cov / (2 * (1 + n / n_unlabeled) * variance), 0, 1))
-    point = float((lam * y_hat_unlabeled).mean() + (y - lam * y_hat).mean())
-    se = math.sqrt(float((lam * y_hat_unlabeled).std()) ** 2 / n_unlabeled + float((y - lam * y_hat).std()) ** 2 / n)
+        lam = min(max(cov / (2 * (1 + n / m) * variance), 0.0), 1.0)
+    point = lam * unlabeled_mean + y_mean - lam * y_hat_mean
+    # (y − λŷ) on the labeled rows takes 1 (people only), 1 − λ (both), −λ (model only) and 0
+    square = (c.people_only + c.both * (1 - lam) ** 2 + c.model_only * lam * lam) / n
+    residual_variance = square - (y_mean - lam * y_hat_mean) ** 2
+    se = math.sqrt(lam * lam * unlabeled_mean * (1 - unlabeled_mean) / m + max(residual_variance, 0.0) / n)
     return point, point - z * se, point + z * se, lam, note

@@ -45,6 +45,7 @@ from labelwidgets.errors import InputError
 from labelwidgets.metrics.checks import object_values, sorted_labels
 from labelwidgets.metrics.counts import bootstrap_confusion, kappa_from_counts, percentile_interval, wilson_interval
 from labelwidgets.metrics.drift import PageHinkley, js_distance, psi, psi_reading
+from labelwidgets.metrics.estimate import MIN_LABELED, NOT_RANDOM_ORDERS, ShareCounts, estimate, share_rows
 from labelwidgets.metrics.multilabel import MultilabelCounts, label_kappa_from_counts, pair_scores
 from labelwidgets.metrics.pairs import REVIEW_DECISIONS
 from labelwidgets.metrics.running import RunningAgreement
@@ -559,8 +560,10 @@ class Dashboard:
         self.errors: list[str] = []
         #: the label whose share is estimated (None: the model's least common; False: no estimate)
         self._estimate_of = estimate
-        self._estimate: pd.DataFrame | None = None  # lw.estimate's rows for that label, as of the last interval
-        self._estimate_text = ""
+        # (label, the model's count of it over every row, rows with a model label, note): the estimate from counts
+        self._estimate_plan: tuple[str, int, int, str] | None = None
+        # (label, lw.estimate's rows or why it refused) as of the last interval, when an audit may be in the store
+        self._estimate_slow: tuple[str, pd.DataFrame | str] | None = None
         self._lock = threading.RLock()
         self._closed = False
         self._needs_rebuild = False
@@ -1246,35 +1249,71 @@ class Dashboard:
         self.view.close()
 
     def _refresh_estimate(self) -> None:
-        """``lw.estimate`` of one label, where the suggester gives the model's label on every row (a FromColumn)."""
-        self._estimate, self._estimate_text = None, ""
-        suggester = self.labeler.session.suggester
+        """Where ``lw.estimate`` applies (a FromColumn suggester: the model's label on every row), what it needs that
+        the dashboard's counts do not have: the label, the model's count of it over every row, and whether people's
+        labels are a random sample (the store's sessions). With labels given in an order that is not random (an
+        audit may separate them) the estimate is ``lw.estimate`` itself, as of this refresh."""
+        self._estimate_plan, self._estimate_slow = None, None
+        session = self.labeler.session
+        suggester = session.suggester
         column = suggester.label_column if isinstance(suggester, FromColumn) else None
-        if self._estimate_of is False or column is None or self.labeler.session.kind.about_text:
+        if self._estimate_of is False or column is None or column not in session.df.columns or self._multi:
             return
-        from labelwidgets.metrics.estimate import MIN_LABELED, estimate
-
+        model = session.df[column]
         of = self._estimate_of
         if of is None or of is True:
-            shares = self.labeler.session.df[column].value_counts()
-            named = [name for name in shares.index[::-1] if name in self._labels]
+            shares = model.value_counts()
+            named = [name for name in shares.index[::-1] if name in self._index]
             of = named[0] if named else None
-        if of is None:
+        if of not in self._index:
             return
-        try:
-            rows = estimate(self.labeler, of=of, noun="items")
-        except InputError as refused:
-            if self.n_decided < MIN_LABELED:
-                self._estimate_text = f"estimate of {of}: from {MIN_LABELED} labels (has {self.n_decided})"
-            else:
-                self._estimate_text = f"estimate of {of}: {refused}"
+        orders = {info.get("order") or "index" for info in session.store.sessions()}
+        if orders & NOT_RANDOM_ORDERS:
+            try:
+                self._estimate_slow = (of, estimate(self.labeler, of=of, ci=self.ci, noun="items"))
+            except InputError as refused:
+                self._estimate_slow = (of, str(refused))
             return
-        self._estimate = rows
-        self._estimate_text = "estimate: " + str(rows["sentence"].iat[0])
+        note = "order='index': people's labels are a random sample only if the rows are in random order"
+        self._estimate_plan = (
+            of,
+            int((model == of).sum()),
+            int(model.notna().sum()),
+            note if "index" in orders else "",
+        )
+
+    def _estimate_rows(self) -> tuple[str, pd.DataFrame | None]:
+        """The estimate's label and rows now (None, with the label, when there are too few labels), from the running
+        confusion counts and the model's counts over every row: O(labels²) a draw."""
+        if self._estimate_slow is not None:
+            of, rows = self._estimate_slow
+            return of, rows if isinstance(rows, pd.DataFrame) else None
+        assert self._estimate_plan is not None
+        of, model_ones, model_rows, note = self._estimate_plan
+        confusion = self._running.confusion.to_numpy()
+        at = self._index[of]
+        both = int(confusion[at, at])
+        counts = ShareCounts(
+            both=both, people_only=int(confusion[at].sum()) - both, model_only=int(confusion[:, at].sum()) - both,
+            n=int(confusion.sum()), model_unlabeled=model_ones - int(confusion[:, at].sum()),
+            unlabeled=model_rows - int(confusion.sum()),
+        )  # fmt: skip
+        if counts.n < MIN_LABELED:
+            return of, None
+        z = statistics.NormalDist().inv_cdf(0.5 + self.ci / 2)
+        return of, pd.DataFrame(share_rows("all", of, counts, z, True, [note] if note else [], "items"))
 
     def _honest_parts(self) -> list[str]:
         """The estimate and the stopping signal, each one line of text, where they apply."""
-        parts = [self._estimate_text] if self._estimate_text else []
+        parts = []
+        if self._estimate_plan is not None or self._estimate_slow is not None:
+            of, rows = self._estimate_rows()
+            if rows is not None:
+                parts.append("estimate: " + str(rows["sentence"].iat[0]))
+            elif self._estimate_slow is not None and isinstance(self._estimate_slow[1], str):
+                parts.append(f"estimate of {of}: {self._estimate_slow[1]}")
+            else:
+                parts.append(f"estimate of {of}: from {MIN_LABELED} labels (has {self._running.n})")
         signal = getattr(self.labeler.session.suggester, "stopping_signal", None)
         if signal is not None and signal.mean is not None:
             parts.append(signal.sentence)
@@ -1286,7 +1325,7 @@ class Dashboard:
         try:
             self._refresh_estimate()
         except Exception as exc:  # never break the charts or labeling over a line of text
-            self._estimate, self._estimate_text = None, ""
+            self._estimate_plan, self._estimate_slow = None, None
             self.errors.append(f"Dashboard could not estimate: {exc!r}")
         self._since_interval = 0
         self._interval_pairs = self._running.n
@@ -1518,8 +1557,9 @@ class Dashboard:
             _, drift = self._drift_values()
             drift_note = f"last {self.window} vs first {self.baseline} labels: {psi_reading(drift) or 'not enough yet'}"
             rows.append(("psi_drift", drift, math.nan, math.nan, self._n_recent_seen, drift_note))
-            if self._estimate is not None:
-                for _, row in self._estimate.iterrows():
+            estimated = self._estimate_rows()[1] if self._estimate_plan or self._estimate_slow else None
+            if estimated is not None:
+                for _, row in estimated.iterrows():
                     metric = "estimate" if row["method"] == "prediction-powered" else f"estimate_{row['method']}"
                     note = row["sentence"] or row["note"]
                     rows.append((metric.replace(" ", "_"), row["estimate"], row["low"], row["high"], int(row["n"]),
