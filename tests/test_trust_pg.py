@@ -547,3 +547,40 @@ def test_create_without_the_right_to_make_logins_says_so_and_leaves_nothing_half
     assert not isinstance(team.store, EnforcedStore)
     team.labeler("ana").label("ham")
     team.close()
+
+
+def test_the_kappa_lesson_runs_on_a_created_class_store_with_a_handout(admin_url: str, tmp_path: Path) -> None:
+    """The student notebook of the kappa lesson, pointed at a class store made by the teacher: it labels the
+    handout (a lazy student who answers "ham" to everything), gets every answer back from the store, and its kernel
+    never holds the gold column."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = Path(__file__).resolve().parent.parent / "notebooks" / "teaching" / "kappa_student.ipynb"
+    key = lw.datasets.sms_spam().sample(30, random_state=1)  # the teacher's items, with their answers
+    room = lw.Classroom.create(admin_url, roster=["student-07"], labels=LABELS, key_from=key, gold="gold")
+    try:
+        assert room.access is not None
+        nb = nbformat.read(notebook, as_version=4)
+        setup = nb.cells[1]
+        assert 'CLASS_STORE = "kappa-demo.db"' in setup.source
+        setup.source = setup.source.replace('"kappa-demo.db"  #', f"{room.access.url('student-07')!r}  #", 1)
+        simulated = next(i for i, cell in enumerate(nb.cells) if "DEMO ONLY" in cell.source)
+        nb.cells.insert(
+            simulated + 1, nbformat.v4.new_code_cell('while labeler.stats["remaining"]:\n    labeler.label("ham")')
+        )
+        nb.cells.append(nbformat.v4.new_code_cell('print("gold" in items.columns, DEMO)'))
+        NotebookClient(
+            nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        ).execute()
+        assert nb.cells[-1].outputs[0]["text"].strip() == "False False"
+        compared = next(cell for cell in nb.cells if cell.cell_type == "code" and '"always ham": score' in cell.source)
+        lazy = compared.outputs[0]["data"]["text/plain"]  # you and "always ham": the same numbers
+        assert lazy.splitlines()[1].split() == ["you", "0.87", "0.0"] and lazy.splitlines()[2].split()[-2:] == [
+            "0.87",
+            "0.0",
+        ]
+        room.refresh()
+        assert room.table.set_index("student").loc["student-07", "accuracy"] == pytest.approx(26 / 30)
+    finally:
+        room.close()
