@@ -591,7 +591,7 @@ def test_a_big_session_paints_first_and_fills_in_the_changes_after(monkeypatch):
     labeler = labeler_for(df)
     for _ in range(260):
         labeler.label(labeler.current["gold"])
-    full = Dashboard(labeler, estimate=False)  # the estimate line, like the interval, is as of its last refresh
+    full = Dashboard(labeler)
     monkeypatch.setattr(dashboard, "QUICK_ABOVE", 100)
     started = threading.Event()
     release = threading.Event()
@@ -603,7 +603,7 @@ def test_a_big_session_paints_first_and_fills_in_the_changes_after(monkeypatch):
         fill_in(self, **options)
 
     monkeypatch.setattr(Dashboard, "_fill_in", held_fill_in)
-    quick = Dashboard(labeler, estimate=False)
+    quick = Dashboard(labeler)
     assert started.wait(30)
     assert quick.changes == [] and quick.n_decided == 260  # the first paint: counts, no change markers yet
     assert "260 of 300 decided" in quick.figure.layout.title.text
