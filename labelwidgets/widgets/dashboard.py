@@ -508,7 +508,9 @@ class Dashboard:
     * with a ``FromColumn`` suggester (the model's label on every row), ``lw.estimate``'s sentence for one label
       (``estimate=``: a label, or by default the one the model gives least often; ``False``: none): the
       prediction-powered share of all rows with its interval beside people's alone, and "not valid" when people's
-      labels are not a random sample. Recomputed with the kappa interval (every ``interval_every`` decisions).
+      labels are not a random sample. From the running counts at every decision (``lw.estimate`` computes its
+      prediction-powered share from the same counts); with labels given in an order that is not random, where an
+      audit may separate them, ``lw.estimate`` itself, as of the kappa interval (every ``interval_every``).
     * with a ``Learner`` holding a stop set, the stopping signal (``labelwidgets.metrics.stopping``) once its
       window is full: the mean kappa between successive predictions, the threshold, and "you could stop here".
 
