@@ -196,11 +196,11 @@ print([round(kappa, 3) for kappa in signal.kappas])  # one per batch of 10 label
 signal.stop, signal.threshold, signal.window"""),
         md("""## The same lines on the Dashboard
 
-The Dashboard of a Labeler writes these as one line of text each in its header, and as rows of `summary()`: the
+The Dashboard of a Labeler writes these as one line of text each in its header, and as rows of `estimates()`: the
 estimate (with a `FromColumn` suggester, the model's label on every row) and the stopping signal (with a
 `Learner`). `lw.compare` on a long table of several people's labels adds each suggester's alt-test verdict."""),
         code("""dash = lw.Dashboard(learning, n_boot=0)
-dash.summary().set_index("metric").loc[["decided", "stopping_kappa"], ["value", "n", "note"]]"""),
+dash.estimates()[["metric", "value", "n", "note"]]"""),
         code("""learning.close()
 learner.close()"""),
     ]

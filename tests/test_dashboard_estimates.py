@@ -1,5 +1,6 @@
 """The Dashboard's honest lines: lw.estimate's sentence for one label where the model labels every row, and the
-stopping signal of a Learner; the same numbers as lw.estimate and the learner, in the header and in summary()."""
+stopping signal of a Learner; the same numbers as lw.estimate and the learner, in the header and in estimates()
+(summary() stays as it was)."""
 
 from __future__ import annotations
 
@@ -34,18 +35,19 @@ def test_the_estimate_line_is_lw_estimate_for_the_models_rarest_label_and_follow
             labeler.label(gold[labeler.session.row_at(labeler.position)])
             if count in (10, 33):  # from counts at every decision, not as of the last interval
                 rows = lw.estimate(labeler, of="spam", noun="items").set_index("method")
-                assert dash.summary().set_index("metric").loc["estimate", "low"] == pytest.approx(
+                assert dash.estimates().set_index("metric").loc["estimate", "low"] == pytest.approx(
                     rows.loc["prediction-powered", "low"], abs=1e-12
                 )
         labeler.skip()  # no label, for both
         expected = lw.estimate(labeler, of="spam", noun="items").set_index("method")
-        summary = dash.summary().set_index("metric")
+        summary = dash.estimates().set_index("metric")
         row = summary.loc["estimate"]
         assert (row["value"], row["low"], row["high"]) == pytest.approx(
             tuple(expected.loc["prediction-powered", ["estimate", "low", "high"]]), abs=1e-12
         )
         assert row["n"] == 60 and row["note"].startswith("spam: between ")
         assert summary.loc["estimate_people_only", "low"] == pytest.approx(expected.loc["people only", "low"])
+        assert not {"estimate", "stopping_kappa"} & set(dash.summary()["metric"])
         assert "estimate: " + expected.loc["prediction-powered", "sentence"] in header_text(dash)
         assert "of the 500 items are spam; from 60 people's labels alone" in header_text(dash)
     finally:
@@ -66,7 +68,7 @@ def test_a_chosen_label_no_estimate_and_a_non_random_order_said_in_the_line():
             labeler.label(gold[labeler.session.row_at(labeler.position)])
         text = header_text(chosen)
         assert "% of the 500 items are ham" in text and "(not valid: people's labels are not a random sample)" in text
-        assert "estimate" not in header_text(off) and "estimate" not in set(off.summary()["metric"])
+        assert "estimate" not in header_text(off) and "estimate" not in set(off.estimates()["metric"])
     finally:
         chosen.close()
         off.close()
@@ -88,7 +90,7 @@ def test_the_stopping_signal_line_is_the_learners():
         assert signal is not None and signal.mean is not None
         dash.refresh()
         assert signal.sentence in header_text(dash)
-        row = dash.summary().set_index("metric").loc["stopping_kappa"]
+        row = dash.estimates().set_index("metric").loc["stopping_kappa"]
         assert row["value"] == pytest.approx(signal.mean) and row["note"] == signal.sentence
         assert "estimate" not in header_text(dash)  # a learner labels only what it is asked about: no estimate
     finally:

@@ -503,7 +503,7 @@ class Dashboard:
     window before the dashboard starts over from the session's decisions instead; ``detector``, a
     ``PageHinkley`` whose settings it copies.
 
-    Honest estimates, where they apply, as one line of text each in the header (and rows of ``summary()``):
+    Honest estimates, where they apply, as one line of text each in the header (and rows of ``estimates()``):
 
     * with a ``FromColumn`` suggester (the model's label on every row), ``lw.estimate``'s sentence for one label
       (``estimate=``: a label, or by default the one the model gives least often; ``False``: none): the
@@ -514,7 +514,8 @@ class Dashboard:
     * with a ``Learner`` holding a stop set, the stopping signal (``labelwidgets.metrics.stopping``) once its
       window is full: the mean kappa between successive predictions, the threshold, and "you could stop here".
 
-    ``dash.summary()`` gives the headline numbers as a table, ``dash.refresh()`` recomputes the interval now, and
+    ``dash.summary()`` gives the headline numbers as a table (``dash.estimates()`` the estimate and the stopping
+    signal), ``dash.refresh()`` recomputes the interval now, and
     ``with dash.hold():`` redraws once after a scripted block of decisions.
     """
 
@@ -1520,10 +1521,7 @@ class Dashboard:
         (share of pairs agreeing, Wilson), ``cohen_kappa`` (bootstrap interval as of ``n``), ``ece`` (expected
         calibration error), ``window_accuracy`` (the last ``window`` pairs, Wilson), ``changes`` (Page-Hinkley
         alarms), ``psi_people_vs_llm`` and ``psi_drift`` (people's last ``window`` labels vs their first
-        ``baseline``) with the PSI reading as the note; where they apply, ``estimate`` (prediction-powered, its
-        sentence as the note), ``estimate_people_only`` and ``estimate_model_only`` (``lw.estimate``'s rows, ``n``
-        people's labels in the sample), and ``stopping_kappa`` (the mean kappa of the stopping signal's window, NaN
-        until it is full; its sentence as the note).
+        ``baseline``) with the PSI reading as the note. The estimate and the stopping signal: `estimates`.
         """
         with self._lock:
             running = self._running
@@ -1559,6 +1557,15 @@ class Dashboard:
             _, drift = self._drift_values()
             drift_note = f"last {self.window} vs first {self.baseline} labels: {psi_reading(drift) or 'not enough yet'}"
             rows.append(("psi_drift", drift, math.nan, math.nan, self._n_recent_seen, drift_note))
+        return pd.DataFrame(rows, columns=["metric", "value", "low", "high", "n", "note"])
+
+    def estimates(self) -> pd.DataFrame:
+        """The header's honest lines as a table, with the columns of `summary`, where they apply: ``estimate``
+        (prediction-powered, its sentence as the note), ``estimate_people_only`` and ``estimate_model_only``
+        (``lw.estimate``'s rows; ``n``: people's labels in the sample), and ``stopping_kappa`` (the mean kappa of the
+        stopping signal's window, NaN until it is full; its sentence as the note). Empty where neither applies."""
+        rows: list[tuple[str, float, float, float, int, str]] = []
+        with self._lock:
             estimated = self._estimate_rows()[1] if self._estimate_plan or self._estimate_slow else None
             if estimated is not None:
                 for _, row in estimated.iterrows():
