@@ -316,6 +316,7 @@ def store_answers(
     stored_before = set(store.events_frame(columns=["client_id"])["client_id"].dropna().tolist())
     run = uuid.uuid4().hex
     sessions: dict[str, str] = {}  # one session per annotator of this read, as each person's Labeler has its own
+    events: list[Decision] = []
     for answer in answers:
         text = texts.get(_hashable(answer.key))
         try:
@@ -345,8 +346,9 @@ def store_answers(
             client_id=client_id,
             client_seq=0,
         )
-        store.append(event)
-        imported.decisions += 1
+        events.append(event)
+    store.append_many(events)  # one transaction: a file of thousands of answers is one commit, all or nothing
+    imported.decisions += len(events)
     from labelwidgets.team.team import ADJUDICATOR_ROLE
 
     # someone whose every answer settled an item's gold adjudicated: a Team reads their answers as gold, not ratings

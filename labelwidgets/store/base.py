@@ -7,7 +7,7 @@ which items are meant for whom (assignments).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
 from labelwidgets.decision import Decision
@@ -24,6 +24,7 @@ class Store(Protocol):
     def sessions(self) -> list[dict[str, Any]]: ...
     def decisions_by_annotator(self) -> dict[str, int]: ...
     def append(self, event: Decision) -> int: ...
+    def append_many(self, events: Sequence[Decision]) -> list[int]: ...
     def events(self, annotator: str | None = None) -> list[Decision]: ...
     def events_frame(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from labelwidgets.decision import Decision
@@ -25,6 +25,7 @@ class MemoryStore:
         self._sessions: list[dict[str, Any]] = []
         self._claims: dict[tuple[str, str], float] = {}  # (item key, annotator) -> expires at (time.time())
         self._assignments: dict[str, set[str]] = {}
+        self._by_client: dict[tuple[str, int], int] = {}  # (client_id, client_seq) -> id: a re-sent event, kept once
 
     def check_labels(self, labels: list[str], kind: str = "single") -> None:
         self._labels = list(labels)
@@ -41,10 +42,21 @@ class MemoryStore:
         return [dict(x) for x in self._sessions]
 
     def append(self, event: Decision) -> int:
+        """Store ``event`` and return its id; one re-sent with the same ``client_id`` and ``client_seq`` (as the SQL
+        store's unique constraint does) is not stored twice: its existing id is returned."""
+        client = None if event.client_id is None or event.client_seq is None else (event.client_id, event.client_seq)
         with self._lock:
+            if client is not None and client in self._by_client:
+                return self._by_client[client]
             event_id = len(self._events) + 1
             self._events.append(event.with_id(event_id))
+            if client is not None:
+                self._by_client[client] = event_id
         return event_id
+
+    def append_many(self, events: Sequence[Decision]) -> list[int]:
+        """Store ``events`` in order; their ids."""
+        return [self.append(event) for event in events]
 
     def events(self, annotator: str | None = None) -> list[Decision]:
         with self._lock:
