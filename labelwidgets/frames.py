@@ -9,16 +9,22 @@ frame it was given.
 
 Frames of other kinds go through Arrow both ways (pyarrow), as ``polars.DataFrame.to_pandas`` does. Nested columns
 (lists, structs: a multi-label or span column) arrive as Python lists and dicts, as the pandas side holds them.
+
+Objects made from a frame (a Labeler, a Team, a Classroom) keep their `Given` and hand their tables back through it;
+inside, they and the package read the pandas tables (a Team's ``_gold()``, a Classroom's ``_table(n)``). Objects a
+public function returns that hold tables (a Leaderboard, an alt-test result) answer `AnswersInKind`: `Given.back`
+makes them answer in the kind given. Public signatures take `Frame`: any frame narwhals reads, for a type checker.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeAlias, TypeVar, Union, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -26,8 +32,24 @@ import pandas as pd
 from labelwidgets.errors import InputError
 from labelwidgets.missing import is_missing
 
+#: A frame as a public call takes it: pandas, or any eager frame narwhals reads (polars, pyarrow, modin, cuDF), which
+#: `takes_frames` or `intake` turns into the pandas frame the call's body reads. For a type checker: pandas or anything
+#: (narwhals' ``IntoDataFrame`` names the others but has none of pandas' methods, which those bodies use).
+Frame: TypeAlias = Union[pd.DataFrame, Any]  # noqa: UP007 - a runtime alias: `X | Any` fails on Python 3.10
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+
+
+@runtime_checkable
+class AnswersInKind(Protocol):
+    """An object a public call returns that holds tables (a Leaderboard, an alt-test result): it answers with them in
+    the kind of frame ``given``, keeping pandas for what it reads itself."""
+
+    def answering_in(self, given: Given) -> Self: ...
 
 
 @dataclass(frozen=True)
@@ -62,6 +84,8 @@ class Given:
             return type(value)(self.back(v) for v in value)
         if isinstance(value, dict):
             return {k: self.back(v) for k, v in value.items()}
+        if isinstance(value, AnswersInKind):
+            return value.answering_in(self)
         return value
 
     def joined(self, given: Any, results: pd.DataFrame, rows: np.ndarray | None = None) -> Any:
@@ -90,6 +114,25 @@ class Given:
 
 
 PANDAS = Given()
+
+
+def kind_named(backend: str | ModuleType | None, *, what: str = "backend") -> Given:
+    """The kind of frame ``backend`` names, for a call that makes a frame from nothing the caller gave (a file read
+    back): ``"polars"``, ``"pyarrow"`` or the module itself (any eager library narwhals knows); pandas for None or
+    ``"pandas"``."""
+    name = backend if isinstance(backend, str) else getattr(backend, "__name__", None)
+    if backend is None or name == "pandas":
+        return PANDAS
+    if not isinstance(name, str):
+        raise InputError(f'{what}={backend!r}: name a library of frames, e.g. {what}="polars" (or pass the module).')
+    try:
+        module = importlib.import_module(name) if isinstance(backend, str) else backend
+    except ModuleNotFoundError as error:
+        raise InputError(f"{what}={name!r}: {name} is not installed here (pip install {name}).") from error
+    nw = _narwhals()
+    if nw.Implementation.from_native_namespace(module) is nw.Implementation.UNKNOWN:
+        raise InputError(f'{what}={name!r} is no library of frames narwhals knows: "pandas", "polars", "pyarrow", …')
+    return Given(module)
 
 
 def intake(

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from labelwidgets.errors import CostNotConfirmed, InputError, public
-from labelwidgets.frames import takes_frames
+from labelwidgets.frames import Frame, takes_frames
 from labelwidgets.missing import is_missing
 from labelwidgets.suggesters.cost import _NobodyToAsk, ask, check_confirm_above
 from labelwidgets.suggesters.runner import ProgressCallback
@@ -116,7 +116,7 @@ class PromptSource:
 @public
 @takes_frames("df")
 def generate(
-    df: pd.DataFrame,
+    df: Frame,
     model: LLM | LocalLLM,
     *,
     prompt: str,

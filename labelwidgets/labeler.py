@@ -98,7 +98,7 @@ class Labeler:
     @public
     def __init__(
         self,
-        df: pd.DataFrame,
+        df: frames.Frame,
         *,
         text: str = "text",
         image: str | None = None,
@@ -268,8 +268,13 @@ class Labeler:
         return self.session.suggestion_at(self.session.row_at(self.session.cursor))
 
     @property
-    def decisions(self) -> pd.DataFrame:
-        """The whole append-only event log of the store, undos included, oldest first."""
+    def decisions(self) -> Any:
+        """The whole append-only event log of the store, undos included, oldest first; of the kind of frame the
+        Labeler was given (polars for polars)."""
+        return self._given.back(self._decisions())
+
+    def _decisions(self) -> pd.DataFrame:
+        """`decisions` as pandas: what the package reads (`lw.export`'s event log)."""
         events = self.session.store.events_frame()
         columns = [
             "id", "key", "action", "label", "previous_label", "suggestion", "confidence", "suggestion_visible",
@@ -336,14 +341,15 @@ class Labeler:
         return list(self.session.errors)
 
     @property
-    def stale(self) -> pd.DataFrame:
-        """Items whose text changed since they were labeled: their old decisions, not trusted."""
+    def stale(self) -> Any:
+        """Items whose text changed since they were labeled: their old decisions, not trusted; of the kind of frame
+        the Labeler was given."""
         rows = [
             {"position": self.session.rank_of(row), "key": decode_key(e.item_key), "label": e.label,
              "decision": e.action, "decided_at": e.decided_at}
             for row, e in sorted(self.session.stale.items())
         ]  # fmt: skip
-        return pd.DataFrame(rows, columns=["position", "key", "label", "decision", "decided_at"])
+        return self._given.back(pd.DataFrame(rows, columns=["position", "key", "label", "decision", "decided_at"]))
 
     @property
     def closed(self) -> bool:

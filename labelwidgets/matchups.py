@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError
-from labelwidgets.frames import takes_frames
+from labelwidgets.frames import Frame, takes_frames
 from labelwidgets.missing import is_missing
 
 #: The columns `pairs` adds; `lw.Labeler(..., kind="pair", outputs=OUTPUTS)` judges them.
@@ -28,7 +28,7 @@ OUTPUTS = ("output_a", "output_b")
 
 @takes_frames("long_df", text=("prompt", "output"))
 def pairs(
-    long_df: pd.DataFrame,
+    long_df: Frame,
     *,
     prompt: str = "prompt",
     system: str = "system",

@@ -146,9 +146,35 @@ def test_a_labeler_labels_and_undoes_and_reads_back_of_the_kind_given(tmp_path: 
         assert out.schema["words"] == pl.Int64 and out.schema["tags"] == pl.List(pl.String)
     else:
         assert out is df  # pandas: the very frame passed in, filled in place
-    decisions = labeler.decisions
-    assert decisions["action"].tolist() == ["labeled", "labeled", "labeled", "undo", "skipped"]
+    decisions = labeler.decisions  # the event log, of the kind given too
+    assert_kind(decisions, frame_kind)
+    assert as_pandas(decisions)["action"].tolist() == ["labeled", "labeled", "labeled", "undo", "skipped"]
+    assert as_pandas(decisions)["key"].tolist()[:3] == ["t1", "t2", "t3"]
     labeler.close()
+
+
+def test_the_event_log_and_stale_decisions_are_the_same_on_both_kinds(tmp_path: Path, frame_kind: str) -> None:
+    store = tmp_path / f"{frame_kind}.db"
+    first = lw.Labeler(given(ITEMS, frame_kind), labels=["a", "b"], key="id", store=store, annotator="ana")
+    for answer in ("a", "b", "a"):
+        first.label(answer)
+    first.undo()
+    reference = lw.Labeler(ITEMS.copy(), labels=["a", "b"], key="id", store=None)  # the same decisions, on pandas
+    for answer in ("a", "b", "a"):
+        reference.label(answer)
+    reference.undo()
+    timed = ["id", "decided_at", "seconds", "session_id", "undoes", "text_hash", "detail", "annotator"]
+    assert_same(reference.decisions.drop(columns=timed), as_pandas(first.decisions).drop(columns=timed))
+    assert_kind(first.decisions, frame_kind)
+    first.close()
+    reference.close()
+    edited = ITEMS.assign(text=["a refund, please", *ITEMS["text"][1:]])  # the first item's text changed
+    with pytest.warns(UserWarning, match="changed text"):
+        again = lw.Labeler(given(edited, frame_kind), labels=["a", "b"], key="id", store=store, annotator="ana")
+    stale = again.stale
+    assert_kind(stale, frame_kind)
+    assert as_pandas(stale)[["position", "key", "label", "decision"]].values.tolist() == [[0, "t1", "a", "labeled"]]
+    again.close()
 
 
 def test_polars_reads_are_rebuilt_only_after_a_decision(tmp_path: Path) -> None:
@@ -228,21 +254,61 @@ def test_teaching_with_gold_sets_in_a_polars_list_column(frame_kind: str) -> Non
 # ----- a Team and a Classroom ----------------------------------------------------------------------------------
 
 
-def test_a_team_on_polars_has_polars_members_and_the_same_agreement(tmp_path: Path) -> None:
-    agreements = {}
-    for frame_kind in KINDS:
-        team = lw.Team(tmp_path / f"{frame_kind}.db", given(ITEMS, frame_kind), labels=["a", "b"], key="id")
-        ana, bo = team.labeler("ana"), team.labeler("bo")
-        for answer in ("a", "a", "b", "b", "a"):
-            ana.label(answer)
-        for answer in ("a", "b", "b", "a", "a"):
-            bo.label(answer)
-        assert_kind(ana.df, frame_kind)
-        assert as_pandas(bo.df)["label"].tolist() == ["a", "b", "b", "a", "a"]
-        agreements[frame_kind] = team.agreement(n_boot=100)
-        assert team.gold["how"].tolist() == ["unanimous", "unresolved", "unanimous", "unresolved", "unanimous"]
-        team.close()
-    assert_same(agreements["pandas"], agreements["polars"])
+def team_tables(tmp_path: Path, frame_kind: str) -> dict[str, Any]:
+    """Every table a Team hands back, after two members who disagree on two items and an adjudicator on one."""
+    team = lw.Team(tmp_path / f"{frame_kind}.db", given(ITEMS, frame_kind), labels=["a", "b"], key="id")
+    ana, bo = team.labeler("ana"), team.labeler("bo")
+    for answer in ("a", "a", "b", "b", "a"):
+        ana.label(answer)
+    for answer in ("a", "b", "b", "a", "a"):
+        bo.label(answer)
+    assert_kind(ana.df, frame_kind)
+    assert as_pandas(bo.df)["label"].tolist() == ["a", "b", "b", "a", "a"]
+    judge = team.adjudicator("judge")
+    judge.label("b")  # settles the first conflict (t2)
+    tables = {
+        "decisions": team.decisions, "gold": team.gold, "conflicts": team.conflicts,
+        "agreement": team.agreement(n_boot=100), "agreement by label": team.agreement(by_label=True, n_boot=100),
+        "progress": team.progress(), "with_gold": team.with_gold(),
+    }  # fmt: skip
+    team.close()
+    return tables
+
+
+TIMES = {"decisions": ["decided_at"]}  # when each run happened
+
+
+def test_a_teams_tables_come_back_of_the_kind_given_with_the_same_values(tmp_path: Path, frame_kind: str) -> None:
+    tables = team_tables(tmp_path, frame_kind)
+    expected = team_tables(tmp_path, "pandas") if frame_kind == "polars" else tables
+    for name, table in tables.items():
+        assert_kind(table, frame_kind)
+        drop = TIMES.get(name, [])
+        assert_same(as_pandas(expected[name]).drop(columns=drop), as_pandas(table).drop(columns=drop))
+    gold = as_pandas(tables["gold"])
+    assert gold["how"].tolist() == ["unanimous", "adjudicated", "unanimous", "unresolved", "unanimous"]
+    assert as_pandas(tables["with_gold"])["gold"].tolist()[:3] == ["a", "b", "b"]
+    assert as_pandas(tables["progress"])["labeled"].tolist() == [5, 5, 5]  # ana, bo, the items with 2 answers
+
+
+def test_a_polars_team_is_what_lw_functions_read(tmp_path: Path, frame_kind: str) -> None:
+    """The package reads a polars team's own pandas tables (estimate, alt_test, export), and answers in polars."""
+    rng = np.random.default_rng(4)
+    items = pd.DataFrame({"id": [f"t{i}" for i in range(40)], "text": [f"item {i}" for i in range(40)],
+                          "model": rng.choice(["a", "b"], 40)})  # fmt: skip
+    team = lw.Team(tmp_path / "t.db", given(items, frame_kind), labels=["a", "b"], key="id", overlap=3)
+    for who in ("ana", "bo", "cy"):
+        member = team.labeler(who)
+        for position in range(40):
+            member.label(items["model"][position] if rng.random() < 0.8 else rng.choice(["a", "b"]))
+    estimate = lw.estimate(team, suggestion="model")
+    assert_kind(estimate, frame_kind)
+    result = lw.alt_test(team, llm=dict(zip(items["id"], items["model"], strict=True)), epsilon=0.2)
+    assert_kind(result.annotators, frame_kind)
+    assert as_pandas(result.annotators)["annotator"].tolist() == ["ana", "bo", "cy"]
+    path = lw.export(team, tmp_path / "team.jsonl", events=True)
+    assert lw.read_labels(path)["gold_how"].notna().all()
+    team.close()
 
 
 def test_a_classroom_takes_polars(tmp_path: Path) -> None:
@@ -258,9 +324,39 @@ def test_a_classroom_takes_polars(tmp_path: Path) -> None:
             student.label(answer)
         student.close()
         room = lw.Classroom(store, given(items, frame_kind), gold="gold", labels=["billing", "bug", "other"], key="id")
-        tables[frame_kind] = room.table.drop(columns="last_activity")  # when each run happened
+        tables[frame_kind] = {
+            "table": room.table, "progress": room.progress, "hardest": room.hardest, "agreement": room.agreement,
+            "sway": room.sway, "answers": room.answers, "handout": room.handout(),
+        }  # fmt: skip
         room.close()
-    assert_same(tables["pandas"], tables["polars"])
+    timed = {"table": ["last_activity"], "progress": ["last_activity"], "answers": ["decided_at"]}  # each run's
+    for name, table in tables["polars"].items():
+        assert_kind(table, "polars")
+        assert_kind(tables["pandas"][name], "pandas")
+        drop = [c for c in timed.get(name, []) if c in as_pandas(table).columns]
+        assert_same(as_pandas(tables["pandas"][name]).drop(columns=drop), as_pandas(table).drop(columns=drop))
+    assert tables["polars"]["handout"].columns == ["id", "text", "words", "tags"]  # the gold column left out
+
+
+def test_a_multi_label_classroom_on_polars_gold_sets(tmp_path: Path, frame_kind: str) -> None:
+    items = ITEMS.assign(gold=[["money"], [], ["short"], ["money", "short"], []])
+    tables = {}
+    for kind in dict.fromkeys(["pandas", frame_kind]):  # the pandas run is the reference
+        store = tmp_path / f"{kind}.db"
+        student = lw.Labeler(given(ITEMS, kind), kind="multi", labels=["money", "short"], key="id", store=store,
+                             annotator="ana")  # fmt: skip
+        for answer in (["money"], [], ["money"], ["money", "short"], ["short"]):
+            student.label(answer)
+        student.close()
+        room = lw.Classroom(store, given(items, kind), gold="gold", kind="multi", labels=["money", "short"], key="id",
+                            n_boot=50)  # fmt: skip
+        tables[kind] = {"by_label": room.by_label, "table": room.table, "hardest": room.hardest}
+        room.close()
+    for name, table in tables[frame_kind].items():
+        assert_kind(table, frame_kind)
+        drop = ["last_activity"] if name == "table" else []
+        assert_same(as_pandas(tables["pandas"][name]).drop(columns=drop), as_pandas(table).drop(columns=drop))
+    assert set(as_pandas(tables[frame_kind]["by_label"])["label"]) == {"money", "short"}
 
 
 # ----- functions that take a frame ---------------------------------------------------------------------------------
@@ -348,6 +444,10 @@ def test_alt_test_on_the_reference_data(frame_kind: str) -> None:
     result = lw.alt_test(given(table, frame_kind), llm="llm", epsilon=run["epsilon"], alpha=run["q_fdr"])
     assert result.winning_rate == run["winning_rate"]
     assert result.advantage_probability == pytest.approx(run["advantage_prob"], abs=1e-12)
+    expected = lw.alt_test(table, llm="llm", epsilon=run["epsilon"], alpha=run["q_fdr"])
+    for mine, theirs in ((result.annotators, expected.annotators), (result.verdict(), expected.verdict())):
+        assert_kind(mine, frame_kind)
+        assert_same(theirs, mine)
 
 
 def test_pairs_to_judge_and_a_pair_labeler(tmp_path: Path, frame_kind: str) -> None:
@@ -398,10 +498,41 @@ def test_compare_ranks_the_same(frame_kind: str) -> None:
     def board(df: Any) -> Any:
         return lw.compare(df, suggesters=suggesters, human="human", labels=["a", "b"], progress=False, n_boot=200)
 
-    result = board(given(frame, frame_kind))
+    result, expected = board(given(frame, frame_kind)), board(frame)
     timed = ["latency_per_item"]  # seconds each run took
-    pd.testing.assert_frame_equal(result.table.drop(columns=timed), board(frame).table.drop(columns=timed))
-    assert result.table.index[0] == "good"
+    for name in ("table", "pairwise", "predictions", "errors"):
+        assert_kind(getattr(result, name), frame_kind)
+        drop = [c for c in timed if c in as_pandas(getattr(result, name)).columns]
+        assert_same(
+            as_pandas(getattr(expected, name)).drop(columns=drop), as_pandas(getattr(result, name)).drop(columns=drop)
+        )
+    assert as_pandas(result.table)["suggester"].tolist()[0] == "good"  # the index is the first column in polars
+    disagreements = result.disagreements("poor")
+    assert_kind(disagreements, frame_kind)
+    assert_same(expected.disagreements("poor"), disagreements)
+    result.relabel(0, "b" if frame["human"][0] == "a" else "a")  # no key column: items are keyed by row position
+    corrections = result.corrections
+    assert_kind(corrections, frame_kind)
+    assert as_pandas(corrections)["key"].tolist() == [0]
+    if frame_kind == "polars":
+        assert "polars frame is left as it is" in result.relabel_status
+    assert "Leaderboard: 2 suggesters" in repr(result) and len(result.snapshot().table) == 2
+
+
+def test_compare_on_a_long_table_gives_alt_tests_of_the_kind_given(frame_kind: str) -> None:
+    rng = np.random.default_rng(5)
+    truth = rng.choice(["a", "b"], 60)
+    rows = [(i, f"text {i}", who, truth[i] if rng.random() < 0.85 else rng.choice(["a", "b"]))
+            for i in range(60) for who in ("ana", "bo", "cy")]  # fmt: skip
+    long = pd.DataFrame(rows, columns=["item", "text", "annotator", "label"])
+    long["model"] = long["item"].map(dict(enumerate(np.where(rng.random(60) < 0.9, truth, "a"))))
+    board = lw.compare(given(long, frame_kind), suggesters={"model": lw.FromColumn("model")}, human="label",
+                       item="item", annotator="annotator", labels=["a", "b"], progress=False, n_boot=100)  # fmt: skip
+    result = board.alt_tests["model"]
+    assert not isinstance(result, str), result
+    assert_kind(result.annotators, frame_kind)
+    assert as_pandas(result.annotators)["annotator"].tolist() == ["ana", "bo", "cy"]
+    assert "alt-test, model:" in repr(board)
 
 
 def test_plots_draw_the_same_figure(frame_kind: str) -> None:
@@ -427,6 +558,29 @@ def test_export_of_a_polars_labeler_reads_back_as_the_pandas_one_does(tmp_path: 
         assert sorted(dataset["train"]["label"]) == [0, 1]
         labeler.close()
     pd.testing.assert_frame_equal(frames["polars"], frames["pandas"], check_dtype=False)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet", ".csv"])
+def test_read_labels_gives_the_kind_asked_for(tmp_path: Path, suffix: str) -> None:
+    labeler = lw.Labeler(ITEMS.copy(), labels=["billing", "bug"], key="id", store=None)
+    labeler.label("billing")
+    labeler.label("bug")
+    path = lw.export(labeler, tmp_path / f"labels{suffix}")
+    labeler.close()
+    expected = lw.read_labels(path)
+    assert_kind(expected, "pandas")
+    for backend in ("polars", pl):
+        frame = lw.read_labels(path, backend=backend)
+        assert_kind(frame, "polars")
+        assert_same(expected, frame)
+        assert frame.schema["decided_at"] == pl.Datetime("us", "UTC") or frame.schema["decided_at"] == pl.Datetime(
+            "ns", "UTC"
+        )
+    assert_kind(lw.read_labels(path, backend="pandas"), "pandas")
+    with pytest.raises(InputError, match="no library of frames narwhals knows"):
+        lw.read_labels(path, backend="numpy")
+    with pytest.raises(InputError, match="not installed here"):
+        lw.read_labels(path, backend="no_such_frames")
 
 
 def test_to_spacy_of_a_polars_labeler(tmp_path: Path) -> None:
@@ -477,6 +631,31 @@ def test_a_lazy_frame_or_a_list_is_refused_with_what_to_do() -> None:
         lw.Labeler(pl.LazyFrame({"text": ["a"]}), labels=["a", "b"], store=None)
     with pytest.raises(InputError, match=r"expected a pandas DataFrame .*polars.* got list"):
         lw.Labeler(["a", "b"], labels=["a"], store=None)  # type: ignore[arg-type]
+
+
+USER_CODE = """
+import labelwidgets as lw
+import polars as pl
+
+df = pl.DataFrame({"text": ["a", "b"], "label": ["x", "y"]})
+labeler = lw.Labeler(df, labels=["x", "y"], store=None)
+team = lw.Team("t.db", df, labels=["x", "y"])
+room = lw.Classroom("c.db", df, gold="label", labels=["x", "y"])
+board = lw.compare(df, suggesters={"m": lw.FromColumn("label")}, labels=["x", "y"])
+table = lw.agreement(df)
+suggested = lw.suggest(df, lw.FromColumn("label"), labels=["x", "y"])
+gold: pl.DataFrame = team.gold
+read: pl.DataFrame = lw.read_labels("labels.parquet", backend="polars")
+"""
+
+
+def test_a_type_checker_takes_a_polars_frame_where_a_call_takes_a_frame(tmp_path: Path) -> None:
+    """mypy with pandas' stubs, as a user runs it on their own code (it refused each call before `Frame`)."""
+    (tmp_path / "user.py").write_text(USER_CODE)
+    command = [sys.executable, "-m", "mypy", "--python-version", "3.11", "--follow-imports=silent",
+               "--cache-dir", str(tmp_path / "cache"), str(tmp_path / "user.py")]  # fmt: skip
+    run = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0 and "Success: no issues found in 1 source file" in run.stdout, run.stdout + run.stderr
 
 
 def test_import_labelwidgets_loads_neither_narwhals_nor_polars() -> None:

@@ -33,7 +33,7 @@ from labelwidgets.comparison.inputs import check_inputs_only, named_suggesters, 
 from labelwidgets.comparison.leaderboard import Leaderboard
 from labelwidgets.comparison.scores import SET_SORT_KEYS, SORT_KEYS, SPAN_SORT_KEYS
 from labelwidgets.errors import CostNotConfirmed, InputError, public, user_stacklevel
-from labelwidgets.frames import takes_frames
+from labelwidgets.frames import Frame, takes_frames
 from labelwidgets.labels import LabelSet
 from labelwidgets.suggesters.base import Suggester
 from labelwidgets.suggesters.check import check_suggester, na_like_label_warning
@@ -49,7 +49,7 @@ __all__ = ["SET_SORT_KEYS", "SORT_KEYS", "SPAN_SORT_KEYS", "CostNotConfirmed", "
 @public
 @takes_frames("data", text=("text",))
 def compare(
-    data: pd.DataFrame | Labeler,
+    data: Frame | Labeler,
     *,
     suggesters: Mapping[str, Suggester] | Sequence[Suggester],
     human: str | None = None,

@@ -15,6 +15,7 @@ import pandas as pd
 from labelwidgets.comparison.inputs import Prepared, as_text
 from labelwidgets.comparison.scores import answer_values, differs, encode_answers, encode_suggestions, score, usage
 from labelwidgets.errors import InputError, user_stacklevel
+from labelwidgets.frames import PANDAS, Given
 from labelwidgets.keys import encode_key
 from labelwidgets.labels import LabelSet
 from labelwidgets.metrics.alt_test import AltTestResult, alt_test
@@ -66,11 +67,16 @@ class Leaderboard:
       the suggester with ``lw.suggest`` and call ``lw.alt_test`` on the table.
 
     Shown in a notebook it is a widget: the table, then a disagreement explorer (click an entry or a pair).
+
+    Every table comes back in the kind of frame ``compare`` was given (polars for polars: an index that says
+    something, as ``table``'s ``suggester`` or ``predictions``' keys, is then the first column); the board and its
+    widget read the pandas ones.
     """
 
     def __init__(self, prepared: Prepared, runs: Mapping[str, Run], *, sort_by: str, ci: float, n_boot: int,
                  seed: int):  # fmt: skip
         self._prepared = prepared
+        self._given: Given = PANDAS  # the kind of frame its tables come back in (`answering_in`)
         self.labels: LabelSet = prepared.labels
         self.sort_by = sort_by
         self.ci = ci
@@ -90,17 +96,38 @@ class Leaderboard:
         self._listeners: list[Callable[[], None]] = []
         self._widget: Any = None
         self._rescore()
-        self.alt_tests: dict[str, AltTestResult | str] = self._alt_tests()
+        self._alt_test_results: dict[str, AltTestResult | str] = self._alt_tests()
+
+    def answering_in(self, given: Given) -> Leaderboard:
+        """This board, its tables from now on of the kind of frame ``given`` (`labelwidgets.frames.AnswersInKind`):
+        what `compare` does with a board made from a polars frame."""
+        self._given = given
+        return self
 
     # ----- numbers ----------------------------------------------------------------------
     def _rescore(self) -> None:
         scores = score(self._human, self._predicted, self._usage, len(self.labels), sort_by=self.sort_by,
                        ci=self.ci, n_boot=self.n_boot, seed=self.seed, labels=self.labels)  # fmt: skip
-        self.table: pd.DataFrame = scores.table
-        self.pairwise: pd.DataFrame = scores.pairwise
+        self._table: pd.DataFrame = scores.table
+        self._pairwise: pd.DataFrame = scores.pairwise
         self.notes: list[str] = [*self._mostly_invalid_notes(), *scores.notes]
         self.tie_metric: str = scores.tie_metric
         self.metrics: tuple[str, ...] = scores.metrics
+
+    @property
+    def table(self) -> Any:
+        """The ranking, one row per suggester, best first (see the class)."""
+        return self._given.back(self._table)
+
+    @property
+    def pairwise(self) -> Any:
+        """The pairs of suggesters and whether this sample tells them apart (see the class)."""
+        return self._given.back(self._pairwise)
+
+    @property
+    def alt_tests(self) -> dict[str, AltTestResult | str]:
+        """Each suggester's alt-test on a long table, or why it was not run (see the class)."""
+        return dict(self._given.back(self._alt_test_results))
 
     def _alt_tests(self) -> dict[str, AltTestResult | str]:
         """Each suggester's alt-test against the people of a long table (their own labels, not the majority a relabel
@@ -110,7 +137,7 @@ class Leaderboard:
             return {}
         human, item, annotator = prepared.hidden[:3]  # a long table with annotator=: see inputs._prepare_long
         table = prepared.target[[item, annotator, human]]
-        predictions = self.predictions
+        predictions = self._predictions()
         results: dict[str, AltTestResult | str] = {}
         for name in self.suggestions:
             try:
@@ -123,7 +150,7 @@ class Leaderboard:
         """The alt-test verdict of each suggester, one line each (`alt_tests`)."""
         return [
             f"alt-test, {name}: " + (f"not run: {result}" if isinstance(result, str) else result.sentence)
-            for name, result in self.alt_tests.items()
+            for name, result in self._alt_test_results.items()
         ]
 
     def _mostly_invalid_notes(self, share: float = 0.5) -> list[str]:
@@ -165,14 +192,18 @@ class Leaderboard:
         )
 
     @property
-    def predictions(self) -> pd.DataFrame:
+    def predictions(self) -> Any:
+        """Per item (the item keys: the index, or polars' first column) the human label and each suggester's."""
+        return self._given.back(self._predictions())
+
+    def _predictions(self) -> pd.DataFrame:
         data = {"human": answer_values(self._human, self.labels)}
         for name, encoded in self._predicted.items():
             data[name] = answer_values(encoded, self.labels)
         return pd.DataFrame(data, index=self._prepared.frame.index.copy())
 
     @property
-    def errors(self) -> pd.DataFrame:
+    def errors(self) -> Any:
         """Every invalid output: suggester, item key, why, and what the model said."""
         keys = self._prepared.frame.index
         rows = [
@@ -181,24 +212,24 @@ class Leaderboard:
             for i, s in enumerate(suggestions)
             if not s.valid
         ]
-        return pd.DataFrame(rows, columns=["suggester", "key", "error", "raw"])
+        return self._given.back(pd.DataFrame(rows, columns=["suggester", "key", "error", "raw"]))
 
     @property
-    def corrections(self) -> pd.DataFrame:
+    def corrections(self) -> Any:
         """Relabels made here, oldest first: ``key``, ``old`` and ``new`` human label, ``at`` (UTC), and ``event``
         (the id of the event in the Labeler's store; missing for a DataFrame input)."""
         frame = pd.DataFrame(self._corrections, columns=CORRECTION_COLUMNS)
         frame["at"] = pd.to_datetime(frame["at"], utc=True)
-        return frame.astype({"event": "Int64"})
+        return self._given.back(frame.astype({"event": "Int64"}))
 
-    def disagreements(self, name: str, other: str | None = None) -> pd.DataFrame:
+    def disagreements(self, name: str, other: str | None = None) -> Any:
         """The items where suggester ``name`` disagrees with the human label (or with suggester ``other``):
         their text, the human label and every suggester's label."""
         positions = self.disagreement_positions(name, other)
-        frame = self.predictions.iloc[positions]
+        frame = self._predictions().iloc[positions]
         text = self._prepared.frame[self._prepared.text_column].iloc[positions]
         frame.insert(0, "text", text.to_numpy())
-        return frame
+        return self._given.back(frame)
 
     def disagreement_positions(self, name: str, other: str | None = None) -> np.ndarray:
         """Positions (0-based, in item order) where ``name`` disagrees with the human label, or with ``other``."""
@@ -270,6 +301,8 @@ class Leaderboard:
             if getattr(store, "durable", False):
                 return "Saved: a revised decision in the labeler's store."
             return "Recorded as a revised decision in the labeler (store=None: in memory only)."
+        if prepared.source == "dataframe" and not self._given.is_pandas:  # a polars frame cannot change in place
+            return f"Changed on this board only (board.corrections); the {self._given.name} frame is left as it is."
         if prepared.source == "dataframe":
             return (
                 f"Changed in the DataFrame's {prepared.human_column!r} column (in memory; save the DataFrame to "
@@ -295,8 +328,8 @@ class Leaderboard:
     def snapshot(self) -> LeaderboardSnapshot:
         """The board as a view shows it: the ranking, the pairs and the words around them, as they are now."""
         return LeaderboardSnapshot(
-            table=self.table.copy(),
-            pairwise=self.pairwise.copy(),
+            table=self._table.copy(),
+            pairwise=self._pairwise.copy(),
             n=self.n,
             sort_by=self.sort_by,
             tie_metric=self.tie_metric,
@@ -352,19 +385,20 @@ class Leaderboard:
         return mimebundle_with_text(self.widget, repr(self), **kwargs)
 
     def __repr__(self) -> str:
-        shown = pd.DataFrame(index=self.table.index)
-        shown["rank"] = self.table["rank"]
+        table = self._table
+        shown = pd.DataFrame(index=table.index)
+        shown["rank"] = table["rank"]
         for metric in self.metrics:
             shown[metric] = [
                 _with_interval(v, lo, hi)
-                for v, lo, hi in self.table[[metric, f"{metric}_low", f"{metric}_high"]].itertuples(index=False)
+                for v, lo, hi in table[[metric, f"{metric}_low", f"{metric}_high"]].itertuples(index=False)
             ]
-        shown["invalid"] = [f"{share:.0%}" for share in self.table["invalid_share"]]
-        shown["$/item"] = [_money(v) for v in self.table["cost_per_item"]]
-        shown["tied_with"] = self.table["tied_with"]
+        shown["invalid"] = [f"{share:.0%}" for share in table["invalid_share"]]
+        shown["$/item"] = [_money(v) for v in table["cost_per_item"]]
+        shown["tied_with"] = table["tied_with"]
         left_out = "; ".join(f"{count} {reason}" for reason, count in self.excluded.items())
         lines = [
-            f"Leaderboard: {len(self.table)} suggesters vs human labels on {self.n} items, ranked by {self.sort_by}",
+            f"Leaderboard: {len(table)} suggesters vs human labels on {self.n} items, ranked by {self.sort_by}",
             shown.to_string(),
             self.method,
         ]

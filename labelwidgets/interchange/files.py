@@ -14,12 +14,14 @@ import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, user_stacklevel
+from labelwidgets.frames import kind_named
 from labelwidgets.interchange.header import (
     HEADER_KEY,
     Column,
@@ -104,15 +106,23 @@ def export(
     return target
 
 
-def read_labels(path: str | os.PathLike[str]) -> pd.DataFrame:
+def read_labels(path: str | os.PathLike[str], *, backend: str | ModuleType | None = None) -> Any:
     """The DataFrame `export` wrote to ``path``: the same columns, dtypes (times tz-aware in UTC), index and item keys.
+
+    ``backend="polars"`` (or ``"pyarrow"``, or the module) gives it as a frame of that library instead, as narwhals'
+    readers name it: the index (item keys, when the export had them there) then comes first as columns. A polars
+    frame cannot carry which columns a Labeler wrote, so resume on the pandas frame (or the Labeler's store).
 
     The columns a Labeler wrote are marked as its own, so ``lw.Labeler(lw.read_labels(path), ...)`` resumes on the
     frame: with the store that Labeler had, its decisions are restored from the store; with another, the answers
     in the file are kept (with a warning) and the rows decided now are overwritten. A JSONL or CSV file without its
     ``.meta.json`` header is read as plain rows, its types guessed, with a warning.
     """
-    source = Path(path)
+    given = kind_named(backend)  # an unknown backend is said before the file is read
+    return given.back(_read_labels(Path(path)))
+
+
+def _read_labels(source: Path) -> pd.DataFrame:
     suffix = _format_of(source)
     if not source.exists():
         raise InputError(f"{source} does not exist.")
@@ -385,7 +395,7 @@ def _events_of(source: Any) -> pd.DataFrame:
     from labelwidgets.team.team import Team
 
     if isinstance(source, Labeler):
-        return source.decisions
+        return source._decisions()  # pandas, whichever kind of frame the Labeler was given
     if isinstance(source, Team):
         events = source.store.events_frame()
         keys = np.empty(len(events), dtype=object)

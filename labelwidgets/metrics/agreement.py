@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
-from labelwidgets.frames import takes_frames
+from labelwidgets.frames import Frame, takes_frames
 from labelwidgets.kinds import AnswerKind, kind_named
 from labelwidgets.metrics.calibration import bin_sums, bootstrap_ece, ece
 from labelwidgets.metrics.checks import (
@@ -85,7 +85,7 @@ _TIDY_COLUMNS = ["group", "metric", "value", "low", "high", "n", "interval", "no
 @public
 @takes_frames("df")
 def agreement(
-    df: pd.DataFrame,
+    df: Frame,
     *,
     label: str = "label",
     suggestion: str = "suggestion",
@@ -451,7 +451,7 @@ def _ece_row(
 @public
 @takes_frames("df")
 def confusion(
-    df: pd.DataFrame,
+    df: Frame,
     *,
     label: str = "label",
     suggestion: str = "suggestion",

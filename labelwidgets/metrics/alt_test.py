@@ -25,16 +25,17 @@ ten people on a thousand items take milliseconds.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
-from labelwidgets.frames import takes_frames
+from labelwidgets.frames import PANDAS, Given, intake, takes_frames
 
 #: The paper's minimums: every tested person needs this many items (t-test normality, the authors' default
 #: ``min_instances_per_human``); an item counts when this many people labeled it (one left out, one to compare
@@ -62,9 +63,10 @@ ANNOTATOR_COLUMNS = [
 @dataclass(frozen=True)
 class AltTestResult:
     """The alt-test's verdict (``passed``, ``winning_rate`` ω, ``advantage_probability`` ρ, ``sentence``) and its
-    per-person table (``annotators``: one row per person; untested people have NaN p-values and a note)."""
+    per-person table (``annotators``: one row per person; untested people have NaN p-values and a note). The tables
+    are of the kind of frame the test was given (``given``: polars for polars, whose NaN p-values are nulls)."""
 
-    annotators: pd.DataFrame
+    annotators: Any
     winning_rate: float
     advantage_probability: float
     passed: bool
@@ -75,15 +77,24 @@ class AltTestResult:
     n_items: int
     sentence: str
     epsilon_means: str = EPSILON_MEANS
+    given: Given = field(default=PANDAS, repr=False, compare=False)
 
-    def verdict(self) -> pd.DataFrame:
-        """The verdict as one row (for a report or a Dashboard)."""
-        tested = int(self.annotators["p_value"].notna().sum())
+    def answering_in(self, given: Given) -> AltTestResult:
+        """This result with its tables in the kind of frame ``given`` (`labelwidgets.frames.AnswersInKind`)."""
+        return dataclasses.replace(self, annotators=given.back(self.annotators), given=given)
+
+    def verdict(self) -> Any:
+        """The verdict as one row (for a report or a Dashboard), of the kind of frame the test was given."""
+        return self.given.back(self._verdict())
+
+    def _verdict(self) -> pd.DataFrame:
+        annotators = self.annotators if self.given.is_pandas else intake(self.annotators)[0]
+        tested = int(annotators["p_value"].notna().sum())
         return pd.DataFrame([{
             "winning_rate": self.winning_rate, "advantage_probability": self.advantage_probability,
             "passed": self.passed, "epsilon": self.epsilon, "alpha": self.alpha, "fdr": self.fdr,
             "scoring": self.scoring, "annotators_tested": tested,
-            "annotators_won": int(self.annotators["rejected"].sum()), "n_items": self.n_items,
+            "annotators_won": int(annotators["rejected"].sum()), "n_items": self.n_items,
             "sentence": self.sentence,
         }])  # fmt: skip
 
@@ -153,9 +164,9 @@ def _long_table(
         frame = source
         defaults = ("key" if "key" in frame.columns else "item", "annotator", "label")
     elif hasattr(source, "n_students") and hasattr(source, "answers"):  # a Classroom: the students' final labels
-        frame, defaults = source.answers, ("key", "student", "final")
-    elif hasattr(source, "decisions") and isinstance(getattr(source, "decisions", None), pd.DataFrame):
-        frame, defaults = source.decisions, ("key", "annotator", "label")  # a Team: the decisions in force
+        frame, defaults = source._answers(), ("key", "student", "final")  # pandas, whichever kind it was given
+    elif callable(getattr(source, "_decisions", None)) and hasattr(source, "adjudicators"):
+        frame, defaults = source._decisions(), ("key", "annotator", "label")  # a Team: the decisions in force
     else:
         raise InputError(
             f"{func}() takes a long table (one row per item and person), a Team or a Classroom; got "

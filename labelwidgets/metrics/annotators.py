@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
-from labelwidgets.frames import takes_frames
+from labelwidgets.frames import Frame, takes_frames
 from labelwidgets.metrics.checks import (
     check_labels,
     encode,
@@ -122,7 +122,7 @@ def krippendorff_alpha(reliability_data: Any, level: Level = "nominal") -> float
 @public
 @takes_frames("long_df")
 def annotator_agreement(
-    long_df: pd.DataFrame,
+    long_df: Frame,
     *,
     item: str = "item",
     annotator: str = "annotator",

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import public
-from labelwidgets.frames import takes_frames
+from labelwidgets.frames import Frame, takes_frames
 from labelwidgets.metrics.checks import answer_kind, check_bins, require_columns
 from labelwidgets.metrics.counts import bootstrap_items, sum_by_code
 from labelwidgets.metrics.pairs import Columns, resolve_columns, scored_labels
@@ -103,7 +103,7 @@ def _calibration_pairs(
 @public
 @takes_frames("df")
 def calibration(
-    df: pd.DataFrame,
+    df: Frame,
     *,
     label: str = "label",
     suggestion: str = "suggestion",
@@ -127,7 +127,7 @@ def calibration(
 
 @takes_frames("df")
 def expected_calibration_error(
-    df: pd.DataFrame,
+    df: Frame,
     *,
     label: str = "label",
     suggestion: str = "suggestion",

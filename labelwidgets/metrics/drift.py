@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
-from labelwidgets.frames import takes_frames
+from labelwidgets.frames import Frame, takes_frames
 from labelwidgets.metrics.checks import (
     answer_kind,
     check_labels,
@@ -163,7 +163,7 @@ def _rolling_sums(events: np.ndarray, counts_so_far: np.ndarray, window: int) ->
 @public
 @takes_frames("df")
 def agreement_over_time(
-    df: pd.DataFrame,
+    df: Frame,
     *,
     window: int = 50,
     min_periods: int = 10,
@@ -410,7 +410,7 @@ def _rel_entr(x: np.ndarray, m: np.ndarray) -> np.ndarray:
 @public
 @takes_frames("df", "baseline")
 def label_drift(
-    df: pd.DataFrame,
+    df: Frame,
     *,
     column: str = "label",
     baseline: int | pd.DataFrame | pd.Series = 100,

@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
-from labelwidgets.frames import takes_frames
+from labelwidgets.frames import Frame, takes_frames
 from labelwidgets.kinds.pair import BOTH_BAD, TIE
 from labelwidgets.metrics.checks import encode, object_values, optional_column, require_columns, require_frame
 from labelwidgets.metrics.checks import sorted_labels as sorted_names
@@ -339,7 +339,7 @@ _WIN_RATE_COLUMNS = ["system", "win_rate", "low", "high", "wins", "losses", "tie
 @public
 @takes_frames("df")
 def win_rates(
-    df: pd.DataFrame, *, system_a: str = "system_a", system_b: str = "system_b", winner: str = "winner",
+    df: Frame, *, system_a: str = "system_a", system_b: str = "system_b", winner: str = "winner",
     ties: Ties = "drop", ci: float = 0.95,
 ) -> pd.DataFrame:  # fmt: skip
     """Per system, its win rate over all its judgments (every opponent pooled), with an exact binomial interval.
@@ -385,7 +385,7 @@ class WinMatrix(NamedTuple):
 @public
 @takes_frames("df")
 def win_matrix(
-    df: pd.DataFrame, *, system_a: str = "system_a", system_b: str = "system_b", winner: str = "winner",
+    df: Frame, *, system_a: str = "system_a", system_b: str = "system_b", winner: str = "winner",
     ties: Ties = "drop",
 ) -> WinMatrix:  # fmt: skip
     """The pairwise win matrix: counts of wins and ties, and the win rate of every system against every other.
@@ -496,7 +496,7 @@ _BT_COLUMNS = ["system", "strength", "low", "high", "rank", "n", "interval", "no
 @public
 @takes_frames("df")
 def bradley_terry(
-    df: pd.DataFrame, *, system_a: str = "system_a", system_b: str = "system_b", winner: str = "winner",
+    df: Frame, *, system_a: str = "system_a", system_b: str = "system_b", winner: str = "winner",
     ties: Ties = "drop", alpha: float = DEFAULT_ALPHA, n_boot: int = 1000, seed: int = 0, ci: float = 0.95,
 ) -> pd.DataFrame:  # fmt: skip
     """Bradley–Terry strengths of the systems, with bootstrap intervals over the judgments.
@@ -627,7 +627,7 @@ _JUDGE_AGREEMENT_COLUMNS = ["between", *_TIDY]
 @public
 @takes_frames("df")
 def judge_agreement(
-    df: pd.DataFrame, judge: Hashable, *, system_a: str = "system_a", system_b: str = "system_b",
+    df: Frame, judge: Hashable, *, system_a: str = "system_a", system_b: str = "system_b",
     winner: str = "winner", annotator: str = "annotator", item: str = "item", swapped: str | None = None,
     n_boot: int = 1000, seed: int = 0, ci: float = 0.95,
 ) -> pd.DataFrame:  # fmt: skip
@@ -739,7 +739,7 @@ _POSITION_COLUMNS = ["rater", "metric", "value", "low", "high", "n", "p_value", 
 @public
 @takes_frames("df")
 def position_bias(
-    df: pd.DataFrame, *, system_a: str = "system_a", system_b: str = "system_b", winner: str = "winner",
+    df: Frame, *, system_a: str = "system_a", system_b: str = "system_b", winner: str = "winner",
     left: str = "left", annotator: str | None = "annotator", item: str | None = "item", swapped: str | None = None,
     ci: float = 0.95,
 ) -> pd.DataFrame:  # fmt: skip
@@ -852,7 +852,7 @@ def _people_decisions(j: Judgments, judge_code: int | None) -> pd.DataFrame:
 @public
 @takes_frames("df")
 def people_agreement(
-    df: pd.DataFrame, *, judge: Hashable | None = None, system_a: str = "system_a", system_b: str = "system_b",
+    df: Frame, *, judge: Hashable | None = None, system_a: str = "system_a", system_b: str = "system_b",
     winner: str = "winner", annotator: str = "annotator", item: str = "item", swapped: str | None = None,
     n_boot: int = 1000, seed: int = 0, ci: float = 0.95,
 ) -> pd.DataFrame:  # fmt: skip
@@ -873,7 +873,7 @@ def people_agreement(
 @public
 @takes_frames("df")
 def pairwise_conflicts(
-    df: pd.DataFrame, *, judge: Hashable | None = None, system_a: str = "system_a", system_b: str = "system_b",
+    df: Frame, *, judge: Hashable | None = None, system_a: str = "system_a", system_b: str = "system_b",
     winner: str = "winner", annotator: str = "annotator", item: str = "item", swapped: str | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """The items (and pairs) judged by two people or more whose verdicts differ on the three outcomes, for review.
@@ -919,7 +919,7 @@ class Leaderboards(NamedTuple):
 @public
 @takes_frames("df")
 def leaderboards(
-    df: pd.DataFrame, judge: Hashable, *, system_a: str = "system_a", system_b: str = "system_b",
+    df: Frame, judge: Hashable, *, system_a: str = "system_a", system_b: str = "system_b",
     winner: str = "winner", annotator: str = "annotator", item: str | None = "item", swapped: str | None = None,
     ties: Ties = "drop", alpha: float = DEFAULT_ALPHA, n_boot: int = 1000, seed: int = 0, ci: float = 0.95,
 ) -> Leaderboards:  # fmt: skip

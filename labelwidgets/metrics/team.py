@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
-from labelwidgets.frames import takes_frames
+from labelwidgets.frames import Frame, takes_frames
 from labelwidgets.metrics.annotators import alpha_with_reason, fleiss_with_reason
 from labelwidgets.metrics.checks import check_labels, encode, object_values, show_columns, sorted_labels
 from labelwidgets.metrics.counts import (
@@ -282,7 +282,7 @@ def _check_agreement_options(ci: float, n_boot: int, by_label: Any) -> None:
 @public
 @takes_frames("decisions")
 def team_agreement(
-    decisions: pd.DataFrame,
+    decisions: Frame,
     labels: Iterable[Hashable] | None = None,
     *,
     ci: float = 0.95,

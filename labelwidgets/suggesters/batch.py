@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
-from labelwidgets.frames import takes_frames
+from labelwidgets.frames import Frame, takes_frames
 from labelwidgets.keys import encode_key
 from labelwidgets.labels import LabelSet
 from labelwidgets.missing import is_missing
@@ -29,7 +29,7 @@ DEFAULT_COLUMNS = {
 @public
 @takes_frames("df", text=("text",))
 def suggest(
-    df: pd.DataFrame,
+    df: Frame,
     suggester: Suggester,
     *,
     text: str = "text",

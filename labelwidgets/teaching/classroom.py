@@ -87,7 +87,7 @@ class Classroom:
     def __init__(
         self,
         store: str | os.PathLike[str] | Store,
-        df: pd.DataFrame,
+        df: frames.Frame,
         *,
         gold: str,
         labels: Iterable[str] | Mapping[str, str],
@@ -111,7 +111,7 @@ class Classroom:
 
     @classmethod
     @public
-    def from_files(cls, paths: Sequence[str | os.PathLike[str]], df: pd.DataFrame, **options: Any) -> Classroom:
+    def from_files(cls, paths: Sequence[str | os.PathLike[str]], df: frames.Frame, **options: Any) -> Classroom:
         """A classroom from the students' own SQLite store files (each labeled alone, no shared store).
 
         ``paths`` lists the files; ``options`` are those of `Classroom`. Each file's event ids are its own, so an
@@ -148,7 +148,7 @@ class Classroom:
         *,
         roster: Iterable[str] | Mapping[str, str],
         labels: Iterable[str] | Mapping[str, str],
-        key_from: pd.DataFrame,
+        key_from: frames.Frame,
         gold: str,
         feedback: str | None = "after",
         **options: Any,
@@ -195,15 +195,16 @@ class Classroom:
         return room
 
     @public
-    def handout(self) -> pd.DataFrame:
-        """The items for the students: the DataFrame without the gold column (a copy). On a store made with
-        `create` the students get their feedback from the store, so their kernel never holds the answers."""
-        return self.df.drop(columns=[self.gold]).copy()
+    def handout(self) -> Any:
+        """The items for the students: the DataFrame without the gold column (a copy, of the kind of frame the class
+        was given). On a store made with `create` the students get their feedback from the store, so their kernel
+        never holds the answers."""
+        return self._given.back(self.df.drop(columns=[self.gold]).copy())
 
     # ----- set-up ---------------------------------------------------------------------------------------------
     def _configure(
         self,
-        df: pd.DataFrame,
+        df: frames.Frame,
         *,
         gold: str,
         labels: Iterable[str] | Mapping[str, str],
@@ -451,6 +452,8 @@ class Classroom:
         return out
 
     # ----- what the class did ---------------------------------------------------------------------------------
+    # Each table comes back in the kind of frame the class was given (polars for polars); the views and the package
+    # read the pandas ones (`_answers`, `_table`, ...).
     @public
     def refresh(self) -> None:
         """Read what arrived in the store now (and redraw the live view)."""
@@ -459,20 +462,23 @@ class Classroom:
             self._view.refresh()
 
     @property
-    def answers(self) -> pd.DataFrame:
+    def answers(self) -> Any:
         """One row per student and item: the scored answer, the final one (with revisions) and the suggestion;
         see `labelwidgets.metrics.classroom.scored_answers`. Keys are the DataFrame's own."""
+        return self._given.back(self._answers())
+
+    def _answers(self) -> pd.DataFrame:
         self.sync()
         return self._shown(self._decode(self._answers_shown()))
 
     @property
-    def table(self) -> pd.DataFrame:
+    def table(self) -> Any:
         """One row per student: answered, scored, accuracy and Cohen's kappa against gold (with intervals), kappa
         against the model and the model's accuracy on the same items, answers revised after feedback, the share of
         decisions made with the suggestion shown, last activity and the feedback mode of their latest session
         (`labelwidgets.metrics.classroom.student_scores`). Practice items (no gold) are answered, never scored."""
         self.sync()
-        return self._table(self.n_boot)
+        return self._given.back(self._table(self.n_boot))
 
     def _table(self, n_boot: int) -> pd.DataFrame:
         def compute() -> pd.DataFrame:
@@ -505,10 +511,10 @@ class Classroom:
         return {who: mode for who, (_, mode) in latest.items()}
 
     @property
-    def progress(self) -> pd.DataFrame:
+    def progress(self) -> Any:
         """Per student: items answered (practice included), of how many, the share, and the last activity."""
         self.sync()
-        return self._progress()
+        return self._given.back(self._progress())
 
     def _progress(self) -> pd.DataFrame:
         def compute() -> pd.DataFrame:
@@ -530,12 +536,12 @@ class Classroom:
         return self._cached("progress", compute)
 
     @property
-    def hardest(self) -> pd.DataFrame:
+    def hardest(self) -> Any:
         """The items the class got wrong most (share of students wrong, highest first), with the item's text, the
         gold label, the most common wrong answer and the count of answers per label
         (`labelwidgets.metrics.classroom.hardest`)."""
         self.sync()
-        return self._hardest(None)
+        return self._given.back(self._hardest(None))
 
     def _hardest(self, top: int | None) -> pd.DataFrame:
         def compute() -> pd.DataFrame:
@@ -547,11 +553,11 @@ class Classroom:
         return self._cached(f"hardest/{top}", compute)
 
     @property
-    def agreement(self) -> pd.DataFrame:
+    def agreement(self) -> Any:
         """The students' agreement among themselves: Krippendorff's alpha (nominal) with a bootstrap interval and the
         mean pairwise Cohen's kappa (`labelwidgets.metrics.classroom.class_agreement`)."""
         self.sync()
-        return self._agreement(self.n_boot)
+        return self._given.back(self._agreement(self.n_boot))
 
     def _agreement(self, n_boot: int) -> pd.DataFrame:
         return self._cached(
@@ -561,7 +567,7 @@ class Classroom:
         )  # fmt: skip
 
     @property
-    def by_label(self) -> pd.DataFrame:
+    def by_label(self) -> Any:
         """With ``kind="multi"``: per student and label, how their sets find each gold label: precision, recall,
         F1 and Cohen's kappa with its interval (`labelwidgets.metrics.classroom.student_label_scores`)."""
         self.sync()
@@ -571,14 +577,14 @@ class Classroom:
                                                n_boot=self.n_boot, seed=self.seed)  # fmt: skip
             return self._shown(frame)
 
-        return self._cached("by label", compute)
+        return self._given.back(self._cached("by label", compute))
 
     @property
-    def sway(self) -> pd.DataFrame:
+    def sway(self) -> Any:
         """How far seeing the suggestion moved answers: follow rate and accuracy with the suggestion shown vs hidden
         (blind), over all items and where the model was right or wrong (`labelwidgets.metrics.classroom.sway`)."""
         self.sync()
-        return self._sway()
+        return self._given.back(self._sway())
 
     def _sway(self) -> pd.DataFrame:
         from labelwidgets.metrics.classroom import sway

@@ -92,7 +92,7 @@ class Team:
     def __init__(
         self,
         store: str | os.PathLike[str] | Store,
-        df: pd.DataFrame,
+        df: frames.Frame,
         *,
         text: str = "text",
         labels: Iterable[str] | Mapping[str, str] | None = None,
@@ -167,7 +167,7 @@ class Team:
     def create(
         cls,
         admin_url: str,
-        df: pd.DataFrame,
+        df: frames.Frame,
         *,
         members: Iterable[str] | Mapping[str, str],
         adjudicators: Iterable[str] | Mapping[str, str] = (),
@@ -338,12 +338,19 @@ class Team:
         }
 
     # ----- what the team did ------------------------------------------------------------------------------
+    # Each table comes back in the kind of frame the team was given (polars for polars); the team itself and the
+    # package read the pandas one (`_decisions`, `_gold`, ...).
     @property
-    def decisions(self) -> pd.DataFrame:
+    def decisions(self) -> Any:
         """One row per item and annotator (the decision in force): key, annotator, label, action, note,
         suggestion, decided_at. Adjudicators are left out (see `gold`); keys are the DataFrame's own; with
         ``kind="multi"`` each label is a list of labels (``[]``: none of these; None: no answer); with
-        ``kind="spans"`` a list of spans, each ``{"start", "end", "label", "text"}`` (``[]``: no spans)."""
+        ``kind="spans"`` a list of spans, each ``{"start", "end", "label", "text"}`` (``[]``: no spans).
+        Of the kind of frame the team was given (polars for polars)."""
+        return self._given.back(self._decisions())
+
+    def _decisions(self) -> pd.DataFrame:
+        """`decisions` as pandas: what the team and the package read."""
         frame = self._in_force()
         texts = self._texts_of(frame["key"])
         frame["label"] = self.answers.shown(frame["label"], self.labels, texts=texts)
@@ -364,16 +371,21 @@ class Team:
         return self._decode(in_force(self.store.events_frame(), exclude=self.adjudicators))
 
     @property
-    def conflicts(self) -> pd.DataFrame:
+    def conflicts(self) -> Any:
         """Items with at least two labels that are not unanimous, with each person's label and the majority."""
-        return self.answers.conflicts(self._ratings(), self.labels)
+        return self._given.back(self.answers.conflicts(self._ratings(), self.labels))
 
     @property
-    def gold(self) -> pd.DataFrame:
+    def gold(self) -> Any:
         """One answer per item with at least two: unanimous, majority, adjudicated or unresolved (column ``how``);
         with ``kind="multi"`` the gold set holds each label more than half chose, and ``tied`` names the labels
         exactly half chose, which leave an item unresolved; with ``kind="spans"`` likewise each span more than half
-        marked exactly (`labelwidgets.metrics.team_spans.resolve_span_gold`)."""
+        marked exactly (`labelwidgets.metrics.team_spans.resolve_span_gold`).
+        Of the kind of frame the team was given (polars for polars)."""
+        return self._given.back(self._gold())
+
+    def _gold(self) -> pd.DataFrame:
+        """`gold` as pandas: what the team and the package read."""
         adjudicators = self.adjudicators
         events = self.store.events_frame()
         settled = in_force(events[events["annotator"].isin(list(adjudicators))]) if adjudicators else None
@@ -385,10 +397,15 @@ class Team:
             adjudications = kept[["key", "label", "annotator"]].rename(columns={"annotator": "adjudicator"})
         return self.answers.gold(self._ratings(), adjudications, self.labels)
 
-    def with_gold(self) -> pd.DataFrame:
+    def with_gold(self) -> Any:
         """The items with their gold label (``gold``) and how it was decided (``gold_how``), for `lw.compare`
-        (``human="gold"``) and anything else that needs the team's answer; items without one are missing."""
-        gold = self.gold.set_index("key")
+        (``human="gold"``) and anything else that needs the team's answer; items without one are missing.
+        Of the kind of frame the team was given (polars for polars)."""
+        return self._given.back(self._with_gold())
+
+    def _with_gold(self) -> pd.DataFrame:
+        """`with_gold` as pandas: what the team and the package read."""
+        gold = self._gold().set_index("key")
         keys = self._item_keys()
         out = self.df.copy()
         out["gold"] = keys.map(gold["label"]).to_numpy()
@@ -396,20 +413,25 @@ class Team:
         return out
 
     @public
-    def agreement(self, *, by_label: bool = False, **options: Any) -> pd.DataFrame:
+    def agreement(self, *, by_label: bool = False, **options: Any) -> Any:
         """Agreement between people (Krippendorff's alpha, Fleiss' kappa, pairwise Cohen's kappa, each person
         against the majority of the others, percent agreement), with intervals and the items behind each. With
         ``kind="multi"``: Krippendorff's alpha with MASI, each pair's mean Jaccard and share of identical sets, and
         per label (``by_label=True``) alpha, Fleiss' kappa and each pair's Cohen's kappa. With ``kind="spans"``: each
         pair's strict and partial span F1 and their mean over pairs, with bootstrap intervals over items, and the
-        same per label (`labelwidgets.metrics.team_spans.span_team_agreement`)."""
+        same per label (`labelwidgets.metrics.team_spans.span_team_agreement`).
+        Of the kind of frame the team was given (polars for polars)."""
+        return self._given.back(self._agreement(by_label=by_label, **options))
+
+    def _agreement(self, *, by_label: bool = False, **options: Any) -> pd.DataFrame:
+        """`agreement` as pandas: what the team and the package read."""
         return self.answers.agreement(self._ratings(), self.labels, by_label=by_label, **options)
 
     def _label_spec(self) -> dict[str, str]:
         return {label.name: label.description for label in self.labels}
 
     def _ratings(self) -> pd.DataFrame:
-        return ratings(self.decisions)[["key", "annotator", "label"]].reset_index(drop=True)
+        return ratings(self._decisions())[["key", "annotator", "label"]].reset_index(drop=True)
 
     def _decode(self, frame: pd.DataFrame) -> pd.DataFrame:
         from labelwidgets.keys import decode_key
@@ -418,8 +440,13 @@ class Team:
         frame["key"] = [decode_key(k) for k in frame["key"]]
         return frame
 
-    def progress(self) -> pd.DataFrame:
-        """Per annotator: items labeled, skipped, and in all; plus a row for the team (items with overlap labels)."""
+    def progress(self) -> Any:
+        """Per annotator: items labeled, skipped, and in all; plus a row for the team (items with overlap labels).
+        Of the kind of frame the team was given (polars: the annotators as its first column)."""
+        return self._given.back(self._progress())
+
+    def _progress(self) -> pd.DataFrame:
+        """`progress` as pandas: what the team and the package read."""
         decisions = self._in_force()
         labeled = ratings(decisions).groupby("annotator").size()
         decided = decisions.groupby("annotator").size()
@@ -533,8 +560,8 @@ class Team:
         version = self.store.latest_id()
         return TeamSnapshot(
             version=version,
-            agreement=self.agreement(by_label=True, n_boot=n_boot),
-            progress=self.progress(),
+            agreement=self._agreement(by_label=True, n_boot=n_boot),
+            progress=self._progress(),
             n_items=len(self.df),
             overlap=self.overlap,
             pair_metric=self.answers.pair_metric,

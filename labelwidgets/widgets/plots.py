@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.errors import InputError, public
-from labelwidgets.frames import takes_frames
+from labelwidgets.frames import Frame, takes_frames
 from labelwidgets.metrics.agreement import agreement, confusion
 from labelwidgets.metrics.calibration import calibration
 from labelwidgets.metrics.checks import (
@@ -591,7 +591,7 @@ def _metric(table: pd.DataFrame, name: str) -> pd.Series:
 @public
 @takes_frames("df")
 def plot_agreement(
-    df: pd.DataFrame,
+    df: Frame,
     *,
     window: int = 50,
     min_periods: int = 10,
@@ -829,7 +829,7 @@ def _threshold_lines(fig: Any, row: int) -> None:
 @public
 @takes_frames("df")
 def plot_drift(
-    df: pd.DataFrame,
+    df: Frame,
     *,
     by: str | None = None,
     window: int = 100,
