@@ -237,6 +237,9 @@ def test_functions_given_a_labeler_made_from_polars_answer_in_polars(frame_kind:
     result = lw.estimate(labeler)
     assert_kind(result, frame_kind)
     assert set(as_pandas(result)["n"]) == {30} and set(as_pandas(result)["N"]) == {60}
+    board = lw.compare(labeler, suggesters={"column": lw.FromColumn("suggestion")}, progress=False, n_boot=50)
+    assert_kind(board.table, frame_kind)
+    assert as_pandas(board.predictions)["human"].notna().sum() == 30
     labeler.close()
 
 
@@ -577,6 +580,11 @@ def test_read_labels_gives_the_kind_asked_for(tmp_path: Path, suffix: str) -> No
             "ns", "UTC"
         )
     assert_kind(lw.read_labels(path, backend="pandas"), "pandas")
+    # only the pandas frame says which columns a Labeler wrote: a Labeler resumes on it, and refuses the polars one
+    with pytest.warns(UserWarning, match="result columns were kept in memory only"):  # taken as its own columns
+        lw.Labeler(expected, labels=["billing", "bug"], key="id", store=None).close()
+    with pytest.raises(InputError, match="already has column"):
+        lw.Labeler(lw.read_labels(path, backend="polars"), labels=["billing", "bug"], key="id", store=None)
     with pytest.raises(InputError, match="no library of frames narwhals knows"):
         lw.read_labels(path, backend="numpy")
     with pytest.raises(InputError, match="not installed here"):
