@@ -292,6 +292,7 @@ def test_a_teams_tables_come_back_of_the_kind_given_with_the_same_values(tmp_pat
     assert gold["how"].tolist() == ["unanimous", "adjudicated", "unanimous", "unresolved", "unanimous"]
     assert as_pandas(tables["with_gold"])["gold"].tolist()[:3] == ["a", "b", "b"]
     assert as_pandas(tables["progress"])["labeled"].tolist() == [5, 5, 5]  # ana, bo, the items with 2 answers
+    assert list(as_pandas(tables["progress"]).columns) == ["annotator", "labeled", "decided"]  # polars: index first
 
 
 def test_a_polars_team_is_what_lw_functions_read(tmp_path: Path, frame_kind: str) -> None:
