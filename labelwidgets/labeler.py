@@ -127,7 +127,8 @@ class Labeler:
     ):
         kernel = hosts.in_notebook()
         given_df = df  # the caller's own frame; results are read back onto it when it cannot change in place
-        df, self._given = frames.intake(df, text=[prompt or text, *(outputs or ())])
+        df, given = frames.intake(df, text=[prompt or text, *(outputs or ())])
+        self._given = given
         #: Teaching mode's side of this Labeler (gold=): the answer key, feedback and score; None without gold=.
         self.lesson = _lesson(df, gold, label_set_for(labels, kind, outputs), feedback, show, prompt or text, store)
         self.session = LabelingSession(
@@ -271,9 +272,9 @@ class Labeler:
     def decisions(self) -> Any:
         """The whole append-only event log of the store, undos included, oldest first; of the kind of frame the
         Labeler was given (polars for polars)."""
-        return self._given.back(self._decisions())
+        return self._given.back(self.decisions_pandas())
 
-    def _decisions(self) -> pd.DataFrame:
+    def decisions_pandas(self) -> pd.DataFrame:
         """`decisions` as pandas: what the package reads (`lw.export`'s event log)."""
         events = self.session.store.events_frame()
         columns = [

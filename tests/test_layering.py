@@ -43,6 +43,7 @@ FOREIGN_PRIVATE_API = {
     ("labelwidgets.errors", "sys._getframe"),  # CPython's way to a caller's frame (documented in sys)
     ("labelwidgets.suggesters.local_worker", "os._exit"),  # documented: leave a child process at once
     ("labelwidgets.store.sql", "row._mapping"),  # SQLAlchemy's Row API; the underscore avoids column names
+    ("labelwidgets.store.enforced", "row._mapping"),
 }
 
 # IPython's display protocol (_repr_mimebundle_, _repr_html_, _ipython_display_, …) is public by design

@@ -395,7 +395,7 @@ def _events_of(source: Any) -> pd.DataFrame:
     from labelwidgets.team.team import Team
 
     if isinstance(source, Labeler):
-        return source._decisions()  # pandas, whichever kind of frame the Labeler was given
+        return source.decisions_pandas()  # pandas, whichever kind of frame the Labeler was given
     if isinstance(source, Team):
         events = source.store.events_frame()
         keys = np.empty(len(events), dtype=object)

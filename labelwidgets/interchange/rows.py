@@ -165,7 +165,7 @@ def _team_rows(team: Any) -> Rows:
 
     frame = team.df.copy()
     keys = (frame[team.key] if team.key else frame.index.to_series()).tolist()
-    gold = team._gold()  # pandas, whichever kind of frame the team was given
+    gold = team.gold_pandas()  # pandas, whichever kind of frame the team was given
     extra = [c for c in gold.columns if c not in ("key", "label")]
     added = [GOLD, *(f"gold_{c}" for c in extra), "answers", "annotators", "decided_at", "seconds"]
     _check_free(frame, added)
@@ -174,7 +174,7 @@ def _team_rows(team: Any) -> Rows:
     for column in extra:  # numbers stay numbers (n_labels, agreement)
         frame[f"gold_{column}"] = _objects(list(_take(gold[column], where)), frame.index).infer_objects()
 
-    members = team._decisions()  # each member's decision in force, answers as the kind shows them
+    members = team.decisions_pandas()  # each member's decision in force, answers as the kind shows them
     events = team.store.events_frame()
     seconds_of = dict(
         zip(events["id"].tolist(), pd.to_numeric(events["seconds"], errors="coerce").tolist(), strict=True)

@@ -164,9 +164,9 @@ def _long_table(
         frame = source
         defaults = ("key" if "key" in frame.columns else "item", "annotator", "label")
     elif hasattr(source, "n_students") and hasattr(source, "answers"):  # a Classroom: the students' final labels
-        frame, defaults = source._answers(), ("key", "student", "final")  # pandas, whichever kind it was given
-    elif callable(getattr(source, "_decisions", None)) and hasattr(source, "adjudicators"):
-        frame, defaults = source._decisions(), ("key", "annotator", "label")  # a Team: the decisions in force
+        frame, defaults = source.answers_pandas(), ("key", "student", "final")  # pandas, whichever kind it was given
+    elif callable(getattr(source, "decisions_pandas", None)) and hasattr(source, "adjudicators"):
+        frame, defaults = source.decisions_pandas(), ("key", "annotator", "label")  # a Team: the decisions in force
     else:
         raise InputError(
             f"{func}() takes a long table (one row per item and person), a Team or a Classroom; got "

@@ -117,7 +117,7 @@ def _source(source: Any, suggestion: str | None, label: str, func: str) -> tuple
             "assumed: a Team settles its items in the DataFrame's order (after its random calibration items), a "
             "random sample of the rows only if the rows are in random order"
         )
-        return source._with_gold(), suggestion, why, "gold" if label == "label" else label  # pandas, as given or not
+        return source.with_gold_pandas(), suggestion, why, "gold" if label == "label" else label
     if session is None:
         if not isinstance(source, pd.DataFrame):
             raise InputError(f"{func}() takes a DataFrame, a Labeler or a Team, got {type(source).__name__}.")

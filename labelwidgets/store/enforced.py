@@ -51,9 +51,10 @@ class EnforcedStore(SQLStore):
         (SQLite, a plain PostgreSQL store, the owner's login)."""
         if store.engine.dialect.name != "postgresql":
             return store
-        sa = store._sa
+        import sqlalchemy as sa
+
         meta = store.meta_table
-        with store._reaching("read the store's settings"), store.engine.connect() as conn:
+        with store.reaching("read the store's settings"), store.engine.connect() as conn:
             settings = conn.execute(sa.select(meta.c.value).where(meta.c.key == ENFORCED_KEY)).scalar()
             if settings is None:
                 return store

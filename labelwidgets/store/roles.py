@@ -182,7 +182,7 @@ def _owner_transaction(store: SQLStore, doing: str) -> Iterator[Any]:
         except (InputError, StoreError):
             raise
         except Exception as exc:
-            raise StoreError(f"could not {doing} the store {store.description!r}: {store._hide(exc)}") from None
+            raise StoreError(f"could not {doing} the store {store.description!r}: {store.masked(exc)}") from None
     finally:
         raw.close()
 

@@ -234,6 +234,15 @@ class SQLStore:
         # No SQLSTATE: the client gave up (refused, timed out, connection lost) without the server saying why.
         return isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError))
 
+    def reaching(self, doing: str) -> Any:
+        """A context in which a database failure becomes a `StoreError` naming this store (password masked) and
+        ``doing``: for code beside the store's own (roles, an enforced store's adoption)."""
+        return self._reaching(doing)
+
+    def masked(self, text: object) -> str:
+        """``text`` with this store's password masked."""
+        return self._hide(text)
+
     def _hide(self, text: object) -> str:
         return _mask(str(text), self._secrets)
 

@@ -219,7 +219,8 @@ class Classroom:
     ) -> None:
         from labelwidgets.metrics.counts import check_ci, check_n_boot
 
-        df, self._given = frames.intake(df, text=[text], of="of items the students label")  # pandas inside
+        df, given = frames.intake(df, text=[text], of="of items the students label")  # pandas inside
+        self._given = given
         self.labels = LabelSet.parse(labels, kind)
         #: What this classroom computes differently for its kind of answer.
         self.answers_kind: ClassAnswers = class_answers_for(self.labels)
@@ -453,7 +454,7 @@ class Classroom:
 
     # ----- what the class did ---------------------------------------------------------------------------------
     # Each table comes back in the kind of frame the class was given (polars for polars); the views and the package
-    # read the pandas ones (`_answers`, `_table`, ...).
+    # read the pandas ones (`answers_pandas`, `_table`, ...).
     @public
     def refresh(self) -> None:
         """Read what arrived in the store now (and redraw the live view)."""
@@ -465,9 +466,9 @@ class Classroom:
     def answers(self) -> Any:
         """One row per student and item: the scored answer, the final one (with revisions) and the suggestion;
         see `labelwidgets.metrics.classroom.scored_answers`. Keys are the DataFrame's own."""
-        return self._given.back(self._answers())
+        return self._given.back(self.answers_pandas())
 
-    def _answers(self) -> pd.DataFrame:
+    def answers_pandas(self) -> pd.DataFrame:
         self.sync()
         return self._shown(self._decode(self._answers_shown()))
 

@@ -109,7 +109,8 @@ class Team:
         show: Sequence[str] = (),
         show_others: bool = False,
     ):
-        df, self._given = frames.intake(df, text=[prompt or text, *(outputs or ())], of="of items")  # pandas inside
+        df, given = frames.intake(df, text=[prompt or text, *(outputs or ())], of="of items")  # pandas inside
+        self._given = given
         if store is None:
             raise InputError("a Team needs a shared store: a database URL (postgresql://…) or a SQLite file path.")
         if isinstance(overlap, bool) or not isinstance(overlap, int) or overlap < 1:
@@ -339,7 +340,7 @@ class Team:
 
     # ----- what the team did ------------------------------------------------------------------------------
     # Each table comes back in the kind of frame the team was given (polars for polars); the team itself and the
-    # package read the pandas one (`_decisions`, `_gold`, ...).
+    # package read the pandas one (`decisions_pandas`, `gold_pandas`, ...).
     @property
     def decisions(self) -> Any:
         """One row per item and annotator (the decision in force): key, annotator, label, action, note,
@@ -347,9 +348,9 @@ class Team:
         ``kind="multi"`` each label is a list of labels (``[]``: none of these; None: no answer); with
         ``kind="spans"`` a list of spans, each ``{"start", "end", "label", "text"}`` (``[]``: no spans).
         Of the kind of frame the team was given (polars for polars)."""
-        return self._given.back(self._decisions())
+        return self._given.back(self.decisions_pandas())
 
-    def _decisions(self) -> pd.DataFrame:
+    def decisions_pandas(self) -> pd.DataFrame:
         """`decisions` as pandas: what the team and the package read."""
         frame = self._in_force()
         texts = self._texts_of(frame["key"])
@@ -382,9 +383,9 @@ class Team:
         exactly half chose, which leave an item unresolved; with ``kind="spans"`` likewise each span more than half
         marked exactly (`labelwidgets.metrics.team_spans.resolve_span_gold`).
         Of the kind of frame the team was given (polars for polars)."""
-        return self._given.back(self._gold())
+        return self._given.back(self.gold_pandas())
 
-    def _gold(self) -> pd.DataFrame:
+    def gold_pandas(self) -> pd.DataFrame:
         """`gold` as pandas: what the team and the package read."""
         adjudicators = self.adjudicators
         events = self.store.events_frame()
@@ -401,11 +402,11 @@ class Team:
         """The items with their gold label (``gold``) and how it was decided (``gold_how``), for `lw.compare`
         (``human="gold"``) and anything else that needs the team's answer; items without one are missing.
         Of the kind of frame the team was given (polars for polars)."""
-        return self._given.back(self._with_gold())
+        return self._given.back(self.with_gold_pandas())
 
-    def _with_gold(self) -> pd.DataFrame:
+    def with_gold_pandas(self) -> pd.DataFrame:
         """`with_gold` as pandas: what the team and the package read."""
-        gold = self._gold().set_index("key")
+        gold = self.gold_pandas().set_index("key")
         keys = self._item_keys()
         out = self.df.copy()
         out["gold"] = keys.map(gold["label"]).to_numpy()
@@ -431,7 +432,7 @@ class Team:
         return {label.name: label.description for label in self.labels}
 
     def _ratings(self) -> pd.DataFrame:
-        return ratings(self._decisions())[["key", "annotator", "label"]].reset_index(drop=True)
+        return ratings(self.decisions_pandas())[["key", "annotator", "label"]].reset_index(drop=True)
 
     def _decode(self, frame: pd.DataFrame) -> pd.DataFrame:
         from labelwidgets.keys import decode_key
