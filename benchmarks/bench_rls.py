@@ -23,6 +23,8 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_team_store import run, together  # writer processes started together, as the team store's benchmark does
 from pg_fixtures import PostgresCluster, start_cluster
 
 RESULTS = Path(__file__).resolve().parent / "results" / "rls.md"
@@ -51,31 +53,6 @@ while time.perf_counter() - start < seconds:
     times.append(time.perf_counter() - began)
 print(" ".join(f"{t:.6f}" for t in times))
 """
-
-
-def run(*args: object) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", WRITER, *map(str, args)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-
-
-def together(procs: list[subprocess.Popen[str]]) -> list[float]:
-    for proc in procs:
-        assert proc.stdout is not None
-        if proc.stdout.readline().strip() != "ready":
-            raise RuntimeError(proc.communicate()[1])
-    for proc in procs:
-        assert proc.stdin is not None
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
-    times: list[float] = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=600)
-        if proc.returncode:
-            raise RuntimeError(err)
-        times += [float(x) for x in out.split()]
-    return times
 
 
 def owner_database(cluster: PostgresCluster) -> str:
@@ -111,7 +88,8 @@ def created(cluster: PostgresCluster, writers: int, kind: str = "team") -> dict[
 
 
 def measure(urls: dict[str, str], seconds: float, reveal: bool = False) -> list[float]:
-    return together([run(url, who, seconds, int(reveal)) for who, url in urls.items()])
+    outputs = together([run(WRITER, url, who, seconds, int(reveal)) for who, url in urls.items()])
+    return [float(x) for out in outputs for x in out.split()]
 
 
 def summary(times: list[float]) -> tuple[float, float, int]:
