@@ -167,9 +167,14 @@ def test_a_team_in_label_studio_comes_back_with_the_same_agreement_conflicts_and
         ["ana", "bo", "cy"], ["ana", "bo", "cy", "dee"], ["ana", "bo", "cy"], ["ana", "bo", "cy"], ["ana", "bo", "cy"],
     ]  # fmt: skip
     assert [a["ground_truth"] for a in tasks[1]["annotations"]] == [False, False, False, True]  # dee's gold
+    spent = sorted(e.seconds for e in team.store.events() if e.annotator != "dee")
+    assert spent and all(s is not None for s in spent)
+    leads = sorted(a["lead_time"] for t in tasks for a in t["annotations"] if not a["ground_truth"])
+    assert leads == pytest.approx(spent)  # each member's seconds on each item, as Label Studio's lead_time
 
     back = lw.read_label_studio(path, store=str(tmp_path / "back.db")).team()
     assert back.overlap == 3 and back.adjudicators == {"dee"}
+    assert sorted(e.seconds for e in back.store.events() if e.annotator != "dee") == pytest.approx(spent)
     pd.testing.assert_frame_equal(back.agreement(n_boot=200), team.agreement(n_boot=200))
     assert back.conflicts["key"].tolist() == team.conflicts["key"].tolist() == ["d2", "d3", "d4"]
     pd.testing.assert_frame_equal(back.gold, team.gold)  # d2 adjudicated by dee, the rest by majority

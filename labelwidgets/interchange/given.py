@@ -152,6 +152,7 @@ def _team_given(record: Mapping[str, Any]) -> list[Given]:
             value=None if _no_value(a.get("label")) else plain(a.get("label")),
             action=str(a.get("action") or "labeled"),
             decided_at=_time(a.get("decided_at")),
+            seconds=_number(a.get("seconds")),
         )
         for a in answers
     ]

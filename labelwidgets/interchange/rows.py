@@ -189,6 +189,7 @@ def _team_rows(team: Any) -> Rows:
                     "label": record["label"],
                     "action": record["action"],
                     "decided_at": record["decided_at"],
+                    "seconds": _seconds(seconds_of.get(record["id"])),  # a server's time spent (Label Studio lead_time)
                 }
             )
     frame["answers"] = _objects(answers, frame.index)
@@ -225,6 +226,10 @@ def _team_rows(team: Any) -> Rows:
         decision="decided_at",
         provenance=added,
     )
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None or np.isnan(value) else float(value)
 
 
 # ----- a DataFrame a Labeler wrote --------------------------------------------------------------------------------
