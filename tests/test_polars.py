@@ -540,7 +540,6 @@ def test_compare_on_a_long_table_gives_alt_tests_of_the_kind_given(frame_kind: s
 
 
 def test_plots_draw_the_same_figure(frame_kind: str) -> None:
-    pytest.importorskip("plotly")
     figure = lw.plot_agreement(given(decided(), frame_kind), window=30)
     expected = lw.plot_agreement(decided(), window=30)
     assert figure.to_json() == expected.to_json()
@@ -593,7 +592,7 @@ def test_read_labels_gives_the_kind_asked_for(tmp_path: Path, suffix: str) -> No
 
 
 def test_to_spacy_of_a_polars_labeler(tmp_path: Path) -> None:
-    spacy = pytest.importorskip("spacy")
+    import spacy
     from spacy.tokens import DocBin
 
     labeler = lw.Labeler(pl.from_pandas(ITEMS), kind="spans", labels=["thing"], key="id", store=None)
