@@ -27,10 +27,13 @@ was settled); `lw.read_labels`, `lw.read_label_studio` and `lw.read_argilla` bri
 The items are 12 messages of the SMS Spam Collection (Almeida et al. 2011, CC BY 4.0) bundled with the package.
 Two people label them; their answers are planted here so that the notebook runs on its own."""),
     code("""import json
+import os
+import tempfile
 import warnings
 
 import labelwidgets as lw
 
+os.chdir(tempfile.mkdtemp(prefix="labels-out-"))  # a fresh folder each run: every file below is made anew there
 df = lw.datasets.sms_spam().head(12)[["text"]]
 team = lw.Team("team.db", df, labels=["ham", "spam"], overlap=2)
 planted = {
