@@ -16,12 +16,12 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from interchange_kinds import ANSWERS, KINDS, kind_options
 
 import labelwidgets as lw
 from labelwidgets.errors import InputError
 from labelwidgets.interchange.given import user_id
 
-KINDS = ["single", "multi", "spans", "pair"]
 TEXTS = ["Ana met Bo in Rome.", "Paris in May, with Ana.", "Nothing here at all.", "Rome again."]
 
 
@@ -53,19 +53,6 @@ def rg() -> Iterator[Any]:
     server.server_close()
 
 
-def _options(kind: str) -> dict[str, Any]:
-    if kind == "pair":
-        return {"kind": "pair", "prompt": "question", "outputs": ("reply_a", "reply_b")}
-    labels = {"single": ["pos", "neg"], "multi": ["billing", "urgent", "other"], "spans": ["person", "place"]}[kind]
-    return {"kind": kind, "labels": labels}
-
-
-ANSWERS: dict[str, list[Any]] = {
-    "single": ["pos", "neg"],
-    "multi": [["billing", "urgent"], []],
-    "spans": [[(0, 3, "person"), (14, 18, "place")], [(0, 5, "place"), (20, 23, "person")]],
-    "pair": ["reply_a", "tie"],
-}
 SUGGESTED: dict[str, list[Any]] = {
     "single": ["neg", "neg", None, None],
     "multi": [["billing"], [], None, None],
@@ -85,7 +72,7 @@ def _items(kind: str) -> pd.DataFrame:
 
 def _team(kind: str, tmp_path: Path) -> lw.Team:
     """Two people answering the first two items of ``kind`` (differently on the second), then one skip each."""
-    team = lw.Team(str(tmp_path / f"{kind}.db"), _items(kind), overlap=2, **_options(kind))
+    team = lw.Team(str(tmp_path / f"{kind}.db"), _items(kind), overlap=2, **kind_options(kind))
     for name, answers in {"ana": ANSWERS[kind], "bo": [ANSWERS[kind][0], ANSWERS[kind][0]]}.items():
         member = team.labeler(name)
         for answer in answers:
@@ -136,7 +123,7 @@ def test_records_are_built_by_argillas_own_classes_and_read_back_as_the_same_dec
     expected_class = {"single": rg.LabelQuestion, "multi": rg.MultiLabelQuestion, "spans": rg.SpanQuestion,
                       "pair": rg.LabelQuestion}[kind]  # fmt: skip
     assert type(question) is expected_class and question.name == "label"
-    assert question.labels == (_options(kind).get("labels") or ["reply_a", "reply_b", "tie"])
+    assert question.labels == (kind_options(kind).get("labels") or ["reply_a", "reply_b", "tie"])
     text_field = "question" if kind == "pair" else "text"
     assert [f.name for f in settings.fields] == [text_field, *(["reply_a", "reply_b"] if kind == "pair" else [])]
     if kind == "spans":
@@ -170,7 +157,7 @@ def test_records_are_built_by_argillas_own_classes_and_read_back_as_the_same_dec
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_labelers_suggestions_go_with_score_and_agent_one_per_question(tmp_path, rg, kind):
     labeler = lw.Labeler(_items(kind), store=str(tmp_path / "l.db"), annotator="ana",
-                         suggester=lw.FromColumn("model", confidence="conf"), **_options(kind))  # fmt: skip
+                         suggester=lw.FromColumn("model", confidence="conf"), **kind_options(kind))  # fmt: skip
     labeler.label(ANSWERS[kind][0])
     path = lw.export(labeler, tmp_path / "records.json", format="argilla")
     records = json.loads(path.read_text(encoding="utf-8"))

@@ -13,29 +13,16 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from interchange_kinds import ANSWERS, KINDS, kind_options
 
 import labelwidgets as lw
 from labelwidgets.errors import InputError
 
 DATA = Path(__file__).parent / "data" / "label_studio"
 TEXTS = ["Ana met Bo in Rome.", "Paris in May, with Ana.", "Nothing here at all.", "Rome again.", "Bo."]
-KINDS = ["single", "multi", "spans", "pair"]
 
 
-def _options(kind: str) -> dict[str, Any]:
-    if kind == "pair":
-        return {"kind": "pair", "prompt": "question", "outputs": ("reply_a", "reply_b")}
-    labels = {"single": ["pos", "neg"], "multi": ["billing", "urgent", "other"], "spans": ["person", "place"]}[kind]
-    return {"kind": kind, "labels": labels}
-
-
-#: Per kind: two answers, then what a model suggested for the first three items (the third is left to the model).
-ANSWERS: dict[str, list[Any]] = {
-    "single": ["pos", "neg"],
-    "multi": [["billing", "urgent"], []],
-    "spans": [[(0, 3, "person"), (14, 18, "place")], [(0, 5, "place"), (20, 23, "person")]],
-    "pair": ["reply_a", "tie"],
-}
+#: Per kind: what a model suggested for the first three items (the third is left to the model).
 SUGGESTED: dict[str, list[Any]] = {
     "single": ["pos", "pos", "neg"],
     "multi": [["billing"], ["other"], ["urgent"]],
@@ -63,7 +50,7 @@ def _items(kind: str) -> pd.DataFrame:
 def _labeled(kind: str, store: Path, annotator: str = "ana@example.com") -> lw.Labeler:
     labeler = lw.Labeler(
         _items(kind), store=str(store), annotator=annotator, suggester=lw.FromColumn("model", confidence="conf"),
-        **_options(kind),
+        **kind_options(kind),
     )  # fmt: skip
     first, second = ANSWERS[kind]
     labeler.label(first)
@@ -120,7 +107,7 @@ def test_a_labelers_answers_go_to_label_studio_and_come_back_as_the_same_decisio
         assert [(r["type"], r["value"]) for r in results] == [("choices", {"choices": chosen})]
         control = config.find("Choices")
         assert control is not None and control.get("choice") == ("multiple" if kind == "multi" else "single-radio")
-        expected = _options(kind).get("labels") or ["reply_a", "reply_b", "tie"]
+        expected = kind_options(kind).get("labels") or ["reply_a", "reply_b", "tie"]
         assert [c.get("value") for c in control] == expected
     assert control.get("toName") == text_field
     assert {t.get("name"): t.get("value") for t in config.iter("Text")} == {
