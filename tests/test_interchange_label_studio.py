@@ -267,6 +267,28 @@ def test_reading_the_same_export_twice_adds_nothing(tmp_path):
     labeler.close()
 
 
+def test_a_changed_answer_in_a_later_file_is_a_revision_that_keeps_what_it_replaced(tmp_path):
+    labeler = _labeled("single", tmp_path / "l.db")
+    path = lw.export(labeler, tmp_path / "tasks.json", format="label-studio")
+    first = lw.read_label_studio(path, store=str(tmp_path / "s.db"))
+    tasks = json.loads(path.read_text(encoding="utf-8"))
+    annotation = tasks[0]["annotations"][0]
+    old = annotation["result"][0]["value"]["choices"][0]
+    new = "neg" if old == "pos" else "pos"
+    annotation["result"][0]["value"]["choices"] = [new]  # the person changed their answer on the server
+    annotation["id"] = 999
+    changed = tmp_path / "reviewed.json"
+    changed.write_text(json.dumps(tasks), encoding="utf-8")
+    later = lw.read_label_studio(changed, store=str(tmp_path / "s.db"), config=tmp_path / "tasks.label_config.xml")
+    assert (later.decisions, later.repeated) == (1, 2)  # the two unchanged answers add nothing
+    events = later.store.events()
+    assert len(events) == first.decisions + 1
+    revision = events[-1]
+    assert (revision.action, revision.label, revision.previous_label) == ("revised", new, old)
+    assert [e.label for e in events[:-1] if e.item_key == revision.item_key] == [old]  # the first answer is kept
+    labeler.close()
+
+
 def test_a_file_that_is_not_label_studios_shape_is_refused_with_what_was_expected(tmp_path):
     path = tmp_path / "other.json"
     for body, said in [

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from labelwidgets.decision import Decision, text_hash, utc_now
+from labelwidgets.decision import ANSWERING, REVISED, Decision, text_hash, utc_now
 from labelwidgets.errors import InputError, user_stacklevel
 from labelwidgets.interchange.header import is_missing, plain
 from labelwidgets.interchange.rows import GOLD, Rows
@@ -304,17 +304,36 @@ def label_set(kind: str, labels: Sequence[str], outputs: Sequence[str] | None, *
     return label_set_for(list(dict.fromkeys(labels)), answer_kind, None)
 
 
+#: The actions that leave an answer in force (a skip or a rejection leaves none).
+ANSWERED = frozenset(ANSWERING)
+_NOTHING = object()  # no answer in force yet (an answer may itself be empty: a set of no labels)
+
+
 def store_answers(
     imported: Imported, answers: list[Answer], texts: Mapping[Any, str | None], suggestions: Mapping[Any, Any],
     *, origin: str,
 ) -> None:  # fmt: skip
     """Append ``answers`` to the store as decisions (each checked against the label set; refused ones named),
-    once: an answer already in the store from an earlier read of the same file is counted in ``repeated``."""
+    once: an answer already in the store from an earlier read of the same file is counted in ``repeated``. A person
+    who had answered the item in the store already (another file, or a Labeler) and answers otherwise now revises
+    it: the decision is ``revised`` and keeps the answer it replaced (``previous_label``), as a key in the widget
+    would; the same answer again, or a skip of an answered item, changes nothing and is counted in ``repeated``."""
+    from labelwidgets.team.decisions import in_force
+
     labels = imported.labels
     store = imported.store
     store.check_labels(list(labels.names), kind=labels.kind.name)
-    # the answers an earlier read of this file stored, in one read (not a query per answer)
-    stored_before = set(store.events_frame(columns=["client_id"])["client_id"].dropna().tolist())
+    # what the store holds, in one read (not a query per answer): the answers an earlier read of this file stored,
+    # and each person's decision in force on each item
+    held_events = store.events_frame()
+    stored_before = set(held_events["client_id"].dropna().tolist())
+    held = {
+        (annotator, key): label
+        for annotator, key, label, action in in_force(held_events)[["annotator", "key", "label", "action"]].itertuples(
+            index=False
+        )
+        if action in ANSWERED
+    }
     run = uuid.uuid4().hex
     sessions: dict[str, str] = {}  # one session per annotator of this read, as each person's Labeler has its own
     events: list[Decision] = []
@@ -330,11 +349,19 @@ def store_answers(
             imported.repeated += 1
             continue
         stored_before.add(client_id)  # the same answer twice in one file is stored once
+        item_key = encode_key(answer.key)
+        replaced = held.get((answer.annotator, item_key), _NOTHING)
+        if replaced is not _NOTHING and (stored is None or stored == replaced):
+            imported.repeated += 1
+            continue
+        if stored is not None:
+            held[(answer.annotator, item_key)] = stored
         suggestion = suggestions.get(_hashable(answer.key))
         session_id = sessions.setdefault(answer.annotator, f"{origin}-{run}-{len(sessions)}")
         event = Decision(
-            item_key=encode_key(answer.key),
-            action="labeled" if stored is not None else "skipped",
+            item_key=item_key,
+            action=("labeled" if replaced is _NOTHING else REVISED) if stored is not None else "skipped",
+            previous_label=None if replaced is _NOTHING else replaced,
             annotator=answer.annotator,
             decided_at=answer.decided_at or utc_now(),
             label=stored,
