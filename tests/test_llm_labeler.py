@@ -40,8 +40,9 @@ def test_prefetch_keeps_suggestions_ahead_of_an_annotator_slower_than_the_model(
         if expect_waits == "never":
             assert waits == 0
         else:
-            # 4 parallel requests of 0.2 s serve at most 20 items/s; a person at 50 items/s outruns them
-            assert waits >= 2 and sum(labeler.session.waits) > 0.1
+            # 4 parallel requests of 0.2 s serve at most 20 items/s; a person at 50 items/s outruns them and waits
+            # (once or more: how the batches fall against the person's pace varies with the machine's load)
+            assert waits >= 1 and sum(labeler.session.waits) > 0.1
         assert server.max_in_flight <= 4
         labeler.close()
 
