@@ -61,6 +61,8 @@ def test_multi_label_toggles_commit_accept_none_undo_and_review(jupyter_server, 
         nb.page.keyboard.press("a")
         expect(position).to_have_text("4 / 8")
         nb.page.keyboard.press("0")  # none of these: an answer
+        expect(position).to_have_text("5 / 8")  # (a dropped key says which one, here or below)
+        expect(root.locator(".lw-text")).not_to_have_text("Loading…")
         nb.page.keyboard.press(" ")  # skip item 5
         expect(position).to_have_text("6 / 8")
         nb.page.keyboard.press("z")  # undo the skip: back on item 5

@@ -55,6 +55,8 @@ def test_close_releases_everything_and_twice_is_fine(store_path):
 
 def test_rerunning_a_cell_twenty_times_leaves_one_thread_pool(store_path):
     shown = []  # IPython's Out[] history keeps every displayed labeler alive, as this list does
+    # Other tests in this worker may leave pools of labelers they still hold: count only threads started here.
+    before = set(suggest_threads())
     for _ in range(20):
         labeler = lw.Labeler(texts(50), labels=["a", "b"], store=store_path, suggester=Quick(), prefetch=8)
         shown.append(labeler)
@@ -62,7 +64,7 @@ def test_rerunning_a_cell_twenty_times_leaves_one_thread_pool(store_path):
 
     def closed_pools_threads() -> list[threading.Thread]:
         # Read the live pool's threads again each time: it may start a worker after any snapshot of them.
-        return [t for t in suggest_threads() if t not in set(pool._threads)]
+        return [t for t in suggest_threads() if t not in set(pool._threads) and t not in before]
 
     for _ in range(60):  # a closed pool's threads end once their last request returns
         left = closed_pools_threads()
