@@ -94,12 +94,9 @@ def test_batches_are_answered_concurrently_and_in_order(fault_server):
     llm = make_llm(fault_server, max_concurrency=4)
     warm_up(llm, fault_server)
     texts = ["WIN 1", "hi", "WIN 2", "lunch?", "WIN 3", "ok", "WIN 4", "bye"]
-    started = time.perf_counter()
     suggestions = llm.suggest([Item(str(i), t) for i, t in enumerate(texts)], LABELS)
-    elapsed = time.perf_counter() - started
     assert [s.label for s in suggestions] == ["spam", "ham"] * 4
-    assert fault_server.max_in_flight == 4
-    assert elapsed < 8 * 0.2  # sequential would take 1.6 s
+    assert fault_server.max_in_flight == 4  # four at once on the server: concurrent, whatever the machine's load
 
 
 def test_concurrency_stays_bounded_across_threads_calling_suggest(fault_server):
@@ -162,9 +159,7 @@ def test_a_hanging_provider_times_out_into_an_invalid_suggestion(fault_server):
     llm = make_llm(fault_server, timeout=0.5, max_retries=1)
     warm_up(llm, fault_server)
     fault_server.default = Reply.hang()
-    started = time.perf_counter()
-    suggestion = ask(llm)
-    assert time.perf_counter() - started < 5
+    suggestion = ask(llm)  # (a timeout that failed would hang here: the server never answers)
     assert not suggestion.valid and "no answer within 0.5 s" in suggestion.error
     assert fault_server.request_count == 2  # the first try and one retry
 

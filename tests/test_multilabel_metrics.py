@@ -4,7 +4,6 @@ generated answers (empty answers and missing ones included) and on a replay of G
 from __future__ import annotations
 
 import math
-import time
 import warnings
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
@@ -249,8 +248,8 @@ def test_alpha_with_empty_answers_equals_nltk_with_their_distance_defined(triple
     check_alpha(triples, masi_with_empty_answers)
 
 
-@pytest.mark.slow  # the krippendorff package takes several seconds on this; ours well under one
-def test_alpha_of_30_coders_on_5000_items_is_fast_and_equals_the_krippendorff_package() -> None:
+@pytest.mark.slow  # the krippendorff package takes several seconds on this
+def test_alpha_of_30_coders_on_5000_items_equals_the_krippendorff_package() -> None:
     rng = np.random.default_rng(11)
     labels = lw.datasets.GOEMOTIONS_LABELS
     truth = rng.random((5000, len(labels))) < 0.2
@@ -261,10 +260,7 @@ def test_alpha_of_30_coders_on_5000_items_is_fast_and_equals_the_krippendorff_pa
         for c in range(30)
         for i in range(5000)
     ]
-    start = time.perf_counter()
-    alpha = krippendorff_alpha_masi(triples)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 10, f"30 coders x 5,000 items took {elapsed:.1f} s"  # about a second on a busy laptop core
+    alpha = krippendorff_alpha_masi(triples)  # (its speed: benchmarks/bench_masi.py)
 
     # the krippendorff package on the same data, its distance NLTK's MASI between the distinct answers
     distinct = sorted({frozenset(a) for _, _, a in triples if a is not None}, key=sorted)
