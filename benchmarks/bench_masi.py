@@ -52,10 +52,8 @@ def reference_alpha(triples: list[tuple[str, int, list[str] | None]], coders: in
     def masi_of_codes(v1: Any, v2: Any, i1: Any, i2: Any, n_v: Any, dtype: Any = np.float64) -> np.ndarray:
         return table[np.asarray(v1, dtype=int), np.asarray(v2, dtype=int)].astype(dtype)
 
-    return float(
-        krippendorff.alpha(reliability_data=matrix, value_domain=np.arange(len(distinct)),
-                           level_of_measurement=masi_of_codes)  # fmt: skip
-    )
+    domain = np.arange(len(distinct))
+    return float(krippendorff.alpha(reliability_data=matrix, value_domain=domain, level_of_measurement=masi_of_codes))
 
 
 def timed(function: Any, repeat: int) -> tuple[float, list[float]]:

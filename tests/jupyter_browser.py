@@ -137,8 +137,11 @@ class JupyterServer:
 @contextmanager
 def chromium() -> Iterator[Any]:
     """A fresh headless Chromium profile. Never `playwright install`: it downloads its own browser."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A page that never shows what a test expects fails the same at any timeout; a kernel slowed by a loaded CI
+    # machine (two test workers, a browser each) may need more than Playwright's 5 s to answer.
+    expect.set_options(timeout=15_000)
     if not Path(CHROMIUM).exists():
         raise RuntimeError(
             f"{CHROMIUM} not found. The browser tests use Debian's Chromium: apt-get install -y chromium "

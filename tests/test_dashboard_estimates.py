@@ -75,6 +75,57 @@ def test_a_chosen_label_no_estimate_and_a_non_random_order_said_in_the_line():
         labeler.close()
 
 
+def test_a_multi_label_estimate_is_lw_estimate_of_the_share_of_items_whose_set_holds_the_label():
+    df = lw.datasets.goemotions().copy()
+    labels = sorted({name for answer in df["gold"] for name in answer})
+    rng = np.random.default_rng(5)
+    # the model misses 15% of the emotions people gave and adds a wrong one now and then
+    missed = [[x for x in answer if rng.random() < 0.85] for answer in df["gold"]]
+    added = [[x for x in labels if x not in answer and rng.random() < 0.04] for answer in df["gold"]]
+    df["llm"] = [sorted(a + b) for a, b in zip(missed, added, strict=True)]
+    gold = df.pop("gold").tolist()
+    labeler = lw.Labeler(df, labels=labels, kind="multi", store=None, order="random", suggester=lw.FromColumn("llm"))
+    dash = Dashboard(labeler, interval_every=10, n_boot=20)
+    joy = Dashboard(labeler, n_boot=0, estimate="joy")
+    try:
+        held = {name: sum(name in answer for answer in df["llm"]) for name in labels}
+        rarest = min(labels, key=lambda name: (held[name], name))  # the label the model gives least often
+        assert f"estimate of {rarest}: from 10 labels (has 0)" in header_text(dash)
+        for count in range(1, 51):
+            labeler.label(gold[labeler.session.row_at(labeler.position)])
+            if count in (10, 27):  # from the running counts at every decision
+                rows = lw.estimate(labeler, of=rarest, noun="items").set_index("method")
+                assert dash.estimates().set_index("metric").loc["estimate", "high"] == pytest.approx(
+                    rows.loc["prediction-powered", "high"], abs=1e-12
+                )
+        labeler.skip()
+        labeler.undo()  # taken back: counted by neither
+        for board, of in ((dash, rarest), (joy, "joy")):
+            expected = lw.estimate(labeler, of=of, noun="items").set_index("method")
+            row = board.estimates().set_index("metric").loc["estimate"]
+            assert (row["value"], row["low"], row["high"]) == pytest.approx(
+                tuple(expected.loc["prediction-powered", ["estimate", "low", "high"]]), abs=1e-12
+            )
+            assert row["n"] == 50 and row["note"].startswith(f"{of}: between ")
+            assert "estimate: " + expected.loc["prediction-powered", "sentence"] in header_text(board)
+        assert "of the 600 items are joy; from 50 people's labels alone" in header_text(joy)
+    finally:
+        dash.close()
+        joy.close()
+        labeler.close()
+
+
+def test_a_share_in_a_sentence_stays_between_0_and_100_percent():
+    df = lw.datasets.sms_spam().copy()
+    df["llm"] = "ham"  # the model never says spam; people rarely do in these 20 rows
+    df["label"] = None
+    df.loc[df.index[:20], "label"] = ["spam"] + ["ham"] * 19
+    rows = lw.estimate(df, label="label", suggestion="llm", of="spam", noun="messages").set_index("method")
+    low = rows.loc["prediction-powered", "low"]
+    assert low < 0  # the normal approximation's interval, as ppi_py gives it, in the columns
+    assert rows.loc["prediction-powered", "sentence"].startswith("between 0.0% and ")
+
+
 def test_the_stopping_signal_line_is_the_learners():
     df = lw.datasets.sms_spam()
     gold = df["gold"].tolist()

@@ -223,6 +223,15 @@ class _Answers:
         return (self.codes[rows] == self.uniques.index(name)).astype(float)
 
 
+def model_label_counts(values: pd.Series) -> tuple[dict[Hashable, int], int]:
+    """How many cells of a model's column are each label (or, for lists of labels, hold it), and how many cells are
+    not missing: what `estimate` reads of the model's answers on every row, for a Dashboard that keeps the rest as
+    running counts."""
+    answers = _Answers(values)
+    rows = np.flatnonzero(answers.present)
+    return {name: int(answers.has(name, rows).sum()) for name in answers.names()}, len(rows)
+
+
 def _group_rows(
     key: Any, group: pd.DataFrame, label: str, suggestion: str, decision: str | None, labels: list[Hashable],
     ci: float, sampled: str | None, noun: str,
@@ -303,7 +312,9 @@ def share_rows(
         people, people_half = known_ones / total + weight * people, weight * people_half
     common = {"group": key, "of": name, "n": n, "N": total, "valid": valid}
     sentence = (
-        f"between {ppi_low:.1%} and {ppi_high:.1%} of the {total:,} {noun} are {name}; from {n + known:,} people's "
+        # a share lies in [0, 1]: the sentence says the part of each interval inside it (the columns keep the ends)
+        f"between {max(ppi_low, 0):.1%} and {min(ppi_high, 1):.1%} of the {total:,} {noun} are {name}; from "
+        f"{n + known:,} people's "
         f"labels alone: {max(people - people_half, 0):.1%}–{min(people + people_half, 1):.1%}"
     ) + ("" if valid else " (not valid: people's labels are not a random sample)")
     ppi_note = "; ".join([f"power-tuning weight λ = {lam:.3f}" + (f" ({note})" if note else ""), *notes])

@@ -45,7 +45,14 @@ from labelwidgets.errors import InputError
 from labelwidgets.metrics.checks import object_values, sorted_labels
 from labelwidgets.metrics.counts import bootstrap_confusion, kappa_from_counts, percentile_interval, wilson_interval
 from labelwidgets.metrics.drift import PageHinkley, js_distance, psi, psi_reading
-from labelwidgets.metrics.estimate import MIN_LABELED, NOT_RANDOM_ORDERS, ShareCounts, estimate, share_rows
+from labelwidgets.metrics.estimate import (
+    MIN_LABELED,
+    NOT_RANDOM_ORDERS,
+    ShareCounts,
+    estimate,
+    model_label_counts,
+    share_rows,
+)
 from labelwidgets.metrics.multilabel import MultilabelCounts, label_kappa_from_counts, pair_scores
 from labelwidgets.metrics.pairs import REVIEW_DECISIONS
 from labelwidgets.metrics.running import RunningAgreement
@@ -506,7 +513,8 @@ class Dashboard:
     Honest estimates, where they apply, as one line of text each in the header (and rows of ``estimates()``):
 
     * with a ``FromColumn`` suggester (the model's label on every row), ``lw.estimate``'s sentence for one label
-      (``estimate=``: a label, or by default the one the model gives least often; ``False``: none): the
+      (``estimate=``: a label, or by default the one the model gives least often; ``False``: none; of a
+      multi-label Labeler the share of items whose set holds it; spans have none): the
       prediction-powered share of all rows with its interval beside people's alone, and "not valid" when people's
       labels are not a random sample. From the running counts at every decision (``lw.estimate`` computes its
       prediction-powered share from the same counts); with labels given in an order that is not random, where an
@@ -1260,14 +1268,15 @@ class Dashboard:
         session = self.labeler.session
         suggester = session.suggester
         column = suggester.label_column if isinstance(suggester, FromColumn) else None
-        if self._estimate_of is False or column is None or column not in session.df.columns or self._multi:
+        if self._estimate_of is False or column is None or column not in session.df.columns:
             return
-        model = session.df[column]
+        if session.kind.about_text:
+            return  # spans are about places in a text: no share of items has a label
+        model_counts, model_rows = model_label_counts(session.df[column])
         of = self._estimate_of
-        if of is None or of is True:
-            shares = model.value_counts()
-            named = [name for name in shares.index[::-1] if name in self._index]
-            of = named[0] if named else None
+        if of is None or of is True:  # the model's least common label (of a multi-label set: held least often)
+            named = sorted((count, str(name), name) for name, count in model_counts.items() if name in self._index)
+            of = named[0][2] if named else None
         if of not in self._index:
             return
         orders = {info.get("order") or "index" for info in session.store.sessions()}
@@ -1280,8 +1289,8 @@ class Dashboard:
         note = "order='index': people's labels are a random sample only if the rows are in random order"
         self._estimate_plan = (
             of,
-            int((model == of).sum()),
-            int(model.notna().sum()),
+            model_counts.get(of, 0),
+            model_rows,
             note if "index" in orders else "",
         )
 
@@ -1293,13 +1302,18 @@ class Dashboard:
             return of, rows if isinstance(rows, pd.DataFrame) else None
         assert self._estimate_plan is not None
         of, model_ones, model_rows, note = self._estimate_plan
-        confusion = self._running.confusion.to_numpy()
-        at = self._index[of]
-        both = int(confusion[at, at])
+        confusion = self._running.confusion
+        if self._multi:  # sets of labels: the label's own 2 × 2, rows people (absent, present), columns the model
+            (neither, model_only), (people_only, both) = confusion.loc[of].to_numpy().tolist()
+        else:
+            matrix, at = confusion.to_numpy(), self._index[of]
+            both = int(matrix[at, at])
+            people_only, model_only = int(matrix[at].sum()) - both, int(matrix[:, at].sum()) - both
+            neither = int(matrix.sum()) - both - people_only - model_only
+        n = both + people_only + model_only + neither
         counts = ShareCounts(
-            both=both, people_only=int(confusion[at].sum()) - both, model_only=int(confusion[:, at].sum()) - both,
-            n=int(confusion.sum()), model_unlabeled=model_ones - int(confusion[:, at].sum()),
-            unlabeled=model_rows - int(confusion.sum()),
+            both=both, people_only=people_only, model_only=model_only, n=n,
+            model_unlabeled=model_ones - (both + model_only), unlabeled=model_rows - n,
         )  # fmt: skip
         if counts.n < MIN_LABELED:
             return of, None
