@@ -201,6 +201,65 @@ def test_label_studios_text_classification_example_reads_with_its_config(tmp_pat
     ]
 
 
+def _choice(*names: str) -> list[dict[str, Any]]:
+    return [{"from_name": "label", "to_name": "text", "type": "choices", "value": {"choices": list(names)}}]
+
+
+def test_an_answer_made_from_a_prediction_comes_back_accepted_or_corrected(tmp_path):
+    """Label Studio records the prediction an annotator began from as the annotation's ``parent_prediction``: kept
+    as it was, the answer is accepted; changed, corrected (with the prediction as its suggestion, whichever it was);
+    an answer made from nothing is labeled, as before."""
+
+    def annotation(number: int, user: str, names: list[str], parent: Any = None, **more: Any) -> dict[str, Any]:
+        return {"id": number, "result": _choice(*names), "completed_by": {"email": user}, "parent_prediction": parent,
+                **more}  # fmt: skip
+
+    tasks = [
+        {"id": 1, "data": {"text": "WIN a prize now"},
+         "predictions": [{"id": 70, "model_version": "gpt-x", "score": 0.9, "result": _choice("spam")},
+                         {"id": 71, "model_version": "small", "score": 0.6, "result": _choice("ham")}],
+         "annotations": [annotation(1, "ana", ["spam"], 70),  # kept the first prediction
+                         annotation(2, "bo", ["spam"], 71),  # began from the second, changed it
+                         annotation(3, "cy", ["ham"])]},  # made from nothing
+        {"id": 2, "data": {"text": "lunch at noon?"},
+         "predictions": [{"id": 80, "model_version": "gpt-x", "score": 0.8, "result": _choice("spam")}],
+         # a parent the export no longer lists, with Label Studio's copy of it in the annotation
+         "annotations": [annotation(4, "ana", ["ham"], 99, prediction={"result": _choice("spam"), "score": 0.8,
+                                                                        "model_version": "gpt-old"}),
+                         annotation(5, "bo", ["ham"], 98)]},  # neither listed nor copied: labeled
+    ]  # fmt: skip
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    imported = lw.read_label_studio(path, store=str(tmp_path / "s.db"), labels=["ham", "spam"])
+    events = imported.store.events_frame()
+    got = events[["item_key", "annotator", "label", "action", "suggestion", "confidence", "suggester"]]
+    assert got.astype(object).where(got.notna(), None).values.tolist() == [
+        ["1", "ana", "spam", "accepted", "spam", 0.9, "gpt-x"],
+        ["1", "bo", "spam", "corrected", "ham", 0.6, "small"],
+        ["1", "cy", "ham", "labeled", "spam", 0.9, "gpt-x"],  # the task's first prediction, as for any answer
+        ["2", "ana", "ham", "corrected", "spam", 0.8, "gpt-old"],
+        ["2", "bo", "ham", "labeled", "spam", 0.8, "gpt-x"],
+    ]
+    assert imported.items["suggestion"].tolist() == ["spam", "spam"]  # the item's suggestion: its first prediction
+    # read into the same store again: nothing added
+    assert lw.read_label_studio(path, store=str(tmp_path / "s.db"), labels=["ham", "spam"]).decisions == 0
+
+
+def test_spans_kept_from_a_prediction_are_accepted_and_moved_ones_corrected(tmp_path):
+    text = "Ana met Bo in Rome."
+    predicted = [_span(0, 3, "Ana", "person"), _span(14, 18, "Rome", "place")]
+    tasks = [
+        {"data": {"text": text}, "predictions": [{"id": 5, "result": predicted}],
+         "annotations": [{"id": 1, "result": predicted, "completed_by": 1, "parent_prediction": 5},
+                         {"id": 2, "result": [predicted[0], _span(8, 10, "Bo", "person")], "completed_by": 2,
+                          "parent_prediction": 5}]},
+    ]  # fmt: skip
+    path = tmp_path / "spans.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    imported = lw.read_label_studio(path, store=str(tmp_path / "s.db"), labels=["person", "place"], kind="spans")
+    assert imported.team(overlap=1).decisions["action"].tolist() == ["accepted", "corrected"]
+
+
 def _task(text: str, results: list[dict[str, Any]], user: Any = 1, **data: Any) -> dict[str, Any]:
     return {"data": {"text": text, **data}, "annotations": [{"id": 1, "result": results, "completed_by": user}]}
 

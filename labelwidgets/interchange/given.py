@@ -232,6 +232,10 @@ class Answer:
     origin: str = ""
     #: Marked as the item's gold (Label Studio's ``ground_truth``): a person whose answers all are is an adjudicator.
     gold: bool = False
+    #: The model's prediction the person started from, as the file records it (Label Studio's ``parent_prediction``):
+    #: (its answer as the kind takes it, score, model version). Their answer is then ``accepted`` if it is that
+    #: prediction and ``corrected`` if not; None: the file does not say, and the answer is ``labeled``.
+    started_from: tuple[Any, float | None, str | None] | None = None
 
 
 @dataclass
@@ -357,10 +361,15 @@ def store_answers(
         if stored is not None:
             held[(answer.annotator, item_key)] = stored
         suggestion = suggestions.get(_hashable(answer.key))
+        action = ("labeled" if replaced is _NOTHING else REVISED) if stored is not None else "skipped"
+        started = _started_from(answer, labels, text, imported)
+        if started is not None and stored is not None and replaced is _NOTHING:
+            suggestion = started  # what the person saw and kept or changed, whichever prediction it was
+            action = "accepted" if stored == started[0] else "corrected"  # a first answer made from a prediction
         session_id = sessions.setdefault(answer.annotator, f"{origin}-{run}-{len(sessions)}")
         event = Decision(
             item_key=item_key,
-            action=("labeled" if replaced is _NOTHING else REVISED) if stored is not None else "skipped",
+            action=action,
             previous_label=None if replaced is _NOTHING else replaced,
             annotator=answer.annotator,
             decided_at=answer.decided_at or utc_now(),
@@ -385,6 +394,21 @@ def store_answers(
         role = ADJUDICATOR_ROLE if annotator in judges else "member"
         store.record_session({"session_id": session_id, "annotator": annotator, "role": role, "source": origin})
     imported.annotators = list(dict.fromkeys([*imported.annotators, *sessions]))
+
+
+def _started_from(
+    answer: Answer, labels: LabelSet, text: str | None, imported: Imported
+) -> tuple[str, float | None, str | None] | None:
+    """The prediction ``answer`` started from, as stored text with its score and model; None when the file does not
+    say, or the prediction is not an answer over the labels (named among the refused)."""
+    if answer.started_from is None:
+        return None
+    value, score, model = answer.started_from
+    try:
+        return labels.kind.from_cell(value, labels, text=text), score, model
+    except InputError as error:
+        imported.refused.append(f"the prediction {shown_key(answer.key)} by {answer.annotator} started from: {error}")
+        return None
 
 
 def answer_origin(*parts: Any) -> str:

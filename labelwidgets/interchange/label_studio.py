@@ -167,7 +167,10 @@ def read_label_studio(
     """Read a Label Studio JSON export (a list of tasks) into ``store``: each annotation a decision by its
     ``completed_by`` user (their email, else their id; a cancelled one a skip, ``lead_time`` its seconds), each
     task's first prediction the ``suggestion`` column (``score``: ``confidence``; ``model_version``:
-    ``suggester``). Returns an `Imported`, whose ``team()`` is a `lw.Team` on those decisions.
+    ``suggester``). An annotation made from a prediction (``parent_prediction``, or Label Studio's copy of the
+    prediction in the annotation) is ``accepted`` if the person kept it and ``corrected`` if not, with that
+    prediction as its suggestion; any other is ``labeled``. Returns an `Imported`, whose ``team()`` is a `lw.Team`
+    on those decisions.
 
     The kind of answer, its labels and the text field come from the labeling config: ``config=`` (the XML text or
     its file), else ``<name>.label_config.xml`` beside the file (`lw.export` writes it), else the results
@@ -300,6 +303,8 @@ def _import(
         item_text = item.get(text_field)
         item_text = item_text if isinstance(item_text, str) else None
         texts_by_key[key] = item_text
+        predictions = _Predictions([p for p in task.get("predictions", []) if isinstance(p, dict)], reading,
+                                   item_text, key)  # fmt: skip
         for number, annotation in enumerate(task.get("annotations", task.get("completions", []))):
             if not isinstance(annotation, dict):
                 continue
@@ -315,19 +320,10 @@ def _import(
                     decided_at=_when(annotation), seconds=float(lead) if isinstance(lead, (int, float)) else None,
                     origin=answer_origin(key_text(key), user, annotation.get("id", number), annotation.get("result")),
                     gold=bool(annotation.get("ground_truth")),
+                    started_from=predictions.started_from(annotation),
                 )
             )  # fmt: skip
-        predictions = [p for p in task.get("predictions", []) if isinstance(p, dict)]
-        suggestion = None
-        if predictions:
-            first = predictions[0]
-            value = _value(first.get("result") or [], reading, item_text, key)
-            if value is not _NOTHING:
-                score = first.get("score")
-                version = first.get("model_version")
-                suggestion = (value, float(score) if isinstance(score, (int, float)) else None,
-                              str(version) if version not in (None, "") else None)  # fmt: skip
-        predicted.append(suggestion)
+        predicted.append(predictions.first())
     chosen_kind = kind or config.kind or _kind_seen(reading, answers, predicted)
     outputs = config.outputs or None
     names = labels or config.labels or reading.seen_labels
@@ -399,6 +395,48 @@ def _value(results: list[Any], reading: _Reading, text: str | None, key: Any) ->
     return chosen
 
 
+def _prediction(prediction: dict[str, Any], reading: _Reading, text: str | None, key: Any) -> Any:
+    """A prediction as (its answer, score, model version); None when it has no result the package reads."""
+    value = _value(prediction.get("result") or [], reading, text, key)
+    if value is _NOTHING:
+        return None
+    score, version = prediction.get("score"), prediction.get("model_version")
+    return (value, float(score) if isinstance(score, (int, float)) else None,
+            str(version) if version not in (None, "") else None)  # fmt: skip
+
+
+class _Predictions:
+    """A task's predictions, each read once when it is needed: the first (the item's suggestion) and those an
+    annotation was made from."""
+
+    def __init__(self, raw: list[dict[str, Any]], reading: _Reading, text: str | None, key: Any) -> None:
+        self.raw, self.reading, self.text, self.key = raw, reading, text, key
+        self.read: dict[int, Any] = {}
+
+    def at(self, index: int) -> Any:
+        if index not in self.read:
+            self.read[index] = _prediction(self.raw[index], self.reading, self.text, self.key)
+        return self.read[index]
+
+    def first(self) -> Any:
+        return self.at(0) if self.raw else None
+
+    def started_from(self, annotation: dict[str, Any]) -> Any:
+        """The prediction ``annotation`` was made from: Label Studio records its id as ``parent_prediction`` when
+        the annotator began from a prediction shown in the task (and may keep a copy in the annotation's
+        ``prediction``). None when neither says: the annotation was made from nothing."""
+        parent = annotation.get("parent_prediction")
+        if parent is None:
+            return None
+        for index, prediction in enumerate(self.raw):
+            if prediction.get("id") == parent:
+                return self.at(index)
+        copy = annotation.get("prediction")
+        if isinstance(copy, dict) and copy.get("result"):
+            return _prediction(copy, self.reading, self.text, self.key)
+        return None
+
+
 def _kind_seen(reading: _Reading, answers: list[Answer], predicted: list[Any]) -> str:
     if PAIRWISE in reading.seen_kind:
         return "pair"
@@ -415,7 +453,13 @@ def _fix_answers(answers: list[Answer], predicted: list[Any], keys: list[Any], l
     for answer in answers:
         if isinstance(answer.value, list):
             answer.value = answer.value[0] if len(answer.value) == 1 else (None if not answer.value else answer.value)
-    for i, suggestion in enumerate(predicted):
-        if suggestion and isinstance(suggestion[0], list):
-            value = suggestion[0][0] if len(suggestion[0]) == 1 else suggestion[0]
-            predicted[i] = (value, *suggestion[1:]) if suggestion[0] else None
+        answer.started_from = _one_name(answer.started_from)
+    predicted[:] = [_one_name(suggestion) for suggestion in predicted]
+
+
+def _one_name(suggestion: Any) -> Any:
+    """A prediction of one label per item: its one chosen name (None when it chose none)."""
+    if suggestion and isinstance(suggestion[0], list):
+        value = suggestion[0][0] if len(suggestion[0]) == 1 else suggestion[0]
+        return (value, *suggestion[1:]) if suggestion[0] else None
+    return suggestion
