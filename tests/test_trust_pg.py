@@ -431,6 +431,35 @@ def test_a_created_team_keeps_overlap_blind_members_and_its_adjudicator(admin_ur
         owner.close()
 
 
+def test_with_show_others_a_member_sees_an_earlier_answer_once_she_has_answered_the_item(admin_url: str) -> None:
+    df = pd.DataFrame({"text": [f"message {i}" for i in range(4)]})
+    owner = lw.Team.create(admin_url, df, members=["ana", "ben"], labels=LABELS, overlap=2, poll=0.2,
+                           show_others=True)  # fmt: skip
+    teams: list[lw.Team] = []
+    try:
+        assert owner.access is not None
+        for name in ("ben", "ana"):
+            teams.append(lw.Team(owner.access.url(name), df, labels=LABELS, overlap=2, poll=0.2, show_others=True))
+        ben = teams[0].labeler("ben")
+        ben.label("spam")
+        ben.label("ham")  # ben answered items 0 and 1 before ana opened her labeler
+        ana = teams[1].labeler("ana")
+        others = ana.df["others said"]
+        assert others.isna().all()  # the store hides ben's answers from her until she has answered
+        ana.label("ham")  # item 0
+        teams[1].refresh()
+        assert ana.df["others said"].iloc[:2].tolist()[0] == "ben: spam"  # answered: the store gives it now
+        assert pd.isna(ana.df["others said"].iat[1])  # item 1 not yet answered by her: still hidden
+        ana.label("ham")
+        teams[1].refresh()
+        assert ana.df["others said"].iloc[:2].tolist() == ["ben: spam", "ben: ham"]
+        assert "spam" not in str(ana.df["others said"].iloc[2:].tolist())
+    finally:
+        for team in teams:
+            team.close()
+        owner.close()
+
+
 def test_a_gold_column_in_the_students_dataframe_warns_once_how_to_avoid_it(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(stored_key, "_warned", False)
     df = items()

@@ -105,6 +105,12 @@ class EnforcedStore(SQLStore):
         merged = pd.concat([visible, others], ignore_index=True) if len(visible) else others
         return merged.sort_values("id", kind="stable").reset_index(drop=True)
 
+    def answers_on(self, item_key: str) -> list[tuple[int, str, str | None]]:
+        """Every event on one item as (id, annotator, label), the labels within the rules: in a team, another
+        member's answer only once this member has answered the item (else `HIDDEN_ANSWER`)."""
+        with self._reaching("read an item's answers"), self.engine.connect() as conn:
+            return [(int(row[0]), str(row[1]), row[3]) for row in self._item_events(conn, item_key)]
+
     def _item_events(self, conn: Any, item_key: str) -> Iterable[Any]:
         query = self._sa.text("SELECT id, annotator, action, label, undoes FROM lw_activity(0, :item)")
         return list(conn.execute(query, {"item": item_key}))

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from labelwidgets.session.fold import Histories
-from labelwidgets.store.enforced import is_hidden
+from labelwidgets.store.enforced import EnforcedStore, is_hidden
 from labelwidgets.team.decisions import LABELING_ACTIONS
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ class TeamQueue:
         self._histories = Histories()
         self._labeled_by: dict[str, set[str]] = {}  # key -> annotators with a label in force
         self._said: dict[tuple[str, str], str] = {}  # (key, annotator) -> their label in force
+        self._hidden: dict[str, set[str]] = {}  # key -> others whose answer in force a created store hid from me
         self._changed_keys: set[str] = set()
         self._my_claims: dict[int, float] = {}  # row -> when this annotator's claim runs out (monotonic)
         self.complete = 0
@@ -101,6 +102,7 @@ class TeamQueue:
                 self._fold(new)
                 self._last_id = int(new["id"].max())
                 if self.team.show_others:
+                    self._reveal_answered()
                     self._show_others()
             claims = team.store.claims()
             assigned = team.store.assignments()
@@ -136,7 +138,28 @@ class TeamQueue:
         else:
             who.discard(annotator)
             self._said.pop(pair, None)
+        if is_hidden(self._said.get(pair)):
+            self._hidden.setdefault(key, set()).add(annotator)
+        elif key in self._hidden:
+            self._hidden[key].discard(annotator)
         self._changed_keys.add(key)
+
+    def _reveal_answered(self) -> None:
+        """A created store hides another member's answer to an item until this member has answered it herself
+        (``show_others``); once she has, read that item's answers again, which the store now gives. Only the items
+        that just changed are looked at, so a refresh costs what is new, not what the store holds."""
+        store = self.team.store
+        mine = [(key, self._said.get((key, self.annotator))) for key in self._changed_keys if self._hidden.get(key)]
+        ready = [key for key, said in mine if said is not None and not is_hidden(said)]
+        if not ready or not isinstance(store, EnforcedStore):
+            return
+        for key in ready:
+            for event_id, who, label in store.answers_on(key):
+                current = self._histories.current((key, who))
+                if current is not None and current[0] == event_id and isinstance(label, str) and not is_hidden(label):
+                    # the fold keeps the marker it read; a later change of this pair folds in and reveals again
+                    self._said[(key, who)] = label
+                    self._hidden[key].discard(who)
 
     def _show_others(self) -> None:
         """With ``show_others``: write what the others said into this member's items (shown as a field)."""
