@@ -116,3 +116,42 @@ def test_a_team_estimates_from_its_gold_labels(tmp_path):
             lw.estimate(team)
     finally:
         team.close()
+
+
+def test_a_labelers_column_of_sets_saved_as_json_text_is_read_as_sets_and_a_frames_is_refused_with_the_fix():
+    import json
+
+    from labelwidgets.widgets.dashboard import Dashboard
+
+    df = lw.datasets.goemotions().copy()
+    rng = np.random.default_rng(5)
+    sets = [sorted(x for x in answer if rng.random() < 0.85) for answer in df["gold"]]
+    df["llm"] = [json.dumps(s) for s in sets]  # as a CSV keeps them; FromColumn reads this text
+    df.loc[df.index[3], "llm"] = '["awe"]'  # not one of the labels: an invalid suggestion, no model answer
+    gold = df.pop("gold").tolist()
+    labels = sorted({name for answer in gold for name in answer})
+    with pytest.warns(UserWarning, match="1 of 600 values"):
+        labeler = lw.Labeler(df, labels=labels, kind="multi", store=None, order="random",
+                             suggester=lw.FromColumn("llm"))  # fmt: skip
+    for _ in range(30):
+        labeler.label(gold[labeler.session.row_at(labeler.position)])
+    got = lw.estimate(labeler, of="joy").set_index("method")
+    # the same rows given as lists, the invalid one left out, are the reference
+    as_lists = labeler.df.assign(llm=[s if i != 3 else None for i, s in enumerate(sets)])
+    expected = lw.estimate(as_lists, label="label", suggestion="llm", of="joy").set_index("method")
+    assert got[["estimate", "low", "high"]].to_numpy() == pytest.approx(
+        expected[["estimate", "low", "high"]].to_numpy(), nan_ok=True
+    )
+    assert got.loc["model only", "estimate"] > 0.3  # the model's sets were read, not taken for unknown labels
+    assert "1 row(s) without the model's label left out" in got.loc["prediction-powered", "note"]
+    dash = Dashboard(labeler, n_boot=0, estimate="joy")
+    try:
+        row = dash.estimates().set_index("metric").loc["estimate"]
+        assert (row["value"], row["low"], row["high"]) == pytest.approx(
+            tuple(got.loc["prediction-powered", ["estimate", "low", "high"]]), abs=1e-12
+        )
+    finally:
+        dash.close()
+        labeler.close()
+    with pytest.raises(lw.InputError, match=r"holds text that reads as lists.*map\(json.loads\)"):
+        lw.estimate(labeler.df, label="label", suggestion="llm", of="joy")

@@ -39,6 +39,7 @@ import pandas as pd
 from labelwidgets.decision import ANSWERING
 from labelwidgets.errors import InputError, public
 from labelwidgets.frames import takes_frames
+from labelwidgets.metrics.checks import answer_kind
 from labelwidgets.suggesters.column import FromColumn
 
 #: The fewest people's labels an interval is computed from: both intervals rest on the normal approximation.
@@ -95,6 +96,7 @@ def estimate(
             raise InputError(
                 f"{func}(): no column {column!r} ({name}=); the frame has {list(map(str, frame.columns))}."
             )
+    answer_kind(frame, func, label, suggestion)  # refuses lists saved as text, and columns of different kinds
     labels = _wanted(frame, label, suggestion, of)
     groups = [("all", frame)] if by is None else list(frame.groupby(by, sort=True, dropna=False))
     rows: list[dict[str, Any]] = []
@@ -136,7 +138,31 @@ def _source(source: Any, suggestion: str | None, label: str, func: str) -> tuple
                 "lw.suggest(df, suggester, column='llm_label') and call lw.estimate(labeler, suggestion='llm_label')."
             )
     frame, sampled = _labeler_sample(session, label)
+    if suggestion in frame.columns:
+        answers = model_answers(session, frame[suggestion])
+        if answers is not frame[suggestion]:
+            frame = frame.assign(**{suggestion: answers})
     return frame, suggestion, sampled, label
+
+
+def model_answers(session: Any, values: pd.Series) -> pd.Series:
+    """A Labeler's column of the model's answers as the metrics read them: cells of text (JSON, as a FromColumn of
+    sets of labels takes them: '["joy"]') read by the session's kind into lists; a cell the kind refuses is missing
+    (no answer from the model, as the FromColumn made it an invalid suggestion). Any other column as it is."""
+    kind, labels = session.kind, session.labels
+    if kind.answers_are_text or not any(isinstance(v, str) for v in values.dropna().head(1000)):
+        return values
+
+    def read(cell: Any) -> Any:
+        if not isinstance(cell, str):
+            return cell
+        try:
+            return kind.value(kind.from_cell(cell, labels), labels)
+        except InputError:
+            return None
+
+    parsed = {text: read(text) for text in {v for v in values.dropna() if isinstance(v, str)}}
+    return pd.Series([parsed.get(v, v) if isinstance(v, str) else v for v in values], index=values.index, dtype=object)
 
 
 def _labeler_sample(session: Any, label: str) -> tuple[pd.DataFrame, str | None]:

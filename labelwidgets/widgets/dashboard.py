@@ -50,6 +50,7 @@ from labelwidgets.metrics.estimate import (
     NOT_RANDOM_ORDERS,
     ShareCounts,
     estimate,
+    model_answers,
     model_label_counts,
     share_rows,
 )
@@ -1272,7 +1273,7 @@ class Dashboard:
             return
         if session.kind.about_text:
             return  # spans are about places in a text: no share of items has a label
-        model_counts, model_rows = model_label_counts(session.df[column])
+        model_counts, model_rows = model_label_counts(model_answers(session, session.df[column]))
         of = self._estimate_of
         if of is None or of is True:  # the model's least common label (of a multi-label set: held least often)
             named = sorted((count, str(name), name) for name, count in model_counts.items() if name in self._index)
