@@ -153,9 +153,7 @@ def model_answers(session: Any, values: pd.Series) -> pd.Series:
     if kind.answers_are_text or not any(isinstance(v, str) for v in values.dropna().head(1000)):
         return values
 
-    def read(cell: Any) -> Any:
-        if not isinstance(cell, str):
-            return cell
+    def read(cell: str) -> Any:
         try:
             return kind.value(kind.from_cell(cell, labels), labels)
         except InputError:
